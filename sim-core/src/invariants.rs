@@ -1,0 +1,377 @@
+//! The safety checker: Raft's safety properties, checked after every step
+//! from what nodes expose (status, log, votes sent), independently of the
+//! node's own code. It keeps its own copy of what it has seen (prefix hashes
+//! of every log, the committed prefix, one leader per term), so a node that
+//! breaks a rule cannot hide it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::raft::{Entry, EntryData, LogIndex, NodeId, Role, Status, Term};
+
+/// A safety property that was broken.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Violation {
+    /// `election_safety`, `log_matching`, `leader_completeness`,
+    /// `state_machine_safety`, `monotonic_terms` or `vote_once_per_term`.
+    pub property: String,
+    pub message: String,
+    pub at_ms: f64,
+    /// The number of the engine event during which it was detected (1-based).
+    pub event: u64,
+}
+
+/// A broken property before the cluster stamps it with time and event.
+pub type Broken = (&'static str, String);
+
+fn entry_code(data: EntryData) -> u64 {
+    match data {
+        EntryData::Noop => 0,
+        EntryData::Proposal(id) => id.wrapping_add(1),
+    }
+}
+
+/// Hash of a log prefix ending in `entry`, given the hash of the prefix before it.
+fn chain(prev: u64, entry: &Entry) -> u64 {
+    let mut h = prev ^ 0x9e37_79b9_7f4a_7c15;
+    for word in [entry.term, entry_code(entry.data)] {
+        h = (h.rotate_left(23) ^ word).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h ^= h >> 29;
+    }
+    h
+}
+
+#[derive(Default)]
+struct NodeView {
+    /// (term, prefix hash) per log position, as last seen.
+    prefix: Vec<(Term, u64)>,
+    commit: LogIndex,
+    /// Highest term ever made durable by this node.
+    durable_term: Term,
+    /// Last vote this node sent: (term, candidate).
+    last_vote: Option<(Term, NodeId)>,
+}
+
+pub struct Checker {
+    nodes: Vec<NodeView>,
+    /// (term, prefix hash) of the first entry seen at each index, any node.
+    first_at: Vec<(Term, u64)>,
+    /// Entries seen at an index with a term other than the first one.
+    others_at: BTreeMap<(LogIndex, Term), u64>,
+    /// The committed prefix: (prefix hash, entry).
+    committed: Vec<(u64, Entry)>,
+    leaders: BTreeMap<Term, NodeId>,
+}
+
+impl Checker {
+    pub fn new(nodes: usize) -> Checker {
+        Checker {
+            nodes: (0..nodes).map(|_| NodeView::default()).collect(),
+            first_at: Vec::new(),
+            others_at: BTreeMap::new(),
+            committed: Vec::new(),
+            leaders: BTreeMap::new(),
+        }
+    }
+
+    /// The entries committed so far, in order.
+    pub fn committed_len(&self) -> LogIndex {
+        self.committed.len() as LogIndex
+    }
+
+    pub fn committed_entry(&self, index: LogIndex) -> Entry {
+        self.committed[index as usize - 1].1
+    }
+
+    /// Brings the checker's copy of `node`'s log up to date and checks log
+    /// matching for every entry that changed. `hint` is the lowest index the
+    /// node says it rewrote; the checker verifies below it anyway.
+    pub fn on_log(
+        &mut self,
+        node: NodeId,
+        log: &[Entry],
+        hint: Option<LogIndex>,
+    ) -> Result<(), Broken> {
+        let view = &mut self.nodes[node.index()];
+        let mut from = (view.prefix.len() + 1).min(log.len() + 1);
+        if let Some(hint) = hint {
+            from = from.min(hint.max(1) as usize);
+        }
+        while from > 1 && view.prefix[from - 2].0 != log[from - 2].term {
+            from -= 1;
+        }
+        view.prefix.truncate(from - 1);
+        let mut prev = view.prefix.last().map_or(0, |p| p.1);
+        for (offset, entry) in log[from - 1..].iter().enumerate() {
+            let index = from + offset;
+            prev = chain(prev, entry);
+            view.prefix.push((entry.term, prev));
+            let seen = if self.first_at.len() < index {
+                self.first_at.push((entry.term, prev));
+                prev
+            } else if self.first_at[index - 1].0 == entry.term {
+                self.first_at[index - 1].1
+            } else {
+                *self
+                    .others_at
+                    .entry((index as LogIndex, entry.term))
+                    .or_insert(prev)
+            };
+            if seen != prev {
+                return Err((
+                    "log_matching",
+                    format!(
+                        "node {node} holds entry {index} of term {} but its log before it differs \
+                         from another node's log holding the same entry",
+                        entry.term
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a node's status after a step. Returns the range of indices
+    /// that became committed cluster-wide with this step.
+    pub fn on_status(
+        &mut self,
+        node: NodeId,
+        before: &Status,
+        after: &Status,
+    ) -> Result<std::ops::Range<LogIndex>, Broken> {
+        if after.term < before.term {
+            return Err((
+                "monotonic_terms",
+                format!(
+                    "node {node}'s term went down from {} to {}",
+                    before.term, after.term
+                ),
+            ));
+        }
+        let became_leader = after.role == Role::Leader
+            && (before.role != Role::Leader || before.term != after.term);
+        if became_leader {
+            if let Some(&other) = self.leaders.get(&after.term) {
+                if other != node {
+                    return Err((
+                        "election_safety",
+                        format!(
+                            "nodes {other} and {node} were both elected leader of term {}",
+                            after.term
+                        ),
+                    ));
+                }
+            }
+            self.leaders.insert(after.term, node);
+            let committed = self.committed.len();
+            let view = &self.nodes[node.index()];
+            let holds_all = committed == 0
+                || view.prefix.get(committed - 1).map(|p| p.1)
+                    == Some(self.committed[committed - 1].0);
+            if !holds_all {
+                return Err((
+                    "leader_completeness",
+                    format!(
+                        "node {node} became leader of term {} without committed entries \
+                         (its log has {} entries, {committed} are committed)",
+                        after.term, after.last_index
+                    ),
+                ));
+            }
+        }
+        let start = self.committed.len() as LogIndex + 1;
+        let view = &mut self.nodes[node.index()];
+        if after.commit_index == view.commit {
+            return Ok(start..start);
+        }
+        let commit = after.commit_index as usize;
+        view.commit = after.commit_index;
+        if commit > view.prefix.len() {
+            return Err((
+                "state_machine_safety",
+                format!(
+                    "node {node} committed index {commit} beyond its log of {}",
+                    view.prefix.len()
+                ),
+            ));
+        }
+        let known = self.committed.len();
+        let check_at = commit.min(known);
+        if check_at > 0 && view.prefix[check_at - 1].1 != self.committed[check_at - 1].0 {
+            return Err((
+                "state_machine_safety",
+                format!(
+                    "node {node} applies a different entry at or before index {check_at} \
+                     than the rest of the cluster committed"
+                ),
+            ));
+        }
+        Ok(start..start)
+    }
+
+    /// Extends the cluster's committed prefix with `node`'s entries up to
+    /// its commit index (call after `on_status` succeeded). Returns the new
+    /// committed range.
+    pub fn extend_committed(&mut self, node: NodeId, log: &[Entry]) -> std::ops::Range<LogIndex> {
+        let start = self.committed.len();
+        let view = &self.nodes[node.index()];
+        let commit = view.commit as usize;
+        for index in start..commit {
+            self.committed.push((view.prefix[index].1, log[index]));
+        }
+        (start as LogIndex + 1)..(commit.max(start) as LogIndex + 1)
+    }
+
+    /// A node sent a granted (real) vote.
+    pub fn on_vote_sent(
+        &mut self,
+        voter: NodeId,
+        term: Term,
+        candidate: NodeId,
+    ) -> Result<(), Broken> {
+        let view = &mut self.nodes[voter.index()];
+        if let Some((last_term, last_candidate)) = view.last_vote {
+            if last_term == term && last_candidate != candidate {
+                return Err((
+                    "vote_once_per_term",
+                    format!("node {voter} voted for both {last_candidate} and {candidate} in term {term}"),
+                ));
+            }
+        }
+        view.last_vote = Some((term, candidate));
+        Ok(())
+    }
+
+    pub fn on_durable(&mut self, node: NodeId, term: Term) {
+        let view = &mut self.nodes[node.index()];
+        view.durable_term = view.durable_term.max(term);
+    }
+
+    /// A node came back: volatile state is gone, its term must not be below
+    /// what it had made durable.
+    pub fn on_restart(&mut self, node: NodeId, term: Term) -> Result<(), Broken> {
+        let view = &mut self.nodes[node.index()];
+        view.commit = 0;
+        if term < view.durable_term {
+            return Err((
+                "monotonic_terms",
+                format!(
+                    "node {node} restarted at term {term} after making term {} durable",
+                    view.durable_term
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(terms: &[Term]) -> Vec<Entry> {
+        terms
+            .iter()
+            .enumerate()
+            .map(|(i, &term)| Entry {
+                term,
+                data: EntryData::Proposal(i as u64),
+            })
+            .collect()
+    }
+
+    fn status(term: Term, role: Role, commit_index: LogIndex, last_index: LogIndex) -> Status {
+        Status {
+            term,
+            role,
+            leader: None,
+            voted_for: None,
+            commit_index,
+            last_index,
+            last_term: term,
+        }
+    }
+
+    #[test]
+    fn log_matching_catches_same_entry_different_prefix() {
+        let mut checker = Checker::new(2);
+        checker
+            .on_log(NodeId(1), &entries(&[1, 1, 2]), None)
+            .unwrap();
+        let mut other = entries(&[1, 1, 2]);
+        other[1].data = EntryData::Noop; // same (index, term) at 3, other history
+        let broken = checker.on_log(NodeId(2), &other, None).unwrap_err();
+        assert_eq!(broken.0, "log_matching");
+    }
+
+    #[test]
+    fn two_leaders_in_one_term_break_election_safety() {
+        let mut checker = Checker::new(3);
+        let follower = status(2, Role::Candidate, 0, 0);
+        checker
+            .on_status(NodeId(1), &follower, &status(2, Role::Leader, 0, 0))
+            .unwrap();
+        let broken = checker
+            .on_status(NodeId(2), &follower, &status(2, Role::Leader, 0, 0))
+            .unwrap_err();
+        assert_eq!(broken.0, "election_safety");
+    }
+
+    #[test]
+    fn committed_entries_must_agree_and_leaders_must_hold_them() {
+        let mut checker = Checker::new(3);
+        let log = entries(&[1, 1]);
+        checker.on_log(NodeId(1), &log, None).unwrap();
+        let idle = status(1, Role::Leader, 0, 2);
+        checker
+            .on_status(NodeId(1), &idle, &status(1, Role::Leader, 2, 2))
+            .unwrap();
+        assert_eq!(checker.extend_committed(NodeId(1), &log), 1..3);
+        // Node 2 has a different entry 2 (of another term) and commits it.
+        let diverged = entries(&[1, 3]);
+        checker.on_log(NodeId(2), &diverged, None).unwrap();
+        let broken = checker
+            .on_status(
+                NodeId(2),
+                &status(3, Role::Follower, 0, 2),
+                &status(3, Role::Follower, 2, 2),
+            )
+            .unwrap_err();
+        assert_eq!(broken.0, "state_machine_safety");
+        // Node 3 has only entry 1 and becomes leader.
+        checker.on_log(NodeId(3), &entries(&[1]), None).unwrap();
+        let broken = checker
+            .on_status(
+                NodeId(3),
+                &status(4, Role::Candidate, 0, 1),
+                &status(4, Role::Leader, 0, 1),
+            )
+            .unwrap_err();
+        assert_eq!(broken.0, "leader_completeness");
+    }
+
+    #[test]
+    fn terms_never_decrease_and_votes_are_unique() {
+        let mut checker = Checker::new(2);
+        let broken = checker
+            .on_status(
+                NodeId(1),
+                &status(5, Role::Follower, 0, 0),
+                &status(4, Role::Follower, 0, 0),
+            )
+            .unwrap_err();
+        assert_eq!(broken.0, "monotonic_terms");
+        checker.on_durable(NodeId(2), 7);
+        assert_eq!(
+            checker.on_restart(NodeId(2), 6).unwrap_err().0,
+            "monotonic_terms"
+        );
+        checker.on_vote_sent(NodeId(1), 3, NodeId(2)).unwrap();
+        checker.on_vote_sent(NodeId(1), 3, NodeId(2)).unwrap();
+        assert_eq!(
+            checker.on_vote_sent(NodeId(1), 3, NodeId(1)).unwrap_err().0,
+            "vote_once_per_term"
+        );
+    }
+}

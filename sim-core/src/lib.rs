@@ -1,0 +1,13 @@
+//! raftsim's engine: a deterministic discrete-event simulation of a Raft
+//! cluster. This crate knows nothing of files, terminals or pictures.
+
+pub mod cluster;
+pub mod faults;
+pub mod invariants;
+pub mod metrics;
+pub mod network;
+pub mod raft;
+pub mod rng;
+pub mod scheduler;
+pub mod time;
+pub mod trace;

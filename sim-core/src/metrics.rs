@@ -1,0 +1,343 @@
+//! The metrics of DESIGN §5, computed online from what the cluster observes:
+//! O(1) work per event and O(1) memory apart from the series and the
+//! latency samples. It observes; it never changes a run.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::faults::FaultRecord;
+use crate::raft::{NodeId, Term};
+use crate::time::{Instant, US_PER_MS};
+
+/// A distribution summary, in milliseconds (nearest-rank percentiles).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Distribution {
+    pub count: u64,
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl Distribution {
+    /// Summarises samples given in microseconds.
+    pub fn from_us(mut samples_us: Vec<u64>) -> Distribution {
+        if samples_us.is_empty() {
+            return Distribution::default();
+        }
+        samples_us.sort_unstable();
+        let rank = |q: f64| {
+            let n = samples_us.len();
+            let k = ((q * n as f64).ceil() as usize).clamp(1, n);
+            samples_us[k - 1] as f64 / US_PER_MS as f64
+        };
+        Distribution {
+            count: samples_us.len() as u64,
+            p50: rank(0.50),
+            p99: rank(0.99),
+            max: *samples_us.last().expect("not empty") as f64 / US_PER_MS as f64,
+        }
+    }
+}
+
+/// Per-variant metrics; the names are the results JSON keys.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub max_term: Term,
+    pub leader_terms: u64,
+    pub term_inflation: u64,
+    pub elections_started: u64,
+    pub pre_votes_started: u64,
+    pub leader_changes: u64,
+    pub disruptions: u64,
+    pub leaderless_ms: f64,
+    pub failover_ms: Distribution,
+    pub commit_latency_ms: Distribution,
+    pub unavailable_ms: f64,
+    pub messages_sent: u64,
+    pub messages_dropped: u64,
+    pub events: u64,
+    // Additions beyond DESIGN §5.
+    pub messages_delivered: u64,
+    pub messages_duplicated: u64,
+    pub proposals_submitted: u64,
+    pub proposals_committed: u64,
+}
+
+impl Metrics {
+    /// A metric by its key; `failover_ms.p99` reaches into a distribution.
+    pub fn get(&self, key: &str) -> Option<f64> {
+        let value = serde_json::to_value(self).ok()?;
+        let mut at = &value;
+        for part in key.split('.') {
+            at = at.get(part)?;
+        }
+        at.as_f64()
+    }
+
+    /// Every key `get` accepts, for error messages and the schema.
+    pub fn keys() -> Vec<String> {
+        let value = serde_json::to_value(Metrics::default()).expect("metrics serialise");
+        let mut keys = Vec::new();
+        if let serde_json::Value::Object(map) = value {
+            for (key, v) in map {
+                match v {
+                    serde_json::Value::Object(inner) => {
+                        keys.extend(inner.keys().map(|k| format!("{key}.{k}")));
+                    }
+                    _ => keys.push(key),
+                }
+            }
+        }
+        keys
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TermPoint {
+    pub at_ms: f64,
+    pub node: NodeId,
+    pub term: Term,
+}
+
+/// The effective leader changed (null: none).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeaderPoint {
+    pub at_ms: f64,
+    pub leader: Option<NodeId>,
+    pub term: Option<Term>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DisruptionPoint {
+    pub at_ms: f64,
+    /// The leader that stepped down.
+    pub node: NodeId,
+    /// The node whose message carried the higher term.
+    pub by: Option<NodeId>,
+    /// The higher term.
+    pub term: Term,
+}
+
+/// Time series for charts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub terms: Vec<TermPoint>,
+    pub leaders: Vec<LeaderPoint>,
+    pub disruptions: Vec<DisruptionPoint>,
+    pub faults: Vec<FaultRecord>,
+}
+
+/// Accumulates metrics while a run goes.
+#[derive(Default)]
+pub struct Recorder {
+    pub max_term: Term,
+    leader_terms: BTreeSet<Term>,
+    pub elections_started: u64,
+    pub pre_votes_started: u64,
+    leader_wins: u64,
+    pub disruptions: u64,
+    effective: Option<(NodeId, Term)>,
+    seen_effective: bool,
+    leaderless_since: Option<Instant>,
+    leaderless_us: u64,
+    failovers_us: Vec<u64>,
+    commit_latencies_us: Vec<u64>,
+    pending: u64,
+    stall_since: Option<Instant>,
+    /// Stalls shorter than this are ordinary commit latency, not outages.
+    stall_threshold_us: u64,
+    unavailable_us: u64,
+    pub proposals_submitted: u64,
+    pub series: Series,
+}
+
+impl Recorder {
+    /// `stall_threshold_us`: a stall (proposals pending, commit index not
+    /// advancing) counts as unavailability only if it lasts this long.
+    pub fn new(stall_threshold_us: u64) -> Recorder {
+        Recorder {
+            stall_threshold_us,
+            ..Recorder::default()
+        }
+    }
+
+    fn end_stall(&mut self, at: Instant) {
+        if let Some(since) = self.stall_since.take() {
+            let stall_us = at.us_since(since);
+            if stall_us >= self.stall_threshold_us {
+                self.unavailable_us += stall_us;
+            }
+        }
+    }
+
+    pub fn on_term(&mut self, at: Instant, node: NodeId, term: Term) {
+        self.max_term = self.max_term.max(term);
+        self.series.terms.push(TermPoint {
+            at_ms: at.as_ms_f64(),
+            node,
+            term,
+        });
+    }
+
+    pub fn on_elected(&mut self, term: Term) {
+        self.leader_terms.insert(term);
+        self.leader_wins += 1;
+    }
+
+    pub fn on_disruption(&mut self, at: Instant, node: NodeId, by: Option<NodeId>, term: Term) {
+        self.disruptions += 1;
+        self.series.disruptions.push(DisruptionPoint {
+            at_ms: at.as_ms_f64(),
+            node,
+            by,
+            term,
+        });
+    }
+
+    pub fn effective_leader(&self) -> Option<(NodeId, Term)> {
+        self.effective
+    }
+
+    pub fn on_effective_leader(&mut self, at: Instant, now: Option<(NodeId, Term)>) {
+        if now == self.effective {
+            return;
+        }
+        match (self.effective, now) {
+            (Some(_), None) => self.leaderless_since = Some(at),
+            (_, Some(_)) => {
+                if let Some(since) = self.leaderless_since.take() {
+                    self.failovers_us.push(at.us_since(since));
+                    self.leaderless_us += at.us_since(since);
+                } else if self.seen_effective {
+                    // Handed over within one step: a failover of no time.
+                    self.failovers_us.push(0);
+                }
+                self.seen_effective = true;
+            }
+            (None, None) => {}
+        }
+        self.effective = now;
+        self.series.leaders.push(LeaderPoint {
+            at_ms: at.as_ms_f64(),
+            leader: now.map(|(n, _)| n),
+            term: now.map(|(_, t)| t),
+        });
+    }
+
+    pub fn on_submitted(&mut self, at: Instant) {
+        self.proposals_submitted += 1;
+        if self.pending == 0 {
+            self.stall_since = Some(at);
+        }
+        self.pending += 1;
+    }
+
+    /// The cluster's commit index advanced; `latencies_us` are those of the
+    /// proposals it committed.
+    pub fn on_commit_advance(&mut self, at: Instant, latencies_us: &[u64]) {
+        self.end_stall(at);
+        self.pending -= latencies_us.len() as u64;
+        self.commit_latencies_us.extend_from_slice(latencies_us);
+        if self.pending > 0 {
+            self.stall_since = Some(at);
+        }
+    }
+
+    pub fn finish(
+        mut self,
+        end: Instant,
+        network: crate::network::NetworkCounters,
+        events: u64,
+    ) -> (Metrics, Series) {
+        if let Some(since) = self.leaderless_since.take() {
+            self.leaderless_us += end.us_since(since);
+        }
+        self.end_stall(end);
+        let leader_terms = self.leader_terms.len() as u64;
+        let metrics = Metrics {
+            max_term: self.max_term,
+            leader_terms,
+            term_inflation: self.max_term.saturating_sub(leader_terms),
+            elections_started: self.elections_started,
+            pre_votes_started: self.pre_votes_started,
+            leader_changes: self.leader_wins.saturating_sub(1),
+            disruptions: self.disruptions,
+            leaderless_ms: self.leaderless_us as f64 / US_PER_MS as f64,
+            failover_ms: Distribution::from_us(self.failovers_us),
+            proposals_committed: self.commit_latencies_us.len() as u64,
+            commit_latency_ms: Distribution::from_us(self.commit_latencies_us),
+            unavailable_ms: self.unavailable_us as f64 / US_PER_MS as f64,
+            messages_sent: network.sent,
+            messages_dropped: network.dropped,
+            messages_delivered: network.delivered,
+            messages_duplicated: network.duplicated,
+            events,
+            proposals_submitted: self.proposals_submitted,
+        };
+        (metrics, self.series)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let d = Distribution::from_us((1..=100).map(|ms| ms * 1000).collect());
+        assert_eq!((d.count, d.p50, d.p99, d.max), (100, 50.0, 99.0, 100.0));
+        assert_eq!(Distribution::from_us(vec![]), Distribution::default());
+    }
+
+    #[test]
+    fn leaderless_time_counts_only_after_the_first_leader() {
+        let mut r = Recorder::default();
+        let t = Instant::from_ms;
+        r.on_effective_leader(t(500), Some((NodeId(1), 1)));
+        r.on_effective_leader(t(1000), None);
+        r.on_effective_leader(t(1300), Some((NodeId(2), 2)));
+        r.on_effective_leader(t(2000), None);
+        let (m, s) = r.finish(t(2500), Default::default(), 0);
+        assert_eq!(m.leaderless_ms, 800.0);
+        assert_eq!(m.failover_ms.count, 1);
+        assert_eq!(m.failover_ms.max, 300.0);
+        assert_eq!(s.leaders.len(), 4);
+    }
+
+    #[test]
+    fn unavailable_time_is_pending_without_commit_progress() {
+        let mut r = Recorder::new(50_000);
+        let t = Instant::from_ms;
+        r.on_submitted(t(100));
+        r.on_commit_advance(t(103), &[3000]);
+        r.on_commit_advance(t(200), &[]); // a no-op commits, nothing pending
+        r.on_submitted(t(300));
+        r.on_submitted(t(350));
+        r.on_commit_advance(t(400), &[100_000]);
+        let (m, _) = r.finish(t(1000), Default::default(), 0);
+        // 3 ms is ordinary latency (under 50 ms); 300..400 and 400..1000
+        // (the second proposal never commits) are outages.
+        assert_eq!(m.unavailable_ms, 700.0);
+        assert_eq!(m.commit_latency_ms.count, 2);
+        assert_eq!(m.proposals_submitted, 3);
+    }
+
+    #[test]
+    fn metric_lookup_by_key() {
+        let m = Metrics {
+            max_term: 7,
+            failover_ms: Distribution {
+                count: 1,
+                p50: 2.0,
+                p99: 3.0,
+                max: 4.0,
+            },
+            ..Metrics::default()
+        };
+        assert_eq!(m.get("max_term"), Some(7.0));
+        assert_eq!(m.get("failover_ms.p99"), Some(3.0));
+        assert_eq!(m.get("nope"), None);
+        assert!(Metrics::keys().contains(&"commit_latency_ms.p50".to_string()));
+    }
+}

@@ -1,0 +1,338 @@
+//! The simulated network. Owns links (a directed graph: an edge is a working
+//! link), their latency/loss/duplication, and every network random draw.
+//! It decides a message's fate when it is sent; the cluster checks the link
+//! again when the message would be delivered.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::BuildHasherDefault;
+
+use petgraph::matrix_graph::{MatrixGraph, NodeIndex};
+
+use crate::raft::NodeId;
+use crate::rng::{Purpose, Stream};
+use crate::time::Instant;
+
+/// Network behaviour, resolved (times in microseconds).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NetworkConfig {
+    pub latency_us: (u64, u64),
+    pub loss: f64,
+    pub duplicate: f64,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            latency_us: (1_000, 5_000),
+            loss: 0.0,
+            duplicate: 0.0,
+        }
+    }
+}
+
+/// A partial change to the network defaults (`set_network`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct NetworkPatch {
+    pub latency_us: Option<(u64, u64)>,
+    pub loss: Option<f64>,
+    pub duplicate: Option<f64>,
+}
+
+/// Per-link overrides (`set_link`), applied on top of the defaults.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LinkOverride {
+    pub latency_us: Option<(u64, u64)>,
+    pub loss: Option<f64>,
+}
+
+/// What happens to one message the moment it is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// The link is cut: nothing goes on the wire.
+    Cut,
+    /// Lost to the link's loss probability.
+    Lost,
+    /// Arrives at `at` (if the link still works then), and a second copy at
+    /// `duplicate_at` if the network duplicated it.
+    Arrives {
+        at: Instant,
+        duplicate_at: Option<Instant>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NetworkCounters {
+    pub sent: u64,
+    pub delivered: u64,
+    pub dropped: u64,
+    pub duplicated: u64,
+}
+
+type FixedHasher = BuildHasherDefault<DefaultHasher>;
+
+pub struct Network {
+    nodes: usize,
+    links: MatrixGraph<(), (), FixedHasher>,
+    defaults: NetworkConfig,
+    overrides: Vec<LinkOverride>,
+    streams: Vec<Stream>,
+    pub counters: NetworkCounters,
+}
+
+fn ix(node: NodeId) -> NodeIndex {
+    NodeIndex::new(node.index())
+}
+
+impl Network {
+    /// A full mesh of `nodes` nodes, every link working.
+    pub fn new(nodes: usize, seed: u64, defaults: NetworkConfig) -> Network {
+        let mut links = MatrixGraph::with_capacity(nodes);
+        for _ in 0..nodes {
+            links.add_node(());
+        }
+        let mut streams = Vec::with_capacity(nodes * nodes);
+        for from in 0..nodes {
+            for to in 0..nodes {
+                streams.push(Stream::new(
+                    seed,
+                    Purpose::Link,
+                    (from * crate::raft::MAX_NODES + to) as u64,
+                ));
+            }
+        }
+        let mut network = Network {
+            nodes,
+            links,
+            defaults,
+            overrides: vec![LinkOverride::default(); nodes * nodes],
+            streams,
+            counters: NetworkCounters::default(),
+        };
+        network.heal();
+        network
+    }
+
+    fn slot(&self, from: NodeId, to: NodeId) -> usize {
+        from.index() * self.nodes + to.index()
+    }
+
+    fn all_nodes(&self) -> impl Iterator<Item = NodeId> {
+        (0..self.nodes).map(NodeId::from_index)
+    }
+
+    pub fn link_up(&self, from: NodeId, to: NodeId) -> bool {
+        self.links.has_edge(ix(from), ix(to))
+    }
+
+    pub fn cut_oneway(&mut self, from: NodeId, to: NodeId) {
+        if self.link_up(from, to) {
+            self.links.remove_edge(ix(from), ix(to));
+        }
+    }
+
+    pub fn restore_oneway(&mut self, from: NodeId, to: NodeId) {
+        if from != to {
+            self.links.update_edge(ix(from), ix(to), ());
+        }
+    }
+
+    pub fn cut(&mut self, a: NodeId, b: NodeId) {
+        self.cut_oneway(a, b);
+        self.cut_oneway(b, a);
+    }
+
+    pub fn restore(&mut self, a: NodeId, b: NodeId) {
+        self.restore_oneway(a, b);
+        self.restore_oneway(b, a);
+    }
+
+    /// Cuts every link to and from `node`.
+    pub fn isolate(&mut self, node: NodeId) {
+        for other in self.all_nodes().collect::<Vec<_>>() {
+            self.cut(node, other);
+        }
+    }
+
+    /// Cuts every link between nodes of different groups.
+    pub fn partition(&mut self, groups: &[Vec<NodeId>]) {
+        let mut group_of = vec![usize::MAX; self.nodes];
+        for (g, group) in groups.iter().enumerate() {
+            for node in group {
+                group_of[node.index()] = g;
+            }
+        }
+        for a in 0..self.nodes {
+            for b in 0..self.nodes {
+                if group_of[a] != group_of[b] {
+                    self.cut_oneway(NodeId::from_index(a), NodeId::from_index(b));
+                }
+            }
+        }
+    }
+
+    /// Every link works again.
+    pub fn heal(&mut self) {
+        for a in 0..self.nodes {
+            for b in 0..self.nodes {
+                self.restore_oneway(NodeId::from_index(a), NodeId::from_index(b));
+            }
+        }
+    }
+
+    pub fn apply_patch(&mut self, patch: NetworkPatch) {
+        if let Some(latency) = patch.latency_us {
+            self.defaults.latency_us = latency;
+        }
+        if let Some(loss) = patch.loss {
+            self.defaults.loss = loss;
+        }
+        if let Some(duplicate) = patch.duplicate {
+            self.defaults.duplicate = duplicate;
+        }
+    }
+
+    /// Overrides loss/latency of the links between `a` and `b`, both ways.
+    pub fn set_link(&mut self, a: NodeId, b: NodeId, link: LinkOverride) {
+        for (from, to) in [(a, b), (b, a)] {
+            let slot = self.slot(from, to);
+            let current = &mut self.overrides[slot];
+            current.latency_us = link.latency_us.or(current.latency_us);
+            current.loss = link.loss.or(current.loss);
+        }
+    }
+
+    /// Decides the fate of a message sent now. Always makes the same four
+    /// draws from the link's stream, so that variants sending the same
+    /// messages see the same network (common random numbers).
+    pub fn send(&mut self, now: Instant, from: NodeId, to: NodeId) -> Fate {
+        self.counters.sent += 1;
+        let slot = self.slot(from, to);
+        let link = self.overrides[slot];
+        let (min, max) = link.latency_us.unwrap_or(self.defaults.latency_us);
+        let loss = link.loss.unwrap_or(self.defaults.loss);
+        let duplicate = self.defaults.duplicate;
+        let stream = &mut self.streams[slot];
+        let lost = stream.chance(loss);
+        let latency = stream.between(min, max);
+        let duplicated = stream.chance(duplicate);
+        let duplicate_latency = stream.between(min, max);
+        if !self.link_up(from, to) {
+            self.counters.dropped += 1;
+            return Fate::Cut;
+        }
+        if lost {
+            self.counters.dropped += 1;
+            return Fate::Lost;
+        }
+        let duplicate_at = duplicated.then(|| {
+            self.counters.duplicated += 1;
+            now.plus_us(duplicate_latency)
+        });
+        Fate::Arrives {
+            at: now.plus_us(latency),
+            duplicate_at,
+        }
+    }
+
+    /// Does `node` have working links both ways to a majority of the live
+    /// nodes (itself included)? `live[i]` says whether node i+1 is up.
+    pub fn can_reach_majority(&self, node: NodeId, live: &[bool]) -> bool {
+        let reachable = self
+            .all_nodes()
+            .filter(|&other| {
+                live[other.index()]
+                    && (other == node || (self.link_up(node, other) && self.link_up(other, node)))
+            })
+            .count();
+        reachable >= crate::raft::majority(self.nodes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(i: u32) -> NodeId {
+        NodeId(i)
+    }
+
+    #[test]
+    fn isolate_partition_restore_heal() {
+        let mut net = Network::new(5, 1, NetworkConfig::default());
+        assert!(net.link_up(n(1), n(2)));
+        net.isolate(n(3));
+        assert!(!net.link_up(n(3), n(1)) && !net.link_up(n(1), n(3)));
+        assert!(net.link_up(n(1), n(2)));
+        net.restore(n(3), n(1));
+        assert!(net.link_up(n(3), n(1)) && net.link_up(n(1), n(3)));
+        assert!(!net.link_up(n(3), n(2)));
+        net.heal();
+        net.partition(&[vec![n(1), n(2)], vec![n(3), n(4), n(5)]]);
+        assert!(net.link_up(n(1), n(2)) && net.link_up(n(4), n(5)));
+        assert!(!net.link_up(n(2), n(3)) && !net.link_up(n(5), n(1)));
+        net.heal();
+        net.cut_oneway(n(1), n(2));
+        assert!(!net.link_up(n(1), n(2)) && net.link_up(n(2), n(1)));
+    }
+
+    #[test]
+    fn reachability_needs_both_directions_and_live_peers() {
+        let mut net = Network::new(5, 1, NetworkConfig::default());
+        let live = [true; 5];
+        assert!(net.can_reach_majority(n(1), &live));
+        net.cut_oneway(n(2), n(1));
+        net.cut_oneway(n(1), n(3));
+        // Node 1 still reaches 4 and 5 both ways: 3 of 5.
+        assert!(net.can_reach_majority(n(1), &live));
+        let live = [true, true, true, false, true];
+        assert!(!net.can_reach_majority(n(1), &live));
+    }
+
+    #[test]
+    fn loss_and_cut_drop_and_draws_stay_aligned() {
+        let cfg = NetworkConfig {
+            latency_us: (1_000, 1_000),
+            loss: 1.0,
+            duplicate: 0.0,
+        };
+        let mut lossy = Network::new(3, 9, cfg);
+        assert_eq!(lossy.send(Instant::ZERO, n(1), n(2)), Fate::Lost);
+        lossy.cut(n(1), n(2));
+        assert_eq!(lossy.send(Instant::ZERO, n(1), n(2)), Fate::Cut);
+        assert_eq!(lossy.counters.dropped, 2);
+        // The same link stream gives the same latencies whatever happened.
+        let cfg = NetworkConfig {
+            latency_us: (1_000, 9_000),
+            loss: 0.0,
+            duplicate: 0.0,
+        };
+        let mut a = Network::new(3, 4, cfg);
+        let mut b = Network::new(3, 4, cfg);
+        b.cut(n(1), n(2));
+        let _ = b.send(Instant::ZERO, n(1), n(2));
+        let _ = a.send(Instant::ZERO, n(1), n(2));
+        b.heal();
+        assert_eq!(
+            a.send(Instant::ZERO, n(1), n(2)),
+            b.send(Instant::ZERO, n(1), n(2))
+        );
+    }
+
+    #[test]
+    fn link_override_applies_both_ways() {
+        let mut net = Network::new(3, 1, NetworkConfig::default());
+        net.set_link(
+            n(1),
+            n(2),
+            LinkOverride {
+                loss: Some(1.0),
+                latency_us: None,
+            },
+        );
+        assert_eq!(net.send(Instant::ZERO, n(2), n(1)), Fate::Lost);
+        assert!(matches!(
+            net.send(Instant::ZERO, n(1), n(3)),
+            Fate::Arrives { .. }
+        ));
+    }
+}

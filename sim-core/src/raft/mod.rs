@@ -1,0 +1,386 @@
+//! The sans-IO Raft node. It owns Raft's rules: elections (classic, PreVote,
+//! leader lease, CheckQuorum, DLedger's elector) and log replication. It
+//! reacts to an input (a message, a timer firing, a client proposal) at the
+//! instant `now` it is given and pushes [`Action`]s for the world to carry
+//! out. It never reads a clock, never touches the event queue or the network,
+//! and never sees another node's state.
+
+mod dledger;
+mod log;
+mod node;
+
+pub use self::log::Log;
+pub use dledger::{DLedgerState, HeartbeatCode, ParseResult, VoteResult};
+pub use node::Node;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::Instant;
+
+/// The most nodes a cluster may have (vote sets are 64-bit masks).
+pub const MAX_NODES: usize = 64;
+/// The most entries one AppendEntries message carries.
+pub const MAX_ENTRIES_PER_APPEND: usize = 64;
+
+/// A node's id, 1-based as in scenario files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NodeId(pub u32);
+
+impl NodeId {
+    /// 0-based position, for indexing per-node vectors.
+    pub fn index(self) -> usize {
+        self.0 as usize - 1
+    }
+    pub fn from_index(index: usize) -> NodeId {
+        NodeId(index as u32 + 1)
+    }
+    fn bit(self) -> u64 {
+        1u64 << self.index()
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+pub type Term = u64;
+/// Log positions are 1-based; index 0 is the empty prefix (term 0).
+pub type LogIndex = u64;
+/// A client proposal's id, unique per run.
+pub type ProposalId = u64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryData {
+    /// The entry a new leader appends to commit its term.
+    Noop,
+    Proposal(ProposalId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub term: Term,
+    pub data: EntryData,
+}
+
+/// Messages between nodes. Every message carries its sender's term.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// A (pre-)vote request. For a pre-vote, `term` is the term the sender
+    /// would campaign in (its own term + 1); the sender's term is unchanged.
+    RequestVote {
+        term: Term,
+        last_log_index: LogIndex,
+        last_log_term: Term,
+        pre_vote: bool,
+    },
+    /// A grant carries the request's term; a refusal carries the voter's.
+    VoteResponse {
+        term: Term,
+        granted: bool,
+        pre_vote: bool,
+    },
+    AppendEntries {
+        term: Term,
+        prev_log_index: LogIndex,
+        prev_log_term: Term,
+        entries: Vec<Entry>,
+        leader_commit: LogIndex,
+    },
+    /// On success `index` is the follower's match index; on refusal, the
+    /// index the leader should try next minus one (the follower's hint).
+    AppendResponse {
+        term: Term,
+        success: bool,
+        index: LogIndex,
+    },
+    /// DLedger's vote request.
+    /// `round` numbers the sender's vote rounds, so a late reply is never
+    /// counted in a later round of the same term.
+    DlVote {
+        term: Term,
+        ledger_end_term: Term,
+        ledger_end_index: LogIndex,
+        round: u64,
+    },
+    DlVoteReply {
+        term: Term,
+        result: VoteResult,
+        round: u64,
+    },
+    /// DLedger's heartbeat (only heartbeats reset a DLedger follower's timer).
+    DlHeartbeat { term: Term, round: u64 },
+    DlHeartbeatReply {
+        term: Term,
+        code: HeartbeatCode,
+        round: u64,
+    },
+}
+
+impl Message {
+    pub fn term(&self) -> Term {
+        match *self {
+            Message::RequestVote { term, .. }
+            | Message::VoteResponse { term, .. }
+            | Message::AppendEntries { term, .. }
+            | Message::AppendResponse { term, .. }
+            | Message::DlVote { term, .. }
+            | Message::DlVoteReply { term, .. }
+            | Message::DlHeartbeat { term, .. }
+            | Message::DlHeartbeatReply { term, .. } => term,
+        }
+    }
+
+    /// A short stable name, for traces and reports.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::RequestVote { pre_vote: true, .. } => "PreVote",
+            Message::RequestVote {
+                pre_vote: false, ..
+            } => "RequestVote",
+            Message::VoteResponse { pre_vote: true, .. } => "PreVoteResponse",
+            Message::VoteResponse {
+                pre_vote: false, ..
+            } => "VoteResponse",
+            Message::AppendEntries { .. } => "AppendEntries",
+            Message::AppendResponse { .. } => "AppendResponse",
+            Message::DlVote { .. } => "DlVote",
+            Message::DlVoteReply { .. } => "DlVoteReply",
+            Message::DlHeartbeat { .. } => "DlHeartbeat",
+            Message::DlHeartbeatReply { .. } => "DlHeartbeatReply",
+        }
+    }
+}
+
+/// The timers a node can arm. One of each kind at most: arming a kind again
+/// replaces its deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TimerKind {
+    /// Follower/candidate election timeout (classic), follower heartbeat
+    /// timeout (DLedger).
+    Election,
+    /// Leader heartbeat interval.
+    Heartbeat,
+    /// Leader's CheckQuorum period (classic).
+    Quorum,
+    /// DLedger candidate: the next vote round, or the end of the current one.
+    VoteRound,
+    /// DLedger leader: resend entries to followers that are behind.
+    Replicate,
+}
+
+impl TimerKind {
+    pub const COUNT: usize = 5;
+    pub const ALL: [TimerKind; TimerKind::COUNT] = [
+        TimerKind::Election,
+        TimerKind::Heartbeat,
+        TimerKind::Quorum,
+        TimerKind::VoteRound,
+        TimerKind::Replicate,
+    ];
+    pub fn index(self) -> usize {
+        match self {
+            TimerKind::Election => 0,
+            TimerKind::Heartbeat => 1,
+            TimerKind::Quorum => 2,
+            TimerKind::VoteRound => 3,
+            TimerKind::Replicate => 4,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            TimerKind::Election => "election",
+            TimerKind::Heartbeat => "heartbeat",
+            TimerKind::Quorum => "check_quorum",
+            TimerKind::VoteRound => "vote_round",
+            TimerKind::Replicate => "replicate",
+        }
+    }
+}
+
+/// A durable write of term, vote and the log suffix from `log_from`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersistWrite {
+    pub term: Term,
+    pub voted_for: Option<NodeId>,
+    /// First log index this write rewrites; the durable log is cut to
+    /// `log_from - 1` entries, then `entries` are appended.
+    pub log_from: LogIndex,
+    pub entries: Vec<Entry>,
+}
+
+/// Things the node reports for observers; they change nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Note {
+    PreVoteStarted {
+        term: Term,
+    },
+    /// A real campaign: the node raised its term to stand (or, in DLedger,
+    /// started a vote round).
+    CampaignStarted {
+        term: Term,
+    },
+    /// A leader stepped down because a message carried a higher term.
+    Deposed {
+        by_term: Term,
+    },
+}
+
+/// What a node asks the world to do. The cluster executes actions in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Send {
+        to: NodeId,
+        msg: Message,
+    },
+    SetTimer {
+        kind: TimerKind,
+        at: Instant,
+    },
+    CancelTimer {
+        kind: TimerKind,
+    },
+    /// Make this write durable before any `Send` that follows it.
+    Persist(PersistWrite),
+    Note(Note),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Follower,
+    PreCandidate,
+    Candidate,
+    Leader,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::PreCandidate => "pre_candidate",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+}
+
+/// What an observer may read of a node after each step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub term: Term,
+    pub role: Role,
+    pub leader: Option<NodeId>,
+    pub voted_for: Option<NodeId>,
+    pub commit_index: LogIndex,
+    pub last_index: LogIndex,
+    pub last_term: Term,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ElectionKind {
+    Classic,
+    Dledger,
+}
+
+/// Bugs that can be planted to prove the safety checker catches them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Bugs {
+    /// Grant votes without the up-to-date log check (breaks leader completeness).
+    pub grant_vote_without_log_check: bool,
+    /// Lose `voted_for` on restart (allows two votes in one term).
+    pub forget_vote_on_restart: bool,
+}
+
+impl Bugs {
+    pub const NAMES: [&'static str; 2] = ["grant_vote_without_log_check", "forget_vote_on_restart"];
+
+    /// Plants the bug called `name`; false if there is no such bug.
+    pub fn plant(&mut self, name: &str) -> bool {
+        match name {
+            "grant_vote_without_log_check" => self.grant_vote_without_log_check = true,
+            "forget_vote_on_restart" => self.forget_vote_on_restart = true,
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// DLedger's timing, in microseconds (DLEDGER.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DLedgerTiming {
+    pub heartbeat_us: u64,
+    pub max_heartbeat_leak: u64,
+    pub vote_interval_us: (u64, u64),
+    pub vote_wait_us: (u64, u64),
+    pub rpc_timeout_us: u64,
+}
+
+impl Default for DLedgerTiming {
+    fn default() -> Self {
+        DLedgerTiming {
+            heartbeat_us: 2_000_000,
+            max_heartbeat_leak: 3,
+            vote_interval_us: (300_000, 1_000_000),
+            vote_wait_us: (2_000_000, 3_000_000),
+            rpc_timeout_us: 3_000_000,
+        }
+    }
+}
+
+/// A node's resolved configuration (all times in microseconds).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RaftConfig {
+    pub election: ElectionKind,
+    pub pre_vote: bool,
+    pub check_quorum: bool,
+    pub leader_lease: bool,
+    pub election_timeout_us: (u64, u64),
+    pub heartbeat_us: u64,
+    pub dledger: DLedgerTiming,
+    pub bugs: Bugs,
+}
+
+impl Default for RaftConfig {
+    fn default() -> Self {
+        RaftConfig {
+            election: ElectionKind::Classic,
+            pre_vote: false,
+            check_quorum: false,
+            leader_lease: false,
+            election_timeout_us: (150_000, 300_000),
+            heartbeat_us: 50_000,
+            dledger: DLedgerTiming::default(),
+            bugs: Bugs::default(),
+        }
+    }
+}
+
+/// What survives a crash: term, vote and log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HardState {
+    pub term: Term,
+    pub voted_for: Option<NodeId>,
+    pub log: Vec<Entry>,
+}
+
+impl HardState {
+    /// Applies a write, as a disk would.
+    pub fn apply(&mut self, write: &PersistWrite) {
+        self.term = write.term;
+        self.voted_for = write.voted_for;
+        let keep = (write.log_from.saturating_sub(1) as usize).min(self.log.len());
+        self.log.truncate(keep);
+        self.log.extend_from_slice(&write.entries);
+    }
+}
+
+/// A majority of `n` nodes: n/2 + 1.
+pub fn majority(n: usize) -> usize {
+    n / 2 + 1
+}

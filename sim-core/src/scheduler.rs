@@ -1,0 +1,93 @@
+//! The event queue. Owns ordering: events run by (time, insertion sequence),
+//! so two events at one instant run in the order they were scheduled, never
+//! in an order that depends on allocation, hashing or threads.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use crate::time::Instant;
+
+struct Entry<E> {
+    at: Instant,
+    seq: u64,
+    event: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    /// Reversed: `BinaryHeap` is a max-heap and we want the earliest first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+/// A priority queue of events ordered by (time, insertion sequence).
+pub struct Scheduler<E> {
+    heap: BinaryHeap<Entry<E>>,
+    next_seq: u64,
+}
+
+impl<E> Default for Scheduler<E> {
+    fn default() -> Self {
+        Scheduler {
+            heap: BinaryHeap::with_capacity(1024),
+            next_seq: 0,
+        }
+    }
+}
+
+impl<E> Scheduler<E> {
+    pub fn push(&mut self, at: Instant, event: E) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry { at, seq, event });
+    }
+
+    /// The earliest event, ties broken by insertion order.
+    pub fn pop(&mut self) -> Option<(Instant, E)> {
+        self.heap.pop().map(|entry| (entry.at, entry.event))
+    }
+
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the push order, events pop sorted by time, and events at
+        /// one instant pop in the order they were pushed.
+        #[test]
+        fn pops_by_time_then_insertion(times in proptest::collection::vec(0u64..20, 0..200)) {
+            let mut scheduler = Scheduler::default();
+            for (i, &t) in times.iter().enumerate() {
+                scheduler.push(Instant::from_us(t), i);
+            }
+            let mut expected: Vec<(u64, usize)> = times.iter().copied().zip(0..).collect();
+            expected.sort();
+            let mut popped = Vec::new();
+            while let Some((at, i)) = scheduler.pop() {
+                popped.push((at.as_us(), i));
+            }
+            prop_assert_eq!(popped, expected);
+        }
+    }
+}
