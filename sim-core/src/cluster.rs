@@ -227,7 +227,7 @@ impl<'t> Cluster<'t> {
             network: Network::new(cfg.nodes, cfg.seed, cfg.network),
             actions: Vec::with_capacity(64),
             client: Client::default(),
-            recorder: Recorder::new(cfg.raft.election_timeout_us.0),
+            recorder: Recorder::new(cfg.raft.heartbeat_us),
             checker: Checker::new(cfg.nodes),
             hash: TraceHash::default(),
             tracer,

@@ -281,7 +281,9 @@ pub struct Status {
     pub last_term: Term,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `classic` (Raft, with the PreVote/lease/CheckQuorum switches) or
+/// `dledger` (DLedger's elector).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ElectionKind {
     Classic,

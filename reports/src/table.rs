@@ -1,0 +1,166 @@
+//! Text tables of results: the side-by-side table `raftsim run` prints.
+
+use sim_core::results::{Results, VariantResult};
+
+/// "178 ms", "12.3 s", "4 min 10 s".
+pub fn duration_ms(ms: f64) -> String {
+    if ms < 1_000.0 {
+        if ms == ms.trunc() || ms >= 100.0 {
+            format!("{ms:.0} ms")
+        } else {
+            format!("{ms:.1} ms")
+        }
+    } else if ms < 60_000.0 {
+        format!("{:.1} s", ms / 1_000.0)
+    } else {
+        let s = (ms / 1_000.0).round() as u64;
+        format!("{} min {} s", s / 60, s % 60)
+    }
+}
+
+type Row = (&'static str, fn(&VariantResult) -> String);
+
+/// The headline rows, in order.
+const ROWS: [Row; 11] = [
+    ("max term", |v| v.metrics.max_term.to_string()),
+    ("term inflation", |v| v.metrics.term_inflation.to_string()),
+    ("elections started", |v| {
+        v.metrics.elections_started.to_string()
+    }),
+    ("pre-votes started", |v| {
+        v.metrics.pre_votes_started.to_string()
+    }),
+    ("leader changes", |v| v.metrics.leader_changes.to_string()),
+    ("disruptions", |v| v.metrics.disruptions.to_string()),
+    ("leaderless time", |v| duration_ms(v.metrics.leaderless_ms)),
+    ("unavailable time", |v| {
+        duration_ms(v.metrics.unavailable_ms)
+    }),
+    ("commit latency p99", |v| {
+        if v.metrics.commit_latency_ms.count == 0 {
+            "-".to_string()
+        } else {
+            duration_ms(v.metrics.commit_latency_ms.p99)
+        }
+    }),
+    ("safety", |v| {
+        if !v.safety.ok {
+            "VIOLATED".to_string()
+        } else if v.limit_reached.is_some() {
+            "cut short".to_string()
+        } else {
+            "ok".to_string()
+        }
+    }),
+    ("trace hash", |v| v.trace_hash.chars().take(8).collect()),
+];
+
+fn format_number(x: f64) -> String {
+    if x == x.trunc() && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+/// The table `raftsim run` prints: one column per variant, one row per
+/// headline metric, then the expectations with ✓/✗.
+pub fn side_by_side(results: &Results) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{} — seed {}, {} nodes, {} virtual\n\n",
+        results.scenario,
+        results.seed,
+        results.nodes,
+        duration_ms(results.duration_ms as f64)
+    ));
+    let mut grid: Vec<Vec<String>> = vec![std::iter::once("metric".to_string())
+        .chain(results.variants.iter().map(|v| v.label.clone()))
+        .collect()];
+    for (name, cell) in ROWS {
+        grid.push(
+            std::iter::once(name.to_string())
+                .chain(results.variants.iter().map(cell))
+                .collect(),
+        );
+    }
+    let columns = grid[0].len();
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            grid.iter()
+                .map(|row| row[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for (r, row) in grid.iter().enumerate() {
+        let line: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                if c == 0 {
+                    format!("{cell:<width$}", width = widths[c])
+                } else {
+                    format!("{cell:>width$}", width = widths[c])
+                }
+            })
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+        if r == 0 {
+            let rule: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
+            out.push_str(&rule.join("  "));
+            out.push('\n');
+        }
+    }
+    for v in &results.variants {
+        for violation in &v.safety.violations {
+            out.push_str(&format!(
+                "\n✗ {}: safety violation ({}) at {} (event {}): {}\n",
+                v.label,
+                violation.property,
+                duration_ms(violation.at_ms),
+                violation.event,
+                violation.message
+            ));
+        }
+        if let Some(limit) = &v.limit_reached {
+            out.push_str(&format!("\n✗ {}: {limit}\n", v.label));
+        }
+    }
+    if !results.expectations.is_empty() {
+        out.push_str("\nexpectations\n");
+        for e in &results.expectations {
+            let bound = match (e.min, e.max) {
+                (Some(min), Some(max)) => {
+                    format!("in [{}, {}]", format_number(min), format_number(max))
+                }
+                (Some(min), None) => format!(">= {}", format_number(min)),
+                (None, Some(max)) => format!("<= {}", format_number(max)),
+                (None, None) => String::new(),
+            };
+            let actual = e.actual.map_or("missing".to_string(), format_number);
+            out.push_str(&format!(
+                "  {} {}: {} = {actual}, expected {bound}\n",
+                if e.ok { "✓" } else { "✗" },
+                e.variant,
+                e.metric
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration_ms(0.0), "0 ms");
+        assert_eq!(duration_ms(177.856), "178 ms");
+        assert_eq!(duration_ms(8.49), "8.5 ms");
+        assert_eq!(duration_ms(12_345.0), "12.3 s");
+        assert_eq!(duration_ms(250_000.0), "4 min 10 s");
+    }
+}

@@ -1,0 +1,163 @@
+//! The results of running a scenario: per-variant metrics, safety verdicts,
+//! trace hashes and series, plus the scenario's expectations checked against
+//! them. This is the results JSON of DESIGN §5; more keys may be added,
+//! none renamed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::Cluster;
+use crate::invariants::Violation;
+use crate::metrics::{Metrics, Series};
+use crate::scenario::{Scenario, Variant};
+use crate::trace::{hash_hex, Tracer};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    pub scenario: String,
+    #[serde(default)]
+    pub description: String,
+    pub seed: u64,
+    pub nodes: u64,
+    pub duration_ms: u64,
+    pub variants: Vec<VariantResult>,
+    pub expectations: Vec<ExpectationResult>,
+    /// The command that reproduces this run (filled in by the CLI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VariantResult {
+    pub label: String,
+    /// The variant's resolved settings, in the scenario file's units.
+    pub config: serde_json::Value,
+    pub metrics: Metrics,
+    pub safety: Safety,
+    pub trace_hash: String,
+    pub series: Series,
+    /// Set when the run stopped at its event limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_reached: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Safety {
+    pub ok: bool,
+    pub violations: Vec<Violation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExpectationResult {
+    pub variant: String,
+    pub metric: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    pub actual: Option<f64>,
+    pub ok: bool,
+}
+
+impl VariantResult {
+    /// Did the variant run to its end without a safety violation?
+    pub fn ok(&self) -> bool {
+        self.safety.ok && self.limit_reached.is_none()
+    }
+}
+
+impl Results {
+    pub fn variant(&self, label: &str) -> Option<&VariantResult> {
+        self.variants.iter().find(|v| v.label == label)
+    }
+
+    /// No safety violation, no run cut short, every expectation met.
+    pub fn passed(&self) -> bool {
+        self.variants.iter().all(VariantResult::ok) && self.expectations.iter().all(|e| e.ok)
+    }
+
+    /// Labels of variants that failed (safety, limit or an expectation).
+    pub fn failed_variants(&self) -> Vec<&str> {
+        self.variants
+            .iter()
+            .filter(|v| {
+                !v.ok()
+                    || self
+                        .expectations
+                        .iter()
+                        .any(|e| !e.ok && e.variant == v.label)
+            })
+            .map(|v| v.label.as_str())
+            .collect()
+    }
+}
+
+/// Runs one variant of a scenario with a seed.
+pub fn run_variant(
+    scenario: &Scenario,
+    variant: &Variant,
+    seed: u64,
+    tracer: Option<&mut dyn Tracer>,
+) -> VariantResult {
+    let output = Cluster::new(scenario.cluster_config(variant, seed), tracer).run();
+    VariantResult {
+        label: variant.label.clone(),
+        config: variant.config_json.clone(),
+        metrics: output.metrics,
+        safety: Safety {
+            ok: output.violations.is_empty(),
+            violations: output.violations,
+        },
+        trace_hash: hash_hex(output.trace_hash),
+        series: output.series,
+        limit_reached: output.limit_reached,
+    }
+}
+
+/// Puts variant results together and checks the scenario's expectations
+/// against the variants that ran.
+pub fn assemble(scenario: &Scenario, seed: u64, variants: Vec<VariantResult>) -> Results {
+    let mut expectations = Vec::new();
+    for spec in &scenario.file.expect {
+        for result in &variants {
+            if spec
+                .variant
+                .as_ref()
+                .is_some_and(|label| *label != result.label)
+            {
+                continue;
+            }
+            let actual = result.metrics.get(&spec.metric);
+            let ok = actual.is_some_and(|value| {
+                spec.min.is_none_or(|min| value >= min) && spec.max.is_none_or(|max| value <= max)
+            });
+            expectations.push(ExpectationResult {
+                variant: result.label.clone(),
+                metric: spec.metric.clone(),
+                min: spec.min,
+                max: spec.max,
+                actual,
+                ok,
+            });
+        }
+    }
+    Results {
+        scenario: scenario.file.name.clone(),
+        description: scenario.file.description.clone(),
+        seed,
+        nodes: scenario.file.nodes,
+        duration_ms: scenario.file.duration_ms,
+        variants,
+        expectations,
+        command: None,
+    }
+}
+
+/// Runs every variant (in order) and checks expectations.
+pub fn run_all(scenario: &Scenario, seed: u64) -> Results {
+    let variants = scenario
+        .variants()
+        .iter()
+        .map(|v| run_variant(scenario, v, seed, None))
+        .collect();
+    assemble(scenario, seed, variants)
+}

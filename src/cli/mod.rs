@@ -1,0 +1,222 @@
+//! Subcommands and the rules every one of them follows: errors name the file
+//! and the JSON path, bad input exits 2, a failed check exits 1, and nothing
+//! is written unless everything before it succeeded.
+
+mod bundled;
+mod output;
+mod run;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use sim_core::scenario::{self, Scenario};
+
+/// Exit codes (DESIGN §7).
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_BAD_INPUT: i32 = 2;
+
+/// An error that ends a command with an exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn bad_input(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_BAD_INPUT,
+            message: message.into(),
+        }
+    }
+    pub fn failed(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_FAILED,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub type CliResult = Result<i32, Failure>;
+
+#[derive(Parser)]
+#[command(
+    name = "raftsim",
+    version,
+    about = "Deterministic simulator of Raft clusters: term inflation and leader disruptions per election policy",
+    after_help = "Exit codes: 0 ok, 1 a safety violation or a failed expectation, 2 bad input or usage."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every variant of a scenario and print them side by side.
+    Run(run::RunArgs),
+    /// Check scenario files without running them.
+    Validate {
+        /// Scenario files (or names of bundled scenarios).
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// Print the JSON Schema of scenario files.
+    Schema,
+    /// List the bundled scenarios.
+    List,
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate { files } => validate(&files),
+        Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&scenario::json_schema()).expect("schema serialises")
+            );
+            Ok(EXIT_OK)
+        }
+        Command::List => {
+            list();
+            Ok(EXIT_OK)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            failure.code
+        }
+    }
+}
+
+/// A scenario loaded from a file (or the bundled copy), with the name to
+/// show in messages and commands.
+pub struct Loaded {
+    pub scenario: Scenario,
+    /// The argument as given, for reproduce commands.
+    pub shown_as: String,
+}
+
+/// Reads and validates a scenario. A path that does not exist but names a
+/// bundled scenario (`isolate-rejoin`) loads the bundled copy.
+pub fn load(arg: &str) -> Result<Loaded, Failure> {
+    let path = PathBuf::from(arg);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => match bundled::find(arg) {
+            Some((_, text)) => text.to_string(),
+            None => return Err(Failure::bad_input(format!(
+                "{arg}: no such file (and no bundled scenario of that name; see `raftsim list`)"
+            ))),
+        },
+        Err(err) => return Err(Failure::bad_input(format!("{arg}: cannot read: {err}"))),
+    };
+    let scenario = scenario::parse(&text).map_err(|errors| {
+        Failure::bad_input(
+            errors
+                .0
+                .iter()
+                .map(|e| format!("{arg}: {e}"))
+                .collect::<Vec<_>>()
+                .join("\nerror: "),
+        )
+    })?;
+    Ok(Loaded {
+        scenario,
+        shown_as: arg.to_string(),
+    })
+}
+
+fn validate(files: &[String]) -> CliResult {
+    let mut bad = false;
+    for file in files {
+        match load(file) {
+            Ok(loaded) => {
+                let s = &loaded.scenario;
+                println!(
+                    "ok {file}: {} ({} nodes, {} variants, {} events, {} expectations)",
+                    s.name(),
+                    s.file.nodes,
+                    s.variants().len(),
+                    s.file.events.len(),
+                    s.file.expect.len()
+                );
+            }
+            Err(failure) => {
+                eprintln!("error: {failure}");
+                bad = true;
+            }
+        }
+    }
+    Ok(if bad { EXIT_BAD_INPUT } else { EXIT_OK })
+}
+
+fn list() {
+    for (file, text) in bundled::SCENARIOS {
+        let scenario = scenario::parse(text).expect("bundled scenarios are valid");
+        println!("scenarios/{file}");
+        let description = &scenario.file.description;
+        let mut line = String::from("   ");
+        for word in description.split_whitespace() {
+            if line.len() + word.len() > 78 {
+                println!("{line}");
+                line = String::from("   ");
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        println!("{line}\n");
+    }
+}
+
+/// The seed to use: `--seed`, else `RAFTSIM_SEED`, else the file's.
+pub fn choose_seed(flag: Option<u64>, file_seed: u64) -> Result<u64, Failure> {
+    if let Some(seed) = flag {
+        return Ok(seed);
+    }
+    match std::env::var("RAFTSIM_SEED") {
+        Ok(text) => text.trim().parse().map_err(|_| {
+            Failure::bad_input(format!(
+                "RAFTSIM_SEED={text:?} is not a seed: give a whole number from 0 to {}",
+                u64::MAX
+            ))
+        }),
+        Err(_) => Ok(file_seed),
+    }
+}
+
+/// Quotes an argument for a shell command line if it needs it.
+pub fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./+:=,@".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}

@@ -1,0 +1,182 @@
+//! `raftsim run`: every variant of a scenario with one seed, side by side.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sim_core::results::{self, Results, VariantResult};
+use sim_core::scenario::Variant;
+use sim_core::trace::JsonLinesTracer;
+
+use super::{
+    choose_seed, load, output, shell_word, CliResult, Failure, Loaded, EXIT_FAILED, EXIT_OK,
+};
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (or the name of a bundled scenario, see `raftsim list`).
+    file: String,
+    /// Seed (default: RAFTSIM_SEED, else the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run only the variant with this label.
+    #[arg(long)]
+    variant: Option<String>,
+    /// Write results.json (and charts and a report) into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print only the results JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Write every event as JSON Lines to FILE (one file per variant,
+    /// FILE's stem + ".LABEL", when several variants run).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+}
+
+/// `raftsim run FILE --seed S [--variant L]`, the command that replays a run.
+pub fn reproduce_command(file: &str, seed: u64, variant: Option<&str>) -> String {
+    let mut command = format!("raftsim run {} --seed {seed}", shell_word(file));
+    if let Some(label) = variant {
+        command.push_str(&format!(" --variant {}", shell_word(label)));
+    }
+    command
+}
+
+/// Where the trace of `label` goes when `several` variants run.
+fn trace_path(base: &Path, label: &str, several: bool) -> PathBuf {
+    if !several {
+        return base.to_path_buf();
+    }
+    let stem = base
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let safe: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = match base.extension() {
+        Some(ext) => format!("{stem}.{safe}.{}", ext.to_string_lossy()),
+        None => format!("{stem}.{safe}"),
+    };
+    base.with_file_name(name)
+}
+
+fn run_traced(
+    loaded: &Loaded,
+    variant: &Variant,
+    seed: u64,
+    path: &Path,
+) -> Result<VariantResult, Failure> {
+    let file = File::create(path)
+        .map_err(|e| Failure::failed(format!("{}: cannot create: {e}", path.display())))?;
+    let mut tracer = JsonLinesTracer::new(BufWriter::new(file));
+    let result = results::run_variant(&loaded.scenario, variant, seed, Some(&mut tracer));
+    Ok(result)
+}
+
+pub fn run(args: RunArgs) -> CliResult {
+    let loaded = load(&args.file)?;
+    let scenario = &loaded.scenario;
+    let seed = choose_seed(args.seed, scenario.file.seed)?;
+    eprintln!("raftsim: seed {seed}");
+    let selected: Vec<&Variant> = match &args.variant {
+        Some(label) => vec![scenario.variant(label).ok_or_else(|| {
+            let labels: Vec<&str> = scenario
+                .variants()
+                .iter()
+                .map(|v| v.label.as_str())
+                .collect();
+            Failure::bad_input(format!(
+                "{}: no variant is labelled {label:?}: the variants are {}",
+                args.file,
+                labels.join(", ")
+            ))
+        })?],
+        None => scenario.variants().iter().collect(),
+    };
+    if let Some(out) = &args.out {
+        if out.exists() && !out.is_dir() {
+            return Err(Failure::bad_input(format!(
+                "{}: --out must be a directory",
+                out.display()
+            )));
+        }
+    }
+    let variant_results: Vec<VariantResult> = match &args.trace {
+        Some(base) => selected
+            .iter()
+            .map(|v| {
+                run_traced(
+                    &loaded,
+                    v,
+                    seed,
+                    &trace_path(base, &v.label, selected.len() > 1),
+                )
+            })
+            .collect::<Result<_, _>>()?,
+        None => selected
+            .par_iter()
+            .map(|v| results::run_variant(scenario, v, seed, None))
+            .collect(),
+    };
+    let mut results = results::assemble(scenario, seed, variant_results);
+    results.command = Some(reproduce_command(
+        &loaded.shown_as,
+        seed,
+        args.variant.as_deref(),
+    ));
+    report_failures(&loaded, &results);
+    let json = serde_json::to_string_pretty(&results).expect("results serialise");
+    if args.json {
+        println!("{json}");
+    } else {
+        print!("{}", reports::table::side_by_side(&results));
+    }
+    if let Some(out) = &args.out {
+        let mut files = vec![("results.json".to_string(), format!("{json}\n").into_bytes())];
+        files.extend(crate::cli::run::artifacts(&results));
+        output::write_all(out, &files)?;
+        if !args.json {
+            println!("\nwrote {}", out.display());
+        }
+    }
+    Ok(if results.passed() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+/// Charts and the report for `--out` (beyond results.json).
+pub fn artifacts(_results: &Results) -> Vec<(String, Vec<u8>)> {
+    Vec::new()
+}
+
+/// Safety violations and cut-short runs on stderr, each with the command
+/// that replays it.
+fn report_failures(loaded: &Loaded, results: &Results) {
+    for v in &results.variants {
+        let replay = reproduce_command(&loaded.shown_as, results.seed, Some(&v.label));
+        for violation in &v.safety.violations {
+            eprintln!(
+                "safety violation: {} in variant {:?}, seed {}, at {} ms virtual (event {}): {}\n  replay: {replay}",
+                violation.property, v.label, results.seed, violation.at_ms, violation.event, violation.message
+            );
+        }
+        if let Some(limit) = &v.limit_reached {
+            eprintln!(
+                "run cut short: variant {:?}, seed {}: {limit}\n  replay: {replay}",
+                v.label, results.seed
+            );
+        }
+    }
+}
