@@ -1329,6 +1329,39 @@ fn dledger_follower_timer_resets_only_on_heartbeats() {
 }
 
 #[test]
+fn dledger_follower_timeout_votes_in_the_same_term_after_a_lost_round() {
+    // A candidate loses a round (WAIT_TO_VOTE_NEXT), then follows the
+    // winner of that term. When the winner goes quiet it must stand in the
+    // same term (DLEDGER.md "Follower"; DLedger's changeRoleToFollower
+    // resets lastParseResult to WAIT_TO_REVOTE).
+    let (mut node, round, _) = dl_candidate();
+    deliver(
+        &mut node,
+        ms(5),
+        N2,
+        dl_vote_reply(3, VoteResult::RejectAlreadyVoted, round),
+    );
+    deliver(
+        &mut node,
+        ms(6),
+        N3,
+        dl_vote_reply(3, VoteResult::RejectAlreadyVoted, round),
+    );
+    assert_eq!(node.dl.last_parse_result(), ParseResult::WaitToVoteNext);
+    deliver(&mut node, ms(10), N2, dl_heartbeat(3, 1));
+    assert_eq!(
+        (node.status().role, node.status().leader),
+        (Role::Follower, Some(N2))
+    );
+
+    fire(&mut node, ms(6010), TimerKind::Election);
+    assert_eq!(node.status().role, Role::Candidate);
+    let out = fire(&mut node, ms(6010), TimerKind::VoteRound);
+    assert_eq!(dl_vote_term(&out), Some(3), "{out:?}");
+    assert_eq!(node.status().term, 3);
+}
+
+#[test]
 fn dledger_heartbeat_receiver_codes() {
     // A follower of node 1 in term 5.
     let follower = || {
