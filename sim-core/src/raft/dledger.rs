@@ -181,12 +181,15 @@ impl Node {
         self.dl_arm_candidate_timer(now, out);
     }
 
+    /// DLedger's `changeRoleToFollower`: also forgets the last round's
+    /// outcome, so that a heartbeat timeout stands in the same term.
     fn dl_become_follower(&mut self, now: Instant, leader: NodeId, out: &mut Vec<Action>) {
         if self.dl.vote_round.take().is_some() || self.role == Role::Candidate {
             out.push(Action::CancelTimer {
                 kind: TimerKind::VoteRound,
             });
         }
+        self.dl.last_parse_result = ParseResult::WaitToRevote;
         self.role = Role::Follower;
         self.leader = Some(leader);
         self.dl_reset_follower_timer(now, out);

@@ -8,6 +8,8 @@
 mod dledger;
 mod log;
 mod node;
+#[cfg(test)]
+mod tests;
 
 pub use self::log::Log;
 pub use dledger::{DLedgerState, HeartbeatCode, ParseResult, VoteResult};
