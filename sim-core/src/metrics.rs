@@ -255,10 +255,13 @@ impl Recorder {
         }
         self.end_stall(end);
         let leader_terms = self.leader_terms.len() as u64;
+        // Terms 1..=max_term that elected nobody. (DLedger can elect a
+        // leader in term 0, which burns nothing.)
+        let leaders_after_term_0 = self.leader_terms.range(1..).count() as u64;
         let metrics = Metrics {
             max_term: self.max_term,
             leader_terms,
-            term_inflation: self.max_term.saturating_sub(leader_terms),
+            term_inflation: self.max_term.saturating_sub(leaders_after_term_0),
             elections_started: self.elections_started,
             pre_votes_started: self.pre_votes_started,
             leader_changes: self.leader_wins.saturating_sub(1),
@@ -321,6 +324,23 @@ mod tests {
         assert_eq!(m.unavailable_ms, 700.0);
         assert_eq!(m.commit_latency_ms.count, 2);
         assert_eq!(m.proposals_submitted, 3);
+    }
+
+    #[test]
+    fn term_inflation_counts_terms_that_elected_nobody() {
+        let mut r = Recorder::default();
+        r.on_term(Instant::ZERO, NodeId(1), 9);
+        r.on_elected(3);
+        r.on_elected(9);
+        let (m, _) = r.finish(Instant::ZERO, Default::default(), 0);
+        assert_eq!((m.max_term, m.leader_terms, m.term_inflation), (9, 2, 7));
+        // A DLedger leader of term 0 does not make a burnt term disappear.
+        let mut r = Recorder::default();
+        r.on_term(Instant::ZERO, NodeId(1), 2);
+        r.on_elected(0);
+        r.on_elected(2);
+        let (m, _) = r.finish(Instant::ZERO, Default::default(), 0);
+        assert_eq!((m.leader_terms, m.term_inflation), (2, 1));
     }
 
     #[test]

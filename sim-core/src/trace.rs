@@ -258,6 +258,46 @@ pub fn hash_hex(hash: u64) -> String {
     format!("{hash:016x}")
 }
 
+/// The fields of a message beyond its kind and term, as JSON members.
+fn message_fields(msg: &Message) -> String {
+    match msg {
+        Message::RequestVote {
+            last_log_index,
+            last_log_term,
+            ..
+        } => format!(",\"last_log_index\":{last_log_index},\"last_log_term\":{last_log_term}"),
+        Message::VoteResponse { granted, .. } => format!(",\"granted\":{granted}"),
+        Message::AppendEntries {
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit,
+            ..
+        } => format!(
+            ",\"prev_log_index\":{prev_log_index},\"prev_log_term\":{prev_log_term},\"entries\":{},\"leader_commit\":{leader_commit}",
+            entries.len()
+        ),
+        Message::AppendResponse { success, index, .. } => {
+            format!(",\"success\":{success},\"index\":{index}")
+        }
+        Message::DlVote {
+            ledger_end_term,
+            ledger_end_index,
+            round,
+            ..
+        } => format!(
+            ",\"ledger_end_term\":{ledger_end_term},\"ledger_end_index\":{ledger_end_index},\"round\":{round}"
+        ),
+        Message::DlVoteReply { result, round, .. } => {
+            format!(",\"result\":\"{result:?}\",\"round\":{round}")
+        }
+        Message::DlHeartbeat { round, .. } => format!(",\"round\":{round}"),
+        Message::DlHeartbeatReply { code, round, .. } => {
+            format!(",\"code\":\"{code:?}\",\"round\":{round}")
+        }
+    }
+}
+
 fn opt_node(node: Option<NodeId>) -> String {
     node.map_or_else(|| "null".to_string(), |n| n.to_string())
 }
@@ -283,9 +323,10 @@ impl<W: Write> Tracer for JsonLinesTracer<W> {
             TraceEvent::Send { from, to, msg, fate } => {
                 write!(
                     out,
-                    ",\"kind\":\"send\",\"from\":{from},\"to\":{to},\"msg\":\"{}\",\"term\":{}",
+                    ",\"kind\":\"send\",\"from\":{from},\"to\":{to},\"msg\":\"{}\",\"term\":{}{}",
                     msg.kind(),
-                    msg.term()
+                    msg.term(),
+                    message_fields(msg)
                 )?;
                 match fate {
                     Fate::Cut => write!(out, ",\"fate\":\"link_cut\"")?,

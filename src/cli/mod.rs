@@ -128,9 +128,11 @@ pub fn load(arg: &str) -> Result<Loaded, Failure> {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => match bundled::find(arg) {
             Some((_, text)) => text.to_string(),
-            None => return Err(Failure::bad_input(format!(
+            None => {
+                return Err(Failure::bad_input(format!(
                 "{arg}: no such file (and no bundled scenario of that name; see `raftsim list`)"
-            ))),
+            )))
+            }
         },
         Err(err) => return Err(Failure::bad_input(format!("{arg}: cannot read: {err}"))),
     };
