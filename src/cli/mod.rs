@@ -2,6 +2,7 @@
 //! and the JSON path, bad input exits 2, a failed check exits 1, and nothing
 //! is written unless everything before it succeeded.
 
+mod bench;
 mod bundled;
 mod output;
 mod run;
@@ -73,6 +74,8 @@ enum Command {
     Schema,
     /// List the bundled scenarios.
     List,
+    /// Measure the engine's speed (events/s, virtual-to-wall speed-up).
+    Bench(bench::BenchArgs),
 }
 
 pub fn main() -> i32 {
@@ -102,6 +105,7 @@ pub fn main() -> i32 {
             list();
             Ok(EXIT_OK)
         }
+        Command::Bench(args) => bench::bench(args),
     };
     match result {
         Ok(code) => code,

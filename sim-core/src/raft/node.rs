@@ -51,6 +51,8 @@ pub struct Node {
     /// Peers heard from since the last CheckQuorum (bit per node).
     heard_from: u64,
     dirty: Dirty,
+    /// Scratch space for `maybe_commit`, reused to avoid work per message.
+    match_scratch: Vec<LogIndex>,
     pub(super) dl: DLedgerState,
 }
 
@@ -92,6 +94,7 @@ impl Node {
             progress: vec![Progress::default(); cluster_size],
             heard_from: 0,
             dirty: Dirty::default(),
+            match_scratch: Vec::with_capacity(cluster_size),
             dl: DLedgerState::new(),
             config,
         };
@@ -724,17 +727,21 @@ impl Node {
     /// Commits the highest index a majority holds, if it is of the current
     /// term (Raft §5.4.2: earlier terms commit only indirectly).
     pub(super) fn maybe_commit(&mut self) {
-        let mut matched = [0 as LogIndex; MAX_NODES];
-        for (i, progress) in self.progress.iter().enumerate() {
-            matched[i] = if i == self.id.index() {
-                self.durable_index.min(self.log.last_index())
-            } else {
-                progress.matched
-            };
-        }
-        let matched = &mut matched[..self.cluster_size];
-        matched.sort_unstable_by(|a, b| b.cmp(a));
-        let candidate = matched[self.quorum() - 1];
+        let own = self.durable_index.min(self.log.last_index());
+        let me = self.id.index();
+        self.match_scratch.clear();
+        self.match_scratch
+            .extend(
+                self.progress
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| if i == me { own } else { p.matched }),
+            );
+        let quorum = self.quorum();
+        // The quorum-th highest match index is held by a majority.
+        let (_, &mut candidate, _) = self
+            .match_scratch
+            .select_nth_unstable_by(quorum - 1, |a, b| b.cmp(a));
         if candidate > self.commit_index && self.log.term_at(candidate) == Some(self.term) {
             self.commit_index = candidate;
         }
