@@ -139,6 +139,7 @@ pub struct Recorder {
     pub disruptions: u64,
     effective: Option<(NodeId, Term)>,
     seen_effective: bool,
+    first_effective_at: Option<Instant>,
     leaderless_since: Option<Instant>,
     leaderless_us: u64,
     failovers_us: Vec<u64>,
@@ -162,9 +163,12 @@ impl Recorder {
         }
     }
 
+    /// Ends a stall at `at`. Like leaderless time, unavailability counts
+    /// only from the first effective leader on: the start-up election is
+    /// the same for every variant.
     fn end_stall(&mut self, at: Instant) {
-        if let Some(since) = self.stall_since.take() {
-            let stall_us = at.us_since(since);
+        if let (Some(since), Some(first)) = (self.stall_since.take(), self.first_effective_at) {
+            let stall_us = at.us_since(since.max(first));
             if stall_us >= self.stall_threshold_us {
                 self.unavailable_us += stall_us;
             }
@@ -214,6 +218,7 @@ impl Recorder {
                     self.failovers_us.push(0);
                 }
                 self.seen_effective = true;
+                self.first_effective_at.get_or_insert(at);
             }
             (None, None) => {}
         }
@@ -312,6 +317,9 @@ mod tests {
     fn unavailable_time_is_pending_without_commit_progress() {
         let mut r = Recorder::new(50_000);
         let t = Instant::from_ms;
+        r.on_submitted(t(10));
+        r.on_effective_leader(t(90), Some((NodeId(1), 1)));
+        r.on_commit_advance(t(100), &[90_000]); // start-up: not counted
         r.on_submitted(t(100));
         r.on_commit_advance(t(103), &[3000]);
         r.on_commit_advance(t(200), &[]); // a no-op commits, nothing pending
@@ -322,8 +330,8 @@ mod tests {
         // 3 ms is ordinary latency (under 50 ms); 300..400 and 400..1000
         // (the second proposal never commits) are outages.
         assert_eq!(m.unavailable_ms, 700.0);
-        assert_eq!(m.commit_latency_ms.count, 2);
-        assert_eq!(m.proposals_submitted, 3);
+        assert_eq!(m.commit_latency_ms.count, 3);
+        assert_eq!(m.proposals_submitted, 4);
     }
 
     #[test]
