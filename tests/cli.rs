@@ -167,11 +167,12 @@ fn golden_trace_hashes_of_isolate_rejoin() {
     assert_eq!(hashes, golden);
 }
 
-const GOLDEN: [(&str, &str); 4] = [
+const GOLDEN: [(&str, &str); 5] = [
     ("raft", "2e4f224d6975a054"),
     ("prevote", "5305c191e201b42d"),
     ("checkquorum", "f6673fb58a4d2bd4"),
     ("prevote+checkquorum", "f217d5e17c5d9df8"),
+    ("dledger", "23ac784287f70c86"),
 ];
 
 #[test]
@@ -481,4 +482,22 @@ fn usage_errors_exit_2() {
     let out = raftsim(&["validate", &file, "/no/such.json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("/no/such.json: no such file"));
+}
+
+/// The README's comparison table is `raftsim compare`'s real output.
+#[test]
+fn readme_comparison_table_is_the_compare_commands_output() {
+    let out = raftsim(&["compare"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table: String = stdout(&out)
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(table.lines().count() >= 11, "{table}");
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    assert!(
+        readme.contains(&table),
+        "README.md's comparison table is stale; paste the output of `raftsim compare`:\n{table}"
+    );
 }

@@ -151,6 +151,61 @@ pub fn side_by_side(results: &Results) -> String {
     out
 }
 
+/// The policy columns of the comparison table, in this order first; other
+/// labels follow in the order they first appear.
+const POLICY_ORDER: [&str; 6] = [
+    "raft",
+    "prevote",
+    "prevote-nolease",
+    "checkquorum",
+    "prevote+checkquorum",
+    "dledger",
+];
+
+/// One Markdown table over several scenarios: rows scenarios, columns
+/// policies (variant labels), cells `term inflation / disruptions /
+/// leaderless time`. A ✗ marks a cell whose variant failed a check.
+pub fn comparison_markdown(all: &[Results]) -> String {
+    let mut labels: Vec<&str> = POLICY_ORDER
+        .iter()
+        .copied()
+        .filter(|p| all.iter().any(|r| r.variant(p).is_some()))
+        .collect();
+    for results in all {
+        for v in &results.variants {
+            if !labels.contains(&v.label.as_str()) {
+                labels.push(&v.label);
+            }
+        }
+    }
+    let mut out = String::from("| scenario |");
+    for label in &labels {
+        out.push_str(&format!(" {label} |"));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(labels.len()));
+    out.push('\n');
+    for results in all {
+        let failed = results.failed_variants();
+        out.push_str(&format!("| {} |", results.scenario));
+        for label in &labels {
+            let cell = match results.variant(label) {
+                Some(v) => format!(
+                    "{} / {} / {}{}",
+                    v.metrics.term_inflation,
+                    v.metrics.disruptions,
+                    duration_ms(v.metrics.leaderless_ms),
+                    if failed.contains(label) { " ✗" } else { "" }
+                ),
+                None => "–".to_string(),
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

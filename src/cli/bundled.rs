@@ -19,6 +19,27 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "leader-crash.json",
         include_str!("../../scenarios/leader-crash.json"),
     ),
+    ("chained.json", include_str!("../../scenarios/chained.json")),
+    (
+        "flaky-link.json",
+        include_str!("../../scenarios/flaky-link.json"),
+    ),
+    (
+        "quorum-loss.json",
+        include_str!("../../scenarios/quorum-loss.json"),
+    ),
+    (
+        "minority-partition.json",
+        include_str!("../../scenarios/minority-partition.json"),
+    ),
+    (
+        "rolling-restart.json",
+        include_str!("../../scenarios/rolling-restart.json"),
+    ),
+    (
+        "seven-nodes.json",
+        include_str!("../../scenarios/seven-nodes.json"),
+    ),
 ];
 
 /// A bundled scenario by file name, with or without `.json`, or by path

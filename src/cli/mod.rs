@@ -4,6 +4,7 @@
 
 mod bench;
 mod bundled;
+mod compare;
 mod output;
 mod run;
 
@@ -74,6 +75,9 @@ enum Command {
     Schema,
     /// List the bundled scenarios.
     List,
+    /// Run several scenarios and print one Markdown table: rows scenarios,
+    /// columns policies.
+    Compare(compare::CompareArgs),
     /// Measure the engine's speed (events/s, virtual-to-wall speed-up).
     Bench(bench::BenchArgs),
 }
@@ -106,6 +110,7 @@ pub fn main() -> i32 {
             Ok(EXIT_OK)
         }
         Command::Bench(args) => bench::bench(args),
+        Command::Compare(args) => compare::compare(args),
     };
     match result {
         Ok(code) => code,
