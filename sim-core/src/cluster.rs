@@ -88,6 +88,8 @@ enum Event {
     Deliver {
         from: NodeId,
         to: NodeId,
+        /// The message's number in send order (a duplicate shares it).
+        id: u64,
         msg: Message,
     },
     /// A message waiting for its sender's writes to become durable.
@@ -351,7 +353,7 @@ impl<'t> Cluster<'t> {
                     None => {}
                 }
             }
-            Event::Deliver { from, to, msg } => {
+            Event::Deliver { from, to, id, msg } => {
                 self.events += 1;
                 let reason = if !self.network.link_up(from, to) {
                     Some(DropReason::CutInFlight)
@@ -365,6 +367,7 @@ impl<'t> Cluster<'t> {
                     self.record(TraceEvent::Drop {
                         from,
                         to,
+                        id: Some(id),
                         msg: &msg,
                         reason,
                     });
@@ -374,6 +377,7 @@ impl<'t> Cluster<'t> {
                 self.record(TraceEvent::Deliver {
                     from,
                     to,
+                    id,
                     msg: &msg,
                 });
                 self.step(to, Input::Message(from, msg));
@@ -393,6 +397,7 @@ impl<'t> Cluster<'t> {
                     self.record(TraceEvent::Drop {
                         from,
                         to,
+                        id: None,
                         msg: &msg,
                         reason: DropReason::SenderCrashed,
                     });
@@ -557,25 +562,21 @@ impl<'t> Cluster<'t> {
             }
         }
         let fate = self.network.send(self.now, from, to);
+        let id = self.network.counters.sent;
         self.record(TraceEvent::Send {
             from,
             to,
+            id,
             msg: &msg,
             fate,
         });
         if let Fate::Arrives { at, duplicate_at } = fate {
             if let Some(dup_at) = duplicate_at {
-                let copy = msg.clone();
-                self.queue.push(
-                    dup_at,
-                    Event::Deliver {
-                        from,
-                        to,
-                        msg: copy,
-                    },
-                );
+                let msg = msg.clone();
+                self.queue
+                    .push(dup_at, Event::Deliver { from, to, id, msg });
             }
-            self.queue.push(at, Event::Deliver { from, to, msg });
+            self.queue.push(at, Event::Deliver { from, to, id, msg });
         }
     }
 

@@ -38,20 +38,26 @@ impl DropReason {
 /// One step of a run, as observers see it.
 #[derive(Clone, Copy, Debug)]
 pub enum TraceEvent<'a> {
+    /// `id` numbers messages in send order (1-based); the deliveries and
+    /// drops of a message carry the same id.
     Send {
         from: NodeId,
         to: NodeId,
+        id: u64,
         msg: &'a Message,
         fate: Fate,
     },
     Deliver {
         from: NodeId,
         to: NodeId,
+        id: u64,
         msg: &'a Message,
     },
+    /// `id` is None for a message that never left its crashed sender.
     Drop {
         from: NodeId,
         to: NodeId,
+        id: Option<u64>,
         msg: &'a Message,
         reason: DropReason,
     },
@@ -178,6 +184,7 @@ impl TraceHash {
                 to,
                 msg,
                 fate,
+                ..
             } => {
                 self.word(1);
                 self.node(Some(from));
@@ -192,7 +199,7 @@ impl TraceHash {
                     }
                 }
             }
-            TraceEvent::Deliver { from, to, msg } => {
+            TraceEvent::Deliver { from, to, msg, .. } => {
                 self.word(2);
                 self.node(Some(from));
                 self.node(Some(to));
@@ -203,6 +210,7 @@ impl TraceHash {
                 to,
                 msg,
                 reason,
+                ..
             } => {
                 self.word(3 + 16 * reason as u64);
                 self.node(Some(from));
@@ -320,10 +328,16 @@ impl<W: Write> Tracer for JsonLinesTracer<W> {
         write!(out, "{{\"seq\":{},\"at_us\":{}", self.seq, at.as_us())?;
         self.seq += 1;
         match *event {
-            TraceEvent::Send { from, to, msg, fate } => {
+            TraceEvent::Send {
+                from,
+                to,
+                id,
+                msg,
+                fate,
+            } => {
                 write!(
                     out,
-                    ",\"kind\":\"send\",\"from\":{from},\"to\":{to},\"msg\":\"{}\",\"term\":{}{}",
+                    ",\"kind\":\"send\",\"from\":{from},\"to\":{to},\"id\":{id},\"msg\":\"{}\",\"term\":{}{}",
                     msg.kind(),
                     msg.term(),
                     message_fields(msg)
@@ -339,20 +353,22 @@ impl<W: Write> Tracer for JsonLinesTracer<W> {
                     }
                 }
             }
-            TraceEvent::Deliver { from, to, msg } => write!(
+            TraceEvent::Deliver { from, to, id, msg } => write!(
                 out,
-                ",\"kind\":\"deliver\",\"from\":{from},\"to\":{to},\"msg\":\"{}\",\"term\":{}",
+                ",\"kind\":\"deliver\",\"from\":{from},\"to\":{to},\"id\":{id},\"msg\":\"{}\",\"term\":{}",
                 msg.kind(),
                 msg.term()
             )?,
             TraceEvent::Drop {
                 from,
                 to,
+                id,
                 msg,
                 reason,
             } => write!(
                 out,
-                ",\"kind\":\"drop\",\"from\":{from},\"to\":{to},\"msg\":\"{}\",\"term\":{},\"reason\":\"{}\"",
+                ",\"kind\":\"drop\",\"from\":{from},\"to\":{to},\"id\":{},\"msg\":\"{}\",\"term\":{},\"reason\":\"{}\"",
+                id.map_or_else(|| "null".to_string(), |id| id.to_string()),
                 msg.kind(),
                 msg.term(),
                 reason.name()
