@@ -867,6 +867,7 @@ impl<'t> Cluster<'t> {
             nodes,
             skipped,
             until_ms: None,
+            chaos: self.cfg.script[index].chaos,
         });
         self.close_ended_faults(&fault);
         if let Some(open) = open {
@@ -990,6 +991,10 @@ impl<'t> Cluster<'t> {
                 self.restart(node);
                 (format!("restart {node}"), vec![node], None)
             }
+            Fault::ResetNetwork => {
+                self.network.reset(self.cfg.network);
+                ("network reset".to_string(), Vec::new(), None)
+            }
             Fault::SetNetwork(patch) => {
                 self.network.apply_patch(*patch);
                 let mut parts = Vec::new();
@@ -1039,7 +1044,9 @@ impl<'t> Cluster<'t> {
             let ended = match open {
                 OpenFault::Links(links) => links.iter().all(|&(a, b)| network.link_up(a, b)),
                 OpenFault::Crash(node) => slots[node.index()].live,
-                OpenFault::SetNetwork => matches!(latest, Fault::SetNetwork(_)),
+                OpenFault::SetNetwork => {
+                    matches!(latest, Fault::SetNetwork(_) | Fault::ResetNetwork)
+                }
                 OpenFault::SetLink(a, b) => {
                     matches!(latest, Fault::SetLink { .. })
                         && (latest_nodes == [*a, *b] || latest_nodes == [*b, *a])

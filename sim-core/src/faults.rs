@@ -45,6 +45,8 @@ pub enum Fault {
     Crash(NodeRef),
     Restart(NodeRef),
     SetNetwork(NetworkPatch),
+    /// Back to the variant's configured network (ends a loss spike).
+    ResetNetwork,
     SetLink {
         between: (NodeRef, NodeRef),
         link: LinkOverride,
@@ -64,6 +66,7 @@ impl Fault {
             Fault::Crash(_) => "crash",
             Fault::Restart(_) => "restart",
             Fault::SetNetwork(_) => "set_network",
+            Fault::ResetNetwork => "reset_network",
             Fault::SetLink { .. } => "set_link",
         }
     }
@@ -73,6 +76,130 @@ impl Fault {
 pub struct ScriptEvent {
     pub at: Instant,
     pub fault: Fault,
+    /// Drawn by the scenario's `chaos` section rather than scripted.
+    pub chaos: bool,
+}
+
+impl ScriptEvent {
+    pub fn scripted(at: Instant, fault: Fault) -> ScriptEvent {
+        ScriptEvent {
+            at,
+            fault,
+            chaos: false,
+        }
+    }
+}
+
+/// Rates (per minute of virtual time) and shapes of random faults.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChaosConfig {
+    pub start: Instant,
+    pub end: Instant,
+    pub isolate_per_min: f64,
+    pub partition_per_min: f64,
+    pub cut_per_min: f64,
+    pub crash_per_min: f64,
+    pub loss_spike_per_min: f64,
+    /// How long each fault lasts, in microseconds, drawn uniformly.
+    pub duration_us: (u64, u64),
+    /// Loss probability during a spike, drawn uniformly.
+    pub spike_loss: (f64, f64),
+}
+
+/// Draws the chaos schedule of one seed: each fault and the event that
+/// ends it. Each kind has its own stream, and time advances in slots of one
+/// second with a Bernoulli draw per slot (no transcendental functions, so
+/// every platform draws the same schedule).
+pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<ScriptEvent> {
+    use crate::rng::{Purpose, Stream};
+    const SLOT_US: u64 = 1_000_000;
+    let ids: Vec<NodeId> = (0..nodes).map(NodeId::from_index).collect();
+    let mut events = Vec::new();
+    let kinds: [(f64, u64); 5] = [
+        (chaos.isolate_per_min, 0),
+        (chaos.partition_per_min, 1),
+        (chaos.cut_per_min, 2),
+        (chaos.crash_per_min, 3),
+        (chaos.loss_spike_per_min, 4),
+    ];
+    for (per_min, kind) in kinds {
+        if per_min <= 0.0 {
+            continue;
+        }
+        let mut rng = Stream::new(seed, Purpose::Chaos, kind);
+        let p = (per_min / 60.0).min(1.0);
+        let mut slot = chaos.start.as_us();
+        while slot < chaos.end.as_us() {
+            let hit = rng.chance(p);
+            let offset = rng.below(SLOT_US);
+            let duration = rng.between(chaos.duration_us.0, chaos.duration_us.1);
+            let a = ids[rng.below(nodes as u64) as usize];
+            let b = ids[rng.below(nodes as u64) as usize];
+            let mut order = ids.clone();
+            for i in (1..order.len()).rev() {
+                order.swap(i, rng.below(i as u64 + 1) as usize);
+            }
+            let minority = 1 + rng.below(((nodes as u64).saturating_sub(1) / 2).max(1)) as usize;
+            let loss = chaos.spike_loss.0 + rng.unit() * (chaos.spike_loss.1 - chaos.spike_loss.0);
+            let at = Instant::from_us(slot + offset);
+            slot += SLOT_US;
+            if !hit || at >= chaos.end {
+                continue;
+            }
+            let until = Instant::from_us((at.as_us() + duration).min(chaos.end.as_us()));
+            let others = |n: NodeId| -> Vec<(NodeRef, NodeRef)> {
+                ids.iter()
+                    .filter(|&&o| o != n)
+                    .map(|&o| (NodeRef::Id(n), NodeRef::Id(o)))
+                    .collect()
+            };
+            let (fault, undo) = match kind {
+                0 => (Fault::Isolate(NodeRef::Id(a)), Fault::Restore(others(a))),
+                1 => {
+                    if nodes < 3 {
+                        continue;
+                    }
+                    let (small, large) = order.split_at(minority);
+                    let mut small = small.to_vec();
+                    let mut large = large.to_vec();
+                    small.sort();
+                    large.sort();
+                    let cross = small
+                        .iter()
+                        .flat_map(|&x| large.iter().map(move |&y| (NodeRef::Id(x), NodeRef::Id(y))))
+                        .collect();
+                    (Fault::Partition(vec![small, large]), Fault::Restore(cross))
+                }
+                2 => {
+                    if a == b {
+                        continue;
+                    }
+                    let pair = vec![(NodeRef::Id(a), NodeRef::Id(b))];
+                    (Fault::Cut(pair.clone()), Fault::Restore(pair))
+                }
+                3 => (Fault::Crash(NodeRef::Id(a)), Fault::Restart(NodeRef::Id(a))),
+                _ => (
+                    Fault::SetNetwork(NetworkPatch {
+                        loss: Some((loss * 1000.0).round() / 1000.0),
+                        ..NetworkPatch::default()
+                    }),
+                    Fault::ResetNetwork,
+                ),
+            };
+            events.push(ScriptEvent {
+                at,
+                fault,
+                chaos: true,
+            });
+            events.push(ScriptEvent {
+                at: until,
+                fault: undo,
+                chaos: true,
+            });
+        }
+    }
+    events.sort_by_key(|e| e.at);
+    events
 }
 
 /// What a scripted event did, as the results report it.
@@ -93,4 +220,7 @@ pub struct FaultRecord {
     /// replaced); absent if it lasted to the end of the run or was instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_ms: Option<f64>,
+    /// Drawn by the scenario's `chaos` section.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub chaos: bool,
 }

@@ -11,5 +11,6 @@ pub mod results;
 pub mod rng;
 pub mod scenario;
 pub mod scheduler;
+pub mod sweep;
 pub mod time;
 pub mod trace;

@@ -179,6 +179,11 @@ impl Network {
         }
     }
 
+    /// Back to `defaults` (per-link overrides stay).
+    pub fn reset(&mut self, defaults: NetworkConfig) {
+        self.defaults = defaults;
+    }
+
     pub fn apply_patch(&mut self, patch: NetworkPatch) {
         if let Some(latency) = patch.latency_us {
             self.defaults.latency_us = latency;

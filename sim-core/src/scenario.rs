@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::{ClusterConfig, StorageConfig, WorkloadConfig, DEFAULT_MAX_EVENTS};
-use crate::faults::{Fault, NodeRef, ScriptEvent};
+use crate::faults::{chaos_schedule, ChaosConfig, Fault, NodeRef, ScriptEvent};
 use crate::metrics::Metrics;
 use crate::network::{LinkOverride, NetworkConfig, NetworkPatch};
 use crate::raft::{Bugs, DLedgerTiming, ElectionKind, NodeId, RaftConfig, MAX_NODES};
@@ -63,7 +63,47 @@ pub struct ScenarioFile {
     /// Stop a run with an error past this many engine events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_events: Option<u64>,
+    /// Random faults drawn from the seed, on top of `events`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chaos: Option<ChaosSpec>,
 }
+
+/// Random faults drawn from the seed (the same schedule for every variant).
+/// Rates are per minute of virtual time; each fault lasts `duration_ms`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChaosSpec {
+    /// Faults start no earlier than this (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_ms: Option<u64>,
+    /// Faults end no later than this (default: the end of the run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_ms: Option<u64>,
+    /// A random node loses every link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolate_per_min: Option<f64>,
+    /// A random minority is cut off from the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_per_min: Option<f64>,
+    /// The link between two random nodes fails both ways.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut_per_min: Option<f64>,
+    /// A random node crashes, and restarts when the fault ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crash_per_min: Option<f64>,
+    /// The whole network loses `spike_loss` of its messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_spike_per_min: Option<f64>,
+    /// How long each fault lasts (default [1000, 10000]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<RangeMs>,
+    /// Loss probability range during a spike (default [0.2, 0.6]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spike_loss: Option<[f64; 2]>,
+}
+
+/// The most random faults of one kind per minute (one per second).
+pub const MAX_CHAOS_PER_MIN: f64 = 60.0;
 
 fn default_seed() -> u64 {
     1
@@ -187,6 +227,9 @@ pub struct EventSpec {
     pub set_network: Option<NetworkSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set_link: Option<SetLinkSpec>,
+    /// Back to the variant's configured network (ends a `set_network`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_network: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -404,6 +447,50 @@ impl Check {
         self.positive(&format!("{path}.retry_ms"), spec.retry_ms);
     }
 
+    fn chaos(&mut self, spec: &ChaosSpec, duration_ms: u64) {
+        let rates = [
+            ("isolate_per_min", spec.isolate_per_min),
+            ("partition_per_min", spec.partition_per_min),
+            ("cut_per_min", spec.cut_per_min),
+            ("crash_per_min", spec.crash_per_min),
+            ("loss_spike_per_min", spec.loss_spike_per_min),
+        ];
+        for (name, rate) in rates {
+            if let Some(rate) = rate {
+                if !(0.0..=MAX_CHAOS_PER_MIN).contains(&rate) {
+                    self.fail(
+                        format!("chaos.{name}"),
+                        format!("{rate} is out of range: must be in [0, {MAX_CHAOS_PER_MIN}] per minute"),
+                    );
+                }
+            }
+        }
+        self.range("chaos.duration_ms", spec.duration_ms, 1);
+        if let Some([min, max]) = spec.spike_loss {
+            self.probability("chaos.spike_loss[0]", Some(min));
+            self.probability("chaos.spike_loss[1]", Some(max));
+            if min > max {
+                self.fail(
+                    "chaos.spike_loss",
+                    format!("empty range [{min}, {max}]: min must be <= max"),
+                );
+            }
+        }
+        let start = spec.start_ms.unwrap_or(0);
+        let end = spec.end_ms.unwrap_or(duration_ms);
+        if end > duration_ms {
+            self.fail(
+                "chaos.end_ms",
+                format!("{end} ms is past the end of the run (duration_ms is {duration_ms})"),
+            );
+        } else if start >= end {
+            self.fail(
+                "chaos.start_ms",
+                format!("{start} ms is not before the end of the chaos window ({end} ms)"),
+            );
+        }
+    }
+
     fn storage(&mut self, path: &str, spec: &StorageSpec) {
         self.range(
             &format!("{path}.persist_latency_ms"),
@@ -559,6 +646,17 @@ impl Check {
             actions
                 .push((self.errors.len() == before).then(|| Fault::SetNetwork(network_patch(net))));
         }
+        if let Some(reset) = event.reset_network {
+            if reset {
+                actions.push(Some(Fault::ResetNetwork));
+            } else {
+                self.fail(
+                    format!("{path}.reset_network"),
+                    "must be true (or leave the field out)",
+                );
+                actions.push(None);
+            }
+        }
         if let Some(link) = &event.set_link {
             let p = format!("{path}.set_link");
             let before = self.errors.len();
@@ -585,14 +683,14 @@ impl Check {
             0 => {
                 self.fail(
                     path,
-                    "has no action: give one of isolate, partition, cut, cut_oneway, restore, heal, crash, restart, set_network, set_link",
+                    "has no action: give one of isolate, partition, cut, cut_oneway, restore, heal, crash, restart, set_network, reset_network, set_link",
                 );
                 None
             }
-            1 => actions.pop().flatten().map(|fault| ScriptEvent {
-                at: Instant::from_ms(event.at_ms),
-                fault,
-            }),
+            1 => actions
+                .pop()
+                .flatten()
+                .map(|fault| ScriptEvent::scripted(Instant::from_ms(event.at_ms), fault)),
             n => {
                 self.fail(
                     path,
@@ -847,6 +945,9 @@ impl Scenario {
         check.network("network", &file.network);
         check.workload("workload", &file.workload);
         check.storage("storage", &file.storage);
+        if let Some(chaos) = &file.chaos {
+            check.chaos(chaos, file.duration_ms);
+        }
         if file.events.len() > MAX_EVENTS_IN_SCRIPT {
             check.fail(
                 "events",
@@ -980,6 +1081,37 @@ impl Scenario {
         self.variants.iter().find(|v| v.label == label)
     }
 
+    /// The random faults the `chaos` section draws for `seed` (none
+    /// without one), already resolved into script events.
+    pub fn chaos_events(&self, seed: u64) -> Vec<ScriptEvent> {
+        let Some(spec) = &self.file.chaos else {
+            return Vec::new();
+        };
+        let [min, max] = spec.duration_ms.unwrap_or([1_000, 10_000]);
+        let [loss_min, loss_max] = spec.spike_loss.unwrap_or([0.2, 0.6]);
+        let config = ChaosConfig {
+            start: Instant::from_ms(spec.start_ms.unwrap_or(0)),
+            end: Instant::from_ms(spec.end_ms.unwrap_or(self.file.duration_ms)),
+            isolate_per_min: spec.isolate_per_min.unwrap_or(0.0),
+            partition_per_min: spec.partition_per_min.unwrap_or(0.0),
+            cut_per_min: spec.cut_per_min.unwrap_or(0.0),
+            crash_per_min: spec.crash_per_min.unwrap_or(0.0),
+            loss_spike_per_min: spec.loss_spike_per_min.unwrap_or(0.0),
+            duration_us: range_us([min, max]),
+            spike_loss: (loss_min, loss_max),
+        };
+        chaos_schedule(&config, self.file.nodes as usize, seed)
+    }
+
+    /// The scripted events (in file order, so a fault record's `index` is
+    /// its position in `events`) followed by the chaos events of `seed`.
+    /// The queue orders them by time; at one instant, scripted ones first.
+    pub fn script(&self, seed: u64) -> Vec<ScriptEvent> {
+        let mut script = self.script.clone();
+        script.extend(self.chaos_events(seed));
+        script
+    }
+
     /// The engine configuration of one variant with one seed.
     pub fn cluster_config(&self, variant: &Variant, seed: u64) -> ClusterConfig {
         ClusterConfig {
@@ -990,7 +1122,7 @@ impl Scenario {
             network: variant.network,
             workload: variant.workload,
             storage: variant.storage,
-            script: self.script.clone(),
+            script: self.script(seed),
             max_events: self.file.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
         }
     }

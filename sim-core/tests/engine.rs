@@ -7,10 +7,7 @@ use sim_core::raft::NodeId;
 use sim_core::time::Instant;
 
 fn at(ms: u64, fault: Fault) -> ScriptEvent {
-    ScriptEvent {
-        at: Instant::from_ms(ms),
-        fault,
-    }
+    ScriptEvent::scripted(Instant::from_ms(ms), fault)
 }
 
 /// Five nodes, 20 proposals/s, a follower isolated from 5 s to 15 s.

@@ -70,10 +70,7 @@ fn partial_dledger(seed: u64, voter_missed_the_election: bool) -> ClusterConfig 
         vote_wait_us: (50_000, 75_000),
         rpc_timeout_us: 75_000,
     };
-    let at = |ms, fault| ScriptEvent {
-        at: Instant::from_ms(ms),
-        fault,
-    };
+    let at = |ms, fault| ScriptEvent::scripted(Instant::from_ms(ms), fault);
     if voter_missed_the_election {
         cfg.script.push(at(0, Fault::Crash(NodeRef::Id(NodeId(3)))));
         cfg.script

@@ -7,6 +7,7 @@ mod bundled;
 mod compare;
 mod output;
 mod run;
+mod sweep;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -78,6 +79,11 @@ enum Command {
     /// Run several scenarios and print one Markdown table: rows scenarios,
     /// columns policies.
     Compare(compare::CompareArgs),
+    /// Run a scenario over many seeds in parallel: distributions per variant
+    /// and every failing seed with the command that reproduces it.
+    Sweep(sweep::SweepArgs),
+    /// Combine the output directories of sharded sweeps.
+    Merge(sweep::MergeArgs),
     /// Measure the engine's speed (events/s, virtual-to-wall speed-up).
     Bench(bench::BenchArgs),
 }
@@ -111,6 +117,8 @@ pub fn main() -> i32 {
         }
         Command::Bench(args) => bench::bench(args),
         Command::Compare(args) => compare::compare(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => sweep::merge(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,279 @@
+//! Sweeps: one scenario over many seeds. Owns the per-seed record (what a
+//! sweep keeps of each run) and the aggregate (per-variant distributions of
+//! every metric, failing seeds). Aggregation is a pure function of the set
+//! of records, sorted by seed, so it is the same for any number of threads
+//! and for shards merged afterwards. Running the seeds is the caller's job.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::invariants::Violation;
+use crate::metrics::Metrics;
+use crate::results::{ExpectationResult, Results};
+
+/// What a sweep keeps of one variant of one seed (no series).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeedVariant {
+    pub label: String,
+    pub metrics: Metrics,
+    pub violations: Vec<Violation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_reached: Option<String>,
+    pub failed_expectations: Vec<ExpectationResult>,
+    pub trace_hash: String,
+}
+
+impl SeedVariant {
+    pub fn failed(&self) -> bool {
+        !self.violations.is_empty()
+            || self.limit_reached.is_some()
+            || !self.failed_expectations.is_empty()
+    }
+}
+
+/// One seed of a sweep: one JSON line of `seeds.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeedRecord {
+    pub seed: u64,
+    pub variants: Vec<SeedVariant>,
+}
+
+impl SeedRecord {
+    pub fn from_results(results: &Results) -> SeedRecord {
+        SeedRecord {
+            seed: results.seed,
+            variants: results
+                .variants
+                .iter()
+                .map(|v| SeedVariant {
+                    label: v.label.clone(),
+                    metrics: v.metrics.clone(),
+                    violations: v.safety.violations.clone(),
+                    limit_reached: v.limit_reached.clone(),
+                    failed_expectations: results
+                        .expectations
+                        .iter()
+                        .filter(|e| !e.ok && e.variant == v.label)
+                        .cloned()
+                        .collect(),
+                    trace_hash: v.trace_hash.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn failed(&self) -> bool {
+        self.variants.iter().any(SeedVariant::failed)
+    }
+}
+
+/// Summary of one metric over the seeds of a sweep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+    /// 95% confidence interval of the mean (normal approximation).
+    pub ci95: [f64; 2],
+}
+
+impl Stats {
+    /// `values` in seed order (the sum runs in that order, so the mean is
+    /// the same bit for bit however the seeds were run).
+    pub fn of(values: &[f64]) -> Stats {
+        let n = values.len();
+        if n == 0 {
+            return Stats {
+                mean: 0.0,
+                p50: 0.0,
+                p90: 0.0,
+                p99: 0.0,
+                max: 0.0,
+                ci95: [0.0, 0.0],
+            };
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let half_width = if n > 1 {
+            let variance =
+                values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
+            1.96 * (variance / n as f64).sqrt()
+        } else {
+            0.0
+        };
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let rank = |q: f64| sorted[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
+        Stats {
+            mean,
+            p50: rank(0.50),
+            p90: rank(0.90),
+            p99: rank(0.99),
+            max: sorted[n - 1],
+            ci95: [mean - half_width, mean + half_width],
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VariantAggregate {
+    pub label: String,
+    pub runs: u64,
+    /// Seeds where this variant broke safety, hit its limit or failed an expectation.
+    pub failed_seeds: u64,
+    /// Every metric key (`failover_ms.p99` style for distributions).
+    pub metrics: BTreeMap<String, Stats>,
+}
+
+/// A seed that failed, with the command that reproduces it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub seed: u64,
+    pub variants: Vec<String>,
+    pub reasons: Vec<String>,
+    pub command: String,
+}
+
+/// The aggregate of a sweep; the same for any `--jobs` and for merged shards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Aggregate {
+    pub scenario: String,
+    /// The scenario argument, as used in the reproduce commands.
+    pub file: String,
+    /// The half-open seed range swept.
+    pub seeds: [u64; 2],
+    pub runs: u64,
+    pub failed_seeds: u64,
+    pub variants: Vec<VariantAggregate>,
+    pub failures: Vec<Failure>,
+}
+
+/// `raftsim run FILE --seed N [--variant L]`.
+pub type CommandFor = dyn Fn(u64, Option<&str>) -> String;
+
+/// Aggregates records (any order; they are sorted by seed here).
+pub fn aggregate(
+    scenario: &str,
+    file: &str,
+    seeds: [u64; 2],
+    records: &[SeedRecord],
+    command: &CommandFor,
+) -> Aggregate {
+    let mut records: Vec<&SeedRecord> = records.iter().collect();
+    records.sort_by_key(|r| r.seed);
+    let labels: Vec<String> = records
+        .first()
+        .map(|r| r.variants.iter().map(|v| v.label.clone()).collect())
+        .unwrap_or_default();
+    let keys = Metrics::keys();
+    let variants = labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let runs: Vec<&SeedVariant> = records.iter().map(|r| &r.variants[i]).collect();
+            let metrics = keys
+                .iter()
+                .map(|key| {
+                    let values: Vec<f64> = runs
+                        .iter()
+                        .map(|v| v.metrics.get(key).unwrap_or(0.0))
+                        .collect();
+                    (key.clone(), Stats::of(&values))
+                })
+                .collect();
+            VariantAggregate {
+                label: label.clone(),
+                runs: runs.len() as u64,
+                failed_seeds: runs.iter().filter(|v| v.failed()).count() as u64,
+                metrics,
+            }
+        })
+        .collect();
+    let failures: Vec<Failure> = records
+        .iter()
+        .filter(|r| r.failed())
+        .map(|r| {
+            let failed: Vec<&SeedVariant> = r.variants.iter().filter(|v| v.failed()).collect();
+            let mut reasons = Vec::new();
+            for v in &failed {
+                for violation in &v.violations {
+                    reasons.push(format!(
+                        "{}: safety violation {} at {} ms: {}",
+                        v.label, violation.property, violation.at_ms, violation.message
+                    ));
+                }
+                if let Some(limit) = &v.limit_reached {
+                    reasons.push(format!("{}: {limit}", v.label));
+                }
+                for e in &v.failed_expectations {
+                    reasons.push(format!(
+                        "{}: expected {} in [{}, {}], got {}",
+                        v.label,
+                        e.metric,
+                        e.min.map_or("-inf".to_string(), |x| x.to_string()),
+                        e.max.map_or("inf".to_string(), |x| x.to_string()),
+                        e.actual.map_or("nothing".to_string(), |x| x.to_string())
+                    ));
+                }
+            }
+            let only = (failed.len() == 1).then(|| failed[0].label.as_str());
+            Failure {
+                seed: r.seed,
+                variants: failed.iter().map(|v| v.label.clone()).collect(),
+                reasons,
+                command: command(r.seed, only),
+            }
+        })
+        .collect();
+    Aggregate {
+        scenario: scenario.to_string(),
+        file: file.to_string(),
+        seeds,
+        runs: records.len() as u64,
+        failed_seeds: failures.len() as u64,
+        variants,
+        failures,
+    }
+}
+
+/// The seeds of shard `k` (1-based) of `n` over the half-open `range`:
+/// contiguous slices, the first ones one seed longer when it does not divide.
+pub fn shard_range(range: [u64; 2], k: u64, n: u64) -> [u64; 2] {
+    debug_assert!(1 <= k && k <= n);
+    let total = range[1] - range[0];
+    let (base, extra) = (total / n, total % n);
+    let start = range[0] + (k - 1) * base + (k - 1).min(extra);
+    let len = base + u64::from(k <= extra);
+    [start, start + len]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_the_range_once() {
+        for (range, n) in [([0, 10], 3), ([5, 6], 4), ([100, 1100], 7), ([0, 0], 2)] {
+            let mut next = range[0];
+            for k in 1..=n {
+                let [a, b] = shard_range(range, k, n);
+                assert_eq!(a, next, "{range:?} {k}/{n}");
+                assert!(b >= a);
+                next = b;
+            }
+            assert_eq!(next, range[1]);
+        }
+    }
+
+    #[test]
+    fn stats_of_a_known_sample() {
+        let s = Stats::of(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(s.mean, 2.5);
+        assert_eq!((s.p50, s.p90, s.p99, s.max), (2.0, 4.0, 4.0, 4.0));
+        // sd = 1.29099, se = 0.645497, 1.96 se = 1.265174
+        assert!((s.ci95[0] - 1.234826).abs() < 1e-5 && (s.ci95[1] - 3.765174).abs() < 1e-5);
+        assert_eq!(Stats::of(&[7.0]).ci95, [7.0, 7.0]);
+    }
+}

@@ -1,0 +1,393 @@
+//! `raftsim sweep` and `raftsim merge`: one scenario over many seeds in
+//! parallel, shards, and the aggregate. Per-seed results never depend on
+//! `--jobs`; the aggregate is computed from the sorted per-seed records, so
+//! merged shards give exactly what one machine gives.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant as WallClock;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sim_core::results;
+use sim_core::sweep::{self, Aggregate, SeedRecord};
+
+use super::run::reproduce_command;
+use super::{load, output, CliResult, Failure, EXIT_FAILED, EXIT_OK};
+
+/// The most seeds one sweep may run.
+const MAX_SEEDS: u64 = 100_000_000;
+
+#[derive(clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (or the name of a bundled scenario).
+    file: String,
+    /// Half-open seed range, `A..B` (seeds A to B-1).
+    #[arg(long, value_parser = parse_range, value_name = "A..B")]
+    seeds: [u64; 2],
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run only the K-th of N contiguous slices of the range, e.g. `2/4`.
+    #[arg(long, value_parser = parse_shard, value_name = "K/N")]
+    shard: Option<(u64, u64)>,
+    /// Write seeds.jsonl (one line per seed), sweep.json and shard.json here.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print only the aggregate JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct MergeArgs {
+    /// Output directories of `raftsim sweep --shard K/N --out DIR`.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Write the merged seeds.jsonl and sweep.json here.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print only the aggregate JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_range(text: &str) -> Result<[u64; 2], String> {
+    let (a, b) = text
+        .split_once("..")
+        .ok_or_else(|| format!("{text:?} is not a range: write A..B, e.g. 0..1000"))?;
+    let a: u64 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("{a:?} is not a seed"))?;
+    let b: u64 = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("{b:?} is not a seed"))?;
+    if a >= b {
+        return Err(format!(
+            "{a}..{b} is empty: the end is exclusive, so write {a}..{}",
+            a + 1
+        ));
+    }
+    if b - a > MAX_SEEDS {
+        return Err(format!(
+            "{} seeds is more than the limit of {MAX_SEEDS}",
+            b - a
+        ));
+    }
+    Ok([a, b])
+}
+
+fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?)));
+    match parsed {
+        Some((k, n)) if 1 <= k && k <= n => Ok((k, n)),
+        _ => Err(format!(
+            "{text:?} is not a shard: write K/N with 1 <= K <= N, e.g. 2/4"
+        )),
+    }
+}
+
+/// What a sweep directory says about itself, so `merge` can check shards
+/// belong together.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct ShardInfo {
+    scenario: String,
+    file: String,
+    /// The whole range, not the shard's slice.
+    seeds: [u64; 2],
+    shard: Option<(u64, u64)>,
+    /// Labels of the variants, in order.
+    variants: Vec<String>,
+    /// Hash of the scenario's canonical JSON.
+    fingerprint: String,
+}
+
+fn fingerprint(scenario: &sim_core::scenario::Scenario) -> String {
+    let text = serde_json::to_string(&scenario.file).expect("scenario serialises");
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+pub fn sweep(args: SweepArgs) -> CliResult {
+    let loaded = load(&args.file)?;
+    let scenario = &loaded.scenario;
+    let range = match args.shard {
+        Some((k, n)) => sweep::shard_range(args.seeds, k, n),
+        None => args.seeds,
+    };
+    let seeds: Vec<u64> = (range[0]..range[1]).collect();
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if jobs == 0 {
+        return Err(Failure::bad_input("--jobs must be at least 1"));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start {jobs} worker threads: {e}")))?;
+    eprintln!(
+        "raftsim: sweeping seeds {}..{} of {} ({} variants) with {jobs} jobs",
+        range[0],
+        range[1],
+        scenario.name(),
+        scenario.variants().len()
+    );
+    let progress = if std::io::stderr().is_terminal() && !args.json {
+        let bar = ProgressBar::new(seeds.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} seeds · {msg} · ETA {eta}")
+                .expect("valid template"),
+        );
+        bar.set_message("0 failing");
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let failing = AtomicU64::new(0);
+    let started = WallClock::now();
+    let records: Vec<SeedRecord> = pool.install(|| {
+        seeds
+            .par_iter()
+            .map(|&seed| {
+                let variants = scenario
+                    .variants()
+                    .iter()
+                    .map(|v| results::run_variant(scenario, v, seed, None))
+                    .collect();
+                let record = SeedRecord::from_results(&results::assemble(scenario, seed, variants));
+                if record.failed() {
+                    let n = failing.fetch_add(1, Ordering::Relaxed) + 1;
+                    progress.set_message(format!("{n} failing"));
+                }
+                progress.inc(1);
+                record
+            })
+            .collect()
+    });
+    progress.finish_and_clear();
+    let wall = started.elapsed().as_secs_f64();
+    eprintln!(
+        "raftsim: {} seeds in {wall:.2} s ({:.1} seeds/s, {jobs} jobs)",
+        seeds.len(),
+        seeds.len() as f64 / wall
+    );
+    let info = ShardInfo {
+        scenario: scenario.name().to_string(),
+        file: loaded.shown_as.clone(),
+        seeds: args.seeds,
+        shard: args.shard,
+        variants: scenario
+            .variants()
+            .iter()
+            .map(|v| v.label.clone())
+            .collect(),
+        fingerprint: fingerprint(scenario),
+    };
+    finish(&info, range, &records, args.out.as_deref(), args.json)
+}
+
+/// Aggregates, prints and (with `out`) writes a sweep's results.
+fn finish(
+    info: &ShardInfo,
+    range: [u64; 2],
+    records: &[SeedRecord],
+    out: Option<&Path>,
+    json: bool,
+) -> CliResult {
+    let file = info.file.clone();
+    let command = move |seed: u64, variant: Option<&str>| reproduce_command(&file, seed, variant);
+    let aggregate = sweep::aggregate(&info.scenario, &info.file, range, records, &command);
+    let aggregate_json = serde_json::to_string_pretty(&aggregate).expect("aggregate serialises");
+    if json {
+        println!("{aggregate_json}");
+    } else {
+        print!("{}", summary(&aggregate));
+    }
+    if let Some(dir) = out {
+        let mut sorted: Vec<&SeedRecord> = records.iter().collect();
+        sorted.sort_by_key(|r| r.seed);
+        let mut lines = String::new();
+        for record in sorted {
+            lines.push_str(&serde_json::to_string(record).expect("record serialises"));
+            lines.push('\n');
+        }
+        let files = vec![
+            ("seeds.jsonl".to_string(), lines.into_bytes()),
+            (
+                "sweep.json".to_string(),
+                format!("{aggregate_json}\n").into_bytes(),
+            ),
+            (
+                "shard.json".to_string(),
+                format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(info).expect("info serialises")
+                )
+                .into_bytes(),
+            ),
+        ];
+        output::write_all(dir, &files)?;
+        if !json {
+            println!("\nwrote {}", dir.display());
+        }
+    }
+    Ok(if aggregate.failed_seeds == 0 {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    })
+}
+
+/// The headline metrics of each variant over the seeds, then the failing
+/// seeds with their reproduce commands.
+fn summary(aggregate: &Aggregate) -> String {
+    const HEADLINE: [&str; 8] = [
+        "max_term",
+        "term_inflation",
+        "leader_changes",
+        "disruptions",
+        "leaderless_ms",
+        "failover_ms.max",
+        "unavailable_ms",
+        "commit_latency_ms.p99",
+    ];
+    let mut out = format!(
+        "{} — seeds {}..{} ({} runs)\n",
+        aggregate.scenario, aggregate.seeds[0], aggregate.seeds[1], aggregate.runs
+    );
+    for v in &aggregate.variants {
+        out.push_str(&format!(
+            "\n{} ({} failing seeds)\n  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10}  {:>23}\n",
+            v.label,
+            v.failed_seeds,
+            "metric",
+            "mean",
+            "p50",
+            "p90",
+            "p99",
+            "max",
+            "95% CI of the mean"
+        ));
+        for key in HEADLINE {
+            if let Some(s) = v.metrics.get(key) {
+                out.push_str(&format!(
+                    "  {key:<22} {:>10.2} {:>10.2} {:>10.2} {:>10.2} {:>10.2}  [{:>9.2}, {:>9.2}]\n",
+                    s.mean, s.p50, s.p90, s.p99, s.max, s.ci95[0], s.ci95[1]
+                ));
+            }
+        }
+    }
+    if aggregate.failures.is_empty() {
+        out.push_str("\nno failing seeds\n");
+    } else {
+        out.push_str(&format!("\n{} failing seeds:\n", aggregate.failed_seeds));
+        for f in aggregate.failures.iter().take(50) {
+            out.push_str(&format!("  {}\n", f.command));
+            for reason in &f.reasons {
+                out.push_str(&format!("      {reason}\n"));
+            }
+        }
+        if aggregate.failures.len() > 50 {
+            out.push_str(&format!(
+                "  ... and {} more (see sweep.json)\n",
+                aggregate.failures.len() - 50
+            ));
+        }
+    }
+    out
+}
+
+fn read_dir_records(dir: &Path) -> Result<(ShardInfo, Vec<SeedRecord>), Failure> {
+    let bad = |what: String| Failure::bad_input(format!("{}: {what}", dir.display()));
+    let info_path = dir.join("shard.json");
+    let text = std::fs::read_to_string(&info_path).map_err(|e| {
+        bad(format!(
+            "cannot read shard.json ({e}); is this a `raftsim sweep --out` directory?"
+        ))
+    })?;
+    let info: ShardInfo = serde_json::from_str(&text)
+        .map_err(|e| bad(format!("shard.json is not a sweep description: {e}")))?;
+    let seeds_path = dir.join("seeds.jsonl");
+    let file = std::fs::File::open(&seeds_path)
+        .map_err(|e| bad(format!("cannot read seeds.jsonl: {e}")))?;
+    let mut records = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| bad(format!("cannot read seeds.jsonl: {e}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: SeedRecord = serde_json::from_str(&line)
+            .map_err(|e| bad(format!("seeds.jsonl line {}: {e}", i + 1)))?;
+        records.push(record);
+    }
+    Ok((info, records))
+}
+
+pub fn merge(args: MergeArgs) -> CliResult {
+    let mut info: Option<ShardInfo> = None;
+    let mut records: Vec<SeedRecord> = Vec::new();
+    for dir in &args.dirs {
+        let (this, mut these) = read_dir_records(dir)?;
+        if let Some(first) = &info {
+            let same = (
+                first.fingerprint.as_str(),
+                first.seeds,
+                &first.variants,
+                first.file.as_str(),
+            ) == (
+                this.fingerprint.as_str(),
+                this.seeds,
+                &this.variants,
+                this.file.as_str(),
+            );
+            if !same {
+                return Err(Failure::bad_input(format!(
+                    "{}: this sweep is of another scenario, file or seed range than {}",
+                    dir.display(),
+                    args.dirs[0].display()
+                )));
+            }
+        }
+        info.get_or_insert(this);
+        records.append(&mut these);
+    }
+    let info = info.expect("at least one directory");
+    records.sort_by_key(|r| r.seed);
+    if let Some(pair) = records.windows(2).find(|w| w[0].seed == w[1].seed) {
+        return Err(Failure::bad_input(format!(
+            "seed {} appears in more than one directory: merge each shard once",
+            pair[0].seed
+        )));
+    }
+    let expected = info.seeds[1] - info.seeds[0];
+    if records.len() as u64 != expected {
+        eprintln!(
+            "raftsim: warning: {} of the {expected} seeds of {}..{} are present; the aggregate covers only those",
+            records.len(),
+            info.seeds[0],
+            info.seeds[1]
+        );
+    }
+    let merged = ShardInfo {
+        shard: None,
+        ..info
+    };
+    finish(
+        &merged,
+        merged.seeds,
+        &records,
+        args.out.as_deref(),
+        args.json,
+    )
+}
