@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::network::{LinkOverride, NetworkPatch};
 use crate::raft::NodeId;
-use crate::time::Instant;
+use crate::time::{Instant, US_PER_MS};
 
 /// A node as a scenario names it, resolved when its event fires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,6 +114,7 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
     use crate::rng::{Purpose, Stream};
     const SLOT_US: u64 = 1_000_000;
     let ids: Vec<NodeId> = (0..nodes).map(NodeId::from_index).collect();
+    debug_assert!(chaos.start.as_us() % US_PER_MS == 0);
     let mut events = Vec::new();
     let kinds: [(f64, u64); 5] = [
         (chaos.isolate_per_min, 0),
@@ -130,9 +131,14 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
         let p = (per_min / 60.0).min(1.0);
         let mut slot = chaos.start.as_us();
         while slot < chaos.end.as_us() {
+            // Whole milliseconds, so a drawn schedule can be written out as
+            // scenario events exactly.
             let hit = rng.chance(p);
-            let offset = rng.below(SLOT_US);
-            let duration = rng.between(chaos.duration_us.0, chaos.duration_us.1);
+            let offset = rng.below(SLOT_US / US_PER_MS) * US_PER_MS;
+            let duration = rng.between(
+                chaos.duration_us.0 / US_PER_MS,
+                chaos.duration_us.1 / US_PER_MS,
+            ) * US_PER_MS;
             let a = ids[rng.below(nodes as u64) as usize];
             let b = ids[rng.below(nodes as u64) as usize];
             let mut order = ids.clone();

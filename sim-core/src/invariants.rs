@@ -170,12 +170,19 @@ impl Checker {
                 || view.prefix.get(committed - 1).map(|p| p.1)
                     == Some(self.committed[committed - 1].0);
             if !holds_all {
+                let why = if (after.last_index as usize) < committed {
+                    format!(
+                        "its log has {} entries, {committed} are committed",
+                        after.last_index
+                    )
+                } else {
+                    format!("its log differs from the {committed} committed entries")
+                };
                 return Err((
                     "leader_completeness",
                     format!(
-                        "node {node} became leader of term {} without committed entries \
-                         (its log has {} entries, {committed} are committed)",
-                        after.term, after.last_index
+                        "node {node} became leader of term {} without all committed entries ({why})",
+                        after.term
                     ),
                 ));
             }

@@ -11,6 +11,7 @@ pub mod results;
 pub mod rng;
 pub mod scenario;
 pub mod scheduler;
+pub mod shrink;
 pub mod sweep;
 pub mod time;
 pub mod trace;

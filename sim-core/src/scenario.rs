@@ -1127,3 +1127,65 @@ impl Scenario {
         }
     }
 }
+
+fn ref_spec(node: NodeRef) -> NodeRefSpec {
+    match node {
+        NodeRef::Id(id) => NodeRefSpec::Id(u64::from(id.0)),
+        NodeRef::Leader => NodeRefSpec::Name("leader".into()),
+        NodeRef::Follower(k) => NodeRefSpec::Name(format!("follower:{k}")),
+        NodeRef::Crashed => NodeRefSpec::Name("crashed".into()),
+    }
+}
+
+fn pair_specs(pairs: &[(NodeRef, NodeRef)]) -> Vec<[NodeRefSpec; 2]> {
+    pairs
+        .iter()
+        .map(|&(a, b)| [ref_spec(a), ref_spec(b)])
+        .collect()
+}
+
+fn range_ms((min, max): (u64, u64)) -> RangeMs {
+    [min / US_PER_MS, max / US_PER_MS]
+}
+
+/// Writes a script event back in the file's own terms, so drawn chaos can
+/// be written out as plain `events` (by `raftsim shrink`).
+pub fn event_spec(event: &ScriptEvent) -> EventSpec {
+    let mut spec = EventSpec {
+        at_ms: event.at.as_us() / US_PER_MS,
+        ..EventSpec::default()
+    };
+    match &event.fault {
+        Fault::Isolate(node) => spec.isolate = Some(ref_spec(*node)),
+        Fault::Partition(groups) => {
+            spec.partition = Some(
+                groups
+                    .iter()
+                    .map(|g| g.iter().map(|n| u64::from(n.0)).collect())
+                    .collect(),
+            )
+        }
+        Fault::Cut(pairs) => spec.cut = Some(pair_specs(pairs)),
+        Fault::CutOneway(pairs) => spec.cut_oneway = Some(pair_specs(pairs)),
+        Fault::Restore(pairs) => spec.restore = Some(pair_specs(pairs)),
+        Fault::Heal => spec.heal = Some(true),
+        Fault::Crash(node) => spec.crash = Some(ref_spec(*node)),
+        Fault::Restart(node) => spec.restart = Some(ref_spec(*node)),
+        Fault::SetNetwork(patch) => {
+            spec.set_network = Some(NetworkSpec {
+                latency_ms: patch.latency_us.map(range_ms),
+                loss: patch.loss,
+                duplicate: patch.duplicate,
+            })
+        }
+        Fault::ResetNetwork => spec.reset_network = Some(true),
+        Fault::SetLink { between, link } => {
+            spec.set_link = Some(SetLinkSpec {
+                between: [ref_spec(between.0), ref_spec(between.1)],
+                loss: link.loss,
+                latency_ms: link.latency_us.map(range_ms),
+            })
+        }
+    }
+    spec
+}

@@ -7,6 +7,7 @@ mod bundled;
 mod compare;
 mod output;
 mod run;
+mod shrink;
 mod sweep;
 
 use std::fmt;
@@ -84,6 +85,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Combine the output directories of sharded sweeps.
     Merge(sweep::MergeArgs),
+    /// Shrink a failing run to the smallest scenario that still fails with its seed.
+    Shrink(shrink::ShrinkArgs),
     /// Measure the engine's speed (events/s, virtual-to-wall speed-up).
     Bench(bench::BenchArgs),
 }
@@ -119,6 +122,7 @@ pub fn main() -> i32 {
         Command::Compare(args) => compare::compare(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
+        Command::Shrink(args) => shrink::shrink(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,340 @@
+//! Shrinking a failing run: given a scenario, a variant and a seed that
+//! fails (a safety violation, a run cut short, or a failed expectation),
+//! find a smaller scenario that still fails the same way with the same
+//! seed — fewer events (scripted and drawn chaos alike), a shorter run,
+//! fewer nodes, simpler settings — re-running the real engine to verify
+//! every step. Pure: no files, no clock.
+
+use crate::results::{assemble, run_variant};
+use crate::scenario::{event_spec, EventSpec, ExpectSpec, Scenario, ScenarioFile, VariantSpec};
+
+/// How a run fails; a shrunk scenario must fail the same way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    Safety { property: String },
+    LimitReached,
+    Expectation { metric: String },
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Safety { property } => write!(f, "safety violation ({property})"),
+            Failure::LimitReached => write!(f, "event limit reached"),
+            Failure::Expectation { metric } => write!(f, "failed expectation on {metric}"),
+        }
+    }
+}
+
+/// The result of shrinking.
+#[derive(Clone, Debug)]
+pub struct Shrunk {
+    pub file: ScenarioFile,
+    pub failure: Failure,
+    pub variant: String,
+    /// Runs of the engine it took.
+    pub runs: u64,
+}
+
+/// How `variant` of `scenario` fails with `seed`, if it does.
+pub fn failure_of(scenario: &Scenario, variant: &str, seed: u64) -> Option<Failure> {
+    let v = scenario.variant(variant)?;
+    let result = run_variant(scenario, v, seed, None);
+    if let Some(violation) = result.safety.violations.first() {
+        return Some(Failure::Safety {
+            property: violation.property.clone(),
+        });
+    }
+    if result.limit_reached.is_some() {
+        return Some(Failure::LimitReached);
+    }
+    let results = assemble(scenario, seed, vec![result]);
+    results
+        .expectations
+        .iter()
+        .find(|e| !e.ok)
+        .map(|e| Failure::Expectation {
+            metric: e.metric.clone(),
+        })
+}
+
+struct Shrinker {
+    seed: u64,
+    variant: String,
+    target: Failure,
+    runs: u64,
+}
+
+impl Shrinker {
+    fn still_fails(&mut self, file: &ScenarioFile) -> bool {
+        let Ok(scenario) = Scenario::from_file(file.clone()) else {
+            return false;
+        };
+        self.runs += 1;
+        failure_of(&scenario, &self.variant, self.seed).as_ref() == Some(&self.target)
+    }
+
+    /// Delta debugging over the event list: remove chunks, halving the
+    /// chunk size down to single events.
+    fn shrink_events(&mut self, file: &mut ScenarioFile) -> bool {
+        let mut progress = false;
+        let mut chunk = file.events.len().div_ceil(2).max(1);
+        while chunk >= 1 && !file.events.is_empty() {
+            let mut start = 0;
+            while start < file.events.len() {
+                let mut candidate = file.clone();
+                let end = (start + chunk).min(candidate.events.len());
+                candidate.events.drain(start..end);
+                if self.still_fails(&candidate) {
+                    *file = candidate;
+                    progress = true;
+                } else {
+                    start += chunk;
+                }
+            }
+            if chunk == 1 {
+                break;
+            }
+            chunk = chunk.div_ceil(2);
+        }
+        progress
+    }
+
+    /// Shortens the run: binary search on the duration (events past the new
+    /// end are dropped).
+    fn shrink_duration(&mut self, file: &mut ScenarioFile) -> bool {
+        let mut low = 1;
+        let mut high = file.duration_ms;
+        let original = file.duration_ms;
+        while low < high {
+            let mid = low + (high - low) / 2;
+            let candidate = with_duration(file, mid);
+            if self.still_fails(&candidate) {
+                high = mid;
+            } else {
+                low = mid + 1;
+            }
+        }
+        if high < original {
+            *file = with_duration(file, high);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Moves the whole script earlier (a different run, so it may or may
+    /// not still fail): the first event at 1 s, 2 s, 5 s, ... if earlier.
+    fn shift_earlier(&mut self, file: &mut ScenarioFile) -> bool {
+        let Some(first) = file.events.iter().map(|e| e.at_ms).min() else {
+            return false;
+        };
+        for target in [1_000, 2_000, 5_000, 10_000, 20_000, 50_000] {
+            if target >= first {
+                break;
+            }
+            let shift = first - target;
+            let mut candidate = file.clone();
+            for e in &mut candidate.events {
+                e.at_ms -= shift;
+            }
+            candidate.duration_ms -= shift;
+            if self.still_fails(&candidate) {
+                *file = candidate;
+                return true;
+            }
+        }
+        false
+    }
+
+    fn shrink_nodes(&mut self, file: &mut ScenarioFile) -> bool {
+        let mut progress = false;
+        while file.nodes > 1 {
+            let candidate = with_nodes(file, file.nodes - 1);
+            if !self.still_fails(&candidate) {
+                break;
+            }
+            *file = candidate;
+            progress = true;
+        }
+        progress
+    }
+
+    /// Tries each simplification of the settings on its own.
+    fn simplify(&mut self, file: &mut ScenarioFile) -> bool {
+        let mut progress = false;
+        let edits: [fn(&mut ScenarioFile) -> bool; 4] = [
+            |f| replace(&mut f.workload.proposals_per_sec, Some(0.0)),
+            |f| replace(&mut f.network.loss, Some(0.0)),
+            |f| replace(&mut f.network.duplicate, Some(0.0)),
+            |f| replace(&mut f.storage.persist_latency_ms, Some([0, 0])),
+        ];
+        for edit in edits {
+            let mut candidate = file.clone();
+            if edit(&mut candidate) && self.still_fails(&candidate) {
+                *file = candidate;
+                progress = true;
+            }
+        }
+        progress
+    }
+}
+
+/// Sets `slot` to `value`; false if it already was.
+fn replace<T: PartialEq>(slot: &mut T, value: T) -> bool {
+    if *slot == value {
+        return false;
+    }
+    *slot = value;
+    true
+}
+
+fn with_duration(file: &ScenarioFile, duration_ms: u64) -> ScenarioFile {
+    let mut out = file.clone();
+    out.duration_ms = duration_ms;
+    out.events.retain(|e| e.at_ms <= duration_ms);
+    out
+}
+
+/// The scenario with nodes above `nodes` gone: events naming them dropped,
+/// partitions without them.
+fn with_nodes(file: &ScenarioFile, nodes: u64) -> ScenarioFile {
+    use crate::scenario::NodeRefSpec;
+    let fits = |r: &NodeRefSpec| match r {
+        NodeRefSpec::Id(id) => *id <= nodes,
+        NodeRefSpec::Name(name) => match name.strip_prefix("follower:") {
+            Some(k) => k.parse::<u64>().is_ok_and(|k| k < nodes),
+            None => true,
+        },
+    };
+    let pairs_fit = |pairs: &Option<Vec<[NodeRefSpec; 2]>>| {
+        pairs
+            .as_ref()
+            .is_none_or(|p| p.iter().all(|[a, b]| fits(a) && fits(b)))
+    };
+    let mut out = file.clone();
+    out.nodes = nodes;
+    out.events = file
+        .events
+        .iter()
+        .filter_map(|e| {
+            let mut e = e.clone();
+            if let Some(groups) = &mut e.partition {
+                for g in groups.iter_mut() {
+                    g.retain(|&n| n <= nodes);
+                }
+                groups.retain(|g| !g.is_empty());
+                if groups.len() < 2 {
+                    return None;
+                }
+            }
+            let ok = [&e.isolate, &e.crash, &e.restart]
+                .iter()
+                .all(|r| r.as_ref().is_none_or(fits))
+                && pairs_fit(&e.cut)
+                && pairs_fit(&e.cut_oneway)
+                && pairs_fit(&e.restore)
+                && e.set_link
+                    .as_ref()
+                    .is_none_or(|l| l.between.iter().all(fits));
+            ok.then_some(e)
+        })
+        .collect();
+    out
+}
+
+/// Why a run cannot be shrunk.
+#[derive(Debug, thiserror::Error)]
+pub enum ShrinkError {
+    #[error("no variant is labelled {0:?}")]
+    NoSuchVariant(String),
+    #[error("the run fails ({0}), but not once written out as a standalone scenario; please report this")]
+    NotReproducible(Failure),
+    #[error("seed {seed} does not fail{}: nothing to shrink", variant.as_ref().map(|v| format!(" in variant {v:?}")).unwrap_or_default())]
+    DoesNotFail { seed: u64, variant: Option<String> },
+}
+
+/// Shrinks the failure of `variant` (or the first failing variant) with `seed`.
+pub fn shrink(
+    scenario: &Scenario,
+    variant: Option<&str>,
+    seed: u64,
+) -> Result<Shrunk, ShrinkError> {
+    let candidates: Vec<&str> = match variant {
+        Some(label) => {
+            scenario
+                .variant(label)
+                .ok_or_else(|| ShrinkError::NoSuchVariant(label.to_string()))?;
+            vec![label]
+        }
+        None => scenario
+            .variants()
+            .iter()
+            .map(|v| v.label.as_str())
+            .collect(),
+    };
+    let (label, target) = candidates
+        .iter()
+        .find_map(|&label| failure_of(scenario, label, seed).map(|f| (label, f)))
+        .ok_or(ShrinkError::DoesNotFail {
+            seed,
+            variant: variant.map(str::to_string),
+        })?;
+    let v = scenario.variant(label).expect("checked above");
+    // A standalone file: the variant's resolved settings at the top, the
+    // drawn chaos written out as events, only the expectation that fails.
+    let config = &v.config_json;
+    let mut file = scenario.file.clone();
+    file.seed = seed;
+    file.raft = serde_json::from_value(config["raft"].clone()).expect("resolved raft settings");
+    file.network = serde_json::from_value(config["network"].clone()).expect("resolved network");
+    file.workload = serde_json::from_value(config["workload"].clone()).expect("resolved workload");
+    file.storage = serde_json::from_value(config["storage"].clone()).expect("resolved storage");
+    file.variants = vec![VariantSpec {
+        label: label.to_string(),
+        ..VariantSpec::default()
+    }];
+    file.events
+        .extend(scenario.chaos_events(seed).iter().map(event_spec));
+    file.events.sort_by_key(|e: &EventSpec| e.at_ms);
+    file.chaos = None;
+    file.expect = match &target {
+        Failure::Expectation { metric } => scenario
+            .file
+            .expect
+            .iter()
+            .filter(|e| e.metric == *metric && e.variant.as_deref().is_none_or(|l| l == label))
+            .take(1)
+            .map(|e| ExpectSpec {
+                variant: Some(label.to_string()),
+                ..e.clone()
+            })
+            .collect(),
+        Failure::Safety { .. } | Failure::LimitReached => Vec::new(),
+    };
+    let mut shrinker = Shrinker {
+        seed,
+        variant: label.to_string(),
+        target: target.clone(),
+        runs: 0,
+    };
+    if !shrinker.still_fails(&file) {
+        return Err(ShrinkError::NotReproducible(target));
+    }
+    loop {
+        let mut progress = shrinker.shrink_events(&mut file);
+        progress |= shrinker.shrink_duration(&mut file);
+        progress |= shrinker.shift_earlier(&mut file);
+        progress |= shrinker.shrink_nodes(&mut file);
+        progress |= shrinker.simplify(&mut file);
+        if !progress {
+            break;
+        }
+    }
+    Ok(Shrunk {
+        file,
+        failure: target,
+        variant: label.to_string(),
+        runs: shrinker.runs,
+    })
+}
