@@ -1,8 +1,12 @@
 //! The event trace. Owns the record of what a run did, in the order the
 //! engine did it: the trace hash (every run has one) and, when asked, a
-//! writer of JSON Lines. It observes; it never changes a run.
+//! writer of JSON Lines (and, in `chrome`, of Chrome trace-event JSON). It
+//! observes; it never changes a run.
 
 use std::io::{self, Write};
+
+pub mod chrome;
+pub use chrome::ChromeTracer;
 
 use crate::network::Fate;
 use crate::raft::{LogIndex, Message, NodeId, ProposalId, Role, Term, TimerKind};

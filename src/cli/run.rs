@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use sim_core::results::{self, Results, VariantResult};
 use sim_core::scenario::Variant;
-use sim_core::trace::JsonLinesTracer;
+use sim_core::trace::{ChromeTracer, JsonLinesTracer, Tracer};
 
 use super::{
     choose_seed, load, output, shell_word, CliResult, Failure, Loaded, EXIT_FAILED, EXIT_OK,
@@ -29,10 +29,23 @@ pub struct RunArgs {
     /// Print only the results JSON on stdout.
     #[arg(long)]
     json: bool,
-    /// Write every event as JSON Lines to FILE (one file per variant,
-    /// FILE's stem + ".LABEL", when several variants run).
+    /// Write every event to FILE (one file per variant, FILE's stem +
+    /// ".LABEL", when several variants run).
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
+    /// The format of --trace: JSON Lines, or Chrome trace-event JSON that
+    /// opens in Perfetto (docs/TRACES.md).
+    #[arg(long, value_enum, default_value_t = TraceFormat::Jsonl, requires = "trace")]
+    trace_format: TraceFormat,
+}
+
+/// What `--trace` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TraceFormat {
+    /// One JSON object per event, one per line.
+    Jsonl,
+    /// Chrome trace-event JSON: a track per node, message arrows, term counters.
+    Chrome,
 }
 
 /// `raftsim run FILE --seed S [--variant L]`, the command that replays a run.
@@ -75,11 +88,18 @@ fn run_traced(
     variant: &Variant,
     seed: u64,
     path: &Path,
+    format: TraceFormat,
 ) -> Result<VariantResult, Failure> {
     let file = File::create(path)
         .map_err(|e| Failure::failed(format!("{}: cannot create: {e}", path.display())))?;
-    let mut tracer = JsonLinesTracer::new(BufWriter::new(file));
-    let result = results::run_variant(&loaded.scenario, variant, seed, Some(&mut tracer));
+    let out = BufWriter::new(file);
+    let mut tracer: Box<dyn Tracer> = match format {
+        TraceFormat::Jsonl => Box::new(JsonLinesTracer::new(out)),
+        TraceFormat::Chrome => {
+            Box::new(ChromeTracer::new(out, loaded.scenario.file.nodes as usize))
+        }
+    };
+    let result = results::run_variant(&loaded.scenario, variant, seed, Some(tracer.as_mut()));
     Ok(result)
 }
 
@@ -120,6 +140,7 @@ pub fn run(args: RunArgs) -> CliResult {
                     v,
                     seed,
                     &trace_path(base, &v.label, selected.len() > 1),
+                    args.trace_format,
                 )
             })
             .collect::<Result<_, _>>()?,
