@@ -501,3 +501,15 @@ fn readme_comparison_table_is_the_compare_commands_output() {
         "README.md's comparison table is stale; paste the output of `raftsim compare`:\n{table}"
     );
 }
+
+#[test]
+fn a_trace_that_cannot_be_written_is_an_error() {
+    let file = repo("scenarios/leader-crash.json");
+    let out = raftsim(&["run", &file, "--variant", "raft", "--trace", "/dev/full"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/dev/full: cannot write the trace"),
+        "{}",
+        stderr(&out)
+    );
+}

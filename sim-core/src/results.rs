@@ -38,6 +38,9 @@ pub struct VariantResult {
     /// Set when the run stopped at its event limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_reached: Option<String>,
+    /// Set when the tracer could not write (the run itself is complete).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -110,6 +113,7 @@ pub fn run_variant(
         trace_hash: hash_hex(output.trace_hash),
         series: output.series,
         limit_reached: output.limit_reached,
+        trace_error: output.trace_error,
     }
 }
 

@@ -71,6 +71,7 @@ impl SeedRecord {
 /// Summary of one metric over the seeds of a sweep.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
+    pub min: f64,
     pub mean: f64,
     pub p50: f64,
     pub p90: f64,
@@ -87,6 +88,7 @@ impl Stats {
         let n = values.len();
         if n == 0 {
             return Stats {
+                min: 0.0,
                 mean: 0.0,
                 p50: 0.0,
                 p90: 0.0,
@@ -107,6 +109,7 @@ impl Stats {
         sorted.sort_by(f64::total_cmp);
         let rank = |q: f64| sorted[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
         Stats {
+            min: sorted[0],
             mean,
             p50: rank(0.50),
             p90: rank(0.90),
@@ -270,7 +273,7 @@ mod tests {
     #[test]
     fn stats_of_a_known_sample() {
         let s = Stats::of(&[1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(s.mean, 2.5);
+        assert_eq!((s.min, s.mean), (1.0, 2.5));
         assert_eq!((s.p50, s.p90, s.p99, s.max), (2.0, 4.0, 4.0, 4.0));
         // sd = 1.29099, se = 0.645497, 1.96 se = 1.265174
         assert!((s.ci95[0] - 1.234826).abs() < 1e-5 && (s.ci95[1] - 3.765174).abs() < 1e-5);

@@ -100,7 +100,13 @@ fn run_traced(
         }
     };
     let result = results::run_variant(&loaded.scenario, variant, seed, Some(tracer.as_mut()));
-    Ok(result)
+    match &result.trace_error {
+        Some(e) => Err(Failure::failed(format!(
+            "{}: cannot write the trace: {e}",
+            path.display()
+        ))),
+        None => Ok(result),
+    }
 }
 
 pub fn run(args: RunArgs) -> CliResult {

@@ -282,8 +282,8 @@ fn summary(aggregate: &Aggregate) -> String {
         for key in HEADLINE {
             if let Some(s) = v.metrics.get(key) {
                 out.push_str(&format!(
-                    "  {key:<22} {:>10.2} {:>10.2} {:>10.2} {:>10.2} {:>10.2}  [{:>9.2}, {:>9.2}]\n",
-                    s.mean, s.p50, s.p90, s.p99, s.max, s.ci95[0], s.ci95[1]
+                    "  {key:<22} {:>10.2} {:>10.2} {:>10.2} {:>10.2} {:>10.2} {:>10.2}  [{:>9.2}, {:>9.2}]\n",
+                    s.min, s.mean, s.p50, s.p90, s.p99, s.max, s.ci95[0], s.ci95[1]
                 ));
             }
         }
