@@ -17,14 +17,8 @@ fn crash_restart(seed: u64) -> ClusterConfig {
     let mut cfg = ClusterConfig::new(NODES, seed, 5_000_000);
     cfg.workload.proposals_per_sec = 20.0;
     cfg.script = vec![
-        ScriptEvent {
-            at: Instant::from_ms(2_000),
-            fault: Fault::Crash(NodeRef::Leader),
-        },
-        ScriptEvent {
-            at: Instant::from_ms(3_000),
-            fault: Fault::Restart(NodeRef::Crashed),
-        },
+        ScriptEvent::scripted(Instant::from_ms(2_000), Fault::Crash(NodeRef::Leader)),
+        ScriptEvent::scripted(Instant::from_ms(3_000), Fault::Restart(NodeRef::Crashed)),
     ];
     cfg
 }
