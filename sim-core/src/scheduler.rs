@@ -7,33 +7,33 @@ use std::collections::BinaryHeap;
 
 use crate::time::Instant;
 
-struct Entry<E> {
+/// A heap key: 24 bytes, so sifting never moves whole events.
+#[derive(PartialEq, Eq)]
+struct Key {
     at: Instant,
     seq: u64,
-    event: E,
+    /// Where the event waits in `Scheduler::slots`.
+    slot: u32,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
+impl PartialOrd for Key {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<E> Ord for Entry<E> {
+impl Ord for Key {
     /// Reversed: `BinaryHeap` is a max-heap and we want the earliest first.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.at, other.seq).cmp(&(self.at, self.seq))
     }
 }
 
-/// A priority queue of events ordered by (time, insertion sequence).
+/// A priority queue of events ordered by (time, insertion sequence). The
+/// heap holds small keys; events wait in a slab of reused slots.
 pub struct Scheduler<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: BinaryHeap<Key>,
+    slots: Vec<Option<E>>,
+    free: Vec<u32>,
     next_seq: u64,
 }
 
@@ -41,6 +41,8 @@ impl<E> Default for Scheduler<E> {
     fn default() -> Self {
         Scheduler {
             heap: BinaryHeap::with_capacity(1024),
+            slots: Vec::with_capacity(1024),
+            free: Vec::with_capacity(1024),
             next_seq: 0,
         }
     }
@@ -50,12 +52,27 @@ impl<E> Scheduler<E> {
     pub fn push(&mut self, at: Instant, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { at, seq, event });
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                self.slots.push(Some(event));
+                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 queued events")
+            }
+        };
+        self.heap.push(Key { at, seq, slot });
     }
 
     /// The earliest event, ties broken by insertion order.
     pub fn pop(&mut self) -> Option<(Instant, E)> {
-        self.heap.pop().map(|entry| (entry.at, entry.event))
+        let key = self.heap.pop()?;
+        self.free.push(key.slot);
+        let event = self.slots[key.slot as usize]
+            .take()
+            .expect("a queued slot holds its event");
+        Some((key.at, event))
     }
 
     pub fn len(&self) -> usize {
