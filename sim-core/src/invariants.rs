@@ -217,8 +217,8 @@ impl Checker {
         let start = self.committed.len();
         let view = &self.nodes[node.index()];
         let commit = view.commit as usize;
-        for index in start..commit {
-            self.committed.push((view.prefix[index].1, log[index]));
+        for (prefix, entry) in view.prefix.iter().zip(log).take(commit).skip(start) {
+            self.committed.push((prefix.1, *entry));
         }
         (start as LogIndex + 1)..(commit.max(start) as LogIndex + 1)
     }
