@@ -3,7 +3,9 @@
 //! is written unless everything before it succeeded.
 
 mod bundled;
+mod chart;
 mod output;
+mod progress;
 mod run;
 
 use std::fmt;
@@ -63,6 +65,8 @@ struct Cli {
 enum Command {
     /// Run every variant of a scenario and print them side by side.
     Run(run::RunArgs),
+    /// Regenerate the charts and report.html from a saved results file.
+    Chart(chart::ChartArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files (or names of bundled scenarios).
@@ -90,6 +94,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Chart(args) => chart::chart(args),
         Command::Validate { files } => validate(&files),
         Command::Schema => {
             println!(
@@ -128,9 +133,11 @@ pub fn load(arg: &str) -> Result<Loaded, Failure> {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => match bundled::find(arg) {
             Some((_, text)) => text.to_string(),
-            None => return Err(Failure::bad_input(format!(
+            None => {
+                return Err(Failure::bad_input(format!(
                 "{arg}: no such file (and no bundled scenario of that name; see `raftsim list`)"
-            ))),
+            )))
+            }
         },
         Err(err) => return Err(Failure::bad_input(format!("{arg}: cannot read: {err}"))),
     };

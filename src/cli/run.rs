@@ -9,6 +9,8 @@ use sim_core::results::{self, Results, VariantResult};
 use sim_core::scenario::Variant;
 use sim_core::trace::JsonLinesTracer;
 
+use super::chart::{self, ChartStyle};
+use super::progress::Progress;
 use super::{
     choose_seed, load, output, shell_word, CliResult, Failure, Loaded, EXIT_FAILED, EXIT_OK,
 };
@@ -33,6 +35,8 @@ pub struct RunArgs {
     /// FILE's stem + ".LABEL", when several variants run).
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
+    #[command(flatten)]
+    chart_style: ChartStyle,
 }
 
 /// `raftsim run FILE --seed S [--variant L]`, the command that replays a run.
@@ -111,23 +115,35 @@ pub fn run(args: RunArgs) -> CliResult {
             )));
         }
     }
+    let show_progress = Progress::wanted(args.json);
+    let progress = Progress::new(show_progress);
+    let spinner = |v: &Variant| progress.spinner(format!("running {}", v.label));
     let variant_results: Vec<VariantResult> = match &args.trace {
         Some(base) => selected
             .iter()
             .map(|v| {
-                run_traced(
+                let bar = spinner(v);
+                let result = run_traced(
                     &loaded,
                     v,
                     seed,
                     &trace_path(base, &v.label, selected.len() > 1),
-                )
+                );
+                bar.finish_and_clear();
+                result
             })
             .collect::<Result<_, _>>()?,
         None => selected
             .par_iter()
-            .map(|v| results::run_variant(scenario, v, seed, None))
+            .map(|v| {
+                let bar = spinner(v);
+                let result = results::run_variant(scenario, v, seed, None);
+                bar.finish_and_clear();
+                result
+            })
             .collect(),
     };
+    drop(progress);
     let mut results = results::assemble(scenario, seed, variant_results);
     results.command = Some(reproduce_command(
         &loaded.shown_as,
@@ -143,7 +159,7 @@ pub fn run(args: RunArgs) -> CliResult {
     }
     if let Some(out) = &args.out {
         let mut files = vec![("results.json".to_string(), format!("{json}\n").into_bytes())];
-        files.extend(crate::cli::run::artifacts(&results));
+        files.extend(artifacts(&results, &args.chart_style, show_progress)?);
         output::write_all(out, &files)?;
         if !args.json {
             println!("\nwrote {}", out.display());
@@ -157,8 +173,13 @@ pub fn run(args: RunArgs) -> CliResult {
 }
 
 /// Charts and the report for `--out` (beyond results.json).
-pub fn artifacts(_results: &Results) -> Vec<(String, Vec<u8>)> {
-    Vec::new()
+pub fn artifacts(
+    results: &Results,
+    style: &ChartStyle,
+    show_progress: bool,
+) -> Result<Vec<(String, Vec<u8>)>, Failure> {
+    chart::render(results, style.options(), show_progress)
+        .map_err(|err| Failure::failed(format!("cannot draw the charts: {err}")))
 }
 
 /// Safety violations and cut-short runs on stderr, each with the command
