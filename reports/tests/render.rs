@@ -7,13 +7,17 @@ use std::collections::BTreeMap;
 use plotters::style::RGBColor;
 use reports::charts::style::{self, fault_style, node_colour, variant_colour};
 use reports::charts::{Chart, ChartError, ChartOptions, YScale};
+use serde_json::{json, Value};
 use sim_core::faults::FaultRecord;
-use sim_core::invariants::Violation;
-use sim_core::metrics::{DisruptionPoint, LeaderPoint, Metrics, Series, TermPoint};
+use sim_core::metrics::Metrics;
 use sim_core::raft::NodeId;
-use sim_core::results::{ExpectationResult, Results, Safety, VariantResult};
+use sim_core::results::Results;
 
 const DURATION_MS: u64 = 60_000;
+
+// The fixture is built as JSON and read back, as `raftsim chart` reads a
+// results file, so that fields added to the results model later (with
+// serde defaults) do not break these tests.
 
 fn fault(
     index: usize,
@@ -22,15 +26,14 @@ fn fault(
     description: &str,
     until_ms: Option<f64>,
 ) -> FaultRecord {
-    FaultRecord {
-        index,
-        at_ms,
-        kind: kind.to_string(),
-        description: description.to_string(),
-        nodes: Vec::new(),
-        skipped: None,
-        until_ms,
+    let mut record = json!({
+        "index": index, "at_ms": at_ms, "kind": kind,
+        "description": description, "nodes": [],
+    });
+    if let Some(until_ms) = until_ms {
+        record["until_ms"] = json!(until_ms);
     }
+    serde_json::from_value(record).expect("a fault record")
 }
 
 /// A run of `nodes` nodes and one variant per label: node 3 is isolated
@@ -39,39 +42,27 @@ fn fault(
 /// 50 s for good. Node 1 leads in term 1 until node 3's return deposes it
 /// at 40 s; node 2 leads from 40.3 s.
 fn fixture(nodes: u32, labels: &[&str], climb: u64) -> Results {
-    let variants = labels
+    let variants: Vec<Value> = labels
         .iter()
         .enumerate()
         .map(|(i, label)| {
             let mut terms = Vec::new();
             for node in 1..=nodes {
-                terms.push(TermPoint {
-                    at_ms: 0.0,
-                    node: NodeId(node),
-                    term: 0,
-                });
+                terms.push(json!({"at_ms": 0.0, "node": node, "term": 0}));
             }
             for node in 1..=nodes {
-                terms.push(TermPoint {
-                    at_ms: 1000.0,
-                    node: NodeId(node),
-                    term: 1,
-                });
+                terms.push(json!({"at_ms": 1000.0, "node": node, "term": 1}));
             }
             for k in 1..=climb {
-                terms.push(TermPoint {
-                    at_ms: 10_000.0 + k as f64 * 29_000.0 / climb as f64,
-                    node: NodeId(3),
-                    term: 1 + k,
-                });
+                terms.push(json!({
+                    "at_ms": 10_000.0 + k as f64 * 29_000.0 / climb as f64,
+                    "node": 3,
+                    "term": 1 + k,
+                }));
             }
             let top = 1 + climb;
             for node in (1..=nodes).filter(|&n| n != 3) {
-                terms.push(TermPoint {
-                    at_ms: 40_000.0 + f64::from(node),
-                    node: NodeId(node),
-                    term: top,
-                });
+                terms.push(json!({"at_ms": 40_000.0 + f64::from(node), "node": node, "term": top}));
             }
             let metrics = Metrics {
                 max_term: top,
@@ -83,68 +74,45 @@ fn fixture(nodes: u32, labels: &[&str], climb: u64) -> Results {
                 unavailable_ms: 400.0 + i as f64,
                 ..Metrics::default()
             };
-            VariantResult {
-                label: label.to_string(),
-                config: serde_json::json!({}),
-                metrics,
-                safety: Safety {
-                    ok: true,
-                    violations: Vec::new(),
-                },
-                trace_hash: format!("{i:016x}"),
-                series: Series {
-                    terms,
-                    leaders: vec![
-                        LeaderPoint {
-                            at_ms: 1000.0,
-                            leader: Some(NodeId(1)),
-                            term: Some(1),
-                        },
-                        LeaderPoint {
-                            at_ms: 40_000.0,
-                            leader: None,
-                            term: None,
-                        },
-                        LeaderPoint {
-                            at_ms: 40_300.0,
-                            leader: Some(NodeId(2)),
-                            term: Some(top),
-                        },
+            let faults = vec![
+                fault(0, 10_000.0, "isolate", "isolate 3", Some(40_000.0)),
+                fault(1, 20_000.0, "cut", "cut 1-2", Some(30_000.0)),
+                fault(2, 40_000.0, "heal", "heal", None),
+                fault(3, 50_000.0, "crash", "crash 4", None),
+            ];
+            json!({
+                "label": label,
+                "config": {},
+                "metrics": metrics,
+                "safety": {"ok": true, "violations": []},
+                "trace_hash": format!("{i:016x}"),
+                "series": {
+                    "terms": terms,
+                    "leaders": [
+                        {"at_ms": 1000.0, "leader": 1, "term": 1},
+                        {"at_ms": 40_000.0, "leader": null, "term": null},
+                        {"at_ms": 40_300.0, "leader": 2, "term": top},
                     ],
-                    disruptions: vec![DisruptionPoint {
-                        at_ms: 40_001.0,
-                        node: NodeId(1),
-                        by: Some(NodeId(3)),
-                        term: top,
-                    }],
-                    faults: vec![
-                        fault(0, 10_000.0, "isolate", "isolate 3", Some(40_000.0)),
-                        fault(1, 20_000.0, "cut", "cut 1-2", Some(30_000.0)),
-                        fault(2, 40_000.0, "heal", "heal", None),
-                        fault(3, 50_000.0, "crash", "crash 4", None),
-                    ],
+                    "disruptions": [{"at_ms": 40_001.0, "node": 1, "by": 3, "term": top}],
+                    "faults": faults,
                 },
-                limit_reached: None,
-            }
+            })
         })
         .collect();
-    Results {
-        scenario: "fixture".to_string(),
-        description: "A <b>hand-made</b> run & its faults.".to_string(),
-        seed: 7,
-        nodes: u64::from(nodes),
-        duration_ms: DURATION_MS,
-        variants,
-        expectations: vec![ExpectationResult {
-            variant: labels[0].to_string(),
-            metric: "disruptions".to_string(),
-            min: Some(1.0),
-            max: None,
-            actual: Some(1.0),
-            ok: true,
+    serde_json::from_value(json!({
+        "scenario": "fixture",
+        "description": "A <b>hand-made</b> run & its faults.",
+        "seed": 7,
+        "nodes": nodes,
+        "duration_ms": DURATION_MS,
+        "variants": variants,
+        "expectations": [{
+            "variant": labels[0], "metric": "disruptions",
+            "min": 1.0, "actual": 1.0, "ok": true,
         }],
-        command: Some("raftsim run fixture.json --seed 7".to_string()),
-    }
+        "command": "raftsim run fixture.json --seed 7",
+    }))
+    .expect("a results model")
 }
 
 const SIX: [&str; 6] = [
@@ -721,20 +689,73 @@ fn results_that_do_not_fit_are_errors_not_panics() {
     assert!(invalid(&r).contains("goes back in time"));
 }
 
+#[test]
+fn extreme_but_valid_results_still_draw() {
+    // 64 nodes, terms near u64::MAX, 300 overlapping faults with long
+    // descriptions, thousands of term changes and 40 leaderless gaps.
+    let mut results = fixture(64, &SIX[..2], 2_000);
+    for v in &mut results.variants {
+        v.series.terms.push(
+            serde_json::from_value(json!({"at_ms": 59_999.0, "node": 64, "term": u64::MAX - 1}))
+                .expect("a term point"),
+        );
+        v.series.faults = (0..300)
+            .map(|i| {
+                fault(
+                    i,
+                    100.0 * i as f64,
+                    if i % 2 == 0 { "partition" } else { "set_link" },
+                    &format!("partition {}", "1,2,3,4,5,6,7,8 | ".repeat(20)),
+                    Some(100.0 * i as f64 + 20_000.0),
+                )
+            })
+            .collect();
+        v.series.leaders = (0..80u32)
+            .map(|i| {
+                let leader = (i % 2 == 0).then_some(1 + i % 64);
+                let term = leader.map(|_| i);
+                let point =
+                    json!({"at_ms": 500.0 * f64::from(i) + 1.0, "leader": leader, "term": term});
+                serde_json::from_value(point).expect("a leader point")
+            })
+            .collect();
+    }
+    for chart in Chart::ALL {
+        for y_scale in [YScale::Auto, YScale::Linear] {
+            let options = ChartOptions { y_scale };
+            let svg = chart.svg(&results, options).expect("draws");
+            assert!(svg.ends_with("</svg>\n") || svg.ends_with("</svg>"));
+            let data = reports::charts::prepare(&results).expect("valid");
+            let (width, height) = chart.size(&data);
+            assert!(
+                width == 1200 && height < 4_000,
+                "{}: {width}x{height}",
+                chart.stem()
+            );
+        }
+        assert!(chart.png(&results, ChartOptions::default()).is_ok());
+    }
+    let svg = Chart::TermGrowth
+        .svg(&results, ChartOptions::default())
+        .expect("draws");
+    assert_no_overlapping_text(&svg, "term-growth with 300 faults");
+}
+
 // ---- the HTML report ------------------------------------------------------
 
 #[test]
 fn report_is_one_self_contained_page() {
     let mut results = fixture(5, &SIX[..4], 30);
-    results.variants[2].safety = Safety {
-        ok: false,
-        violations: vec![Violation {
-            property: "election_safety".to_string(),
-            message: "two leaders in term 3".to_string(),
-            at_ms: 1234.0,
-            event: 99,
+    results.variants[2].safety = serde_json::from_value(json!({
+        "ok": false,
+        "violations": [{
+            "property": "election_safety",
+            "message": "two leaders in term 3",
+            "at_ms": 1234.0,
+            "event": 99,
         }],
-    };
+    }))
+    .expect("a safety verdict");
     let artifacts = reports::artifacts::render(&results, ChartOptions::default(), &mut |_| {})
         .expect("renders");
     let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();

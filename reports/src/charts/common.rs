@@ -24,6 +24,11 @@ pub const PLOT_RIGHT_PX: i32 = style::WIDTH_PX as i32 - MARGIN_RIGHT_PX;
 
 /// Height of one lane of fault chips.
 pub const LANE_PX: i32 = 20;
+/// At most this many lanes; a fault that finds no room in them is still
+/// shaded, but not labelled.
+pub const MAX_LANES: usize = 6;
+/// The longest fault label, in pixels; longer ones end in an ellipsis.
+const MAX_LABEL_PX: i32 = 420;
 
 /// Maps virtual time to the x pixel of the panels' plot areas.
 #[derive(Clone, Copy)]
@@ -232,6 +237,7 @@ pub fn fault_legend(data: &ChartData) -> Vec<LegendEntry> {
 /// goes, and its lane.
 pub struct Chip<'a> {
     pub fault: &'a FaultSpan,
+    pub label: String,
     pub x0: i32,
     pub x1: i32,
     /// The label's anchor: its left end, or its right end if `leftwards`.
@@ -251,7 +257,8 @@ pub fn fault_chips(faults: &[FaultSpan], axis: TimeAxis) -> Vec<Chip<'_>> {
     for fault in order {
         let x0 = axis.x(fault.from_ms);
         let x1 = axis.x(fault.to_ms.unwrap_or(fault.from_ms)).max(x0 + 2);
-        let width = style::text_width(&fault.description, style::SMALL_SIZE);
+        let label = style::fit_text(&fault.description, style::SMALL_SIZE, MAX_LABEL_PX);
+        let width = style::text_width(&label, style::SMALL_SIZE);
         // A label that would run off the canvas ends at the chip's end instead.
         let (label_x, leftwards, start, end) = if x0 + 6 + width + 4 > canvas_right {
             let label_x = x1.min(PLOT_RIGHT_PX) - 5;
@@ -261,14 +268,16 @@ pub fn fault_chips(faults: &[FaultSpan], axis: TimeAxis) -> Vec<Chip<'_>> {
         };
         let lane = match lanes_end.iter().position(|&end_px| end_px + 6 <= start) {
             Some(lane) => lane,
-            None => {
+            None if lanes_end.len() < MAX_LANES => {
                 lanes_end.push(i32::MIN);
                 lanes_end.len() - 1
             }
+            None => continue,
         };
         lanes_end[lane] = end;
         chips.push(Chip {
             fault,
+            label,
             x0,
             x1,
             label_x,
@@ -329,7 +338,7 @@ pub fn draw_fault_strip<DB: DrawingBackend>(
             HPos::Left
         };
         root.draw(&Text::new(
-            chip.fault.description.clone(),
+            chip.label.clone(),
             (chip.label_x, (y0 + y1) / 2),
             style::text_style(style::SMALL_SIZE, style::TEXT).pos(Pos::new(anchor, VPos::Center)),
         ))?;

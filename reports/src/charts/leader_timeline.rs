@@ -209,8 +209,9 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData)
                     // Its length below the band, unless it would touch the last one.
                     let text = format!("no leader {}", duration_ms(span.to_ms - span.from_ms));
                     let width = style::text_width(&text, style::SMALL_SIZE);
-                    let centre =
-                        ((g0 + g1) / 2).clamp(axis.left_px + width / 2, axis.right_px - width / 2);
+                    let centre = ((g0 + g1) / 2)
+                        .min(axis.right_px - width / 2)
+                        .max(axis.left_px + width / 2);
                     if label_gaps && centre - width / 2 > gap_label_end + 8 {
                         gap_label_end = centre + width / 2;
                         root.draw(&Text::new(

@@ -140,11 +140,19 @@ pub fn fit_text(text: &str, size: f64, max_px: i32) -> String {
         return text.to_string();
     }
     let chars: Vec<char> = text.chars().collect();
-    for keep in (0..chars.len()).rev() {
-        let candidate: String = chars[..keep].iter().collect::<String>() + "…";
-        if text_width(&candidate, size) <= max_px {
-            return candidate;
+    let cut = |keep: usize| chars[..keep].iter().collect::<String>() + "…";
+    // The longest prefix that fits, by bisection: widths grow with length.
+    let (mut fits, mut too_long) = (0, chars.len());
+    while too_long - fits > 1 {
+        let mid = (fits + too_long) / 2;
+        if text_width(&cut(mid), size) <= max_px {
+            fits = mid;
+        } else {
+            too_long = mid;
         }
     }
-    String::new()
+    if fits == 0 && text_width(&cut(0), size) > max_px {
+        return String::new();
+    }
+    cut(fits)
 }

@@ -28,7 +28,7 @@ impl TermScale {
                 .unwrap_or(max_term.max(1))
         } else {
             let step = linear_step(max_term);
-            (max_term / step + 1) * step
+            (max_term / step).saturating_add(1).saturating_mul(step)
         };
         TermScale { log, top }
     }
