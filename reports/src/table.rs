@@ -1,6 +1,6 @@
 //! Text tables of results: the side-by-side table `raftsim run` prints.
 
-use sim_core::results::{Results, VariantResult};
+use sim_core::results::{ExpectationResult, Results, VariantResult};
 
 /// "178 ms", "12.3 s", "4 min 10 s".
 pub fn duration_ms(ms: f64) -> String {
@@ -18,10 +18,11 @@ pub fn duration_ms(ms: f64) -> String {
     }
 }
 
-type Row = (&'static str, fn(&VariantResult) -> String);
+/// A row of the side-by-side table: its name and how a variant's cell reads.
+pub type Row = (&'static str, fn(&VariantResult) -> String);
 
-/// The headline rows, in order.
-const ROWS: [Row; 11] = [
+/// The headline rows, in order (the printed table and the HTML report).
+pub const ROWS: [Row; 11] = [
     ("max term", |v| v.metrics.max_term.to_string()),
     ("term inflation", |v| v.metrics.term_inflation.to_string()),
     ("elections started", |v| {
@@ -55,11 +56,23 @@ const ROWS: [Row; 11] = [
     ("trace hash", |v| v.trace_hash.chars().take(8).collect()),
 ];
 
-fn format_number(x: f64) -> String {
+/// A metric value or bound as the expectations show it: whole numbers
+/// without decimals.
+pub fn format_number(x: f64) -> String {
     if x == x.trunc() && x.abs() < 1e15 {
         format!("{x:.0}")
     } else {
         format!("{x:.3}")
+    }
+}
+
+/// An expectation's bound: ">= 100", "<= 0", "in [1, 3]".
+pub fn expected(e: &ExpectationResult) -> String {
+    match (e.min, e.max) {
+        (Some(min), Some(max)) => format!("in [{}, {}]", format_number(min), format_number(max)),
+        (Some(min), None) => format!(">= {}", format_number(min)),
+        (None, Some(max)) => format!("<= {}", format_number(max)),
+        (None, None) => String::new(),
     }
 }
 
@@ -131,14 +144,7 @@ pub fn side_by_side(results: &Results) -> String {
     if !results.expectations.is_empty() {
         out.push_str("\nexpectations\n");
         for e in &results.expectations {
-            let bound = match (e.min, e.max) {
-                (Some(min), Some(max)) => {
-                    format!("in [{}, {}]", format_number(min), format_number(max))
-                }
-                (Some(min), None) => format!(">= {}", format_number(min)),
-                (None, Some(max)) => format!("<= {}", format_number(max)),
-                (None, None) => String::new(),
-            };
+            let bound = expected(e);
             let actual = e.actual.map_or("missing".to_string(), format_number);
             out.push_str(&format!(
                 "  {} {}: {} = {actual}, expected {bound}\n",

@@ -4,8 +4,10 @@
 
 mod bench;
 mod bundled;
+mod chart;
 mod compare;
 mod output;
+mod progress;
 mod run;
 mod shrink;
 mod sweep;
@@ -67,6 +69,8 @@ struct Cli {
 enum Command {
     /// Run every variant of a scenario and print them side by side.
     Run(run::RunArgs),
+    /// Regenerate the charts and report.html from a saved results file.
+    Chart(chart::ChartArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files (or names of bundled scenarios).
@@ -106,6 +110,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Chart(args) => chart::chart(args),
         Command::Validate { files } => validate(&files),
         Command::Schema => {
             println!(

@@ -9,6 +9,8 @@ use sim_core::results::{self, Results, VariantResult};
 use sim_core::scenario::Variant;
 use sim_core::trace::{ChromeTracer, JsonLinesTracer, Tracer};
 
+use super::chart::{self, ChartStyle};
+use super::progress::Progress;
 use super::{
     choose_seed, load, output, shell_word, CliResult, Failure, Loaded, EXIT_FAILED, EXIT_OK,
 };
@@ -37,6 +39,8 @@ pub struct RunArgs {
     /// opens in Perfetto (docs/TRACES.md).
     #[arg(long, value_enum, default_value_t = TraceFormat::Jsonl, requires = "trace")]
     trace_format: TraceFormat,
+    #[command(flatten)]
+    chart_style: ChartStyle,
 }
 
 /// What `--trace` writes.
@@ -137,24 +141,36 @@ pub fn run(args: RunArgs) -> CliResult {
             )));
         }
     }
+    let show_progress = Progress::wanted(args.json);
+    let progress = Progress::new(show_progress);
+    let spinner = |v: &Variant| progress.spinner(format!("running {}", v.label));
     let variant_results: Vec<VariantResult> = match &args.trace {
         Some(base) => selected
             .iter()
             .map(|v| {
-                run_traced(
+                let bar = spinner(v);
+                let result = run_traced(
                     &loaded,
                     v,
                     seed,
                     &trace_path(base, &v.label, selected.len() > 1),
                     args.trace_format,
-                )
+                );
+                bar.finish_and_clear();
+                result
             })
             .collect::<Result<_, _>>()?,
         None => selected
             .par_iter()
-            .map(|v| results::run_variant(scenario, v, seed, None))
+            .map(|v| {
+                let bar = spinner(v);
+                let result = results::run_variant(scenario, v, seed, None);
+                bar.finish_and_clear();
+                result
+            })
             .collect(),
     };
+    drop(progress);
     let mut results = results::assemble(scenario, seed, variant_results);
     results.command = Some(reproduce_command(
         &loaded.shown_as,
@@ -170,7 +186,7 @@ pub fn run(args: RunArgs) -> CliResult {
     }
     if let Some(out) = &args.out {
         let mut files = vec![("results.json".to_string(), format!("{json}\n").into_bytes())];
-        files.extend(crate::cli::run::artifacts(&results));
+        files.extend(artifacts(&results, &args.chart_style, show_progress)?);
         output::write_all(out, &files)?;
         if !args.json {
             println!("\nwrote {}", out.display());
@@ -184,8 +200,13 @@ pub fn run(args: RunArgs) -> CliResult {
 }
 
 /// Charts and the report for `--out` (beyond results.json).
-pub fn artifacts(_results: &Results) -> Vec<(String, Vec<u8>)> {
-    Vec::new()
+pub fn artifacts(
+    results: &Results,
+    style: &ChartStyle,
+    show_progress: bool,
+) -> Result<Vec<(String, Vec<u8>)>, Failure> {
+    chart::render(results, style.options(), show_progress)
+        .map_err(|err| Failure::failed(format!("cannot draw the charts: {err}")))
 }
 
 /// Safety violations and cut-short runs on stderr, each with the command

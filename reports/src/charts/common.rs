@@ -1,0 +1,407 @@
+//! Drawing pieces that several charts share: the header (title, subtitle,
+//! legend), the time axis of the per-variant panels, and the fault strip
+//! (one lane of labelled chips per overlapping fault, above each panel,
+//! whose shading continues through the plot). Pure layout and drawing; no
+//! knowledge of which chart it is part of.
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::data::{ChartData, FaultSpan};
+use super::style::{self, FaultStyle};
+
+pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Left edge of every panel's plot area and its right margin, in pixels:
+/// the same for every chart so that time axes line up in a report.
+pub const MARGIN_LEFT_PX: i32 = 16;
+pub const Y_LABEL_AREA_PX: i32 = 80;
+pub const MARGIN_RIGHT_PX: i32 = 36;
+pub const PLOT_LEFT_PX: i32 = MARGIN_LEFT_PX + Y_LABEL_AREA_PX;
+pub const PLOT_RIGHT_PX: i32 = style::WIDTH_PX as i32 - MARGIN_RIGHT_PX;
+
+/// Height of one lane of fault chips.
+pub const LANE_PX: i32 = 20;
+/// At most this many lanes; a fault that finds no room in them is still
+/// shaded, but not labelled.
+pub const MAX_LANES: usize = 6;
+/// The longest fault label, in pixels; longer ones end in an ellipsis.
+const MAX_LABEL_PX: i32 = 420;
+
+/// Maps virtual time to the x pixel of the panels' plot areas.
+#[derive(Clone, Copy)]
+pub struct TimeAxis {
+    pub duration_ms: f64,
+    pub left_px: i32,
+    pub right_px: i32,
+}
+
+impl TimeAxis {
+    /// The axis as the layout plans it, before a chart is built.
+    pub fn nominal(duration_ms: f64) -> TimeAxis {
+        TimeAxis {
+            duration_ms,
+            left_px: PLOT_LEFT_PX,
+            right_px: PLOT_RIGHT_PX,
+        }
+    }
+
+    /// The axis exactly as a built chart (x in seconds) maps it.
+    pub fn of_chart<DB: DrawingBackend, Y: Ranged<ValueType = f64>>(
+        chart: &ChartContext<DB, Cartesian2d<RangedCoordf64, Y>>,
+        duration_ms: f64,
+    ) -> TimeAxis {
+        let left_px = chart.backend_coord(&(0.0, 0.0)).0;
+        let right_px = chart.backend_coord(&(duration_ms / 1000.0, 0.0)).0;
+        TimeAxis {
+            duration_ms,
+            left_px,
+            right_px,
+        }
+    }
+
+    pub fn x(&self, at_ms: f64) -> i32 {
+        let fraction = (at_ms / self.duration_ms).clamp(0.0, 1.0);
+        self.left_px + (fraction * f64::from(self.right_px - self.left_px)).round() as i32
+    }
+
+    /// The x range in seconds, as the panels' coordinate system.
+    pub fn range_s(&self) -> std::ops::Range<f64> {
+        0.0..self.duration_ms / 1000.0
+    }
+}
+
+/// A tick label on the time axis: "0", "20", "2.5".
+pub fn seconds_label(seconds: &f64) -> String {
+    let rounded = (seconds * 1000.0).round() / 1000.0;
+    if rounded == rounded.trunc() {
+        format!("{rounded:.0}")
+    } else {
+        let text = format!("{rounded:.3}");
+        text.trim_end_matches('0').to_string()
+    }
+}
+
+/// One entry of a legend: a small sample and its words.
+pub enum Sample {
+    /// A line in a colour (a node's series).
+    Line(RGBColor),
+    /// A filled block (a leader band, a bar).
+    Block(RGBColor),
+    /// A shaded block as faults are shaded.
+    Shade(RGBColor),
+    /// The disruption marker of the term chart: a ring.
+    Ring,
+    /// The disruption marker of the leader timeline: a downward triangle.
+    Triangle,
+    /// An outlined block (a leaderless stretch).
+    Outline(RGBColor),
+}
+
+pub struct LegendEntry {
+    pub sample: Sample,
+    pub text: String,
+}
+
+const SAMPLE_PX: i32 = 22;
+const ENTRY_GAP_PX: i32 = 22;
+const LEGEND_ROW_PX: i32 = 24;
+
+/// Legend entries laid out left to right, wrapping; returns the rows used.
+fn legend_rows(entries: &[LegendEntry], width_px: i32) -> Vec<Vec<(i32, &LegendEntry)>> {
+    let mut rows: Vec<Vec<(i32, &LegendEntry)>> = vec![Vec::new()];
+    let mut x = 0;
+    for entry in entries {
+        let w = SAMPLE_PX + 6 + style::text_width(&entry.text, style::LABEL_SIZE);
+        if x > 0 && x + w > width_px {
+            rows.push(Vec::new());
+            x = 0;
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push((x, entry));
+        }
+        x += w + ENTRY_GAP_PX;
+    }
+    rows
+}
+
+/// Height the header takes: title, subtitle and legend rows.
+pub fn header_height(entries: &[LegendEntry]) -> i32 {
+    let rows = legend_rows(entries, PLOT_RIGHT_PX - MARGIN_LEFT_PX).len() as i32;
+    84 + rows * LEGEND_ROW_PX + 8
+}
+
+/// Draws the title, the subtitle and the legend; returns the y below them.
+pub fn draw_header<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    entries: &[LegendEntry],
+) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
+    let max_px = PLOT_RIGHT_PX - MARGIN_LEFT_PX;
+    root.draw(&Text::new(
+        style::fit_text(title, style::TITLE_SIZE, max_px),
+        (MARGIN_LEFT_PX, 14),
+        style::text_style(style::TITLE_SIZE, style::TEXT),
+    ))?;
+    root.draw(&Text::new(
+        style::fit_text(subtitle, style::SUBTITLE_SIZE, max_px),
+        (MARGIN_LEFT_PX, 50),
+        style::text_style(style::SUBTITLE_SIZE, style::MUTED),
+    ))?;
+    let mut y = 84;
+    for row in legend_rows(entries, max_px) {
+        for (x, entry) in row {
+            draw_sample(root, &entry.sample, MARGIN_LEFT_PX + x, y + 8)?;
+            root.draw(&Text::new(
+                entry.text.clone(),
+                (MARGIN_LEFT_PX + x + SAMPLE_PX + 6, y + 8),
+                style::text_style(style::LABEL_SIZE, style::TEXT)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
+        y += LEGEND_ROW_PX;
+    }
+    Ok(y + 8)
+}
+
+/// A legend sample, `SAMPLE_PX` wide, centred vertically on `mid_y`.
+fn draw_sample<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    sample: &Sample,
+    x: i32,
+    mid_y: i32,
+) -> DrawResult<DB> {
+    let box_corners = [(x, mid_y - 7), (x + SAMPLE_PX, mid_y + 7)];
+    match sample {
+        Sample::Line(colour) => root.draw(&PathElement::new(
+            vec![(x, mid_y), (x + SAMPLE_PX, mid_y)],
+            colour.stroke_width(3),
+        )),
+        Sample::Block(colour) => root.draw(&Rectangle::new(box_corners, colour.filled())),
+        Sample::Shade(colour) => {
+            root.draw(&Rectangle::new(
+                box_corners,
+                colour.mix(style::CHIP_OPACITY).filled(),
+            ))?;
+            root.draw(&Rectangle::new(box_corners, colour.stroke_width(1)))
+        }
+        Sample::Ring => root.draw(&Circle::new(
+            (x + SAMPLE_PX / 2, mid_y),
+            6,
+            style::DISRUPTION.stroke_width(2),
+        )),
+        Sample::Triangle => triangle(root, x + SAMPLE_PX / 2, mid_y, 6),
+        Sample::Outline(colour) => {
+            root.draw(&Rectangle::new(box_corners, style::WHITE.filled()))?;
+            root.draw(&Rectangle::new(box_corners, colour.stroke_width(2)))
+        }
+    }
+}
+
+/// A downward triangle centred on (x, centre_y), `2 × size` tall.
+pub fn triangle<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    x: i32,
+    centre_y: i32,
+    size: i32,
+) -> DrawResult<DB> {
+    root.draw(&Polygon::new(
+        vec![
+            (x - size, centre_y - size),
+            (x + size, centre_y - size),
+            (x, centre_y + size),
+        ],
+        style::DISRUPTION.filled(),
+    ))
+}
+
+/// Legend entries for the fault kinds present (one per legend wording).
+pub fn fault_legend(data: &ChartData) -> Vec<LegendEntry> {
+    let mut entries: Vec<LegendEntry> = Vec::new();
+    for kind in data.fault_kinds() {
+        let FaultStyle { colour, legend } = style::fault_style(kind);
+        if !entries.iter().any(|e| e.text == legend) {
+            entries.push(LegendEntry {
+                sample: Sample::Shade(colour),
+                text: legend.to_string(),
+            });
+        }
+    }
+    entries
+}
+
+/// A fault's chip in the strip: its interval in pixels, where its label
+/// goes, and its lane.
+pub struct Chip<'a> {
+    pub fault: &'a FaultSpan,
+    pub label: String,
+    pub x0: i32,
+    pub x1: i32,
+    /// The label's anchor: its left end, or its right end if `leftwards`.
+    pub label_x: i32,
+    pub leftwards: bool,
+    pub lane: usize,
+}
+
+/// Places every fault of a panel in the first lane where neither its
+/// interval nor its label overlaps a chip already there.
+pub fn fault_chips(faults: &[FaultSpan], axis: TimeAxis) -> Vec<Chip<'_>> {
+    let canvas_right = style::WIDTH_PX as i32 - 4;
+    let mut lanes_end: Vec<i32> = Vec::new();
+    let mut chips = Vec::new();
+    let mut order: Vec<&FaultSpan> = faults.iter().collect();
+    order.sort_by(|a, b| a.from_ms.total_cmp(&b.from_ms));
+    for fault in order {
+        let x0 = axis.x(fault.from_ms);
+        let x1 = axis.x(fault.to_ms.unwrap_or(fault.from_ms)).max(x0 + 2);
+        let label = style::fit_text(&fault.description, style::SMALL_SIZE, MAX_LABEL_PX);
+        let width = style::text_width(&label, style::SMALL_SIZE);
+        // A label that would run off the canvas ends at the chip's end instead.
+        let (label_x, leftwards, start, end) = if x0 + 6 + width + 4 > canvas_right {
+            let label_x = x1.min(PLOT_RIGHT_PX) - 5;
+            (label_x, true, x0.min(label_x - width - 4), x1.max(label_x))
+        } else {
+            (x0 + 6, false, x0, x1.max(x0 + 6 + width + 4))
+        };
+        let lane = match lanes_end.iter().position(|&end_px| end_px + 6 <= start) {
+            Some(lane) => lane,
+            None if lanes_end.len() < MAX_LANES => {
+                lanes_end.push(i32::MIN);
+                lanes_end.len() - 1
+            }
+            None => continue,
+        };
+        lanes_end[lane] = end;
+        chips.push(Chip {
+            fault,
+            label,
+            x0,
+            x1,
+            label_x,
+            leftwards,
+            lane,
+        });
+    }
+    chips
+}
+
+/// The number of lanes a set of panels needs (the same for every panel,
+/// so that panels line up).
+pub fn lanes_needed(data: &ChartData, axis: TimeAxis) -> i32 {
+    data.variants
+        .iter()
+        .map(|v| {
+            fault_chips(&v.faults, axis)
+                .iter()
+                .map(|c| c.lane as i32 + 1)
+                .max()
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Draws a panel's fault chips with their lanes starting at `top`.
+pub fn draw_fault_strip<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chips: &[Chip],
+    top: i32,
+) -> DrawResult<DB> {
+    for chip in chips {
+        let colour = style::fault_style(&chip.fault.kind).colour;
+        let y0 = top + chip.lane as i32 * LANE_PX + 1;
+        let y1 = y0 + LANE_PX - 3;
+        match chip.fault.to_ms {
+            Some(_) => {
+                root.draw(&Rectangle::new(
+                    [(chip.x0, y0), (chip.x1, y1)],
+                    colour.mix(style::CHIP_OPACITY).filled(),
+                ))?;
+                root.draw(&Rectangle::new(
+                    [(chip.x0, y0), (chip.x0 + 3, y1)],
+                    colour.filled(),
+                ))?;
+            }
+            None => {
+                root.draw(&Rectangle::new(
+                    [(chip.x0 - 1, y0), (chip.x0 + 1, y1)],
+                    colour.filled(),
+                ))?;
+            }
+        }
+        let anchor = if chip.leftwards {
+            HPos::Right
+        } else {
+            HPos::Left
+        };
+        root.draw(&Text::new(
+            chip.label.clone(),
+            (chip.label_x, (y0 + y1) / 2),
+            style::text_style(style::SMALL_SIZE, style::TEXT).pos(Pos::new(anchor, VPos::Center)),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Shades a panel's faults over its plot area (pixel rows `top..bottom`);
+/// instant events get a thin line.
+pub fn draw_fault_shading<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    faults: &[FaultSpan],
+    axis: TimeAxis,
+    top: i32,
+    bottom: i32,
+) -> DrawResult<DB> {
+    for fault in faults {
+        let colour = style::fault_style(&fault.kind).colour;
+        let x0 = axis.x(fault.from_ms);
+        match fault.to_ms {
+            Some(to_ms) => {
+                let x1 = axis.x(to_ms).max(x0 + 2);
+                root.draw(&Rectangle::new(
+                    [(x0, top), (x1, bottom)],
+                    colour.mix(style::SHADE_OPACITY).filled(),
+                ))?;
+            }
+            None => {
+                root.draw(&PathElement::new(
+                    vec![(x0, top), (x0, bottom)],
+                    colour.stroke_width(1),
+                ))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The panel title: the variant's label and a muted summary after it.
+pub fn draw_panel_title<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    label: &str,
+    summary: &str,
+    y: i32,
+) -> DrawResult<DB> {
+    let label = style::fit_text(label, style::PANEL_TITLE_SIZE, 420);
+    root.draw(&Text::new(
+        label.clone(),
+        (PLOT_LEFT_PX, y),
+        style::text_style(style::PANEL_TITLE_SIZE, style::TEXT),
+    ))?;
+    let x = PLOT_LEFT_PX + style::text_width(&label, style::PANEL_TITLE_SIZE) + 14;
+    root.draw(&Text::new(
+        style::fit_text(summary, style::LABEL_SIZE, PLOT_RIGHT_PX - x),
+        (x, y + 3),
+        style::text_style(style::LABEL_SIZE, style::MUTED),
+    ))
+}
+
+pub fn plural(count: u64, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{count} {many}")
+    }
+}

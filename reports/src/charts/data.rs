@@ -1,0 +1,290 @@
+//! Turns a results model into what the charts draw: per-node step series,
+//! leader spans, fault spans and disruption points, each checked against
+//! the run (node ids in 1..=nodes, times inside the run). A results file
+//! that does not fit is rejected here with the JSON path of the bad value,
+//! so no chart ever panics or draws nonsense on hand-edited input.
+
+use sim_core::results::{Results, VariantResult};
+
+use super::ChartError;
+
+/// Limits on what a chart can lay out legibly (and in bounded time).
+pub const MAX_NODES: u64 = 64;
+pub const MAX_VARIANTS: usize = 32;
+
+/// Everything the charts need, already checked.
+pub struct ChartData<'a> {
+    pub results: &'a Results,
+    pub nodes: u32,
+    pub duration_ms: f64,
+    pub variants: Vec<VariantData<'a>>,
+}
+
+pub struct VariantData<'a> {
+    pub result: &'a VariantResult,
+    /// Per node (index 0 = node 1): (at_ms, term) changes, starting at 0 ms.
+    pub terms: Vec<Vec<(f64, u64)>>,
+    pub leaders: Vec<LeaderSpan>,
+    pub faults: Vec<FaultSpan>,
+    pub disruptions: Vec<Disruption>,
+}
+
+/// Who was effective leader from `from_ms` to `to_ms` (None: nobody).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeaderSpan {
+    pub from_ms: f64,
+    pub to_ms: f64,
+    pub leader: Option<u32>,
+    pub term: Option<u64>,
+}
+
+/// A fault to shade (`to_ms` is Some) or an instant event to mark.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultSpan {
+    pub from_ms: f64,
+    pub to_ms: Option<f64>,
+    pub kind: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Disruption {
+    pub at_ms: f64,
+    /// The leader that stepped down.
+    pub node: u32,
+    pub term: u64,
+}
+
+/// Fault kinds whose effect lasts until a later event ends it; the others
+/// (heal, restore, restart, and kinds this version does not know) are instants.
+fn lasting(kind: &str) -> bool {
+    matches!(
+        kind,
+        "isolate" | "partition" | "cut" | "cut_oneway" | "crash" | "set_network" | "set_link"
+    )
+}
+
+fn invalid(path: String, reason: impl Into<String>) -> ChartError {
+    ChartError::Invalid {
+        path,
+        reason: reason.into(),
+    }
+}
+
+pub fn prepare(results: &Results) -> Result<ChartData<'_>, ChartError> {
+    if results.nodes == 0 || results.nodes > MAX_NODES {
+        return Err(invalid(
+            "nodes".into(),
+            format!(
+                "{} nodes: charts are drawn for 1 to {MAX_NODES} nodes",
+                results.nodes
+            ),
+        ));
+    }
+    if results.duration_ms == 0 {
+        return Err(invalid("duration_ms".into(), "the run lasted 0 ms"));
+    }
+    if results.variants.is_empty() {
+        return Err(invalid("variants".into(), "no variants to chart"));
+    }
+    if results.variants.len() > MAX_VARIANTS {
+        return Err(invalid(
+            "variants".into(),
+            format!(
+                "{} variants: charts are drawn for at most {MAX_VARIANTS}",
+                results.variants.len()
+            ),
+        ));
+    }
+    let nodes = results.nodes as u32;
+    let duration_ms = results.duration_ms as f64;
+    let check_time = |path: String, at_ms: f64| -> Result<f64, ChartError> {
+        // A little slack: times are rounded to microseconds.
+        if (0.0..=duration_ms + 0.001).contains(&at_ms) {
+            Ok(at_ms.min(duration_ms))
+        } else {
+            Err(invalid(
+                path,
+                format!("{at_ms} ms is outside the run (0 to {duration_ms} ms)"),
+            ))
+        }
+    };
+    let check_node = |path: String, node: u32| -> Result<u32, ChartError> {
+        if (1..=nodes).contains(&node) {
+            Ok(node)
+        } else {
+            Err(invalid(
+                path,
+                format!("node {node} does not exist (the cluster has nodes 1..={nodes})"),
+            ))
+        }
+    };
+
+    let mut variants = Vec::with_capacity(results.variants.len());
+    for (v, result) in results.variants.iter().enumerate() {
+        let at = |series: &str, i: usize, field: &str| {
+            format!("variants[{v}].series.{series}[{i}].{field}")
+        };
+        let series = &result.series;
+
+        let mut terms: Vec<Vec<(f64, u64)>> = vec![vec![(0.0, 0)]; nodes as usize];
+        let mut last_ms = 0.0;
+        for (i, p) in series.terms.iter().enumerate() {
+            let at_ms = check_time(at("terms", i, "at_ms"), p.at_ms)?;
+            if at_ms < last_ms {
+                return Err(invalid(
+                    at("terms", i, "at_ms"),
+                    "the series goes back in time",
+                ));
+            }
+            last_ms = at_ms;
+            let node = check_node(at("terms", i, "node"), p.node.0)?;
+            let steps = &mut terms[node as usize - 1];
+            match steps.last_mut() {
+                // The same instant: the later value wins.
+                Some(last) if last.0 == at_ms => last.1 = p.term,
+                _ => steps.push((at_ms, p.term)),
+            }
+        }
+
+        let mut leaders = Vec::new();
+        let mut from_ms = 0.0;
+        let mut current: (Option<u32>, Option<u64>) = (None, None);
+        for (i, p) in series.leaders.iter().enumerate() {
+            let at_ms = check_time(at("leaders", i, "at_ms"), p.at_ms)?;
+            if at_ms < from_ms {
+                return Err(invalid(
+                    at("leaders", i, "at_ms"),
+                    "the series goes back in time",
+                ));
+            }
+            let leader = match p.leader {
+                Some(node) => Some(check_node(at("leaders", i, "leader"), node.0)?),
+                None => None,
+            };
+            if at_ms > from_ms {
+                leaders.push(LeaderSpan {
+                    from_ms,
+                    to_ms: at_ms,
+                    leader: current.0,
+                    term: current.1,
+                });
+            }
+            from_ms = at_ms;
+            current = (leader, p.term);
+        }
+        if duration_ms > from_ms {
+            leaders.push(LeaderSpan {
+                from_ms,
+                to_ms: duration_ms,
+                leader: current.0,
+                term: current.1,
+            });
+        }
+        // Adjacent spans of one leader in one term are one span.
+        leaders.dedup_by(|later, earlier| {
+            if later.leader == earlier.leader && later.term == earlier.term {
+                earlier.to_ms = later.to_ms;
+                true
+            } else {
+                false
+            }
+        });
+
+        let mut faults = Vec::new();
+        let mut ends = Vec::new();
+        for (i, f) in series.faults.iter().enumerate() {
+            let from_ms = check_time(at("faults", i, "at_ms"), f.at_ms)?;
+            for (k, node) in f.nodes.iter().enumerate() {
+                check_node(
+                    format!("variants[{v}].series.faults[{i}].nodes[{k}]"),
+                    node.0,
+                )?;
+            }
+            if f.skipped.is_some() {
+                continue;
+            }
+            let to_ms = if lasting(&f.kind) {
+                let to_ms = match f.until_ms {
+                    Some(until) => check_time(at("faults", i, "until_ms"), until)?,
+                    None => duration_ms,
+                };
+                if to_ms < from_ms {
+                    return Err(invalid(
+                        at("faults", i, "until_ms"),
+                        "the fault ends before it starts",
+                    ));
+                }
+                ends.push(to_ms);
+                Some(to_ms)
+            } else {
+                None
+            };
+            faults.push(FaultSpan {
+                from_ms,
+                to_ms,
+                kind: f.kind.clone(),
+                description: f.description.clone(),
+            });
+        }
+        // An instant event at the moment a fault ended is what ended it
+        // (the heal after an isolate): the end of the shading shows it.
+        faults.retain(|f| f.to_ms.is_some() || !ends.contains(&f.from_ms));
+
+        let mut disruptions = Vec::new();
+        for (i, d) in series.disruptions.iter().enumerate() {
+            disruptions.push(Disruption {
+                at_ms: check_time(at("disruptions", i, "at_ms"), d.at_ms)?,
+                node: check_node(at("disruptions", i, "node"), d.node.0)?,
+                term: d.term,
+            });
+        }
+
+        variants.push(VariantData {
+            result,
+            terms,
+            leaders,
+            faults,
+            disruptions,
+        });
+    }
+    Ok(ChartData {
+        results,
+        nodes,
+        duration_ms,
+        variants,
+    })
+}
+
+impl ChartData<'_> {
+    /// The highest term any node of any variant reached.
+    pub fn max_term(&self) -> u64 {
+        self.variants
+            .iter()
+            .flat_map(|v| v.terms.iter().flatten().map(|&(_, term)| term))
+            .chain(
+                self.variants
+                    .iter()
+                    .flat_map(|v| v.disruptions.iter().map(|d| d.term)),
+            )
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Kinds of shaded faults (not instants) in any variant, in order of
+    /// first appearance.
+    pub fn fault_kinds(&self) -> Vec<&str> {
+        let mut kinds: Vec<&str> = Vec::new();
+        let shaded = self
+            .variants
+            .iter()
+            .flat_map(|v| v.faults.iter())
+            .filter(|f| f.to_ms.is_some());
+        for f in shaded {
+            if !kinds.contains(&f.kind.as_str()) {
+                kinds.push(&f.kind);
+            }
+        }
+        kinds
+    }
+}

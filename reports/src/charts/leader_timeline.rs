@@ -1,0 +1,233 @@
+//! The leader timeline: one band per variant, on the same time axis, that
+//! shows which node was the effective leader when (coloured by node and
+//! labelled with its id and term), leaderless stretches outlined in red
+//! and labelled with their length, disruptions marked, and the same fault
+//! strip and shading as the term chart. Draws from `ChartData` only.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::common::{self, DrawResult, LegendEntry, Sample, TimeAxis, LANE_PX};
+use super::data::ChartData;
+use super::style;
+use crate::table::duration_ms;
+
+const TITLE_ROW_PX: i32 = 30;
+const MIN_PLOT_PX: i32 = 84;
+const MAX_PLOT_PX: i32 = 150;
+const X_TICKS_PX: i32 = 28;
+const PANEL_GAP_PX: i32 = 14;
+const X_DESC_PX: i32 = 34;
+
+/// Fractions of the plot height (0 at the bottom): the band, and the row
+/// below it for the lengths of leaderless stretches.
+const BAND_BOTTOM: f64 = 0.32;
+const BAND_TOP: f64 = 0.82;
+const GAP_LABEL_Y: f64 = 0.15;
+
+/// Narrowest a leaderless stretch is drawn, in pixels, so that it shows.
+const MIN_GAP_PX: i32 = 2;
+
+/// Leaderless stretches are labelled with their length only when a
+/// variant has at most this many (else the panel title gives the total).
+const MAX_GAP_LABELS: usize = 12;
+
+struct Layout {
+    header_px: i32,
+    lanes: i32,
+    plot_px: i32,
+    panel_px: i32,
+    height_px: u32,
+}
+
+fn legend(data: &ChartData) -> Vec<LegendEntry> {
+    let mut entries: Vec<LegendEntry> = (1..=data.nodes)
+        .map(|node| LegendEntry {
+            sample: Sample::Block(style::node_colour(node)),
+            text: format!("node {node}"),
+        })
+        .collect();
+    entries.push(LegendEntry {
+        sample: Sample::Outline(style::NO_LEADER),
+        text: "no effective leader".into(),
+    });
+    entries.push(LegendEntry {
+        sample: Sample::Triangle,
+        text: "disruption (leader deposed)".into(),
+    });
+    entries.extend(common::fault_legend(data));
+    entries
+}
+
+fn layout(data: &ChartData) -> Layout {
+    let header_px = common::header_height(&legend(data));
+    let lanes = common::lanes_needed(data, TimeAxis::nominal(data.duration_ms));
+    let n = data.variants.len() as i32;
+    let fixed = TITLE_ROW_PX + lanes * LANE_PX + 4 + X_TICKS_PX + PANEL_GAP_PX;
+    let room = style::MIN_HEIGHT_PX as i32 - header_px - X_DESC_PX;
+    let plot_px = (room / n - fixed).clamp(MIN_PLOT_PX, MAX_PLOT_PX);
+    let panel_px = fixed + plot_px;
+    let height_px = (header_px + n * panel_px + X_DESC_PX).max(style::MIN_HEIGHT_PX as i32);
+    Layout {
+        header_px,
+        lanes,
+        plot_px,
+        panel_px,
+        height_px: height_px as u32,
+    }
+}
+
+pub fn size(data: &ChartData) -> (u32, u32) {
+    (style::WIDTH_PX, layout(data).height_px)
+}
+
+pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> DrawResult<DB> {
+    let layout = layout(data);
+    let results = data.results;
+    common::draw_header(
+        root,
+        &format!("Leader timeline — {}", results.scenario),
+        &format!(
+            "Effective leader over virtual time (a live leader that a majority follows in its term); seed {}, {} nodes.",
+            results.seed, results.nodes
+        ),
+        &legend(data),
+    )?;
+
+    let last = data.variants.len() - 1;
+    for (i, variant) in data.variants.iter().enumerate() {
+        let top = layout.header_px + i as i32 * layout.panel_px;
+        let m = &variant.result.metrics;
+        common::draw_panel_title(
+            root,
+            &variant.result.label,
+            &format!(
+                "{} · leaderless {} · unavailable {}",
+                common::plural(m.leader_changes, "leader change", "leader changes"),
+                duration_ms(m.leaderless_ms),
+                duration_ms(m.unavailable_ms)
+            ),
+            top + 4,
+        )?;
+        let strip_top = top + TITLE_ROW_PX;
+        let plot_top = strip_top + layout.lanes * LANE_PX + 4;
+        let x_desc_px = if i == last { X_DESC_PX } else { 0 };
+        let area = root.clone().shrink(
+            (0, plot_top),
+            (
+                style::WIDTH_PX,
+                (layout.plot_px + X_TICKS_PX + x_desc_px) as u32,
+            ),
+        );
+        let mut chart = ChartBuilder::on(&area)
+            .margin_left(common::MARGIN_LEFT_PX)
+            .margin_right(common::MARGIN_RIGHT_PX)
+            .x_label_area_size(X_TICKS_PX + x_desc_px)
+            .y_label_area_size(common::Y_LABEL_AREA_PX)
+            .build_cartesian_2d(TimeAxis::nominal(data.duration_ms).range_s(), 0.0..1.0)?;
+        let mut mesh = chart.configure_mesh();
+        mesh.disable_y_mesh()
+            .y_labels(0)
+            .x_labels(13)
+            .x_max_light_lines(0)
+            .x_label_formatter(&common::seconds_label)
+            .bold_line_style(style::GRID)
+            .axis_style(style::AXIS)
+            .label_style(style::text_style(style::SMALL_SIZE, style::MUTED))
+            .axis_desc_style(style::text_style(style::LABEL_SIZE, style::TEXT))
+            .y_desc("leader");
+        if i == last {
+            mesh.x_desc("virtual time (s)");
+        }
+        mesh.draw()?;
+
+        let axis = TimeAxis::of_chart(&chart, data.duration_ms);
+        let y_px = |fraction: f64| chart.backend_coord(&(0.0, fraction)).1;
+        common::draw_fault_shading(root, &variant.faults, axis, y_px(1.0), y_px(0.0))?;
+        let chips = common::fault_chips(&variant.faults, axis);
+        common::draw_fault_strip(root, &chips, strip_top)?;
+
+        let (band_top, band_bottom) = (y_px(BAND_TOP), y_px(BAND_BOTTOM));
+        let gaps = variant
+            .leaders
+            .iter()
+            .filter(|s| s.leader.is_none())
+            .count();
+        let label_gaps = gaps <= MAX_GAP_LABELS;
+        let mut gap_label_end = i32::MIN;
+        for (k, span) in variant.leaders.iter().enumerate() {
+            let x0 = axis.x(span.from_ms);
+            let x1 = axis.x(span.to_ms);
+            match span.leader {
+                Some(node) => {
+                    let colour = style::node_colour(node);
+                    root.draw(&Rectangle::new(
+                        [(x0, band_top), (x1, band_bottom)],
+                        colour.filled(),
+                    ))?;
+                    if k > 0 {
+                        root.draw(&PathElement::new(
+                            vec![(x0, band_top), (x0, band_bottom)],
+                            style::WHITE.stroke_width(1),
+                        ))?;
+                    }
+                    let long = match span.term {
+                        Some(term) => format!("node {node} · term {term}"),
+                        None => format!("node {node}"),
+                    };
+                    let room = x1 - x0 - 8;
+                    let label = [long, node.to_string()]
+                        .into_iter()
+                        .find(|text| style::text_width(text, style::LABEL_SIZE) <= room);
+                    if let Some(label) = label {
+                        root.draw(&Text::new(
+                            label,
+                            ((x0 + x1) / 2, (band_top + band_bottom) / 2),
+                            style::text_style(style::LABEL_SIZE, style::text_on(colour))
+                                .pos(Pos::new(HPos::Center, VPos::Center)),
+                        ))?;
+                    }
+                }
+                None => {
+                    let (g0, g1) = if x1 - x0 < MIN_GAP_PX {
+                        let mid = (x0 + x1) / 2;
+                        (mid - MIN_GAP_PX / 2, mid - MIN_GAP_PX / 2 + MIN_GAP_PX)
+                    } else {
+                        (x0, x1)
+                    };
+                    // Too narrow to outline: solid.
+                    let fill = if g1 - g0 <= 4 { 1.0 } else { 0.12 };
+                    root.draw(&Rectangle::new(
+                        [(g0, band_top), (g1, band_bottom)],
+                        style::NO_LEADER.mix(fill).filled(),
+                    ))?;
+                    root.draw(&Rectangle::new(
+                        [(g0, band_top), (g1, band_bottom)],
+                        style::NO_LEADER.stroke_width(2),
+                    ))?;
+                    // Its length below the band, unless it would touch the last one.
+                    let text = format!("no leader {}", duration_ms(span.to_ms - span.from_ms));
+                    let width = style::text_width(&text, style::SMALL_SIZE);
+                    let centre = ((g0 + g1) / 2)
+                        .min(axis.right_px - width / 2)
+                        .max(axis.left_px + width / 2);
+                    if label_gaps && centre - width / 2 > gap_label_end + 8 {
+                        gap_label_end = centre + width / 2;
+                        root.draw(&Text::new(
+                            text,
+                            (centre, y_px(GAP_LABEL_Y)),
+                            style::text_style(style::SMALL_SIZE, style::NO_LEADER)
+                                .pos(Pos::new(HPos::Center, VPos::Center)),
+                        ))?;
+                    }
+                }
+            }
+        }
+
+        for d in &variant.disruptions {
+            common::triangle(root, axis.x(d.at_ms), band_top - 8, 6)?;
+        }
+    }
+    Ok(())
+}

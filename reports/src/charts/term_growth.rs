@@ -1,0 +1,350 @@
+//! The term-growth chart: one panel per variant, all on the same axes;
+//! virtual time on x, term on y (linear, or log(term + 1) when terms
+//! explode); one step line per node in its fixed colour; faults shaded and
+//! labelled; disruptions ringed. Draws from `ChartData` only.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::common::{self, DrawResult, LegendEntry, Sample, TimeAxis, LANE_PX};
+use super::data::ChartData;
+use super::style;
+
+/// The y axis: which terms are ticked and where a term is drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TermScale {
+    pub log: bool,
+    /// The term at the top of the axis.
+    pub top: u64,
+}
+
+impl TermScale {
+    pub fn new(max_term: u64, log: bool) -> TermScale {
+        let top = if log {
+            log_candidates(max_term)
+                .into_iter()
+                .find(|&t| t > max_term)
+                .unwrap_or(max_term.max(1))
+        } else {
+            let step = linear_step(max_term);
+            (max_term / step).saturating_add(1).saturating_mul(step)
+        };
+        TermScale { log, top }
+    }
+
+    /// Where a term sits on the axis (plot units).
+    pub fn y(&self, term: u64) -> f64 {
+        if self.log {
+            (term as f64 + 1.0).log10()
+        } else {
+            term as f64
+        }
+    }
+
+    pub fn y_top(&self) -> f64 {
+        self.y(self.top)
+    }
+
+    /// Tick terms, bottom up, before thinning out crowded ones.
+    pub fn ticks(&self) -> Vec<u64> {
+        if self.log {
+            let mut ticks = log_candidates(self.top);
+            ticks.retain(|&t| t <= self.top);
+            ticks
+        } else {
+            let step = linear_step(self.top);
+            (0..=self.top / step).map(|k| k * step).collect()
+        }
+    }
+}
+
+/// 0, 1, 2, 5, 10, 20, 50, ... up to the first value above `max`.
+fn log_candidates(max: u64) -> Vec<u64> {
+    let mut out = vec![0];
+    let mut decade: u64 = 1;
+    loop {
+        for m in [1, 2, 5] {
+            let t = decade.saturating_mul(m);
+            out.push(t);
+            if t > max {
+                return out;
+            }
+        }
+        if decade > u64::MAX / 10 {
+            return out;
+        }
+        decade *= 10;
+    }
+}
+
+/// A 1/2/5 × 10^k step giving at most five intervals up to `max`.
+fn linear_step(max: u64) -> u64 {
+    let mut decade: u64 = 1;
+    loop {
+        for m in [1, 2, 5] {
+            let step = decade.saturating_mul(m);
+            if max / step <= 5 {
+                return step;
+            }
+        }
+        decade = decade.saturating_mul(10);
+    }
+}
+
+const TITLE_ROW_PX: i32 = 30;
+const MIN_PLOT_PX: i32 = 180;
+const X_TICKS_PX: i32 = 28;
+const PANEL_GAP_PX: i32 = 16;
+const X_DESC_PX: i32 = 34;
+
+struct Layout {
+    header_px: i32,
+    lanes: i32,
+    plot_px: i32,
+    panel_px: i32,
+    height_px: u32,
+}
+
+fn legend(data: &ChartData) -> Vec<LegendEntry> {
+    let mut entries: Vec<LegendEntry> = (1..=data.nodes)
+        .map(|node| LegendEntry {
+            sample: Sample::Line(style::node_colour(node)),
+            text: format!("node {node}"),
+        })
+        .collect();
+    entries.push(LegendEntry {
+        sample: Sample::Ring,
+        text: "disruption (leader deposed)".into(),
+    });
+    entries.extend(common::fault_legend(data));
+    entries
+}
+
+fn layout(data: &ChartData) -> Layout {
+    let header_px = common::header_height(&legend(data));
+    let lanes = common::lanes_needed(data, TimeAxis::nominal(data.duration_ms));
+    let n = data.variants.len() as i32;
+    let fixed = TITLE_ROW_PX + lanes * LANE_PX + 4 + X_TICKS_PX + PANEL_GAP_PX;
+    // Panels share what is left of the least height, but never shrink
+    // below MIN_PLOT_PX.
+    let room = style::MIN_HEIGHT_PX as i32 - header_px - X_DESC_PX;
+    let plot_px = (room / n - fixed).max(MIN_PLOT_PX);
+    let panel_px = fixed + plot_px;
+    let height_px = (header_px + n * panel_px + X_DESC_PX).max(style::MIN_HEIGHT_PX as i32);
+    Layout {
+        header_px,
+        lanes,
+        plot_px,
+        panel_px,
+        height_px: height_px as u32,
+    }
+}
+
+pub fn size(data: &ChartData) -> (u32, u32) {
+    (style::WIDTH_PX, layout(data).height_px)
+}
+
+/// The y offset in pixels of a node's line, so that nodes that agree on a
+/// term show as a bundle instead of hiding each other.
+fn offset_px(node: u32, nodes: u32) -> i32 {
+    let step = if nodes <= 5 { 2 } else { 1 };
+    (node as i32 - 1) * step - ((nodes as i32 - 1) * step) / 2
+}
+
+/// Drops points that add nothing to a step line in pixel space.
+fn push_point(points: &mut Vec<(i32, i32)>, p: (i32, i32)) {
+    if points.last() == Some(&p) {
+        return;
+    }
+    if let [.., a, b] = points.as_slice() {
+        if (a.0 == b.0 && b.0 == p.0) || (a.1 == b.1 && b.1 == p.1) {
+            let last = points.len() - 1;
+            points[last] = p;
+            return;
+        }
+    }
+    points.push(p);
+}
+
+pub fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    log: bool,
+) -> DrawResult<DB> {
+    let layout = layout(data);
+    let scale = TermScale::new(data.max_term(), log);
+    let results = data.results;
+    let y_note = if log {
+        "y axis: log scale (term + 1)"
+    } else {
+        "y axis: linear"
+    };
+    common::draw_header(
+        root,
+        &format!("Term growth — {}", results.scenario),
+        &format!(
+            "Term of each node over virtual time; seed {}, {} nodes; faults shaded; {y_note}.",
+            results.seed, results.nodes
+        ),
+        &legend(data),
+    )?;
+
+    let label_style = style::text_style(style::SMALL_SIZE, style::MUTED);
+    let last = data.variants.len() - 1;
+    for (i, variant) in data.variants.iter().enumerate() {
+        let top = layout.header_px + i as i32 * layout.panel_px;
+        let m = &variant.result.metrics;
+        common::draw_panel_title(
+            root,
+            &variant.result.label,
+            &format!(
+                "max term {} · term inflation {} · {}",
+                m.max_term,
+                m.term_inflation,
+                common::plural(m.disruptions, "disruption", "disruptions")
+            ),
+            top + 4,
+        )?;
+        let strip_top = top + TITLE_ROW_PX;
+        let plot_top = strip_top + layout.lanes * LANE_PX + 4;
+        let x_desc_px = if i == last { X_DESC_PX } else { 0 };
+        let area = root.clone().shrink(
+            (0, plot_top),
+            (
+                style::WIDTH_PX,
+                (layout.plot_px + X_TICKS_PX + x_desc_px) as u32,
+            ),
+        );
+        let mut chart = ChartBuilder::on(&area)
+            .margin_left(common::MARGIN_LEFT_PX)
+            .margin_right(common::MARGIN_RIGHT_PX)
+            .x_label_area_size(X_TICKS_PX + x_desc_px)
+            .y_label_area_size(common::Y_LABEL_AREA_PX)
+            .build_cartesian_2d(
+                TimeAxis::nominal(data.duration_ms).range_s(),
+                0.0..scale.y_top(),
+            )?;
+        let mut mesh = chart.configure_mesh();
+        mesh.disable_y_mesh()
+            .y_labels(0)
+            .x_labels(13)
+            .x_max_light_lines(0)
+            .x_label_formatter(&common::seconds_label)
+            .bold_line_style(style::GRID)
+            .axis_style(style::AXIS)
+            .label_style(label_style.clone())
+            .axis_desc_style(style::text_style(style::LABEL_SIZE, style::TEXT))
+            .y_desc(if log { "term (log scale)" } else { "term" });
+        if i == last {
+            mesh.x_desc("virtual time (s)");
+        }
+        mesh.draw()?;
+
+        let axis = TimeAxis::of_chart(&chart, data.duration_ms);
+        let y_px = |term: u64| chart.backend_coord(&(0.0, scale.y(term))).1;
+        let (plot_bottom, plot_top_px) = (y_px(0), chart.backend_coord(&(0.0, scale.y_top())).1);
+
+        // Ticks on y, thinned so that labels never touch.
+        let mut last_tick_px = i32::MAX;
+        for term in scale.ticks() {
+            let y = y_px(term);
+            if last_tick_px - y < 16 {
+                continue;
+            }
+            last_tick_px = y;
+            if term > 0 {
+                root.draw(&PathElement::new(
+                    vec![(axis.left_px, y), (axis.right_px, y)],
+                    style::GRID.stroke_width(1),
+                ))?;
+            }
+            root.draw(&PathElement::new(
+                vec![(axis.left_px - 5, y), (axis.left_px, y)],
+                style::AXIS.stroke_width(1),
+            ))?;
+            root.draw(&Text::new(
+                term.to_string(),
+                (axis.left_px - 8, y),
+                label_style.clone().pos(Pos::new(HPos::Right, VPos::Center)),
+            ))?;
+        }
+
+        common::draw_fault_shading(root, &variant.faults, axis, plot_top_px, plot_bottom)?;
+        let chips = common::fault_chips(&variant.faults, axis);
+        common::draw_fault_strip(root, &chips, strip_top)?;
+
+        for (index, steps) in variant.terms.iter().enumerate() {
+            let node = index as u32 + 1;
+            let dy = offset_px(node, data.nodes);
+            let mut points = Vec::with_capacity(steps.len() * 2 + 1);
+            let mut previous: Option<u64> = None;
+            for &(at_ms, term) in steps {
+                let x = axis.x(at_ms);
+                if let Some(before) = previous {
+                    push_point(&mut points, (x, y_px(before) + dy));
+                }
+                push_point(&mut points, (x, y_px(term) + dy));
+                previous = Some(term);
+            }
+            if let Some(term) = previous {
+                push_point(&mut points, (axis.right_px, y_px(term) + dy));
+            }
+            root.draw(&PathElement::new(
+                points,
+                style::node_colour(node).stroke_width(2),
+            ))?;
+        }
+
+        for d in &variant.disruptions {
+            let centre = (
+                axis.x(d.at_ms),
+                y_px(d.term) + offset_px(d.node, data.nodes),
+            );
+            root.draw(&Circle::new(centre, 6, style::WHITE.stroke_width(3)))?;
+            root.draw(&Circle::new(centre, 6, style::DISRUPTION.stroke_width(2)))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_axis_tops_out_on_a_round_number() {
+        let scale = TermScale::new(272, false);
+        assert_eq!(scale.top, 300);
+        assert_eq!(scale.ticks(), vec![0, 100, 200, 300]);
+        assert_eq!(TermScale::new(0, false).top, 1);
+        assert_eq!(TermScale::new(3, false).ticks(), vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn log_axis_ticks_one_two_five() {
+        let scale = TermScale::new(272, true);
+        assert_eq!(scale.top, 500);
+        assert_eq!(scale.ticks(), vec![0, 1, 2, 5, 10, 20, 50, 100, 200, 500]);
+        assert_eq!(scale.y(0), 0.0);
+        assert_eq!(TermScale::new(0, true).top, 1);
+        assert_eq!(TermScale::new(1, true).top, 2);
+    }
+
+    #[test]
+    fn offsets_centre_the_bundle() {
+        let five: Vec<i32> = (1..=5).map(|n| offset_px(n, 5)).collect();
+        assert_eq!(five, vec![-4, -2, 0, 2, 4]);
+        let nine: Vec<i32> = (1..=9).map(|n| offset_px(n, 9)).collect();
+        assert_eq!(nine, vec![-4, -3, -2, -1, 0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn step_points_collapse_runs() {
+        let mut points = Vec::new();
+        for p in [(0, 10), (5, 10), (9, 10), (9, 8), (9, 6), (9, 6), (12, 6)] {
+            push_point(&mut points, p);
+        }
+        assert_eq!(points, vec![(0, 10), (9, 10), (9, 6), (12, 6)]);
+    }
+}

@@ -1,0 +1,327 @@
+//! The HTML report: one self-contained page per run (inline CSS, charts as
+//! inline SVG; no script, no external resource, nothing fetched) with the
+//! scenario, the verdict, the side-by-side metrics, the expectations, the
+//! safety verdict, the faults, the charts and the command that reproduces
+//! the run. Every text from the results is HTML-escaped.
+
+use std::fmt::Write;
+
+use sim_core::results::Results;
+
+use crate::table::{self, duration_ms};
+
+/// `&`, `<`, `>`, `"` and `'` escaped, for text and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A chart to put on the page: its heading, a sentence on how to read it,
+/// and its SVG document.
+pub struct Figure<'a> {
+    pub title: &'a str,
+    pub caption: &'a str,
+    pub svg: &'a str,
+}
+
+const STYLE: &str = "\
+body{font-family:'DejaVu Sans',Verdana,sans-serif;color:#222;margin:0 auto;max-width:1240px;padding:16px 24px 48px;line-height:1.45}
+h1{margin:8px 0 4px;font-size:28px}
+h2{margin:32px 0 8px;font-size:21px;border-bottom:1px solid #ddd;padding-bottom:4px}
+p.description{margin:4px 0 12px;color:#444;max-width:960px}
+.verdict{display:inline-block;padding:4px 12px;border-radius:4px;font-weight:bold}
+.pass{background:#e3f4e1;color:#1b6e20}
+.fail{background:#fbe3e4;color:#a0161c}
+dl.facts{display:grid;grid-template-columns:max-content auto;gap:2px 16px;margin:12px 0}
+dl.facts dt{color:#666}
+dl.facts dd{margin:0}
+pre{background:#f4f4f4;padding:8px 12px;border-radius:4px;overflow-x:auto}
+table{border-collapse:collapse;margin:8px 0}
+th,td{padding:4px 12px;border-bottom:1px solid #e4e4e4;text-align:right;vertical-align:top}
+th:first-child,td:first-child{text-align:left}
+td.text,th.text{text-align:left}
+td.ok{color:#1b6e20}
+td.bad{color:#a0161c;font-weight:bold}
+figure{margin:16px 0 32px}
+figcaption{color:#555;margin:4px 0 8px;max-width:960px}
+figure svg{max-width:100%;height:auto;border:1px solid #eee}
+";
+
+/// `raftsim run ... --variant LABEL`, for replaying one variant.
+fn with_variant(command: &str, label: &str) -> String {
+    if command.contains(" --variant ") {
+        return command.to_string();
+    }
+    let safe = !label.is_empty()
+        && label
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./+:=,@".contains(c));
+    if safe {
+        format!("{command} --variant {label}")
+    } else {
+        format!("{command} --variant '{}'", label.replace('\'', "'\\''"))
+    }
+}
+
+/// The SVG element of an SVG document, without any XML declaration.
+fn inline_svg(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(start) => &svg[start..],
+        None => svg,
+    }
+}
+
+/// The whole page.
+pub fn report(results: &Results, figures: &[Figure]) -> String {
+    let mut page = String::new();
+    // Writing to a String cannot fail.
+    let _ = write_report(&mut page, results, figures);
+    page
+}
+
+fn write_report(out: &mut String, results: &Results, figures: &[Figure]) -> std::fmt::Result {
+    let name = escape(&results.scenario);
+    writeln!(out, "<!DOCTYPE html>")?;
+    writeln!(out, "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">")?;
+    writeln!(
+        out,
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    )?;
+    writeln!(out, "<title>raftsim report: {name}</title>")?;
+    writeln!(out, "<style>\n{STYLE}</style>\n</head>\n<body>")?;
+
+    writeln!(out, "<h1>{name}</h1>")?;
+    if !results.description.is_empty() {
+        writeln!(
+            out,
+            "<p class=\"description\">{}</p>",
+            escape(&results.description)
+        )?;
+    }
+    let failed = results.failed_variants();
+    if results.passed() {
+        writeln!(
+            out,
+            "<p class=\"verdict pass\">passed: every variant safe, every expectation met</p>"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "<p class=\"verdict fail\">failed: {}</p>",
+            escape(&failed.join(", "))
+        )?;
+    }
+    writeln!(out, "<dl class=\"facts\">")?;
+    writeln!(out, "<dt>seed</dt><dd>{}</dd>", results.seed)?;
+    writeln!(out, "<dt>nodes</dt><dd>{}</dd>", results.nodes)?;
+    writeln!(
+        out,
+        "<dt>virtual time</dt><dd>{}</dd>",
+        escape(&duration_ms(results.duration_ms as f64))
+    )?;
+    let labels: Vec<&str> = results.variants.iter().map(|v| v.label.as_str()).collect();
+    writeln!(
+        out,
+        "<dt>variants</dt><dd>{}</dd>",
+        escape(&labels.join(", "))
+    )?;
+    writeln!(out, "</dl>")?;
+
+    writeln!(out, "<h2>Reproduce</h2>")?;
+    let command = match &results.command {
+        Some(command) => {
+            writeln!(out, "<p>The exact command of this run:</p>")?;
+            command.clone()
+        }
+        None => {
+            writeln!(
+                out,
+                "<p>The results file does not record its command; with the scenario file, this should reproduce it:</p>"
+            )?;
+            format!(
+                "raftsim run {}.json --seed {}",
+                results.scenario, results.seed
+            )
+        }
+    };
+    writeln!(out, "<pre><code>{}</code></pre>", escape(&command))?;
+
+    writeln!(out, "<h2>Metrics</h2>")?;
+    writeln!(out, "<table class=\"metrics\">\n<thead><tr><th>metric</th>")?;
+    for v in &results.variants {
+        write!(out, "<th>{}</th>", escape(&v.label))?;
+    }
+    writeln!(out, "</tr></thead>\n<tbody>")?;
+    for (row, cell) in table::ROWS {
+        write!(out, "<tr><td>{}</td>", escape(row))?;
+        for v in &results.variants {
+            write!(out, "<td>{}</td>", escape(&cell(v)))?;
+        }
+        writeln!(out, "</tr>")?;
+    }
+    writeln!(out, "</tbody>\n</table>")?;
+
+    writeln!(out, "<h2>Expectations</h2>")?;
+    if results.expectations.is_empty() {
+        writeln!(out, "<p>The scenario states no expectations.</p>")?;
+    } else {
+        writeln!(out, "<table class=\"expectations\">")?;
+        writeln!(
+            out,
+            "<thead><tr><th>variant</th><th class=\"text\">metric</th><th>expected</th><th>actual</th><th class=\"text\">result</th></tr></thead>\n<tbody>"
+        )?;
+        for e in &results.expectations {
+            let actual = e.actual.map_or("missing".to_string(), table::format_number);
+            let (class, verdict) = if e.ok {
+                ("ok", "✓ pass")
+            } else {
+                ("bad", "✗ fail")
+            };
+            writeln!(
+                out,
+                "<tr><td>{}</td><td class=\"text\">{}</td><td>{}</td><td>{}</td><td class=\"text {class}\">{verdict}</td></tr>",
+                escape(&e.variant),
+                escape(&e.metric),
+                escape(&table::expected(e)),
+                escape(&actual)
+            )?;
+        }
+        writeln!(out, "</tbody>\n</table>")?;
+    }
+
+    writeln!(out, "<h2>Safety</h2>")?;
+    let troubled: Vec<_> = results
+        .variants
+        .iter()
+        .filter(|v| !v.safety.violations.is_empty() || v.limit_reached.is_some())
+        .collect();
+    if troubled.is_empty() {
+        writeln!(
+            out,
+            "<p>No safety violation in any variant: election safety, log matching, leader completeness, state machine safety and monotonic terms held on every step.</p>"
+        )?;
+    } else {
+        writeln!(out, "<ul class=\"violations\">")?;
+        for v in troubled {
+            let replay = escape(&with_variant(&command, &v.label));
+            for violation in &v.safety.violations {
+                writeln!(
+                    out,
+                    "<li><strong>{}</strong>: {} at {} virtual (event {}): {}<br>replay: <code>{replay}</code></li>",
+                    escape(&v.label),
+                    escape(&violation.property),
+                    escape(&duration_ms(violation.at_ms)),
+                    violation.event,
+                    escape(&violation.message)
+                )?;
+            }
+            if let Some(limit) = &v.limit_reached {
+                writeln!(
+                    out,
+                    "<li><strong>{}</strong>: run cut short: {}<br>replay: <code>{replay}</code></li>",
+                    escape(&v.label),
+                    escape(limit)
+                )?;
+            }
+        }
+        writeln!(out, "</ul>")?;
+    }
+
+    write_faults(out, results)?;
+
+    writeln!(out, "<h2>Charts</h2>")?;
+    for figure in figures {
+        writeln!(out, "<figure>")?;
+        writeln!(out, "<h3>{}</h3>", escape(figure.title))?;
+        writeln!(out, "<figcaption>{}</figcaption>", escape(figure.caption))?;
+        writeln!(out, "{}", inline_svg(figure.svg).trim_end())?;
+        writeln!(out, "</figure>")?;
+    }
+    writeln!(out, "</body>\n</html>")
+}
+
+/// The fault script as each variant resolved it.
+fn write_faults(out: &mut String, results: &Results) -> std::fmt::Result {
+    let events = results
+        .variants
+        .iter()
+        .map(|v| v.series.faults.len())
+        .max()
+        .unwrap_or(0);
+    writeln!(out, "<h2>Faults</h2>")?;
+    if events == 0 {
+        return writeln!(out, "<p>No scripted faults.</p>");
+    }
+    writeln!(out, "<table class=\"faults\">\n<thead><tr><th>at</th>")?;
+    for v in &results.variants {
+        write!(out, "<th class=\"text\">{}</th>", escape(&v.label))?;
+    }
+    writeln!(out, "</tr></thead>\n<tbody>")?;
+    for i in 0..events {
+        let at = results
+            .variants
+            .iter()
+            .find_map(|v| v.series.faults.get(i))
+            .map_or(String::new(), |f| duration_ms(f.at_ms));
+        write!(out, "<tr><td>{}</td>", escape(&at))?;
+        for v in &results.variants {
+            let cell = match v.series.faults.get(i) {
+                None => String::new(),
+                Some(f) => match (&f.skipped, f.until_ms) {
+                    (Some(why), _) => format!("{} (skipped: {why})", f.description),
+                    (None, Some(until)) => {
+                        format!("{} until {}", f.description, duration_ms(until))
+                    }
+                    (None, None) => f.description.clone(),
+                },
+            };
+            write!(out, "<td class=\"text\">{}</td>", escape(&cell))?;
+        }
+        writeln!(out, "</tr>")?;
+    }
+    writeln!(out, "</tbody>\n</table>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn replay_names_the_variant() {
+        assert_eq!(
+            with_variant("raftsim run s.json --seed 1", "prevote+checkquorum"),
+            "raftsim run s.json --seed 1 --variant prevote+checkquorum"
+        );
+        assert_eq!(
+            with_variant("raftsim run s.json --seed 1", "a b"),
+            "raftsim run s.json --seed 1 --variant 'a b'"
+        );
+        assert_eq!(
+            with_variant("raftsim run s.json --seed 1 --variant x", "x"),
+            "raftsim run s.json --seed 1 --variant x"
+        );
+    }
+
+    #[test]
+    fn inline_svg_drops_the_xml_declaration() {
+        assert_eq!(inline_svg("<?xml version=\"1.0\"?>\n<svg/>"), "<svg/>");
+    }
+}

@@ -1,0 +1,131 @@
+//! `raftsim chart RESULTS.json [--out DIR]`: the charts and the report of a
+//! saved run, regenerated without running anything. Also the one place
+//! where the CLI turns results into files for `run --out`, so both commands
+//! write the same bytes.
+
+use std::path::{Path, PathBuf};
+
+use reports::charts::{ChartError, ChartOptions, YScale};
+use sim_core::results::Results;
+
+use super::progress::Progress;
+use super::{output, CliResult, Failure, EXIT_OK};
+
+/// How the term chart's y axis is scaled.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum YScaleArg {
+    /// Logarithmic when a term exceeds 50, else linear.
+    Auto,
+    /// Terms as they are.
+    Linear,
+    /// log(term + 1), so that term 0 has a place.
+    Log,
+}
+
+/// Chart options shared by `run --out` and `chart`.
+#[derive(clap::Args, Debug)]
+pub struct ChartStyle {
+    /// Y axis of the term-growth chart.
+    #[arg(long, value_enum, default_value = "auto", value_name = "SCALE")]
+    y_scale: YScaleArg,
+}
+
+impl ChartStyle {
+    pub fn options(&self) -> ChartOptions {
+        ChartOptions {
+            y_scale: match self.y_scale {
+                YScaleArg::Auto => YScale::Auto,
+                YScaleArg::Linear => YScale::Linear,
+                YScaleArg::Log => YScale::Log,
+            },
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct ChartArgs {
+    /// A results file written by `raftsim run --out DIR` (DIR/results.json)
+    /// or `raftsim run --json`.
+    results: PathBuf,
+    /// Write the charts and report here (default: the results file's directory).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    style: ChartStyle,
+}
+
+/// The charts (SVG and PNG) and report.html of `results`, as (file name,
+/// bytes), with a progress spinner when that is wanted.
+pub fn render(
+    results: &Results,
+    options: ChartOptions,
+    show_progress: bool,
+) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
+    let progress = Progress::new(show_progress);
+    let bar = progress.spinner("drawing charts".to_string());
+    let artifacts = reports::artifacts::render(results, options, &mut |name| {
+        bar.set_message(format!("drawing {name}"));
+    })?;
+    bar.finish_and_clear();
+    Ok(artifacts
+        .into_iter()
+        .map(|artifact| (artifact.name, artifact.bytes))
+        .collect())
+}
+
+/// Reads a results file; every way it can be wrong names the file.
+pub fn read_results(path: &Path) -> Result<Results, Failure> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|err| match err.kind() {
+        std::io::ErrorKind::NotFound => Failure::bad_input(format!("{shown}: no such file")),
+        _ => Failure::bad_input(format!("{shown}: cannot read: {err}")),
+    })?;
+    let mut json = serde_json::Deserializer::from_str(&text);
+    let results: Results = serde_path_to_error::deserialize(&mut json).map_err(|err| {
+        let at = err.path().to_string();
+        let place = if at == "." {
+            String::new()
+        } else {
+            format!("{at}: ")
+        };
+        Failure::bad_input(format!(
+            "{shown}: not a raftsim results file: {place}{}",
+            err.inner()
+        ))
+    })?;
+    json.end()
+        .map_err(|err| Failure::bad_input(format!("{shown}: not a raftsim results file: {err}")))?;
+    Ok(results)
+}
+
+pub fn chart(args: ChartArgs) -> CliResult {
+    let results = read_results(&args.results)?;
+    let out = match &args.out {
+        Some(dir) => dir.clone(),
+        None => match args.results.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+    };
+    if out.exists() && !out.is_dir() {
+        return Err(Failure::bad_input(format!(
+            "{}: --out must be a directory",
+            out.display()
+        )));
+    }
+    let files =
+        render(&results, args.style.options(), Progress::wanted(false)).map_err(
+            |err| match err {
+                ChartError::Invalid { .. } => {
+                    Failure::bad_input(format!("{}: {err}", args.results.display()))
+                }
+                ChartError::Font | ChartError::Draw(_) | ChartError::Png(_) => Failure::failed(
+                    format!("{}: cannot draw the charts: {err}", args.results.display()),
+                ),
+            },
+        )?;
+    output::write_all(&out, &files)?;
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    println!("wrote {} into {}", names.join(", "), out.display());
+    Ok(EXIT_OK)
+}
