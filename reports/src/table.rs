@@ -141,6 +141,7 @@ pub fn side_by_side(results: &Results) -> String {
             out.push_str(&format!("\n✗ {}: {limit}\n", v.label));
         }
     }
+    out.push_str(&faults_section(results));
     if !results.expectations.is_empty() {
         out.push_str("\nexpectations\n");
         for e in &results.expectations {
@@ -151,6 +152,57 @@ pub fn side_by_side(results: &Results) -> String {
                 if e.ok { "✓" } else { "✗" },
                 e.variant,
                 e.metric
+            ));
+        }
+    }
+    out
+}
+
+/// The most fault lines `faults_section` prints per schedule.
+const MAX_FAULT_LINES: usize = 20;
+
+/// What the fault script did, with references resolved: one block per
+/// distinct schedule (variants can resolve `"leader"` differently).
+pub fn faults_section(results: &Results) -> String {
+    let mut schedules: Vec<(Vec<&str>, Vec<String>)> = Vec::new();
+    for v in &results.variants {
+        let lines: Vec<String> = v
+            .series
+            .faults
+            .iter()
+            .map(|f| {
+                let mut line = format!("{:>9.3} s  {}", f.at_ms / 1000.0, f.description);
+                if let Some(until) = f.until_ms {
+                    line.push_str(&format!(", until {:.3} s", until / 1000.0));
+                }
+                if let Some(reason) = &f.skipped {
+                    line.push_str(&format!(": {reason}"));
+                }
+                if f.chaos {
+                    line.push_str(" (chaos)");
+                }
+                line
+            })
+            .collect();
+        match schedules.iter_mut().find(|(_, l)| *l == lines) {
+            Some((labels, _)) => labels.push(&v.label),
+            None => schedules.push((vec![&v.label], lines)),
+        }
+    }
+    let mut out = String::new();
+    for (labels, lines) in schedules.iter().filter(|(_, l)| !l.is_empty()) {
+        if schedules.len() == 1 {
+            out.push_str("\nfaults\n");
+        } else {
+            out.push_str(&format!("\nfaults ({})\n", labels.join(", ")));
+        }
+        for line in lines.iter().take(MAX_FAULT_LINES) {
+            out.push_str(&format!("  {line}\n"));
+        }
+        if lines.len() > MAX_FAULT_LINES {
+            out.push_str(&format!(
+                "  ... and {} more (see series.faults in the results)\n",
+                lines.len() - MAX_FAULT_LINES
             ));
         }
     }
@@ -215,6 +267,37 @@ pub fn comparison_markdown(all: &[Results]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sim_core::metrics::Metrics;
+
+    #[test]
+    fn faults_are_listed_once_per_distinct_schedule() {
+        let fault = |at_ms: f64, description: &str, until_ms: Option<f64>| {
+            serde_json::json!({"index": 0, "at_ms": at_ms, "kind": "isolate",
+                "description": description, "nodes": [], "until_ms": until_ms})
+        };
+        let variant = |label: &str, isolated: &str| {
+            serde_json::json!({"label": label, "config": {}, "metrics": Metrics::default(),
+                "safety": {"ok": true, "violations": []}, "trace_hash": "0",
+                "series": {"terms": [], "leaders": [], "disruptions": [],
+                    "faults": [fault(10_000.0, isolated, Some(40_000.0)), fault(40_000.0, "heal", None)]}})
+        };
+        let results: Results = serde_json::from_value(serde_json::json!({
+            "scenario": "s", "seed": 1, "nodes": 3, "duration_ms": 60000, "expectations": [],
+            "variants": [variant("a", "isolate 3"), variant("b", "isolate 3"), variant("c", "isolate 1")]
+        }))
+        .unwrap();
+        let text = faults_section(&results);
+        assert!(
+            text.contains(
+                "faults (a, b)\n     10.000 s  isolate 3, until 40.000 s\n     40.000 s  heal"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("faults (c)\n     10.000 s  isolate 1, until 40.000 s"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn durations_read_naturally() {
