@@ -932,7 +932,8 @@ impl<'t> Cluster<'t> {
                 (
                     format!("partition {text}"),
                     groups.concat(),
-                    Some(OpenFault::Links(links)),
+                    // One group cuts nothing, so nothing stays open.
+                    (!links.is_empty()).then_some(OpenFault::Links(links)),
                 )
             }
             Fault::Cut(pairs) => {
