@@ -36,10 +36,11 @@ impl Purpose {
     }
 }
 
-/// FNV-1a over the label: stable across platforms and Rust versions.
-fn label_hash(label: &str) -> u64 {
+/// FNV-1a (64 bit): stable across platforms and Rust versions, for keys
+/// and fingerprints (not for anything adversarial).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in label.bytes() {
+    for &byte in bytes {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
@@ -51,7 +52,7 @@ impl Stream {
     pub fn new(seed: u64, purpose: Purpose, index: u64) -> Stream {
         let mut key = [0u8; 32];
         key[0..8].copy_from_slice(&seed.to_le_bytes());
-        key[8..16].copy_from_slice(&label_hash(purpose.label()).to_le_bytes());
+        key[8..16].copy_from_slice(&fnv1a(purpose.label().as_bytes()).to_le_bytes());
         key[16..24].copy_from_slice(&index.to_le_bytes());
         key[24..32].copy_from_slice(b"raftsim1");
         Stream(ChaCha8Rng::from_seed(key))

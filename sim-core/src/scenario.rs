@@ -1073,6 +1073,13 @@ impl Scenario {
         &self.file.name
     }
 
+    /// A hash of the scenario's canonical JSON: two sweeps with the same
+    /// fingerprint ran the same scenario.
+    pub fn fingerprint(&self) -> String {
+        let text = serde_json::to_string(&self.file).expect("scenario serialises");
+        format!("{:016x}", crate::rng::fnv1a(text.as_bytes()))
+    }
+
     pub fn variants(&self) -> &[Variant] {
         &self.variants
     }

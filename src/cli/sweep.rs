@@ -108,16 +108,6 @@ struct ShardInfo {
     fingerprint: String,
 }
 
-fn fingerprint(scenario: &sim_core::scenario::Scenario) -> String {
-    let text = serde_json::to_string(&scenario.file).expect("scenario serialises");
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{hash:016x}")
-}
-
 pub fn sweep(args: SweepArgs) -> CliResult {
     let loaded = load(&args.file)?;
     let scenario = &loaded.scenario;
@@ -192,7 +182,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
             .iter()
             .map(|v| v.label.clone())
             .collect(),
-        fingerprint: fingerprint(scenario),
+        fingerprint: scenario.fingerprint(),
     };
     finish(&info, range, &records, args.out.as_deref(), args.json)
 }
