@@ -213,3 +213,32 @@ fn bad_sweep_arguments_exit_2() {
         );
     }
 }
+
+#[test]
+fn the_sweep_summary_has_a_heading_over_every_column() {
+    let out = raftsim(&["sweep", "scenarios/leader-crash.json", "--seeds", "0..3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let header = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("metric"))
+        .unwrap();
+    let names: Vec<&str> = header.split_whitespace().take(7).collect();
+    assert_eq!(
+        names,
+        ["metric", "min", "mean", "p50", "p90", "p99", "max"],
+        "{header}"
+    );
+    let row = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("max_term"))
+        .unwrap();
+    let numbers = row
+        .split('[')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .count();
+    assert_eq!(numbers, names.len() - 1, "{row}");
+}

@@ -1,10 +1,12 @@
 //! The files a run's output directory gets besides results.json: each
 //! chart as SVG and PNG, and the HTML report that inlines the SVGs. Both
 //! `raftsim run --out` and `raftsim chart` write exactly this list, so a
-//! saved results file regenerates them byte for byte.
+//! saved results file regenerates them byte for byte. Also the chart files
+//! of a sweep's directory, the same for a sweep and its merged shards.
 
 use sim_core::results::Results;
 
+use crate::charts::cdf::{self, CdfOptions, SweepSamples};
 use crate::charts::{prepare, Chart, ChartError, ChartOptions};
 use crate::html::{self, Figure};
 
@@ -79,4 +81,22 @@ pub fn render(
         bytes: html::report(results, &figures).into_bytes(),
     });
     Ok(artifacts)
+}
+
+/// The chart files of a sweep directory: the distribution chart as SVG
+/// then PNG.
+pub fn sweep_charts(
+    samples: &SweepSamples,
+    options: CdfOptions,
+) -> Result<Vec<Artifact>, ChartError> {
+    Ok(vec![
+        Artifact {
+            name: format!("{}.svg", cdf::STEM),
+            bytes: cdf::svg(samples, options)?.into_bytes(),
+        },
+        Artifact {
+            name: format!("{}.png", cdf::STEM),
+            bytes: cdf::png(samples, options)?,
+        },
+    ])
 }

@@ -1,5 +1,6 @@
-//! raftsim's reports: tables, charts and the HTML report made from results.
-//! Depends on sim-core's results model only; never runs a simulation, never
+//! raftsim's reports: tables, charts and the HTML report made from results,
+//! and the distribution chart of a sweep made from its per-seed records.
+//! Depends on sim-core's results and sweep models only; never runs a simulation, never
 //! touches files or terminals (the CLI writes what these return).
 
 pub mod artifacts;

@@ -1,7 +1,8 @@
 //! `raftsim sweep` and `raftsim merge`: one scenario over many seeds in
 //! parallel, shards, and the aggregate. Per-seed results never depend on
-//! `--jobs`; the aggregate is computed from the sorted per-seed records, so
-//! merged shards give exactly what one machine gives.
+//! `--jobs`; the aggregate and the distribution chart are computed from the
+//! per-seed records whatever their order, so merged shards give exactly
+//! what one machine gives.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -10,6 +11,8 @@ use std::time::Instant as WallClock;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
+use reports::artifacts;
+use reports::charts::cdf::{CdfOptions, SweepSamples};
 use serde::{Deserialize, Serialize};
 use sim_core::results;
 use sim_core::sweep::{self, Aggregate, SeedRecord};
@@ -33,7 +36,8 @@ pub struct SweepArgs {
     /// Run only the K-th of N contiguous slices of the range, e.g. `2/4`.
     #[arg(long, value_parser = parse_shard, value_name = "K/N")]
     shard: Option<(u64, u64)>,
-    /// Write seeds.jsonl (one line per seed), sweep.json and shard.json here.
+    /// Write seeds.jsonl (one line per seed), sweep.json, shard.json and
+    /// the distribution chart (distributions.svg and .png) here.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Print only the aggregate JSON on stdout.
@@ -46,7 +50,8 @@ pub struct MergeArgs {
     /// Output directories of `raftsim sweep --shard K/N --out DIR`.
     #[arg(required = true)]
     dirs: Vec<PathBuf>,
-    /// Write the merged seeds.jsonl and sweep.json here.
+    /// Write the merged seeds.jsonl, sweep.json, shard.json and the
+    /// distribution chart here.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Print only the aggregate JSON on stdout.
@@ -212,7 +217,7 @@ fn finish(
             lines.push_str(&serde_json::to_string(record).expect("record serialises"));
             lines.push('\n');
         }
-        let files = vec![
+        let mut files = vec![
             ("seeds.jsonl".to_string(), lines.into_bytes()),
             (
                 "sweep.json".to_string(),
@@ -227,6 +232,11 @@ fn finish(
                 .into_bytes(),
             ),
         ];
+        let samples = SweepSamples::from_records(&info.scenario, range, &info.variants, records);
+        let charts = artifacts::sweep_charts(&samples, CdfOptions::default()).map_err(|e| {
+            Failure::failed(format!("{}: cannot draw the charts: {e}", dir.display()))
+        })?;
+        files.extend(charts.into_iter().map(|a| (a.name, a.bytes)));
         output::write_all(dir, &files)?;
         if !json {
             println!("\nwrote {}", dir.display());
@@ -258,10 +268,11 @@ fn summary(aggregate: &Aggregate) -> String {
     );
     for v in &aggregate.variants {
         out.push_str(&format!(
-            "\n{} ({} failing seeds)\n  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10}  {:>23}\n",
+            "\n{} ({} failing seeds)\n  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  {:>23}\n",
             v.label,
             v.failed_seeds,
             "metric",
+            "min",
             "mean",
             "p50",
             "p90",

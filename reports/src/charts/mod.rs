@@ -1,9 +1,11 @@
 //! Charts of a results model, as SVG text and PNG bytes: the entry points,
-//! the options (y scale) and the error type. One module per chart draws on
+//! the options (y scale) and the error type; `cdf` draws a sweep's
+//! distributions from per-seed values instead. One module per chart draws on
 //! any plotters backend, so the SVG and the PNG of a chart are the same
 //! drawing. SVG output is byte-for-byte deterministic: no timestamps, no
 //! random ids, no hash-map iteration.
 
+pub mod cdf;
 mod common;
 pub mod comparison;
 pub mod data;

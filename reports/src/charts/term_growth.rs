@@ -153,7 +153,7 @@ fn offset_px(node: u32, nodes: u32) -> i32 {
 }
 
 /// Drops points that add nothing to a step line in pixel space.
-fn push_point(points: &mut Vec<(i32, i32)>, p: (i32, i32)) {
+pub(super) fn push_point(points: &mut Vec<(i32, i32)>, p: (i32, i32)) {
     if points.last() == Some(&p) {
         return;
     }

@@ -1,0 +1,131 @@
+//! The distribution chart a sweep directory gets, through the real binary:
+//! written by `sweep --out` and by `merge --out`, and byte for byte the
+//! same whether the seeds ran on one machine or as merged shards.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const CHARTS: [&str; 2] = ["distributions.svg", "distributions.png"];
+
+fn raftsim(args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_raftsim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("RAFTSIM_SEED")
+        .args(args)
+        .output()
+        .expect("raftsim runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "raftsim {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// An empty directory of its own for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
+
+fn read(dir: &Path, file: &str) -> Vec<u8> {
+    std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
+}
+
+fn path(dir: &Path) -> &str {
+    dir.to_str().expect("a UTF-8 path")
+}
+
+#[test]
+fn a_sweep_and_its_merged_shards_draw_the_same_charts() {
+    let dir = scratch("sweep-charts");
+    let (whole, s1, s2, merged) = (
+        dir.join("whole"),
+        dir.join("s1"),
+        dir.join("s2"),
+        dir.join("merged"),
+    );
+    let scenario = "scenarios/leader-crash.json";
+    raftsim(&["sweep", scenario, "--seeds", "0..6", "--out", path(&whole)]);
+    raftsim(&[
+        "sweep",
+        scenario,
+        "--seeds",
+        "0..6",
+        "--shard",
+        "1/2",
+        "--out",
+        path(&s1),
+    ]);
+    raftsim(&[
+        "sweep",
+        scenario,
+        "--seeds",
+        "0..6",
+        "--shard",
+        "2/2",
+        "--out",
+        path(&s2),
+    ]);
+    // Shards given in the other order: the records arrive seeds 3..6 first.
+    raftsim(&["merge", path(&s2), path(&s1), "--out", path(&merged)]);
+
+    for file in CHARTS {
+        let one_machine = read(&whole, file);
+        assert!(!one_machine.is_empty(), "{file}");
+        assert!(
+            one_machine == read(&merged, file),
+            "{file} differs between the sweep and the merged shards"
+        );
+        // Each shard charts its own slice.
+        assert!(!read(&s1, file).is_empty() && !read(&s2, file).is_empty());
+        assert!(
+            read(&s1, file) != one_machine,
+            "{file}: the shard has 3 seeds"
+        );
+    }
+
+    let svg = String::from_utf8(read(&whole, "distributions.svg")).expect("UTF-8");
+    assert!(svg.contains("Distributions over seeds — leader-crash"));
+    assert!(svg.contains("seeds 0..6 (6 seeds)"));
+    for label in [
+        "raft",
+        "prevote",
+        "checkquorum",
+        "prevote+checkquorum",
+        "dledger",
+    ] {
+        assert!(
+            svg.contains(&format!(">\n{label}\n</text>")),
+            "legend names {label}"
+        );
+    }
+    let png = read(&whole, "distributions.png");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let width = u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"));
+    let height = u32::from_be_bytes(png[20..24].try_into().expect("4 bytes"));
+    assert!(width >= 1200 && height >= 700, "{width}x{height}");
+}
+
+#[test]
+fn a_sweep_without_out_writes_no_charts() {
+    let dir = scratch("sweep-no-out");
+    let output = Command::new(env!("CARGO_BIN_EXE_raftsim"))
+        .current_dir(&dir)
+        .env_remove("RAFTSIM_SEED")
+        .args([
+            "sweep",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/leader-crash.json"),
+            "--seeds",
+            "0..1",
+        ])
+        .output()
+        .expect("raftsim runs");
+    assert_eq!(output.status.code(), Some(0));
+    let left: Vec<_> = std::fs::read_dir(&dir).expect("readable").collect();
+    assert!(left.is_empty(), "nothing written without --out: {left:?}");
+}
