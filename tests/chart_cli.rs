@@ -2,8 +2,7 @@
 //! files a run writes, their regeneration byte for byte from the saved
 //! results, and the errors a bad results file gets.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const ARTIFACTS: [&str; 7] = [
     "term-growth.svg",
@@ -15,25 +14,8 @@ const ARTIFACTS: [&str; 7] = [
     "report.html",
 ];
 
-fn raftsim() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_raftsim"));
-    command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RAFTSIM_SEED");
-    command
-}
-
-/// An empty directory of its own for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{command as raftsim, read, scratch, text};
 
 fn assert_exit(output: &Output, code: i32) {
     assert_eq!(
@@ -43,10 +25,6 @@ fn assert_exit(output: &Output, code: i32) {
         text(&output.stdout),
         text(&output.stderr)
     );
-}
-
-fn read(dir: &Path, name: &str) -> Vec<u8> {
-    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
 }
 
 #[test]

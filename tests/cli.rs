@@ -1,18 +1,13 @@
 //! The `raftsim` binary as a user runs it: bundled scenarios, error
 //! messages and exit codes, determinism across processes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::{json, Value};
 
-fn raftsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_raftsim"))
-        .args(args)
-        .env_remove("RAFTSIM_SEED")
-        .output()
-        .expect("raftsim runs")
-}
+mod common;
+use common::{raftsim, repo, scratch};
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -22,25 +17,10 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// A fresh directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("raftsim-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path.to_string_lossy().into_owned()
-}
-
-fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .to_string_lossy()
-        .into_owned()
 }
 
 #[test]
@@ -184,7 +164,7 @@ fn seed_comes_from_flag_then_environment_then_file_and_is_printed_first() {
         "{}",
         stderr(&out)
     );
-    let env = Command::new(env!("CARGO_BIN_EXE_raftsim"))
+    let env = common::command()
         .args(["run", &file, "--variant", "raft", "--json"])
         .env("RAFTSIM_SEED", "5")
         .output()
@@ -192,7 +172,7 @@ fn seed_comes_from_flag_then_environment_then_file_and_is_printed_first() {
     assert!(stderr(&env).starts_with("raftsim: seed 5\n"));
     let flag = raftsim(&["run", &file, "--variant", "raft", "--json", "--seed", "5"]);
     assert_eq!(env.stdout, flag.stdout);
-    let bad = Command::new(env!("CARGO_BIN_EXE_raftsim"))
+    let bad = common::command()
         .args(["run", &file])
         .env("RAFTSIM_SEED", "abc")
         .output()

@@ -1,28 +1,11 @@
 //! Sweeps, shards, merge and shrink, through the real binary.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use serde_json::Value;
 
-fn raftsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_raftsim"))
-        .args(args)
-        .env_remove("RAFTSIM_SEED")
-        .output()
-        .expect("raftsim runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("raftsim-sweep-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{raftsim, scratch, text};
 
 /// Five nodes under random isolations and crashes with the vote's log
 /// check removed: some seeds elect a stale leader.

@@ -2,18 +2,17 @@
 //! written by `sweep --out` and by `merge --out`, and byte for byte the
 //! same whether the seeds ran on one machine or as merged shards.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 const CHARTS: [&str; 2] = ["distributions.svg", "distributions.png"];
 
+mod common;
+use common::{read, scratch};
+
+/// Runs raftsim and requires success.
 fn raftsim(args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_raftsim"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("RAFTSIM_SEED")
-        .args(args)
-        .output()
-        .expect("raftsim runs");
+    let output = common::raftsim(args);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -22,18 +21,6 @@ fn raftsim(args: &[&str]) -> Output {
         String::from_utf8_lossy(&output.stderr)
     );
     output
-}
-
-/// An empty directory of its own for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir
-}
-
-fn read(dir: &Path, file: &str) -> Vec<u8> {
-    std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
 }
 
 fn path(dir: &Path) -> &str {
@@ -114,9 +101,8 @@ fn a_sweep_and_its_merged_shards_draw_the_same_charts() {
 #[test]
 fn a_sweep_without_out_writes_no_charts() {
     let dir = scratch("sweep-no-out");
-    let output = Command::new(env!("CARGO_BIN_EXE_raftsim"))
+    let output = common::command()
         .current_dir(&dir)
-        .env_remove("RAFTSIM_SEED")
         .args([
             "sweep",
             concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/leader-crash.json"),
