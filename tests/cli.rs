@@ -426,6 +426,34 @@ fn each_validation_rule_names_the_json_path_and_exits_2() {
             "workload.proposals_per_sec",
         ),
         (
+            "chaos-rate",
+            with(base(), "chaos", json!({"crash_per_min": 100})),
+            "chaos.crash_per_min: 100 is out of range",
+        ),
+        (
+            "chaos-window",
+            with(base(), "chaos", json!({"cut_per_min": 1, "end_ms": 20000})),
+            "chaos.end_ms: 20000 ms is past the end",
+        ),
+        (
+            "chaos-loss",
+            with(
+                base(),
+                "chaos",
+                json!({"loss_spike_per_min": 1, "spike_loss": [0.5, 2.0]}),
+            ),
+            "chaos.spike_loss[1]: 2 is not a probability",
+        ),
+        (
+            "reset-false",
+            with(
+                base(),
+                "events",
+                json!([{"at_ms": 1, "reset_network": false}]),
+            ),
+            "events[0].reset_network: must be true",
+        ),
+        (
             "malformed",
             "{\"name\": \"t\",\n \"nodes\": 5,,}".to_string(),
             "line 2, column",
