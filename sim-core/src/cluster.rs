@@ -602,7 +602,9 @@ impl<'t> Cluster<'t> {
             return;
         }
         if after.commit_index > before.commit_index {
-            let committed = self.checker.extend_committed(id, node.log().entries());
+            let committed = self
+                .checker
+                .extend_committed(id, after.term, node.log().entries());
             if !committed.is_empty() {
                 self.on_cluster_commit(committed);
             }
@@ -724,6 +726,7 @@ impl<'t> Cluster<'t> {
         let slot = &mut self.slots[id.index()];
         let node = slot.node.take().expect("crash a live node");
         slot.parked_rng = Some(node.into_rng());
+        self.checker.on_crash(id, slot.disk.log.len() as LogIndex);
         slot.live = false;
         slot.incarnation += 1;
         slot.writes_done_at = self.now;

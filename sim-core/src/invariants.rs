@@ -53,14 +53,32 @@ struct NodeView {
     last_vote: Option<(Term, NodeId)>,
 }
 
+/// An entry (index, term) as seen in some log: the hash of the log prefix
+/// ending with it, and the nodes that have held it (a node is dropped again
+/// only if it loses the entry in a crash before the entry was durable).
+#[derive(Clone, Copy, Debug)]
+struct Seen {
+    term: Term,
+    hash: u64,
+    holders: u64,
+}
+
+/// A committed entry: the prefix hash, the entry and the term of the leader
+/// that committed it (the first node seen committing an index is its leader).
+#[derive(Clone, Copy, Debug)]
+struct Committed {
+    hash: u64,
+    entry: Entry,
+    term: Term,
+}
+
 pub struct Checker {
     nodes: Vec<NodeView>,
-    /// (term, prefix hash) of the first entry seen at each index, any node.
-    first_at: Vec<(Term, u64)>,
+    /// The first entry seen at each index (None once forgotten).
+    first_at: Vec<Option<Seen>>,
     /// Entries seen at an index with a term other than the first one.
-    others_at: BTreeMap<(LogIndex, Term), u64>,
-    /// The committed prefix: (prefix hash, entry).
-    committed: Vec<(u64, Entry)>,
+    others_at: BTreeMap<(LogIndex, Term), Seen>,
+    committed: Vec<Committed>,
     leaders: BTreeMap<Term, NodeId>,
 }
 
@@ -81,7 +99,27 @@ impl Checker {
     }
 
     pub fn committed_entry(&self, index: LogIndex) -> Entry {
-        self.committed[index as usize - 1].1
+        self.committed[index as usize - 1].entry
+    }
+
+    /// The record of (index, term), creating it for `hash` if none exists.
+    fn seen(&mut self, index: usize, term: Term, hash: u64) -> &mut Seen {
+        if self.first_at.len() < index {
+            self.first_at.resize(index, None);
+        }
+        let fresh = Seen {
+            term,
+            hash,
+            holders: 0,
+        };
+        match &mut self.first_at[index - 1] {
+            slot @ None => slot.insert(fresh),
+            Some(first) if first.term == term => first,
+            Some(_) => self
+                .others_at
+                .entry((index as LogIndex, term))
+                .or_insert(fresh),
+        }
     }
 
     /// Brings the checker's copy of `node`'s log up to date and checks log
@@ -103,22 +141,14 @@ impl Checker {
         }
         view.prefix.truncate(from - 1);
         let mut prev = view.prefix.last().map_or(0, |p| p.1);
+        let bit = 1u64 << node.index();
         for (offset, entry) in log[from - 1..].iter().enumerate() {
             let index = from + offset;
             prev = chain(prev, entry);
-            view.prefix.push((entry.term, prev));
-            let seen = if self.first_at.len() < index {
-                self.first_at.push((entry.term, prev));
-                prev
-            } else if self.first_at[index - 1].0 == entry.term {
-                self.first_at[index - 1].1
-            } else {
-                *self
-                    .others_at
-                    .entry((index as LogIndex, entry.term))
-                    .or_insert(prev)
-            };
-            if seen != prev {
+            self.nodes[node.index()].prefix.push((entry.term, prev));
+            let seen = self.seen(index, entry.term, prev);
+            seen.holders |= bit;
+            if seen.hash != prev {
                 return Err((
                     "log_matching",
                     format!(
@@ -130,6 +160,39 @@ impl Checker {
             }
         }
         Ok(())
+    }
+
+    /// A node crashed with `durable_len` entries on disk: entries beyond
+    /// that were never durable and never sent (sends wait for durability),
+    /// so they vanish. An entry nobody else held is forgotten, as if it had
+    /// never existed (DLedger can re-elect the same leader in the same term,
+    /// which then writes a different entry at that index).
+    pub fn on_crash(&mut self, node: NodeId, durable_len: LogIndex) {
+        let bit = 1u64 << node.index();
+        let lost: Vec<(usize, Term)> = self.nodes[node.index()]
+            .prefix
+            .iter()
+            .enumerate()
+            .skip(durable_len as usize)
+            .map(|(i, &(term, _))| (i + 1, term))
+            .collect();
+        for (index, term) in lost {
+            let first = &mut self.first_at[index - 1];
+            if let Some(seen) = first.as_mut().filter(|s| s.term == term) {
+                seen.holders &= !bit;
+                if seen.holders == 0 {
+                    *first = None;
+                }
+            } else if let Some(seen) = self.others_at.get_mut(&(index as LogIndex, term)) {
+                seen.holders &= !bit;
+                if seen.holders == 0 {
+                    self.others_at.remove(&(index as LogIndex, term));
+                }
+            }
+        }
+        let view = &mut self.nodes[node.index()];
+        view.prefix.truncate(durable_len as usize);
+        view.commit = 0;
     }
 
     /// Checks a node's status after a step. Returns the range of indices
@@ -164,24 +227,25 @@ impl Checker {
                 }
             }
             self.leaders.insert(after.term, node);
-            let committed = self.committed.len();
+            // Leader completeness: every entry committed in an earlier term
+            // is in the new leader's log. (Commit terms never decrease along
+            // the log, so those entries are a prefix.)
+            let required = self.committed.partition_point(|c| c.term < after.term);
             let view = &self.nodes[node.index()];
-            let holds_all = committed == 0
-                || view.prefix.get(committed - 1).map(|p| p.1)
-                    == Some(self.committed[committed - 1].0);
+            let holds_all = required == 0
+                || view.prefix.get(required - 1).map(|p| p.1)
+                    == Some(self.committed[required - 1].hash);
             if !holds_all {
-                let why = if (after.last_index as usize) < committed {
-                    format!(
-                        "its log has {} entries, {committed} are committed",
-                        after.last_index
-                    )
+                let why = if (after.last_index as usize) < required {
+                    format!("its log has {} entries", after.last_index)
                 } else {
-                    format!("its log differs from the {committed} committed entries")
+                    "its log differs from them".to_string()
                 };
                 return Err((
                     "leader_completeness",
                     format!(
-                        "node {node} became leader of term {} without all committed entries ({why})",
+                        "node {node} became leader of term {} without the {required} entries committed \
+                         in earlier terms ({why})",
                         after.term
                     ),
                 ));
@@ -205,7 +269,7 @@ impl Checker {
         }
         let known = self.committed.len();
         let check_at = commit.min(known);
-        if check_at > 0 && view.prefix[check_at - 1].1 != self.committed[check_at - 1].0 {
+        if check_at > 0 && view.prefix[check_at - 1].1 != self.committed[check_at - 1].hash {
             return Err((
                 "state_machine_safety",
                 format!(
@@ -220,12 +284,24 @@ impl Checker {
     /// Extends the cluster's committed prefix with `node`'s entries up to
     /// its commit index (call after `on_status` succeeded). Returns the new
     /// committed range.
-    pub fn extend_committed(&mut self, node: NodeId, log: &[Entry]) -> std::ops::Range<LogIndex> {
+    pub fn extend_committed(
+        &mut self,
+        node: NodeId,
+        term: Term,
+        log: &[Entry],
+    ) -> std::ops::Range<LogIndex> {
         let start = self.committed.len();
         let view = &self.nodes[node.index()];
         let commit = view.commit as usize;
-        for (prefix, entry) in view.prefix.iter().zip(log).take(commit).skip(start) {
-            self.committed.push((prefix.1, *entry));
+        for (prefix, entry) in view.prefix[start.min(commit)..commit]
+            .iter()
+            .zip(&log[start.min(commit)..commit])
+        {
+            self.committed.push(Committed {
+                hash: prefix.1,
+                entry: *entry,
+                term,
+            });
         }
         (start as LogIndex + 1)..(commit.max(start) as LogIndex + 1)
     }
@@ -334,7 +410,7 @@ mod tests {
         checker
             .on_status(NodeId(1), &idle, &status(1, Role::Leader, 2, 2))
             .unwrap();
-        assert_eq!(checker.extend_committed(NodeId(1), &log), 1..3);
+        assert_eq!(checker.extend_committed(NodeId(1), 1, &log), 1..3);
         // Node 2 has a different entry 2 (of another term) and commits it.
         let diverged = entries(&[1, 3]);
         checker.on_log(NodeId(2), &diverged, None).unwrap();
@@ -356,6 +432,63 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(broken.0, "leader_completeness");
+    }
+
+    #[test]
+    fn a_leader_of_an_earlier_term_need_not_hold_what_a_later_term_committed() {
+        let mut checker = Checker::new(3);
+        let log = entries(&[1, 3]);
+        checker.on_log(NodeId(2), &log, None).unwrap();
+        checker
+            .on_status(
+                NodeId(2),
+                &status(3, Role::Candidate, 0, 2),
+                &status(3, Role::Leader, 2, 2),
+            )
+            .unwrap();
+        checker.extend_committed(NodeId(2), 3, &log);
+        // Late grants make node 1 leader of term 2 with entry 1 only: legal,
+        // entry 2 was committed in term 3.
+        checker.on_log(NodeId(1), &entries(&[1]), None).unwrap();
+        checker
+            .on_status(
+                NodeId(1),
+                &status(2, Role::Candidate, 0, 1),
+                &status(2, Role::Leader, 0, 1),
+            )
+            .unwrap();
+        // A leader of term 4 must hold both.
+        let broken = checker
+            .on_status(
+                NodeId(1),
+                &status(4, Role::Candidate, 0, 1),
+                &status(4, Role::Leader, 0, 1),
+            )
+            .unwrap_err();
+        assert_eq!(broken.0, "leader_completeness");
+    }
+
+    #[test]
+    fn entries_lost_in_a_crash_before_they_were_durable_are_forgotten() {
+        let mut checker = Checker::new(2);
+        let mut log = entries(&[1, 1]);
+        checker.on_log(NodeId(1), &log, None).unwrap();
+        // Crash with one entry durable; the same leader, same term, writes
+        // another entry 2.
+        checker.on_crash(NodeId(1), 1);
+        log[1].data = EntryData::Noop;
+        checker.on_log(NodeId(1), &log, None).unwrap();
+        // Had node 2 held the lost entry, the new one would break log matching.
+        let mut checker = Checker::new(2);
+        let mut log = entries(&[1, 1]);
+        checker.on_log(NodeId(1), &log, None).unwrap();
+        checker.on_log(NodeId(2), &log, None).unwrap();
+        checker.on_crash(NodeId(1), 1);
+        log[1].data = EntryData::Noop;
+        assert_eq!(
+            checker.on_log(NodeId(1), &log, None).unwrap_err().0,
+            "log_matching"
+        );
     }
 
     #[test]
