@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, VecDeque};
 use crate::faults::{Fault, FaultRecord, NodeRef, ScriptEvent};
 use crate::invariants::{Broken, Checker, Violation};
 use crate::metrics::{Metrics, Recorder, Series};
-use crate::network::{Fate, Network, NetworkConfig};
+use crate::network::{Fate, Network, NetworkConfig, NetworkPatch};
 use crate::raft::{
     majority, Action, EntryData, HardState, LogIndex, Message, Node, NodeId, Note, PersistWrite,
     ProposalId, RaftConfig, Role, Status, TimerKind, VoteResult, MAX_NODES,
@@ -157,14 +157,17 @@ struct Client {
     waiting: VecDeque<ProposalId>,
     /// (resend deadline, proposal), in deadline order.
     retries: VecDeque<(Instant, ProposalId)>,
-    retry_queued: bool,
+    /// The earliest queued `ClientRetry` event, if any.
+    retry_armed_at: Option<Instant>,
 }
 
 /// Why a fault stays in effect, to find when it ends.
 enum OpenFault {
     Links(Vec<(NodeId, NodeId)>),
     Crash(NodeId),
-    SetNetwork,
+    /// A `set_network` patch: the settings it changed that no later patch
+    /// has changed again.
+    SetNetwork(NetworkPatch),
     SetLink(NodeId, NodeId),
 }
 
@@ -428,7 +431,9 @@ impl<'t> Cluster<'t> {
                 }
             }
             Event::ClientRetry => {
-                self.client.retry_queued = false;
+                if self.client.retry_armed_at == Some(self.now) {
+                    self.client.retry_armed_at = None;
+                }
                 self.retry_proposals();
             }
         }
@@ -770,9 +775,17 @@ impl<'t> Cluster<'t> {
         self.step(leader, Input::Propose(id));
         let deadline = self.now.plus_us(self.cfg.workload.retry_us);
         self.client.retries.push_back((deadline, id));
-        if !self.client.retry_queued {
-            self.client.retry_queued = true;
-            self.queue.push(deadline, Event::ClientRetry);
+        self.arm_retry();
+    }
+
+    /// Makes sure a `ClientRetry` is queued no later than the earliest
+    /// resend deadline.
+    fn arm_retry(&mut self) {
+        if let Some(&(front, _)) = self.client.retries.front() {
+            if self.client.retry_armed_at.is_none_or(|at| front < at) {
+                self.client.retry_armed_at = Some(front);
+                self.queue.push(front, Event::ClientRetry);
+            }
         }
     }
 
@@ -798,12 +811,7 @@ impl<'t> Cluster<'t> {
                 self.submit(id);
             }
         }
-        if let Some(&(deadline, _)) = self.client.retries.front() {
-            if !self.client.retry_queued {
-                self.client.retry_queued = true;
-                self.queue.push(deadline, Event::ClientRetry);
-            }
-        }
+        self.arm_retry();
     }
 
     // ----- faults -------------------------------------------------------
@@ -1014,7 +1022,7 @@ impl<'t> Cluster<'t> {
                 (
                     format!("network {}", parts.join(", ")),
                     Vec::new(),
-                    Some(OpenFault::SetNetwork),
+                    Some(OpenFault::SetNetwork(*patch)),
                 )
             }
             Fault::SetLink { between, link } => {
@@ -1044,13 +1052,21 @@ impl<'t> Cluster<'t> {
         let network = &self.network;
         let slots = &self.slots;
         let faults = &mut self.faults;
-        self.open_faults.retain(|(record, open)| {
+        self.open_faults.retain_mut(|(record, open)| {
             let ended = match open {
                 OpenFault::Links(links) => links.iter().all(|&(a, b)| network.link_up(a, b)),
                 OpenFault::Crash(node) => slots[node.index()].live,
-                OpenFault::SetNetwork => {
-                    matches!(latest, Fault::SetNetwork(_) | Fault::ResetNetwork)
-                }
+                OpenFault::SetNetwork(open) => match latest {
+                    Fault::ResetNetwork => true,
+                    Fault::SetNetwork(later) => {
+                        // What the later patch sets again is no longer ours.
+                        open.latency_us = open.latency_us.filter(|_| later.latency_us.is_none());
+                        open.loss = open.loss.filter(|_| later.loss.is_none());
+                        open.duplicate = open.duplicate.filter(|_| later.duplicate.is_none());
+                        *open == NetworkPatch::default()
+                    }
+                    _ => false,
+                },
                 OpenFault::SetLink(a, b) => {
                     matches!(latest, Fault::SetLink { .. })
                         && (latest_nodes == [*a, *b] || latest_nodes == [*b, *a])
