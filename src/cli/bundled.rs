@@ -40,6 +40,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "seven-nodes.json",
         include_str!("../../scenarios/seven-nodes.json"),
     ),
+    ("chaos.json", include_str!("../../scenarios/chaos.json")),
 ];
 
 /// A bundled scenario by file name, with or without `.json`, or by path
