@@ -331,11 +331,10 @@ impl Checker {
         view.durable_term = view.durable_term.max(term);
     }
 
-    /// A node came back: volatile state is gone, its term must not be below
-    /// what it had made durable.
+    /// A node (re)started: its term must not be below what it had made
+    /// durable. (`on_crash` already dropped its volatile state.)
     pub fn on_restart(&mut self, node: NodeId, term: Term) -> Result<(), Broken> {
-        let view = &mut self.nodes[node.index()];
-        view.commit = 0;
+        let view = &self.nodes[node.index()];
         if term < view.durable_term {
             return Err((
                 "monotonic_terms",

@@ -127,6 +127,47 @@ fn legend_rows(entries: &[LegendEntry], width_px: i32) -> Vec<Vec<(i32, &LegendE
     rows
 }
 
+/// Rows every per-variant panel has, in pixels: its title, the x tick
+/// labels, and (the last panel only) the x axis description.
+pub const TITLE_ROW_PX: i32 = 30;
+pub const X_TICKS_PX: i32 = 28;
+pub const X_DESC_PX: i32 = 34;
+
+/// The vertical layout of a chart with one panel per variant.
+pub struct PanelLayout {
+    pub header_px: i32,
+    pub lanes: i32,
+    pub plot_px: i32,
+    pub panel_px: i32,
+    pub height_px: u32,
+}
+
+/// Stacks one panel per variant under the header: panels share what is
+/// left of the chart's least height, each plot kept within
+/// `plot_px_range`, `gap_px` between panels.
+pub fn panel_layout(
+    data: &ChartData,
+    legend: &[LegendEntry],
+    gap_px: i32,
+    plot_px_range: (i32, i32),
+) -> PanelLayout {
+    let header_px = header_height(legend);
+    let lanes = lanes_needed(data, TimeAxis::nominal(data.duration_ms));
+    let n = data.variants.len() as i32;
+    let fixed = TITLE_ROW_PX + lanes * LANE_PX + 4 + X_TICKS_PX + gap_px;
+    let room = style::MIN_HEIGHT_PX as i32 - header_px - X_DESC_PX;
+    let plot_px = (room / n - fixed).clamp(plot_px_range.0, plot_px_range.1);
+    let panel_px = fixed + plot_px;
+    let height_px = (header_px + n * panel_px + X_DESC_PX).max(style::MIN_HEIGHT_PX as i32);
+    PanelLayout {
+        header_px,
+        lanes,
+        plot_px,
+        panel_px,
+        height_px: height_px as u32,
+    }
+}
+
 /// Height the header takes: title, subtitle and legend rows.
 pub fn header_height(entries: &[LegendEntry]) -> i32 {
     let rows = legend_rows(entries, PLOT_RIGHT_PX - MARGIN_LEFT_PX).len() as i32;

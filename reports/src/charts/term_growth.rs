@@ -7,7 +7,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::common::{self, DrawResult, LegendEntry, Sample, TimeAxis, LANE_PX};
+use super::common::{
+    self, DrawResult, LegendEntry, PanelLayout, Sample, TimeAxis, LANE_PX, TITLE_ROW_PX, X_DESC_PX,
+    X_TICKS_PX,
+};
 use super::data::ChartData;
 use super::style;
 
@@ -92,19 +95,8 @@ fn linear_step(max: u64) -> u64 {
     }
 }
 
-const TITLE_ROW_PX: i32 = 30;
 const MIN_PLOT_PX: i32 = 180;
-const X_TICKS_PX: i32 = 28;
 const PANEL_GAP_PX: i32 = 16;
-const X_DESC_PX: i32 = 34;
-
-struct Layout {
-    header_px: i32,
-    lanes: i32,
-    plot_px: i32,
-    panel_px: i32,
-    height_px: u32,
-}
 
 fn legend(data: &ChartData) -> Vec<LegendEntry> {
     let mut entries: Vec<LegendEntry> = (1..=data.nodes)
@@ -121,24 +113,8 @@ fn legend(data: &ChartData) -> Vec<LegendEntry> {
     entries
 }
 
-fn layout(data: &ChartData) -> Layout {
-    let header_px = common::header_height(&legend(data));
-    let lanes = common::lanes_needed(data, TimeAxis::nominal(data.duration_ms));
-    let n = data.variants.len() as i32;
-    let fixed = TITLE_ROW_PX + lanes * LANE_PX + 4 + X_TICKS_PX + PANEL_GAP_PX;
-    // Panels share what is left of the least height, but never shrink
-    // below MIN_PLOT_PX.
-    let room = style::MIN_HEIGHT_PX as i32 - header_px - X_DESC_PX;
-    let plot_px = (room / n - fixed).max(MIN_PLOT_PX);
-    let panel_px = fixed + plot_px;
-    let height_px = (header_px + n * panel_px + X_DESC_PX).max(style::MIN_HEIGHT_PX as i32);
-    Layout {
-        header_px,
-        lanes,
-        plot_px,
-        panel_px,
-        height_px: height_px as u32,
-    }
+fn layout(data: &ChartData) -> PanelLayout {
+    common::panel_layout(data, &legend(data), PANEL_GAP_PX, (MIN_PLOT_PX, i32::MAX))
 }
 
 pub fn size(data: &ChartData) -> (u32, u32) {
