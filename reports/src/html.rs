@@ -219,7 +219,7 @@ fn write_report(out: &mut String, results: &Results, figures: &[Figure]) -> std:
                     out,
                     "<li><strong>{}</strong>: {} at {} virtual (event {}): {}<br>replay: <code>{replay}</code></li>",
                     escape(&v.label),
-                    escape(&violation.property),
+                    escape(violation.property.name()),
                     escape(&duration_ms(violation.at_ms)),
                     violation.event,
                     escape(&violation.message)

@@ -10,12 +10,57 @@ use serde::{Deserialize, Serialize};
 
 use crate::raft::{Entry, EntryData, LogIndex, NodeId, Role, Status, Term};
 
+/// The safety properties the checker verifies (docs/SEMANTICS.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Property {
+    /// At most one leader per term.
+    ElectionSafety,
+    /// Two logs holding the same (index, term) agree on every entry before it.
+    LogMatching,
+    /// A new leader holds every entry committed in an earlier term.
+    LeaderCompleteness,
+    /// No two nodes apply different entries at one index.
+    StateMachineSafety,
+    /// A node's term never goes down, across restarts too.
+    MonotonicTerms,
+    /// A node grants at most one vote per term.
+    VoteOncePerTerm,
+}
+
+impl Property {
+    pub const ALL: [Property; 6] = [
+        Property::ElectionSafety,
+        Property::LogMatching,
+        Property::LeaderCompleteness,
+        Property::StateMachineSafety,
+        Property::MonotonicTerms,
+        Property::VoteOncePerTerm,
+    ];
+
+    /// The property's name in results, reports and replay messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Property::ElectionSafety => "election_safety",
+            Property::LogMatching => "log_matching",
+            Property::LeaderCompleteness => "leader_completeness",
+            Property::StateMachineSafety => "state_machine_safety",
+            Property::MonotonicTerms => "monotonic_terms",
+            Property::VoteOncePerTerm => "vote_once_per_term",
+        }
+    }
+}
+
+impl std::fmt::Display for Property {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A safety property that was broken.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Violation {
-    /// `election_safety`, `log_matching`, `leader_completeness`,
-    /// `state_machine_safety`, `monotonic_terms` or `vote_once_per_term`.
-    pub property: String,
+    pub property: Property,
     pub message: String,
     pub at_ms: f64,
     /// The number of the engine event during which it was detected (1-based).
@@ -23,7 +68,15 @@ pub struct Violation {
 }
 
 /// A broken property before the cluster stamps it with time and event.
-pub type Broken = (&'static str, String);
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Broken {
+    pub property: Property,
+    pub message: String,
+}
+
+fn broken(property: Property, message: String) -> Broken {
+    Broken { property, message }
+}
 
 fn entry_code(data: EntryData) -> u64 {
     match data {
@@ -149,8 +202,8 @@ impl Checker {
             let seen = self.seen(index, entry.term, prev);
             seen.holders |= bit;
             if seen.hash != prev {
-                return Err((
-                    "log_matching",
+                return Err(broken(
+                    Property::LogMatching,
                     format!(
                         "node {node} holds entry {index} of term {} but its log before it differs \
                          from another node's log holding the same entry",
@@ -204,8 +257,8 @@ impl Checker {
         after: &Status,
     ) -> Result<std::ops::Range<LogIndex>, Broken> {
         if after.term < before.term {
-            return Err((
-                "monotonic_terms",
+            return Err(broken(
+                Property::MonotonicTerms,
                 format!(
                     "node {node}'s term went down from {} to {}",
                     before.term, after.term
@@ -217,8 +270,8 @@ impl Checker {
         if became_leader {
             if let Some(&other) = self.leaders.get(&after.term) {
                 if other != node {
-                    return Err((
-                        "election_safety",
+                    return Err(broken(
+                        Property::ElectionSafety,
                         format!(
                             "nodes {other} and {node} were both elected leader of term {}",
                             after.term
@@ -241,8 +294,8 @@ impl Checker {
                 } else {
                     "its log differs from them".to_string()
                 };
-                return Err((
-                    "leader_completeness",
+                return Err(broken(
+                Property::LeaderCompleteness,
                     format!(
                         "node {node} became leader of term {} without the {required} entries committed \
                          in earlier terms ({why})",
@@ -259,8 +312,8 @@ impl Checker {
         let commit = after.commit_index as usize;
         view.commit = after.commit_index;
         if commit > view.prefix.len() {
-            return Err((
-                "state_machine_safety",
+            return Err(broken(
+                Property::StateMachineSafety,
                 format!(
                     "node {node} committed index {commit} beyond its log of {}",
                     view.prefix.len()
@@ -270,8 +323,8 @@ impl Checker {
         let known = self.committed.len();
         let check_at = commit.min(known);
         if check_at > 0 && view.prefix[check_at - 1].1 != self.committed[check_at - 1].hash {
-            return Err((
-                "state_machine_safety",
+            return Err(broken(
+                Property::StateMachineSafety,
                 format!(
                     "node {node} applies a different entry at or before index {check_at} \
                      than the rest of the cluster committed"
@@ -316,8 +369,8 @@ impl Checker {
         let view = &mut self.nodes[voter.index()];
         if let Some((last_term, last_candidate)) = view.last_vote {
             if last_term == term && last_candidate != candidate {
-                return Err((
-                    "vote_once_per_term",
+                return Err(broken(
+                Property::VoteOncePerTerm,
                     format!("node {voter} voted for both {last_candidate} and {candidate} in term {term}"),
                 ));
             }
@@ -336,8 +389,8 @@ impl Checker {
     pub fn on_restart(&mut self, node: NodeId, term: Term) -> Result<(), Broken> {
         let view = &self.nodes[node.index()];
         if term < view.durable_term {
-            return Err((
-                "monotonic_terms",
+            return Err(broken(
+                Property::MonotonicTerms,
                 format!(
                     "node {node} restarted at term {term} after making term {} durable",
                     view.durable_term
@@ -384,7 +437,7 @@ mod tests {
         let mut other = entries(&[1, 1, 2]);
         other[1].data = EntryData::Noop; // same (index, term) at 3, other history
         let broken = checker.on_log(NodeId(2), &other, None).unwrap_err();
-        assert_eq!(broken.0, "log_matching");
+        assert_eq!(broken.property, Property::LogMatching);
     }
 
     #[test]
@@ -397,7 +450,7 @@ mod tests {
         let broken = checker
             .on_status(NodeId(2), &follower, &status(2, Role::Leader, 0, 0))
             .unwrap_err();
-        assert_eq!(broken.0, "election_safety");
+        assert_eq!(broken.property, Property::ElectionSafety);
     }
 
     #[test]
@@ -420,7 +473,7 @@ mod tests {
                 &status(3, Role::Follower, 2, 2),
             )
             .unwrap_err();
-        assert_eq!(broken.0, "state_machine_safety");
+        assert_eq!(broken.property, Property::StateMachineSafety);
         // Node 3 has only entry 1 and becomes leader.
         checker.on_log(NodeId(3), &entries(&[1]), None).unwrap();
         let broken = checker
@@ -430,7 +483,7 @@ mod tests {
                 &status(4, Role::Leader, 0, 1),
             )
             .unwrap_err();
-        assert_eq!(broken.0, "leader_completeness");
+        assert_eq!(broken.property, Property::LeaderCompleteness);
     }
 
     #[test]
@@ -464,7 +517,7 @@ mod tests {
                 &status(4, Role::Leader, 0, 1),
             )
             .unwrap_err();
-        assert_eq!(broken.0, "leader_completeness");
+        assert_eq!(broken.property, Property::LeaderCompleteness);
     }
 
     #[test]
@@ -485,8 +538,8 @@ mod tests {
         checker.on_crash(NodeId(1), 1);
         log[1].data = EntryData::Noop;
         assert_eq!(
-            checker.on_log(NodeId(1), &log, None).unwrap_err().0,
-            "log_matching"
+            checker.on_log(NodeId(1), &log, None).unwrap_err().property,
+            Property::LogMatching
         );
     }
 
@@ -500,17 +553,20 @@ mod tests {
                 &status(4, Role::Follower, 0, 0),
             )
             .unwrap_err();
-        assert_eq!(broken.0, "monotonic_terms");
+        assert_eq!(broken.property, Property::MonotonicTerms);
         checker.on_durable(NodeId(2), 7);
         assert_eq!(
-            checker.on_restart(NodeId(2), 6).unwrap_err().0,
-            "monotonic_terms"
+            checker.on_restart(NodeId(2), 6).unwrap_err().property,
+            Property::MonotonicTerms
         );
         checker.on_vote_sent(NodeId(1), 3, NodeId(2)).unwrap();
         checker.on_vote_sent(NodeId(1), 3, NodeId(2)).unwrap();
         assert_eq!(
-            checker.on_vote_sent(NodeId(1), 3, NodeId(1)).unwrap_err().0,
-            "vote_once_per_term"
+            checker
+                .on_vote_sent(NodeId(1), 3, NodeId(1))
+                .unwrap_err()
+                .property,
+            Property::VoteOncePerTerm
         );
     }
 }

@@ -5,13 +5,14 @@
 //! fewer nodes, simpler settings — re-running the real engine to verify
 //! every step. Pure: no files, no clock.
 
+use crate::invariants::Property;
 use crate::results::{assemble, run_variant};
 use crate::scenario::{event_spec, EventSpec, ExpectSpec, Scenario, ScenarioFile, VariantSpec};
 
 /// How a run fails; a shrunk scenario must fail the same way.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Failure {
-    Safety { property: String },
+    Safety { property: Property },
     LimitReached,
     Expectation { metric: String },
 }
@@ -42,7 +43,7 @@ pub fn failure_of(scenario: &Scenario, variant: &str, seed: u64) -> Option<Failu
     let result = run_variant(scenario, v, seed, None);
     if let Some(violation) = result.safety.violations.first() {
         return Some(Failure::Safety {
-            property: violation.property.clone(),
+            property: violation.property,
         });
     }
     if result.limit_reached.is_some() {

@@ -1,8 +1,9 @@
 //! The engine run end to end: determinism, liveness on a clean network, and
 //! planted bugs caught by the safety checker.
 
-use sim_core::cluster::{run, ClusterConfig, RunOutput};
+use sim_core::cluster::{run, Cluster, ClusterConfig, RunOutput};
 use sim_core::faults::{Fault, NodeRef, ScriptEvent};
+use sim_core::invariants::Property;
 use sim_core::raft::NodeId;
 use sim_core::time::Instant;
 
@@ -43,6 +44,32 @@ fn runs_on_other_threads_give_the_same_hash() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert_eq!(there, vec![here, here]);
+}
+
+#[test]
+fn observers_only_watch_switching_them_off_keeps_the_trace_hash() {
+    // Crashes, restarts and fsync latency exercise every path the checker
+    // and the metrics see (votes, durable writes, commits, restarts).
+    let mut cfg = isolate_rejoin(11);
+    cfg.storage.persist_latency_us = (1_000, 5_000);
+    cfg.script.extend([
+        at(3_000, Fault::Crash(NodeRef::Leader)),
+        at(4_000, Fault::Restart(NodeRef::Crashed)),
+    ]);
+    let watched = Cluster::new(cfg.clone(), None).run();
+    let unwatched = Cluster::new(cfg, None)
+        .without_safety_checks()
+        .without_metrics()
+        .run();
+    assert!(watched.violations.is_empty());
+    assert!(
+        watched.metrics.proposals_committed > 300,
+        "{:?}",
+        watched.metrics
+    );
+    assert_eq!(unwatched.metrics.proposals_committed, 0, "metrics were off");
+    assert_eq!(watched.trace_hash, unwatched.trace_hash);
+    assert_eq!(watched.series.faults, unwatched.series.faults);
 }
 
 fn first_leader_ms(out: &RunOutput) -> Option<f64> {
@@ -88,7 +115,11 @@ fn stale_node_wins_with_the_vote_log_check_removed() {
         .violations
         .first()
         .expect("the checker catches the stale leader");
-    assert_eq!(violation.property, "leader_completeness", "{violation:?}");
+    assert_eq!(
+        violation.property,
+        Property::LeaderCompleteness,
+        "{violation:?}"
+    );
     assert!(
         violation.at_ms >= 15_000.0,
         "only after the rejoin: {violation:?}"
@@ -120,7 +151,7 @@ fn a_vote_forgotten_on_restart_is_given_twice_in_one_term() {
     for seed in 1..=10 {
         let out = run(restarting_voter(seed, true));
         if let Some(v) = out.violations.first() {
-            assert_eq!(v.property, "vote_once_per_term", "seed {seed}: {v:?}");
+            assert_eq!(v.property, Property::VoteOncePerTerm, "seed {seed}: {v:?}");
             assert!(v.message.contains("node 3 voted for both"), "{v:?}");
             caught += 1;
         }

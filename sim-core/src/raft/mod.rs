@@ -5,6 +5,7 @@
 //! out. It never reads a clock, never touches the event queue or the network,
 //! and never sees another node's state.
 
+mod api;
 mod dledger;
 mod log;
 mod node;
@@ -12,6 +13,7 @@ mod node;
 mod tests;
 
 pub use self::log::Log;
+pub use api::RaftNode;
 pub use dledger::{DLedgerState, HeartbeatCode, ParseResult, VoteResult};
 pub use node::Node;
 

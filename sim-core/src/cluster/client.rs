@@ -1,0 +1,141 @@
+//! The client workload: proposals at an even rate, each sent to the leader
+//! of the highest term, resent after `retry_us` until committed, held while
+//! there is no leader. The client keeps its own record of what the cluster
+//! has committed (from the nodes' commit indexes and logs), so that what it
+//! does never depends on an observer.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::{Cluster, Event, Input, WorkloadConfig};
+use crate::raft::{EntryData, LogIndex, NodeId, ProposalId, RaftNode};
+use crate::time::Instant;
+use crate::trace::TraceEvent;
+
+struct Pending {
+    first_sent_at: Instant,
+}
+
+#[derive(Default)]
+pub(super) struct Client {
+    next_id: ProposalId,
+    pending: BTreeMap<ProposalId, Pending>,
+    /// Proposals waiting for a leader.
+    waiting: VecDeque<ProposalId>,
+    /// (resend deadline, proposal), in deadline order.
+    retries: VecDeque<(Instant, ProposalId)>,
+    /// The earliest queued `ClientRetry` event, if any.
+    pub(super) retry_armed_at: Option<Instant>,
+    /// The highest commit index any node has reached: the cluster's
+    /// committed prefix.
+    committed: LogIndex,
+    /// A reused buffer of the latencies of one commit advance.
+    latencies_us: Vec<u64>,
+}
+
+impl Client {
+    pub(super) fn proposal_interval_us(&self, workload: &WorkloadConfig) -> Option<u64> {
+        let rate = workload.proposals_per_sec;
+        (rate > 0.0).then(|| ((1_000_000.0 / rate).round() as u64).max(1))
+    }
+}
+
+impl<N: RaftNode> Cluster<'_, N> {
+    pub(super) fn new_proposal(&mut self) {
+        let id = self.client.next_id;
+        self.client.next_id += 1;
+        self.client.pending.insert(
+            id,
+            Pending {
+                first_sent_at: self.now,
+            },
+        );
+        self.observers.on_submitted(self.now);
+        self.submit(id);
+    }
+
+    fn submit(&mut self, id: ProposalId) {
+        let leader = self.current_leader();
+        self.record(TraceEvent::Propose { id, leader });
+        let Some(leader) = leader else {
+            self.client.waiting.push_back(id);
+            return;
+        };
+        self.step(leader, Input::Propose(id));
+        let deadline = self.now.plus_us(self.cfg.workload.retry_us);
+        self.client.retries.push_back((deadline, id));
+        self.arm_retry();
+    }
+
+    /// Makes sure a `ClientRetry` is queued no later than the earliest
+    /// resend deadline.
+    fn arm_retry(&mut self) {
+        if let Some(&(front, _)) = self.client.retries.front() {
+            if self.client.retry_armed_at.is_none_or(|at| front < at) {
+                self.client.retry_armed_at = Some(front);
+                self.queue.push(front, Event::ClientRetry);
+            }
+        }
+    }
+
+    pub(super) fn flush_waiting_proposals(&mut self) {
+        while self.current_leader().is_some() {
+            let Some(id) = self.client.waiting.pop_front() else {
+                break;
+            };
+            if self.client.pending.contains_key(&id) {
+                self.submit(id);
+            }
+        }
+    }
+
+    pub(super) fn retry_proposals(&mut self) {
+        while let Some(&(deadline, id)) = self.client.retries.front() {
+            if deadline > self.now {
+                break;
+            }
+            self.client.retries.pop_front();
+            if self.client.pending.contains_key(&id) {
+                self.events += 1;
+                self.submit(id);
+            }
+        }
+        self.arm_retry();
+    }
+
+    /// Node `id`'s commit index rose to `commit_index`: whatever it commits
+    /// beyond the cluster's committed prefix completes those proposals.
+    pub(super) fn on_node_commit(&mut self, id: NodeId, commit_index: LogIndex) {
+        let start = self.client.committed;
+        if commit_index <= start {
+            return;
+        }
+        let node = self.slots[id.index()]
+            .node()
+            .expect("a live node committed");
+        let log = node.log();
+        // A node with a planted bug may claim a commit beyond its log; the
+        // checker reports that, the client counts what exists.
+        let end = (commit_index as usize).min(log.len()).max(start as usize);
+        let client = &mut self.client;
+        client.latencies_us.clear();
+        for entry in &log[start as usize..end] {
+            match entry.data {
+                EntryData::Proposal(proposal) => {
+                    if let Some(pending) = client.pending.remove(&proposal) {
+                        client
+                            .latencies_us
+                            .push(self.now.us_since(pending.first_sent_at));
+                    }
+                }
+                EntryData::Noop => {}
+            }
+        }
+        client.committed = commit_index;
+        let latencies = std::mem::take(&mut client.latencies_us);
+        self.observers.on_commit_advance(self.now, &latencies);
+        self.client.latencies_us = latencies;
+        self.record(TraceEvent::Commit {
+            index: commit_index,
+        });
+    }
+}

@@ -1,0 +1,389 @@
+//! One run of one variant. The cluster wires N nodes (anything that
+//! implements [`RaftNode`]), the simulated network, the client workload and
+//! the fault script to the event queue, carries out every action a node asks
+//! for, and shows every step to the observers. It owns the run loop; it
+//! never decides Raft behaviour itself.
+//!
+//! - `mod.rs` (here): configuration, the run loop and event dispatch.
+//! - `nodes.rs`: the node slots: start, crash, restart; executing a node's
+//!   actions (sends held until durable, timers, persists).
+//! - `client.rs`: the client workload: proposals, resends, and the
+//!   cluster's own record of what is committed.
+//! - `script.rs`: the fault script: resolving node references, applying a
+//!   fault to the network or the nodes, describing it, closing it.
+//! - `observe.rs`: the observers (safety checker, metrics recorder, trace
+//!   hash and tracer). They only watch: a run with the checker and the
+//!   metrics switched off has the same trace hash.
+
+mod client;
+mod nodes;
+mod observe;
+mod script;
+
+use crate::faults::ScriptEvent;
+use crate::invariants::Violation;
+use crate::metrics::{Metrics, Series};
+use crate::network::{Network, NetworkConfig};
+use crate::raft::{
+    Action, LogIndex, Message, Node, NodeId, PersistWrite, ProposalId, RaftConfig, RaftNode,
+    TimerKind, MAX_NODES,
+};
+use crate::scheduler::Scheduler;
+use crate::time::Instant;
+use crate::trace::{DropReason, TraceEvent, Tracer};
+
+use client::Client;
+use nodes::Slot;
+use observe::Observers;
+use script::Script;
+
+/// The client workload, resolved.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WorkloadConfig {
+    /// Proposals per second of virtual time, evenly spaced (0: none).
+    pub proposals_per_sec: f64,
+    /// A proposal not committed this long after it was sent is sent again.
+    pub retry_us: u64,
+}
+
+/// Storage behaviour, resolved.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StorageConfig {
+    pub persist_latency_us: (u64, u64),
+}
+
+/// Everything one run needs. Built from a scenario variant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterConfig {
+    pub nodes: usize,
+    pub seed: u64,
+    pub duration_us: u64,
+    pub raft: RaftConfig,
+    pub network: NetworkConfig,
+    pub workload: WorkloadConfig,
+    pub storage: StorageConfig,
+    pub script: Vec<ScriptEvent>,
+    /// The run stops with an error past this many events.
+    pub max_events: u64,
+}
+
+impl ClusterConfig {
+    /// A fault-free cluster of `nodes` nodes with default settings.
+    pub fn new(nodes: usize, seed: u64, duration_us: u64) -> ClusterConfig {
+        let raft = RaftConfig::default();
+        ClusterConfig {
+            nodes,
+            seed,
+            duration_us,
+            workload: WorkloadConfig {
+                proposals_per_sec: 0.0,
+                retry_us: raft.election_timeout_us.1,
+            },
+            raft,
+            network: NetworkConfig::default(),
+            storage: StorageConfig::default(),
+            script: Vec::new(),
+            max_events: DEFAULT_MAX_EVENTS,
+        }
+    }
+}
+
+/// The default limit on events in one run.
+pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
+
+/// What a run produced.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    pub metrics: Metrics,
+    pub series: Series,
+    pub violations: Vec<Violation>,
+    pub trace_hash: u64,
+    /// Set when the run hit its event limit before the end.
+    pub limit_reached: Option<String>,
+    /// Set when the tracer failed to write.
+    pub trace_error: Option<String>,
+}
+
+enum Event {
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        /// The message's number in send order (a duplicate shares it).
+        id: u64,
+        msg: Message,
+    },
+    /// A message waiting for its sender's writes to become durable.
+    Depart {
+        from: NodeId,
+        incarnation: u32,
+        to: NodeId,
+        msg: Message,
+    },
+    Timer {
+        node: NodeId,
+        kind: TimerKind,
+    },
+    Durable {
+        node: NodeId,
+        incarnation: u32,
+        write: PersistWrite,
+    },
+    Fault(usize),
+    Propose,
+    ClientRetry,
+}
+
+enum Input {
+    Message(NodeId, Message),
+    Timer(TimerKind),
+    Propose(ProposalId),
+    Persisted(LogIndex),
+}
+
+/// One run in progress over nodes of type `N` (raftsim's model by default).
+pub struct Cluster<'t, N: RaftNode = Node> {
+    cfg: ClusterConfig,
+    end: Instant,
+    now: Instant,
+    queue: Scheduler<Event>,
+    slots: Vec<Slot<N>>,
+    network: Network,
+    /// A reused buffer for the actions of one step.
+    actions: Vec<Action>,
+    client: Client,
+    script: Script,
+    observers: Observers<'t>,
+    /// Engine events executed so far (the event limit counts these).
+    events: u64,
+    violations: Vec<Violation>,
+    /// The sender of the message being handled (for disruption reports).
+    cause: Option<NodeId>,
+    /// A node became leader during this step: waiting proposals can go.
+    leader_appeared: bool,
+}
+
+impl<'t> Cluster<'t, Node> {
+    /// A run of raftsim's own Raft model.
+    pub fn new(cfg: ClusterConfig, tracer: Option<&'t mut dyn Tracer>) -> Cluster<'t, Node> {
+        Cluster::with_nodes(cfg, tracer)
+    }
+}
+
+impl<'t, N: RaftNode> Cluster<'t, N> {
+    /// A run of any Raft implementation behind [`RaftNode`].
+    pub fn with_nodes(cfg: ClusterConfig, tracer: Option<&'t mut dyn Tracer>) -> Cluster<'t, N> {
+        assert!(
+            (1..=MAX_NODES).contains(&cfg.nodes),
+            "a cluster has 1..={MAX_NODES} nodes"
+        );
+        let slots = (0..cfg.nodes)
+            .map(|i| Slot::new(cfg.seed, NodeId::from_index(i)))
+            .collect();
+        Cluster {
+            end: Instant::from_us(cfg.duration_us),
+            now: Instant::ZERO,
+            queue: Scheduler::default(),
+            slots,
+            network: Network::new(cfg.nodes, cfg.seed, cfg.network),
+            actions: Vec::with_capacity(64),
+            client: Client::default(),
+            script: Script::default(),
+            observers: Observers::new(&cfg, tracer),
+            events: 0,
+            violations: Vec::new(),
+            cause: None,
+            leader_appeared: false,
+            cfg,
+        }
+    }
+
+    /// Switches the safety checker off: the run is the same, unchecked.
+    pub fn without_safety_checks(mut self) -> Self {
+        self.observers.checker = None;
+        self
+    }
+
+    /// Switches the metrics recorder off: the run is the same, the metrics
+    /// and series of its output empty.
+    pub fn without_metrics(mut self) -> Self {
+        self.observers.recorder = None;
+        self
+    }
+
+    /// Runs to the end of the scenario (or the first safety violation, or
+    /// the event limit).
+    pub fn run(mut self) -> RunOutput {
+        for i in 0..self.cfg.nodes {
+            let id = NodeId::from_index(i);
+            self.observers.on_initial_term(id);
+            self.start_node(id);
+        }
+        for (index, event) in self.cfg.script.iter().enumerate() {
+            self.queue.push(event.at, Event::Fault(index));
+        }
+        if let Some(interval) = self.client.proposal_interval_us(&self.cfg.workload) {
+            self.queue.push(Instant::from_us(interval), Event::Propose);
+        }
+        let mut limit_reached = None;
+        while let Some((at, event)) = self.queue.pop() {
+            if at > self.end {
+                break;
+            }
+            debug_assert!(at >= self.now, "the queue never goes back in time");
+            self.now = at;
+            self.dispatch(event);
+            if self.leader_appeared {
+                self.leader_appeared = false;
+                self.flush_waiting_proposals();
+            }
+            if !self.violations.is_empty() {
+                break;
+            }
+            if self.events >= self.cfg.max_events {
+                limit_reached = Some(format!(
+                    "stopped at {} after the event limit of {} events",
+                    self.now, self.cfg.max_events
+                ));
+                break;
+            }
+        }
+        let end = if self.violations.is_empty() && limit_reached.is_none() {
+            self.end
+        } else {
+            self.now
+        };
+        let (metrics, series, trace_hash, trace_error) =
+            self.observers
+                .finish(end, self.network.counters, self.events, self.script.records);
+        RunOutput {
+            metrics,
+            series,
+            violations: self.violations,
+            trace_hash,
+            limit_reached,
+            trace_error,
+        }
+    }
+
+    fn record(&mut self, event: TraceEvent<'_>) {
+        self.observers.record(self.now, &event);
+    }
+
+    fn dispatch(&mut self, event: Event) {
+        match event {
+            Event::Timer { node, kind } => self.on_timer_event(node, kind),
+            Event::Deliver { from, to, id, msg } => self.deliver(from, to, id, msg),
+            Event::Depart {
+                from,
+                incarnation,
+                to,
+                msg,
+            } => {
+                self.events += 1;
+                if self.slots[from.index()].incarnation == incarnation {
+                    self.transmit(from, to, msg);
+                } else {
+                    self.network.counters.sent += 1;
+                    self.network.counters.dropped += 1;
+                    self.record(TraceEvent::Drop {
+                        from,
+                        to,
+                        id: None,
+                        msg: &msg,
+                        reason: DropReason::SenderCrashed,
+                    });
+                }
+            }
+            Event::Durable {
+                node,
+                incarnation,
+                write,
+            } => {
+                if self.slots[node.index()].incarnation != incarnation {
+                    return; // lost in a crash
+                }
+                self.events += 1;
+                let durable = self.make_durable(node, &write);
+                self.step(node, Input::Persisted(durable));
+            }
+            Event::Fault(index) => {
+                self.events += 1;
+                self.apply_fault(index);
+            }
+            Event::Propose => {
+                self.events += 1;
+                self.new_proposal();
+                if let Some(interval) = self.client.proposal_interval_us(&self.cfg.workload) {
+                    self.queue.push(self.now.plus_us(interval), Event::Propose);
+                }
+            }
+            Event::ClientRetry => {
+                if self.client.retry_armed_at == Some(self.now) {
+                    self.client.retry_armed_at = None;
+                }
+                self.retry_proposals();
+            }
+        }
+    }
+
+    /// A timer wake-up: fires the timer if it is still due now, re-queues
+    /// it if it was re-armed later, ignores it if superseded.
+    fn on_timer_event(&mut self, node: NodeId, kind: TimerKind) {
+        let timer = &mut self.slots[node.index()].timers[kind.index()];
+        if timer.queued != Some(self.now) {
+            return; // superseded by an earlier wake-up
+        }
+        timer.queued = None;
+        match timer.deadline {
+            Some(deadline) if deadline == self.now => {
+                timer.deadline = None;
+                self.events += 1;
+                self.record(TraceEvent::Timer { node, kind });
+                self.step(node, Input::Timer(kind));
+            }
+            Some(deadline) => {
+                debug_assert!(deadline > self.now, "a timer deadline never passes unfired");
+                timer.queued = Some(deadline);
+                self.queue.push(deadline, Event::Timer { node, kind });
+            }
+            None => {}
+        }
+    }
+
+    /// A message arrives: dropped if its link was cut meanwhile or its
+    /// receiver is down, else handed to the receiver.
+    fn deliver(&mut self, from: NodeId, to: NodeId, id: u64, msg: Message) {
+        self.events += 1;
+        let reason = if !self.network.link_up(from, to) {
+            Some(DropReason::CutInFlight)
+        } else if !self.slots[to.index()].live {
+            Some(DropReason::NodeDown)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            self.network.counters.dropped += 1;
+            self.record(TraceEvent::Drop {
+                from,
+                to,
+                id: Some(id),
+                msg: &msg,
+                reason,
+            });
+            return;
+        }
+        self.network.counters.delivered += 1;
+        self.record(TraceEvent::Deliver {
+            from,
+            to,
+            id,
+            msg: &msg,
+        });
+        self.step(to, Input::Message(from, msg));
+    }
+}
+
+/// Runs a configuration of raftsim's model to its end without a tracer.
+pub fn run(cfg: ClusterConfig) -> RunOutput {
+    Cluster::new(cfg, None).run()
+}

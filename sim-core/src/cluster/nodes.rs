@@ -1,0 +1,282 @@
+//! The node slots of a run: one per node, alive or crashed, with what
+//! survives a crash (the disk, the random stream) and what does not (the
+//! node, its timers, its writes in flight). Runs one input through a node
+//! and carries out the actions it returns, in order.
+//!
+//! Owns the rule that a message leaves a node only after every write that
+//! node issued before it is durable, and that a crash loses pending writes
+//! and the messages waiting for them.
+
+use super::{Cluster, Event, Input};
+use crate::network::Fate;
+use crate::raft::{
+    Action, HardState, LogIndex, Message, NodeId, Note, PersistWrite, RaftNode, Role, Status,
+    TimerKind,
+};
+use crate::rng::{Purpose, Stream};
+use crate::time::Instant;
+use crate::trace::TraceEvent;
+
+/// One armed timer. `queued` is the earliest wake-up in the queue for it:
+/// re-arming a timer later does not touch the queue; the wake-up re-queues
+/// itself at the new deadline. That keeps one heap entry per timeout, not
+/// one per heartbeat.
+#[derive(Clone, Copy, Default)]
+pub(super) struct TimerSlot {
+    pub(super) deadline: Option<Instant>,
+    pub(super) queued: Option<Instant>,
+}
+
+pub(super) struct Slot<N> {
+    node: Option<N>,
+    /// A crashed node's timer stream, continued on restart.
+    parked_rng: Option<Stream>,
+    pub(super) disk: HardState,
+    pub(super) incarnation: u32,
+    /// When the last write issued by this incarnation becomes durable.
+    writes_done_at: Instant,
+    storage_rng: Stream,
+    pub(super) timers: [TimerSlot; TimerKind::COUNT],
+    /// The node's status after its last step (kept while it is down).
+    pub(super) status: Status,
+    pub(super) live: bool,
+}
+
+impl<N> Slot<N> {
+    pub(super) fn new(seed: u64, id: NodeId) -> Slot<N> {
+        let stream = u64::from(id.0);
+        Slot {
+            node: None,
+            parked_rng: Some(Stream::new(seed, Purpose::NodeTimers, stream)),
+            disk: HardState::default(),
+            incarnation: 0,
+            writes_done_at: Instant::ZERO,
+            storage_rng: Stream::new(seed, Purpose::Storage, stream),
+            timers: [TimerSlot::default(); TimerKind::COUNT],
+            status: Status {
+                term: 0,
+                role: Role::Follower,
+                leader: None,
+                voted_for: None,
+                commit_index: 0,
+                last_index: 0,
+                last_term: 0,
+            },
+            live: false,
+        }
+    }
+
+    pub(super) fn node(&self) -> Option<&N> {
+        self.node.as_ref()
+    }
+}
+
+impl<N: RaftNode> Cluster<'_, N> {
+    /// Starts (or restarts) a node from its disk.
+    pub(super) fn start_node(&mut self, id: NodeId) {
+        let slot = &mut self.slots[id.index()];
+        let rng = slot
+            .parked_rng
+            .take()
+            .expect("a down node keeps its stream");
+        let mut actions = std::mem::take(&mut self.actions);
+        let node = N::start(
+            id,
+            self.cfg.nodes,
+            &self.cfg.raft,
+            rng,
+            slot.disk.clone(),
+            self.now,
+            &mut actions,
+        );
+        let status = node.status();
+        slot.node = Some(node);
+        slot.live = true;
+        slot.writes_done_at = self.now;
+        let before = slot.status;
+        slot.status = status;
+        if let Err(broken) = self.observers.on_restart(id, status.term) {
+            self.violation(broken);
+        }
+        let hint = self.execute(id, &mut actions);
+        self.actions = actions;
+        let node = self.slots[id.index()].node.as_ref().expect("just started");
+        let log_check = self.observers.on_started(self.now, id, &before, node, hint);
+        if let Err(broken) = log_check {
+            self.violation(broken);
+        }
+    }
+
+    pub(super) fn crash(&mut self, id: NodeId) {
+        let slot = &mut self.slots[id.index()];
+        let node = slot.node.take().expect("crash a live node");
+        slot.parked_rng = Some(node.into_rng());
+        slot.live = false;
+        slot.incarnation += 1;
+        slot.writes_done_at = self.now;
+        for timer in &mut slot.timers {
+            timer.deadline = None;
+        }
+        let durable_len = slot.disk.log.len() as LogIndex;
+        self.script.crashed.push(id);
+        self.observers.on_crash(id, durable_len);
+        self.record(TraceEvent::Crash { node: id });
+        self.observers
+            .update_effective_leader(self.now, &self.slots);
+    }
+
+    pub(super) fn restart(&mut self, id: NodeId) {
+        self.script.crashed.retain(|&n| n != id);
+        self.record(TraceEvent::Restart { node: id });
+        self.start_node(id);
+        self.observers
+            .update_effective_leader(self.now, &self.slots);
+    }
+
+    /// The leader of the highest term among live nodes, if any (the lowest
+    /// id among equals).
+    pub(super) fn current_leader(&self) -> Option<NodeId> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.live && s.status.role == Role::Leader)
+            .max_by_key(|(i, s)| (s.status.term, std::cmp::Reverse(*i)))
+            .map(|(i, _)| NodeId::from_index(i))
+    }
+
+    /// Runs one input through a node, executes its actions and observes it.
+    pub(super) fn step(&mut self, id: NodeId, input: Input) {
+        let now = self.now;
+        let Some(node) = self.slots[id.index()].node.as_mut() else {
+            return;
+        };
+        let before = node.status();
+        let mut actions = std::mem::take(&mut self.actions);
+        self.cause = None;
+        match input {
+            Input::Message(from, msg) => {
+                self.cause = Some(from);
+                node.on_message(now, from, msg, &mut actions);
+            }
+            Input::Timer(kind) => node.on_timer(now, kind, &mut actions),
+            Input::Propose(proposal) => {
+                node.propose(now, proposal, &mut actions);
+            }
+            Input::Persisted(durable) => node.on_persisted(now, durable),
+        }
+        let hint = self.execute(id, &mut actions);
+        self.actions = actions;
+        self.after_step(id, before, hint);
+    }
+
+    /// Carries out a node's actions in order. Returns the lowest log index
+    /// the node rewrote, if any.
+    fn execute(&mut self, id: NodeId, actions: &mut Vec<Action>) -> Option<LogIndex> {
+        let mut log_hint: Option<LogIndex> = None;
+        for action in actions.drain(..) {
+            match action {
+                Action::Send { to, msg } => self.send(id, to, msg),
+                Action::SetTimer { kind, at } => self.set_timer(id, kind, at),
+                Action::CancelTimer { kind } => {
+                    self.slots[id.index()].timers[kind.index()].deadline = None;
+                }
+                Action::Persist(write) => {
+                    log_hint = Some(log_hint.map_or(write.log_from, |h| h.min(write.log_from)));
+                    self.persist(id, write);
+                }
+                Action::Note(note) => {
+                    // Whether a deposed leader could still reach a majority
+                    // (a disruption) depends on links and live nodes.
+                    let reaches_majority = matches!(note, Note::Deposed { .. }) && {
+                        let live: Vec<bool> = self.slots.iter().map(|s| s.live).collect();
+                        self.network.can_reach_majority(id, &live)
+                    };
+                    self.observers
+                        .on_note(self.now, id, self.cause, note, reaches_majority);
+                }
+            }
+        }
+        log_hint
+    }
+
+    /// A send leaves now, or once every earlier write of the sender is durable.
+    fn send(&mut self, from: NodeId, to: NodeId, msg: Message) {
+        let slot = &self.slots[from.index()];
+        if slot.writes_done_at > self.now {
+            let event = Event::Depart {
+                from,
+                incarnation: slot.incarnation,
+                to,
+                msg,
+            };
+            self.queue.push(slot.writes_done_at, event);
+        } else {
+            self.transmit(from, to, msg);
+        }
+    }
+
+    /// Starts a write: durable at once without storage latency, else after
+    /// a drawn latency and never before the node's earlier writes.
+    fn persist(&mut self, id: NodeId, write: PersistWrite) {
+        let (min, max) = self.cfg.storage.persist_latency_us;
+        if max == 0 {
+            let durable = self.make_durable(id, &write);
+            if let Some(node) = self.slots[id.index()].node.as_mut() {
+                node.on_persisted(self.now, durable);
+            }
+            return;
+        }
+        let slot = &mut self.slots[id.index()];
+        let latency = slot.storage_rng.between(min, max);
+        let done = slot.writes_done_at.max(self.now.plus_us(latency));
+        slot.writes_done_at = done;
+        let event = Event::Durable {
+            node: id,
+            incarnation: slot.incarnation,
+            write,
+        };
+        self.queue.push(done, event);
+    }
+
+    /// Applies a write to the node's disk; returns the disk's log length.
+    pub(super) fn make_durable(&mut self, id: NodeId, write: &PersistWrite) -> LogIndex {
+        let slot = &mut self.slots[id.index()];
+        slot.disk.apply(write);
+        self.observers.on_durable(id, write.term);
+        slot.disk.log.len() as LogIndex
+    }
+
+    fn set_timer(&mut self, id: NodeId, kind: TimerKind, at: Instant) {
+        debug_assert!(at >= self.now, "a timer is never set in the past");
+        let timer = &mut self.slots[id.index()].timers[kind.index()];
+        timer.deadline = Some(at);
+        if timer.queued.is_none_or(|queued| at < queued) {
+            timer.queued = Some(at);
+            self.queue.push(at, Event::Timer { node: id, kind });
+        }
+    }
+
+    /// Puts a message on the network now.
+    pub(super) fn transmit(&mut self, from: NodeId, to: NodeId, msg: Message) {
+        if let Err(broken) = self.observers.on_send(from, to, &msg) {
+            self.violation(broken);
+        }
+        let fate = self.network.send(self.now, from, to);
+        let id = self.network.counters.sent;
+        self.record(TraceEvent::Send {
+            from,
+            to,
+            id,
+            msg: &msg,
+            fate,
+        });
+        if let Fate::Arrives { at, duplicate_at } = fate {
+            if let Some(dup_at) = duplicate_at {
+                let msg = msg.clone();
+                self.queue
+                    .push(dup_at, Event::Deliver { from, to, id, msg });
+            }
+            self.queue.push(at, Event::Deliver { from, to, id, msg });
+        }
+    }
+}

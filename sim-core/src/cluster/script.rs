@@ -1,0 +1,323 @@
+//! The fault script during a run: resolves the node references of an event
+//! when it fires, applies the fault to the network or the nodes, records
+//! what it did (`series.faults`), and marks when each lasting fault ended.
+
+use super::Cluster;
+use crate::faults::{Fault, FaultRecord, NodeRef};
+use crate::network::{LinkOverride, NetworkPatch};
+use crate::raft::{NodeId, RaftNode};
+use crate::trace::TraceEvent;
+
+/// Why a fault stays in effect, to find when it ends.
+enum OpenFault {
+    Links(Vec<(NodeId, NodeId)>),
+    Crash(NodeId),
+    /// A `set_network` patch: the settings it changed that no later patch
+    /// has changed again.
+    SetNetwork(NetworkPatch),
+    SetLink(NodeId, NodeId),
+}
+
+/// What applying a fault did: its description, the nodes it named and what
+/// keeps it in effect (nothing for an instant fault).
+struct Applied {
+    description: String,
+    nodes: Vec<NodeId>,
+    open: Option<OpenFault>,
+}
+
+impl Applied {
+    fn instant(description: String, nodes: Vec<NodeId>) -> Applied {
+        Applied {
+            description,
+            nodes,
+            open: None,
+        }
+    }
+
+    fn lasting(description: String, nodes: Vec<NodeId>, open: OpenFault) -> Applied {
+        Applied {
+            description,
+            nodes,
+            open: Some(open),
+        }
+    }
+}
+
+#[derive(Default)]
+pub(super) struct Script {
+    /// One record per event fired, in firing order.
+    pub(super) records: Vec<FaultRecord>,
+    /// Faults still in effect: (record index, what keeps it open).
+    open: Vec<(usize, OpenFault)>,
+    /// Nodes that are down, in crash order (`"crashed"` is the last).
+    pub(super) crashed: Vec<NodeId>,
+}
+
+fn pairs_text(pairs: &[(NodeId, NodeId)], separator: &str) -> String {
+    pairs
+        .iter()
+        .map(|(a, b)| format!("{a}{separator}{b}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn pair_nodes(pairs: &[(NodeId, NodeId)]) -> Vec<NodeId> {
+    pairs.iter().flat_map(|&(a, b)| [a, b]).collect()
+}
+
+/// "latency 1–5 ms, loss 10%": the settings a patch or link override sets.
+fn settings_text(
+    latency_us: Option<(u64, u64)>,
+    loss: Option<f64>,
+    duplicate: Option<f64>,
+    loss_first: bool,
+) -> String {
+    let latency = latency_us.map(|(min, max)| format!("latency {}–{} ms", min / 1000, max / 1000));
+    let loss = loss.map(|p| format!("loss {}%", p * 100.0));
+    let duplicate = duplicate.map(|p| format!("duplicate {}%", p * 100.0));
+    let ordered = if loss_first {
+        [loss, latency, duplicate]
+    } else {
+        [latency, loss, duplicate]
+    };
+    ordered.into_iter().flatten().collect::<Vec<_>>().join(", ")
+}
+
+impl<N: RaftNode> Cluster<'_, N> {
+    fn resolve(&self, node: NodeRef) -> Result<NodeId, String> {
+        match node {
+            NodeRef::Id(id) => Ok(id),
+            NodeRef::Leader => self
+                .current_leader()
+                .ok_or_else(|| "there is no leader".to_string()),
+            NodeRef::Follower(k) => {
+                let leader = self
+                    .current_leader()
+                    .ok_or_else(|| "there is no leader, so no followers".to_string())?;
+                let followers: Vec<NodeId> = (0..self.cfg.nodes)
+                    .map(NodeId::from_index)
+                    .filter(|&n| n != leader && self.slots[n.index()].live)
+                    .collect();
+                followers.get(k - 1).copied().ok_or_else(|| {
+                    format!(
+                        "follower:{k} asked for, but there are {} live followers",
+                        followers.len()
+                    )
+                })
+            }
+            NodeRef::Crashed => self
+                .script
+                .crashed
+                .last()
+                .copied()
+                .ok_or_else(|| "no node is down".to_string()),
+        }
+    }
+
+    fn resolve_pairs(&self, pairs: &[(NodeRef, NodeRef)]) -> Result<Vec<(NodeId, NodeId)>, String> {
+        pairs
+            .iter()
+            .map(|&(a, b)| Ok((self.resolve(a)?, self.resolve(b)?)))
+            .collect()
+    }
+
+    /// Fires script event `index`: applies it (or records why it was
+    /// skipped) and closes the faults it ends.
+    pub(super) fn apply_fault(&mut self, index: usize) {
+        let fault = self.cfg.script[index].fault.clone();
+        let (applied, skipped) = match self.apply(&fault) {
+            Ok(applied) => (applied, None),
+            Err(reason) => (
+                Applied::instant(format!("{} (skipped)", fault.kind()), Vec::new()),
+                Some(reason),
+            ),
+        };
+        self.record(TraceEvent::Fault {
+            index,
+            description: &applied.description,
+            skipped: skipped.is_some(),
+        });
+        let record = self.script.records.len();
+        self.script.records.push(FaultRecord {
+            index,
+            at_ms: self.now.as_ms_f64(),
+            kind: fault.kind().to_string(),
+            description: applied.description,
+            nodes: applied.nodes,
+            skipped,
+            until_ms: None,
+            chaos: self.cfg.script[index].chaos,
+        });
+        self.close_ended_faults(&fault);
+        if let Some(open) = applied.open {
+            self.script.open.push((record, open));
+        }
+    }
+
+    /// Applies a fault, or says why it cannot be applied now.
+    fn apply(&mut self, fault: &Fault) -> Result<Applied, String> {
+        Ok(match fault {
+            Fault::Isolate(node) => self.isolate(self.resolve(*node)?),
+            Fault::Partition(groups) => self.partition(groups),
+            Fault::Cut(pairs) => self.cut(self.resolve_pairs(pairs)?),
+            Fault::CutOneway(pairs) => {
+                let pairs = self.resolve_pairs(pairs)?;
+                for &(a, b) in &pairs {
+                    self.network.cut_oneway(a, b);
+                }
+                let text = format!("cut {}", pairs_text(&pairs, "→"));
+                Applied::lasting(text, pair_nodes(&pairs), OpenFault::Links(pairs))
+            }
+            Fault::Restore(pairs) => {
+                let pairs = self.resolve_pairs(pairs)?;
+                for &(a, b) in &pairs {
+                    self.network.restore(a, b);
+                }
+                let text = format!("restore {}", pairs_text(&pairs, "-"));
+                Applied::instant(text, pair_nodes(&pairs))
+            }
+            Fault::Heal => {
+                self.network.heal();
+                Applied::instant("heal".to_string(), Vec::new())
+            }
+            Fault::Crash(node) => {
+                let node = self.resolve(*node)?;
+                if !self.slots[node.index()].live {
+                    return Err(format!("node {node} is already down"));
+                }
+                self.crash(node);
+                Applied::lasting(format!("crash {node}"), vec![node], OpenFault::Crash(node))
+            }
+            Fault::Restart(node) => {
+                let node = self.resolve(*node)?;
+                if self.slots[node.index()].live {
+                    return Err(format!("node {node} is not down"));
+                }
+                self.restart(node);
+                Applied::instant(format!("restart {node}"), vec![node])
+            }
+            Fault::ResetNetwork => {
+                self.network.reset(self.cfg.network);
+                Applied::instant("network reset".to_string(), Vec::new())
+            }
+            Fault::SetNetwork(patch) => {
+                self.network.apply_patch(*patch);
+                let text = settings_text(patch.latency_us, patch.loss, patch.duplicate, false);
+                Applied::lasting(
+                    format!("network {text}"),
+                    Vec::new(),
+                    OpenFault::SetNetwork(*patch),
+                )
+            }
+            Fault::SetLink { between, link } => {
+                let (a, b) = (self.resolve(between.0)?, self.resolve(between.1)?);
+                self.set_link(a, b, *link)
+            }
+        })
+    }
+
+    fn isolate(&mut self, node: NodeId) -> Applied {
+        self.network.isolate(node);
+        let links = (0..self.cfg.nodes)
+            .map(NodeId::from_index)
+            .filter(|&other| other != node)
+            .flat_map(|other| [(node, other), (other, node)])
+            .collect();
+        Applied::lasting(
+            format!("isolate {node}"),
+            vec![node],
+            OpenFault::Links(links),
+        )
+    }
+
+    fn partition(&mut self, groups: &[Vec<NodeId>]) -> Applied {
+        self.network.partition(groups);
+        let group_of = |n: NodeId| groups.iter().position(|g| g.contains(&n));
+        let all: Vec<NodeId> = (0..self.cfg.nodes).map(NodeId::from_index).collect();
+        let links: Vec<(NodeId, NodeId)> = all
+            .iter()
+            .flat_map(|&a| all.iter().map(move |&b| (a, b)))
+            .filter(|&(a, b)| group_of(a) != group_of(b))
+            .collect();
+        let text = groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(NodeId::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect::<Vec<_>>()
+            .join(" | ");
+        let description = format!("partition {text}");
+        // One group cuts nothing, so nothing stays open.
+        match links.is_empty() {
+            true => Applied::instant(description, groups.concat()),
+            false => Applied::lasting(description, groups.concat(), OpenFault::Links(links)),
+        }
+    }
+
+    fn cut(&mut self, pairs: Vec<(NodeId, NodeId)>) -> Applied {
+        let mut links = Vec::new();
+        for &(a, b) in &pairs {
+            self.network.cut(a, b);
+            links.extend([(a, b), (b, a)]);
+        }
+        let text = format!("cut {}", pairs_text(&pairs, "-"));
+        Applied::lasting(text, pair_nodes(&pairs), OpenFault::Links(links))
+    }
+
+    fn set_link(&mut self, a: NodeId, b: NodeId, link: LinkOverride) -> Applied {
+        self.network.set_link(a, b, link);
+        let text = settings_text(link.latency_us, link.loss, None, true);
+        Applied::lasting(
+            format!("link {a}-{b} {text}"),
+            vec![a, b],
+            OpenFault::SetLink(a, b),
+        )
+    }
+
+    /// Marks the end of every open fault that is no longer in effect.
+    fn close_ended_faults(&mut self, latest: &Fault) {
+        let at_ms = self.now.as_ms_f64();
+        let latest_record = self.script.records.len() - 1;
+        let latest_nodes = self.script.records[latest_record].nodes.clone();
+        let network = &self.network;
+        let slots = &self.slots;
+        let records = &mut self.script.records;
+        self.script.open.retain_mut(|(record, open)| {
+            let ended = match open {
+                OpenFault::Links(links) => links.iter().all(|&(a, b)| network.link_up(a, b)),
+                OpenFault::Crash(node) => slots[node.index()].live,
+                OpenFault::SetNetwork(open) => match latest {
+                    Fault::ResetNetwork => true,
+                    Fault::SetNetwork(later) => {
+                        // What the later patch sets again is no longer ours.
+                        open.latency_us = open.latency_us.filter(|_| later.latency_us.is_none());
+                        open.loss = open.loss.filter(|_| later.loss.is_none());
+                        open.duplicate = open.duplicate.filter(|_| later.duplicate.is_none());
+                        *open == NetworkPatch::default()
+                    }
+                    Fault::Isolate(_)
+                    | Fault::Partition(_)
+                    | Fault::Cut(_)
+                    | Fault::CutOneway(_)
+                    | Fault::Restore(_)
+                    | Fault::Heal
+                    | Fault::Crash(_)
+                    | Fault::Restart(_)
+                    | Fault::SetLink { .. } => false,
+                },
+                OpenFault::SetLink(a, b) => {
+                    matches!(latest, Fault::SetLink { .. })
+                        && (latest_nodes == [*a, *b] || latest_nodes == [*b, *a])
+                }
+            };
+            if ended {
+                records[*record].until_ms = Some(at_ms);
+            }
+            !ended
+        });
+    }
+}
