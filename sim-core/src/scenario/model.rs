@@ -12,7 +12,7 @@ use crate::raft::ElectionKind;
 /// A `[min, max]` range of milliseconds.
 pub type RangeMs = [u64; 2];
 
-/// A scenario file (DESIGN §3).
+/// A scenario file (docs/SCENARIOS.md).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
@@ -91,7 +91,7 @@ fn default_seed() -> u64 {
     1
 }
 
-/// Raft settings; every field optional (defaults in DESIGN §4).
+/// Raft settings; every field optional (defaults and meaning in docs/SEMANTICS.md).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RaftSpec {
@@ -115,7 +115,7 @@ pub struct RaftSpec {
     pub dledger: Option<DLedgerSpec>,
 }
 
-/// DLedger's timing (DLEDGER.md); every field optional.
+/// DLedger's timing (docs/DLEDGER.md); every field optional.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DLedgerSpec {
