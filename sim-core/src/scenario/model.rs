@@ -1,8 +1,9 @@
 //! The serde model of scenario files, field by field as `docs/SCENARIOS.md`
 //! documents them, with the doc comments `raftsim schema` prints. Owns the
 //! shape of the file and nothing else: it never validates a value, never
-//! fills a default (beyond serde's "absent means none") and never builds an
-//! engine configuration — that is `validate` and `resolve`.
+//! fills a default beyond serde's (absent sections are empty, an absent seed
+//! is 1) and never builds an engine configuration: that is `validate` and
+//! `resolve`.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

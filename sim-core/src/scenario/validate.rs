@@ -2,8 +2,9 @@
 //! its script or the full list of `json.path: reason` errors (all of them,
 //! not just the first). Owns the `Check` collector, the limits' enforcement
 //! and the per-section checks; the script events' checks live in `events`,
-//! the chaos section's in `chaos`. It never fills defaults nor builds engine
-//! configurations (that is `resolve`), and never stops at the first error.
+//! the chaos section's in `chaos`. It never fills defaults nor builds a
+//! variant's configuration (that is `resolve`), and never stops at the
+//! first error.
 
 use std::collections::BTreeSet;
 
