@@ -1,0 +1,80 @@
+//! The `chaos` section: checking its rates, durations and window, and
+//! turning it into the engine's [`ChaosConfig`] with its defaults filled in.
+//! The drawing itself is `faults::chaos_schedule`'s: this module never
+//! draws a random number, so the schedule depends only on the seed and the
+//! section, the same for every variant.
+
+use crate::faults::ChaosConfig;
+use crate::time::Instant;
+
+use super::resolve::range_us;
+use super::validate::Check;
+use super::{ChaosSpec, MAX_CHAOS_PER_MIN};
+
+/// How long each fault lasts when `duration_ms` is absent.
+const DEFAULT_DURATION_MS: [u64; 2] = [1_000, 10_000];
+/// The loss probability range of a spike when `spike_loss` is absent.
+const DEFAULT_SPIKE_LOSS: [f64; 2] = [0.2, 0.6];
+
+impl Check {
+    pub(super) fn chaos(&mut self, spec: &ChaosSpec, duration_ms: u64) {
+        let rates = [
+            ("isolate_per_min", spec.isolate_per_min),
+            ("partition_per_min", spec.partition_per_min),
+            ("cut_per_min", spec.cut_per_min),
+            ("crash_per_min", spec.crash_per_min),
+            ("loss_spike_per_min", spec.loss_spike_per_min),
+        ];
+        for (name, rate) in rates {
+            if let Some(rate) = rate {
+                if !(0.0..=MAX_CHAOS_PER_MIN).contains(&rate) {
+                    self.fail(
+                        format!("chaos.{name}"),
+                        format!("{rate} is out of range: must be in [0, {MAX_CHAOS_PER_MIN}] per minute"),
+                    );
+                }
+            }
+        }
+        self.range("chaos.duration_ms", spec.duration_ms, 1);
+        if let Some([min, max]) = spec.spike_loss {
+            self.probability("chaos.spike_loss[0]", Some(min));
+            self.probability("chaos.spike_loss[1]", Some(max));
+            if min > max {
+                self.fail(
+                    "chaos.spike_loss",
+                    format!("empty range [{min}, {max}]: min must be <= max"),
+                );
+            }
+        }
+        let start = spec.start_ms.unwrap_or(0);
+        let end = spec.end_ms.unwrap_or(duration_ms);
+        if end > duration_ms {
+            self.fail(
+                "chaos.end_ms",
+                format!("{end} ms is past the end of the run (duration_ms is {duration_ms})"),
+            );
+        } else if start >= end {
+            self.fail(
+                "chaos.start_ms",
+                format!("{start} ms is not before the end of the chaos window ({end} ms)"),
+            );
+        }
+    }
+}
+
+/// The engine's chaos configuration of a (validated) section, for a run of
+/// `duration_ms`.
+pub(super) fn config(spec: &ChaosSpec, duration_ms: u64) -> ChaosConfig {
+    let [loss_min, loss_max] = spec.spike_loss.unwrap_or(DEFAULT_SPIKE_LOSS);
+    ChaosConfig {
+        start: Instant::from_ms(spec.start_ms.unwrap_or(0)),
+        end: Instant::from_ms(spec.end_ms.unwrap_or(duration_ms)),
+        isolate_per_min: spec.isolate_per_min.unwrap_or(0.0),
+        partition_per_min: spec.partition_per_min.unwrap_or(0.0),
+        cut_per_min: spec.cut_per_min.unwrap_or(0.0),
+        crash_per_min: spec.crash_per_min.unwrap_or(0.0),
+        loss_spike_per_min: spec.loss_spike_per_min.unwrap_or(0.0),
+        duration_us: range_us(spec.duration_ms.unwrap_or(DEFAULT_DURATION_MS)),
+        spike_loss: (loss_min, loss_max),
+    }
+}

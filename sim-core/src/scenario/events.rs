@@ -1,0 +1,373 @@
+//! Scripted events in both directions: checking each `events[i]` of a file
+//! (node references, link pairs, partitions, one action per event) into the
+//! engine's [`ScriptEvent`]s, and writing a `ScriptEvent` back as an
+//! [`EventSpec`] (how `raftsim shrink` turns drawn chaos into plain events).
+//! It never resolves a node reference against a running cluster ("leader"
+//! stays a reference until the fault fires) and never reorders the script:
+//! a fault record's `index` is its event's position in the file.
+
+use std::collections::BTreeSet;
+
+use crate::faults::{Fault, NodeRef, ScriptEvent};
+use crate::network::{LinkOverride, NetworkPatch};
+use crate::raft::{NodeId, MAX_NODES};
+use crate::time::{Instant, US_PER_MS};
+
+use super::resolve::{range_ms, range_us};
+use super::validate::Check;
+use super::{EventSpec, NetworkSpec, NodeRefSpec, ScenarioFile, SetLinkSpec, MAX_EVENTS_IN_SCRIPT};
+
+impl Check {
+    /// The `events` section: its length, then each event in file order.
+    /// Node references are only checked against a valid cluster size.
+    pub(super) fn events(&mut self, file: &ScenarioFile) -> Vec<ScriptEvent> {
+        if file.events.len() > MAX_EVENTS_IN_SCRIPT {
+            self.fail(
+                "events",
+                format!(
+                    "{} events is more than the limit of {MAX_EVENTS_IN_SCRIPT}",
+                    file.events.len()
+                ),
+            );
+        }
+        let nodes_ok = (1..=MAX_NODES as u64).contains(&file.nodes);
+        if nodes_ok {
+            file.events
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| self.event(i, e, file))
+                .collect()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn event(&mut self, i: usize, event: &EventSpec, file: &ScenarioFile) -> Option<ScriptEvent> {
+        let path = format!("events[{i}]");
+        let nodes = file.nodes;
+        if event.at_ms > file.duration_ms {
+            self.fail(
+                format!("{path}.at_ms"),
+                format!(
+                    "{} ms is past the end of the run (duration_ms is {})",
+                    event.at_ms, file.duration_ms
+                ),
+            );
+        }
+        let mut actions = self.actions(&path, event, nodes);
+        match actions.len() {
+            0 => {
+                self.fail(
+                    path,
+                    "has no action: give one of isolate, partition, cut, cut_oneway, restore, heal, crash, restart, set_network, reset_network, set_link",
+                );
+                None
+            }
+            1 => actions
+                .pop()
+                .flatten()
+                .map(|fault| ScriptEvent::scripted(Instant::from_ms(event.at_ms), fault)),
+            n => {
+                self.fail(
+                    path,
+                    format!("has {n} actions: an event does exactly one thing"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Every action the event names, each checked (`None` where invalid),
+    /// in a fixed order: errors are reported in it.
+    /// The destructuring is exhaustive so a new action cannot be forgotten.
+    fn actions(&mut self, path: &str, event: &EventSpec, nodes: u64) -> Vec<Option<Fault>> {
+        let EventSpec {
+            at_ms: _,
+            isolate,
+            partition,
+            cut,
+            cut_oneway,
+            restore,
+            heal,
+            crash,
+            restart,
+            set_network,
+            set_link,
+            reset_network,
+        } = event;
+        let mut actions = Vec::new();
+        if let Some(r) = isolate {
+            actions.push(
+                self.node_ref(&format!("{path}.isolate"), r, nodes)
+                    .map(Fault::Isolate),
+            );
+        }
+        if let Some(groups) = partition {
+            actions.push(self.partition(&format!("{path}.partition"), groups, nodes));
+        }
+        if let Some(pairs) = cut {
+            actions.push(
+                self.pairs(&format!("{path}.cut"), pairs, nodes)
+                    .map(Fault::Cut),
+            );
+        }
+        if let Some(pairs) = cut_oneway {
+            actions.push(
+                self.pairs(&format!("{path}.cut_oneway"), pairs, nodes)
+                    .map(Fault::CutOneway),
+            );
+        }
+        if let Some(pairs) = restore {
+            actions.push(
+                self.pairs(&format!("{path}.restore"), pairs, nodes)
+                    .map(Fault::Restore),
+            );
+        }
+        if let Some(heal) = *heal {
+            actions.push(self.flag(&format!("{path}.heal"), heal, Fault::Heal));
+        }
+        if let Some(r) = crash {
+            actions.push(
+                self.node_ref(&format!("{path}.crash"), r, nodes)
+                    .map(Fault::Crash),
+            );
+        }
+        if let Some(r) = restart {
+            actions.push(
+                self.node_ref(&format!("{path}.restart"), r, nodes)
+                    .map(Fault::Restart),
+            );
+        }
+        if let Some(net) = set_network {
+            actions.push(self.set_network(&format!("{path}.set_network"), net));
+        }
+        if let Some(reset) = *reset_network {
+            let p = format!("{path}.reset_network");
+            actions.push(self.flag(&p, reset, Fault::ResetNetwork));
+        }
+        if let Some(link) = set_link {
+            actions.push(self.set_link(&format!("{path}.set_link"), link, nodes));
+        }
+        actions
+    }
+
+    /// An action given as `true`; `false` is refused rather than ignored.
+    fn flag(&mut self, path: &str, value: bool, fault: Fault) -> Option<Fault> {
+        if !value {
+            self.fail(path, "must be true (or leave the field out)");
+        }
+        value.then_some(fault)
+    }
+
+    fn set_network(&mut self, path: &str, net: &NetworkSpec) -> Option<Fault> {
+        let before = self.errors.len();
+        self.network(path, net);
+        if net.latency_ms.is_none() && net.loss.is_none() && net.duplicate.is_none() {
+            self.fail(
+                path,
+                "changes nothing: give latency_ms, loss and/or duplicate",
+            );
+        }
+        (self.errors.len() == before).then(|| Fault::SetNetwork(network_patch(net)))
+    }
+
+    fn set_link(&mut self, p: &str, link: &SetLinkSpec, nodes: u64) -> Option<Fault> {
+        let before = self.errors.len();
+        self.probability(&format!("{p}.loss"), link.loss);
+        self.range(&format!("{p}.latency_ms"), link.latency_ms, 0);
+        if link.loss.is_none() && link.latency_ms.is_none() {
+            self.fail(p, "changes nothing: give loss and/or latency_ms");
+        }
+        let pair = self.pairs(
+            &format!("{p}.between"),
+            std::slice::from_ref(&link.between),
+            nodes,
+        );
+        let ok = self.errors.len() == before;
+        pair.filter(|_| ok).map(|pair| Fault::SetLink {
+            between: pair[0],
+            link: LinkOverride {
+                loss: link.loss,
+                latency_us: link.latency_ms.map(range_us),
+            },
+        })
+    }
+
+    fn node_ref(&mut self, path: &str, spec: &NodeRefSpec, nodes: u64) -> Option<NodeRef> {
+        let node_range = format!("the cluster has nodes 1..={nodes}");
+        match spec {
+            NodeRefSpec::Id(id) if (1..=nodes).contains(id) => {
+                Some(NodeRef::Id(NodeId(*id as u32)))
+            }
+            NodeRefSpec::Id(id) => {
+                self.fail(path, format!("node {id} does not exist ({node_range})"));
+                None
+            }
+            NodeRefSpec::Name(name) => {
+                if name == "leader" {
+                    return Some(NodeRef::Leader);
+                }
+                if name == "crashed" {
+                    return Some(NodeRef::Crashed);
+                }
+                if let Some(k) = name.strip_prefix("follower:") {
+                    match k.parse::<u64>() {
+                        Ok(k) if k >= 1 && k < nodes => return Some(NodeRef::Follower(k as usize)),
+                        Ok(k) => {
+                            self.fail(
+                                path,
+                                format!(
+                                    "follower:{k} cannot exist: a {nodes}-node cluster has followers 1..={}",
+                                    nodes.saturating_sub(1)
+                                ),
+                            );
+                            return None;
+                        }
+                        Err(_) => {}
+                    }
+                }
+                self.fail(
+                    path,
+                    format!(
+                        "{name:?} is not a node reference: use a node number ({node_range}), \"leader\", \"follower:K\" or \"crashed\""
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn pairs(
+        &mut self,
+        path: &str,
+        pairs: &[[NodeRefSpec; 2]],
+        nodes: u64,
+    ) -> Option<Vec<(NodeRef, NodeRef)>> {
+        if pairs.is_empty() {
+            self.fail(path, "names no links: give at least one [a, b] pair");
+            return None;
+        }
+        let mut out = Vec::new();
+        for (i, [a, b]) in pairs.iter().enumerate() {
+            let ra = self.node_ref(&format!("{path}[{i}][0]"), a, nodes);
+            let rb = self.node_ref(&format!("{path}[{i}][1]"), b, nodes);
+            if let (Some(NodeRef::Id(x)), Some(NodeRef::Id(y))) = (ra, rb) {
+                if x == y {
+                    self.fail(
+                        format!("{path}[{i}]"),
+                        format!("a link joins two different nodes, not {x} and {y}"),
+                    );
+                }
+            }
+            out.push((ra?, rb?));
+        }
+        Some(out)
+    }
+
+    fn partition(&mut self, path: &str, groups: &[Vec<u64>], nodes: u64) -> Option<Fault> {
+        let before = self.errors.len();
+        let mut seen = BTreeSet::new();
+        for (g, group) in groups.iter().enumerate() {
+            for (k, &node) in group.iter().enumerate() {
+                if !(1..=nodes).contains(&node) {
+                    self.fail(
+                        format!("{path}[{g}][{k}]"),
+                        format!("node {node} does not exist (the cluster has nodes 1..={nodes})"),
+                    );
+                } else if !seen.insert(node) {
+                    self.fail(
+                        format!("{path}[{g}][{k}]"),
+                        format!("node {node} is listed twice: list every node once"),
+                    );
+                }
+            }
+        }
+        let missing: Vec<String> = (1..=nodes)
+            .filter(|n| !seen.contains(n))
+            .map(|n| n.to_string())
+            .collect();
+        if !missing.is_empty() {
+            self.fail(
+                path,
+                format!(
+                    "nodes {} are in no group: list every node once",
+                    missing.join(", ")
+                ),
+            );
+        }
+        (self.errors.len() == before).then(|| {
+            Fault::Partition(
+                groups
+                    .iter()
+                    .map(|g| g.iter().map(|&n| NodeId(n as u32)).collect())
+                    .collect(),
+            )
+        })
+    }
+}
+
+fn network_patch(spec: &NetworkSpec) -> NetworkPatch {
+    NetworkPatch {
+        latency_us: spec.latency_ms.map(range_us),
+        loss: spec.loss,
+        duplicate: spec.duplicate,
+    }
+}
+
+fn ref_spec(node: NodeRef) -> NodeRefSpec {
+    match node {
+        NodeRef::Id(id) => NodeRefSpec::Id(u64::from(id.0)),
+        NodeRef::Leader => NodeRefSpec::Name("leader".into()),
+        NodeRef::Follower(k) => NodeRefSpec::Name(format!("follower:{k}")),
+        NodeRef::Crashed => NodeRefSpec::Name("crashed".into()),
+    }
+}
+
+fn pair_specs(pairs: &[(NodeRef, NodeRef)]) -> Vec<[NodeRefSpec; 2]> {
+    pairs
+        .iter()
+        .map(|&(a, b)| [ref_spec(a), ref_spec(b)])
+        .collect()
+}
+
+/// Writes a script event back in the file's own terms, so drawn chaos can
+/// be written out as plain `events` (by `raftsim shrink`).
+pub fn event_spec(event: &ScriptEvent) -> EventSpec {
+    let mut spec = EventSpec {
+        at_ms: event.at.as_us() / US_PER_MS,
+        ..EventSpec::default()
+    };
+    match &event.fault {
+        Fault::Isolate(node) => spec.isolate = Some(ref_spec(*node)),
+        Fault::Partition(groups) => {
+            spec.partition = Some(
+                groups
+                    .iter()
+                    .map(|g| g.iter().map(|n| u64::from(n.0)).collect())
+                    .collect(),
+            )
+        }
+        Fault::Cut(pairs) => spec.cut = Some(pair_specs(pairs)),
+        Fault::CutOneway(pairs) => spec.cut_oneway = Some(pair_specs(pairs)),
+        Fault::Restore(pairs) => spec.restore = Some(pair_specs(pairs)),
+        Fault::Heal => spec.heal = Some(true),
+        Fault::Crash(node) => spec.crash = Some(ref_spec(*node)),
+        Fault::Restart(node) => spec.restart = Some(ref_spec(*node)),
+        Fault::SetNetwork(patch) => {
+            spec.set_network = Some(NetworkSpec {
+                latency_ms: patch.latency_us.map(range_ms),
+                loss: patch.loss,
+                duplicate: patch.duplicate,
+            })
+        }
+        Fault::ResetNetwork => spec.reset_network = Some(true),
+        Fault::SetLink { between, link } => {
+            spec.set_link = Some(SetLinkSpec {
+                between: [ref_spec(between.0), ref_spec(between.1)],
+                loss: link.loss,
+                latency_ms: link.latency_us.map(range_ms),
+            })
+        }
+    }
+    spec
+}

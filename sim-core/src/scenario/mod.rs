@@ -1,0 +1,201 @@
+//! Scenario files, the format `docs/SCENARIOS.md` documents: parsing text
+//! into the serde model, validating it with precise errors (a JSON path and
+//! a reason, every problem at once), and turning each variant into a
+//! [`ClusterConfig`]. This is the public API; the work is split by job:
+//!
+//! - `model`: the serde model of the file (what `raftsim schema` prints);
+//! - `validate`: the checks, section by section, producing `path: reason`;
+//! - `events`: scripted events, checked into [`ScriptEvent`]s and written back;
+//! - `chaos`: the `chaos` section's checks and its engine configuration;
+//! - `resolve`: variants merged over the base, defaults filled, units converted.
+//!
+//! Knows nothing of files: callers hand it text. It never simulates.
+
+mod chaos;
+mod events;
+mod model;
+mod resolve;
+mod validate;
+
+use std::fmt;
+
+use crate::cluster::{ClusterConfig, StorageConfig, WorkloadConfig, DEFAULT_MAX_EVENTS};
+use crate::faults::{chaos_schedule, ScriptEvent};
+use crate::network::NetworkConfig;
+use crate::raft::RaftConfig;
+use crate::time::US_PER_MS;
+
+pub use events::event_spec;
+pub use model::{
+    ChaosSpec, DLedgerSpec, EventSpec, ExpectSpec, NetworkSpec, NodeRefSpec, RaftSpec, RangeMs,
+    ScenarioFile, SetLinkSpec, StorageSpec, VariantSpec, WorkloadSpec,
+};
+
+/// The longest virtual duration a scenario may ask for: 7 days.
+pub const MAX_DURATION_MS: u64 = 7 * 24 * 3_600 * 1_000;
+/// The most scripted events in one scenario.
+pub const MAX_EVENTS_IN_SCRIPT: usize = 100_000;
+/// The most variants in one scenario.
+pub const MAX_VARIANTS: usize = 64;
+/// The highest proposal rate.
+pub const MAX_PROPOSALS_PER_SEC: f64 = 100_000.0;
+
+/// The most random faults of one kind per minute (one per second).
+pub const MAX_CHAOS_PER_MIN: f64 = 60.0;
+
+/// One thing wrong with a scenario: where (a JSON path) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// `events[3].isolate`; empty for the document itself.
+    pub path: String,
+    pub message: String,
+    /// For malformed JSON: 1-based line and column.
+    pub line_column: Option<(usize, usize)>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.line_column, self.path.is_empty()) {
+            (Some((line, column)), true) => {
+                write!(f, "line {line}, column {column}: {}", self.message)
+            }
+            (Some((line, column)), false) => {
+                write!(
+                    f,
+                    "{} (line {line}, column {column}): {}",
+                    self.path, self.message
+                )
+            }
+            (None, true) => write!(f, "{}", self.message),
+            (None, false) => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+/// Every problem found in a scenario (at least one).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+pub struct ScenarioErrors(pub Vec<ScenarioError>);
+
+/// A validated scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub file: ScenarioFile,
+    variants: Vec<Variant>,
+    script: Vec<ScriptEvent>,
+}
+
+/// One variant, resolved against the file's base settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    pub label: String,
+    pub raft: RaftConfig,
+    pub network: NetworkConfig,
+    pub workload: WorkloadConfig,
+    pub storage: StorageConfig,
+    /// The resolved settings in the file's own units, for results.
+    pub config_json: serde_json::Value,
+}
+
+/// Parses and validates scenario text.
+pub fn parse(text: &str) -> Result<Scenario, ScenarioErrors> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let file: ScenarioFile = match serde_path_to_error::deserialize(&mut de) {
+        Ok(file) => file,
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            let path = if path == "." { String::new() } else { path };
+            let message = inner.to_string();
+            // serde_json appends " at line L column C"; we report it apart.
+            let message = match message.rfind(" at line ") {
+                Some(cut) => message[..cut].to_string(),
+                None => message,
+            };
+            return Err(ScenarioErrors(vec![ScenarioError {
+                path,
+                message,
+                line_column: Some((inner.line(), inner.column())),
+            }]));
+        }
+    };
+    if let Err(e) = de.end() {
+        return Err(ScenarioErrors(vec![ScenarioError {
+            path: String::new(),
+            message: "unexpected text after the scenario object".into(),
+            line_column: Some((e.line(), e.column())),
+        }]));
+    }
+    Scenario::from_file(file)
+}
+
+/// The JSON Schema of scenario files.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(ScenarioFile)).expect("schema serialises")
+}
+
+impl Scenario {
+    /// Validates a parsed file, reporting every problem with its path.
+    pub fn from_file(file: ScenarioFile) -> Result<Scenario, ScenarioErrors> {
+        let script = validate::check(&file)?;
+        let variants = resolve::variants(&file);
+        Ok(Scenario {
+            file,
+            variants,
+            script,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.file.name
+    }
+
+    /// A hash of the scenario's canonical JSON: two sweeps with the same
+    /// fingerprint ran the same scenario.
+    pub fn fingerprint(&self) -> String {
+        let text = serde_json::to_string(&self.file).expect("scenario serialises");
+        format!("{:016x}", crate::rng::fnv1a(text.as_bytes()))
+    }
+
+    pub fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    pub fn variant(&self, label: &str) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.label == label)
+    }
+
+    /// The random faults the `chaos` section draws for `seed` (none
+    /// without one), already resolved into script events.
+    pub fn chaos_events(&self, seed: u64) -> Vec<ScriptEvent> {
+        let Some(spec) = &self.file.chaos else {
+            return Vec::new();
+        };
+        let config = chaos::config(spec, self.file.duration_ms);
+        chaos_schedule(&config, self.file.nodes as usize, seed)
+    }
+
+    /// The scripted events (in file order, so a fault record's `index` is
+    /// its position in `events`) followed by the chaos events of `seed`.
+    /// The queue orders them by time; at one instant, scripted ones first.
+    pub fn script(&self, seed: u64) -> Vec<ScriptEvent> {
+        let mut script = self.script.clone();
+        script.extend(self.chaos_events(seed));
+        script
+    }
+
+    /// The engine configuration of one variant with one seed.
+    pub fn cluster_config(&self, variant: &Variant, seed: u64) -> ClusterConfig {
+        ClusterConfig {
+            nodes: self.file.nodes as usize,
+            seed,
+            duration_us: self.file.duration_ms * US_PER_MS,
+            raft: variant.raft.clone(),
+            network: variant.network,
+            workload: variant.workload,
+            storage: variant.storage,
+            script: self.script(seed),
+            max_events: self.file.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
+        }
+    }
+}

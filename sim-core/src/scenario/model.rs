@@ -1,0 +1,245 @@
+//! The serde model of scenario files, field by field as `docs/SCENARIOS.md`
+//! documents them, with the doc comments `raftsim schema` prints. Owns the
+//! shape of the file and nothing else: it never validates a value, never
+//! fills a default beyond serde's (absent sections are empty, an absent seed
+//! is 1) and never builds an engine configuration: that is `validate` and
+//! `resolve`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::raft::ElectionKind;
+
+/// A `[min, max]` range of milliseconds.
+pub type RangeMs = [u64; 2];
+
+/// A scenario file (docs/SCENARIOS.md).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Short name, used in reports.
+    pub name: String,
+    /// What the scenario shows.
+    #[serde(default)]
+    pub description: String,
+    /// Cluster size, 1..=64.
+    pub nodes: u64,
+    /// Virtual duration of the run.
+    pub duration_ms: u64,
+    /// Default seed (overridden by `--seed` or `RAFTSIM_SEED`).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    #[serde(default)]
+    pub raft: RaftSpec,
+    #[serde(default)]
+    pub network: NetworkSpec,
+    #[serde(default)]
+    pub workload: WorkloadSpec,
+    #[serde(default)]
+    pub storage: StorageSpec,
+    /// The fault script, one action per event.
+    #[serde(default)]
+    pub events: Vec<EventSpec>,
+    /// Variants of the configuration, each run with the same seed and script.
+    #[serde(default)]
+    pub variants: Vec<VariantSpec>,
+    /// Expectations that make the scenario self-checking.
+    #[serde(default)]
+    pub expect: Vec<ExpectSpec>,
+    /// Stop a run with an error past this many engine events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_events: Option<u64>,
+    /// Random faults drawn from the seed, on top of `events`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chaos: Option<ChaosSpec>,
+}
+
+/// Random faults drawn from the seed (the same schedule for every variant).
+/// Rates are per minute of virtual time; each fault lasts `duration_ms`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChaosSpec {
+    /// Faults start no earlier than this (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_ms: Option<u64>,
+    /// Faults end no later than this (default: the end of the run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_ms: Option<u64>,
+    /// A random node loses every link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolate_per_min: Option<f64>,
+    /// A random minority is cut off from the rest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition_per_min: Option<f64>,
+    /// The link between two random nodes fails both ways.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut_per_min: Option<f64>,
+    /// A random node crashes, and restarts when the fault ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crash_per_min: Option<f64>,
+    /// The whole network loses `spike_loss` of its messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_spike_per_min: Option<f64>,
+    /// How long each fault lasts (default [1000, 10000]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<RangeMs>,
+    /// Loss probability range during a spike (default [0.2, 0.6]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spike_loss: Option<[f64; 2]>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// Raft settings; every field optional (defaults and meaning in docs/SEMANTICS.md).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RaftSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub election: Option<ElectionKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_vote: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_quorum: Option<bool>,
+    /// Default: on when pre_vote or check_quorum is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader_lease: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub election_timeout_ms: Option<RangeMs>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_ms: Option<u64>,
+    /// Planted bugs: "grant_vote_without_log_check", "forget_vote_on_restart".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bugs: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dledger: Option<DLedgerSpec>,
+}
+
+/// DLedger's timing (docs/DLEDGER.md); every field optional.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DLedgerSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_heartbeat_leak: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vote_interval_ms: Option<RangeMs>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vote_wait_ms: Option<RangeMs>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpc_timeout_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// One-way latency, drawn uniformly per message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<RangeMs>,
+    /// Probability in [0, 1] that a message is lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<f64>,
+    /// Probability in [0, 1] that a message is delivered twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    /// Client proposals per second of virtual time, evenly spaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposals_per_sec: Option<f64>,
+    /// Resend a proposal not committed within this time (default: the
+    /// maximum election timeout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSpec {
+    /// Time to make a write of term, vote or log durable, drawn per write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persist_latency_ms: Option<RangeMs>,
+}
+
+/// A node reference: a number, "leader", "follower:K" or "crashed".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum NodeRefSpec {
+    Id(u64),
+    Name(String),
+}
+
+/// `set_link`: loss and/or latency of the links between two nodes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetLinkSpec {
+    pub between: [NodeRefSpec; 2],
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<RangeMs>,
+}
+
+/// One scripted event: `at_ms` and exactly one action.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventSpec {
+    pub at_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolate: Option<NodeRefSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Vec<Vec<u64>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Vec<[NodeRefSpec; 2]>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut_oneway: Option<Vec<[NodeRefSpec; 2]>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<Vec<[NodeRefSpec; 2]>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heal: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crash: Option<NodeRefSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart: Option<NodeRefSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_network: Option<NetworkSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_link: Option<SetLinkSpec>,
+    /// Back to the variant's configured network (ends a `set_network`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_network: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raft: Option<RaftSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<WorkloadSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageSpec>,
+}
+
+/// `min` and/or `max` bounds on one metric of one variant (or of every
+/// variant when `variant` is absent).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// A metric key; `failover_ms.p99` reaches into a distribution.
+    pub metric: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}

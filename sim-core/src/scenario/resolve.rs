@@ -1,0 +1,224 @@
+//! Variants: merging each variant's overrides over the file's base
+//! sections, filling every default (docs/SCENARIOS.md lists them; the Raft
+//! ones are explained in docs/SEMANTICS.md and docs/DLEDGER.md), and
+//! converting the file's milliseconds into the engine's microseconds. Works
+//! on validated files only: it never reports an error, and a value it
+//! cannot handle is a bug in `validate`, not the user's.
+
+use crate::cluster::{StorageConfig, WorkloadConfig};
+use crate::network::NetworkConfig;
+use crate::raft::{Bugs, DLedgerTiming, ElectionKind, RaftConfig};
+use crate::time::US_PER_MS;
+
+use super::{
+    DLedgerSpec, NetworkSpec, RaftSpec, RangeMs, ScenarioFile, StorageSpec, Variant, WorkloadSpec,
+};
+
+/// The label of the one variant of a file without `variants`.
+const DEFAULT_LABEL: &str = "default";
+
+/// Every variant of a validated file, resolved; a file without variants
+/// has one, labelled "default", made of its base sections.
+pub(super) fn variants(file: &ScenarioFile) -> Vec<Variant> {
+    if file.variants.is_empty() {
+        vec![resolve_variant(
+            DEFAULT_LABEL,
+            file.raft.clone(),
+            file.network.clone(),
+            file.workload.clone(),
+            file.storage.clone(),
+        )]
+    } else {
+        file.variants
+            .iter()
+            .map(|v| {
+                resolve_variant(
+                    &v.label,
+                    merge_raft(&file.raft, v.raft.as_ref()),
+                    merge_network(&file.network, v.network.as_ref()),
+                    merge_workload(&file.workload, v.workload.as_ref()),
+                    merge_storage(&file.storage, v.storage.as_ref()),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A `[min, max]` range of milliseconds in microseconds.
+pub(super) fn range_us([min, max]: RangeMs) -> (u64, u64) {
+    (min * US_PER_MS, max * US_PER_MS)
+}
+
+fn merge_raft(base: &RaftSpec, over: Option<&RaftSpec>) -> RaftSpec {
+    let Some(over) = over else {
+        return base.clone();
+    };
+    let dledger = match (&base.dledger, &over.dledger) {
+        (Some(b), Some(o)) => Some(DLedgerSpec {
+            heartbeat_ms: o.heartbeat_ms.or(b.heartbeat_ms),
+            max_heartbeat_leak: o.max_heartbeat_leak.or(b.max_heartbeat_leak),
+            vote_interval_ms: o.vote_interval_ms.or(b.vote_interval_ms),
+            vote_wait_ms: o.vote_wait_ms.or(b.vote_wait_ms),
+            rpc_timeout_ms: o.rpc_timeout_ms.or(b.rpc_timeout_ms),
+        }),
+        (b, o) => o.clone().or_else(|| b.clone()),
+    };
+    RaftSpec {
+        election: over.election.or(base.election),
+        pre_vote: over.pre_vote.or(base.pre_vote),
+        check_quorum: over.check_quorum.or(base.check_quorum),
+        leader_lease: over.leader_lease.or(base.leader_lease),
+        election_timeout_ms: over.election_timeout_ms.or(base.election_timeout_ms),
+        heartbeat_ms: over.heartbeat_ms.or(base.heartbeat_ms),
+        bugs: over.bugs.clone().or_else(|| base.bugs.clone()),
+        dledger,
+    }
+}
+
+fn merge_network(base: &NetworkSpec, over: Option<&NetworkSpec>) -> NetworkSpec {
+    let Some(over) = over else {
+        return base.clone();
+    };
+    NetworkSpec {
+        latency_ms: over.latency_ms.or(base.latency_ms),
+        loss: over.loss.or(base.loss),
+        duplicate: over.duplicate.or(base.duplicate),
+    }
+}
+
+fn merge_workload(base: &WorkloadSpec, over: Option<&WorkloadSpec>) -> WorkloadSpec {
+    let Some(over) = over else {
+        return base.clone();
+    };
+    WorkloadSpec {
+        proposals_per_sec: over.proposals_per_sec.or(base.proposals_per_sec),
+        retry_ms: over.retry_ms.or(base.retry_ms),
+    }
+}
+
+fn merge_storage(base: &StorageSpec, over: Option<&StorageSpec>) -> StorageSpec {
+    StorageSpec {
+        persist_latency_ms: over
+            .and_then(|o| o.persist_latency_ms)
+            .or(base.persist_latency_ms),
+    }
+}
+
+/// Fills every default into a merged variant and builds its configs.
+fn resolve_variant(
+    label: &str,
+    raft: RaftSpec,
+    network: NetworkSpec,
+    workload: WorkloadSpec,
+    storage: StorageSpec,
+) -> Variant {
+    let raft = fill_raft(raft);
+    let network = fill_network(network);
+    let timeout = raft.election_timeout_ms.expect("filled");
+    let workload = WorkloadSpec {
+        proposals_per_sec: Some(workload.proposals_per_sec.unwrap_or(0.0)),
+        retry_ms: Some(workload.retry_ms.unwrap_or(timeout[1])),
+    };
+    let storage = StorageSpec {
+        persist_latency_ms: Some(storage.persist_latency_ms.unwrap_or([0, 0])),
+    };
+    let config_json = serde_json::json!({
+        "raft": raft, "network": network, "workload": workload, "storage": storage,
+    });
+    Variant {
+        label: label.to_string(),
+        raft: raft_config(&raft),
+        network: NetworkConfig {
+            latency_us: range_us(network.latency_ms.expect("filled")),
+            loss: network.loss.expect("filled"),
+            duplicate: network.duplicate.expect("filled"),
+        },
+        workload: WorkloadConfig {
+            proposals_per_sec: workload.proposals_per_sec.expect("filled"),
+            retry_us: workload.retry_ms.expect("filled") * US_PER_MS,
+        },
+        storage: StorageConfig {
+            persist_latency_us: range_us(storage.persist_latency_ms.expect("filled")),
+        },
+        config_json,
+    }
+}
+
+/// The Raft section with every default filled in, in the file's units.
+fn fill_raft(raft: RaftSpec) -> RaftSpec {
+    let defaults = RaftConfig::default();
+    let pre_vote = raft.pre_vote.unwrap_or(false);
+    let check_quorum = raft.check_quorum.unwrap_or(false);
+    RaftSpec {
+        election: Some(raft.election.unwrap_or(ElectionKind::Classic)),
+        pre_vote: Some(pre_vote),
+        check_quorum: Some(check_quorum),
+        leader_lease: Some(raft.leader_lease.unwrap_or(pre_vote || check_quorum)),
+        election_timeout_ms: Some(
+            raft.election_timeout_ms
+                .unwrap_or(range_ms(defaults.election_timeout_us)),
+        ),
+        heartbeat_ms: Some(raft.heartbeat_ms.unwrap_or(ms(defaults.heartbeat_us))),
+        bugs: Some(raft.bugs.unwrap_or_default()),
+        dledger: Some(fill_dledger(raft.dledger.unwrap_or_default())),
+    }
+}
+
+/// DLedger's timing with DLedger's defaults filled in.
+fn fill_dledger(dl: DLedgerSpec) -> DLedgerSpec {
+    let defaults = DLedgerTiming::default();
+    DLedgerSpec {
+        heartbeat_ms: Some(dl.heartbeat_ms.unwrap_or(ms(defaults.heartbeat_us))),
+        max_heartbeat_leak: Some(dl.max_heartbeat_leak.unwrap_or(defaults.max_heartbeat_leak)),
+        vote_interval_ms: Some(
+            dl.vote_interval_ms
+                .unwrap_or(range_ms(defaults.vote_interval_us)),
+        ),
+        vote_wait_ms: Some(dl.vote_wait_ms.unwrap_or(range_ms(defaults.vote_wait_us))),
+        rpc_timeout_ms: Some(dl.rpc_timeout_ms.unwrap_or(ms(defaults.rpc_timeout_us))),
+    }
+}
+
+/// The network section with the engine's defaults filled in.
+fn fill_network(network: NetworkSpec) -> NetworkSpec {
+    let defaults = NetworkConfig::default();
+    NetworkSpec {
+        latency_ms: Some(network.latency_ms.unwrap_or(range_ms(defaults.latency_us))),
+        loss: Some(network.loss.unwrap_or(defaults.loss)),
+        duplicate: Some(network.duplicate.unwrap_or(defaults.duplicate)),
+    }
+}
+
+/// The engine's Raft configuration of a filled-in Raft section.
+fn raft_config(raft: &RaftSpec) -> RaftConfig {
+    let dl = raft.dledger.as_ref().expect("filled");
+    let mut bugs = Bugs::default();
+    for bug in raft.bugs.iter().flatten() {
+        bugs.plant(bug);
+    }
+    RaftConfig {
+        election: raft.election.expect("filled"),
+        pre_vote: raft.pre_vote.expect("filled"),
+        check_quorum: raft.check_quorum.expect("filled"),
+        leader_lease: raft.leader_lease.expect("filled"),
+        election_timeout_us: range_us(raft.election_timeout_ms.expect("filled")),
+        heartbeat_us: raft.heartbeat_ms.expect("filled") * US_PER_MS,
+        dledger: DLedgerTiming {
+            heartbeat_us: dl.heartbeat_ms.expect("filled") * US_PER_MS,
+            max_heartbeat_leak: dl.max_heartbeat_leak.expect("filled"),
+            vote_interval_us: range_us(dl.vote_interval_ms.expect("filled")),
+            vote_wait_us: range_us(dl.vote_wait_ms.expect("filled")),
+            rpc_timeout_us: dl.rpc_timeout_ms.expect("filled") * US_PER_MS,
+        },
+        bugs,
+    }
+}
+
+fn ms(us: u64) -> u64 {
+    us / US_PER_MS
+}
+
+/// A range of microseconds in (whole, rounded down) milliseconds.
+pub(super) fn range_ms((min, max): (u64, u64)) -> RangeMs {
+    [ms(min), ms(max)]
+}
