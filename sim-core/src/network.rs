@@ -216,6 +216,9 @@ impl Network {
         let (min, max) = link.latency_us.unwrap_or(self.defaults.latency_us);
         let loss = link.loss.unwrap_or(self.defaults.loss);
         let duplicate = self.defaults.duplicate;
+        debug_assert!(from != to, "a node never sends to itself");
+        debug_assert!(min <= max, "a latency range is ordered");
+        debug_assert!((0.0..=1.0).contains(&loss) && (0.0..=1.0).contains(&duplicate));
         let stream = &mut self.streams[slot];
         let lost = stream.chance(loss);
         let latency = stream.between(min, max);
@@ -233,6 +236,10 @@ impl Network {
             self.counters.duplicated += 1;
             now.plus_us(duplicate_latency)
         });
+        debug_assert!(
+            self.counters.delivered + self.counters.dropped <= self.counters.sent + self.counters.duplicated,
+            "no message arrives or is dropped that was not sent"
+        );
         Fate::Arrives {
             at: now.plus_us(latency),
             duplicate_at,

@@ -35,6 +35,8 @@ pub struct Scheduler<E> {
     slots: Vec<Option<E>>,
     free: Vec<u32>,
     next_seq: u64,
+    /// The time of the last event popped: nothing may be scheduled before it.
+    now: Instant,
 }
 
 impl<E> Default for Scheduler<E> {
@@ -44,12 +46,20 @@ impl<E> Default for Scheduler<E> {
             slots: Vec::with_capacity(1024),
             free: Vec::with_capacity(1024),
             next_seq: 0,
+            now: Instant::ZERO,
         }
     }
 }
 
 impl<E> Scheduler<E> {
+    /// Queues `event` at `at`, which must not be before the last event
+    /// popped: the past cannot be changed.
     pub fn push(&mut self, at: Instant, event: E) {
+        debug_assert!(
+            at >= self.now,
+            "an event scheduled at {at}, before the current {}",
+            self.now
+        );
         let seq = self.next_seq;
         self.next_seq += 1;
         let slot = match self.free.pop() {
@@ -68,10 +78,13 @@ impl<E> Scheduler<E> {
     /// The earliest event, ties broken by insertion order.
     pub fn pop(&mut self) -> Option<(Instant, E)> {
         let key = self.heap.pop()?;
+        debug_assert!(key.at >= self.now, "events come out in time order");
+        self.now = key.at;
         self.free.push(key.slot);
         let event = self.slots[key.slot as usize]
             .take()
             .expect("a queued slot holds its event");
+        debug_assert_eq!(self.heap.len() + self.free.len(), self.slots.len());
         Some((key.at, event))
     }
 
