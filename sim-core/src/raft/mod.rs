@@ -9,6 +9,8 @@ mod dledger;
 mod log;
 mod node;
 #[cfg(test)]
+mod script;
+#[cfg(test)]
 mod tests;
 
 pub use self::log::Log;
