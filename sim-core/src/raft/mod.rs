@@ -10,8 +10,6 @@ mod log;
 mod node;
 #[cfg(test)]
 mod script;
-#[cfg(test)]
-mod tests;
 
 pub use self::log::Log;
 pub use dledger::{DLedgerState, HeartbeatCode, ParseResult, VoteResult};
