@@ -692,12 +692,12 @@ fn diff(expected: &[&str], actual: &[&str]) -> String {
         if i < n && j < m && expected[i] == actual[j] {
             text += &format!("      {}\n", expected[i]);
             (i, j) = (i + 1, j + 1);
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            text += &format!("    + {}\n", actual[j]);
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
             text += &format!("    - {}\n", expected[i]);
             i += 1;
+        } else {
+            text += &format!("    + {}\n", actual[j]);
+            j += 1;
         }
     }
     text
