@@ -21,7 +21,7 @@
 use super::{format_entries, format_instant, Fields};
 use crate::raft::{Action, HeartbeatCode, Message, Note, VoteResult};
 
-/// DLedger's names for a voter's answers (DLEDGER.md spells them so).
+/// DLedger's own names for a voter's answers (`VoteResponse.RESULT`).
 const VOTE_RESULTS: [(VoteResult, &str); 8] = [
     (VoteResult::Accept, "ACCEPT"),
     (VoteResult::RejectAlreadyVoted, "REJECT_ALREADY_VOTED"),
