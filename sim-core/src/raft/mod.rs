@@ -10,7 +10,7 @@ mod dledger;
 mod log;
 mod node;
 #[cfg(test)]
-mod tests;
+mod script;
 
 pub use self::log::Log;
 pub use api::RaftNode;

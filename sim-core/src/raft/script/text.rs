@@ -1,0 +1,228 @@
+//! The text form of the node's messages and actions, both ways. This is the
+//! only code of the script interpreter that knows the shape of [`Message`]
+//! and [`Action`]: `parse_message` reads a message, `format_action` (with
+//! `format_message`) prints one. Everything else goes through these.
+//!
+//! ```text
+//! RequestVote{term=5 last_index=7 last_term=4}     PreVote{...same fields}
+//! VoteResponse{term=5 granted=true}               PreVoteResponse{...same fields}
+//! AppendEntries{term=4 prev_index=2 prev_term=1 entries=[4,4:p7] commit=2}
+//! AppendResponse{term=4 success=true index=4}
+//! DlVote{term=3 end_term=2 end_index=2 round=1}
+//! DlVoteReply{term=3 result=ACCEPT round=1}
+//! DlHeartbeat{term=3 round=1}
+//! DlHeartbeatReply{term=3 code=SUCCESS round=1}
+//! ```
+//!
+//! Actions print as `send 2 <message>`, `set-timer election at=234.5ms`,
+//! `cancel-timer heartbeat`, `persist term=5 vote=2 log_from=3 entries=[5]`
+//! and `note campaign-started term=5` (also `pre-vote-started`, `deposed`).
+
+use super::{format_entries, format_instant, Fields};
+use crate::raft::{Action, HeartbeatCode, Message, Note, VoteResult};
+
+/// DLedger's own names for a voter's answers (`VoteResponse.RESULT`).
+const VOTE_RESULTS: [(VoteResult, &str); 8] = [
+    (VoteResult::Accept, "ACCEPT"),
+    (VoteResult::RejectAlreadyVoted, "REJECT_ALREADY_VOTED"),
+    (
+        VoteResult::RejectAlreadyHasLeader,
+        "REJECT_ALREADY_HAS_LEADER",
+    ),
+    (
+        VoteResult::RejectExpiredVoteTerm,
+        "REJECT_EXPIRED_VOTE_TERM",
+    ),
+    (
+        VoteResult::RejectTermSmallThanLedger,
+        "REJECT_TERM_SMALL_THAN_LEDGER",
+    ),
+    (
+        VoteResult::RejectExpiredLedgerTerm,
+        "REJECT_EXPIRED_LEDGER_TERM",
+    ),
+    (
+        VoteResult::RejectSmallLedgerEndIndex,
+        "REJECT_SMALL_LEDGER_END_INDEX",
+    ),
+    (VoteResult::RejectTermNotReady, "REJECT_TERM_NOT_READY"),
+];
+
+/// DLedger's names for a follower's answers to a heartbeat.
+const HEARTBEAT_CODES: [(HeartbeatCode, &str); 4] = [
+    (HeartbeatCode::Success, "SUCCESS"),
+    (HeartbeatCode::ExpiredTerm, "EXPIRED_TERM"),
+    (HeartbeatCode::InconsistentLeader, "INCONSISTENT_LEADER"),
+    (HeartbeatCode::TermNotReady, "TERM_NOT_READY"),
+];
+
+fn vote_result_name(result: VoteResult) -> &'static str {
+    VOTE_RESULTS
+        .iter()
+        .find(|(r, _)| *r == result)
+        .map(|(_, name)| *name)
+        .expect("every VoteResult has a name")
+}
+
+fn heartbeat_code_name(code: HeartbeatCode) -> &'static str {
+    HEARTBEAT_CODES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, name)| *name)
+        .expect("every HeartbeatCode has a name")
+}
+
+/// Reads `Kind{key=value ...}`. Every field must be given, exactly once.
+pub(super) fn parse_message(text: &str) -> Result<Message, String> {
+    let (kind, body) = text
+        .split_once('{')
+        .ok_or_else(|| format!("`{text}` is not a message: expected Kind{{key=value ...}}"))?;
+    let body = body
+        .strip_suffix('}')
+        .ok_or_else(|| format!("message `{text}` does not end with `}}`"))?;
+    let mut f = Fields::parse(body.split_whitespace())?;
+    let msg = match kind {
+        "RequestVote" | "PreVote" => Message::RequestVote {
+            term: f.u64("term")?,
+            last_log_index: f.u64("last_index")?,
+            last_log_term: f.u64("last_term")?,
+            pre_vote: kind == "PreVote",
+        },
+        "VoteResponse" | "PreVoteResponse" => Message::VoteResponse {
+            term: f.u64("term")?,
+            granted: f.bool("granted")?,
+            pre_vote: kind == "PreVoteResponse",
+        },
+        "AppendEntries" => Message::AppendEntries {
+            term: f.u64("term")?,
+            prev_log_index: f.u64("prev_index")?,
+            prev_log_term: f.u64("prev_term")?,
+            entries: f.entries("entries")?,
+            leader_commit: f.u64("commit")?,
+        },
+        "AppendResponse" => Message::AppendResponse {
+            term: f.u64("term")?,
+            success: f.bool("success")?,
+            index: f.u64("index")?,
+        },
+        "DlVote" => Message::DlVote {
+            term: f.u64("term")?,
+            ledger_end_term: f.u64("end_term")?,
+            ledger_end_index: f.u64("end_index")?,
+            round: f.u64("round")?,
+        },
+        "DlVoteReply" => Message::DlVoteReply {
+            term: f.u64("term")?,
+            result: f.named("result", &VOTE_RESULTS)?,
+            round: f.u64("round")?,
+        },
+        "DlHeartbeat" => Message::DlHeartbeat {
+            term: f.u64("term")?,
+            round: f.u64("round")?,
+        },
+        "DlHeartbeatReply" => Message::DlHeartbeatReply {
+            term: f.u64("term")?,
+            code: f.named("code", &HEARTBEAT_CODES)?,
+            round: f.u64("round")?,
+        },
+        other => {
+            return Err(format!(
+                "unknown message kind `{other}` (expected RequestVote, PreVote, VoteResponse, \
+                 PreVoteResponse, AppendEntries, AppendResponse, DlVote, DlVoteReply, \
+                 DlHeartbeat or DlHeartbeatReply)"
+            ))
+        }
+    };
+    f.finish()?;
+    Ok(msg)
+}
+
+/// Prints a message in the form `parse_message` reads.
+pub(super) fn format_message(msg: &Message) -> String {
+    match msg {
+        Message::RequestVote {
+            term,
+            last_log_index,
+            last_log_term,
+            pre_vote,
+        } => {
+            let kind = if *pre_vote { "PreVote" } else { "RequestVote" };
+            format!("{kind}{{term={term} last_index={last_log_index} last_term={last_log_term}}}")
+        }
+        Message::VoteResponse {
+            term,
+            granted,
+            pre_vote,
+        } => {
+            let kind = if *pre_vote {
+                "PreVoteResponse"
+            } else {
+                "VoteResponse"
+            };
+            format!("{kind}{{term={term} granted={granted}}}")
+        }
+        Message::AppendEntries {
+            term,
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit,
+        } => format!(
+            "AppendEntries{{term={term} prev_index={prev_log_index} prev_term={prev_log_term} \
+             entries={} commit={leader_commit}}}",
+            format_entries(entries)
+        ),
+        Message::AppendResponse {
+            term,
+            success,
+            index,
+        } => format!("AppendResponse{{term={term} success={success} index={index}}}"),
+        Message::DlVote {
+            term,
+            ledger_end_term,
+            ledger_end_index,
+            round,
+        } => format!(
+            "DlVote{{term={term} end_term={ledger_end_term} end_index={ledger_end_index} \
+             round={round}}}"
+        ),
+        Message::DlVoteReply {
+            term,
+            result,
+            round,
+        } => format!(
+            "DlVoteReply{{term={term} result={} round={round}}}",
+            vote_result_name(*result)
+        ),
+        Message::DlHeartbeat { term, round } => format!("DlHeartbeat{{term={term} round={round}}}"),
+        Message::DlHeartbeatReply { term, code, round } => format!(
+            "DlHeartbeatReply{{term={term} code={} round={round}}}",
+            heartbeat_code_name(*code)
+        ),
+    }
+}
+
+/// Prints one action as a line of a command's output.
+pub(super) fn format_action(action: &Action) -> String {
+    match action {
+        Action::Send { to, msg } => format!("send {to} {}", format_message(msg)),
+        Action::SetTimer { kind, at } => {
+            format!("set-timer {} at={}", kind.name(), format_instant(*at))
+        }
+        Action::CancelTimer { kind } => format!("cancel-timer {}", kind.name()),
+        Action::Persist(write) => format!(
+            "persist term={} vote={} log_from={} entries={}",
+            write.term,
+            write
+                .voted_for
+                .map_or_else(|| "none".to_string(), |v| v.to_string()),
+            write.log_from,
+            format_entries(&write.entries)
+        ),
+        Action::Note(Note::PreVoteStarted { term }) => format!("note pre-vote-started term={term}"),
+        Action::Note(Note::CampaignStarted { term }) => {
+            format!("note campaign-started term={term}")
+        }
+        Action::Note(Note::Deposed { by_term }) => format!("note deposed by_term={by_term}"),
+    }
+}
