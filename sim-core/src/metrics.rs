@@ -1,4 +1,4 @@
-//! The metrics of DESIGN §5, computed online from what the cluster observes:
+//! The metrics of docs/METRICS.md, computed online from what the cluster observes:
 //! O(1) work per event and O(1) memory apart from the series and the
 //! latency samples. It observes; it never changes a run.
 
@@ -57,7 +57,7 @@ pub struct Metrics {
     pub messages_sent: u64,
     pub messages_dropped: u64,
     pub events: u64,
-    // Additions beyond DESIGN §5.
+    // Counters beyond the headline metrics.
     pub messages_delivered: u64,
     pub messages_duplicated: u64,
     pub proposals_submitted: u64,

@@ -1,6 +1,6 @@
 //! The results of running a scenario: per-variant metrics, safety verdicts,
 //! trace hashes and series, plus the scenario's expectations checked against
-//! them. This is the results JSON of DESIGN §5; more keys may be added,
+//! them. This is the results JSON of docs/METRICS.md; more keys may be added,
 //! none renamed.
 
 use serde::{Deserialize, Serialize};

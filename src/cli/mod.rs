@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use sim_core::scenario::{self, Scenario};
 
-/// Exit codes (DESIGN §7).
+/// Exit codes (docs/SCENARIOS.md, "Errors and exit codes").
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_BAD_INPUT: i32 = 2;
