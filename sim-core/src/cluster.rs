@@ -10,8 +10,9 @@ use crate::invariants::{Broken, Checker, Violation};
 use crate::metrics::{Metrics, Recorder, Series};
 use crate::network::{Fate, Network, NetworkConfig, NetworkPatch};
 use crate::raft::{
-    majority, Action, EntryData, HardState, LogIndex, Message, Node, NodeId, Note, PersistWrite,
-    ProposalId, RaftConfig, Role, Status, TimerKind, VoteResult, MAX_NODES,
+    majority, Action, DlVoteReply, EntryData, HardState, LogIndex, Message, Node, NodeId, Note,
+    PersistWrite, ProposalId, RaftConfig, Role, Status, TimerKind, VoteResponse, VoteResult,
+    MAX_NODES,
 };
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
@@ -549,16 +550,16 @@ impl<'t> Cluster<'t> {
     /// Puts a message on the network now.
     fn transmit(&mut self, from: NodeId, to: NodeId, msg: Message) {
         let granted_vote = match msg {
-            Message::VoteResponse {
+            Message::VoteResponse(VoteResponse {
                 term,
                 granted: true,
                 pre_vote: false,
-            } => Some(term),
-            Message::DlVoteReply {
+            }) => Some(term),
+            Message::DlVoteReply(DlVoteReply {
                 term,
                 result: VoteResult::Accept,
                 ..
-            } => Some(term),
+            }) => Some(term),
             _ => None,
         };
         if let Some(term) = granted_vote {

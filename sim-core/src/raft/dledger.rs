@@ -6,29 +6,11 @@
 
 use super::node::{Node, Progress};
 use super::{Action, Entry, EntryData, LogIndex, Message, NodeId, Note, Role, Term, TimerKind};
+use super::{
+    AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
+    HeartbeatCode, VoteResult,
+};
 use crate::time::Instant;
-
-/// A voter's answer (DLedger's `VoteResponse.RESULT`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VoteResult {
-    Accept,
-    RejectAlreadyVoted,
-    RejectAlreadyHasLeader,
-    RejectExpiredVoteTerm,
-    RejectTermSmallThanLedger,
-    RejectExpiredLedgerTerm,
-    RejectSmallLedgerEndIndex,
-    RejectTermNotReady,
-}
-
-/// A follower's answer to a heartbeat (DLedger's `DLedgerResponseCode`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HeartbeatCode {
-    Success,
-    ExpiredTerm,
-    InconsistentLeader,
-    TermNotReady,
-}
 
 /// The outcome of a vote round (DLedger's `VoteResponse.ParseResult`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -301,12 +283,12 @@ impl Node {
         );
         self.dl_count_vote(self.id, own.0, own.1);
         for peer in self.peers() {
-            let msg = Message::DlVote {
+            let msg = Message::DlVote(DlVote {
                 term: self.term,
                 ledger_end_term,
                 ledger_end_index,
                 round: self.dl.round_seq,
-            };
+            });
             self.send(peer, msg, out);
         }
         out.push(Action::SetTimer {
@@ -464,10 +446,10 @@ impl Node {
             ..HeartbeatTally::default()
         });
         for peer in self.peers() {
-            let msg = Message::DlHeartbeat {
+            let msg = Message::DlHeartbeat(DlHeartbeat {
                 term: self.term,
                 round: self.dl.round_seq,
-            };
+            });
             self.send(peer, msg, out);
         }
         out.push(Action::SetTimer {
@@ -519,29 +501,29 @@ impl Node {
         out: &mut Vec<Action>,
     ) {
         match msg {
-            Message::DlVote {
+            Message::DlVote(DlVote {
                 term,
                 ledger_end_term,
                 ledger_end_index,
                 round,
-            } => {
+            }) => {
                 let (term, result) =
                     self.dl_judge_vote(now, from, term, ledger_end_term, ledger_end_index, out);
                 self.send(
                     from,
-                    Message::DlVoteReply {
+                    Message::DlVoteReply(DlVoteReply {
                         term,
                         result,
                         round,
-                    },
+                    }),
                     out,
                 );
             }
-            Message::DlVoteReply {
+            Message::DlVoteReply(DlVoteReply {
                 term,
                 result,
                 round,
-            } => {
+            }) => {
                 if self.role != Role::Candidate || round != self.dl.round_seq {
                     return;
                 }
@@ -550,11 +532,15 @@ impl Node {
                     self.dl_end_vote_round(now, out);
                 }
             }
-            Message::DlHeartbeat { term, round } => {
+            Message::DlHeartbeat(DlHeartbeat { term, round }) => {
                 let (term, code) = self.dl_on_heartbeat(now, from, term, out);
-                self.send(from, Message::DlHeartbeatReply { term, code, round }, out);
+                self.send(
+                    from,
+                    Message::DlHeartbeatReply(DlHeartbeatReply { term, code, round }),
+                    out,
+                );
             }
-            Message::DlHeartbeatReply { term, code, round } => {
+            Message::DlHeartbeatReply(DlHeartbeatReply { term, code, round }) => {
                 if self.role != Role::Leader || round != self.dl.round_seq {
                     return;
                 }
@@ -575,19 +561,19 @@ impl Node {
                     self.dl_end_heartbeat_round(now, out);
                 }
             }
-            Message::AppendEntries {
+            Message::AppendEntries(AppendEntries {
                 term,
                 prev_log_index,
                 prev_log_term,
                 entries,
                 leader_commit,
-            } => {
+            }) => {
                 if term < self.term {
-                    let reply = Message::AppendResponse {
+                    let reply = Message::AppendResponse(AppendResponse {
                         term: self.term,
                         success: false,
                         index: 0,
-                    };
+                    });
                     self.send(from, reply, out);
                 } else if term == self.term
                     && self.role == Role::Follower
@@ -608,11 +594,11 @@ impl Node {
                 // heartbeats install a leader, so the push is dropped and the
                 // leader retries on its replication tick.
             }
-            Message::AppendResponse {
+            Message::AppendResponse(AppendResponse {
                 term,
                 success,
                 index,
-            } => {
+            }) => {
                 if term > self.term {
                     if self.role == Role::Leader {
                         self.dl_become_candidate(now, term, out);
@@ -623,7 +609,7 @@ impl Node {
                 }
                 self.on_append_response(from, term, success, index, out);
             }
-            Message::RequestVote { .. } | Message::VoteResponse { .. } => {
+            Message::RequestVote(_) | Message::VoteResponse(_) => {
                 debug_assert!(false, "classic message to a DLedger node");
             }
         }

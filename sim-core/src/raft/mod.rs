@@ -7,12 +7,17 @@
 
 mod dledger;
 mod log;
+mod message;
 mod node;
 #[cfg(test)]
 mod tests;
 
 pub use self::log::Log;
-pub use dledger::{DLedgerState, HeartbeatCode, ParseResult, VoteResult};
+pub use dledger::{DLedgerState, ParseResult};
+pub use message::{
+    AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
+    HeartbeatCode, Message, RequestVote, VoteResponse, VoteResult,
+};
 pub use node::Node;
 
 use std::fmt;
@@ -67,95 +72,6 @@ pub enum EntryData {
 pub struct Entry {
     pub term: Term,
     pub data: EntryData,
-}
-
-/// Messages between nodes. Every message carries its sender's term.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Message {
-    /// A (pre-)vote request. For a pre-vote, `term` is the term the sender
-    /// would campaign in (its own term + 1); the sender's term is unchanged.
-    RequestVote {
-        term: Term,
-        last_log_index: LogIndex,
-        last_log_term: Term,
-        pre_vote: bool,
-    },
-    /// A grant carries the request's term; a refusal carries the voter's.
-    VoteResponse {
-        term: Term,
-        granted: bool,
-        pre_vote: bool,
-    },
-    AppendEntries {
-        term: Term,
-        prev_log_index: LogIndex,
-        prev_log_term: Term,
-        entries: Vec<Entry>,
-        leader_commit: LogIndex,
-    },
-    /// On success `index` is the follower's match index; on refusal, the
-    /// index the leader should try next minus one (the follower's hint).
-    AppendResponse {
-        term: Term,
-        success: bool,
-        index: LogIndex,
-    },
-    /// DLedger's vote request.
-    /// `round` numbers the sender's vote rounds, so a late reply is never
-    /// counted in a later round of the same term.
-    DlVote {
-        term: Term,
-        ledger_end_term: Term,
-        ledger_end_index: LogIndex,
-        round: u64,
-    },
-    DlVoteReply {
-        term: Term,
-        result: VoteResult,
-        round: u64,
-    },
-    /// DLedger's heartbeat (only heartbeats reset a DLedger follower's timer).
-    DlHeartbeat { term: Term, round: u64 },
-    DlHeartbeatReply {
-        term: Term,
-        code: HeartbeatCode,
-        round: u64,
-    },
-}
-
-impl Message {
-    pub fn term(&self) -> Term {
-        match *self {
-            Message::RequestVote { term, .. }
-            | Message::VoteResponse { term, .. }
-            | Message::AppendEntries { term, .. }
-            | Message::AppendResponse { term, .. }
-            | Message::DlVote { term, .. }
-            | Message::DlVoteReply { term, .. }
-            | Message::DlHeartbeat { term, .. }
-            | Message::DlHeartbeatReply { term, .. } => term,
-        }
-    }
-
-    /// A short stable name, for traces and reports.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Message::RequestVote { pre_vote: true, .. } => "PreVote",
-            Message::RequestVote {
-                pre_vote: false, ..
-            } => "RequestVote",
-            Message::VoteResponse { pre_vote: true, .. } => "PreVoteResponse",
-            Message::VoteResponse {
-                pre_vote: false, ..
-            } => "VoteResponse",
-            Message::AppendEntries { .. } => "AppendEntries",
-            Message::AppendResponse { .. } => "AppendResponse",
-            Message::DlVote { .. } => "DlVote",
-            Message::DlVoteReply { .. } => "DlVoteReply",
-            Message::DlHeartbeat { .. } => "DlHeartbeat",
-            Message::DlHeartbeatReply { .. } => "DlHeartbeatReply",
-        }
-    }
 }
 
 /// The timers a node can arm. One of each kind at most: arming a kind again

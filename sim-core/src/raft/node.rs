@@ -5,9 +5,9 @@
 use super::dledger::DLedgerState;
 use super::log::Log;
 use super::{
-    majority, Action, ElectionKind, Entry, EntryData, HardState, LogIndex, Message, NodeId, Note,
-    PersistWrite, ProposalId, RaftConfig, Role, Status, Term, TimerKind, MAX_ENTRIES_PER_APPEND,
-    MAX_NODES,
+    majority, Action, AppendEntries, AppendResponse, ElectionKind, Entry, EntryData, HardState,
+    LogIndex, Message, NodeId, Note, PersistWrite, ProposalId, RaftConfig, RequestVote, Role,
+    Status, Term, TimerKind, VoteResponse, MAX_ENTRIES_PER_APPEND, MAX_NODES,
 };
 use crate::rng::Stream;
 use crate::time::Instant;
@@ -317,12 +317,12 @@ impl Node {
         self.reset_election_timer(now, out);
         let (last_log_index, last_log_term) = (self.log.last_index(), self.log.last_term());
         for peer in self.peers() {
-            let msg = Message::RequestVote {
+            let msg = Message::RequestVote(RequestVote {
                 term: self.term + 1,
                 last_log_index,
                 last_log_term,
                 pre_vote: true,
-            };
+            });
             self.send(peer, msg, out);
         }
         if self.votes_granted.count_ones() as usize >= self.quorum() {
@@ -341,12 +341,12 @@ impl Node {
         self.reset_election_timer(now, out);
         let (last_log_index, last_log_term) = (self.log.last_index(), self.log.last_term());
         for peer in self.peers() {
-            let msg = Message::RequestVote {
+            let msg = Message::RequestVote(RequestVote {
                 term: self.term,
                 last_log_index,
                 last_log_term,
                 pre_vote: false,
-            };
+            });
             self.send(peer, msg, out);
         }
         if self.votes_granted.count_ones() as usize >= self.quorum() {
@@ -428,32 +428,30 @@ impl Node {
         let msg_term = msg.term();
         if msg_term > self.term {
             match msg {
-                Message::RequestVote { .. } if self.config.leader_lease && self.in_lease(now) => {
+                Message::RequestVote(_) if self.config.leader_lease && self.in_lease(now) => {
                     // Leader stickiness: a live leader is known; ignore the
                     // request and do not adopt its term.
                     return;
                 }
                 // A pre-vote never changes the receiver's term; a granted
                 // pre-vote carries the proposed term, not the voter's.
-                Message::RequestVote { pre_vote: true, .. }
-                | Message::VoteResponse {
+                Message::RequestVote(RequestVote { pre_vote: true, .. })
+                | Message::VoteResponse(VoteResponse {
                     pre_vote: true,
                     granted: true,
                     ..
-                } => {}
-                Message::AppendEntries { .. } => {
-                    self.become_follower(now, msg_term, Some(from), out)
-                }
+                }) => {}
+                Message::AppendEntries(_) => self.become_follower(now, msg_term, Some(from), out),
                 _ => self.become_follower(now, msg_term, None, out),
             }
         }
         match msg {
-            Message::RequestVote {
+            Message::RequestVote(RequestVote {
                 term,
                 last_log_index,
                 last_log_term,
                 pre_vote,
-            } => self.on_vote_request(
+            }) => self.on_vote_request(
                 now,
                 from,
                 term,
@@ -462,18 +460,18 @@ impl Node {
                 pre_vote,
                 out,
             ),
-            Message::VoteResponse {
+            Message::VoteResponse(VoteResponse {
                 term,
                 granted,
                 pre_vote,
-            } => self.on_vote_response(now, from, term, granted, pre_vote, out),
-            Message::AppendEntries {
+            }) => self.on_vote_response(now, from, term, granted, pre_vote, out),
+            Message::AppendEntries(AppendEntries {
                 term,
                 prev_log_index,
                 prev_log_term,
                 entries,
                 leader_commit,
-            } => self.on_append(
+            }) => self.on_append(
                 now,
                 from,
                 term,
@@ -483,15 +481,15 @@ impl Node {
                 leader_commit,
                 out,
             ),
-            Message::AppendResponse {
+            Message::AppendResponse(AppendResponse {
                 term,
                 success,
                 index,
-            } => self.on_append_response(from, term, success, index, out),
-            Message::DlVote { .. }
-            | Message::DlVoteReply { .. }
-            | Message::DlHeartbeat { .. }
-            | Message::DlHeartbeatReply { .. } => {
+            }) => self.on_append_response(from, term, success, index, out),
+            Message::DlVote(_)
+            | Message::DlVoteReply(_)
+            | Message::DlHeartbeat(_)
+            | Message::DlHeartbeatReply(_) => {
                 debug_assert!(false, "DLedger message to a classic node");
             }
         }
@@ -508,11 +506,11 @@ impl Node {
         pre_vote: bool,
         out: &mut Vec<Action>,
     ) {
-        let refuse = Message::VoteResponse {
+        let refuse = Message::VoteResponse(VoteResponse {
             term: self.term,
             granted: false,
             pre_vote,
-        };
+        });
         if term < self.term {
             self.send(from, refuse, out);
             return;
@@ -528,11 +526,11 @@ impl Node {
         if pre_vote {
             let granted = log_ok && (term > self.term || free_to_vote);
             let reply = if granted {
-                Message::VoteResponse {
+                Message::VoteResponse(VoteResponse {
                     term,
                     granted: true,
                     pre_vote: true,
-                }
+                })
             } else {
                 refuse
             };
@@ -543,11 +541,11 @@ impl Node {
         if log_ok && free_to_vote {
             self.set_vote(from);
             self.reset_election_timer(now, out);
-            let grant = Message::VoteResponse {
+            let grant = Message::VoteResponse(VoteResponse {
                 term,
                 granted: true,
                 pre_vote: false,
-            };
+            });
             self.send(from, grant, out);
         } else {
             self.send(from, refuse, out);
@@ -602,11 +600,11 @@ impl Node {
     ) {
         if term < self.term {
             // Tell the stale leader about the newer term.
-            let reply = Message::AppendResponse {
+            let reply = Message::AppendResponse(AppendResponse {
                 term: self.term,
                 success: false,
                 index: 0,
-            };
+            });
             self.send(from, reply, out);
             return;
         }
@@ -623,16 +621,16 @@ impl Node {
             }
         }
         let reply = match self.log.term_at(prev_log_index) {
-            None => Message::AppendResponse {
+            None => Message::AppendResponse(AppendResponse {
                 term: self.term,
                 success: false,
                 index: self.log.last_index(),
-            },
-            Some(t) if t != prev_log_term => Message::AppendResponse {
+            }),
+            Some(t) if t != prev_log_term => Message::AppendResponse(AppendResponse {
                 term: self.term,
                 success: false,
                 index: self.conflict_hint(prev_log_index),
-            },
+            }),
             Some(_) => {
                 let last_new = prev_log_index + entries.len() as LogIndex;
                 for (offset, entry) in entries.into_iter().enumerate() {
@@ -652,11 +650,11 @@ impl Node {
                 if commit > self.commit_index {
                     self.commit_index = commit;
                 }
-                Message::AppendResponse {
+                Message::AppendResponse(AppendResponse {
                     term: self.term,
                     success: true,
                     index: last_new,
-                }
+                })
             }
         };
         self.send(from, reply, out);
@@ -714,13 +712,13 @@ impl Node {
             .slice_from(progress.next, MAX_ENTRIES_PER_APPEND)
             .to_vec();
         progress.next += entries.len() as LogIndex;
-        let msg = Message::AppendEntries {
+        let msg = Message::AppendEntries(AppendEntries {
             term: self.term,
             prev_log_index,
             prev_log_term,
             entries,
             leader_commit: self.commit_index,
-        };
+        });
         self.send(to, msg, out);
     }
 

@@ -153,29 +153,29 @@ fn log_terms(node: &Node) -> Vec<Term> {
 }
 
 fn vote_req(term: Term, last_log_index: LogIndex, last_log_term: Term) -> Message {
-    Message::RequestVote {
+    Message::RequestVote(RequestVote {
         term,
         last_log_index,
         last_log_term,
         pre_vote: false,
-    }
+    })
 }
 
 fn pre_vote_req(term: Term, last_log_index: LogIndex, last_log_term: Term) -> Message {
-    Message::RequestVote {
+    Message::RequestVote(RequestVote {
         term,
         last_log_index,
         last_log_term,
         pre_vote: true,
-    }
+    })
 }
 
 fn vote_resp(term: Term, granted: bool, pre_vote: bool) -> Message {
-    Message::VoteResponse {
+    Message::VoteResponse(VoteResponse {
         term,
         granted,
         pre_vote,
-    }
+    })
 }
 
 fn append(
@@ -185,21 +185,21 @@ fn append(
     entry_terms: &[Term],
     leader_commit: LogIndex,
 ) -> Message {
-    Message::AppendEntries {
+    Message::AppendEntries(AppendEntries {
         term,
         prev_log_index,
         prev_log_term,
         entries: entries(entry_terms),
         leader_commit,
-    }
+    })
 }
 
 fn append_resp(term: Term, success: bool, index: LogIndex) -> Message {
-    Message::AppendResponse {
+    Message::AppendResponse(AppendResponse {
         term,
         success,
         index,
-    }
+    })
 }
 
 /// Makes a classic node leader at `now`: fires its election timer and feeds
@@ -847,28 +847,28 @@ fn append_entries_consistency_check_truncation_and_commit() {
 // ----- 10. DLedger's voter --------------------------------------------
 
 fn dl_vote(term: Term, ledger_end_term: Term, ledger_end_index: LogIndex, round: u64) -> Message {
-    Message::DlVote {
+    Message::DlVote(DlVote {
         term,
         ledger_end_term,
         ledger_end_index,
         round,
-    }
+    })
 }
 
 fn dl_vote_reply(term: Term, result: VoteResult, round: u64) -> Message {
-    Message::DlVoteReply {
+    Message::DlVoteReply(DlVoteReply {
         term,
         result,
         round,
-    }
+    })
 }
 
 fn dl_heartbeat(term: Term, round: u64) -> Message {
-    Message::DlHeartbeat { term, round }
+    Message::DlHeartbeat(DlHeartbeat { term, round })
 }
 
 fn dl_heartbeat_reply(term: Term, code: HeartbeatCode, round: u64) -> Message {
-    Message::DlHeartbeatReply { term, code, round }
+    Message::DlHeartbeatReply(DlHeartbeatReply { term, code, round })
 }
 
 #[test]
@@ -1065,12 +1065,12 @@ fn dl_candidate() -> (Node, u64, Instant) {
     let out = fire(&mut node, ms(0), TimerKind::VoteRound);
     assert_eq!(notes(&out), [Note::CampaignStarted { term: 3 }]);
     let round = match reply_to(&out, N2) {
-        Message::DlVote {
+        Message::DlVote(DlVote {
             term: 3,
             ledger_end_term: 2,
             ledger_end_index: 2,
             round,
-        } => round,
+        }) => round,
         other => panic!("expected a DlVote: {other:?}"),
     };
     assert_eq!(reply_to(&out, N3), dl_vote(3, 2, 2, round));
@@ -1083,7 +1083,7 @@ fn dl_candidate() -> (Node, u64, Instant) {
 /// The term of the DlVotes in `out`, if it starts a round.
 fn dl_vote_term(out: &[Action]) -> Option<Term> {
     sends(out).into_iter().find_map(|(_, m)| match m {
-        Message::DlVote { term, .. } => Some(term),
+        Message::DlVote(DlVote { term, .. }) => Some(term),
         _ => None,
     })
 }
@@ -1206,11 +1206,11 @@ fn dledger_round_row5_a_quorum_of_accepts_elects() {
     assert!(cancelled(&out, TimerKind::VoteRound));
     assert!(matches!(
         reply_to_kind(&out, N2, "DlHeartbeat"),
-        Message::DlHeartbeat { term: 3, .. }
+        Message::DlHeartbeat(DlHeartbeat { term: 3, .. })
     ));
     assert!(matches!(
         reply_to_kind(&out, N3, "DlHeartbeat"),
-        Message::DlHeartbeat { term: 3, .. }
+        Message::DlHeartbeat(DlHeartbeat { term: 3, .. })
     ));
     assert_eq!(timer_set(&out, TimerKind::Heartbeat), Some(ms(5 + 2000)));
 }
@@ -1434,7 +1434,7 @@ fn dl_leader() -> (Node, Vec<Action>) {
 /// The round number of the heartbeats in `out`.
 fn heartbeat_round(out: &[Action]) -> u64 {
     match reply_to_kind(out, N2, "DlHeartbeat") {
-        Message::DlHeartbeat { round, .. } => round,
+        Message::DlHeartbeat(DlHeartbeat { round, .. }) => round,
         _ => unreachable!(),
     }
 }
