@@ -5,10 +5,12 @@
 //! out. It never reads a clock, never touches the event queue or the network,
 //! and never sees another node's state.
 
+mod classic;
 mod dledger;
 mod log;
 mod message;
 mod node;
+mod replication;
 #[cfg(test)]
 mod tests;
 

@@ -993,7 +993,7 @@ fn dledger_voter_checks_in_order() {
             assert_eq!(node.status().leader, Some(leader), "{name}");
         }
         let before = node.status();
-        let known_before = node.dl.known_max_term();
+        let known_before = dl(&node).known_max_term();
         let (term, end_term, end_index) = case.request;
         let out = deliver(
             &mut node,
@@ -1034,8 +1034,8 @@ fn dledger_voter_checks_in_order() {
                     (Role::Candidate, None),
                     "{name}"
                 );
-                assert!(node.dl.need_increase_term_immediately, "{name}");
-                assert_eq!(node.dl.known_max_term(), 7, "{name}");
+                assert!(dl(&node).need_increase_term_immediately, "{name}");
+                assert_eq!(dl(&node).known_max_term(), 7, "{name}");
                 assert_eq!(
                     timer_set(&out, TimerKind::VoteRound),
                     Some(ms(10)),
@@ -1046,8 +1046,8 @@ fn dledger_voter_checks_in_order() {
                 // A refusal changes nothing: in particular a stale candidate
                 // with a higher term pushes neither term nor known max term.
                 assert_eq!(after, before, "{name}");
-                assert_eq!(node.dl.known_max_term(), known_before, "{name}");
-                assert!(!node.dl.need_increase_term_immediately, "{name}");
+                assert_eq!(dl(&node).known_max_term(), known_before, "{name}");
+                assert!(!dl(&node).need_increase_term_immediately, "{name}");
                 assert!(persists(&out).is_empty(), "{name}: {out:?}");
             }
         }
@@ -1102,7 +1102,7 @@ fn dledger_round_row1_higher_known_term_wins_over_a_quorum() {
         dl_vote_reply(9, VoteResult::RejectExpiredVoteTerm, round),
     );
     assert!(
-        node.dl.vote_round.is_some(),
+        dl(&node).vote_round.is_some(),
         "one reply of two: the round goes on"
     );
     // An accept makes a quorum, but row 1 comes first.
@@ -1112,10 +1112,10 @@ fn dledger_round_row1_higher_known_term_wins_over_a_quorum() {
         N3,
         dl_vote_reply(3, VoteResult::Accept, round),
     );
-    assert_eq!(node.dl.last_parse_result(), ParseResult::WaitToVoteNext);
+    assert_eq!(dl(&node).last_parse_result(), ParseResult::WaitToVoteNext);
     assert_eq!(node.status().role, Role::Candidate);
-    assert_eq!(node.dl.known_max_term(), 9);
-    let next = node.dl.next_vote_at;
+    assert_eq!(dl(&node).known_max_term(), 9);
+    let next = dl(&node).next_vote_at;
     assert!(in_range(next, 6 + 300, 6 + 1000), "{next}");
     assert_eq!(timer_set(&out, TimerKind::VoteRound), Some(next));
     // The next round jumps straight to the known max term.
@@ -1134,12 +1134,12 @@ fn dledger_round_row2_a_voter_with_a_leader_ends_the_round() {
         dl_vote_reply(3, VoteResult::RejectAlreadyHasLeader, round),
     );
     assert!(
-        node.dl.vote_round.is_none(),
+        dl(&node).vote_round.is_none(),
         "has_leader ends the round early"
     );
-    assert_eq!(node.dl.last_parse_result(), ParseResult::WaitToRevote);
+    assert_eq!(dl(&node).last_parse_result(), ParseResult::WaitToRevote);
     assert_eq!(node.status().role, Role::Candidate);
-    let next = node.dl.next_vote_at;
+    let next = dl(&node).next_vote_at;
     assert!(in_range(next, 5 + 300 + 6000, 5 + 1000 + 6000), "{next}");
     assert_eq!(timer_set(&out, TimerKind::VoteRound), Some(next));
 }
@@ -1148,8 +1148,8 @@ fn dledger_round_row2_a_voter_with_a_leader_ends_the_round() {
 fn dledger_round_row3_no_quorum_of_replies_revotes_in_the_same_term() {
     let (mut node, _, deadline) = dl_candidate();
     let out = fire(&mut node, deadline, TimerKind::VoteRound);
-    assert_eq!(node.dl.last_parse_result(), ParseResult::WaitToRevote);
-    let next = node.dl.next_vote_at;
+    assert_eq!(dl(&node).last_parse_result(), ParseResult::WaitToRevote);
+    let next = dl(&node).next_vote_at;
     let d = deadline.as_us() / 1000;
     assert!(in_range(next, d + 300, d + 1000), "{next}");
     assert_eq!(timer_set(&out, TimerKind::VoteRound), Some(next));
@@ -1160,7 +1160,7 @@ fn dledger_round_row3_no_quorum_of_replies_revotes_in_the_same_term() {
         assert_eq!(dl_vote_term(&out), Some(3));
         let deadline = timer_set(&out, TimerKind::VoteRound).unwrap();
         fire(&mut node, deadline, TimerKind::VoteRound);
-        at = node.dl.next_vote_at;
+        at = dl(&node).next_vote_at;
     }
     assert_eq!(node.status().term, 3);
 }
@@ -1180,9 +1180,9 @@ fn dledger_round_row4_bigger_ledgers_wait_longer() {
         N3,
         dl_vote_reply(3, VoteResult::RejectSmallLedgerEndIndex, round),
     );
-    assert!(node.dl.vote_round.is_none(), "every peer answered");
-    assert_eq!(node.dl.last_parse_result(), ParseResult::WaitToRevote);
-    let next = node.dl.next_vote_at;
+    assert!(dl(&node).vote_round.is_none(), "every peer answered");
+    assert_eq!(dl(&node).last_parse_result(), ParseResult::WaitToRevote);
+    let next = dl(&node).next_vote_at;
     assert!(in_range(next, 6 + 300 + 1000, 6 + 1000 + 1000), "{next}");
     assert_eq!(timer_set(&out, TimerKind::VoteRound), Some(next));
     assert_eq!(node.status().term, 3);
@@ -1197,7 +1197,7 @@ fn dledger_round_row5_a_quorum_of_accepts_elects() {
         N2,
         dl_vote_reply(3, VoteResult::Accept, round),
     );
-    assert_eq!(node.dl.last_parse_result(), ParseResult::Passed);
+    assert_eq!(dl(&node).last_parse_result(), ParseResult::Passed);
     let status = node.status();
     assert_eq!(
         (status.role, status.term, status.leader),
@@ -1234,13 +1234,16 @@ fn dledger_round_row6_not_ready_voters_are_asked_again_at_once() {
         N2,
         dl_vote_reply(3, VoteResult::RejectTermNotReady, round),
     );
-    assert_eq!(node.dl.last_parse_result(), ParseResult::RevoteImmediately);
-    assert_eq!(node.dl.next_vote_at, ms(5));
+    assert_eq!(
+        dl(&node).last_parse_result(),
+        ParseResult::RevoteImmediately
+    );
+    assert_eq!(dl(&node).next_vote_at, ms(5));
     assert_eq!(timer_set(&out, TimerKind::VoteRound), Some(ms(5)));
     // The next round is in the same term, with a new round number.
     let out = fire(&mut node, ms(5), TimerKind::VoteRound);
     assert_eq!(dl_vote_term(&out), Some(3));
-    let next_round = node.dl.round_seq;
+    let next_round = dl(&node).round_seq;
     assert!(next_round > round);
     assert!(notes(&out).is_empty(), "the same campaign goes on");
     // A late reply from the first round is not counted in this one.
@@ -1275,9 +1278,9 @@ fn dledger_round_row7_a_lost_round_votes_next_in_a_higher_term() {
         N3,
         dl_vote_reply(3, VoteResult::RejectAlreadyVoted, round),
     );
-    assert_eq!(node.dl.last_parse_result(), ParseResult::WaitToVoteNext);
+    assert_eq!(dl(&node).last_parse_result(), ParseResult::WaitToVoteNext);
     assert_eq!(node.status().role, Role::Candidate);
-    let next = node.dl.next_vote_at;
+    let next = dl(&node).next_vote_at;
     assert!(in_range(next, 6 + 300, 6 + 1000), "{next}");
     assert_eq!(timer_set(&out, TimerKind::VoteRound), Some(next));
     assert_eq!(node.status().term, 3);
@@ -1347,7 +1350,7 @@ fn dledger_follower_timeout_votes_in_the_same_term_after_a_lost_round() {
         N3,
         dl_vote_reply(3, VoteResult::RejectAlreadyVoted, round),
     );
-    assert_eq!(node.dl.last_parse_result(), ParseResult::WaitToVoteNext);
+    assert_eq!(dl(&node).last_parse_result(), ParseResult::WaitToVoteNext);
     deliver(&mut node, ms(10), N2, dl_heartbeat(3, 1));
     assert_eq!(
         (node.status().role, node.status().leader),
@@ -1401,16 +1404,16 @@ fn dledger_heartbeat_receiver_codes() {
         (status.role, status.term, status.leader),
         (Role::Candidate, 5, None)
     );
-    assert!(node.dl.need_increase_term_immediately);
-    assert_eq!(node.dl.known_max_term(), 8);
+    assert!(dl(&node).need_increase_term_immediately);
+    assert_eq!(dl(&node).known_max_term(), 8);
     assert!(cancelled(&out, TimerKind::Election));
     assert_eq!(timer_set(&out, TimerKind::VoteRound), Some(ms(10)));
     // The next tick only adopts the term; the vote comes later.
     let out = fire(&mut node, ms(10), TimerKind::VoteRound);
     assert_eq!(node.status().term, 8);
     assert_eq!(dl_vote_term(&out), None);
-    assert!(!node.dl.need_increase_term_immediately);
-    let next = node.dl.next_vote_at;
+    assert!(!dl(&node).need_increase_term_immediately);
+    let next = dl(&node).next_vote_at;
     assert!(in_range(next, 10 + 300, 10 + 1000), "{next}");
     assert_eq!(timer_set(&out, TimerKind::VoteRound), Some(next));
     let out = fire(&mut node, next, TimerKind::VoteRound);
@@ -1494,6 +1497,10 @@ fn dledger_leader_seeing_a_higher_term_steps_down_with_it_known() {
     );
     let status = node.status();
     assert_eq!((status.role, status.term), (Role::Candidate, 3));
-    assert_eq!(node.dl.known_max_term(), 9);
+    assert_eq!(dl(&node).known_max_term(), 9);
     assert_eq!(notes(&out), [Note::Deposed { by_term: 9 }]);
+}
+
+fn dl(node: &Node) -> &DLedgerState {
+    node.dledger().expect("a DLedger node")
 }
