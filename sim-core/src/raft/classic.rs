@@ -238,28 +238,24 @@ impl ClassicState {
         msg: &Message,
         out: &mut Vec<Action>,
     ) -> bool {
-        let term = msg.term();
-        match msg {
-            Message::RequestVote(request) => {
-                if self.lease_ignores_vote_requests(core, now) {
-                    return false;
-                }
-                if !pre_vote::leaves_term_alone_request(request) {
-                    self.become_follower(core, now, term, None, out);
-                }
-            }
-            Message::VoteResponse(response) => {
-                if !pre_vote::leaves_term_alone_response(response) {
-                    self.become_follower(core, now, term, None, out);
-                }
-            }
-            Message::AppendEntries(_) => self.become_follower(core, now, term, Some(from), out),
-            Message::AppendResponse(_)
+        if matches!(msg, Message::RequestVote(_)) && self.lease_ignores_vote_requests(core, now) {
+            return false;
+        }
+        if pre_vote::leaves_term_alone(msg) {
+            return true;
+        }
+        let leader = match msg {
+            // Only the leader of a term sends appends in it.
+            Message::AppendEntries(_) => Some(from),
+            Message::RequestVote(_)
+            | Message::VoteResponse(_)
+            | Message::AppendResponse(_)
             | Message::DlVote(_)
             | Message::DlVoteReply(_)
             | Message::DlHeartbeat(_)
-            | Message::DlHeartbeatReply(_) => self.become_follower(core, now, term, None, out),
-        }
+            | Message::DlHeartbeatReply(_) => None,
+        };
+        self.become_follower(core, now, msg.term(), leader, out);
         true
     }
 

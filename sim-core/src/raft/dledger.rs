@@ -26,7 +26,7 @@ pub enum ParseResult {
     Passed,
 }
 
-/// DLedger's election state (DLEDGER.md "State per node"); term, vote, role
+/// DLedger's election state (docs/DLEDGER.md "State per node"); term, vote, role
 /// and leader are the shared core's.
 #[derive(Clone, Debug)]
 pub struct DLedgerState {

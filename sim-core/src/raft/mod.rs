@@ -4,6 +4,47 @@
 //! instant `now` it is given and pushes [`Action`]s for the world to carry
 //! out. It never reads a clock, never touches the event queue or the network,
 //! and never sees another node's state.
+//!
+//! A [`Node`] (`node.rs`) is the shared core (`replication.rs`: term, vote,
+//! log, role, replication, the outbox) plus one elector, chosen by
+//! [`ElectionKind`]: the classic one (`classic.rs`) or DLedger's
+//! (`dledger.rs`). An elector changes the core only through the core's
+//! methods, which hold its invariants. This file holds the vocabulary
+//! (actions, timers, status, configuration); `message.rs` the messages.
+//!
+//! Where each rule lives:
+//!
+//! - Persistence: a message never leaves ahead of the state it depends on:
+//!   `replication.rs` `flush` (called by `send` and after every input).
+//! - Terms only rise, and a new term clears the vote: `replication.rs`
+//!   `set_term`.
+//! - AppendEntries, follower side (consistency check, overwrite conflicts,
+//!   commit what the leader committed): `replication.rs` `accept_append`;
+//!   the conflict hint that skips a whole term: `conflict_hint`.
+//! - AppendEntries, leader side (progress per follower, back-off on a
+//!   refusal): `replication.rs` `send_append`, `on_append_response`.
+//! - Commit only entries of the current term, counting the leader's own log
+//!   only as far as it is durable: `replication.rs` `maybe_commit`.
+//! - A new leader appends a no-op of its term: `replication.rs`
+//!   `start_leading`.
+//! - Classic election (timeout, campaign, granting and counting votes,
+//!   stepping down on a higher term, heartbeats): `classic.rs`.
+//! - The up-to-date log check (Raft §5.4.1): `log.rs`
+//!   `candidate_is_up_to_date`, applied in `classic.rs` `on_vote_request`.
+//! - PreVote: `classic/pre_vote.rs` — starting a round, granting, which
+//!   answers count, and that pre-vote messages never change a term.
+//! - Leader lease: `classic/lease.rs` — recording contact with the leader,
+//!   ignoring vote requests of higher terms while it holds.
+//! - CheckQuorum: `classic/check_quorum.rs` — the period timer, who counts
+//!   as heard from, stepping down without a majority.
+//! - DLedger (docs/DLEDGER.md): `dledger.rs` — its state, `next_term()` (the
+//!   only place its term rises), role changes, which appends a follower
+//!   takes; `dledger/vote.rs` — the candidate round, the tally, outcomes 1–7
+//!   and voter checks 1–7; `dledger/heartbeat.rs` — both sides of
+//!   heartbeats and DLedger's own CheckQuorum.
+//! - Planted bugs ([`Bugs`]): `replication.rs` `Core::new`
+//!   (`forget_vote_on_restart`), `classic.rs` `on_vote_request`
+//!   (`grant_vote_without_log_check`).
 
 mod classic;
 mod dledger;
@@ -233,7 +274,7 @@ impl Bugs {
     }
 }
 
-/// DLedger's timing, in microseconds (DLEDGER.md).
+/// DLedger's timing, in microseconds (docs/DLEDGER.md "Timing").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DLedgerTiming {
     pub heartbeat_us: u64,

@@ -34,15 +34,20 @@ impl ClassicState {
     }
 }
 
-/// A pre-vote request never changes the receiver's term.
-pub(super) fn leaves_term_alone_request(request: &RequestVote) -> bool {
-    request.pre_vote
-}
-
-/// A granted pre-vote carries the proposed term, not the voter's, so it
-/// changes no term either; a refusal carries the voter's term.
-pub(super) fn leaves_term_alone_response(response: &VoteResponse) -> bool {
-    response.pre_vote && response.granted
+/// Pre-vote messages never change the receiver's term: a request only
+/// proposes a term, and a grant carries the proposed term, not the
+/// voter's. A refusal carries the voter's real term, which is adopted.
+pub(super) fn leaves_term_alone(msg: &Message) -> bool {
+    match msg {
+        Message::RequestVote(request) => request.pre_vote,
+        Message::VoteResponse(response) => response.pre_vote && response.granted,
+        Message::AppendEntries(_)
+        | Message::AppendResponse(_)
+        | Message::DlVote(_)
+        | Message::DlVoteReply(_)
+        | Message::DlHeartbeat(_)
+        | Message::DlHeartbeatReply(_) => false,
+    }
 }
 
 /// The voter's answer: grant if the candidate's log is up to date and it
