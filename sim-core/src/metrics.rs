@@ -259,8 +259,14 @@ impl Recorder {
             self.leaderless_us += end.us_since(since);
         }
         self.end_stall(end);
-        debug_assert!(self.leaderless_us <= end.as_us(), "leaderless within the run");
-        debug_assert!(self.unavailable_us <= end.as_us(), "unavailable within the run");
+        debug_assert!(
+            self.leaderless_us <= end.as_us(),
+            "leaderless within the run"
+        );
+        debug_assert!(
+            self.unavailable_us <= end.as_us(),
+            "unavailable within the run"
+        );
         debug_assert!(self.commit_latencies_us.len() as u64 <= self.proposals_submitted);
         let leader_terms = self.leader_terms.len() as u64;
         // Terms 1..=max_term that elected nobody. (DLedger can elect a

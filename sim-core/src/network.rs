@@ -237,7 +237,8 @@ impl Network {
             now.plus_us(duplicate_latency)
         });
         debug_assert!(
-            self.counters.delivered + self.counters.dropped <= self.counters.sent + self.counters.duplicated,
+            self.counters.delivered + self.counters.dropped
+                <= self.counters.sent + self.counters.duplicated,
             "no message arrives or is dropped that was not sent"
         );
         Fate::Arrives {

@@ -9,7 +9,10 @@ pub mod chrome;
 pub use chrome::ChromeTracer;
 
 use crate::network::Fate;
-use crate::raft::{LogIndex, Message, NodeId, ProposalId, Role, Term, TimerKind};
+use crate::raft::{
+    AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply, LogIndex,
+    Message, NodeId, ProposalId, RequestVote, Role, Term, TimerKind, VoteResponse,
+};
 use crate::time::Instant;
 
 /// Why a message never reached its receiver.
@@ -128,52 +131,52 @@ impl TraceHash {
     fn message(&mut self, msg: &Message) {
         self.word(msg.term());
         match msg {
-            Message::RequestVote {
+            Message::RequestVote(RequestVote {
                 last_log_index,
                 last_log_term,
                 pre_vote,
                 ..
-            } => {
+            }) => {
                 self.word(1 + u64::from(*pre_vote));
                 self.word(*last_log_index);
                 self.word(*last_log_term);
             }
-            Message::VoteResponse {
+            Message::VoteResponse(VoteResponse {
                 granted, pre_vote, ..
-            } => self.word(3 + u64::from(*pre_vote) * 2 + u64::from(*granted)),
-            Message::AppendEntries {
+            }) => self.word(3 + u64::from(*pre_vote) * 2 + u64::from(*granted)),
+            Message::AppendEntries(AppendEntries {
                 prev_log_index,
                 entries,
                 leader_commit,
                 ..
-            } => {
+            }) => {
                 self.word(7);
                 self.word(*prev_log_index);
                 self.word(entries.len() as u64);
                 self.word(*leader_commit);
             }
-            Message::AppendResponse { success, index, .. } => {
+            Message::AppendResponse(AppendResponse { success, index, .. }) => {
                 self.word(8 + u64::from(*success));
                 self.word(*index);
             }
-            Message::DlVote {
+            Message::DlVote(DlVote {
                 ledger_end_index,
                 round,
                 ..
-            } => {
+            }) => {
                 self.word(10);
                 self.word(*ledger_end_index);
                 self.word(*round);
             }
-            Message::DlVoteReply { result, round, .. } => {
+            Message::DlVoteReply(DlVoteReply { result, round, .. }) => {
                 self.word(11 + *result as u64 * 16);
                 self.word(*round);
             }
-            Message::DlHeartbeat { round, .. } => {
+            Message::DlHeartbeat(DlHeartbeat { round, .. }) => {
                 self.word(12);
                 self.word(*round);
             }
-            Message::DlHeartbeatReply { code, round, .. } => {
+            Message::DlHeartbeatReply(DlHeartbeatReply { code, round, .. }) => {
                 self.word(13 + *code as u64 * 16);
                 self.word(*round);
             }
@@ -273,38 +276,38 @@ pub fn hash_hex(hash: u64) -> String {
 /// The fields of a message beyond its kind and term, as JSON members.
 fn message_fields(msg: &Message) -> String {
     match msg {
-        Message::RequestVote {
+        Message::RequestVote(RequestVote {
             last_log_index,
             last_log_term,
             ..
-        } => format!(",\"last_log_index\":{last_log_index},\"last_log_term\":{last_log_term}"),
-        Message::VoteResponse { granted, .. } => format!(",\"granted\":{granted}"),
-        Message::AppendEntries {
+        }) => format!(",\"last_log_index\":{last_log_index},\"last_log_term\":{last_log_term}"),
+        Message::VoteResponse(VoteResponse { granted, .. }) => format!(",\"granted\":{granted}"),
+        Message::AppendEntries(AppendEntries {
             prev_log_index,
             prev_log_term,
             entries,
             leader_commit,
             ..
-        } => format!(
+        }) => format!(
             ",\"prev_log_index\":{prev_log_index},\"prev_log_term\":{prev_log_term},\"entries\":{},\"leader_commit\":{leader_commit}",
             entries.len()
         ),
-        Message::AppendResponse { success, index, .. } => {
+        Message::AppendResponse(AppendResponse { success, index, .. }) => {
             format!(",\"success\":{success},\"index\":{index}")
         }
-        Message::DlVote {
+        Message::DlVote(DlVote {
             ledger_end_term,
             ledger_end_index,
             round,
             ..
-        } => format!(
+        }) => format!(
             ",\"ledger_end_term\":{ledger_end_term},\"ledger_end_index\":{ledger_end_index},\"round\":{round}"
         ),
-        Message::DlVoteReply { result, round, .. } => {
+        Message::DlVoteReply(DlVoteReply { result, round, .. }) => {
             format!(",\"result\":\"{result:?}\",\"round\":{round}")
         }
-        Message::DlHeartbeat { round, .. } => format!(",\"round\":{round}"),
-        Message::DlHeartbeatReply { code, round, .. } => {
+        Message::DlHeartbeat(DlHeartbeat { round, .. }) => format!(",\"round\":{round}"),
+        Message::DlHeartbeatReply(DlHeartbeatReply { code, round, .. }) => {
             format!(",\"code\":\"{code:?}\",\"round\":{round}")
         }
     }

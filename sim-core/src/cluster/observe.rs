@@ -29,14 +29,12 @@ pub(super) struct Observers<'t> {
 /// The term a message grants a (real) vote in, if it does: what the
 /// checker's one-vote-per-term rule watches.
 fn granted_vote(msg: &Message) -> Option<Term> {
-    match *msg {
-        Message::VoteResponse {
-            term,
-            granted,
-            pre_vote,
-        } => (granted && !pre_vote).then_some(term),
-        Message::DlVoteReply { term, result, .. } => match result {
-            VoteResult::Accept => Some(term),
+    match msg {
+        Message::VoteResponse(response) => {
+            (response.granted && !response.pre_vote).then_some(response.term)
+        }
+        Message::DlVoteReply(reply) => match reply.result {
+            VoteResult::Accept => Some(reply.term),
             VoteResult::RejectAlreadyVoted
             | VoteResult::RejectAlreadyHasLeader
             | VoteResult::RejectExpiredVoteTerm
@@ -45,12 +43,12 @@ fn granted_vote(msg: &Message) -> Option<Term> {
             | VoteResult::RejectSmallLedgerEndIndex
             | VoteResult::RejectTermNotReady => None,
         },
-        Message::RequestVote { .. }
-        | Message::AppendEntries { .. }
-        | Message::AppendResponse { .. }
-        | Message::DlVote { .. }
-        | Message::DlHeartbeat { .. }
-        | Message::DlHeartbeatReply { .. } => None,
+        Message::RequestVote(_)
+        | Message::AppendEntries(_)
+        | Message::AppendResponse(_)
+        | Message::DlVote(_)
+        | Message::DlHeartbeat(_)
+        | Message::DlHeartbeatReply(_) => None,
     }
 }
 

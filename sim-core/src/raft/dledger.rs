@@ -1,34 +1,21 @@
 //! DLedger's elector (openmessaging/dledger, `DLedgerLeaderElector`), as
-//! `shared/DLEDGER.md` specifies it: the term rises only in `next_term()`,
+//! `docs/DLEDGER.md` specifies it: the term rises only in `next_term()`,
 //! candidates vote in rounds whose tally picks one of seven outcomes, voters
 //! check the log before the term, and only heartbeats keep a follower
-//! following. Log replication is the classic one in `node.rs`.
+//! following. Here: the elector's state, its role changes, and how it
+//! routes timers and messages; `dledger/vote.rs` holds the candidate's round
+//! and the voter's checks, `dledger/heartbeat.rs` both sides of heartbeats.
+//! Log replication is the shared core's (`replication.rs`); DLedger's only
+//! differences there are which appends a follower takes and the leader's
+//! resend timer.
 
-use super::node::{Node, Progress};
-use super::{Action, Entry, EntryData, LogIndex, Message, NodeId, Note, Role, Term, TimerKind};
+mod heartbeat;
+mod vote;
+
+use super::replication::Core;
+use super::{Action, AppendEntries, AppendResponse, Message, NodeId, Note, Role, Term, TimerKind};
+use crate::rng::Stream;
 use crate::time::Instant;
-
-/// A voter's answer (DLedger's `VoteResponse.RESULT`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VoteResult {
-    Accept,
-    RejectAlreadyVoted,
-    RejectAlreadyHasLeader,
-    RejectExpiredVoteTerm,
-    RejectTermSmallThanLedger,
-    RejectExpiredLedgerTerm,
-    RejectSmallLedgerEndIndex,
-    RejectTermNotReady,
-}
-
-/// A follower's answer to a heartbeat (DLedger's `DLedgerResponseCode`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HeartbeatCode {
-    Success,
-    ExpiredTerm,
-    InconsistentLeader,
-    TermNotReady,
-}
 
 /// The outcome of a vote round (DLedger's `VoteResponse.ParseResult`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,60 +26,27 @@ pub enum ParseResult {
     Passed,
 }
 
-/// The tally of one vote round.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct VoteTally {
-    pub term: Term,
-    pub deadline: Instant,
-    pub valid: usize,
-    pub accepted: usize,
-    pub not_ready: usize,
-    pub bigger_ledger: usize,
-    pub has_leader: bool,
-    pub replied: u64,
-}
-
-/// The tally of one heartbeat round (the leader counts itself).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct HeartbeatTally {
-    pub success: usize,
-    pub not_ready: usize,
-    pub max_term: Term,
-    pub inconsistent_leader: bool,
-    pub replied: u64,
-}
-
-/// DLedger's election state; volatile except what `Node` persists.
+/// DLedger's election state (docs/DLEDGER.md "State per node"); term, vote, role
+/// and leader are the shared core's.
 #[derive(Clone, Debug)]
 pub struct DLedgerState {
+    /// Draws vote intervals and vote-round waits.
+    rng: Stream,
+    /// Only ever raised.
     pub(super) known_max_term: Term,
     pub(super) need_increase_term_immediately: bool,
     pub(super) next_vote_at: Instant,
     pub(super) last_parse_result: ParseResult,
-    /// Vote rounds started, to match replies to their round.
+    /// Vote and heartbeat rounds started, to match replies to their round.
     pub(super) round_seq: u64,
-    pub(super) vote_round: Option<VoteTally>,
-    pub(super) heartbeat_round: Option<HeartbeatTally>,
-    pub(super) last_quorum_heartbeat_at: Instant,
+    pub(super) vote_round: Option<vote::VoteTally>,
+    heartbeat_round: Option<heartbeat::HeartbeatTally>,
+    last_quorum_heartbeat_at: Instant,
     /// The last term in which this node started a vote round.
     last_campaign_term: Option<Term>,
 }
 
 impl DLedgerState {
-    pub(super) fn new() -> DLedgerState {
-        DLedgerState {
-            known_max_term: 0,
-            need_increase_term_immediately: false,
-            next_vote_at: Instant::ZERO,
-            last_parse_result: ParseResult::WaitToRevote,
-            round_seq: 0,
-            vote_round: None,
-            heartbeat_round: None,
-            last_quorum_heartbeat_at: Instant::ZERO,
-            last_campaign_term: None,
-        }
-    }
-
     pub fn known_max_term(&self) -> Term {
         self.known_max_term
     }
@@ -100,22 +54,31 @@ impl DLedgerState {
     pub fn last_parse_result(&self) -> ParseResult {
         self.last_parse_result
     }
-}
 
-impl Node {
     /// DLedger nodes start (and restart) as candidates that vote at once.
-    pub(super) fn dl_start(&mut self, now: Instant, out: &mut Vec<Action>) {
-        self.role = Role::Candidate;
-        self.dl.next_vote_at = now;
-        self.dl.known_max_term = self.term;
-        self.dl_arm_candidate_timer(now, out);
+    pub(super) fn start(core: &mut Core, rng: Stream, now: Instant, out: &mut Vec<Action>) -> Self {
+        let mut elector = DLedgerState {
+            rng,
+            known_max_term: core.term(),
+            need_increase_term_immediately: false,
+            next_vote_at: now,
+            last_parse_result: ParseResult::WaitToRevote,
+            round_seq: 0,
+            vote_round: None,
+            heartbeat_round: None,
+            last_quorum_heartbeat_at: Instant::ZERO,
+            last_campaign_term: None,
+        };
+        core.set_role(Role::Candidate, None);
+        elector.arm_candidate_timer(now, out);
+        elector
     }
 
-    /// `now + vote interval`: DLedger's `getNextTimeToRequestVote()`.
-    fn dl_next_vote_time(&mut self, now: Instant) -> Instant {
-        let (min, max) = self.config.dledger.vote_interval_us;
-        now.plus_us(self.uniform_below(min, max))
+    pub(super) fn into_rng(self) -> Stream {
+        self.rng
     }
+
+    // ----- timing ----------------------------------------------------
 
     /// `min + rand[0, max - min)`, DLedger's way of drawing its delays.
     fn uniform_below(&mut self, min: u64, max: u64) -> u64 {
@@ -126,29 +89,26 @@ impl Node {
         }
     }
 
-    fn heartbeat_timeout_us(&self) -> u64 {
-        self.config.dledger.max_heartbeat_leak * self.config.dledger.heartbeat_us
+    /// `now + vote interval`: DLedger's `getNextTimeToRequestVote()`.
+    fn next_vote_time(&mut self, core: &Core, now: Instant) -> Instant {
+        let (min, max) = core.config().dledger.vote_interval_us;
+        now.plus_us(self.uniform_below(min, max))
     }
 
-    /// DLedger's `nextTerm()`: the only place the term rises.
-    fn dl_next_term(&mut self) {
-        let next = if self.dl.known_max_term > self.term {
-            self.dl.known_max_term
-        } else {
-            self.term + 1
-        };
-        self.set_term(next);
-        self.dl.known_max_term = self.dl.known_max_term.max(next);
+    /// A follower's heartbeat timeout: `max_heartbeat_leak × heartbeat`.
+    fn heartbeat_timeout_us(core: &Core) -> u64 {
+        let timing = core.config().dledger;
+        timing.max_heartbeat_leak * timing.heartbeat_us
     }
 
-    fn dl_arm_candidate_timer(&mut self, now: Instant, out: &mut Vec<Action>) {
-        if self.dl.vote_round.is_some() {
+    fn arm_candidate_timer(&mut self, now: Instant, out: &mut Vec<Action>) {
+        if self.vote_round.is_some() {
             return;
         }
-        let at = if self.dl.need_increase_term_immediately {
+        let at = if self.need_increase_term_immediately {
             now
         } else {
-            self.dl.next_vote_at.max(now)
+            self.next_vote_at.max(now)
         };
         out.push(Action::SetTimer {
             kind: TimerKind::VoteRound,
@@ -156,506 +116,229 @@ impl Node {
         });
     }
 
+    fn reset_follower_timer(core: &Core, now: Instant, out: &mut Vec<Action>) {
+        out.push(Action::SetTimer {
+            kind: TimerKind::Election,
+            at: now.plus_us(Self::heartbeat_timeout_us(core)),
+        });
+    }
+
+    // ----- term and roles --------------------------------------------
+
+    /// DLedger's `nextTerm()`: the only place the term rises.
+    fn next_term(&mut self, core: &mut Core) {
+        let next = if self.known_max_term > core.term() {
+            self.known_max_term
+        } else {
+            core.term() + 1
+        };
+        core.set_term(next);
+        self.known_max_term = self.known_max_term.max(next);
+    }
+
+    /// Remembers a higher term seen, for `next_term()` to adopt.
+    fn raise_known_max_term(&mut self, term: Term) {
+        self.known_max_term = self.known_max_term.max(term);
+    }
+
     /// DLedger's `changeRoleToCandidate(term)`: leaves the term as it is.
-    fn dl_become_candidate(&mut self, now: Instant, term: Term, out: &mut Vec<Action>) {
-        if term < self.term {
+    fn become_candidate(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        term: Term,
+        out: &mut Vec<Action>,
+    ) {
+        if term < core.term() {
             return;
         }
-        self.dl.known_max_term = self.dl.known_max_term.max(term);
-        if self.role == Role::Leader {
-            if term > self.term {
-                out.push(Action::Note(Note::Deposed { by_term: term }));
+        self.raise_known_max_term(term);
+        match core.role() {
+            Role::Leader => {
+                if term > core.term() {
+                    out.push(Action::Note(Note::Deposed { by_term: term }));
+                }
+                for kind in [TimerKind::Heartbeat, TimerKind::Replicate] {
+                    out.push(Action::CancelTimer { kind });
+                }
+                self.heartbeat_round = None;
             }
-            for kind in [TimerKind::Heartbeat, TimerKind::Replicate] {
-                out.push(Action::CancelTimer { kind });
-            }
-            self.dl.heartbeat_round = None;
-        }
-        if self.role == Role::Follower {
-            out.push(Action::CancelTimer {
+            Role::Follower => out.push(Action::CancelTimer {
                 kind: TimerKind::Election,
-            });
+            }),
+            Role::Candidate => {}
+            Role::PreCandidate => unreachable!("DLedger has no pre-candidates"),
         }
-        self.role = Role::Candidate;
-        self.leader = None;
-        self.dl_arm_candidate_timer(now, out);
+        core.set_role(Role::Candidate, None);
+        self.arm_candidate_timer(now, out);
+    }
+
+    /// Steps down to candidate on a higher term, to adopt it at once
+    /// (voter check 5, heartbeat receiver's higher term).
+    fn step_down_to_adopt(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        term: Term,
+        out: &mut Vec<Action>,
+    ) {
+        debug_assert!(term > core.term());
+        self.become_candidate(core, now, term, out);
+        self.need_increase_term_immediately = true;
+        self.arm_candidate_timer(now, out);
     }
 
     /// DLedger's `changeRoleToFollower`: also forgets the last round's
     /// outcome, so that a heartbeat timeout stands in the same term.
-    fn dl_become_follower(&mut self, now: Instant, leader: NodeId, out: &mut Vec<Action>) {
-        if self.dl.vote_round.take().is_some() || self.role == Role::Candidate {
+    fn become_follower(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        leader: NodeId,
+        out: &mut Vec<Action>,
+    ) {
+        if self.vote_round.take().is_some() || core.role() == Role::Candidate {
             out.push(Action::CancelTimer {
                 kind: TimerKind::VoteRound,
             });
         }
-        self.dl.last_parse_result = ParseResult::WaitToRevote;
-        self.role = Role::Follower;
-        self.leader = Some(leader);
-        self.dl_reset_follower_timer(now, out);
+        self.last_parse_result = ParseResult::WaitToRevote;
+        core.set_role(Role::Follower, Some(leader));
+        Self::reset_follower_timer(core, now, out);
     }
 
-    fn dl_reset_follower_timer(&mut self, now: Instant, out: &mut Vec<Action>) {
-        out.push(Action::SetTimer {
-            kind: TimerKind::Election,
-            at: now.plus_us(self.heartbeat_timeout_us()),
+    fn become_leader(&mut self, core: &mut Core, now: Instant, out: &mut Vec<Action>) {
+        out.push(Action::CancelTimer {
+            kind: TimerKind::VoteRound,
         });
+        // Shared replication commits by counting entries of the current
+        // term, so a DLedger leader appends a no-op too.
+        core.start_leading();
+        self.last_quorum_heartbeat_at = now;
+        self.send_heartbeats(core, now, out);
+        core.send_append_to_all(out);
+        out.push(Action::SetTimer {
+            kind: TimerKind::Replicate,
+            at: now.plus_us(core.config().heartbeat_us),
+        });
+        core.maybe_commit();
     }
 
-    pub(super) fn dl_on_timer(&mut self, now: Instant, kind: TimerKind, out: &mut Vec<Action>) {
+    // ----- timers ----------------------------------------------------
+
+    pub(super) fn on_timer(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        kind: TimerKind,
+        out: &mut Vec<Action>,
+    ) {
         match kind {
             TimerKind::Election => {
                 // Follower heartbeat timeout: candidate in the same term,
                 // asking for votes at once.
-                if self.role == Role::Follower {
-                    self.dl.next_vote_at = now;
-                    self.dl_become_candidate(now, self.term, out);
+                if core.role() == Role::Follower {
+                    self.next_vote_at = now;
+                    self.become_candidate(core, now, core.term(), out);
                 }
             }
             TimerKind::VoteRound => {
-                if self.role != Role::Candidate {
+                if core.role() != Role::Candidate {
                     return;
                 }
-                if self.dl.vote_round.is_some() {
-                    self.dl_end_vote_round(now, out);
+                if self.vote_round.is_some() {
+                    self.end_vote_round(core, now, out);
                 } else {
-                    self.dl_candidate_tick(now, out);
+                    self.candidate_tick(core, now, out);
                 }
             }
             TimerKind::Heartbeat => {
-                if self.role != Role::Leader {
+                if core.role() != Role::Leader {
                     return;
                 }
-                if self.dl.heartbeat_round.is_some() {
-                    self.dl_end_heartbeat_round(now, out);
+                if self.heartbeat_round.is_some() {
+                    self.end_heartbeat_round(core, now, out);
                 }
-                if self.role == Role::Leader {
-                    self.dl_send_heartbeats(now, out);
+                if core.role() == Role::Leader {
+                    self.send_heartbeats(core, now, out);
                 }
             }
             TimerKind::Replicate => {
-                if self.role != Role::Leader {
+                if core.role() != Role::Leader {
                     return;
                 }
-                let last_index = self.log.last_index();
-                for peer in self.peers() {
-                    let progress = &mut self.progress[peer.index()];
-                    if progress.matched < last_index {
-                        progress.next = progress.matched + 1;
-                        self.send_append(peer, out);
-                    }
-                }
+                core.resend_to_lagging(out);
                 out.push(Action::SetTimer {
                     kind: TimerKind::Replicate,
-                    at: now.plus_us(self.config.heartbeat_us),
+                    at: now.plus_us(core.config().heartbeat_us),
                 });
             }
+            // Classic's CheckQuorum timer: a DLedger node never arms it.
             TimerKind::Quorum => {}
         }
     }
 
-    /// DLedger's `maintainAsCandidate()`, run when a round is due.
-    fn dl_candidate_tick(&mut self, now: Instant, out: &mut Vec<Action>) {
-        if now < self.dl.next_vote_at && !self.dl.need_increase_term_immediately {
-            self.dl_arm_candidate_timer(now, out);
-            return;
-        }
-        if self.dl.last_parse_result == ParseResult::WaitToVoteNext
-            || self.dl.need_increase_term_immediately
-        {
-            self.dl_next_term();
-            self.dl.last_parse_result = ParseResult::WaitToRevote;
-        }
-        if self.dl.need_increase_term_immediately {
-            // Only adopt the term; no campaign yet.
-            self.dl.need_increase_term_immediately = false;
-            self.dl.next_vote_at = self.dl_next_vote_time(now);
-            self.dl_arm_candidate_timer(now, out);
-            return;
-        }
-        self.dl_start_vote_round(now, out);
-    }
+    // ----- messages --------------------------------------------------
 
-    fn dl_start_vote_round(&mut self, now: Instant, out: &mut Vec<Action>) {
-        if self.dl.last_campaign_term != Some(self.term) {
-            self.dl.last_campaign_term = Some(self.term);
-            out.push(Action::Note(Note::CampaignStarted { term: self.term }));
-        }
-        let (min, max) = self.config.dledger.vote_wait_us;
-        let deadline = now.plus_us(self.uniform_below(min, max));
-        self.dl.round_seq += 1;
-        self.dl.vote_round = Some(VoteTally {
-            term: self.term,
-            deadline,
-            ..VoteTally::default()
-        });
-        let (ledger_end_term, ledger_end_index) = (self.log.last_term(), self.log.last_index());
-        // The candidate votes for itself through the voter's own checks.
-        let own = self.dl_judge_vote(
-            now,
-            self.id,
-            self.term,
-            ledger_end_term,
-            ledger_end_index,
-            out,
-        );
-        self.dl_count_vote(self.id, own.0, own.1);
-        for peer in self.peers() {
-            let msg = Message::DlVote {
-                term: self.term,
-                ledger_end_term,
-                ledger_end_index,
-                round: self.dl.round_seq,
-            };
-            self.send(peer, msg, out);
-        }
-        out.push(Action::SetTimer {
-            kind: TimerKind::VoteRound,
-            at: deadline,
-        });
-        if self.dl_vote_round_can_end() {
-            self.dl_end_vote_round(now, out);
-        }
-    }
-
-    fn dl_count_vote(&mut self, from: NodeId, reply_term: Term, result: VoteResult) {
-        let Some(tally) = self.dl.vote_round.as_mut() else {
-            return;
-        };
-        if tally.replied & (1u64 << from.index()) != 0 {
-            return;
-        }
-        tally.replied |= 1u64 << from.index();
-        tally.valid += 1;
-        match result {
-            VoteResult::Accept => tally.accepted += 1,
-            VoteResult::RejectAlreadyHasLeader => tally.has_leader = true,
-            VoteResult::RejectExpiredVoteTerm | VoteResult::RejectTermSmallThanLedger => {
-                self.dl.known_max_term = self.dl.known_max_term.max(reply_term);
-            }
-            VoteResult::RejectExpiredLedgerTerm | VoteResult::RejectSmallLedgerEndIndex => {
-                tally.bigger_ledger += 1
-            }
-            VoteResult::RejectTermNotReady => tally.not_ready += 1,
-            VoteResult::RejectAlreadyVoted => {}
-        }
-    }
-
-    fn dl_vote_round_can_end(&self) -> bool {
-        let Some(tally) = &self.dl.vote_round else {
-            return false;
-        };
-        let q = self.quorum();
-        tally.has_leader
-            || tally.accepted >= q
-            || tally.accepted + tally.not_ready >= q
-            || tally.replied.count_ones() as usize == self.cluster_size
-    }
-
-    /// The seven outcomes of DLEDGER.md, first match wins.
-    fn dl_end_vote_round(&mut self, now: Instant, out: &mut Vec<Action>) {
-        let Some(tally) = self.dl.vote_round.take() else {
-            return;
-        };
-        let q = self.quorum();
-        let heartbeat_timeout = self.heartbeat_timeout_us();
-        let max_interval = self.config.dledger.vote_interval_us.1;
-        let next = self.dl_next_vote_time(now);
-        let (result, next_vote_at) = if self.dl.known_max_term > tally.term {
-            (ParseResult::WaitToVoteNext, next)
-        } else if tally.has_leader {
-            (ParseResult::WaitToRevote, next.plus_us(heartbeat_timeout))
-        } else if tally.valid < q {
-            (ParseResult::WaitToRevote, next)
-        } else if tally.valid - tally.bigger_ledger < q {
-            (ParseResult::WaitToRevote, next.plus_us(max_interval))
-        } else if tally.accepted >= q {
-            (ParseResult::Passed, now)
-        } else if tally.accepted + tally.not_ready >= q {
-            (ParseResult::RevoteImmediately, now)
-        } else {
-            (ParseResult::WaitToVoteNext, next)
-        };
-        self.dl.last_parse_result = result;
-        self.dl.next_vote_at = next_vote_at;
-        if result == ParseResult::Passed && self.term == tally.term {
-            self.dl_become_leader(now, out);
-        } else {
-            self.dl_arm_candidate_timer(now, out);
-        }
-    }
-
-    /// The voter's checks, in DLedger's order (log before term). Returns the
-    /// reply's term and the result.
-    fn dl_judge_vote(
+    pub(super) fn on_message(
         &mut self,
-        now: Instant,
-        candidate: NodeId,
-        term: Term,
-        ledger_end_term: Term,
-        ledger_end_index: LogIndex,
-        out: &mut Vec<Action>,
-    ) -> (Term, VoteResult) {
-        if ledger_end_term < self.log.last_term() {
-            return (self.term, VoteResult::RejectExpiredLedgerTerm);
-        }
-        if ledger_end_term == self.log.last_term() && ledger_end_index < self.log.last_index() {
-            return (self.term, VoteResult::RejectSmallLedgerEndIndex);
-        }
-        if term < self.term {
-            return (self.term, VoteResult::RejectExpiredVoteTerm);
-        }
-        if term == self.term {
-            match self.voted_for {
-                None => {}
-                Some(v) if v == candidate => {}
-                Some(_) if self.leader.is_some() => {
-                    return (self.term, VoteResult::RejectAlreadyHasLeader)
-                }
-                Some(_) => return (self.term, VoteResult::RejectAlreadyVoted),
-            }
-        } else {
-            // Stepped down by a larger term: adopt it first, vote later.
-            self.dl_become_candidate(now, term, out);
-            self.dl.need_increase_term_immediately = true;
-            self.dl_arm_candidate_timer(now, out);
-            return (self.term, VoteResult::RejectTermNotReady);
-        }
-        if term < self.log.last_term() {
-            return (self.log.last_term(), VoteResult::RejectTermSmallThanLedger);
-        }
-        self.set_vote(candidate);
-        (self.term, VoteResult::Accept)
-    }
-
-    fn dl_become_leader(&mut self, now: Instant, out: &mut Vec<Action>) {
-        out.push(Action::CancelTimer {
-            kind: TimerKind::VoteRound,
-        });
-        self.role = Role::Leader;
-        self.leader = Some(self.id);
-        let next = self.log.last_index() + 1;
-        for progress in &mut self.progress {
-            *progress = Progress { next, matched: 0 };
-        }
-        self.dl.last_quorum_heartbeat_at = now;
-        // Shared replication commits by counting entries of the current
-        // term, so a DLedger leader appends a no-op too.
-        self.append(Entry {
-            term: self.term,
-            data: EntryData::Noop,
-        });
-        self.dl_send_heartbeats(now, out);
-        for peer in self.peers() {
-            self.send_append(peer, out);
-        }
-        out.push(Action::SetTimer {
-            kind: TimerKind::Replicate,
-            at: now.plus_us(self.config.heartbeat_us),
-        });
-        self.maybe_commit();
-    }
-
-    fn dl_send_heartbeats(&mut self, now: Instant, out: &mut Vec<Action>) {
-        self.dl.round_seq += 1;
-        self.dl.heartbeat_round = Some(HeartbeatTally {
-            success: 1,
-            replied: 1u64 << self.id.index(),
-            ..HeartbeatTally::default()
-        });
-        for peer in self.peers() {
-            let msg = Message::DlHeartbeat {
-                term: self.term,
-                round: self.dl.round_seq,
-            };
-            self.send(peer, msg, out);
-        }
-        out.push(Action::SetTimer {
-            kind: TimerKind::Heartbeat,
-            at: now.plus_us(self.config.dledger.heartbeat_us),
-        });
-        if self.dl_heartbeat_round_can_end() {
-            self.dl_end_heartbeat_round(now, out);
-        }
-    }
-
-    fn dl_heartbeat_round_can_end(&self) -> bool {
-        let Some(tally) = &self.dl.heartbeat_round else {
-            return false;
-        };
-        let q = self.quorum();
-        tally.success >= q
-            || tally.success + tally.not_ready >= q
-            || tally.replied.count_ones() as usize == self.cluster_size
-    }
-
-    fn dl_end_heartbeat_round(&mut self, now: Instant, out: &mut Vec<Action>) {
-        let Some(tally) = self.dl.heartbeat_round.take() else {
-            return;
-        };
-        let q = self.quorum();
-        if tally.max_term > self.term {
-            self.dl_become_candidate(now, tally.max_term, out);
-        } else if tally.success >= q {
-            self.dl.last_quorum_heartbeat_at = now;
-        } else if tally.success + tally.not_ready >= q {
-            out.push(Action::SetTimer {
-                kind: TimerKind::Heartbeat,
-                at: now,
-            });
-        } else if tally.inconsistent_leader
-            || now.us_since(self.dl.last_quorum_heartbeat_at) > self.heartbeat_timeout_us()
-        {
-            // DLedger's own CheckQuorum: candidate in the same term.
-            self.dl_become_candidate(now, self.term, out);
-        }
-    }
-
-    pub(super) fn dl_on_message(
-        &mut self,
+        core: &mut Core,
         now: Instant,
         from: NodeId,
-        msg: Message,
+        msg: &Message,
         out: &mut Vec<Action>,
     ) {
         match msg {
-            Message::DlVote {
-                term,
-                ledger_end_term,
-                ledger_end_index,
-                round,
-            } => {
-                let (term, result) =
-                    self.dl_judge_vote(now, from, term, ledger_end_term, ledger_end_index, out);
-                self.send(
-                    from,
-                    Message::DlVoteReply {
-                        term,
-                        result,
-                        round,
-                    },
-                    out,
-                );
+            Message::DlVote(request) => self.on_vote_request(core, now, from, request, out),
+            Message::DlVoteReply(reply) => self.on_vote_reply(core, now, from, reply, out),
+            Message::DlHeartbeat(heartbeat) => self.on_heartbeat(core, now, from, heartbeat, out),
+            Message::DlHeartbeatReply(reply) => {
+                self.on_heartbeat_reply(core, now, from, reply, out)
             }
-            Message::DlVoteReply {
-                term,
-                result,
-                round,
-            } => {
-                if self.role != Role::Candidate || round != self.dl.round_seq {
-                    return;
-                }
-                self.dl_count_vote(from, term, result);
-                if self.dl_vote_round_can_end() {
-                    self.dl_end_vote_round(now, out);
-                }
+            Message::AppendEntries(append) => Self::on_append(core, from, append, out),
+            Message::AppendResponse(response) => {
+                self.on_append_response(core, now, from, response, out)
             }
-            Message::DlHeartbeat { term, round } => {
-                let (term, code) = self.dl_on_heartbeat(now, from, term, out);
-                self.send(from, Message::DlHeartbeatReply { term, code, round }, out);
-            }
-            Message::DlHeartbeatReply { term, code, round } => {
-                if self.role != Role::Leader || round != self.dl.round_seq {
-                    return;
-                }
-                let Some(tally) = self.dl.heartbeat_round.as_mut() else {
-                    return;
-                };
-                if tally.replied & (1u64 << from.index()) != 0 {
-                    return;
-                }
-                tally.replied |= 1u64 << from.index();
-                match code {
-                    HeartbeatCode::Success => tally.success += 1,
-                    HeartbeatCode::ExpiredTerm => tally.max_term = tally.max_term.max(term),
-                    HeartbeatCode::InconsistentLeader => tally.inconsistent_leader = true,
-                    HeartbeatCode::TermNotReady => tally.not_ready += 1,
-                }
-                if self.dl_heartbeat_round_can_end() {
-                    self.dl_end_heartbeat_round(now, out);
-                }
-            }
-            Message::AppendEntries {
-                term,
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit,
-            } => {
-                if term < self.term {
-                    let reply = Message::AppendResponse {
-                        term: self.term,
-                        success: false,
-                        index: 0,
-                    };
-                    self.send(from, reply, out);
-                } else if term == self.term
-                    && self.role == Role::Follower
-                    && self.leader == Some(from)
-                {
-                    self.on_append(
-                        now,
-                        from,
-                        term,
-                        prev_log_index,
-                        prev_log_term,
-                        entries,
-                        leader_commit,
-                        out,
-                    );
-                }
-                // Otherwise DLedger answers INCONSISTENT_TERM/LEADER; only
-                // heartbeats install a leader, so the push is dropped and the
-                // leader retries on its replication tick.
-            }
-            Message::AppendResponse {
-                term,
-                success,
-                index,
-            } => {
-                if term > self.term {
-                    if self.role == Role::Leader {
-                        self.dl_become_candidate(now, term, out);
-                    } else {
-                        self.dl.known_max_term = self.dl.known_max_term.max(term);
-                    }
-                    return;
-                }
-                self.on_append_response(from, term, success, index, out);
-            }
-            Message::RequestVote { .. } | Message::VoteResponse { .. } => {
+            Message::RequestVote(_) | Message::VoteResponse(_) => {
                 debug_assert!(false, "classic message to a DLedger node");
             }
         }
     }
 
-    /// A heartbeat's receiver side. Returns the reply's term and code.
-    fn dl_on_heartbeat(
+    /// Only the leader a heartbeat installed may append; a stale leader
+    /// learns the newer term.
+    fn on_append(core: &mut Core, from: NodeId, append: &AppendEntries, out: &mut Vec<Action>) {
+        if append.term < core.term() {
+            core.refuse_stale_append(from, out);
+        } else if append.term == core.term()
+            && core.role() == Role::Follower
+            && core.leader() == Some(from)
+        {
+            core.accept_append(from, append, out);
+        }
+        // Otherwise DLedger answers INCONSISTENT_TERM/LEADER; only
+        // heartbeats install a leader, so the push is dropped and the
+        // leader retries on its replication tick.
+    }
+
+    /// A higher term in an answer deposes a leader; anyone else notes it
+    /// for `next_term()`.
+    fn on_append_response(
         &mut self,
+        core: &mut Core,
         now: Instant,
         from: NodeId,
-        term: Term,
+        response: &AppendResponse,
         out: &mut Vec<Action>,
-    ) -> (Term, HeartbeatCode) {
-        if term < self.term {
-            return (self.term, HeartbeatCode::ExpiredTerm);
-        }
-        if term > self.term {
-            self.dl_become_candidate(now, term, out);
-            self.dl.need_increase_term_immediately = true;
-            self.dl_arm_candidate_timer(now, out);
-            return (self.term, HeartbeatCode::TermNotReady);
-        }
-        match self.leader {
-            Some(leader) if leader == from => {
-                self.dl_reset_follower_timer(now, out);
-                (self.term, HeartbeatCode::Success)
+    ) {
+        if response.term > core.term() {
+            if core.role() == Role::Leader {
+                self.become_candidate(core, now, response.term, out);
+            } else {
+                self.raise_known_max_term(response.term);
             }
-            None => {
-                self.dl_become_follower(now, from, out);
-                (self.term, HeartbeatCode::Success)
-            }
-            Some(_) => (self.term, HeartbeatCode::InconsistentLeader),
+            return;
         }
+        core.on_append_response(from, response, out);
     }
 }

@@ -4,17 +4,68 @@
 //! instant `now` it is given and pushes [`Action`]s for the world to carry
 //! out. It never reads a clock, never touches the event queue or the network,
 //! and never sees another node's state.
+//!
+//! A [`Node`] (`node.rs`) is the shared core (`replication.rs`: term, vote,
+//! log, role, replication, the outbox) plus one elector, chosen by
+//! [`ElectionKind`]: the classic one (`classic.rs`) or DLedger's
+//! (`dledger.rs`). An elector changes the core only through the core's
+//! methods, which hold its invariants. This file holds the vocabulary
+//! (actions, timers, status, configuration); `message.rs` the messages;
+//! `api.rs` the [`RaftNode`] trait through which the rest of sim-core sees
+//! any node. The rules are tested by scripts (`testdata/*.txt`, run by
+//! `script/`): each block drives one node and shows what it emits.
+//!
+//! Where each rule lives:
+//!
+//! - Persistence: a message never leaves ahead of the state it depends on:
+//!   `replication.rs` `flush` (called by `send` and after every input).
+//! - Terms only rise, and a new term clears the vote: `replication.rs`
+//!   `set_term`.
+//! - AppendEntries, follower side (consistency check, overwrite conflicts,
+//!   commit what the leader committed): `replication.rs` `accept_append`;
+//!   the conflict hint that skips a whole term: `conflict_hint`.
+//! - AppendEntries, leader side (progress per follower, back-off on a
+//!   refusal): `replication.rs` `send_append`, `on_append_response`.
+//! - Commit only entries of the current term, counting the leader's own log
+//!   only as far as it is durable: `replication.rs` `maybe_commit`.
+//! - A new leader appends a no-op of its term: `replication.rs`
+//!   `start_leading`.
+//! - Classic election (timeout, campaign, granting and counting votes,
+//!   stepping down on a higher term, heartbeats): `classic.rs`.
+//! - The up-to-date log check (Raft §5.4.1): `log.rs`
+//!   `candidate_is_up_to_date`, applied in `classic.rs` `on_vote_request`.
+//! - PreVote: `classic/pre_vote.rs` — starting a round, granting, which
+//!   answers count, and that pre-vote messages never change a term.
+//! - Leader lease: `classic/lease.rs` — recording contact with the leader,
+//!   ignoring vote requests of higher terms while it holds.
+//! - CheckQuorum: `classic/check_quorum.rs` — the period timer, who counts
+//!   as heard from, stepping down without a majority.
+//! - DLedger (docs/DLEDGER.md): `dledger.rs` — its state, `next_term()` (the
+//!   only place its term rises), role changes, which appends a follower
+//!   takes; `dledger/vote.rs` — the candidate round, the tally, outcomes 1–7
+//!   and voter checks 1–7; `dledger/heartbeat.rs` — both sides of
+//!   heartbeats and DLedger's own CheckQuorum.
+//! - Planted bugs ([`Bugs`]): `replication.rs` `Core::new`
+//!   (`forget_vote_on_restart`), `classic.rs` `on_vote_request`
+//!   (`grant_vote_without_log_check`).
 
 mod api;
+mod classic;
 mod dledger;
 mod log;
+mod message;
 mod node;
+mod replication;
 #[cfg(test)]
 mod script;
 
 pub use self::log::Log;
 pub use api::RaftNode;
-pub use dledger::{DLedgerState, HeartbeatCode, ParseResult, VoteResult};
+pub use dledger::{DLedgerState, ParseResult};
+pub use message::{
+    AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
+    HeartbeatCode, Message, RequestVote, VoteResponse, VoteResult,
+};
 pub use node::Node;
 
 use std::fmt;
@@ -69,95 +120,6 @@ pub enum EntryData {
 pub struct Entry {
     pub term: Term,
     pub data: EntryData,
-}
-
-/// Messages between nodes. Every message carries its sender's term.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Message {
-    /// A (pre-)vote request. For a pre-vote, `term` is the term the sender
-    /// would campaign in (its own term + 1); the sender's term is unchanged.
-    RequestVote {
-        term: Term,
-        last_log_index: LogIndex,
-        last_log_term: Term,
-        pre_vote: bool,
-    },
-    /// A grant carries the request's term; a refusal carries the voter's.
-    VoteResponse {
-        term: Term,
-        granted: bool,
-        pre_vote: bool,
-    },
-    AppendEntries {
-        term: Term,
-        prev_log_index: LogIndex,
-        prev_log_term: Term,
-        entries: Vec<Entry>,
-        leader_commit: LogIndex,
-    },
-    /// On success `index` is the follower's match index; on refusal, the
-    /// index the leader should try next minus one (the follower's hint).
-    AppendResponse {
-        term: Term,
-        success: bool,
-        index: LogIndex,
-    },
-    /// DLedger's vote request.
-    /// `round` numbers the sender's vote rounds, so a late reply is never
-    /// counted in a later round of the same term.
-    DlVote {
-        term: Term,
-        ledger_end_term: Term,
-        ledger_end_index: LogIndex,
-        round: u64,
-    },
-    DlVoteReply {
-        term: Term,
-        result: VoteResult,
-        round: u64,
-    },
-    /// DLedger's heartbeat (only heartbeats reset a DLedger follower's timer).
-    DlHeartbeat { term: Term, round: u64 },
-    DlHeartbeatReply {
-        term: Term,
-        code: HeartbeatCode,
-        round: u64,
-    },
-}
-
-impl Message {
-    pub fn term(&self) -> Term {
-        match *self {
-            Message::RequestVote { term, .. }
-            | Message::VoteResponse { term, .. }
-            | Message::AppendEntries { term, .. }
-            | Message::AppendResponse { term, .. }
-            | Message::DlVote { term, .. }
-            | Message::DlVoteReply { term, .. }
-            | Message::DlHeartbeat { term, .. }
-            | Message::DlHeartbeatReply { term, .. } => term,
-        }
-    }
-
-    /// A short stable name, for traces and reports.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Message::RequestVote { pre_vote: true, .. } => "PreVote",
-            Message::RequestVote {
-                pre_vote: false, ..
-            } => "RequestVote",
-            Message::VoteResponse { pre_vote: true, .. } => "PreVoteResponse",
-            Message::VoteResponse {
-                pre_vote: false, ..
-            } => "VoteResponse",
-            Message::AppendEntries { .. } => "AppendEntries",
-            Message::AppendResponse { .. } => "AppendResponse",
-            Message::DlVote { .. } => "DlVote",
-            Message::DlVoteReply { .. } => "DlVoteReply",
-            Message::DlHeartbeat { .. } => "DlHeartbeat",
-            Message::DlHeartbeatReply { .. } => "DlHeartbeatReply",
-        }
-    }
 }
 
 /// The timers a node can arm. One of each kind at most: arming a kind again
@@ -317,7 +279,7 @@ impl Bugs {
     }
 }
 
-/// DLedger's timing, in microseconds (DLEDGER.md).
+/// DLedger's timing, in microseconds (docs/DLEDGER.md "Timing").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DLedgerTiming {
     pub heartbeat_us: u64,

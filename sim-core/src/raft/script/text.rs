@@ -19,7 +19,10 @@
 //! and `note campaign-started term=5` (also `pre-vote-started`, `deposed`).
 
 use super::{format_entries, format_instant, Fields};
-use crate::raft::{Action, HeartbeatCode, Message, Note, VoteResult};
+use crate::raft::{
+    Action, AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
+    HeartbeatCode, Message, Note, RequestVote, VoteResponse, VoteResult,
+};
 
 /// DLedger's own names for a voter's answers (`VoteResponse.RESULT`).
 const VOTE_RESULTS: [(VoteResult, &str); 8] = [
@@ -82,49 +85,49 @@ pub(super) fn parse_message(text: &str) -> Result<Message, String> {
         .ok_or_else(|| format!("message `{text}` does not end with `}}`"))?;
     let mut f = Fields::parse(body.split_whitespace())?;
     let msg = match kind {
-        "RequestVote" | "PreVote" => Message::RequestVote {
+        "RequestVote" | "PreVote" => Message::RequestVote(RequestVote {
             term: f.u64("term")?,
             last_log_index: f.u64("last_index")?,
             last_log_term: f.u64("last_term")?,
             pre_vote: kind == "PreVote",
-        },
-        "VoteResponse" | "PreVoteResponse" => Message::VoteResponse {
+        }),
+        "VoteResponse" | "PreVoteResponse" => Message::VoteResponse(VoteResponse {
             term: f.u64("term")?,
             granted: f.bool("granted")?,
             pre_vote: kind == "PreVoteResponse",
-        },
-        "AppendEntries" => Message::AppendEntries {
+        }),
+        "AppendEntries" => Message::AppendEntries(AppendEntries {
             term: f.u64("term")?,
             prev_log_index: f.u64("prev_index")?,
             prev_log_term: f.u64("prev_term")?,
             entries: f.entries("entries")?,
             leader_commit: f.u64("commit")?,
-        },
-        "AppendResponse" => Message::AppendResponse {
+        }),
+        "AppendResponse" => Message::AppendResponse(AppendResponse {
             term: f.u64("term")?,
             success: f.bool("success")?,
             index: f.u64("index")?,
-        },
-        "DlVote" => Message::DlVote {
+        }),
+        "DlVote" => Message::DlVote(DlVote {
             term: f.u64("term")?,
             ledger_end_term: f.u64("end_term")?,
             ledger_end_index: f.u64("end_index")?,
             round: f.u64("round")?,
-        },
-        "DlVoteReply" => Message::DlVoteReply {
+        }),
+        "DlVoteReply" => Message::DlVoteReply(DlVoteReply {
             term: f.u64("term")?,
             result: f.named("result", &VOTE_RESULTS)?,
             round: f.u64("round")?,
-        },
-        "DlHeartbeat" => Message::DlHeartbeat {
+        }),
+        "DlHeartbeat" => Message::DlHeartbeat(DlHeartbeat {
             term: f.u64("term")?,
             round: f.u64("round")?,
-        },
-        "DlHeartbeatReply" => Message::DlHeartbeatReply {
+        }),
+        "DlHeartbeatReply" => Message::DlHeartbeatReply(DlHeartbeatReply {
             term: f.u64("term")?,
             code: f.named("code", &HEARTBEAT_CODES)?,
             round: f.u64("round")?,
-        },
+        }),
         other => {
             return Err(format!(
                 "unknown message kind `{other}` (expected RequestVote, PreVote, VoteResponse, \
@@ -140,20 +143,20 @@ pub(super) fn parse_message(text: &str) -> Result<Message, String> {
 /// Prints a message in the form `parse_message` reads.
 pub(super) fn format_message(msg: &Message) -> String {
     match msg {
-        Message::RequestVote {
+        Message::RequestVote(RequestVote {
             term,
             last_log_index,
             last_log_term,
             pre_vote,
-        } => {
+        }) => {
             let kind = if *pre_vote { "PreVote" } else { "RequestVote" };
             format!("{kind}{{term={term} last_index={last_log_index} last_term={last_log_term}}}")
         }
-        Message::VoteResponse {
+        Message::VoteResponse(VoteResponse {
             term,
             granted,
             pre_vote,
-        } => {
+        }) => {
             let kind = if *pre_vote {
                 "PreVoteResponse"
             } else {
@@ -161,41 +164,43 @@ pub(super) fn format_message(msg: &Message) -> String {
             };
             format!("{kind}{{term={term} granted={granted}}}")
         }
-        Message::AppendEntries {
+        Message::AppendEntries(AppendEntries {
             term,
             prev_log_index,
             prev_log_term,
             entries,
             leader_commit,
-        } => format!(
+        }) => format!(
             "AppendEntries{{term={term} prev_index={prev_log_index} prev_term={prev_log_term} \
              entries={} commit={leader_commit}}}",
             format_entries(entries)
         ),
-        Message::AppendResponse {
+        Message::AppendResponse(AppendResponse {
             term,
             success,
             index,
-        } => format!("AppendResponse{{term={term} success={success} index={index}}}"),
-        Message::DlVote {
+        }) => format!("AppendResponse{{term={term} success={success} index={index}}}"),
+        Message::DlVote(DlVote {
             term,
             ledger_end_term,
             ledger_end_index,
             round,
-        } => format!(
+        }) => format!(
             "DlVote{{term={term} end_term={ledger_end_term} end_index={ledger_end_index} \
              round={round}}}"
         ),
-        Message::DlVoteReply {
+        Message::DlVoteReply(DlVoteReply {
             term,
             result,
             round,
-        } => format!(
+        }) => format!(
             "DlVoteReply{{term={term} result={} round={round}}}",
             vote_result_name(*result)
         ),
-        Message::DlHeartbeat { term, round } => format!("DlHeartbeat{{term={term} round={round}}}"),
-        Message::DlHeartbeatReply { term, code, round } => format!(
+        Message::DlHeartbeat(DlHeartbeat { term, round }) => {
+            format!("DlHeartbeat{{term={term} round={round}}}")
+        }
+        Message::DlHeartbeatReply(DlHeartbeatReply { term, code, round }) => format!(
             "DlHeartbeatReply{{term={term} code={} round={round}}}",
             heartbeat_code_name(*code)
         ),

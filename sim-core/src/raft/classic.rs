@@ -1,0 +1,361 @@
+//! The classic Raft elector (Raft §5.2): the randomised election timeout, a
+//! campaign in a new term, granting and counting votes, stepping down on a
+//! higher term, and the leader's heartbeats. Its three switches each keep
+//! their rules together in a submodule: `classic/pre_vote.rs`,
+//! `classic/lease.rs` (leader lease) and `classic/check_quorum.rs`. Log
+//! replication is the shared core's (`replication.rs`).
+
+mod check_quorum;
+mod lease;
+mod pre_vote;
+
+use super::replication::Core;
+use super::{
+    Action, AppendEntries, Message, NodeId, Note, RequestVote, Role, Term, TimerKind, VoteResponse,
+};
+use crate::rng::Stream;
+use crate::time::Instant;
+
+use check_quorum::CheckQuorum;
+use lease::Lease;
+
+/// The classic elector's state; term, vote and role are the core's.
+pub(super) struct ClassicState {
+    /// Draws election timeouts.
+    rng: Stream,
+    votes: Votes,
+    lease: Lease,
+    check_quorum: CheckQuorum,
+}
+
+/// The votes of the current (pre-)campaign, a bit per node.
+#[derive(Clone, Copy, Debug, Default)]
+struct Votes {
+    granted: u64,
+    refused: u64,
+}
+
+impl Votes {
+    /// A fresh tally: the candidate votes for itself.
+    fn for_self(me: NodeId) -> Votes {
+        Votes {
+            granted: me.bit(),
+            refused: 0,
+        }
+    }
+
+    fn record(&mut self, from: NodeId, granted: bool, cluster_size: usize) {
+        if granted {
+            self.granted |= from.bit();
+        } else {
+            self.refused |= from.bit();
+        }
+        debug_assert!(
+            self.granted() <= cluster_size && self.refused() <= cluster_size,
+            "more votes than voters"
+        );
+    }
+
+    fn granted(&self) -> usize {
+        self.granted.count_ones() as usize
+    }
+
+    fn refused(&self) -> usize {
+        self.refused.count_ones() as usize
+    }
+}
+
+impl ClassicState {
+    /// A (re)started node: a follower waiting for its election timeout.
+    pub(super) fn start(core: &mut Core, rng: Stream, now: Instant, out: &mut Vec<Action>) -> Self {
+        let mut elector = ClassicState {
+            rng,
+            votes: Votes::default(),
+            lease: Lease::default(),
+            check_quorum: CheckQuorum::default(),
+        };
+        elector.reset_election_timer(core, now, out);
+        elector
+    }
+
+    pub(super) fn into_rng(self) -> Stream {
+        self.rng
+    }
+
+    fn reset_election_timer(&mut self, core: &Core, now: Instant, out: &mut Vec<Action>) {
+        let (min, max) = core.config().election_timeout_us;
+        let at = now.plus_us(self.rng.between(min, max));
+        out.push(Action::SetTimer {
+            kind: TimerKind::Election,
+            at,
+        });
+    }
+
+    // ----- timers ----------------------------------------------------
+
+    pub(super) fn on_timer(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        kind: TimerKind,
+        out: &mut Vec<Action>,
+    ) {
+        match kind {
+            TimerKind::Election => {
+                if core.role() == Role::Leader {
+                    return;
+                }
+                if core.config().pre_vote {
+                    self.start_pre_vote(core, now, out);
+                } else {
+                    self.campaign(core, now, out);
+                }
+            }
+            TimerKind::Heartbeat => {
+                if core.role() != Role::Leader {
+                    return;
+                }
+                core.send_append_to_all(out);
+                out.push(Action::SetTimer {
+                    kind: TimerKind::Heartbeat,
+                    at: now.plus_us(core.config().heartbeat_us),
+                });
+            }
+            TimerKind::Quorum => self.on_check_quorum_timer(core, now, out),
+            // DLedger's timers: a classic node never arms them.
+            TimerKind::VoteRound | TimerKind::Replicate => {}
+        }
+    }
+
+    // ----- campaign and roles ----------------------------------------
+
+    /// Stands in a new term: votes for itself and asks every peer.
+    fn campaign(&mut self, core: &mut Core, now: Instant, out: &mut Vec<Action>) {
+        core.set_term(core.term() + 1);
+        core.set_vote(core.id());
+        core.set_role(Role::Candidate, None);
+        self.votes = Votes::for_self(core.id());
+        out.push(Action::Note(Note::CampaignStarted { term: core.term() }));
+        self.reset_election_timer(core, now, out);
+        let request = RequestVote {
+            term: core.term(),
+            last_log_index: core.log().last_index(),
+            last_log_term: core.log().last_term(),
+            pre_vote: false,
+        };
+        for peer in core.peers() {
+            core.send(peer, Message::RequestVote(request), out);
+        }
+        if self.votes.granted() >= core.quorum() {
+            self.become_leader(core, now, out);
+        }
+    }
+
+    /// Follows `leader` (if known) in `term`, adopting the term if it is
+    /// higher; a leader stepping down stops its timers.
+    fn become_follower(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        term: Term,
+        leader: Option<NodeId>,
+        out: &mut Vec<Action>,
+    ) {
+        if term > core.term() {
+            if core.role() == Role::Leader {
+                out.push(Action::Note(Note::Deposed { by_term: term }));
+            }
+            core.set_term(term);
+        }
+        if core.role() == Role::Leader {
+            out.push(Action::CancelTimer {
+                kind: TimerKind::Heartbeat,
+            });
+            CheckQuorum::cancel_timer(out);
+        }
+        core.set_role(Role::Follower, leader);
+        if leader.is_some() {
+            self.lease.heard_from_leader(now);
+        }
+        self.reset_election_timer(core, now, out);
+    }
+
+    fn become_leader(&mut self, core: &mut Core, now: Instant, out: &mut Vec<Action>) {
+        core.start_leading();
+        self.check_quorum.start_period();
+        out.push(Action::CancelTimer {
+            kind: TimerKind::Election,
+        });
+        core.send_append_to_all(out);
+        out.push(Action::SetTimer {
+            kind: TimerKind::Heartbeat,
+            at: now.plus_us(core.config().heartbeat_us),
+        });
+        CheckQuorum::arm_timer(core, now, out);
+        core.maybe_commit();
+    }
+
+    // ----- messages --------------------------------------------------
+
+    pub(super) fn on_message(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        from: NodeId,
+        msg: &Message,
+        out: &mut Vec<Action>,
+    ) {
+        if msg.term() > core.term() && !self.on_higher_term(core, now, from, msg, out) {
+            return;
+        }
+        match msg {
+            Message::RequestVote(request) => self.on_vote_request(core, now, from, request, out),
+            Message::VoteResponse(response) => {
+                self.on_vote_response(core, now, from, response, out)
+            }
+            Message::AppendEntries(append) => self.on_append(core, now, from, append, out),
+            Message::AppendResponse(response) => {
+                if core.on_append_response(from, response, out) {
+                    self.check_quorum.heard_from(from);
+                }
+            }
+            Message::DlVote(_)
+            | Message::DlVoteReply(_)
+            | Message::DlHeartbeat(_)
+            | Message::DlHeartbeatReply(_) => {
+                debug_assert!(false, "DLedger message to a classic node");
+            }
+        }
+    }
+
+    /// A message carries a higher term: adopt it and step down, except
+    /// where a switch says otherwise. Returns false to drop the message.
+    fn on_higher_term(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        from: NodeId,
+        msg: &Message,
+        out: &mut Vec<Action>,
+    ) -> bool {
+        if matches!(msg, Message::RequestVote(_)) && self.lease_ignores_vote_requests(core, now) {
+            return false;
+        }
+        if pre_vote::leaves_term_alone(msg) {
+            return true;
+        }
+        let leader = match msg {
+            // Only the leader of a term sends appends in it.
+            Message::AppendEntries(_) => Some(from),
+            Message::RequestVote(_)
+            | Message::VoteResponse(_)
+            | Message::AppendResponse(_)
+            | Message::DlVote(_)
+            | Message::DlVoteReply(_)
+            | Message::DlHeartbeat(_)
+            | Message::DlHeartbeatReply(_) => None,
+        };
+        self.become_follower(core, now, msg.term(), leader, out);
+        true
+    }
+
+    fn on_vote_request(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        from: NodeId,
+        request: &RequestVote,
+        out: &mut Vec<Action>,
+    ) {
+        let refuse = Message::VoteResponse(VoteResponse {
+            term: core.term(),
+            granted: false,
+            pre_vote: request.pre_vote,
+        });
+        if request.term < core.term() {
+            core.send(from, refuse, out);
+            return;
+        }
+        let log_ok = core.config().bugs.grant_vote_without_log_check
+            || core
+                .log()
+                .candidate_is_up_to_date(request.last_log_index, request.last_log_term);
+        // Could this node vote for `from` in `term`? (etcd's rule: not after
+        // voting for another, nor while following a leader of this term.)
+        let free_to_vote = core.voted_for() == Some(from)
+            || (core.voted_for().is_none() && core.leader().is_none());
+        if request.pre_vote {
+            pre_vote::answer(core, from, request, log_ok, free_to_vote, out);
+            return;
+        }
+        debug_assert_eq!(request.term, core.term(), "a higher term was adopted above");
+        if log_ok && free_to_vote {
+            core.set_vote(from);
+            self.reset_election_timer(core, now, out);
+            let grant = VoteResponse {
+                term: request.term,
+                granted: true,
+                pre_vote: false,
+            };
+            core.send(from, Message::VoteResponse(grant), out);
+        } else {
+            core.send(from, refuse, out);
+        }
+    }
+
+    fn on_vote_response(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        from: NodeId,
+        response: &VoteResponse,
+        out: &mut Vec<Action>,
+    ) {
+        let current = if response.pre_vote {
+            core.role() == Role::PreCandidate && pre_vote::response_is_current(core, response)
+        } else {
+            core.role() == Role::Candidate && response.term == core.term()
+        };
+        if !current {
+            return;
+        }
+        self.votes
+            .record(from, response.granted, core.cluster_size());
+        if self.votes.granted() >= core.quorum() {
+            if response.pre_vote {
+                self.campaign(core, now, out);
+            } else {
+                self.become_leader(core, now, out);
+            }
+        } else if self.votes.refused() >= core.quorum() {
+            // Lost: wait as a follower for the next timeout.
+            core.set_role(Role::Follower, None);
+        }
+    }
+
+    fn on_append(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        from: NodeId,
+        append: &AppendEntries,
+        out: &mut Vec<Action>,
+    ) {
+        if append.term < core.term() {
+            core.refuse_stale_append(from, out);
+            return;
+        }
+        debug_assert!(
+            core.role() != Role::Leader,
+            "two leaders in term {}",
+            append.term
+        );
+        if core.role() != Role::Follower || core.leader() != Some(from) {
+            self.become_follower(core, now, append.term, Some(from), out);
+        } else {
+            self.lease.heard_from_leader(now);
+            self.reset_election_timer(core, now, out);
+        }
+        core.accept_append(from, append, out);
+    }
+}

@@ -1,0 +1,75 @@
+//! CheckQuorum (Raft thesis §6.2): a leader that has not heard from a
+//! majority (itself included) within a minimum election timeout steps down
+//! in its term, so a leader cut off from the majority stops serving. Its
+//! rules, all here: the period's timer, who counts as heard from, and the
+//! check at the end of each period.
+
+use super::ClassicState;
+use crate::raft::replication::Core;
+use crate::raft::{Action, NodeId, Role, TimerKind};
+use crate::time::Instant;
+
+/// Peers heard from in the current period (bit per node).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct CheckQuorum {
+    heard_from: u64,
+}
+
+impl CheckQuorum {
+    /// A new leader starts its first period having heard from no one.
+    pub(super) fn start_period(&mut self) {
+        self.heard_from = 0;
+    }
+
+    /// A follower answered an append of the leader's term.
+    pub(super) fn heard_from(&mut self, from: NodeId) {
+        self.heard_from |= from.bit();
+    }
+
+    /// A new leader arms the first period, if CheckQuorum is on.
+    pub(super) fn arm_timer(core: &Core, now: Instant, out: &mut Vec<Action>) {
+        if core.config().check_quorum {
+            Self::set_timer(core, now, out);
+        }
+    }
+
+    fn set_timer(core: &Core, now: Instant, out: &mut Vec<Action>) {
+        out.push(Action::SetTimer {
+            kind: TimerKind::Quorum,
+            at: now.plus_us(core.config().election_timeout_us.0),
+        });
+    }
+
+    /// A leader stepping down stops the check (harmless if it was off).
+    pub(super) fn cancel_timer(out: &mut Vec<Action>) {
+        out.push(Action::CancelTimer {
+            kind: TimerKind::Quorum,
+        });
+    }
+}
+
+impl ClassicState {
+    /// The end of a period: step down in the same term unless a majority
+    /// was heard from, else start the next period.
+    pub(super) fn on_check_quorum_timer(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
+        if core.role() != Role::Leader {
+            return;
+        }
+        let heard = 1 + self.check_quorum.heard_from.count_ones() as usize;
+        debug_assert!(
+            heard <= core.cluster_size(),
+            "heard from more nodes than exist"
+        );
+        self.check_quorum.start_period();
+        if heard < core.quorum() {
+            self.become_follower(core, now, core.term(), None, out);
+        } else {
+            CheckQuorum::set_timer(core, now, out);
+        }
+    }
+}

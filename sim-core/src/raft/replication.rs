@@ -1,0 +1,467 @@
+//! The shared core of a node, the same under both electors: its persistent
+//! state (term, vote, log) and when it is written, its role and leader, and
+//! log replication — AppendEntries on both sides, the leader's progress per
+//! follower and the commit rule. The electors (`classic.rs`, `dledger.rs`)
+//! change this state only through the methods here, which hold its
+//! invariants: the term never falls, the commit index never falls and never
+//! passes the log, a committed entry is never removed, a follower's match
+//! index never passes the leader's log.
+
+use super::log::Log;
+use super::{
+    majority, Action, AppendEntries, AppendResponse, Entry, EntryData, HardState, LogIndex,
+    Message, NodeId, PersistWrite, ProposalId, RaftConfig, Role, Status, Term,
+    MAX_ENTRIES_PER_APPEND, MAX_NODES,
+};
+
+/// The leader's view of one follower's log.
+#[derive(Clone, Copy, Debug, Default)]
+struct Progress {
+    /// Next index to send (optimistically advanced when entries are sent).
+    next: LogIndex,
+    /// Highest index known to be replicated on the follower.
+    matched: LogIndex,
+}
+
+/// What changed since the last `Persist` was emitted.
+#[derive(Clone, Copy, Debug, Default)]
+struct Dirty {
+    hard_state: bool,
+    log_from: Option<LogIndex>,
+}
+
+pub(super) struct Core {
+    id: NodeId,
+    cluster_size: usize,
+    config: RaftConfig,
+    // Persistent state.
+    term: Term,
+    voted_for: Option<NodeId>,
+    log: Log,
+    // Volatile state.
+    role: Role,
+    leader: Option<NodeId>,
+    commit_index: LogIndex,
+    /// How much of the log is known durable (the leader counts only that).
+    durable_index: LogIndex,
+    /// Per node, meaningful while leading.
+    progress: Vec<Progress>,
+    dirty: Dirty,
+    /// Scratch space for `maybe_commit`, reused to avoid work per message.
+    match_scratch: Vec<LogIndex>,
+}
+
+impl Core {
+    /// A node's state after a (re)start from what its disk holds: a
+    /// follower without a leader, nothing known committed.
+    pub(super) fn new(
+        id: NodeId,
+        cluster_size: usize,
+        config: RaftConfig,
+        disk: HardState,
+    ) -> Core {
+        assert!(
+            (1..=MAX_NODES).contains(&cluster_size) && id.index() < cluster_size,
+            "node {id} of a {cluster_size}-node cluster"
+        );
+        let voted_for = if config.bugs.forget_vote_on_restart {
+            None
+        } else {
+            disk.voted_for
+        };
+        let log = Log::from_entries(disk.log);
+        Core {
+            id,
+            cluster_size,
+            config,
+            term: disk.term,
+            voted_for,
+            durable_index: log.last_index(),
+            log,
+            role: Role::Follower,
+            leader: None,
+            commit_index: 0,
+            progress: vec![Progress::default(); cluster_size],
+            dirty: Dirty::default(),
+            match_scratch: Vec::with_capacity(cluster_size),
+        }
+    }
+
+    // ----- reading ---------------------------------------------------
+
+    pub(super) fn id(&self) -> NodeId {
+        self.id
+    }
+
+    pub(super) fn config(&self) -> &RaftConfig {
+        &self.config
+    }
+
+    pub(super) fn cluster_size(&self) -> usize {
+        self.cluster_size
+    }
+
+    pub(super) fn term(&self) -> Term {
+        self.term
+    }
+
+    pub(super) fn voted_for(&self) -> Option<NodeId> {
+        self.voted_for
+    }
+
+    pub(super) fn role(&self) -> Role {
+        self.role
+    }
+
+    pub(super) fn leader(&self) -> Option<NodeId> {
+        self.leader
+    }
+
+    pub(super) fn log(&self) -> &Log {
+        &self.log
+    }
+
+    pub(super) fn status(&self) -> Status {
+        Status {
+            term: self.term,
+            role: self.role,
+            leader: self.leader,
+            voted_for: self.voted_for,
+            commit_index: self.commit_index,
+            last_index: self.log.last_index(),
+            last_term: self.log.last_term(),
+        }
+    }
+
+    pub(super) fn peers(&self) -> impl Iterator<Item = NodeId> + 'static {
+        let me = self.id;
+        (0..self.cluster_size)
+            .map(NodeId::from_index)
+            .filter(move |&n| n != me)
+    }
+
+    pub(super) fn quorum(&self) -> usize {
+        majority(self.cluster_size)
+    }
+
+    // ----- term, vote and role ----------------------------------------
+
+    /// Raises the term; the vote is cleared with it.
+    pub(super) fn set_term(&mut self, term: Term) {
+        assert!(
+            term > self.term,
+            "node {}: term {} would fall to {term}",
+            self.id,
+            self.term
+        );
+        self.term = term;
+        self.voted_for = None;
+        self.dirty.hard_state = true;
+    }
+
+    pub(super) fn set_vote(&mut self, candidate: NodeId) {
+        self.voted_for = Some(candidate);
+        self.dirty.hard_state = true;
+    }
+
+    /// Any role but leader (`start_leading` makes a leader).
+    pub(super) fn set_role(&mut self, role: Role, leader: Option<NodeId>) {
+        debug_assert!(role != Role::Leader, "start_leading makes a leader");
+        debug_assert!(leader != Some(self.id), "node {} follows itself", self.id);
+        debug_assert!(
+            leader.is_none() || role == Role::Follower,
+            "only a follower knows a leader"
+        );
+        self.role = role;
+        self.leader = leader;
+    }
+
+    /// Becomes leader of the current term: every follower's progress is
+    /// reset to "next = my last + 1, nothing matched", and a no-op of the
+    /// term is appended (commits count only entries of the current term,
+    /// Raft §5.4.2). Sends nothing; the elector announces the leader.
+    pub(super) fn start_leading(&mut self) {
+        self.role = Role::Leader;
+        self.leader = Some(self.id);
+        let next = self.log.last_index() + 1;
+        for progress in &mut self.progress {
+            *progress = Progress { next, matched: 0 };
+        }
+        self.append(Entry {
+            term: self.term,
+            data: EntryData::Noop,
+        });
+    }
+
+    // ----- persistence and the outbox --------------------------------
+
+    fn mark_log_dirty(&mut self, from: LogIndex) {
+        self.dirty.log_from = Some(self.dirty.log_from.map_or(from, |f| f.min(from)));
+    }
+
+    fn append(&mut self, entry: Entry) -> LogIndex {
+        debug_assert!(entry.term <= self.term, "an entry from a future term");
+        let index = self.log.append(entry);
+        self.mark_log_dirty(index);
+        index
+    }
+
+    fn truncate_from(&mut self, index: LogIndex) {
+        assert!(
+            index > self.commit_index,
+            "node {} asked to remove committed entry {index}",
+            self.id
+        );
+        self.log.truncate_from(index);
+        self.durable_index = self.durable_index.min(index - 1);
+        self.mark_log_dirty(index);
+    }
+
+    /// Emits the pending write, if any. Called before every send, so a
+    /// message never leaves ahead of the state it depends on.
+    pub(super) fn flush(&mut self, out: &mut Vec<Action>) {
+        if !self.dirty.hard_state && self.dirty.log_from.is_none() {
+            return;
+        }
+        let log_from = self.dirty.log_from.unwrap_or(self.log.last_index() + 1);
+        out.push(Action::Persist(PersistWrite {
+            term: self.term,
+            voted_for: self.voted_for,
+            log_from,
+            entries: self.log.slice_from(log_from, usize::MAX).to_vec(),
+        }));
+        self.dirty = Dirty::default();
+    }
+
+    pub(super) fn send(&mut self, to: NodeId, msg: Message, out: &mut Vec<Action>) {
+        self.flush(out);
+        out.push(Action::Send { to, msg });
+    }
+
+    /// The cluster reports that the disk now holds `durable_last_index`
+    /// entries (writes complete in the order they were issued).
+    pub(super) fn on_persisted(&mut self, durable_last_index: LogIndex) {
+        self.durable_index = durable_last_index.min(self.log.last_index());
+        if self.role == Role::Leader {
+            self.maybe_commit();
+        }
+    }
+
+    // ----- the leader's side -----------------------------------------
+
+    /// A client proposal: false (and nothing done) unless leading.
+    pub(super) fn propose(&mut self, id: ProposalId, out: &mut Vec<Action>) -> bool {
+        if self.role != Role::Leader {
+            return false;
+        }
+        let index = self.append(Entry {
+            term: self.term,
+            data: EntryData::Proposal(id),
+        });
+        for peer in self.peers() {
+            if self.progress[peer.index()].next == index {
+                self.send_append(peer, out);
+            }
+        }
+        self.maybe_commit();
+        self.flush(out);
+        true
+    }
+
+    /// Sends every follower what it has not been sent yet (an empty append
+    /// is a heartbeat).
+    pub(super) fn send_append_to_all(&mut self, out: &mut Vec<Action>) {
+        for peer in self.peers() {
+            self.send_append(peer, out);
+        }
+    }
+
+    /// Resends to every follower that is behind, from its match index on
+    /// (DLedger's leader retries on a timer rather than on refusals alone).
+    pub(super) fn resend_to_lagging(&mut self, out: &mut Vec<Action>) {
+        let last_index = self.log.last_index();
+        for peer in self.peers() {
+            let progress = &mut self.progress[peer.index()];
+            if progress.matched < last_index {
+                progress.next = progress.matched + 1;
+                self.send_append(peer, out);
+            }
+        }
+    }
+
+    fn send_append(&mut self, to: NodeId, out: &mut Vec<Action>) {
+        debug_assert_eq!(self.role, Role::Leader);
+        let progress = &mut self.progress[to.index()];
+        debug_assert!(progress.next >= 1 && progress.next <= self.log.last_index() + 1);
+        let prev_log_index = progress.next - 1;
+        let prev_log_term = self
+            .log
+            .term_at(prev_log_index)
+            .expect("a leader's next index is within its log");
+        let entries = self
+            .log
+            .slice_from(progress.next, MAX_ENTRIES_PER_APPEND)
+            .to_vec();
+        progress.next += entries.len() as LogIndex;
+        let msg = Message::AppendEntries(AppendEntries {
+            term: self.term,
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit: self.commit_index,
+        });
+        self.send(to, msg, out);
+    }
+
+    /// A follower's answer. Returns whether it counted: only a leader counts
+    /// answers, and only those of its own term.
+    pub(super) fn on_append_response(
+        &mut self,
+        from: NodeId,
+        response: &AppendResponse,
+        out: &mut Vec<Action>,
+    ) -> bool {
+        if self.role != Role::Leader || response.term != self.term {
+            return false;
+        }
+        let last_index = self.log.last_index();
+        let progress = &mut self.progress[from.index()];
+        if response.success {
+            progress.matched = progress.matched.max(response.index);
+            progress.next = progress.next.max(response.index + 1);
+            debug_assert!(
+                progress.matched <= last_index,
+                "follower {from} matched {} past the leader's last index {last_index}",
+                progress.matched
+            );
+            let behind = progress.next <= last_index;
+            self.maybe_commit();
+            if behind {
+                self.send_append(from, out);
+            }
+        } else if response.index >= progress.matched {
+            // Back off to the follower's hint, never below what it matched.
+            progress.next = (response.index + 1)
+                .min(progress.next)
+                .max(progress.matched + 1);
+            self.send_append(from, out);
+        }
+        true
+    }
+
+    /// Commits the highest index a majority holds, if it is of the current
+    /// term (Raft §5.4.2: earlier terms commit only indirectly). The leader
+    /// counts its own log only as far as it is durable.
+    pub(super) fn maybe_commit(&mut self) {
+        let own = self.durable_index.min(self.log.last_index());
+        let me = self.id.index();
+        self.match_scratch.clear();
+        self.match_scratch
+            .extend(
+                self.progress
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| if i == me { own } else { p.matched }),
+            );
+        let quorum = self.quorum();
+        // The quorum-th highest match index is held by a majority.
+        let (_, &mut candidate, _) = self
+            .match_scratch
+            .select_nth_unstable_by(quorum - 1, |a, b| b.cmp(a));
+        if candidate > self.commit_index && self.log.term_at(candidate) == Some(self.term) {
+            self.commit_to(candidate);
+        }
+    }
+
+    fn commit_to(&mut self, index: LogIndex) {
+        debug_assert!(index > self.commit_index, "the commit index never falls");
+        assert!(
+            index <= self.log.last_index(),
+            "node {}: commit index {index} past its last index {}",
+            self.id,
+            self.log.last_index()
+        );
+        self.commit_index = index;
+    }
+
+    // ----- the follower's side ---------------------------------------
+
+    /// Tells a leader of an older term about the newer one.
+    pub(super) fn refuse_stale_append(&mut self, from: NodeId, out: &mut Vec<Action>) {
+        let reply = Message::AppendResponse(AppendResponse {
+            term: self.term,
+            success: false,
+            index: 0,
+        });
+        self.send(from, reply, out);
+    }
+
+    /// AppendEntries from the leader this node follows in the current term
+    /// (Raft §5.3): refuse on a gap or a mismatch at `prev_log_index`, else
+    /// overwrite conflicting entries, append new ones and commit what the
+    /// leader committed, as far as this log matches the leader's.
+    pub(super) fn accept_append(
+        &mut self,
+        from: NodeId,
+        append: &AppendEntries,
+        out: &mut Vec<Action>,
+    ) {
+        debug_assert_eq!(append.term, self.term);
+        debug_assert!(self.role == Role::Follower && self.leader == Some(from));
+        let refusal = |index| AppendResponse {
+            term: self.term,
+            success: false,
+            index,
+        };
+        let reply = match self.log.term_at(append.prev_log_index) {
+            None => refusal(self.log.last_index()),
+            Some(t) if t != append.prev_log_term => {
+                refusal(self.conflict_hint(append.prev_log_index))
+            }
+            Some(_) => {
+                let last_new = self.merge_entries(append.prev_log_index, &append.entries);
+                let commit = append.leader_commit.min(last_new);
+                if commit > self.commit_index {
+                    self.commit_to(commit);
+                }
+                AppendResponse {
+                    term: self.term,
+                    success: true,
+                    index: last_new,
+                }
+            }
+        };
+        self.send(from, Message::AppendResponse(reply), out);
+    }
+
+    /// Puts `entries` after `prev`, cutting the log at the first entry whose
+    /// term differs; returns the index of the last of them.
+    fn merge_entries(&mut self, prev: LogIndex, entries: &[Entry]) -> LogIndex {
+        for (offset, &entry) in entries.iter().enumerate() {
+            let index = prev + 1 + offset as LogIndex;
+            match self.log.term_at(index) {
+                Some(t) if t == entry.term => continue,
+                Some(_) => {
+                    self.truncate_from(index);
+                    self.append(entry);
+                }
+                None => {
+                    self.append(entry);
+                }
+            }
+        }
+        prev + entries.len() as LogIndex
+    }
+
+    /// On a mismatch at `index`, skip back over the whole run of the
+    /// conflicting term (but never below the commit index), so a diverged
+    /// follower is repaired in one round trip per term, not per entry.
+    fn conflict_hint(&self, index: LogIndex) -> LogIndex {
+        let conflict_term = self.log.term_at(index);
+        let mut first = index;
+        while first > self.commit_index + 1 && self.log.term_at(first - 1) == conflict_term {
+            first -= 1;
+        }
+        first - 1
+    }
+}
