@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use reports::charts::style::{self, fault_style, node_colour, variant_colour};
 use reports::charts::{Chart, ChartError, ChartOptions, YScale};
 use serde_json::{json, Value};
-use sim_core::faults::FaultRecord;
+use sim_core::faults::{FaultKind, FaultRecord};
 use sim_core::metrics::Metrics;
 use sim_core::raft::NodeId;
 use sim_core::results::Results;
@@ -194,7 +194,7 @@ fn term_growth_shades_fault_intervals_and_labels_them() {
     let els = elements(&svg);
     let bounds = panel_bounds(&els, &SIX[..4], svg_height(&els));
 
-    let shades = |kind: &str| -> Vec<Vec<&Element>> {
+    let shades = |kind: FaultKind| -> Vec<Vec<&Element>> {
         let colour = hex(fault_style(kind).colour);
         let mut per_panel = vec![Vec::new(); bounds.len()];
         for e in els.iter().filter(|e| {
@@ -207,7 +207,11 @@ fn term_growth_shades_fault_intervals_and_labels_them() {
         }
         per_panel
     };
-    let (isolate, cut, crash) = (shades("isolate"), shades("cut"), shades("crash"));
+    let (isolate, cut, crash) = (
+        shades(FaultKind::Isolate),
+        shades(FaultKind::Cut),
+        shades(FaultKind::Crash),
+    );
     for panel in 0..bounds.len() {
         assert_eq!(
             isolate[panel].len(),

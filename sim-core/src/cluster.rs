@@ -873,7 +873,7 @@ impl<'t> Cluster<'t> {
         self.faults.push(FaultRecord {
             index,
             at_ms: self.now.as_ms_f64(),
-            kind: fault.kind().to_string(),
+            kind: fault.kind(),
             description,
             nodes,
             skipped,

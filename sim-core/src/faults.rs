@@ -53,21 +53,88 @@ pub enum Fault {
     },
 }
 
-impl Fault {
+/// What kind of event a fault is: its key in a scenario file and its
+/// `kind` in the results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    Isolate,
+    Partition,
+    Cut,
+    CutOneway,
+    Restore,
+    Heal,
+    Crash,
+    Restart,
+    SetNetwork,
+    ResetNetwork,
+    SetLink,
+    /// A kind this version does not know, read from a results file written
+    /// by another version; treated as an instant event.
+    #[serde(other)]
+    Other,
+}
+
+impl FaultKind {
     /// The event's key in a scenario file.
-    pub fn kind(&self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
-            Fault::Isolate(_) => "isolate",
-            Fault::Partition(_) => "partition",
-            Fault::Cut(_) => "cut",
-            Fault::CutOneway(_) => "cut_oneway",
-            Fault::Restore(_) => "restore",
-            Fault::Heal => "heal",
-            Fault::Crash(_) => "crash",
-            Fault::Restart(_) => "restart",
-            Fault::SetNetwork(_) => "set_network",
-            Fault::ResetNetwork => "reset_network",
-            Fault::SetLink { .. } => "set_link",
+            FaultKind::Isolate => "isolate",
+            FaultKind::Partition => "partition",
+            FaultKind::Cut => "cut",
+            FaultKind::CutOneway => "cut_oneway",
+            FaultKind::Restore => "restore",
+            FaultKind::Heal => "heal",
+            FaultKind::Crash => "crash",
+            FaultKind::Restart => "restart",
+            FaultKind::SetNetwork => "set_network",
+            FaultKind::ResetNetwork => "reset_network",
+            FaultKind::SetLink => "set_link",
+            FaultKind::Other => "other",
+        }
+    }
+
+    /// Does the fault's effect last until a later event (or the end of the
+    /// run) ends it? The others (heal, restore, restart, reset_network)
+    /// are instants that end earlier faults.
+    pub fn lasting(self) -> bool {
+        match self {
+            FaultKind::Isolate
+            | FaultKind::Partition
+            | FaultKind::Cut
+            | FaultKind::CutOneway
+            | FaultKind::Crash
+            | FaultKind::SetNetwork
+            | FaultKind::SetLink => true,
+            FaultKind::Restore
+            | FaultKind::Heal
+            | FaultKind::Restart
+            | FaultKind::ResetNetwork
+            | FaultKind::Other => false,
+        }
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Fault {
+    pub fn kind(&self) -> FaultKind {
+        match self {
+            Fault::Isolate(_) => FaultKind::Isolate,
+            Fault::Partition(_) => FaultKind::Partition,
+            Fault::Cut(_) => FaultKind::Cut,
+            Fault::CutOneway(_) => FaultKind::CutOneway,
+            Fault::Restore(_) => FaultKind::Restore,
+            Fault::Heal => FaultKind::Heal,
+            Fault::Crash(_) => FaultKind::Crash,
+            Fault::Restart(_) => FaultKind::Restart,
+            Fault::SetNetwork(_) => FaultKind::SetNetwork,
+            Fault::ResetNetwork => FaultKind::ResetNetwork,
+            Fault::SetLink { .. } => FaultKind::SetLink,
         }
     }
 }
@@ -214,7 +281,7 @@ pub struct FaultRecord {
     /// Position in the scenario's `events` (or in the drawn chaos schedule).
     pub index: usize,
     pub at_ms: f64,
-    pub kind: String,
+    pub kind: FaultKind,
     /// Human-readable, with references resolved: "isolate 3", "cut 1-2".
     pub description: String,
     /// The nodes the event's references resolved to, in order.
@@ -229,4 +296,23 @@ pub struct FaultRecord {
     /// Drawn by the scenario's `chaos` section.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub chaos: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_written_as_scenario_keys() {
+        for kind in [FaultKind::CutOneway, FaultKind::SetNetwork, FaultKind::Heal] {
+            let json = serde_json::to_string(&kind).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+            assert_eq!(serde_json::from_str::<FaultKind>(&json).ok(), Some(kind));
+        }
+        // A kind from another version still loads.
+        assert_eq!(
+            serde_json::from_str::<FaultKind>("\"set_clock\"").ok(),
+            Some(FaultKind::Other)
+        );
+    }
 }

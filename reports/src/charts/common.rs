@@ -352,7 +352,7 @@ pub fn draw_fault_strip<DB: DrawingBackend>(
     top: i32,
 ) -> DrawResult<DB> {
     for chip in chips {
-        let colour = style::fault_style(&chip.fault.kind).colour;
+        let colour = style::fault_style(chip.fault.kind).colour;
         let y0 = top + chip.lane as i32 * LANE_PX + 1;
         let y1 = y0 + LANE_PX - 3;
         match chip.fault.to_ms {
@@ -397,7 +397,7 @@ pub fn draw_fault_shading<DB: DrawingBackend>(
     bottom: i32,
 ) -> DrawResult<DB> {
     for fault in faults {
-        let colour = style::fault_style(&fault.kind).colour;
+        let colour = style::fault_style(fault.kind).colour;
         let x0 = axis.x(fault.from_ms);
         match fault.to_ms {
             Some(to_ms) => {
