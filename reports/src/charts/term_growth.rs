@@ -13,6 +13,7 @@ use super::common::{
 };
 use super::data::ChartData;
 use super::style;
+use super::ticks;
 
 /// The y axis: which terms are ticked and where a term is drawn.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,18 +23,24 @@ pub struct TermScale {
     pub top: u64,
 }
 
+/// A linear axis has at most this many intervals (a panel is short).
+const LINEAR_INTERVALS: u32 = 5;
+
 impl TermScale {
+    /// The axis ends on a round term above the highest one reached.
     pub fn new(max_term: u64, log: bool) -> TermScale {
+        let above = max_term as f64 + 1.0;
         let top = if log {
-            log_candidates(max_term)
-                .into_iter()
-                .find(|&t| t > max_term)
-                .unwrap_or(max_term.max(1))
+            let candidates = ticks::log_candidates(above);
+            candidates.last().copied().unwrap_or(above)
         } else {
-            let step = linear_step(max_term);
-            (max_term / step).saturating_add(1).saturating_mul(step)
+            let step = ticks::linear_step(above, LINEAR_INTERVALS);
+            (above / step).ceil() * step
         };
-        TermScale { log, top }
+        TermScale {
+            log,
+            top: top as u64,
+        }
     }
 
     /// Where a term sits on the axis (plot units).
@@ -51,47 +58,18 @@ impl TermScale {
 
     /// Tick terms, bottom up, before thinning out crowded ones.
     pub fn ticks(&self) -> Vec<u64> {
+        let top = self.top as f64;
         if self.log {
-            let mut ticks = log_candidates(self.top);
-            ticks.retain(|&t| t <= self.top);
-            ticks
+            ticks::log_candidates(top)
+                .into_iter()
+                .filter(|&t| t <= top)
+                .map(|t| t as u64)
+                .collect()
         } else {
-            let step = linear_step(self.top);
-            (0..=self.top / step).map(|k| k * step).collect()
+            let step = ticks::linear_step(top, LINEAR_INTERVALS);
+            let n = (top / step).floor() as u64;
+            (0..=n).map(|k| (k as f64 * step) as u64).collect()
         }
-    }
-}
-
-/// 0, 1, 2, 5, 10, 20, 50, ... up to the first value above `max`.
-fn log_candidates(max: u64) -> Vec<u64> {
-    let mut out = vec![0];
-    let mut decade: u64 = 1;
-    loop {
-        for m in [1, 2, 5] {
-            let t = decade.saturating_mul(m);
-            out.push(t);
-            if t > max {
-                return out;
-            }
-        }
-        if decade > u64::MAX / 10 {
-            return out;
-        }
-        decade *= 10;
-    }
-}
-
-/// A 1/2/5 × 10^k step giving at most five intervals up to `max`.
-fn linear_step(max: u64) -> u64 {
-    let mut decade: u64 = 1;
-    loop {
-        for m in [1, 2, 5] {
-            let step = decade.saturating_mul(m);
-            if max / step <= 5 {
-                return step;
-            }
-        }
-        decade = decade.saturating_mul(10);
     }
 }
 
@@ -295,6 +273,10 @@ mod tests {
         assert_eq!(scale.ticks(), vec![0, 100, 200, 300]);
         assert_eq!(TermScale::new(0, false).top, 1);
         assert_eq!(TermScale::new(3, false).ticks(), vec![0, 1, 2, 3, 4]);
+        // At most five intervals, the top one included.
+        let scale = TermScale::new(110, false);
+        assert_eq!(scale.top, 150);
+        assert_eq!(scale.ticks(), vec![0, 50, 100, 150]);
     }
 
     #[test]
