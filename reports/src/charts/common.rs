@@ -418,6 +418,91 @@ pub fn draw_fault_shading<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A per-variant panel's chart: x in seconds of virtual time, y in the
+/// chart's own units.
+pub type PanelChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// What a chart draws on in a per-variant panel besides its chart: the time
+/// axis in pixels, and the variant's faults with the strip above the plot.
+pub struct PanelPlot<'a> {
+    pub axis: TimeAxis,
+    faults: &'a [FaultSpan],
+    strip_top: i32,
+}
+
+impl PanelPlot<'_> {
+    /// Shades the variant's faults over the plot (pixel rows `top..bottom`)
+    /// and labels them in the strip above it.
+    pub fn draw_faults<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        top: i32,
+        bottom: i32,
+    ) -> DrawResult<DB> {
+        draw_fault_shading(root, self.faults, self.axis, top, bottom)?;
+        let chips = fault_chips(self.faults, self.axis);
+        draw_fault_strip(root, &chips, self.strip_top)
+    }
+}
+
+/// Draws the frame of variant `index`'s panel, laid out by `layout`: the
+/// title with `summary`, room for the fault strip, then a plot with the
+/// time axis on x (described under the last panel only) and `y_range`,
+/// described as `y_desc`, on y; `draw` fills in the plot.
+#[allow(clippy::too_many_arguments)]
+pub fn draw_variant_panel<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    layout: &PanelLayout,
+    index: usize,
+    summary: &str,
+    y_range: std::ops::Range<f64>,
+    y_desc: &str,
+    draw: impl FnOnce(&PanelChart<DB>, &PanelPlot) -> DrawResult<DB>,
+) -> DrawResult<DB> {
+    let variant = &data.variants[index];
+    let top = layout.header_px + index as i32 * layout.panel_px;
+    draw_panel_title(root, &variant.result.label, summary, top + 4)?;
+    let strip_top = top + TITLE_ROW_PX;
+    let plot_top = strip_top + layout.lanes * LANE_PX + 4;
+    let last = index + 1 == data.variants.len();
+    let x_desc_px = if last { X_DESC_PX } else { 0 };
+    let area = root.clone().shrink(
+        (0, plot_top),
+        (
+            style::WIDTH_PX,
+            (layout.plot_px + X_TICKS_PX + x_desc_px) as u32,
+        ),
+    );
+    let mut chart = ChartBuilder::on(&area)
+        .margin_left(MARGIN_LEFT_PX)
+        .margin_right(MARGIN_RIGHT_PX)
+        .x_label_area_size(X_TICKS_PX + x_desc_px)
+        .y_label_area_size(Y_LABEL_AREA_PX)
+        .build_cartesian_2d(TimeAxis::nominal(data.duration_ms).range_s(), y_range)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_y_mesh()
+        .y_labels(0)
+        .x_labels(13)
+        .x_max_light_lines(0)
+        .x_label_formatter(&seconds_label)
+        .bold_line_style(style::GRID)
+        .axis_style(style::AXIS)
+        .label_style(style::text_style(style::SMALL_SIZE, style::MUTED))
+        .axis_desc_style(style::text_style(style::LABEL_SIZE, style::TEXT))
+        .y_desc(y_desc);
+    if last {
+        mesh.x_desc("virtual time (s)");
+    }
+    mesh.draw()?;
+    let plot = PanelPlot {
+        axis: TimeAxis::of_chart(&chart, data.duration_ms),
+        faults: &variant.faults,
+        strip_top,
+    };
+    draw(&chart, &plot)
+}
+
 /// The panel title: the variant's label and a muted summary after it.
 pub fn draw_panel_title<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
