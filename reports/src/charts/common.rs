@@ -274,6 +274,25 @@ pub fn fault_legend(data: &ChartData) -> Vec<LegendEntry> {
     entries
 }
 
+/// The legend of a per-variant chart: one entry per node with its
+/// colour drawn as `node_sample`, then the chart's own `marks`, then the
+/// fault kinds present.
+pub fn node_legend(
+    data: &ChartData,
+    node_sample: fn(RGBColor) -> Sample,
+    marks: Vec<LegendEntry>,
+) -> Vec<LegendEntry> {
+    let mut entries: Vec<LegendEntry> = (1..=data.nodes)
+        .map(|node| LegendEntry {
+            sample: node_sample(style::node_colour(node)),
+            text: format!("node {node}"),
+        })
+        .collect();
+    entries.extend(marks);
+    entries.extend(fault_legend(data));
+    entries
+}
+
 /// A fault's chip in the strip: its interval in pixels, where its label
 /// goes, and its lane.
 pub struct Chip<'a> {

@@ -31,22 +31,17 @@ const MIN_GAP_PX: i32 = 2;
 const MAX_GAP_LABELS: usize = 12;
 
 fn legend(data: &ChartData) -> Vec<LegendEntry> {
-    let mut entries: Vec<LegendEntry> = (1..=data.nodes)
-        .map(|node| LegendEntry {
-            sample: Sample::Block(style::node_colour(node)),
-            text: format!("node {node}"),
-        })
-        .collect();
-    entries.push(LegendEntry {
-        sample: Sample::Outline(style::NO_LEADER),
-        text: "no effective leader".into(),
-    });
-    entries.push(LegendEntry {
-        sample: Sample::Triangle,
-        text: "disruption (leader deposed)".into(),
-    });
-    entries.extend(common::fault_legend(data));
-    entries
+    let marks = vec![
+        LegendEntry {
+            sample: Sample::Outline(style::NO_LEADER),
+            text: "no effective leader".into(),
+        },
+        LegendEntry {
+            sample: Sample::Triangle,
+            text: "disruption (leader deposed)".into(),
+        },
+    ];
+    common::node_legend(data, Sample::Block, marks)
 }
 
 fn layout(data: &ChartData) -> PanelLayout {

@@ -74,18 +74,11 @@ const MIN_PLOT_PX: i32 = 180;
 const PANEL_GAP_PX: i32 = 16;
 
 fn legend(data: &ChartData) -> Vec<LegendEntry> {
-    let mut entries: Vec<LegendEntry> = (1..=data.nodes)
-        .map(|node| LegendEntry {
-            sample: Sample::Line(style::node_colour(node)),
-            text: format!("node {node}"),
-        })
-        .collect();
-    entries.push(LegendEntry {
+    let ring = LegendEntry {
         sample: Sample::Ring,
         text: "disruption (leader deposed)".into(),
-    });
-    entries.extend(common::fault_legend(data));
-    entries
+    };
+    common::node_legend(data, Sample::Line, vec![ring])
 }
 
 fn layout(data: &ChartData) -> PanelLayout {
