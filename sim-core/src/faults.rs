@@ -173,6 +173,17 @@ pub struct ChaosConfig {
     pub spike_loss: (f64, f64),
 }
 
+/// The kinds of random fault, each with its own random stream: the
+/// discriminant is the stream's index, so it must never change.
+#[derive(Clone, Copy)]
+enum ChaosKind {
+    Isolate = 0,
+    Partition = 1,
+    Cut = 2,
+    Crash = 3,
+    LossSpike = 4,
+}
+
 /// Draws the chaos schedule of one seed: each fault and the event that
 /// ends it. Each kind has its own stream, and time advances in slots of one
 /// second with a Bernoulli draw per slot (no transcendental functions, so
@@ -183,18 +194,18 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
     let ids: Vec<NodeId> = (0..nodes).map(NodeId::from_index).collect();
     debug_assert!(chaos.start.as_us() % US_PER_MS == 0);
     let mut events = Vec::new();
-    let kinds: [(f64, u64); 5] = [
-        (chaos.isolate_per_min, 0),
-        (chaos.partition_per_min, 1),
-        (chaos.cut_per_min, 2),
-        (chaos.crash_per_min, 3),
-        (chaos.loss_spike_per_min, 4),
+    let kinds = [
+        (chaos.isolate_per_min, ChaosKind::Isolate),
+        (chaos.partition_per_min, ChaosKind::Partition),
+        (chaos.cut_per_min, ChaosKind::Cut),
+        (chaos.crash_per_min, ChaosKind::Crash),
+        (chaos.loss_spike_per_min, ChaosKind::LossSpike),
     ];
     for (per_min, kind) in kinds {
         if per_min <= 0.0 {
             continue;
         }
-        let mut rng = Stream::new(seed, Purpose::Chaos, kind);
+        let mut rng = Stream::new(seed, Purpose::Chaos, kind as u64);
         let p = (per_min / 60.0).min(1.0);
         let mut slot = chaos.start.as_us();
         while slot < chaos.end.as_us() {
@@ -227,8 +238,8 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
                     .collect()
             };
             let (fault, undo) = match kind {
-                0 => (Fault::Isolate(NodeRef::Id(a)), Fault::Restore(others(a))),
-                1 => {
+                ChaosKind::Isolate => (Fault::Isolate(NodeRef::Id(a)), Fault::Restore(others(a))),
+                ChaosKind::Partition => {
                     if nodes < 3 {
                         continue;
                     }
@@ -243,15 +254,15 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
                         .collect();
                     (Fault::Partition(vec![small, large]), Fault::Restore(cross))
                 }
-                2 => {
+                ChaosKind::Cut => {
                     if a == b {
                         continue;
                     }
                     let pair = vec![(NodeRef::Id(a), NodeRef::Id(b))];
                     (Fault::Cut(pair.clone()), Fault::Restore(pair))
                 }
-                3 => (Fault::Crash(NodeRef::Id(a)), Fault::Restart(NodeRef::Id(a))),
-                _ => (
+                ChaosKind::Crash => (Fault::Crash(NodeRef::Id(a)), Fault::Restart(NodeRef::Id(a))),
+                ChaosKind::LossSpike => (
                     Fault::SetNetwork(NetworkPatch {
                         loss: Some((loss * 1000.0).round() / 1000.0),
                         ..NetworkPatch::default()
