@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use sim_core::results::Results;
+use sim_core::results::{shell_word, Results};
 
 use crate::table::{self, duration_ms};
 
@@ -62,15 +62,7 @@ fn with_variant(command: &str, label: &str) -> String {
     if command.contains(" --variant ") {
         return command.to_string();
     }
-    let safe = !label.is_empty()
-        && label
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./+:=,@".contains(c));
-    if safe {
-        format!("{command} --variant {label}")
-    } else {
-        format!("{command} --variant '{}'", label.replace('\'', "'\\''"))
-    }
+    format!("{command} --variant {}", shell_word(label))
 }
 
 /// The SVG element of an SVG document, without any XML declaration.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use reports::charts::style::{self, fault_style, node_colour, variant_colour};
 use reports::charts::{Chart, ChartError, ChartOptions, YScale};
 use serde_json::{json, Value};
-use sim_core::faults::FaultRecord;
+use sim_core::faults::{FaultKind, FaultRecord};
 use sim_core::metrics::Metrics;
 use sim_core::raft::NodeId;
 use sim_core::results::Results;
@@ -194,7 +194,7 @@ fn term_growth_shades_fault_intervals_and_labels_them() {
     let els = elements(&svg);
     let bounds = panel_bounds(&els, &SIX[..4], svg_height(&els));
 
-    let shades = |kind: &str| -> Vec<Vec<&Element>> {
+    let shades = |kind: FaultKind| -> Vec<Vec<&Element>> {
         let colour = hex(fault_style(kind).colour);
         let mut per_panel = vec![Vec::new(); bounds.len()];
         for e in els.iter().filter(|e| {
@@ -207,7 +207,11 @@ fn term_growth_shades_fault_intervals_and_labels_them() {
         }
         per_panel
     };
-    let (isolate, cut, crash) = (shades("isolate"), shades("cut"), shades("crash"));
+    let (isolate, cut, crash) = (
+        shades(FaultKind::Isolate),
+        shades(FaultKind::Cut),
+        shades(FaultKind::Crash),
+    );
     for panel in 0..bounds.len() {
         assert_eq!(
             isolate[panel].len(),
@@ -596,6 +600,24 @@ fn extreme_but_valid_results_still_draw() {
         .svg(&results, ChartOptions::default())
         .expect("draws");
     assert_no_overlapping_text(&svg, "term-growth with 300 faults");
+}
+
+#[test]
+fn a_fault_kind_from_another_version_draws_as_an_instant() {
+    let mut results = fixture(5, &SIX[..1], 3);
+    let unknown = fault(4, 45_000.0, "set_clock", "set_clock 2", Some(50_000.0));
+    assert_eq!(unknown.kind, FaultKind::Other);
+    results.variants[0].series.faults.push(unknown);
+    let data = reports::charts::prepare(&results).expect("valid");
+    let span = data.variants[0]
+        .faults
+        .iter()
+        .find(|f| f.description == "set_clock 2")
+        .expect("kept");
+    assert_eq!(span.to_ms, None, "not shaded");
+    assert!(Chart::TermGrowth
+        .svg(&results, ChartOptions::default())
+        .is_ok());
 }
 
 // ---- the HTML report ------------------------------------------------------

@@ -53,21 +53,88 @@ pub enum Fault {
     },
 }
 
-impl Fault {
+/// What kind of event a fault is: its key in a scenario file and its
+/// `kind` in the results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    Isolate,
+    Partition,
+    Cut,
+    CutOneway,
+    Restore,
+    Heal,
+    Crash,
+    Restart,
+    SetNetwork,
+    ResetNetwork,
+    SetLink,
+    /// A kind this version does not know, read from a results file written
+    /// by another version; treated as an instant event.
+    #[serde(other)]
+    Other,
+}
+
+impl FaultKind {
     /// The event's key in a scenario file.
-    pub fn kind(&self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
-            Fault::Isolate(_) => "isolate",
-            Fault::Partition(_) => "partition",
-            Fault::Cut(_) => "cut",
-            Fault::CutOneway(_) => "cut_oneway",
-            Fault::Restore(_) => "restore",
-            Fault::Heal => "heal",
-            Fault::Crash(_) => "crash",
-            Fault::Restart(_) => "restart",
-            Fault::SetNetwork(_) => "set_network",
-            Fault::ResetNetwork => "reset_network",
-            Fault::SetLink { .. } => "set_link",
+            FaultKind::Isolate => "isolate",
+            FaultKind::Partition => "partition",
+            FaultKind::Cut => "cut",
+            FaultKind::CutOneway => "cut_oneway",
+            FaultKind::Restore => "restore",
+            FaultKind::Heal => "heal",
+            FaultKind::Crash => "crash",
+            FaultKind::Restart => "restart",
+            FaultKind::SetNetwork => "set_network",
+            FaultKind::ResetNetwork => "reset_network",
+            FaultKind::SetLink => "set_link",
+            FaultKind::Other => "other",
+        }
+    }
+
+    /// Does the fault's effect last until a later event (or the end of the
+    /// run) ends it? The others (heal, restore, restart, reset_network)
+    /// are instants that end earlier faults.
+    pub fn lasting(self) -> bool {
+        match self {
+            FaultKind::Isolate
+            | FaultKind::Partition
+            | FaultKind::Cut
+            | FaultKind::CutOneway
+            | FaultKind::Crash
+            | FaultKind::SetNetwork
+            | FaultKind::SetLink => true,
+            FaultKind::Restore
+            | FaultKind::Heal
+            | FaultKind::Restart
+            | FaultKind::ResetNetwork
+            | FaultKind::Other => false,
+        }
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Fault {
+    pub fn kind(&self) -> FaultKind {
+        match self {
+            Fault::Isolate(_) => FaultKind::Isolate,
+            Fault::Partition(_) => FaultKind::Partition,
+            Fault::Cut(_) => FaultKind::Cut,
+            Fault::CutOneway(_) => FaultKind::CutOneway,
+            Fault::Restore(_) => FaultKind::Restore,
+            Fault::Heal => FaultKind::Heal,
+            Fault::Crash(_) => FaultKind::Crash,
+            Fault::Restart(_) => FaultKind::Restart,
+            Fault::SetNetwork(_) => FaultKind::SetNetwork,
+            Fault::ResetNetwork => FaultKind::ResetNetwork,
+            Fault::SetLink { .. } => FaultKind::SetLink,
         }
     }
 }
@@ -106,6 +173,17 @@ pub struct ChaosConfig {
     pub spike_loss: (f64, f64),
 }
 
+/// The kinds of random fault, each with its own random stream: the
+/// discriminant is the stream's index, so it must never change.
+#[derive(Clone, Copy)]
+enum ChaosKind {
+    Isolate = 0,
+    Partition = 1,
+    Cut = 2,
+    Crash = 3,
+    LossSpike = 4,
+}
+
 /// Draws the chaos schedule of one seed: each fault and the event that
 /// ends it. Each kind has its own stream, and time advances in slots of one
 /// second with a Bernoulli draw per slot (no transcendental functions, so
@@ -116,18 +194,18 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
     let ids: Vec<NodeId> = (0..nodes).map(NodeId::from_index).collect();
     debug_assert!(chaos.start.as_us() % US_PER_MS == 0);
     let mut events = Vec::new();
-    let kinds: [(f64, u64); 5] = [
-        (chaos.isolate_per_min, 0),
-        (chaos.partition_per_min, 1),
-        (chaos.cut_per_min, 2),
-        (chaos.crash_per_min, 3),
-        (chaos.loss_spike_per_min, 4),
+    let kinds = [
+        (chaos.isolate_per_min, ChaosKind::Isolate),
+        (chaos.partition_per_min, ChaosKind::Partition),
+        (chaos.cut_per_min, ChaosKind::Cut),
+        (chaos.crash_per_min, ChaosKind::Crash),
+        (chaos.loss_spike_per_min, ChaosKind::LossSpike),
     ];
     for (per_min, kind) in kinds {
         if per_min <= 0.0 {
             continue;
         }
-        let mut rng = Stream::new(seed, Purpose::Chaos, kind);
+        let mut rng = Stream::new(seed, Purpose::Chaos, kind as u64);
         let p = (per_min / 60.0).min(1.0);
         let mut slot = chaos.start.as_us();
         while slot < chaos.end.as_us() {
@@ -160,8 +238,8 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
                     .collect()
             };
             let (fault, undo) = match kind {
-                0 => (Fault::Isolate(NodeRef::Id(a)), Fault::Restore(others(a))),
-                1 => {
+                ChaosKind::Isolate => (Fault::Isolate(NodeRef::Id(a)), Fault::Restore(others(a))),
+                ChaosKind::Partition => {
                     if nodes < 3 {
                         continue;
                     }
@@ -176,15 +254,15 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
                         .collect();
                     (Fault::Partition(vec![small, large]), Fault::Restore(cross))
                 }
-                2 => {
+                ChaosKind::Cut => {
                     if a == b {
                         continue;
                     }
                     let pair = vec![(NodeRef::Id(a), NodeRef::Id(b))];
                     (Fault::Cut(pair.clone()), Fault::Restore(pair))
                 }
-                3 => (Fault::Crash(NodeRef::Id(a)), Fault::Restart(NodeRef::Id(a))),
-                _ => (
+                ChaosKind::Crash => (Fault::Crash(NodeRef::Id(a)), Fault::Restart(NodeRef::Id(a))),
+                ChaosKind::LossSpike => (
                     Fault::SetNetwork(NetworkPatch {
                         loss: Some((loss * 1000.0).round() / 1000.0),
                         ..NetworkPatch::default()
@@ -214,7 +292,7 @@ pub struct FaultRecord {
     /// Position in the scenario's `events` (or in the drawn chaos schedule).
     pub index: usize,
     pub at_ms: f64,
-    pub kind: String,
+    pub kind: FaultKind,
     /// Human-readable, with references resolved: "isolate 3", "cut 1-2".
     pub description: String,
     /// The nodes the event's references resolved to, in order.
@@ -229,4 +307,23 @@ pub struct FaultRecord {
     /// Drawn by the scenario's `chaos` section.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub chaos: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_written_as_scenario_keys() {
+        for kind in [FaultKind::CutOneway, FaultKind::SetNetwork, FaultKind::Heal] {
+            let json = serde_json::to_string(&kind).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+            assert_eq!(serde_json::from_str::<FaultKind>(&json).ok(), Some(kind));
+        }
+        // A kind from another version still loads.
+        assert_eq!(
+            serde_json::from_str::<FaultKind>("\"set_clock\"").ok(),
+            Some(FaultKind::Other)
+        );
+    }
 }

@@ -12,6 +12,7 @@ pub mod rng;
 pub mod scenario;
 pub mod scheduler;
 pub mod shrink;
+pub mod stats;
 pub mod sweep;
 pub mod time;
 pub mod trace;

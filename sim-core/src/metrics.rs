@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::faults::FaultRecord;
 use crate::raft::{NodeId, Term};
+use crate::stats::nearest_rank;
 use crate::time::{Instant, US_PER_MS};
 
 /// A distribution summary, in milliseconds (nearest-rank percentiles).
@@ -26,11 +27,7 @@ impl Distribution {
             return Distribution::default();
         }
         samples_us.sort_unstable();
-        let rank = |q: f64| {
-            let n = samples_us.len();
-            let k = ((q * n as f64).ceil() as usize).clamp(1, n);
-            samples_us[k - 1] as f64 / US_PER_MS as f64
-        };
+        let rank = |q: f64| nearest_rank(&samples_us, q) as f64 / US_PER_MS as f64;
         Distribution {
             count: samples_us.len() as u64,
             p50: rank(0.50),

@@ -94,6 +94,20 @@ impl Results {
     }
 }
 
+/// Quotes an argument for a POSIX shell command line, if it needs it, as
+/// the reproduce commands in results, sweeps and reports write it.
+pub fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./+:=,@".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// Runs one variant of a scenario with a seed.
 pub fn run_variant(
     scenario: &Scenario,
@@ -164,4 +178,18 @@ pub fn run_all(scenario: &Scenario, seed: u64) -> Results {
         .map(|v| run_variant(scenario, v, seed, None))
         .collect();
     assemble(scenario, seed, variants)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("scenarios/a-b.json"), "scenarios/a-b.json");
+        assert_eq!(shell_word("prevote+checkquorum"), "prevote+checkquorum");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
 }

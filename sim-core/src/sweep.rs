@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::invariants::Violation;
 use crate::metrics::Metrics;
 use crate::results::{ExpectationResult, Results};
+use crate::stats::nearest_rank;
 
 /// What a sweep keeps of one variant of one seed (no series).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -107,7 +108,7 @@ impl Stats {
         };
         let mut sorted = values.to_vec();
         sorted.sort_by(f64::total_cmp);
-        let rank = |q: f64| sorted[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
+        let rank = |q: f64| nearest_rank(&sorted, q);
         Stats {
             min: sorted[0],
             mean,

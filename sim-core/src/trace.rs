@@ -1,22 +1,29 @@
 //! The event trace. Owns the record of what a run did, in the order the
 //! engine did it: the trace hash (every run has one) and, when asked, a
-//! writer of JSON Lines (and, in `chrome`, of Chrome trace-event JSON). It
+//! writer of JSON Lines (and, in `chrome`, of Chrome trace-event JSON). Both
+//! writers describe their records as serde types (fields in the order
+//! docs/TRACES.md gives) and serialise them straight into the output. It
 //! observes; it never changes a run.
 
+use std::fmt;
 use std::io::{self, Write};
+
+use serde::{Serialize, Serializer};
 
 pub mod chrome;
 pub use chrome::ChromeTracer;
 
 use crate::network::Fate;
 use crate::raft::{
-    AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply, LogIndex,
-    Message, NodeId, ProposalId, RequestVote, Role, Term, TimerKind, VoteResponse,
+    AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
+    HeartbeatCode, LogIndex, Message, NodeId, ProposalId, RequestVote, Role, Term, TimerKind,
+    VoteResponse, VoteResult,
 };
 use crate::time::Instant;
 
 /// Why a message never reached its receiver.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DropReason {
     /// Lost to the link's loss probability when sent.
     Loss,
@@ -28,18 +35,6 @@ pub enum DropReason {
     NodeDown,
     /// The sender crashed before its write was durable, so it never left.
     SenderCrashed,
-}
-
-impl DropReason {
-    pub fn name(self) -> &'static str {
-        match self {
-            DropReason::Loss => "loss",
-            DropReason::LinkCut => "link_cut",
-            DropReason::CutInFlight => "cut_in_flight",
-            DropReason::NodeDown => "node_down",
-            DropReason::SenderCrashed => "sender_crashed",
-        }
-    }
 }
 
 /// One step of a run, as observers see it.
@@ -273,48 +268,282 @@ pub fn hash_hex(hash: u64) -> String {
     format!("{hash:016x}")
 }
 
-/// The fields of a message beyond its kind and term, as JSON members.
-fn message_fields(msg: &Message) -> String {
-    match msg {
-        Message::RequestVote(RequestVote {
-            last_log_index,
-            last_log_term,
-            ..
-        }) => format!(",\"last_log_index\":{last_log_index},\"last_log_term\":{last_log_term}"),
-        Message::VoteResponse(VoteResponse { granted, .. }) => format!(",\"granted\":{granted}"),
-        Message::AppendEntries(AppendEntries {
-            prev_log_index,
-            prev_log_term,
-            entries,
-            leader_commit,
-            ..
-        }) => format!(
-            ",\"prev_log_index\":{prev_log_index},\"prev_log_term\":{prev_log_term},\"entries\":{},\"leader_commit\":{leader_commit}",
-            entries.len()
-        ),
-        Message::AppendResponse(AppendResponse { success, index, .. }) => {
-            format!(",\"success\":{success},\"index\":{index}")
-        }
-        Message::DlVote(DlVote {
-            ledger_end_term,
-            ledger_end_index,
-            round,
-            ..
-        }) => format!(
-            ",\"ledger_end_term\":{ledger_end_term},\"ledger_end_index\":{ledger_end_index},\"round\":{round}"
-        ),
-        Message::DlVoteReply(DlVoteReply { result, round, .. }) => {
-            format!(",\"result\":\"{result:?}\",\"round\":{round}")
-        }
-        Message::DlHeartbeat(DlHeartbeat { round, .. }) => format!(",\"round\":{round}"),
-        Message::DlHeartbeatReply(DlHeartbeatReply { code, round, .. }) => {
-            format!(",\"code\":\"{code:?}\",\"round\":{round}")
+/// A value written as the text of its `Debug` form (DLedger's answer codes).
+struct AsDebug<T>(T);
+
+impl<T: fmt::Debug> Serialize for AsDebug<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{:?}", self.0))
+    }
+}
+
+/// The fields of a message beyond its kind and term.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum MessageFields {
+    Vote {
+        last_log_index: LogIndex,
+        last_log_term: Term,
+    },
+    VoteResponse {
+        granted: bool,
+    },
+    Append {
+        prev_log_index: LogIndex,
+        prev_log_term: Term,
+        /// How many entries the message carries.
+        entries: usize,
+        leader_commit: LogIndex,
+    },
+    AppendResponse {
+        success: bool,
+        index: LogIndex,
+    },
+    DlVote {
+        ledger_end_term: Term,
+        ledger_end_index: LogIndex,
+        round: u64,
+    },
+    DlVoteReply {
+        result: AsDebug<VoteResult>,
+        round: u64,
+    },
+    DlHeartbeat {
+        round: u64,
+    },
+    DlHeartbeatReply {
+        code: AsDebug<HeartbeatCode>,
+        round: u64,
+    },
+}
+
+impl MessageFields {
+    fn of(msg: &Message) -> MessageFields {
+        match msg {
+            Message::RequestVote(RequestVote {
+                last_log_index,
+                last_log_term,
+                ..
+            }) => MessageFields::Vote {
+                last_log_index: *last_log_index,
+                last_log_term: *last_log_term,
+            },
+            Message::VoteResponse(VoteResponse { granted, .. }) => {
+                MessageFields::VoteResponse { granted: *granted }
+            }
+            Message::AppendEntries(AppendEntries {
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+                ..
+            }) => MessageFields::Append {
+                prev_log_index: *prev_log_index,
+                prev_log_term: *prev_log_term,
+                entries: entries.len(),
+                leader_commit: *leader_commit,
+            },
+            Message::AppendResponse(AppendResponse { success, index, .. }) => {
+                MessageFields::AppendResponse {
+                    success: *success,
+                    index: *index,
+                }
+            }
+            Message::DlVote(DlVote {
+                ledger_end_term,
+                ledger_end_index,
+                round,
+                ..
+            }) => MessageFields::DlVote {
+                ledger_end_term: *ledger_end_term,
+                ledger_end_index: *ledger_end_index,
+                round: *round,
+            },
+            Message::DlVoteReply(DlVoteReply { result, round, .. }) => MessageFields::DlVoteReply {
+                result: AsDebug(*result),
+                round: *round,
+            },
+            Message::DlHeartbeat(DlHeartbeat { round, .. }) => {
+                MessageFields::DlHeartbeat { round: *round }
+            }
+            Message::DlHeartbeatReply(DlHeartbeatReply { code, round, .. }) => {
+                MessageFields::DlHeartbeatReply {
+                    code: AsDebug(*code),
+                    round: *round,
+                }
+            }
         }
     }
 }
 
-fn opt_node(node: Option<NodeId>) -> String {
-    node.map_or_else(|| "null".to_string(), |n| n.to_string())
+/// What the network decided for a message when it was sent, as the
+/// `fate` field and the times that go with it (both trace formats).
+#[derive(Serialize)]
+#[serde(tag = "fate", rename_all = "snake_case")]
+pub(crate) enum FateFields {
+    LinkCut,
+    Lost,
+    Arrives {
+        arrive_us: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        duplicate_us: Option<u64>,
+    },
+}
+
+impl From<Fate> for FateFields {
+    fn from(fate: Fate) -> FateFields {
+        match fate {
+            Fate::Cut => FateFields::LinkCut,
+            Fate::Lost => FateFields::Lost,
+            Fate::Arrives { at, duplicate_at } => FateFields::Arrives {
+                arrive_us: at.as_us(),
+                duplicate_us: duplicate_at.map(Instant::as_us),
+            },
+        }
+    }
+}
+
+/// One line of a JSON Lines trace: `seq`, `at_us`, then the record's
+/// `kind` and fields (docs/TRACES.md).
+#[derive(Serialize)]
+struct Line<'a> {
+    seq: u64,
+    at_us: u64,
+    #[serde(flatten)]
+    record: Record<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Record<'a> {
+    Send {
+        from: NodeId,
+        to: NodeId,
+        id: u64,
+        msg: &'static str,
+        term: Term,
+        #[serde(flatten)]
+        fields: MessageFields,
+        #[serde(flatten)]
+        fate: FateFields,
+    },
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        id: u64,
+        msg: &'static str,
+        term: Term,
+    },
+    Drop {
+        from: NodeId,
+        to: NodeId,
+        id: Option<u64>,
+        msg: &'static str,
+        term: Term,
+        reason: DropReason,
+    },
+    Timer {
+        node: NodeId,
+        timer: &'static str,
+    },
+    State {
+        node: NodeId,
+        term: Term,
+        role: &'static str,
+        leader: Option<NodeId>,
+    },
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
+    Fault {
+        index: usize,
+        description: &'a str,
+        skipped: bool,
+    },
+    Propose {
+        proposal: ProposalId,
+        leader: Option<NodeId>,
+    },
+    Commit {
+        index: LogIndex,
+    },
+}
+
+impl<'a> Record<'a> {
+    fn of(event: &TraceEvent<'a>) -> Record<'a> {
+        match *event {
+            TraceEvent::Send {
+                from,
+                to,
+                id,
+                msg,
+                fate,
+            } => Record::Send {
+                from,
+                to,
+                id,
+                msg: msg.kind(),
+                term: msg.term(),
+                fields: MessageFields::of(msg),
+                fate: fate.into(),
+            },
+            TraceEvent::Deliver { from, to, id, msg } => Record::Deliver {
+                from,
+                to,
+                id,
+                msg: msg.kind(),
+                term: msg.term(),
+            },
+            TraceEvent::Drop {
+                from,
+                to,
+                id,
+                msg,
+                reason,
+            } => Record::Drop {
+                from,
+                to,
+                id,
+                msg: msg.kind(),
+                term: msg.term(),
+                reason,
+            },
+            TraceEvent::Timer { node, kind } => Record::Timer {
+                node,
+                timer: kind.name(),
+            },
+            TraceEvent::State {
+                node,
+                term,
+                role,
+                leader,
+            } => Record::State {
+                node,
+                term,
+                role: role.name(),
+                leader,
+            },
+            TraceEvent::Crash { node } => Record::Crash { node },
+            TraceEvent::Restart { node } => Record::Restart { node },
+            TraceEvent::Fault {
+                index,
+                description,
+                skipped,
+            } => Record::Fault {
+                index,
+                description,
+                skipped,
+            },
+            TraceEvent::Propose { id, leader } => Record::Propose {
+                proposal: id,
+                leader,
+            },
+            TraceEvent::Commit { index } => Record::Commit { index },
+        }
+    }
 }
 
 /// Writes one JSON object per line for every trace event.
@@ -331,92 +560,14 @@ impl<W: Write> JsonLinesTracer<W> {
 
 impl<W: Write> Tracer for JsonLinesTracer<W> {
     fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()> {
-        let out = &mut self.out;
-        write!(out, "{{\"seq\":{},\"at_us\":{}", self.seq, at.as_us())?;
+        let line = Line {
+            seq: self.seq,
+            at_us: at.as_us(),
+            record: Record::of(event),
+        };
         self.seq += 1;
-        match *event {
-            TraceEvent::Send {
-                from,
-                to,
-                id,
-                msg,
-                fate,
-            } => {
-                write!(
-                    out,
-                    ",\"kind\":\"send\",\"from\":{from},\"to\":{to},\"id\":{id},\"msg\":\"{}\",\"term\":{}{}",
-                    msg.kind(),
-                    msg.term(),
-                    message_fields(msg)
-                )?;
-                match fate {
-                    Fate::Cut => write!(out, ",\"fate\":\"link_cut\"")?,
-                    Fate::Lost => write!(out, ",\"fate\":\"lost\"")?,
-                    Fate::Arrives { at, duplicate_at } => {
-                        write!(out, ",\"fate\":\"arrives\",\"arrive_us\":{}", at.as_us())?;
-                        if let Some(dup) = duplicate_at {
-                            write!(out, ",\"duplicate_us\":{}", dup.as_us())?;
-                        }
-                    }
-                }
-            }
-            TraceEvent::Deliver { from, to, id, msg } => write!(
-                out,
-                ",\"kind\":\"deliver\",\"from\":{from},\"to\":{to},\"id\":{id},\"msg\":\"{}\",\"term\":{}",
-                msg.kind(),
-                msg.term()
-            )?,
-            TraceEvent::Drop {
-                from,
-                to,
-                id,
-                msg,
-                reason,
-            } => write!(
-                out,
-                ",\"kind\":\"drop\",\"from\":{from},\"to\":{to},\"id\":{},\"msg\":\"{}\",\"term\":{},\"reason\":\"{}\"",
-                id.map_or_else(|| "null".to_string(), |id| id.to_string()),
-                msg.kind(),
-                msg.term(),
-                reason.name()
-            )?,
-            TraceEvent::Timer { node, kind } => write!(
-                out,
-                ",\"kind\":\"timer\",\"node\":{node},\"timer\":\"{}\"",
-                kind.name()
-            )?,
-            TraceEvent::State {
-                node,
-                term,
-                role,
-                leader,
-            } => write!(
-                out,
-                ",\"kind\":\"state\",\"node\":{node},\"term\":{term},\"role\":\"{}\",\"leader\":{}",
-                role.name(),
-                opt_node(leader)
-            )?,
-            TraceEvent::Crash { node } => write!(out, ",\"kind\":\"crash\",\"node\":{node}")?,
-            TraceEvent::Restart { node } => write!(out, ",\"kind\":\"restart\",\"node\":{node}")?,
-            TraceEvent::Fault {
-                index,
-                description,
-                skipped,
-            } => write!(
-                out,
-                ",\"kind\":\"fault\",\"index\":{index},\"description\":{},\"skipped\":{skipped}",
-                serde_json::to_string(description).map_err(io::Error::other)?
-            )?,
-            TraceEvent::Propose { id, leader } => write!(
-                out,
-                ",\"kind\":\"propose\",\"proposal\":{id},\"leader\":{}",
-                opt_node(leader)
-            )?,
-            TraceEvent::Commit { index } => {
-                write!(out, ",\"kind\":\"commit\",\"index\":{index}")?
-            }
-        }
-        writeln!(out, "}}")
+        serde_json::to_writer(&mut self.out, &line)?;
+        self.out.write_all(b"\n")
     }
 
     fn finish(&mut self) -> io::Result<()> {

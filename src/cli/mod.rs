@@ -235,16 +235,3 @@ pub fn choose_seed(flag: Option<u64>, file_seed: u64) -> Result<u64, Failure> {
         Err(_) => Ok(file_seed),
     }
 }
-
-/// Quotes an argument for a shell command line if it needs it.
-pub fn shell_word(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./+:=,@".contains(c))
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
-}

@@ -5,15 +5,13 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use sim_core::results::{self, Results, VariantResult};
+use sim_core::results::{self, shell_word, Results, VariantResult};
 use sim_core::scenario::Variant;
 use sim_core::trace::{ChromeTracer, JsonLinesTracer, Tracer};
 
 use super::chart::{self, ChartStyle};
 use super::progress::Progress;
-use super::{
-    choose_seed, load, output, shell_word, CliResult, Failure, Loaded, EXIT_FAILED, EXIT_OK,
-};
+use super::{choose_seed, load, output, CliResult, Failure, Loaded, EXIT_FAILED, EXIT_OK};
 
 #[derive(clap::Args)]
 pub struct RunArgs {

@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 
+use sim_core::results::shell_word;
 use sim_core::scenario::ScenarioFile;
 use sim_core::shrink;
 
 use super::run::reproduce_command;
-use super::{choose_seed, load, output, shell_word, CliResult, Failure, EXIT_OK};
+use super::{choose_seed, load, output, CliResult, Failure, EXIT_OK};
 
 #[derive(clap::Args)]
 pub struct ShrinkArgs {

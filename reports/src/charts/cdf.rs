@@ -14,7 +14,7 @@ use sim_core::sweep::SeedRecord;
 
 use super::common::{self, DrawResult, LegendEntry, Sample};
 use super::term_growth::push_point;
-use super::{encode_png, raster, style, ChartError};
+use super::{encode_png, raster, style, ticks, ChartError};
 
 /// File name of the chart, without extension.
 pub const STEM: &str = "distributions";
@@ -167,6 +167,9 @@ impl Metric {
 /// Values beyond this are drawn at it, so that axis arithmetic stays finite.
 const MAX_VALUE: f64 = 1e300;
 
+/// A linear x axis has at most this many intervals (a panel is wide).
+const LINEAR_INTERVALS: u32 = 8;
+
 /// Finite values, negatives (and -0) as 0, at most `MAX_VALUE`, sorted:
 /// the CDF of a multiset, whatever order it came in.
 fn clean(values: impl Iterator<Item = f64>) -> Vec<f64> {
@@ -176,39 +179,6 @@ fn clean(values: impl Iterator<Item = f64>) -> Vec<f64> {
         .collect();
     out.sort_by(f64::total_cmp);
     out
-}
-
-/// 0, 1, 2, 5, 10, 20, 50, ... up to the first value at or above `max`.
-fn log_candidates(max: f64) -> Vec<f64> {
-    let mut out = vec![0.0];
-    let mut decade = 1.0f64;
-    loop {
-        for m in [1.0, 2.0, 5.0] {
-            let t = decade * m;
-            out.push(t);
-            if t >= max {
-                return out;
-            }
-        }
-        if decade > 1e300 {
-            return out;
-        }
-        decade *= 10.0;
-    }
-}
-
-/// A 1/2/5 × 10^k step (at least 1) giving at most eight intervals up to `max`.
-fn linear_step(max: f64) -> f64 {
-    let mut decade = 1.0f64;
-    loop {
-        for m in [1.0, 2.0, 5.0] {
-            let step = decade * m;
-            if max / step <= 8.0 || decade > 1e300 {
-                return step;
-            }
-        }
-        decade *= 10.0;
-    }
 }
 
 /// A tick label: "0", "2.5", "0.001"; from a million on "1e6", "1.5e19".
@@ -258,7 +228,7 @@ impl XAxis {
             XScale::Log => true,
         };
         let (lo, hi) = if log {
-            let candidates = log_candidates(max);
+            let candidates = ticks::log_candidates(max);
             let lo = if min.is_finite() {
                 candidates
                     .iter()
@@ -281,7 +251,7 @@ impl XAxis {
             };
             (lo, hi)
         } else {
-            let step = linear_step(max);
+            let step = ticks::linear_step(max, LINEAR_INTERVALS);
             (0.0, ((max / step).ceil() * step).max(step))
         };
         XAxis {
@@ -312,12 +282,12 @@ impl XAxis {
     /// Tick values before thinning.
     fn ticks(&self) -> Vec<f64> {
         if self.log {
-            log_candidates(self.hi)
+            ticks::log_candidates(self.hi)
                 .into_iter()
                 .filter(|&c| c >= self.lo && c <= self.hi)
                 .collect()
         } else {
-            let step = linear_step(self.hi);
+            let step = ticks::linear_step(self.hi, LINEAR_INTERVALS);
             let n = (self.hi / step).round() as u64;
             (0..=n.min(100)).map(|k| k as f64 * step).collect()
         }

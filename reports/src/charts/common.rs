@@ -274,6 +274,25 @@ pub fn fault_legend(data: &ChartData) -> Vec<LegendEntry> {
     entries
 }
 
+/// The legend of a per-variant chart: one entry per node with its
+/// colour drawn as `node_sample`, then the chart's own `marks`, then the
+/// fault kinds present.
+pub fn node_legend(
+    data: &ChartData,
+    node_sample: fn(RGBColor) -> Sample,
+    marks: Vec<LegendEntry>,
+) -> Vec<LegendEntry> {
+    let mut entries: Vec<LegendEntry> = (1..=data.nodes)
+        .map(|node| LegendEntry {
+            sample: node_sample(style::node_colour(node)),
+            text: format!("node {node}"),
+        })
+        .collect();
+    entries.extend(marks);
+    entries.extend(fault_legend(data));
+    entries
+}
+
 /// A fault's chip in the strip: its interval in pixels, where its label
 /// goes, and its lane.
 pub struct Chip<'a> {
@@ -352,7 +371,7 @@ pub fn draw_fault_strip<DB: DrawingBackend>(
     top: i32,
 ) -> DrawResult<DB> {
     for chip in chips {
-        let colour = style::fault_style(&chip.fault.kind).colour;
+        let colour = style::fault_style(chip.fault.kind).colour;
         let y0 = top + chip.lane as i32 * LANE_PX + 1;
         let y1 = y0 + LANE_PX - 3;
         match chip.fault.to_ms {
@@ -397,7 +416,7 @@ pub fn draw_fault_shading<DB: DrawingBackend>(
     bottom: i32,
 ) -> DrawResult<DB> {
     for fault in faults {
-        let colour = style::fault_style(&fault.kind).colour;
+        let colour = style::fault_style(fault.kind).colour;
         let x0 = axis.x(fault.from_ms);
         match fault.to_ms {
             Some(to_ms) => {
@@ -416,6 +435,91 @@ pub fn draw_fault_shading<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+/// A per-variant panel's chart: x in seconds of virtual time, y in the
+/// chart's own units.
+pub type PanelChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// What a chart draws on in a per-variant panel besides its chart: the time
+/// axis in pixels, and the variant's faults with the strip above the plot.
+pub struct PanelPlot<'a> {
+    pub axis: TimeAxis,
+    faults: &'a [FaultSpan],
+    strip_top: i32,
+}
+
+impl PanelPlot<'_> {
+    /// Shades the variant's faults over the plot (pixel rows `top..bottom`)
+    /// and labels them in the strip above it.
+    pub fn draw_faults<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        top: i32,
+        bottom: i32,
+    ) -> DrawResult<DB> {
+        draw_fault_shading(root, self.faults, self.axis, top, bottom)?;
+        let chips = fault_chips(self.faults, self.axis);
+        draw_fault_strip(root, &chips, self.strip_top)
+    }
+}
+
+/// Draws the frame of variant `index`'s panel, laid out by `layout`: the
+/// title with `summary`, room for the fault strip, then a plot with the
+/// time axis on x (described under the last panel only) and `y_range`,
+/// described as `y_desc`, on y; `draw` fills in the plot.
+#[allow(clippy::too_many_arguments)]
+pub fn draw_variant_panel<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    layout: &PanelLayout,
+    index: usize,
+    summary: &str,
+    y_range: std::ops::Range<f64>,
+    y_desc: &str,
+    draw: impl FnOnce(&PanelChart<DB>, &PanelPlot) -> DrawResult<DB>,
+) -> DrawResult<DB> {
+    let variant = &data.variants[index];
+    let top = layout.header_px + index as i32 * layout.panel_px;
+    draw_panel_title(root, &variant.result.label, summary, top + 4)?;
+    let strip_top = top + TITLE_ROW_PX;
+    let plot_top = strip_top + layout.lanes * LANE_PX + 4;
+    let last = index + 1 == data.variants.len();
+    let x_desc_px = if last { X_DESC_PX } else { 0 };
+    let area = root.clone().shrink(
+        (0, plot_top),
+        (
+            style::WIDTH_PX,
+            (layout.plot_px + X_TICKS_PX + x_desc_px) as u32,
+        ),
+    );
+    let mut chart = ChartBuilder::on(&area)
+        .margin_left(MARGIN_LEFT_PX)
+        .margin_right(MARGIN_RIGHT_PX)
+        .x_label_area_size(X_TICKS_PX + x_desc_px)
+        .y_label_area_size(Y_LABEL_AREA_PX)
+        .build_cartesian_2d(TimeAxis::nominal(data.duration_ms).range_s(), y_range)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_y_mesh()
+        .y_labels(0)
+        .x_labels(13)
+        .x_max_light_lines(0)
+        .x_label_formatter(&seconds_label)
+        .bold_line_style(style::GRID)
+        .axis_style(style::AXIS)
+        .label_style(style::text_style(style::SMALL_SIZE, style::MUTED))
+        .axis_desc_style(style::text_style(style::LABEL_SIZE, style::TEXT))
+        .y_desc(y_desc);
+    if last {
+        mesh.x_desc("virtual time (s)");
+    }
+    mesh.draw()?;
+    let plot = PanelPlot {
+        axis: TimeAxis::of_chart(&chart, data.duration_ms),
+        faults: &variant.faults,
+        strip_top,
+    };
+    draw(&chart, &plot)
 }
 
 /// The panel title: the variant's label and a muted summary after it.

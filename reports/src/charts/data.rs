@@ -4,6 +4,7 @@
 //! that does not fit is rejected here with the JSON path of the bad value,
 //! so no chart ever panics or draws nonsense on hand-edited input.
 
+use sim_core::faults::FaultKind;
 use sim_core::results::{Results, VariantResult};
 
 use super::ChartError;
@@ -43,7 +44,7 @@ pub struct LeaderSpan {
 pub struct FaultSpan {
     pub from_ms: f64,
     pub to_ms: Option<f64>,
-    pub kind: String,
+    pub kind: FaultKind,
     pub description: String,
 }
 
@@ -53,15 +54,6 @@ pub struct Disruption {
     /// The leader that stepped down.
     pub node: u32,
     pub term: u64,
-}
-
-/// Fault kinds whose effect lasts until a later event ends it; the others
-/// (heal, restore, restart, and kinds this version does not know) are instants.
-fn lasting(kind: &str) -> bool {
-    matches!(
-        kind,
-        "isolate" | "partition" | "cut" | "cut_oneway" | "crash" | "set_network" | "set_link"
-    )
 }
 
 fn invalid(path: String, reason: impl Into<String>) -> ChartError {
@@ -204,7 +196,7 @@ pub fn prepare(results: &Results) -> Result<ChartData<'_>, ChartError> {
             if f.skipped.is_some() {
                 continue;
             }
-            let to_ms = if lasting(&f.kind) {
+            let to_ms = if f.kind.lasting() {
                 let to_ms = match f.until_ms {
                     Some(until) => check_time(at("faults", i, "until_ms"), until)?,
                     None => duration_ms,
@@ -223,7 +215,7 @@ pub fn prepare(results: &Results) -> Result<ChartData<'_>, ChartError> {
             faults.push(FaultSpan {
                 from_ms,
                 to_ms,
-                kind: f.kind.clone(),
+                kind: f.kind,
                 description: f.description.clone(),
             });
         }
@@ -273,16 +265,16 @@ impl ChartData<'_> {
 
     /// Kinds of shaded faults (not instants) in any variant, in order of
     /// first appearance.
-    pub fn fault_kinds(&self) -> Vec<&str> {
-        let mut kinds: Vec<&str> = Vec::new();
+    pub fn fault_kinds(&self) -> Vec<FaultKind> {
+        let mut kinds: Vec<FaultKind> = Vec::new();
         let shaded = self
             .variants
             .iter()
             .flat_map(|v| v.faults.iter())
             .filter(|f| f.to_ms.is_some());
         for f in shaded {
-            if !kinds.contains(&f.kind.as_str()) {
-                kinds.push(&f.kind);
+            if !kinds.contains(&f.kind) {
+                kinds.push(f.kind);
             }
         }
         kinds

@@ -8,11 +8,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::common::{
-    self, DrawResult, LegendEntry, PanelLayout, Sample, TimeAxis, LANE_PX, TITLE_ROW_PX, X_DESC_PX,
-    X_TICKS_PX,
-};
-use super::data::ChartData;
+use super::common::{self, DrawResult, LegendEntry, PanelChart, PanelLayout, PanelPlot, Sample};
+use super::data::{ChartData, VariantData};
 use super::style;
 use crate::table::duration_ms;
 
@@ -34,22 +31,17 @@ const MIN_GAP_PX: i32 = 2;
 const MAX_GAP_LABELS: usize = 12;
 
 fn legend(data: &ChartData) -> Vec<LegendEntry> {
-    let mut entries: Vec<LegendEntry> = (1..=data.nodes)
-        .map(|node| LegendEntry {
-            sample: Sample::Block(style::node_colour(node)),
-            text: format!("node {node}"),
-        })
-        .collect();
-    entries.push(LegendEntry {
-        sample: Sample::Outline(style::NO_LEADER),
-        text: "no effective leader".into(),
-    });
-    entries.push(LegendEntry {
-        sample: Sample::Triangle,
-        text: "disruption (leader deposed)".into(),
-    });
-    entries.extend(common::fault_legend(data));
-    entries
+    let marks = vec![
+        LegendEntry {
+            sample: Sample::Outline(style::NO_LEADER),
+            text: "no effective leader".into(),
+        },
+        LegendEntry {
+            sample: Sample::Triangle,
+            text: "disruption (leader deposed)".into(),
+        },
+    ];
+    common::node_legend(data, Sample::Block, marks)
 }
 
 fn layout(data: &ChartData) -> PanelLayout {
@@ -78,139 +70,119 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData)
         &legend(data),
     )?;
 
-    let last = data.variants.len() - 1;
     for (i, variant) in data.variants.iter().enumerate() {
-        let top = layout.header_px + i as i32 * layout.panel_px;
         let m = &variant.result.metrics;
-        common::draw_panel_title(
-            root,
-            &variant.result.label,
-            &format!(
-                "{} · leaderless {} · unavailable {}",
-                common::plural(m.leader_changes, "leader change", "leader changes"),
-                duration_ms(m.leaderless_ms),
-                duration_ms(m.unavailable_ms)
-            ),
-            top + 4,
-        )?;
-        let strip_top = top + TITLE_ROW_PX;
-        let plot_top = strip_top + layout.lanes * LANE_PX + 4;
-        let x_desc_px = if i == last { X_DESC_PX } else { 0 };
-        let area = root.clone().shrink(
-            (0, plot_top),
-            (
-                style::WIDTH_PX,
-                (layout.plot_px + X_TICKS_PX + x_desc_px) as u32,
-            ),
+        let summary = format!(
+            "{} · leaderless {} · unavailable {}",
+            common::plural(m.leader_changes, "leader change", "leader changes"),
+            duration_ms(m.leaderless_ms),
+            duration_ms(m.unavailable_ms)
         );
-        let mut chart = ChartBuilder::on(&area)
-            .margin_left(common::MARGIN_LEFT_PX)
-            .margin_right(common::MARGIN_RIGHT_PX)
-            .x_label_area_size(X_TICKS_PX + x_desc_px)
-            .y_label_area_size(common::Y_LABEL_AREA_PX)
-            .build_cartesian_2d(TimeAxis::nominal(data.duration_ms).range_s(), 0.0..1.0)?;
-        let mut mesh = chart.configure_mesh();
-        mesh.disable_y_mesh()
-            .y_labels(0)
-            .x_labels(13)
-            .x_max_light_lines(0)
-            .x_label_formatter(&common::seconds_label)
-            .bold_line_style(style::GRID)
-            .axis_style(style::AXIS)
-            .label_style(style::text_style(style::SMALL_SIZE, style::MUTED))
-            .axis_desc_style(style::text_style(style::LABEL_SIZE, style::TEXT))
-            .y_desc("leader");
-        if i == last {
-            mesh.x_desc("virtual time (s)");
-        }
-        mesh.draw()?;
+        common::draw_variant_panel(
+            root,
+            data,
+            &layout,
+            i,
+            &summary,
+            0.0..1.0,
+            "leader",
+            |chart, plot| draw_band(root, chart, plot, variant),
+        )?;
+    }
+    Ok(())
+}
 
-        let axis = TimeAxis::of_chart(&chart, data.duration_ms);
-        let y_px = |fraction: f64| chart.backend_coord(&(0.0, fraction)).1;
-        common::draw_fault_shading(root, &variant.faults, axis, y_px(1.0), y_px(0.0))?;
-        let chips = common::fault_chips(&variant.faults, axis);
-        common::draw_fault_strip(root, &chips, strip_top)?;
+/// The plot of one variant's panel: faults, then the leader band with its
+/// leaderless stretches and disruptions.
+fn draw_band<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &PanelChart<DB>,
+    plot: &PanelPlot,
+    variant: &VariantData,
+) -> DrawResult<DB> {
+    let axis = plot.axis;
+    let y_px = |fraction: f64| chart.backend_coord(&(0.0, fraction)).1;
+    plot.draw_faults(root, y_px(1.0), y_px(0.0))?;
 
-        let (band_top, band_bottom) = (y_px(BAND_TOP), y_px(BAND_BOTTOM));
-        let gaps = variant
-            .leaders
-            .iter()
-            .filter(|s| s.leader.is_none())
-            .count();
-        let label_gaps = gaps <= MAX_GAP_LABELS;
-        let mut gap_label_end = i32::MIN;
-        for (k, span) in variant.leaders.iter().enumerate() {
-            let x0 = axis.x(span.from_ms);
-            let x1 = axis.x(span.to_ms);
-            match span.leader {
-                Some(node) => {
-                    let colour = style::node_colour(node);
-                    root.draw(&Rectangle::new(
-                        [(x0, band_top), (x1, band_bottom)],
-                        colour.filled(),
+    let (band_top, band_bottom) = (y_px(BAND_TOP), y_px(BAND_BOTTOM));
+    let gaps = variant
+        .leaders
+        .iter()
+        .filter(|s| s.leader.is_none())
+        .count();
+    let label_gaps = gaps <= MAX_GAP_LABELS;
+    let mut gap_label_end = i32::MIN;
+    for (k, span) in variant.leaders.iter().enumerate() {
+        let x0 = axis.x(span.from_ms);
+        let x1 = axis.x(span.to_ms);
+        match span.leader {
+            Some(node) => {
+                let colour = style::node_colour(node);
+                root.draw(&Rectangle::new(
+                    [(x0, band_top), (x1, band_bottom)],
+                    colour.filled(),
+                ))?;
+                if k > 0 {
+                    root.draw(&PathElement::new(
+                        vec![(x0, band_top), (x0, band_bottom)],
+                        style::WHITE.stroke_width(1),
                     ))?;
-                    if k > 0 {
-                        root.draw(&PathElement::new(
-                            vec![(x0, band_top), (x0, band_bottom)],
-                            style::WHITE.stroke_width(1),
-                        ))?;
-                    }
-                    let long = match span.term {
-                        Some(term) => format!("node {node} · term {term}"),
-                        None => format!("node {node}"),
-                    };
-                    let room = x1 - x0 - 8;
-                    let label = [long, node.to_string()]
-                        .into_iter()
-                        .find(|text| style::text_width(text, style::LABEL_SIZE) <= room);
-                    if let Some(label) = label {
-                        root.draw(&Text::new(
-                            label,
-                            ((x0 + x1) / 2, (band_top + band_bottom) / 2),
-                            style::text_style(style::LABEL_SIZE, style::text_on(colour))
-                                .pos(Pos::new(HPos::Center, VPos::Center)),
-                        ))?;
-                    }
                 }
-                None => {
-                    let (g0, g1) = if x1 - x0 < MIN_GAP_PX {
-                        let mid = (x0 + x1) / 2;
-                        (mid - MIN_GAP_PX / 2, mid - MIN_GAP_PX / 2 + MIN_GAP_PX)
-                    } else {
-                        (x0, x1)
-                    };
-                    // Too narrow to outline: solid.
-                    let fill = if g1 - g0 <= 4 { 1.0 } else { 0.12 };
-                    root.draw(&Rectangle::new(
-                        [(g0, band_top), (g1, band_bottom)],
-                        style::NO_LEADER.mix(fill).filled(),
+                let long = match span.term {
+                    Some(term) => format!("node {node} · term {term}"),
+                    None => format!("node {node}"),
+                };
+                let room = x1 - x0 - 8;
+                let label = [long, node.to_string()]
+                    .into_iter()
+                    .find(|text| style::text_width(text, style::LABEL_SIZE) <= room);
+                if let Some(label) = label {
+                    root.draw(&Text::new(
+                        label,
+                        ((x0 + x1) / 2, (band_top + band_bottom) / 2),
+                        style::text_style(style::LABEL_SIZE, style::text_on(colour))
+                            .pos(Pos::new(HPos::Center, VPos::Center)),
                     ))?;
-                    root.draw(&Rectangle::new(
-                        [(g0, band_top), (g1, band_bottom)],
-                        style::NO_LEADER.stroke_width(2),
+                }
+            }
+            None => {
+                let (g0, g1) = if x1 - x0 < MIN_GAP_PX {
+                    let mid = (x0 + x1) / 2;
+                    (mid - MIN_GAP_PX / 2, mid - MIN_GAP_PX / 2 + MIN_GAP_PX)
+                } else {
+                    (x0, x1)
+                };
+                // Too narrow to outline: solid.
+                let fill = if g1 - g0 <= 4 { 1.0 } else { 0.12 };
+                root.draw(&Rectangle::new(
+                    [(g0, band_top), (g1, band_bottom)],
+                    style::NO_LEADER.mix(fill).filled(),
+                ))?;
+                root.draw(&Rectangle::new(
+                    [(g0, band_top), (g1, band_bottom)],
+                    style::NO_LEADER.stroke_width(2),
+                ))?;
+                // Its length below the band, unless it would touch the last one.
+                let text = format!("no leader {}", duration_ms(span.to_ms - span.from_ms));
+                let width = style::text_width(&text, style::SMALL_SIZE);
+                let centre = ((g0 + g1) / 2)
+                    .min(axis.right_px - width / 2)
+                    .max(axis.left_px + width / 2);
+                if label_gaps && centre - width / 2 > gap_label_end + 8 {
+                    gap_label_end = centre + width / 2;
+                    root.draw(&Text::new(
+                        text,
+                        (centre, y_px(GAP_LABEL_Y)),
+                        style::text_style(style::SMALL_SIZE, style::NO_LEADER)
+                            .pos(Pos::new(HPos::Center, VPos::Center)),
                     ))?;
-                    // Its length below the band, unless it would touch the last one.
-                    let text = format!("no leader {}", duration_ms(span.to_ms - span.from_ms));
-                    let width = style::text_width(&text, style::SMALL_SIZE);
-                    let centre = ((g0 + g1) / 2)
-                        .min(axis.right_px - width / 2)
-                        .max(axis.left_px + width / 2);
-                    if label_gaps && centre - width / 2 > gap_label_end + 8 {
-                        gap_label_end = centre + width / 2;
-                        root.draw(&Text::new(
-                            text,
-                            (centre, y_px(GAP_LABEL_Y)),
-                            style::text_style(style::SMALL_SIZE, style::NO_LEADER)
-                                .pos(Pos::new(HPos::Center, VPos::Center)),
-                        ))?;
-                    }
                 }
             }
         }
+    }
 
-        for d in &variant.disruptions {
-            common::triangle(root, axis.x(d.at_ms), band_top - 8, 6)?;
-        }
+    for d in &variant.disruptions {
+        common::triangle(root, axis.x(d.at_ms), band_top - 8, 6)?;
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod leader_timeline;
 mod raster;
 pub mod style;
 pub mod term_growth;
+mod ticks;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -6,6 +6,7 @@
 use std::sync::OnceLock;
 
 use plotters::style::{register_font, FontStyle, IntoFont, RGBColor, TextStyle};
+use sim_core::faults::FaultKind;
 
 use super::ChartError;
 
@@ -107,16 +108,22 @@ pub struct FaultStyle {
     pub legend: &'static str,
 }
 
-/// Shading per fault kind (the scenario file's event keys). Instants
-/// (heal, restore, restart) and kinds this version does not know are grey.
-pub fn fault_style(kind: &str) -> FaultStyle {
+/// Shading per fault kind. Instants (heal, restore, restart,
+/// reset_network) and kinds this version does not know are grey.
+pub fn fault_style(kind: FaultKind) -> FaultStyle {
     let (colour, legend) = match kind {
-        "isolate" => (RGBColor(0xf5, 0xa6, 0x23), "node isolated"),
-        "partition" => (RGBColor(0x9b, 0x59, 0xb6), "partition"),
-        "cut" | "cut_oneway" => (RGBColor(0x34, 0x98, 0xdb), "links cut"),
-        "crash" => (RGBColor(0xe7, 0x4c, 0x3c), "node crashed"),
-        "set_network" | "set_link" => (RGBColor(0x27, 0xae, 0x60), "network changed"),
-        _ => (RGBColor(0x7f, 0x8c, 0x8d), "other event"),
+        FaultKind::Isolate => (RGBColor(0xf5, 0xa6, 0x23), "node isolated"),
+        FaultKind::Partition => (RGBColor(0x9b, 0x59, 0xb6), "partition"),
+        FaultKind::Cut | FaultKind::CutOneway => (RGBColor(0x34, 0x98, 0xdb), "links cut"),
+        FaultKind::Crash => (RGBColor(0xe7, 0x4c, 0x3c), "node crashed"),
+        FaultKind::SetNetwork | FaultKind::SetLink => {
+            (RGBColor(0x27, 0xae, 0x60), "network changed")
+        }
+        FaultKind::Restore
+        | FaultKind::Heal
+        | FaultKind::Restart
+        | FaultKind::ResetNetwork
+        | FaultKind::Other => (RGBColor(0x7f, 0x8c, 0x8d), "other event"),
     };
     FaultStyle { colour, legend }
 }

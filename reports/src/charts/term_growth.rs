@@ -7,12 +7,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::common::{
-    self, DrawResult, LegendEntry, PanelLayout, Sample, TimeAxis, LANE_PX, TITLE_ROW_PX, X_DESC_PX,
-    X_TICKS_PX,
-};
-use super::data::ChartData;
+use super::common::{self, DrawResult, LegendEntry, PanelChart, PanelLayout, PanelPlot, Sample};
+use super::data::{ChartData, VariantData};
 use super::style;
+use super::ticks;
 
 /// The y axis: which terms are ticked and where a term is drawn.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,18 +20,24 @@ pub struct TermScale {
     pub top: u64,
 }
 
+/// A linear axis has at most this many intervals (a panel is short).
+const LINEAR_INTERVALS: u32 = 5;
+
 impl TermScale {
+    /// The axis ends on a round term above the highest one reached.
     pub fn new(max_term: u64, log: bool) -> TermScale {
+        let above = max_term as f64 + 1.0;
         let top = if log {
-            log_candidates(max_term)
-                .into_iter()
-                .find(|&t| t > max_term)
-                .unwrap_or(max_term.max(1))
+            let candidates = ticks::log_candidates(above);
+            candidates.last().copied().unwrap_or(above)
         } else {
-            let step = linear_step(max_term);
-            (max_term / step).saturating_add(1).saturating_mul(step)
+            let step = ticks::linear_step(above, LINEAR_INTERVALS);
+            (above / step).ceil() * step
         };
-        TermScale { log, top }
+        TermScale {
+            log,
+            top: top as u64,
+        }
     }
 
     /// Where a term sits on the axis (plot units).
@@ -51,47 +55,18 @@ impl TermScale {
 
     /// Tick terms, bottom up, before thinning out crowded ones.
     pub fn ticks(&self) -> Vec<u64> {
+        let top = self.top as f64;
         if self.log {
-            let mut ticks = log_candidates(self.top);
-            ticks.retain(|&t| t <= self.top);
-            ticks
+            ticks::log_candidates(top)
+                .into_iter()
+                .filter(|&t| t <= top)
+                .map(|t| t as u64)
+                .collect()
         } else {
-            let step = linear_step(self.top);
-            (0..=self.top / step).map(|k| k * step).collect()
+            let step = ticks::linear_step(top, LINEAR_INTERVALS);
+            let n = (top / step).floor() as u64;
+            (0..=n).map(|k| (k as f64 * step) as u64).collect()
         }
-    }
-}
-
-/// 0, 1, 2, 5, 10, 20, 50, ... up to the first value above `max`.
-fn log_candidates(max: u64) -> Vec<u64> {
-    let mut out = vec![0];
-    let mut decade: u64 = 1;
-    loop {
-        for m in [1, 2, 5] {
-            let t = decade.saturating_mul(m);
-            out.push(t);
-            if t > max {
-                return out;
-            }
-        }
-        if decade > u64::MAX / 10 {
-            return out;
-        }
-        decade *= 10;
-    }
-}
-
-/// A 1/2/5 × 10^k step giving at most five intervals up to `max`.
-fn linear_step(max: u64) -> u64 {
-    let mut decade: u64 = 1;
-    loop {
-        for m in [1, 2, 5] {
-            let step = decade.saturating_mul(m);
-            if max / step <= 5 {
-                return step;
-            }
-        }
-        decade = decade.saturating_mul(10);
     }
 }
 
@@ -99,18 +74,11 @@ const MIN_PLOT_PX: i32 = 180;
 const PANEL_GAP_PX: i32 = 16;
 
 fn legend(data: &ChartData) -> Vec<LegendEntry> {
-    let mut entries: Vec<LegendEntry> = (1..=data.nodes)
-        .map(|node| LegendEntry {
-            sample: Sample::Line(style::node_colour(node)),
-            text: format!("node {node}"),
-        })
-        .collect();
-    entries.push(LegendEntry {
+    let ring = LegendEntry {
         sample: Sample::Ring,
         text: "disruption (leader deposed)".into(),
-    });
-    entries.extend(common::fault_legend(data));
-    entries
+    };
+    common::node_legend(data, Sample::Line, vec![ring])
 }
 
 fn layout(data: &ChartData) -> PanelLayout {
@@ -167,119 +135,100 @@ pub fn draw<DB: DrawingBackend>(
     )?;
 
     let label_style = style::text_style(style::SMALL_SIZE, style::MUTED);
-    let last = data.variants.len() - 1;
     for (i, variant) in data.variants.iter().enumerate() {
-        let top = layout.header_px + i as i32 * layout.panel_px;
         let m = &variant.result.metrics;
-        common::draw_panel_title(
-            root,
-            &variant.result.label,
-            &format!(
-                "max term {} · term inflation {} · {}",
-                m.max_term,
-                m.term_inflation,
-                common::plural(m.disruptions, "disruption", "disruptions")
-            ),
-            top + 4,
-        )?;
-        let strip_top = top + TITLE_ROW_PX;
-        let plot_top = strip_top + layout.lanes * LANE_PX + 4;
-        let x_desc_px = if i == last { X_DESC_PX } else { 0 };
-        let area = root.clone().shrink(
-            (0, plot_top),
-            (
-                style::WIDTH_PX,
-                (layout.plot_px + X_TICKS_PX + x_desc_px) as u32,
-            ),
+        let summary = format!(
+            "max term {} · term inflation {} · {}",
+            m.max_term,
+            m.term_inflation,
+            common::plural(m.disruptions, "disruption", "disruptions")
         );
-        let mut chart = ChartBuilder::on(&area)
-            .margin_left(common::MARGIN_LEFT_PX)
-            .margin_right(common::MARGIN_RIGHT_PX)
-            .x_label_area_size(X_TICKS_PX + x_desc_px)
-            .y_label_area_size(common::Y_LABEL_AREA_PX)
-            .build_cartesian_2d(
-                TimeAxis::nominal(data.duration_ms).range_s(),
-                0.0..scale.y_top(),
-            )?;
-        let mut mesh = chart.configure_mesh();
-        mesh.disable_y_mesh()
-            .y_labels(0)
-            .x_labels(13)
-            .x_max_light_lines(0)
-            .x_label_formatter(&common::seconds_label)
-            .bold_line_style(style::GRID)
-            .axis_style(style::AXIS)
-            .label_style(label_style.clone())
-            .axis_desc_style(style::text_style(style::LABEL_SIZE, style::TEXT))
-            .y_desc(if log { "term (log scale)" } else { "term" });
-        if i == last {
-            mesh.x_desc("virtual time (s)");
+        let y_desc = if log { "term (log scale)" } else { "term" };
+        common::draw_variant_panel(
+            root,
+            data,
+            &layout,
+            i,
+            &summary,
+            0.0..scale.y_top(),
+            y_desc,
+            |chart, plot| draw_terms(root, chart, plot, data, variant, &scale, &label_style),
+        )?;
+    }
+    Ok(())
+}
+
+/// The plot of one variant's panel: y ticks, faults, a step line per node
+/// and the disruption rings.
+fn draw_terms<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &PanelChart<DB>,
+    plot: &PanelPlot,
+    data: &ChartData,
+    variant: &VariantData,
+    scale: &TermScale,
+    label_style: &TextStyle,
+) -> DrawResult<DB> {
+    let axis = plot.axis;
+    let y_px = |term: u64| chart.backend_coord(&(0.0, scale.y(term))).1;
+    let (plot_bottom, plot_top_px) = (y_px(0), chart.backend_coord(&(0.0, scale.y_top())).1);
+
+    // Ticks on y, thinned so that labels never touch.
+    let mut last_tick_px = i32::MAX;
+    for term in scale.ticks() {
+        let y = y_px(term);
+        if last_tick_px - y < 16 {
+            continue;
         }
-        mesh.draw()?;
-
-        let axis = TimeAxis::of_chart(&chart, data.duration_ms);
-        let y_px = |term: u64| chart.backend_coord(&(0.0, scale.y(term))).1;
-        let (plot_bottom, plot_top_px) = (y_px(0), chart.backend_coord(&(0.0, scale.y_top())).1);
-
-        // Ticks on y, thinned so that labels never touch.
-        let mut last_tick_px = i32::MAX;
-        for term in scale.ticks() {
-            let y = y_px(term);
-            if last_tick_px - y < 16 {
-                continue;
-            }
-            last_tick_px = y;
-            if term > 0 {
-                root.draw(&PathElement::new(
-                    vec![(axis.left_px, y), (axis.right_px, y)],
-                    style::GRID.stroke_width(1),
-                ))?;
-            }
+        last_tick_px = y;
+        if term > 0 {
             root.draw(&PathElement::new(
-                vec![(axis.left_px - 5, y), (axis.left_px, y)],
-                style::AXIS.stroke_width(1),
-            ))?;
-            root.draw(&Text::new(
-                term.to_string(),
-                (axis.left_px - 8, y),
-                label_style.clone().pos(Pos::new(HPos::Right, VPos::Center)),
+                vec![(axis.left_px, y), (axis.right_px, y)],
+                style::GRID.stroke_width(1),
             ))?;
         }
+        root.draw(&PathElement::new(
+            vec![(axis.left_px - 5, y), (axis.left_px, y)],
+            style::AXIS.stroke_width(1),
+        ))?;
+        root.draw(&Text::new(
+            term.to_string(),
+            (axis.left_px - 8, y),
+            label_style.clone().pos(Pos::new(HPos::Right, VPos::Center)),
+        ))?;
+    }
 
-        common::draw_fault_shading(root, &variant.faults, axis, plot_top_px, plot_bottom)?;
-        let chips = common::fault_chips(&variant.faults, axis);
-        common::draw_fault_strip(root, &chips, strip_top)?;
+    plot.draw_faults(root, plot_top_px, plot_bottom)?;
 
-        for (index, steps) in variant.terms.iter().enumerate() {
-            let node = index as u32 + 1;
-            let dy = offset_px(node, data.nodes);
-            let mut points = Vec::with_capacity(steps.len() * 2 + 1);
-            let mut previous: Option<u64> = None;
-            for &(at_ms, term) in steps {
-                let x = axis.x(at_ms);
-                if let Some(before) = previous {
-                    push_point(&mut points, (x, y_px(before) + dy));
-                }
-                push_point(&mut points, (x, y_px(term) + dy));
-                previous = Some(term);
+    for (index, steps) in variant.terms.iter().enumerate() {
+        let node = index as u32 + 1;
+        let dy = offset_px(node, data.nodes);
+        let mut points = Vec::with_capacity(steps.len() * 2 + 1);
+        let mut previous: Option<u64> = None;
+        for &(at_ms, term) in steps {
+            let x = axis.x(at_ms);
+            if let Some(before) = previous {
+                push_point(&mut points, (x, y_px(before) + dy));
             }
-            if let Some(term) = previous {
-                push_point(&mut points, (axis.right_px, y_px(term) + dy));
-            }
-            root.draw(&PathElement::new(
-                points,
-                style::node_colour(node).stroke_width(2),
-            ))?;
+            push_point(&mut points, (x, y_px(term) + dy));
+            previous = Some(term);
         }
+        if let Some(term) = previous {
+            push_point(&mut points, (axis.right_px, y_px(term) + dy));
+        }
+        root.draw(&PathElement::new(
+            points,
+            style::node_colour(node).stroke_width(2),
+        ))?;
+    }
 
-        for d in &variant.disruptions {
-            let centre = (
-                axis.x(d.at_ms),
-                y_px(d.term) + offset_px(d.node, data.nodes),
-            );
-            root.draw(&Circle::new(centre, 6, style::WHITE.stroke_width(3)))?;
-            root.draw(&Circle::new(centre, 6, style::DISRUPTION.stroke_width(2)))?;
-        }
+    for d in &variant.disruptions {
+        let centre = (
+            axis.x(d.at_ms),
+            y_px(d.term) + offset_px(d.node, data.nodes),
+        );
+        root.draw(&Circle::new(centre, 6, style::WHITE.stroke_width(3)))?;
+        root.draw(&Circle::new(centre, 6, style::DISRUPTION.stroke_width(2)))?;
     }
     Ok(())
 }
@@ -295,6 +244,10 @@ mod tests {
         assert_eq!(scale.ticks(), vec![0, 100, 200, 300]);
         assert_eq!(TermScale::new(0, false).top, 1);
         assert_eq!(TermScale::new(3, false).ticks(), vec![0, 1, 2, 3, 4]);
+        // At most five intervals, the top one included.
+        let scale = TermScale::new(110, false);
+        assert_eq!(scale.top, 150);
+        assert_eq!(scale.ticks(), vec![0, 50, 100, 150]);
     }
 
     #[test]

@@ -142,7 +142,7 @@ impl<N: RaftNode> Cluster<'_, N> {
         self.script.records.push(FaultRecord {
             index,
             at_ms: self.now.as_ms_f64(),
-            kind: fault.kind().to_string(),
+            kind: fault.kind(),
             description: applied.description,
             nodes: applied.nodes,
             skipped,

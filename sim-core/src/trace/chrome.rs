@@ -2,8 +2,10 @@
 //! JSON Object format that Perfetto's UI and chrome://tracing open: one
 //! track per node with its role spans, message arrows from send to delivery,
 //! the term as a counter per node, and faults, proposals and commits on
-//! tracks of their own. It streams: events are written as they come, and
-//! only a few fields per node are kept. It observes; it never changes a run.
+//! tracks of their own. It streams: events are written as they come (each
+//! an `Event` serialised by serde; only the array around them is written
+//! by hand), and only a few fields per node are kept. It observes; it never
+//! changes a run.
 //!
 //! Every event is written in execution order, so timestamps in the file
 //! never decrease (metadata first, at ts 0). Viewers that sort by timestamp
@@ -19,12 +21,15 @@
 //!   both keyed by the message id) binds to that slice;
 //! - timers, leader changes, faults, proposals and commits are instants.
 
+use std::fmt;
 use std::io::{self, Write};
 
+use serde::{Serialize, Serializer};
+
 use crate::network::Fate;
-use crate::raft::{Message, NodeId, Role, Term, MAX_NODES};
+use crate::raft::{LogIndex, Message, NodeId, ProposalId, Role, Term, TimerKind, MAX_NODES};
 use crate::time::Instant;
-use crate::trace::{TraceEvent, Tracer};
+use crate::trace::{DropReason, FateFields, TraceEvent, Tracer};
 
 /// The one process every track belongs to.
 const PID: u32 = 1;
@@ -45,10 +50,168 @@ struct Span {
     role: Role,
 }
 
-impl Span {
-    fn name(self) -> String {
-        format!("{} t{}", self.role.name(), self.term)
+/// One object of the `traceEvents` array. Fields are written in this
+/// order; absent ones are left out.
+#[derive(Serialize)]
+struct Event<'a> {
+    ph: &'static str,
+    name: Name<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cat: Option<&'static str>,
+    ts: u64,
+    pid: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tid: Option<u32>,
+    /// An instant's scope ("t": its thread).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    s: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dur: Option<u64>,
+    /// A flow end's binding point ("e": the enclosing slice).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bp: Option<&'static str>,
+    /// A flow's id: the message id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    args: Option<Args<'a>>,
+}
+
+impl<'a> Event<'a> {
+    /// An event on a track, with nothing but the fields every one has.
+    fn on(ph: &'static str, name: Name<'a>, cat: &'static str, ts: u64, tid: u32) -> Event<'a> {
+        Event {
+            ph,
+            name,
+            cat: Some(cat),
+            ts,
+            pid: PID,
+            tid: Some(tid),
+            s: None,
+            dur: None,
+            bp: None,
+            id: None,
+            args: None,
+        }
     }
+
+    /// A metadata event (names and order of the process and its tracks).
+    fn metadata(name: &'static str, tid: Option<u32>, args: Args<'a>) -> Event<'a> {
+        Event {
+            cat: None,
+            tid,
+            args: Some(args),
+            ..Event::on("M", Name::Text(name), "", 0, 0)
+        }
+    }
+}
+
+/// An event's name, written straight from its parts.
+#[derive(Clone, Copy)]
+enum Name<'a> {
+    Text(&'a str),
+    /// A role span: "leader t7".
+    Span(Span),
+    /// A node's track: "node 3".
+    Node(NodeId),
+    /// "drop AppendEntries".
+    Drop(&'static str),
+    /// "election timer".
+    Timer(TimerKind),
+    /// "leader n3", or "no leader".
+    Leader(Option<NodeId>),
+    /// A node's term counter: "term n3".
+    Term(NodeId),
+    Propose(ProposalId),
+    Commit(LogIndex),
+}
+
+impl fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Name::Text(text) => f.write_str(text),
+            Name::Span(span) => write!(f, "{} t{}", span.role.name(), span.term),
+            Name::Node(id) => write!(f, "node {id}"),
+            Name::Drop(kind) => write!(f, "drop {kind}"),
+            Name::Timer(kind) => write!(f, "{} timer", kind.name()),
+            Name::Leader(Some(id)) => write!(f, "leader n{id}"),
+            Name::Leader(None) => f.write_str("no leader"),
+            Name::Term(id) => write!(f, "term n{id}"),
+            Name::Propose(id) => write!(f, "propose {id}"),
+            Name::Commit(index) => write!(f, "commit {index}"),
+        }
+    }
+}
+
+impl Serialize for Name<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// An event's `args`: what Perfetto shows when it is selected.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Args<'a> {
+    Name {
+        name: Name<'a>,
+    },
+    SortIndex {
+        sort_index: u64,
+    },
+    /// A send, on the sender's track.
+    Sent {
+        to: NodeId,
+        id: u64,
+        term: Term,
+        #[serde(flatten)]
+        fate: FateFields,
+    },
+    /// A delivery, on the receiver's track.
+    Received {
+        from: NodeId,
+        id: u64,
+        term: Term,
+    },
+    /// A drop at the receiver's side.
+    DroppedAt {
+        from: NodeId,
+        id: u64,
+        term: Term,
+        reason: DropReason,
+    },
+    /// A message that never left its crashed sender (`id` is null).
+    NeverSent {
+        to: NodeId,
+        id: Option<u64>,
+        term: Term,
+        reason: DropReason,
+    },
+    Timer {
+        timer: &'static str,
+    },
+    Role {
+        role: &'static str,
+        term: Term,
+        leader: Option<NodeId>,
+    },
+    Leader {
+        leader: Option<NodeId>,
+    },
+    Fault {
+        index: usize,
+        skipped: bool,
+    },
+    Propose {
+        proposal: ProposalId,
+        leader: Option<NodeId>,
+    },
+    Commit {
+        index: LogIndex,
+    },
+    Counter {
+        value: u64,
+    },
 }
 
 /// What the writer remembers of one node between events.
@@ -98,46 +261,29 @@ impl<W: Write> ChromeTracer<W> {
         self.out
     }
 
-    fn separator(&mut self) -> io::Result<()> {
+    /// Writes one object into the array.
+    fn write(&mut self, event: &Event) -> io::Result<()> {
         if self.empty {
             self.empty = false;
-            self.out.write_all(b"\n")
+            self.out.write_all(b"\n")?;
         } else {
-            self.out.write_all(b",\n")
+            self.out.write_all(b",\n")?;
         }
+        serde_json::to_writer(&mut self.out, event)?;
+        Ok(())
     }
 
-    /// Opens one event object with the fields every event has; the caller
-    /// writes its other fields and the closing brace.
-    fn open(&mut self, ph: &str, name: &str, cat: &str, ts_us: u64, tid: u32) -> io::Result<()> {
-        self.separator()?;
-        write!(
-            self.out,
-            "{{\"ph\":\"{ph}\",\"name\":{},\"cat\":\"{cat}\",\"ts\":{ts_us},\"pid\":{PID},\"tid\":{tid}",
-            json_str(name)?
-        )
-    }
-
-    fn metadata(&mut self, name: &str, tid: Option<u32>, args: &str) -> io::Result<()> {
-        self.separator()?;
-        write!(
-            self.out,
-            "{{\"ph\":\"M\",\"name\":\"{name}\",\"ts\":0,\"pid\":{PID}"
-        )?;
-        if let Some(tid) = tid {
-            write!(self.out, ",\"tid\":{tid}")?;
-        }
-        write!(self.out, ",\"args\":{args}}}")
-    }
-
-    fn track(&mut self, tid: u32, name: &str, sort_index: u64) -> io::Result<()> {
-        let name = json_str(name)?;
-        self.metadata("thread_name", Some(tid), &format!("{{\"name\":{name}}}"))?;
-        self.metadata(
+    fn track(&mut self, tid: u32, name: Name, sort_index: u64) -> io::Result<()> {
+        self.write(&Event::metadata(
+            "thread_name",
+            Some(tid),
+            Args::Name { name },
+        ))?;
+        self.write(&Event::metadata(
             "thread_sort_index",
             Some(tid),
-            &format!("{{\"sort_index\":{sort_index}}}"),
-        )
+            Args::SortIndex { sort_index },
+        ))
     }
 
     /// The header and one named track per node, plus the faults and client
@@ -151,13 +297,19 @@ impl<W: Write> ChromeTracer<W> {
         }
         self.started = true;
         self.out.write_all(b"{\"traceEvents\":[")?;
-        self.metadata("process_name", None, "{\"name\":\"raftsim\"}")?;
-        self.track(FAULTS_TID, "faults", 0)?;
+        self.write(&Event::metadata(
+            "process_name",
+            None,
+            Args::Name {
+                name: Name::Text("raftsim"),
+            },
+        ))?;
+        self.track(FAULTS_TID, Name::Text("faults"), 0)?;
         for i in 0..self.nodes.len() {
             let id = NodeId::from_index(i);
-            self.track(tid(id), &format!("node {id}"), u64::from(id.0))?;
+            self.track(tid(id), Name::Node(id), u64::from(id.0))?;
         }
-        self.track(CLIENT_TID, "client", u64::from(CLIENT_TID))
+        self.track(CLIENT_TID, Name::Text("client"), u64::from(CLIENT_TID))
     }
 
     fn node(&mut self, id: NodeId) -> io::Result<&mut NodeTrack> {
@@ -174,51 +326,71 @@ impl<W: Write> ChromeTracer<W> {
     }
 
     fn end_span(&mut self, at_us: u64, id: NodeId, span: Span) -> io::Result<()> {
-        self.open("E", &span.name(), "role", at_us, tid(id))?;
-        self.out.write_all(b"}")
+        self.write(&Event::on("E", Name::Span(span), "role", at_us, tid(id)))
     }
 
     fn begin_down(&mut self, at_us: u64, id: NodeId) -> io::Result<()> {
-        self.open("B", "down", "down", at_us, tid(id))?;
-        self.out.write_all(b"}")
+        self.write(&Event::on("B", Name::Text("down"), "down", at_us, tid(id)))
     }
 
     fn end_down(&mut self, at_us: u64, id: NodeId) -> io::Result<()> {
-        self.open("E", "down", "down", at_us, tid(id))?;
-        self.out.write_all(b"}")
+        self.write(&Event::on("E", Name::Text("down"), "down", at_us, tid(id)))
     }
 
     fn instant(
         &mut self,
         at_us: u64,
         tid: u32,
-        name: &str,
-        cat: &str,
-        args: &str,
+        name: Name,
+        cat: &'static str,
+        args: Args,
     ) -> io::Result<()> {
-        self.open("i", name, cat, at_us, tid)?;
-        write!(self.out, ",\"s\":\"t\",\"args\":{{{args}}}}}")
+        self.write(&Event {
+            s: Some("t"),
+            args: Some(args),
+            ..Event::on("i", name, cat, at_us, tid)
+        })
     }
 
     /// A zero-length slice, so that a flow event at the same instant has a
     /// slice to bind to.
-    fn mark(&mut self, at_us: u64, tid: u32, name: &str, cat: &str, args: &str) -> io::Result<()> {
-        self.open("X", name, cat, at_us, tid)?;
-        write!(self.out, ",\"dur\":0,\"args\":{{{args}}}}}")
+    fn mark(
+        &mut self,
+        at_us: u64,
+        tid: u32,
+        name: Name,
+        cat: &'static str,
+        args: Args,
+    ) -> io::Result<()> {
+        self.write(&Event {
+            dur: Some(0),
+            args: Some(args),
+            ..Event::on("X", name, cat, at_us, tid)
+        })
     }
 
-    /// One end of a message's arrow; `s` and `f` share name, cat and id.
-    fn flow(&mut self, ph: &str, at_us: u64, tid: u32, msg: &Message, id: u64) -> io::Result<()> {
-        self.open(ph, msg.kind(), "msg", at_us, tid)?;
-        if ph == "f" {
-            self.out.write_all(b",\"bp\":\"e\"")?;
-        }
-        write!(self.out, ",\"id\":{id}}}")
+    /// One end of a message's arrow: `s` at the sender, `f` at the
+    /// receiver; both share name, cat and id.
+    fn flow(
+        &mut self,
+        ph: &'static str,
+        at_us: u64,
+        tid: u32,
+        msg: &Message,
+        id: u64,
+    ) -> io::Result<()> {
+        self.write(&Event {
+            bp: (ph == "f").then_some("e"),
+            id: Some(id),
+            ..Event::on(ph, Name::Text(msg.kind()), "msg", at_us, tid)
+        })
     }
 
-    fn counter(&mut self, at_us: u64, tid: u32, name: &str, value: u64) -> io::Result<()> {
-        self.open("C", name, "counter", at_us, tid)?;
-        write!(self.out, ",\"args\":{{\"value\":{value}}}}}")
+    fn counter(&mut self, at_us: u64, tid: u32, name: Name, value: u64) -> io::Result<()> {
+        self.write(&Event {
+            args: Some(Args::Counter { value }),
+            ..Event::on("C", name, "counter", at_us, tid)
+        })
     }
 
     fn state(
@@ -234,31 +406,28 @@ impl<W: Write> ChromeTracer<W> {
             self.end_down(at_us, id)?;
         }
         if before.term != Some(term) {
-            self.counter(at_us, tid(id), &format!("term n{id}"), term)?;
+            self.counter(at_us, tid(id), Name::Term(id), term)?;
         }
         let span = Span { term, role };
         if before.span != Some(span) {
             if let Some(old) = before.span {
                 self.end_span(at_us, id, old)?;
             }
-            self.open("B", &span.name(), "role", at_us, tid(id))?;
-            write!(
-                self.out,
-                ",\"args\":{{\"role\":\"{}\",\"term\":{term},\"leader\":{}}}}}",
-                role.name(),
-                opt_node(leader)
-            )?;
+            self.write(&Event {
+                args: Some(Args::Role {
+                    role: role.name(),
+                    term,
+                    leader,
+                }),
+                ..Event::on("B", Name::Span(span), "role", at_us, tid(id))
+            })?;
         } else if before.leader != leader {
-            let name = match leader {
-                Some(l) => format!("leader n{l}"),
-                None => "no leader".to_string(),
-            };
             self.instant(
                 at_us,
                 tid(id),
-                &name,
+                Name::Leader(leader),
                 "leader",
-                &format!("\"leader\":{}", opt_node(leader)),
+                Args::Leader { leader },
             )?;
         }
         *self.node(id)? = NodeTrack {
@@ -310,27 +479,13 @@ impl<W: Write> Tracer for ChromeTracer<W> {
             } => {
                 self.node(from)?;
                 self.node(to)?;
-                let fate_args = match fate {
-                    Fate::Cut => "\"fate\":\"link_cut\"".to_string(),
-                    Fate::Lost => "\"fate\":\"lost\"".to_string(),
-                    Fate::Arrives { at, duplicate_at } => {
-                        let mut s = format!("\"fate\":\"arrives\",\"arrive_us\":{}", at.as_us());
-                        if let Some(dup) = duplicate_at {
-                            s.push_str(&format!(",\"duplicate_us\":{}", dup.as_us()));
-                        }
-                        s
-                    }
+                let args = Args::Sent {
+                    to,
+                    id,
+                    term: msg.term(),
+                    fate: fate.into(),
                 };
-                self.mark(
-                    at_us,
-                    tid(from),
-                    msg.kind(),
-                    "send",
-                    &format!(
-                        "\"to\":{to},\"id\":{id},\"term\":{},{fate_args}",
-                        msg.term()
-                    ),
-                )?;
+                self.mark(at_us, tid(from), Name::Text(msg.kind()), "send", args)?;
                 if let Fate::Arrives { .. } = fate {
                     self.flow("s", at_us, tid(from), msg, id)?;
                 }
@@ -338,13 +493,12 @@ impl<W: Write> Tracer for ChromeTracer<W> {
             TraceEvent::Deliver { from, to, id, msg } => {
                 self.node(from)?;
                 self.node(to)?;
-                self.mark(
-                    at_us,
-                    tid(to),
-                    msg.kind(),
-                    "deliver",
-                    &format!("\"from\":{from},\"id\":{id},\"term\":{}", msg.term()),
-                )?;
+                let args = Args::Received {
+                    from,
+                    id,
+                    term: msg.term(),
+                };
+                self.mark(at_us, tid(to), Name::Text(msg.kind()), "deliver", args)?;
                 self.flow("f", at_us, tid(to), msg, id)?;
             }
             TraceEvent::Drop {
@@ -356,46 +510,36 @@ impl<W: Write> Tracer for ChromeTracer<W> {
             } => {
                 self.node(from)?;
                 self.node(to)?;
-                let name = format!("drop {}", msg.kind());
+                let name = Name::Drop(msg.kind());
+                let term = msg.term();
                 match id {
                     // It reached the receiver's side: the arrow ends there.
                     Some(id) => {
-                        self.mark(
-                            at_us,
-                            tid(to),
-                            &name,
-                            "drop",
-                            &format!(
-                                "\"from\":{from},\"id\":{id},\"term\":{},\"reason\":\"{}\"",
-                                msg.term(),
-                                reason.name()
-                            ),
-                        )?;
+                        let args = Args::DroppedAt {
+                            from,
+                            id,
+                            term,
+                            reason,
+                        };
+                        self.mark(at_us, tid(to), name, "drop", args)?;
                         self.flow("f", at_us, tid(to), msg, id)?;
                     }
                     // It never left its sender.
-                    None => self.mark(
-                        at_us,
-                        tid(from),
-                        &name,
-                        "drop",
-                        &format!(
-                            "\"to\":{to},\"id\":null,\"term\":{},\"reason\":\"{}\"",
-                            msg.term(),
-                            reason.name()
-                        ),
-                    )?,
+                    None => {
+                        let args = Args::NeverSent {
+                            to,
+                            id: None,
+                            term,
+                            reason,
+                        };
+                        self.mark(at_us, tid(from), name, "drop", args)?;
+                    }
                 }
             }
             TraceEvent::Timer { node, kind } => {
                 self.node(node)?;
-                self.instant(
-                    at_us,
-                    tid(node),
-                    &format!("{} timer", kind.name()),
-                    "timer",
-                    &format!("\"timer\":\"{}\"", kind.name()),
-                )?;
+                let args = Args::Timer { timer: kind.name() };
+                self.instant(at_us, tid(node), Name::Timer(kind), "timer", args)?;
             }
             TraceEvent::State {
                 node,
@@ -412,26 +556,29 @@ impl<W: Write> Tracer for ChromeTracer<W> {
             } => self.instant(
                 at_us,
                 FAULTS_TID,
-                description,
+                Name::Text(description),
                 "fault",
-                &format!("\"index\":{index},\"skipped\":{skipped}"),
+                Args::Fault { index, skipped },
             )?,
             TraceEvent::Propose { id, leader } => self.instant(
                 at_us,
                 CLIENT_TID,
-                &format!("propose {id}"),
+                Name::Propose(id),
                 "client",
-                &format!("\"proposal\":{id},\"leader\":{}", opt_node(leader)),
+                Args::Propose {
+                    proposal: id,
+                    leader,
+                },
             )?,
             TraceEvent::Commit { index } => {
                 self.instant(
                     at_us,
                     CLIENT_TID,
-                    &format!("commit {index}"),
+                    Name::Commit(index),
                     "client",
-                    &format!("\"index\":{index}"),
+                    Args::Commit { index },
                 )?;
-                self.counter(at_us, CLIENT_TID, "commit index", index)?;
+                self.counter(at_us, CLIENT_TID, Name::Text("commit index"), index)?;
             }
         }
         Ok(())
@@ -469,13 +616,4 @@ impl<W: Write> Tracer for ChromeTracer<W> {
 /// A node's track: its id.
 fn tid(id: NodeId) -> u32 {
     id.0
-}
-
-fn opt_node(node: Option<NodeId>) -> String {
-    node.map_or_else(|| "null".to_string(), |n| n.to_string())
-}
-
-/// A JSON string literal, escaped by serde_json.
-fn json_str(s: &str) -> io::Result<String> {
-    serde_json::to_string(s).map_err(io::Error::other)
 }
