@@ -37,6 +37,15 @@ impl Distribution {
     }
 }
 
+/// Every sample behind a run's distributions, in microseconds, in the order
+/// they occurred: what a sweep pools over seeds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Samples {
+    pub failover_us: Vec<u64>,
+    pub election_us: Vec<u64>,
+    pub commit_latency_us: Vec<u64>,
+}
+
 /// Per-variant metrics; the names are the results JSON keys.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
@@ -251,7 +260,7 @@ impl Recorder {
         end: Instant,
         network: crate::network::NetworkCounters,
         events: u64,
-    ) -> (Metrics, Series) {
+    ) -> (Metrics, Series, Samples) {
         if let Some(since) = self.leaderless_since.take() {
             self.leaderless_us += end.us_since(since);
         }
@@ -278,9 +287,9 @@ impl Recorder {
             leader_changes: self.leader_wins.saturating_sub(1),
             disruptions: self.disruptions,
             leaderless_ms: self.leaderless_us as f64 / US_PER_MS as f64,
-            failover_ms: Distribution::from_us(self.failovers_us),
+            failover_ms: Distribution::from_us(self.failovers_us.clone()),
             proposals_committed: self.commit_latencies_us.len() as u64,
-            commit_latency_ms: Distribution::from_us(self.commit_latencies_us),
+            commit_latency_ms: Distribution::from_us(self.commit_latencies_us.clone()),
             unavailable_ms: self.unavailable_us as f64 / US_PER_MS as f64,
             messages_sent: network.sent,
             messages_dropped: network.dropped,
@@ -289,7 +298,12 @@ impl Recorder {
             events,
             proposals_submitted: self.proposals_submitted,
         };
-        (metrics, self.series)
+        let samples = Samples {
+            failover_us: self.failovers_us,
+            election_us: Vec::new(),
+            commit_latency_us: self.commit_latencies_us,
+        };
+        (metrics, self.series, samples)
     }
 }
 
@@ -312,7 +326,7 @@ mod tests {
         r.on_effective_leader(t(1000), None);
         r.on_effective_leader(t(1300), Some((NodeId(2), 2)));
         r.on_effective_leader(t(2000), None);
-        let (m, s) = r.finish(t(2500), Default::default(), 0);
+        let (m, s, _) = r.finish(t(2500), Default::default(), 0);
         assert_eq!(m.leaderless_ms, 800.0);
         assert_eq!(m.failover_ms.count, 1);
         assert_eq!(m.failover_ms.max, 300.0);
@@ -332,7 +346,7 @@ mod tests {
         r.on_submitted(t(300));
         r.on_submitted(t(350));
         r.on_commit_advance(t(400), &[100_000]);
-        let (m, _) = r.finish(t(1000), Default::default(), 0);
+        let (m, _, _) = r.finish(t(1000), Default::default(), 0);
         // 3 ms is ordinary latency (under 50 ms); 300..400 and 400..1000
         // (the second proposal never commits) are outages.
         assert_eq!(m.unavailable_ms, 700.0);
@@ -346,14 +360,14 @@ mod tests {
         r.on_term(Instant::ZERO, NodeId(1), 9);
         r.on_elected(3);
         r.on_elected(9);
-        let (m, _) = r.finish(Instant::ZERO, Default::default(), 0);
+        let (m, _, _) = r.finish(Instant::ZERO, Default::default(), 0);
         assert_eq!((m.max_term, m.leader_terms, m.term_inflation), (9, 2, 7));
         // A DLedger leader of term 0 does not make a burnt term disappear.
         let mut r = Recorder::default();
         r.on_term(Instant::ZERO, NodeId(1), 2);
         r.on_elected(0);
         r.on_elected(2);
-        let (m, _) = r.finish(Instant::ZERO, Default::default(), 0);
+        let (m, _, _) = r.finish(Instant::ZERO, Default::default(), 0);
         assert_eq!((m.leader_terms, m.term_inflation), (2, 1));
     }
 

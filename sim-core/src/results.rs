@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cluster::Cluster;
 use crate::invariants::Violation;
-use crate::metrics::{Metrics, Series};
+use crate::metrics::{Metrics, Samples, Series};
 use crate::scenario::{Scenario, Variant};
 use crate::trace::{hash_hex, Tracer};
 
@@ -41,6 +41,10 @@ pub struct VariantResult {
     /// Set when the tracer could not write (the run itself is complete).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_error: Option<String>,
+    /// Every sample behind the distributions, for a sweep's pooled
+    /// distributions; not part of results.json.
+    #[serde(skip)]
+    pub samples: Samples,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -128,6 +132,7 @@ pub fn run_variant(
         series: output.series,
         limit_reached: output.limit_reached,
         trace_error: output.trace_error,
+        samples: output.samples,
     }
 }
 

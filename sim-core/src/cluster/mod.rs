@@ -22,7 +22,7 @@ mod script;
 
 use crate::faults::ScriptEvent;
 use crate::invariants::Violation;
-use crate::metrics::{Metrics, Series};
+use crate::metrics::{Metrics, Samples, Series};
 use crate::network::{Network, NetworkConfig};
 use crate::raft::{
     Action, LogIndex, Message, Node, NodeId, PersistWrite, ProposalId, RaftConfig, RaftNode,
@@ -102,6 +102,8 @@ pub struct RunOutput {
     pub limit_reached: Option<String>,
     /// Set when the tracer failed to write.
     pub trace_error: Option<String>,
+    /// Every sample behind the distributions of `metrics`.
+    pub samples: Samples,
 }
 
 enum Event {
@@ -252,7 +254,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
         } else {
             self.now
         };
-        let (metrics, series, trace_hash, trace_error) =
+        let (metrics, series, samples, trace_hash, trace_error) =
             self.observers
                 .finish(end, self.network.counters, self.events, self.script.records);
         RunOutput {
@@ -262,6 +264,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             trace_hash,
             limit_reached,
             trace_error,
+            samples,
         }
     }
 

@@ -8,7 +8,7 @@ use super::nodes::Slot;
 use super::Cluster;
 use crate::faults::FaultRecord;
 use crate::invariants::{Broken, Checker, Violation};
-use crate::metrics::{Metrics, Recorder, Series};
+use crate::metrics::{Metrics, Recorder, Samples, Series};
 use crate::network::NetworkCounters;
 use crate::raft::{
     majority, LogIndex, Message, NodeId, Note, RaftNode, Role, Status, Term, VoteResult,
@@ -244,18 +244,18 @@ impl<'t> Observers<'t> {
         counters: NetworkCounters,
         events: u64,
         faults: Vec<FaultRecord>,
-    ) -> (Metrics, Series, u64, Option<String>) {
+    ) -> (Metrics, Series, Samples, u64, Option<String>) {
         if let Some(tracer) = self.tracer.as_mut() {
             if let Err(e) = tracer.finish() {
                 self.trace_error.get_or_insert(e.to_string());
             }
         }
-        let (metrics, mut series) = match self.recorder {
+        let (metrics, mut series, samples) = match self.recorder {
             Some(recorder) => recorder.finish(end, counters, events),
-            None => (Metrics::default(), Series::default()),
+            None => Default::default(),
         };
         series.faults = faults;
-        (metrics, series, self.hash.value(), self.trace_error)
+        (metrics, series, samples, self.hash.value(), self.trace_error)
     }
 }
 
