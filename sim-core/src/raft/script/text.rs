@@ -18,7 +18,7 @@
 //! `cancel-timer heartbeat`, `persist term=5 vote=2 log_from=3 entries=[5]`
 //! and `note campaign-started term=5` (also `pre-vote-started`, `deposed`).
 
-use super::{format_entries, format_instant, Fields};
+use super::fields::{format_entries, format_instant, Fields};
 use crate::raft::{
     Action, AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
     HeartbeatCode, Message, Note, RequestVote, VoteResponse, VoteResult,

@@ -1,0 +1,121 @@
+//! One node under test with the world the cluster would give it: a disk
+//! that applies every persist as it is issued, a clock that never goes
+//! back, the timers it armed, and its timer stream kept across a crash.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::fields::{format_entries, format_instant, format_node};
+use super::text::format_action;
+use crate::raft::{Action, HardState, Node, NodeId, RaftConfig, TimerKind};
+use crate::rng::Stream;
+use crate::time::Instant;
+
+/// A node under test, with the disk, clock and timers the cluster would keep.
+pub(super) struct Harness {
+    pub(super) id: NodeId,
+    pub(super) cluster_size: usize,
+    pub(super) config: RaftConfig,
+    /// None while crashed.
+    pub(super) node: Option<Node>,
+    /// The timer stream, kept across a crash.
+    pub(super) rng: Option<Stream>,
+    pub(super) disk: HardState,
+    pub(super) now: Instant,
+    pub(super) armed: BTreeMap<TimerKind, Instant>,
+}
+
+impl Harness {
+    pub(super) fn node(&mut self) -> Result<&mut Node, String> {
+        let id = self.id;
+        self.node
+            .as_mut()
+            .ok_or_else(|| format!("node {id} is crashed (use `restart {id}`)"))
+    }
+
+    /// Moves the clock to `at` (or keeps it), refusing to go backwards.
+    pub(super) fn advance(&mut self, at: Option<Instant>) -> Result<Instant, String> {
+        let at = at.unwrap_or(self.now);
+        if at < self.now {
+            return Err(format!(
+                "time goes backwards: node {} is at {}, asked for {}",
+                self.id,
+                format_instant(self.now),
+                format_instant(at)
+            ));
+        }
+        self.now = at;
+        Ok(at)
+    }
+
+    pub(super) fn start(&mut self, out: &mut Vec<Action>) {
+        let rng = self.rng.take().expect("a stopped node left its stream");
+        self.armed.clear();
+        self.node = Some(Node::start(
+            self.id,
+            self.cluster_size,
+            self.config.clone(),
+            rng,
+            self.disk.clone(),
+            self.now,
+            out,
+        ));
+    }
+
+    /// Does what the world would do with `out`, and prints it with the state.
+    pub(super) fn report(&mut self, out: &[Action]) -> String {
+        let mut text = String::new();
+        for action in out {
+            match action {
+                Action::Persist(write) => self.disk.apply(write),
+                Action::SetTimer { kind, at } => {
+                    self.armed.insert(*kind, *at);
+                }
+                Action::CancelTimer { kind } => {
+                    self.armed.remove(kind);
+                }
+                Action::Send { .. } | Action::Note(_) => {}
+            }
+            writeln!(text, "{}", format_action(action)).expect("writing to a String");
+        }
+        text + &self.state_line()
+    }
+
+    pub(super) fn state_line(&self) -> String {
+        let Some(node) = &self.node else {
+            return format!("state {} crashed", self.id);
+        };
+        let s = node.status();
+        format!(
+            "state {} {} term={} vote={} leader={} commit={} log={}",
+            self.id,
+            s.role.name(),
+            s.term,
+            format_node(s.voted_for),
+            format_node(s.leader),
+            s.commit_index,
+            format_entries(node.log().entries())
+        )
+    }
+
+    pub(super) fn disk_line(&self) -> String {
+        format!(
+            "disk {} term={} vote={} log={}",
+            self.id,
+            self.disk.term,
+            format_node(self.disk.voted_for),
+            format_entries(&self.disk.log)
+        )
+    }
+
+    pub(super) fn timers_line(&self) -> String {
+        let mut line = format!("timers {}", self.id);
+        if self.armed.is_empty() {
+            line.push_str(" none");
+        }
+        for (kind, at) in &self.armed {
+            write!(line, " {}={}", kind.name(), format_instant(*at)).expect("writing to a String");
+        }
+        line
+    }
+}
