@@ -248,14 +248,15 @@ impl Checker {
         view.commit = 0;
     }
 
-    /// Checks a node's status after a step. Returns the range of indices
-    /// that became committed cluster-wide with this step.
+    /// Checks a node's status after a step: its term never falls, a new
+    /// leader is alone in its term and holds every entry committed before,
+    /// and what it commits agrees with what the cluster committed.
     pub fn on_status(
         &mut self,
         node: NodeId,
         before: &Status,
         after: &Status,
-    ) -> Result<std::ops::Range<LogIndex>, Broken> {
+    ) -> Result<(), Broken> {
         if after.term < before.term {
             return Err(broken(
                 Property::MonotonicTerms,
@@ -268,49 +269,60 @@ impl Checker {
         let became_leader = after.role == Role::Leader
             && (before.role != Role::Leader || before.term != after.term);
         if became_leader {
-            if let Some(&other) = self.leaders.get(&after.term) {
-                if other != node {
-                    return Err(broken(
-                        Property::ElectionSafety,
-                        format!(
-                            "nodes {other} and {node} were both elected leader of term {}",
-                            after.term
-                        ),
-                    ));
-                }
-            }
-            self.leaders.insert(after.term, node);
-            // Leader completeness: every entry committed in an earlier term
-            // is in the new leader's log. (Commit terms never decrease along
-            // the log, so those entries are a prefix.)
-            let required = self.committed.partition_point(|c| c.term < after.term);
-            let view = &self.nodes[node.index()];
-            let holds_all = required == 0
-                || view.prefix.get(required - 1).map(|p| p.1)
-                    == Some(self.committed[required - 1].hash);
-            if !holds_all {
-                let why = if (after.last_index as usize) < required {
-                    format!("its log has {} entries", after.last_index)
-                } else {
-                    "its log differs from them".to_string()
-                };
+            self.on_elected(node, after)?;
+        }
+        self.on_commit_index(node, after.commit_index)
+    }
+
+    /// Election safety and leader completeness for a node that just became
+    /// leader of `after.term`.
+    fn on_elected(&mut self, node: NodeId, after: &Status) -> Result<(), Broken> {
+        if let Some(&other) = self.leaders.get(&after.term) {
+            if other != node {
                 return Err(broken(
-                Property::LeaderCompleteness,
+                    Property::ElectionSafety,
                     format!(
-                        "node {node} became leader of term {} without the {required} entries committed \
-                         in earlier terms ({why})",
+                        "nodes {other} and {node} were both elected leader of term {}",
                         after.term
                     ),
                 ));
             }
         }
-        let start = self.committed.len() as LogIndex + 1;
-        let view = &mut self.nodes[node.index()];
-        if after.commit_index == view.commit {
-            return Ok(start..start);
+        self.leaders.insert(after.term, node);
+        // Every entry committed in an earlier term is in the new leader's
+        // log. (Commit terms never decrease along the log, so those entries
+        // are a prefix.)
+        let required = self.committed.partition_point(|c| c.term < after.term);
+        let view = &self.nodes[node.index()];
+        let holds_all = required == 0
+            || view.prefix.get(required - 1).map(|p| p.1)
+                == Some(self.committed[required - 1].hash);
+        if holds_all {
+            return Ok(());
         }
-        let commit = after.commit_index as usize;
-        view.commit = after.commit_index;
+        let why = if (after.last_index as usize) < required {
+            format!("its log has {} entries", after.last_index)
+        } else {
+            "its log differs from them".to_string()
+        };
+        Err(broken(
+            Property::LeaderCompleteness,
+            format!(
+                "node {node} became leader of term {} without the {required} entries committed \
+                 in earlier terms ({why})",
+                after.term
+            ),
+        ))
+    }
+
+    /// State machine safety for a node whose commit index is now `commit_index`.
+    fn on_commit_index(&mut self, node: NodeId, commit_index: LogIndex) -> Result<(), Broken> {
+        let view = &mut self.nodes[node.index()];
+        if commit_index == view.commit {
+            return Ok(());
+        }
+        let commit = commit_index as usize;
+        view.commit = commit_index;
         if commit > view.prefix.len() {
             return Err(broken(
                 Property::StateMachineSafety,
@@ -320,8 +332,7 @@ impl Checker {
                 ),
             ));
         }
-        let known = self.committed.len();
-        let check_at = commit.min(known);
+        let check_at = commit.min(self.committed.len());
         if check_at > 0 && view.prefix[check_at - 1].1 != self.committed[check_at - 1].hash {
             return Err(broken(
                 Property::StateMachineSafety,
@@ -331,7 +342,7 @@ impl Checker {
                 ),
             ));
         }
-        Ok(start..start)
+        Ok(())
     }
 
     /// Extends the cluster's committed prefix with `node`'s entries up to
