@@ -5,6 +5,7 @@
 //! so no chart ever panics or draws nonsense on hand-edited input.
 
 use sim_core::faults::FaultKind;
+use sim_core::metrics::Series;
 use sim_core::results::{Results, VariantResult};
 
 use super::ChartError;
@@ -63,6 +64,175 @@ fn invalid(path: String, reason: impl Into<String>) -> ChartError {
     }
 }
 
+/// What a series may hold: times within the run, nodes of the cluster.
+struct Bounds {
+    nodes: u32,
+    duration_ms: f64,
+    /// The variant being read, for the JSON paths of errors.
+    variant: usize,
+}
+
+impl Bounds {
+    fn path(&self, series: &str, i: usize, field: &str) -> String {
+        format!("variants[{}].series.{series}[{i}].{field}", self.variant)
+    }
+
+    fn time(&self, path: String, at_ms: f64) -> Result<f64, ChartError> {
+        // A little slack: times are rounded to microseconds.
+        if (0.0..=self.duration_ms + 0.001).contains(&at_ms) {
+            Ok(at_ms.min(self.duration_ms))
+        } else {
+            Err(invalid(
+                path,
+                format!(
+                    "{at_ms} ms is outside the run (0 to {} ms)",
+                    self.duration_ms
+                ),
+            ))
+        }
+    }
+
+    fn node(&self, path: String, node: u32) -> Result<u32, ChartError> {
+        if (1..=self.nodes).contains(&node) {
+            Ok(node)
+        } else {
+            Err(invalid(
+                path,
+                format!(
+                    "node {node} does not exist (the cluster has nodes 1..={})",
+                    self.nodes
+                ),
+            ))
+        }
+    }
+
+    /// Each node's term as steps over time, starting at (0 ms, term 0).
+    fn terms(&self, series: &Series) -> Result<Vec<Vec<(f64, u64)>>, ChartError> {
+        let mut terms: Vec<Vec<(f64, u64)>> = vec![vec![(0.0, 0)]; self.nodes as usize];
+        let mut last_ms = 0.0;
+        for (i, p) in series.terms.iter().enumerate() {
+            let at_ms = self.time(self.path("terms", i, "at_ms"), p.at_ms)?;
+            if at_ms < last_ms {
+                return Err(invalid(
+                    self.path("terms", i, "at_ms"),
+                    "the series goes back in time",
+                ));
+            }
+            last_ms = at_ms;
+            let node = self.node(self.path("terms", i, "node"), p.node.0)?;
+            let steps = &mut terms[node as usize - 1];
+            match steps.last_mut() {
+                // The same instant: the later value wins.
+                Some(last) if last.0 == at_ms => last.1 = p.term,
+                _ => steps.push((at_ms, p.term)),
+            }
+        }
+        Ok(terms)
+    }
+
+    /// The effective leader as spans covering the whole run.
+    fn leaders(&self, series: &Series) -> Result<Vec<LeaderSpan>, ChartError> {
+        let mut leaders = Vec::new();
+        let mut from_ms = 0.0;
+        let mut current: (Option<u32>, Option<u64>) = (None, None);
+        for (i, p) in series.leaders.iter().enumerate() {
+            let at_ms = self.time(self.path("leaders", i, "at_ms"), p.at_ms)?;
+            if at_ms < from_ms {
+                return Err(invalid(
+                    self.path("leaders", i, "at_ms"),
+                    "the series goes back in time",
+                ));
+            }
+            let leader = match p.leader {
+                Some(node) => Some(self.node(self.path("leaders", i, "leader"), node.0)?),
+                None => None,
+            };
+            if at_ms > from_ms {
+                leaders.push(LeaderSpan {
+                    from_ms,
+                    to_ms: at_ms,
+                    leader: current.0,
+                    term: current.1,
+                });
+            }
+            from_ms = at_ms;
+            current = (leader, p.term);
+        }
+        if self.duration_ms > from_ms {
+            leaders.push(LeaderSpan {
+                from_ms,
+                to_ms: self.duration_ms,
+                leader: current.0,
+                term: current.1,
+            });
+        }
+        // Adjacent spans of one leader in one term are one span.
+        leaders.dedup_by(|later, earlier| {
+            if later.leader == earlier.leader && later.term == earlier.term {
+                earlier.to_ms = later.to_ms;
+                true
+            } else {
+                false
+            }
+        });
+        Ok(leaders)
+    }
+
+    /// The faults that fired, lasting ones with their end.
+    fn faults(&self, series: &Series) -> Result<Vec<FaultSpan>, ChartError> {
+        let mut faults = Vec::new();
+        let mut ends = Vec::new();
+        for (i, f) in series.faults.iter().enumerate() {
+            let from_ms = self.time(self.path("faults", i, "at_ms"), f.at_ms)?;
+            for (k, node) in f.nodes.iter().enumerate() {
+                self.node(self.path("faults", i, &format!("nodes[{k}]")), node.0)?;
+            }
+            if f.skipped.is_some() {
+                continue;
+            }
+            let to_ms = if f.kind.lasting() {
+                let to_ms = match f.until_ms {
+                    Some(until) => self.time(self.path("faults", i, "until_ms"), until)?,
+                    None => self.duration_ms,
+                };
+                if to_ms < from_ms {
+                    return Err(invalid(
+                        self.path("faults", i, "until_ms"),
+                        "the fault ends before it starts",
+                    ));
+                }
+                ends.push(to_ms);
+                Some(to_ms)
+            } else {
+                None
+            };
+            faults.push(FaultSpan {
+                from_ms,
+                to_ms,
+                kind: f.kind,
+                description: f.description.clone(),
+            });
+        }
+        // An instant event at the moment a fault ended is what ended it
+        // (the heal after an isolate): the end of the shading shows it.
+        faults.retain(|f| f.to_ms.is_some() || !ends.contains(&f.from_ms));
+        Ok(faults)
+    }
+
+    fn disruptions(&self, series: &Series) -> Result<Vec<Disruption>, ChartError> {
+        let mut disruptions = Vec::new();
+        for (i, d) in series.disruptions.iter().enumerate() {
+            disruptions.push(Disruption {
+                at_ms: self.time(self.path("disruptions", i, "at_ms"), d.at_ms)?,
+                node: self.node(self.path("disruptions", i, "node"), d.node.0)?,
+                term: d.term,
+            });
+        }
+        Ok(disruptions)
+    }
+}
+
+/// Checks that the results can be drawn and puts them in drawing form.
 pub fn prepare(results: &Results) -> Result<ChartData<'_>, ChartError> {
     if results.nodes == 0 || results.nodes > MAX_NODES {
         return Err(invalid(
@@ -90,154 +260,20 @@ pub fn prepare(results: &Results) -> Result<ChartData<'_>, ChartError> {
     }
     let nodes = results.nodes as u32;
     let duration_ms = results.duration_ms as f64;
-    let check_time = |path: String, at_ms: f64| -> Result<f64, ChartError> {
-        // A little slack: times are rounded to microseconds.
-        if (0.0..=duration_ms + 0.001).contains(&at_ms) {
-            Ok(at_ms.min(duration_ms))
-        } else {
-            Err(invalid(
-                path,
-                format!("{at_ms} ms is outside the run (0 to {duration_ms} ms)"),
-            ))
-        }
-    };
-    let check_node = |path: String, node: u32| -> Result<u32, ChartError> {
-        if (1..=nodes).contains(&node) {
-            Ok(node)
-        } else {
-            Err(invalid(
-                path,
-                format!("node {node} does not exist (the cluster has nodes 1..={nodes})"),
-            ))
-        }
-    };
-
     let mut variants = Vec::with_capacity(results.variants.len());
-    for (v, result) in results.variants.iter().enumerate() {
-        let at = |series: &str, i: usize, field: &str| {
-            format!("variants[{v}].series.{series}[{i}].{field}")
+    for (variant, result) in results.variants.iter().enumerate() {
+        let bounds = Bounds {
+            nodes,
+            duration_ms,
+            variant,
         };
         let series = &result.series;
-
-        let mut terms: Vec<Vec<(f64, u64)>> = vec![vec![(0.0, 0)]; nodes as usize];
-        let mut last_ms = 0.0;
-        for (i, p) in series.terms.iter().enumerate() {
-            let at_ms = check_time(at("terms", i, "at_ms"), p.at_ms)?;
-            if at_ms < last_ms {
-                return Err(invalid(
-                    at("terms", i, "at_ms"),
-                    "the series goes back in time",
-                ));
-            }
-            last_ms = at_ms;
-            let node = check_node(at("terms", i, "node"), p.node.0)?;
-            let steps = &mut terms[node as usize - 1];
-            match steps.last_mut() {
-                // The same instant: the later value wins.
-                Some(last) if last.0 == at_ms => last.1 = p.term,
-                _ => steps.push((at_ms, p.term)),
-            }
-        }
-
-        let mut leaders = Vec::new();
-        let mut from_ms = 0.0;
-        let mut current: (Option<u32>, Option<u64>) = (None, None);
-        for (i, p) in series.leaders.iter().enumerate() {
-            let at_ms = check_time(at("leaders", i, "at_ms"), p.at_ms)?;
-            if at_ms < from_ms {
-                return Err(invalid(
-                    at("leaders", i, "at_ms"),
-                    "the series goes back in time",
-                ));
-            }
-            let leader = match p.leader {
-                Some(node) => Some(check_node(at("leaders", i, "leader"), node.0)?),
-                None => None,
-            };
-            if at_ms > from_ms {
-                leaders.push(LeaderSpan {
-                    from_ms,
-                    to_ms: at_ms,
-                    leader: current.0,
-                    term: current.1,
-                });
-            }
-            from_ms = at_ms;
-            current = (leader, p.term);
-        }
-        if duration_ms > from_ms {
-            leaders.push(LeaderSpan {
-                from_ms,
-                to_ms: duration_ms,
-                leader: current.0,
-                term: current.1,
-            });
-        }
-        // Adjacent spans of one leader in one term are one span.
-        leaders.dedup_by(|later, earlier| {
-            if later.leader == earlier.leader && later.term == earlier.term {
-                earlier.to_ms = later.to_ms;
-                true
-            } else {
-                false
-            }
-        });
-
-        let mut faults = Vec::new();
-        let mut ends = Vec::new();
-        for (i, f) in series.faults.iter().enumerate() {
-            let from_ms = check_time(at("faults", i, "at_ms"), f.at_ms)?;
-            for (k, node) in f.nodes.iter().enumerate() {
-                check_node(
-                    format!("variants[{v}].series.faults[{i}].nodes[{k}]"),
-                    node.0,
-                )?;
-            }
-            if f.skipped.is_some() {
-                continue;
-            }
-            let to_ms = if f.kind.lasting() {
-                let to_ms = match f.until_ms {
-                    Some(until) => check_time(at("faults", i, "until_ms"), until)?,
-                    None => duration_ms,
-                };
-                if to_ms < from_ms {
-                    return Err(invalid(
-                        at("faults", i, "until_ms"),
-                        "the fault ends before it starts",
-                    ));
-                }
-                ends.push(to_ms);
-                Some(to_ms)
-            } else {
-                None
-            };
-            faults.push(FaultSpan {
-                from_ms,
-                to_ms,
-                kind: f.kind,
-                description: f.description.clone(),
-            });
-        }
-        // An instant event at the moment a fault ended is what ended it
-        // (the heal after an isolate): the end of the shading shows it.
-        faults.retain(|f| f.to_ms.is_some() || !ends.contains(&f.from_ms));
-
-        let mut disruptions = Vec::new();
-        for (i, d) in series.disruptions.iter().enumerate() {
-            disruptions.push(Disruption {
-                at_ms: check_time(at("disruptions", i, "at_ms"), d.at_ms)?,
-                node: check_node(at("disruptions", i, "node"), d.node.0)?,
-                term: d.term,
-            });
-        }
-
         variants.push(VariantData {
             result,
-            terms,
-            leaders,
-            faults,
-            disruptions,
+            terms: bounds.terms(series)?,
+            leaders: bounds.leaders(series)?,
+            faults: bounds.faults(series)?,
+            disruptions: bounds.disruptions(series)?,
         });
     }
     Ok(ChartData {
