@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::common::{self, DrawResult, LegendEntry, PanelChart, PanelLayout, PanelPlot, Sample};
-use super::data::{ChartData, VariantData};
+use super::data::{ChartData, LeaderSpan, VariantData};
 use super::style;
 use crate::table::duration_ms;
 
@@ -92,6 +92,13 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData)
     Ok(())
 }
 
+/// The vertical extent of the leader band and where gap labels go, in pixels.
+struct Band {
+    top: i32,
+    bottom: i32,
+    gap_label_y: i32,
+}
+
 /// The plot of one variant's panel: faults, then the leader band with its
 /// leaderless stretches and disruptions.
 fn draw_band<DB: DrawingBackend>(
@@ -103,86 +110,114 @@ fn draw_band<DB: DrawingBackend>(
     let axis = plot.axis;
     let y_px = |fraction: f64| chart.backend_coord(&(0.0, fraction)).1;
     plot.draw_faults(root, y_px(1.0), y_px(0.0))?;
-
-    let (band_top, band_bottom) = (y_px(BAND_TOP), y_px(BAND_BOTTOM));
+    let band = Band {
+        top: y_px(BAND_TOP),
+        bottom: y_px(BAND_BOTTOM),
+        gap_label_y: y_px(GAP_LABEL_Y),
+    };
     let gaps = variant
         .leaders
         .iter()
         .filter(|s| s.leader.is_none())
         .count();
-    let label_gaps = gaps <= MAX_GAP_LABELS;
-    let mut gap_label_end = i32::MIN;
+    // Where the last gap label ends; None when gaps are too many to label.
+    let mut gap_label_end = (gaps <= MAX_GAP_LABELS).then_some(i32::MIN);
     for (k, span) in variant.leaders.iter().enumerate() {
-        let x0 = axis.x(span.from_ms);
-        let x1 = axis.x(span.to_ms);
         match span.leader {
-            Some(node) => {
-                let colour = style::node_colour(node);
-                root.draw(&Rectangle::new(
-                    [(x0, band_top), (x1, band_bottom)],
-                    colour.filled(),
-                ))?;
-                if k > 0 {
-                    root.draw(&PathElement::new(
-                        vec![(x0, band_top), (x0, band_bottom)],
-                        style::WHITE.stroke_width(1),
-                    ))?;
-                }
-                let long = match span.term {
-                    Some(term) => format!("node {node} · term {term}"),
-                    None => format!("node {node}"),
-                };
-                let room = x1 - x0 - 8;
-                let label = [long, node.to_string()]
-                    .into_iter()
-                    .find(|text| style::text_width(text, style::LABEL_SIZE) <= room);
-                if let Some(label) = label {
-                    root.draw(&Text::new(
-                        label,
-                        ((x0 + x1) / 2, (band_top + band_bottom) / 2),
-                        style::text_style(style::LABEL_SIZE, style::text_on(colour))
-                            .pos(Pos::new(HPos::Center, VPos::Center)),
-                    ))?;
-                }
-            }
-            None => {
-                let (g0, g1) = if x1 - x0 < MIN_GAP_PX {
-                    let mid = (x0 + x1) / 2;
-                    (mid - MIN_GAP_PX / 2, mid - MIN_GAP_PX / 2 + MIN_GAP_PX)
-                } else {
-                    (x0, x1)
-                };
-                // Too narrow to outline: solid.
-                let fill = if g1 - g0 <= 4 { 1.0 } else { 0.12 };
-                root.draw(&Rectangle::new(
-                    [(g0, band_top), (g1, band_bottom)],
-                    style::NO_LEADER.mix(fill).filled(),
-                ))?;
-                root.draw(&Rectangle::new(
-                    [(g0, band_top), (g1, band_bottom)],
-                    style::NO_LEADER.stroke_width(2),
-                ))?;
-                // Its length below the band, unless it would touch the last one.
-                let text = format!("no leader {}", duration_ms(span.to_ms - span.from_ms));
-                let width = style::text_width(&text, style::SMALL_SIZE);
-                let centre = ((g0 + g1) / 2)
-                    .min(axis.right_px - width / 2)
-                    .max(axis.left_px + width / 2);
-                if label_gaps && centre - width / 2 > gap_label_end + 8 {
-                    gap_label_end = centre + width / 2;
-                    root.draw(&Text::new(
-                        text,
-                        (centre, y_px(GAP_LABEL_Y)),
-                        style::text_style(style::SMALL_SIZE, style::NO_LEADER)
-                            .pos(Pos::new(HPos::Center, VPos::Center)),
-                    ))?;
-                }
-            }
+            Some(node) => draw_leader_span(root, axis, &band, span, node, k > 0)?,
+            None => draw_gap(root, axis, &band, span, &mut gap_label_end)?,
         }
     }
-
     for d in &variant.disruptions {
-        common::triangle(root, axis.x(d.at_ms), band_top - 8, 6)?;
+        common::triangle(root, axis.x(d.at_ms), band.top - 8, 6)?;
+    }
+    Ok(())
+}
+
+/// A stretch led by `node`: its colour, a separator from the previous
+/// stretch, and "node N · term T" where it fits.
+fn draw_leader_span<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    axis: common::TimeAxis,
+    band: &Band,
+    span: &LeaderSpan,
+    node: u32,
+    separated: bool,
+) -> DrawResult<DB> {
+    let (x0, x1) = (axis.x(span.from_ms), axis.x(span.to_ms));
+    let colour = style::node_colour(node);
+    root.draw(&Rectangle::new(
+        [(x0, band.top), (x1, band.bottom)],
+        colour.filled(),
+    ))?;
+    if separated {
+        root.draw(&PathElement::new(
+            vec![(x0, band.top), (x0, band.bottom)],
+            style::WHITE.stroke_width(1),
+        ))?;
+    }
+    let long = match span.term {
+        Some(term) => format!("node {node} · term {term}"),
+        None => format!("node {node}"),
+    };
+    let room = x1 - x0 - 8;
+    let label = [long, node.to_string()]
+        .into_iter()
+        .find(|text| style::text_width(text, style::LABEL_SIZE) <= room);
+    if let Some(label) = label {
+        root.draw(&Text::new(
+            label,
+            ((x0 + x1) / 2, (band.top + band.bottom) / 2),
+            style::text_style(style::LABEL_SIZE, style::text_on(colour))
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+    }
+    Ok(())
+}
+
+/// A stretch without an effective leader: outlined (at least
+/// `MIN_GAP_PX` wide), with its length below the band unless that label
+/// would touch the previous one (`label_end`, None: no labels at all).
+fn draw_gap<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    axis: common::TimeAxis,
+    band: &Band,
+    span: &LeaderSpan,
+    label_end: &mut Option<i32>,
+) -> DrawResult<DB> {
+    let (x0, x1) = (axis.x(span.from_ms), axis.x(span.to_ms));
+    let (g0, g1) = if x1 - x0 < MIN_GAP_PX {
+        let mid = (x0 + x1) / 2;
+        (mid - MIN_GAP_PX / 2, mid - MIN_GAP_PX / 2 + MIN_GAP_PX)
+    } else {
+        (x0, x1)
+    };
+    // Too narrow to outline: solid.
+    let fill = if g1 - g0 <= 4 { 1.0 } else { 0.12 };
+    root.draw(&Rectangle::new(
+        [(g0, band.top), (g1, band.bottom)],
+        style::NO_LEADER.mix(fill).filled(),
+    ))?;
+    root.draw(&Rectangle::new(
+        [(g0, band.top), (g1, band.bottom)],
+        style::NO_LEADER.stroke_width(2),
+    ))?;
+    let Some(end) = label_end.as_mut() else {
+        return Ok(());
+    };
+    let text = format!("no leader {}", duration_ms(span.to_ms - span.from_ms));
+    let width = style::text_width(&text, style::SMALL_SIZE);
+    let centre = ((g0 + g1) / 2)
+        .min(axis.right_px - width / 2)
+        .max(axis.left_px + width / 2);
+    if centre - width / 2 > *end + 8 {
+        *end = centre + width / 2;
+        root.draw(&Text::new(
+            text,
+            (centre, band.gap_label_y),
+            style::text_style(style::SMALL_SIZE, style::NO_LEADER)
+                .pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
     }
     Ok(())
 }
