@@ -6,6 +6,7 @@ mod bench;
 mod bundled;
 mod chart;
 mod compare;
+mod diff;
 mod output;
 mod progress;
 mod run;
@@ -87,6 +88,9 @@ enum Command {
     /// Run a scenario over many seeds in parallel: distributions per variant
     /// and every failing seed with the command that reproduces it.
     Sweep(sweep::SweepArgs),
+    /// Compare two results (or two sweeps) per variant and metric: what got
+    /// worse, what got better.
+    Diff(diff::DiffArgs),
     /// Combine the output directories of sharded sweeps.
     Merge(sweep::MergeArgs),
     /// Shrink a failing run to the smallest scenario that still fails with its seed.
@@ -127,6 +131,7 @@ pub fn main() -> i32 {
         Command::Compare(args) => compare::compare(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
+        Command::Diff(args) => diff::diff(args),
         Command::Shrink(args) => shrink::shrink(args),
     };
     match result {
