@@ -511,13 +511,31 @@ fn readme_comparison_table_is_the_compare_commands_output() {
 }
 
 #[test]
-fn a_trace_that_cannot_be_written_is_an_error() {
+fn a_file_that_cannot_be_written_is_an_error_exit_2_naming_the_path_typed() {
     let file = repo("scenarios/leader-crash.json");
     let out = raftsim(&["run", &file, "--variant", "raft", "--trace", "/dev/full"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("/dev/full: cannot write the trace"),
         "{}",
         stderr(&out)
     );
+    let out = raftsim(&[
+        "run",
+        &file,
+        "--trace",
+        "/nonexistent/dir/t.jsonl",
+        "--variant",
+        "raft",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("/nonexistent/dir/t.jsonl: cannot create"));
+    let out = raftsim(&["run", &file, "--out", "/proc/raftsim-out"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/proc/raftsim-out"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("partial"), "{}", stderr(&out));
 }

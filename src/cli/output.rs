@@ -1,16 +1,52 @@
-//! Writing an output directory all at once: files are staged in a sibling
-//! directory and moved into place only when every one was written, so a
-//! failure never leaves a half-written `--out`.
+//! Writing an output directory as one step. The new files are written into
+//! a staging directory beside it, together with hard links to the files of
+//! the old directory that are kept; then the staging directory and the old
+//! one trade places in one atomic rename (Linux `renameat2` with
+//! `RENAME_EXCHANGE`), and the old one is removed. A kill at any instant
+//! leaves `--out` as it was or complete, never a mix. Staging directories
+//! left by a killed process are removed by the next write beside them.
+//!
+//! Where the swap cannot be atomic (another OS, or an output directory that
+//! holds subdirectories, which are never moved), files are moved in one by
+//! one, each atomically, and a warning says so.
+//!
+//! Errors name the directory or file the user asked for, never a staging
+//! path, and exit 2.
 
+use std::io;
 use std::path::{Path, PathBuf};
 
 use super::Failure;
 
-/// Writes `files` (name, bytes) into `dir`, creating it if needed.
+/// The prefix and suffix of a staging directory's name: `.NAME.partial-PID`.
+fn staging_name(name: &str, pid: u32) -> String {
+    format!(".{name}.partial-{pid}")
+}
+
+/// Writes `files` (name, bytes) into `dir`, creating it if needed; other
+/// files already in `dir` are kept.
 pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
-    let fail = |what: &str, path: &Path, err: std::io::Error| {
-        Failure::failed(format!("{}: cannot {what}: {err}", path.display()))
+    let fail = |what: &str, path: &Path, err: io::Error| {
+        Failure::bad_input(format!("{}: cannot {what}: {err}", path.display()))
     };
+    let (parent, name) = split(dir);
+    remove_stale_staging(&parent, &name);
+    let staging = parent.join(staging_name(&name, std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(|e| fail("create", dir, e))?;
+    let published = (|| {
+        for (file, bytes) in files {
+            let path = staging.join(file);
+            write_durably(&path, bytes).map_err(|e| fail("write", &dir.join(file), e))?;
+        }
+        publish(dir, &staging, files).map_err(|e| fail("write", dir, e))
+    })();
+    let _ = std::fs::remove_dir_all(&staging);
+    published
+}
+
+/// The parent to stage in and the directory's own name.
+fn split(dir: &Path) -> (PathBuf, String) {
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -19,20 +55,200 @@ pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure>
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".to_string());
-    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    std::fs::create_dir_all(&staging).map_err(|e| fail("create", &staging, e))?;
-    let written = (|| {
-        for (file, bytes) in files {
-            let path = staging.join(file);
-            std::fs::write(&path, bytes).map_err(|e| fail("write", &path, e))?;
+    (parent, name)
+}
+
+fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Puts the staged files in place: a whole-directory swap where possible.
+fn publish(dir: &Path, staging: &Path, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+    if !dir.exists() {
+        return std::fs::rename(staging, dir);
+    }
+    let mut has_subdirectories = false;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let file_name = entry.file_name();
+        if entry.file_type()?.is_dir() {
+            has_subdirectories = true;
+            continue;
         }
-        std::fs::create_dir_all(dir).map_err(|e| fail("create", dir, e))?;
-        for (file, _) in files {
-            let to = dir.join(file);
-            std::fs::rename(staging.join(file), &to).map_err(|e| fail("write", &to, e))?;
+        if files
+            .iter()
+            .any(|(f, _)| file_name.to_string_lossy() == f.as_str())
+        {
+            continue; // replaced
         }
-        Ok(())
-    })();
-    let _ = std::fs::remove_dir_all(&staging);
-    written
+        // Kept: the same file under the staging directory too.
+        let kept = staging.join(&file_name);
+        if std::fs::hard_link(entry.path(), &kept).is_err() {
+            std::fs::copy(entry.path(), &kept)?;
+        }
+    }
+    if !has_subdirectories && exchange(staging, dir)? {
+        return Ok(());
+    }
+    eprintln!(
+        "warning: {}: files are replaced one by one (not as one step){}",
+        dir.display(),
+        if has_subdirectories {
+            ": the directory holds subdirectories"
+        } else {
+            ""
+        }
+    );
+    for (file, _) in files {
+        std::fs::rename(staging.join(file), dir.join(file))?;
+    }
+    Ok(())
+}
+
+/// Swaps two directories atomically. Ok(false) where the platform cannot.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<bool> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt as _;
+    let c = |p: &Path| {
+        CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in a path"))
+    };
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the call.
+    let done = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if done == 0 {
+        return Ok(true);
+    }
+    let err = io::Error::last_os_error();
+    match err.raw_os_error() {
+        // Not supported by this kernel or file system: fall back.
+        Some(libc::ENOSYS) | Some(libc::EINVAL) => Ok(false),
+        _ => Err(err),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> io::Result<bool> {
+    Ok(false)
+}
+
+/// Removes `.NAME.partial-PID` directories beside `NAME` whose process is
+/// gone (a killed run). Where that cannot be told, they are left.
+fn remove_stale_staging(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.partial-");
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file_name
+            .strip_prefix(&prefix)
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && process_is_gone(pid) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn process_is_gone(pid: u32) -> bool {
+    !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_is_gone(_pid: u32) -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("raftsim-output-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn files(pairs: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+        pairs
+            .iter()
+            .map(|(n, b)| (n.to_string(), b.as_bytes().to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn a_second_write_replaces_its_files_and_keeps_the_others() {
+        let root = scratch("replace");
+        let out = root.join("out");
+        write_all(&out, &files(&[("a.json", "1"), ("b.svg", "1")])).unwrap();
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
+        write_all(&out, &files(&[("a.json", "2")])).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a.json")).unwrap(), "2");
+        assert_eq!(std::fs::read_to_string(out.join("b.svg")).unwrap(), "1");
+        assert_eq!(
+            std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+            "mine"
+        );
+        // No staging directory is left behind.
+        let left: Vec<_> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, vec!["out".to_string()]);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_killed_writer_leaves_the_old_directory_and_its_staging_is_removed_later() {
+        let root = scratch("killed");
+        let out = root.join("out");
+        write_all(&out, &files(&[("a.json", "old")])).unwrap();
+        // What a kill before the swap leaves: a staging directory of a
+        // process that no longer exists, and the old output untouched.
+        let stale = root.join(staging_name("out", u32::MAX - 7));
+        std::fs::create_dir_all(&stale).unwrap();
+        std::fs::write(stale.join("a.json"), "new, half done").unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a.json")).unwrap(), "old");
+        write_all(&out, &files(&[("a.json", "new")])).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a.json")).unwrap(), "new");
+        if cfg!(target_os = "linux") {
+            assert!(!stale.exists(), "the stale staging directory is gone");
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn an_unwritable_place_is_an_error_naming_the_directory_asked_for() {
+        let root = scratch("unwritable");
+        let blocker = root.join("file");
+        std::fs::write(&blocker, "not a directory").unwrap();
+        let out = blocker.join("out");
+        let failure = write_all(&out, &files(&[("a.json", "1")])).unwrap_err();
+        assert_eq!(failure.code, super::super::EXIT_BAD_INPUT);
+        assert!(
+            failure.message.starts_with(&out.display().to_string()),
+            "{}",
+            failure.message
+        );
+        assert!(!failure.message.contains("partial"), "{}", failure.message);
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }

@@ -59,6 +59,26 @@ pub fn reproduce_command(file: &str, seed: u64, variant: Option<&str>) -> String
     command
 }
 
+/// A label as part of a file name, one to one: letters, digits and `-` stay,
+/// `_` becomes `__` and any other character `_` and the hex codes of its
+/// bytes (`a+b` → `a_2bb`), so two labels never share a file.
+fn file_safe(label: &str) -> String {
+    let mut safe = String::with_capacity(label.len());
+    for c in label.chars() {
+        match c {
+            c if c.is_ascii_alphanumeric() || c == '-' => safe.push(c),
+            '_' => safe.push_str("__"),
+            c => {
+                let mut bytes = [0u8; 4];
+                for byte in c.encode_utf8(&mut bytes).bytes() {
+                    safe.push_str(&format!("_{byte:02x}"));
+                }
+            }
+        }
+    }
+    safe
+}
+
 /// Where the trace of `label` goes when `several` variants run.
 fn trace_path(base: &Path, label: &str, several: bool) -> PathBuf {
     if !several {
@@ -68,16 +88,7 @@ fn trace_path(base: &Path, label: &str, several: bool) -> PathBuf {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let safe: String = label
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let safe = file_safe(label);
     let name = match base.extension() {
         Some(ext) => format!("{stem}.{safe}.{}", ext.to_string_lossy()),
         None => format!("{stem}.{safe}"),
@@ -93,7 +104,7 @@ fn run_traced(
     format: TraceFormat,
 ) -> Result<VariantResult, Failure> {
     let file = File::create(path)
-        .map_err(|e| Failure::failed(format!("{}: cannot create: {e}", path.display())))?;
+        .map_err(|e| Failure::bad_input(format!("{}: cannot create: {e}", path.display())))?;
     let out = BufWriter::new(file);
     let mut tracer: Box<dyn Tracer> = match format {
         TraceFormat::Jsonl => Box::new(JsonLinesTracer::new(out)),
@@ -103,7 +114,7 @@ fn run_traced(
     };
     let result = results::run_variant(&loaded.scenario, variant, seed, Some(tracer.as_mut()));
     match &result.trace_error {
-        Some(e) => Err(Failure::failed(format!(
+        Some(e) => Err(Failure::bad_input(format!(
             "{}: cannot write the trace: {e}",
             path.display()
         ))),
@@ -147,14 +158,12 @@ pub fn run(args: RunArgs) -> CliResult {
             .iter()
             .map(|v| {
                 let bar = spinner(v);
-                let result = run_traced(
-                    &loaded,
-                    v,
-                    seed,
-                    &trace_path(base, &v.label, selected.len() > 1),
-                    args.trace_format,
-                );
+                let path = trace_path(base, &v.label, selected.len() > 1);
+                let result = run_traced(&loaded, v, seed, &path, args.trace_format);
                 bar.finish_and_clear();
+                if result.is_ok() && selected.len() > 1 {
+                    eprintln!("trace of {}: {}", v.label, path.display());
+                }
                 result
             })
             .collect::<Result<_, _>>()?,
@@ -224,5 +233,24 @@ fn report_failures(loaded: &Loaded, results: &Results) {
                 v.label, results.seed
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_map_to_distinct_file_names() {
+        let labels = ["a+b", "a_b", "a_2bb", "a b", "prevote+checkquorum", "é"];
+        let names: Vec<String> = labels.iter().map(|l| file_safe(l)).collect();
+        assert_eq!(names[0], "a_2bb");
+        assert_eq!(names[1], "a__b");
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), labels.len(), "{names:?}");
+        let path = trace_path(Path::new("out/t.jsonl"), "a+b", true);
+        assert_eq!(path, Path::new("out/t.a_2bb.jsonl"));
     }
 }
