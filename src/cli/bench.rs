@@ -10,9 +10,10 @@ use super::{CliResult, Failure, EXIT_OK};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// Virtual hours to simulate per run.
-    #[arg(long, default_value_t = 1)]
-    hours: u64,
+    /// Virtual hours to simulate per run (a fraction is fine: 0.25 is
+    /// 15 minutes; at most 168, a week).
+    #[arg(long, default_value_t = 1.0)]
+    hours: f64,
     /// Runs to time (the best is reported).
     #[arg(long, default_value_t = 3)]
     repeat: u32,
@@ -24,8 +25,8 @@ pub struct BenchArgs {
 }
 
 /// The benchmark's cluster: 5 nodes, 50 ms heartbeats, 1% loss, 20 proposals/s.
-pub fn bench_config(seed: u64, hours: u64) -> ClusterConfig {
-    let mut cfg = ClusterConfig::new(5, seed, hours * 3_600_000_000);
+pub fn bench_config(seed: u64, duration_us: u64) -> ClusterConfig {
+    let mut cfg = ClusterConfig::new(5, seed, duration_us);
     cfg.raft.heartbeat_us = 50_000;
     cfg.network.loss = 0.01;
     cfg.workload.proposals_per_sec = 20.0;
@@ -40,17 +41,21 @@ fn peak_rss_kib() -> Option<u64> {
 }
 
 pub fn bench(args: BenchArgs) -> CliResult {
-    if args.hours == 0 || args.hours > 168 || args.repeat == 0 {
-        return Err(Failure::bad_input(
-            "--hours must be 1..=168 and --repeat at least 1",
-        ));
+    // At least one virtual second, at most a week: whole microseconds.
+    if !(args.hours * 3_600.0 >= 1.0 && args.hours <= 168.0) || args.repeat == 0 {
+        return Err(Failure::bad_input(format!(
+            "--hours {} --repeat {}: --hours must be from 1/3600 (one second) to 168 and \
+             --repeat at least 1",
+            args.hours, args.repeat
+        )));
     }
+    let duration_us = (args.hours * 3_600_000_000.0).round() as u64;
     let mut best = f64::INFINITY;
     let mut events = 0;
     let mut hash = 0;
     for _ in 0..args.repeat {
         let started = WallClock::now();
-        let out = run(bench_config(args.seed, args.hours));
+        let out = run(bench_config(args.seed, duration_us));
         let wall = started.elapsed().as_secs_f64();
         if !out.violations.is_empty() {
             return Err(Failure::failed(format!(
@@ -62,7 +67,7 @@ pub fn bench(args: BenchArgs) -> CliResult {
         hash = out.trace_hash;
         best = best.min(wall);
     }
-    let virtual_s = (args.hours * 3_600) as f64;
+    let virtual_s = duration_us as f64 / 1e6;
     let events_per_sec = events as f64 / best;
     let speedup = virtual_s / best;
     let peak = peak_rss_kib();

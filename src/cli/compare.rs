@@ -10,7 +10,7 @@ pub struct CompareArgs {
     /// Scenario files (or bundled scenario names); default: every bundled scenario.
     files: Vec<String>,
     /// Seed for every scenario (default: RAFTSIM_SEED, else each file's own).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = super::parse_seed)]
     seed: Option<u64>,
 }
 
@@ -31,6 +31,21 @@ pub fn compare(args: CompareArgs) -> CliResult {
         .iter()
         .map(|l| choose_seed(args.seed, l.scenario.file.seed))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut distinct = seeds.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    match distinct.as_slice() {
+        [seed] => eprintln!("raftsim: seed {seed}"),
+        _ => eprintln!(
+            "raftsim: seeds {}",
+            loaded
+                .iter()
+                .zip(&seeds)
+                .map(|(l, seed)| format!("{} {seed}", l.shown_as))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
     // Every (scenario, variant) pair is an independent run.
     let jobs: Vec<(usize, usize)> = loaded
         .iter()

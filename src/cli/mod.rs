@@ -190,12 +190,12 @@ fn validate(files: &[String]) -> CliResult {
             Ok(loaded) => {
                 let s = &loaded.scenario;
                 println!(
-                    "ok {file}: {} ({} nodes, {} variants, {} events, {} expectations)",
+                    "ok {file}: {} ({}, {}, {}, {})",
                     s.name(),
-                    s.file.nodes,
-                    s.variants().len(),
-                    s.file.events.len(),
-                    s.file.expect.len()
+                    plural(s.file.nodes as usize, "node"),
+                    plural(s.variants().len(), "variant"),
+                    plural(s.file.events.len(), "event"),
+                    plural(s.file.expect.len(), "expectation")
                 );
             }
             Err(failure) => {
@@ -207,10 +207,20 @@ fn validate(files: &[String]) -> CliResult {
     Ok(if bad { EXIT_BAD_INPUT } else { EXIT_OK })
 }
 
+/// "1 variant", "2 variants".
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 fn list() {
     for (file, text) in bundled::SCENARIOS {
         let scenario = scenario::parse(text).expect("bundled scenarios are valid");
-        println!("scenarios/{file}");
+        let name = file.strip_suffix(".json").unwrap_or(file);
+        println!("{name}  (raftsim run {name}; the file: scenarios/{file})");
         let description = &scenario.file.description;
         let mut line = String::from("   ");
         for word in description.split_whitespace() {
@@ -225,18 +235,22 @@ fn list() {
     }
 }
 
+/// Reads `--seed`: clap's own parser would answer `--seed -1` with a tip
+/// (`-- -1`) that does not work; this says what a seed is.
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("a seed is a whole number from 0 to {}", u64::MAX))
+}
+
 /// The seed to use: `--seed`, else `RAFTSIM_SEED`, else the file's.
 pub fn choose_seed(flag: Option<u64>, file_seed: u64) -> Result<u64, Failure> {
     if let Some(seed) = flag {
         return Ok(seed);
     }
     match std::env::var("RAFTSIM_SEED") {
-        Ok(text) => text.trim().parse().map_err(|_| {
-            Failure::bad_input(format!(
-                "RAFTSIM_SEED={text:?} is not a seed: give a whole number from 0 to {}",
-                u64::MAX
-            ))
-        }),
+        Ok(text) => parse_seed(&text)
+            .map_err(|why| Failure::bad_input(format!("RAFTSIM_SEED={text:?}: {why}"))),
         Err(_) => Ok(file_seed),
     }
 }

@@ -18,7 +18,7 @@ pub struct RunArgs {
     /// Scenario file (or the name of a bundled scenario, see `raftsim list`).
     file: String,
     /// Seed (default: RAFTSIM_SEED, else the scenario's `seed`).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = super::parse_seed)]
     seed: Option<u64>,
     /// Run only the variant with this label.
     #[arg(long)]

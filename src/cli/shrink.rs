@@ -14,7 +14,7 @@ pub struct ShrinkArgs {
     /// Scenario file (or the name of a bundled scenario).
     file: String,
     /// The failing seed (default: RAFTSIM_SEED, else the scenario's).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true, value_parser = super::parse_seed)]
     seed: Option<u64>,
     /// The failing variant (default: the first one that fails).
     #[arg(long)]
