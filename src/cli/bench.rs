@@ -9,6 +9,7 @@ use sim_core::cluster::{run, ClusterConfig};
 use super::{CliResult, Failure, EXIT_OK};
 
 #[derive(clap::Args)]
+#[command(after_help = "Example:\n  raftsim bench --hours 0.05 --repeat 1")]
 pub struct BenchArgs {
     /// Virtual hours to simulate per run (a fraction is fine: 0.25 is
     /// 15 minutes; at most 168, a week).

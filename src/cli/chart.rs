@@ -43,6 +43,9 @@ impl ChartStyle {
 }
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Example:\n  raftsim run leader-crash --out crash\n  raftsim chart crash/results.json --y-scale log"
+)]
 pub struct ChartArgs {
     /// A results file written by `raftsim run --out DIR` (DIR/results.json)
     /// or `raftsim run --json`.

@@ -6,6 +6,7 @@ use sim_core::results::{self, Results};
 use super::{choose_seed, load, CliResult, EXIT_FAILED, EXIT_OK};
 
 #[derive(clap::Args)]
+#[command(after_help = "Example:\n  raftsim compare leader-crash chained --seed 3")]
 pub struct CompareArgs {
     /// Scenario files (or bundled scenario names); default: every bundled scenario.
     files: Vec<String>,

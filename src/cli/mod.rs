@@ -73,14 +73,17 @@ enum Command {
     /// Regenerate the charts and report.html from a saved results file.
     Chart(chart::ChartArgs),
     /// Check scenario files without running them.
+    #[command(after_help = "Example:\n  raftsim validate leader-crash chained")]
     Validate {
         /// Scenario files (or names of bundled scenarios).
         #[arg(required = true)]
         files: Vec<String>,
     },
     /// Print the JSON Schema of scenario files.
+    #[command(after_help = "Example:\n  raftsim schema")]
     Schema,
     /// List the bundled scenarios.
+    #[command(after_help = "Example:\n  raftsim list")]
     List,
     /// Run several scenarios and print one Markdown table: rows scenarios,
     /// columns policies.

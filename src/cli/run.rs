@@ -14,6 +14,7 @@ use super::progress::Progress;
 use super::{choose_seed, load, output, CliResult, Failure, Loaded, EXIT_FAILED, EXIT_OK};
 
 #[derive(clap::Args)]
+#[command(after_help = "Example:\n  raftsim run isolate-rejoin --seed 7 --out rejoin")]
 pub struct RunArgs {
     /// Scenario file (or the name of a bundled scenario, see `raftsim list`).
     file: String,

@@ -24,6 +24,7 @@ use super::{load, output, CliResult, Failure, EXIT_FAILED, EXIT_OK};
 const MAX_SEEDS: u64 = 100_000_000;
 
 #[derive(clap::Args)]
+#[command(after_help = "Example:\n  raftsim sweep leader-crash --seeds 0..20 --out crash-sweep")]
 pub struct SweepArgs {
     /// Scenario file (or the name of a bundled scenario).
     file: String,
@@ -46,6 +47,9 @@ pub struct SweepArgs {
 }
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Example:\n  raftsim sweep leader-crash --seeds 0..20 --shard 1/2 --out shard-1\n  raftsim sweep leader-crash --seeds 0..20 --shard 2/2 --out shard-2\n  raftsim merge shard-1 shard-2"
+)]
 pub struct MergeArgs {
     /// Output directories of `raftsim sweep --shard K/N --out DIR`.
     #[arg(required = true)]
