@@ -255,7 +255,13 @@ impl<'t> Observers<'t> {
             None => Default::default(),
         };
         series.faults = faults;
-        (metrics, series, samples, self.hash.value(), self.trace_error)
+        (
+            metrics,
+            series,
+            samples,
+            self.hash.value(),
+            self.trace_error,
+        )
     }
 }
 
