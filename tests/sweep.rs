@@ -5,7 +5,27 @@ use std::path::Path;
 use serde_json::Value;
 
 mod common;
-use common::{raftsim, scratch, text};
+use common::{raftsim, read, scratch, text};
+
+/// The per-seed records of a `sweep --out` directory.
+fn seed_records(dir: &Path) -> Vec<Value> {
+    text(&read(dir, "seeds.jsonl"))
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+/// Variant `i` of every record, with its seed.
+fn runs_of(records: &[Value], i: usize) -> Vec<(u64, &Value)> {
+    records
+        .iter()
+        .map(|r| (r["seed"].as_u64().unwrap(), &r["variants"][i]))
+        .collect()
+}
+
+fn cut_short(run: &Value) -> bool {
+    !run["violations"].as_array().unwrap().is_empty() || run.get("limit_reached").is_some()
+}
 
 /// Five nodes under random isolations and crashes with the vote's log
 /// check removed: some seeds elect a stale leader.
@@ -14,6 +34,15 @@ const BUGGY_CHAOS: &str = r#"{
   "raft": { "bugs": ["grant_vote_without_log_check"] },
   "workload": { "proposals_per_sec": 10 },
   "chaos": { "isolate_per_min": 4, "crash_per_min": 2, "cut_per_min": 2, "duration_ms": [1000, 6000] },
+  "variants": [ { "label": "buggy" }, { "label": "correct", "raft": { "bugs": [] } } ]
+}"#;
+
+/// Fewer faults: in seeds 0..12 about half the buggy runs break safety.
+const MILD_BUGGY_CHAOS: &str = r#"{
+  "name": "mild-buggy-chaos", "nodes": 5, "duration_ms": 30000,
+  "raft": { "bugs": ["grant_vote_without_log_check"] },
+  "workload": { "proposals_per_sec": 10 },
+  "chaos": { "isolate_per_min": 2, "crash_per_min": 1, "cut_per_min": 1, "duration_ms": [1000, 6000] },
   "variants": [ { "label": "buggy" }, { "label": "correct", "raft": { "bugs": [] } } ]
 }"#;
 
@@ -63,7 +92,18 @@ fn a_sweep_finds_planted_bugs_and_each_command_reproduces_its_failure() {
 fn results_do_not_depend_on_jobs_and_shards_merge_to_the_whole() {
     let dir = scratch("shards");
     let file = "scenarios/leader-crash.json";
-    let one = raftsim(&["sweep", file, "--seeds", "3..13", "--jobs", "1", "--json"]);
+    let single = dir.join("single");
+    let one = raftsim(&[
+        "sweep",
+        file,
+        "--seeds",
+        "3..13",
+        "--jobs",
+        "1",
+        "--out",
+        single.to_str().unwrap(),
+        "--json",
+    ]);
     let two = raftsim(&["sweep", file, "--seeds", "3..13", "--jobs", "2", "--json"]);
     assert_eq!(one.status.code(), Some(0), "{}", text(&one.stderr));
     assert_eq!(text(&one.stdout), text(&two.stdout));
@@ -84,9 +124,10 @@ fn results_do_not_depend_on_jobs_and_shards_merge_to_the_whole() {
         assert_eq!(out.status.code(), Some(0));
         dirs.push(shard.to_string_lossy().into_owned());
     }
+    let merged_dir = dir.join("merged");
     let mut args = vec!["merge"];
     args.extend(dirs.iter().map(String::as_str));
-    args.push("--json");
+    args.extend(["--out", merged_dir.to_str().unwrap(), "--json"]);
     let merged = raftsim(&args);
     assert_eq!(merged.status.code(), Some(0), "{}", text(&merged.stderr));
     assert_eq!(
@@ -94,10 +135,18 @@ fn results_do_not_depend_on_jobs_and_shards_merge_to_the_whole() {
         text(&one.stdout),
         "merged shards equal one sweep"
     );
+    for name in ["sweep.json", "seeds.jsonl", "distributions.svg"] {
+        assert!(
+            read(&merged_dir, name) == read(&single, name),
+            "{name}: merged shards differ from one sweep"
+        );
+    }
     let aggregate: Value = serde_json::from_slice(&one.stdout).unwrap();
     assert_eq!(aggregate["runs"], 10);
     let raft = &aggregate["variants"][0];
     assert_eq!(raft["metrics"]["leader_changes"]["p50"], 2.0);
+    assert!(raft["pooled"]["failover_ms"]["count"].as_u64().unwrap() >= 10);
+    assert!(raft["pooled"]["commit_latency_ms"]["p99"].as_f64().unwrap() > 0.0);
     let ci = raft["metrics"]["failover_ms.max"]["ci95"]
         .as_array()
         .unwrap();
@@ -105,6 +154,163 @@ fn results_do_not_depend_on_jobs_and_shards_merge_to_the_whole() {
     // The same shard twice is refused.
     let twice = raftsim(&["merge", &dirs[0], &dirs[0]]);
     assert_eq!(twice.status.code(), Some(2));
+}
+
+#[test]
+fn a_leader_crash_sweep_pools_every_failover_and_commit_of_every_seed() {
+    let dir = scratch("pooled");
+    let out = raftsim(&[
+        "sweep",
+        "leader-crash",
+        "--seeds",
+        "0..12",
+        "--out",
+        dir.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let aggregate: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let records = seed_records(&dir);
+    for (i, variant) in aggregate["variants"].as_array().unwrap().iter().enumerate() {
+        let runs = runs_of(&records, i);
+        let sum = |key: &str| -> u64 {
+            runs.iter()
+                .map(|(_, run)| run["metrics"][key]["count"].as_u64().unwrap())
+                .sum()
+        };
+        let pooled = &variant["pooled"];
+        let failovers = &pooled["failover_ms"];
+        assert!(sum("failover_ms") >= 12, "every seed crashes a leader");
+        assert_eq!(failovers["count"].as_u64(), Some(sum("failover_ms")));
+        assert_eq!(
+            pooled["commit_latency_ms"]["count"].as_u64(),
+            Some(sum("commit_latency_ms"))
+        );
+        let worst = runs
+            .iter()
+            .map(|(_, run)| run["metrics"]["failover_ms"]["max"].as_f64().unwrap())
+            .fold(0.0, f64::max);
+        assert_eq!(
+            failovers["max"].as_f64(),
+            Some(worst),
+            "{}",
+            variant["label"]
+        );
+        let order: Vec<f64> = ["min", "p10", "p50", "p90", "p95", "p99", "max"]
+            .iter()
+            .map(|k| failovers[*k].as_f64().unwrap())
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] <= w[1]), "{order:?}");
+        assert!(order[0] > 0.0);
+        assert_eq!(variant["counted"], 12);
+        assert_eq!(variant["cut_short"], 0);
+    }
+    // One seed's run on its own has the failovers its record says.
+    let run = raftsim(&["run", "leader-crash", "--seed", "5", "--json"]);
+    let run: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(
+        run["variants"][0]["metrics"]["failover_ms"],
+        records[5]["variants"][0]["metrics"]["failover_ms"]
+    );
+}
+
+#[test]
+fn runs_cut_short_by_a_violation_are_left_out_of_every_statistic() {
+    let dir = scratch("cut-short");
+    let file = dir.join("mild-buggy-chaos.json");
+    std::fs::write(&file, MILD_BUGGY_CHAOS).unwrap();
+    let file = file.to_string_lossy().into_owned();
+    let out_dir = dir.join("out");
+    let out = raftsim(&[
+        "sweep",
+        &file,
+        "--seeds",
+        "0..12",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let aggregate: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let records = seed_records(&out_dir);
+    let buggy = &aggregate["variants"][0];
+    let runs = runs_of(&records, 0);
+    let counted: Vec<&Value> = runs
+        .iter()
+        .filter(|(_, run)| !cut_short(run))
+        .map(|(_, run)| *run)
+        .collect();
+    let violating = runs.len() - counted.len();
+    assert!(
+        0 < violating && violating < runs.len(),
+        "some seeds of 12 break safety, some do not: {violating}"
+    );
+    let failures = aggregate["failures"].as_array().unwrap().len();
+    assert_eq!(failures, violating, "cut-short runs are still listed");
+    assert_eq!(buggy["failed_seeds"].as_u64(), Some(violating as u64));
+    assert_eq!(buggy["cut_short"].as_u64(), Some(violating as u64));
+    assert_eq!(buggy["counted"].as_u64(), Some(counted.len() as u64));
+    // The mean over seeds, summed in seed order, is over the counted ones only.
+    let values: Vec<f64> = counted
+        .iter()
+        .map(|run| run["metrics"]["max_term"].as_f64().unwrap())
+        .collect();
+    let max_term = &buggy["metrics"]["max_term"];
+    assert_eq!(max_term["seeds"].as_u64(), Some(counted.len() as u64));
+    assert_eq!(
+        max_term["mean"].as_f64(),
+        Some(values.iter().sum::<f64>() / values.len() as f64)
+    );
+    let commits: u64 = counted
+        .iter()
+        .map(|run| {
+            run["metrics"]["commit_latency_ms"]["count"]
+                .as_u64()
+                .unwrap()
+        })
+        .sum();
+    let pooled = &buggy["pooled"]["commit_latency_ms"];
+    assert_eq!(pooled["count"].as_u64(), Some(commits));
+    // The correct variant runs every seed to the end: all of them count.
+    let correct = &aggregate["variants"][1];
+    assert_eq!(
+        (correct["cut_short"].as_u64(), correct["counted"].as_u64()),
+        (Some(0), Some(12))
+    );
+}
+
+#[test]
+fn a_metric_without_samples_in_a_seed_is_left_out_not_counted_as_zero() {
+    let dir = scratch("no-samples");
+    let file = dir.join("calm.json");
+    std::fs::write(
+        &file,
+        r#"{ "name": "calm", "nodes": 3, "duration_ms": 3000,
+             "workload": { "proposals_per_sec": 10 }, "variants": [ { "label": "raft" } ] }"#,
+    )
+    .unwrap();
+    let out = raftsim(&["sweep", file.to_str().unwrap(), "--seeds", "0..4", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let aggregate: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let raft = &aggregate["variants"][0];
+    let worst = &raft["metrics"]["failover_ms.max"];
+    assert_eq!(worst["seeds"], 0, "no seed has a failover: {worst}");
+    assert_eq!(
+        (&worst["min"], &worst["mean"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(raft["metrics"]["failover_ms.count"]["seeds"], 4);
+    assert_eq!(raft["metrics"]["failover_ms.count"]["max"], 0.0);
+    assert_eq!(raft["pooled"]["failover_ms"]["count"], 0);
+    assert_eq!(raft["pooled"]["failover_ms"]["p50"], Value::Null);
+    assert_eq!(raft["metrics"]["commit_latency_ms.p99"]["seeds"], 4);
+    let summary = raftsim(&["sweep", file.to_str().unwrap(), "--seeds", "0..4"]);
+    let summary = text(&summary.stdout);
+    let row = summary
+        .lines()
+        .find(|l| l.trim_start().starts_with("failover_ms.max"))
+        .unwrap();
+    assert!(row.contains('—'), "{row}");
 }
 
 #[test]
@@ -224,4 +430,24 @@ fn the_sweep_summary_has_a_heading_over_every_column() {
         .skip(1)
         .count();
     assert_eq!(numbers, names.len() - 1, "{row}");
+    let pooled = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("pooled"))
+        .unwrap();
+    let columns: Vec<&str> = pooled.split_whitespace().skip(3).collect();
+    assert_eq!(
+        columns,
+        ["count", "min", "p10", "p50", "p90", "p95", "p99", "max"],
+        "{pooled}"
+    );
+    let failovers = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("failover_ms "))
+        .unwrap();
+    assert_eq!(failovers.split_whitespace().count(), 9, "{failovers}");
+    assert_eq!(
+        stdout.matches("pooled, every sample").count(),
+        5,
+        "one pooled table per variant"
+    );
 }

@@ -11,7 +11,7 @@ use reports::charts::cdf::{self, CdfOptions, SweepSamples, VariantSamples, XScal
 use reports::charts::style::{self, variant_colour};
 use reports::charts::ChartError;
 use sim_core::metrics::{Distribution, Metrics};
-use sim_core::sweep::{SeedRecord, SeedVariant};
+use sim_core::sweep::{SeedRecord, SeedSamples, SeedVariant};
 use svg::{assert_no_overlapping_text, elements, hex, panel_bounds, panel_of, svg_height, Element};
 
 const PANELS: [&str; 3] = ["leaderless time", "failover time", "max term"];
@@ -268,6 +268,7 @@ fn record(seed: u64, leaderless_ms: f64, failovers: u64, max_term: u64) -> SeedR
         limit_reached: None,
         failed_expectations: vec![],
         trace_hash: format!("{seed:016x}"),
+        samples: SeedSamples::default(),
     };
     SeedRecord {
         seed,

@@ -1,8 +1,10 @@
 //! Sweeps: one scenario over many seeds. Owns the per-seed record (what a
 //! sweep keeps of each run) and the aggregate (per-variant distributions of
-//! every metric, failing seeds). Aggregation is a pure function of the set
-//! of records, sorted by seed, so it is the same for any number of threads
-//! and for shards merged afterwards. Running the seeds is the caller's job.
+//! every metric over seeds, pooled distributions over every sample, failing
+//! seeds). Aggregation is a pure function of the set of records, sorted by
+//! seed, so it is the same for any number of threads and for shards merged
+//! afterwards. Runs cut short are listed as failed but left out of every
+//! statistic. Running the seeds is the caller's job.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +14,11 @@ use crate::invariants::Violation;
 use crate::metrics::Metrics;
 use crate::results::{ExpectationResult, Results};
 use crate::stats::nearest_rank;
+
+mod pool;
+pub use pool::{
+    Histogram, Pool, Pooled, PooledDistribution, SeedSamples, HISTOGRAM_SIGNIFICANT_BITS,
+};
 
 /// What a sweep keeps of one variant of one seed (no series).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,13 +30,19 @@ pub struct SeedVariant {
     pub limit_reached: Option<String>,
     pub failed_expectations: Vec<ExpectationResult>,
     pub trace_hash: String,
+    /// What the pooled distributions need of this run.
+    pub samples: SeedSamples,
 }
 
 impl SeedVariant {
+    /// Stopped before its duration, by a safety violation or its event
+    /// limit: its metrics describe a shorter run, so no statistic counts it.
+    pub fn cut_short(&self) -> bool {
+        !self.violations.is_empty() || self.limit_reached.is_some()
+    }
+
     pub fn failed(&self) -> bool {
-        !self.violations.is_empty()
-            || self.limit_reached.is_some()
-            || !self.failed_expectations.is_empty()
+        self.cut_short() || !self.failed_expectations.is_empty()
     }
 }
 
@@ -59,6 +72,7 @@ impl SeedRecord {
                         .cloned()
                         .collect(),
                     trace_hash: v.trace_hash.clone(),
+                    samples: SeedSamples::of(&v.samples),
                 })
                 .collect(),
         }
@@ -67,19 +81,37 @@ impl SeedRecord {
     pub fn failed(&self) -> bool {
         self.variants.iter().any(SeedVariant::failed)
     }
+
+    /// The record without its cut-short runs: what the statistics (and the
+    /// distribution chart) count.
+    pub fn counted(&self) -> SeedRecord {
+        SeedRecord {
+            seed: self.seed,
+            variants: self
+                .variants
+                .iter()
+                .filter(|v| !v.cut_short())
+                .cloned()
+                .collect(),
+        }
+    }
 }
 
-/// Summary of one metric over the seeds of a sweep.
+/// Summary of one metric over the counted seeds of a sweep that have a
+/// value for it (all `null` when none has).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
-    pub min: f64,
-    pub mean: f64,
-    pub p50: f64,
-    pub p90: f64,
-    pub p99: f64,
-    pub max: f64,
+    /// How many seeds had a value (a run without samples of a distribution
+    /// has none of its percentiles).
+    pub seeds: u64,
+    pub min: Option<f64>,
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
     /// 95% confidence interval of the mean (normal approximation).
-    pub ci95: [f64; 2],
+    pub ci95: Option<[f64; 2]>,
 }
 
 impl Stats {
@@ -89,13 +121,14 @@ impl Stats {
         let n = values.len();
         if n == 0 {
             return Stats {
-                min: 0.0,
-                mean: 0.0,
-                p50: 0.0,
-                p90: 0.0,
-                p99: 0.0,
-                max: 0.0,
-                ci95: [0.0, 0.0],
+                seeds: 0,
+                min: None,
+                mean: None,
+                p50: None,
+                p90: None,
+                p99: None,
+                max: None,
+                ci95: None,
             };
         }
         let mean = values.iter().sum::<f64>() / n as f64;
@@ -108,15 +141,16 @@ impl Stats {
         };
         let mut sorted = values.to_vec();
         sorted.sort_by(f64::total_cmp);
-        let rank = |q: f64| nearest_rank(&sorted, q);
+        let rank = |q: f64| Some(nearest_rank(&sorted, q));
         Stats {
-            min: sorted[0],
-            mean,
+            seeds: n as u64,
+            min: Some(sorted[0]),
+            mean: Some(mean),
             p50: rank(0.50),
             p90: rank(0.90),
             p99: rank(0.99),
-            max: sorted[n - 1],
-            ci95: [mean - half_width, mean + half_width],
+            max: Some(sorted[n - 1]),
+            ci95: Some([mean - half_width, mean + half_width]),
         }
     }
 }
@@ -127,8 +161,65 @@ pub struct VariantAggregate {
     pub runs: u64,
     /// Seeds where this variant broke safety, hit its limit or failed an expectation.
     pub failed_seeds: u64,
-    /// Every metric key (`failover_ms.p99` style for distributions).
+    /// Runs stopped early (a safety violation or the event limit): left
+    /// out of `metrics` and `pooled`.
+    pub cut_short: u64,
+    /// Runs the statistics cover: `runs - cut_short`.
+    pub counted: u64,
+    /// Every metric key (`failover_ms.p99` style for distributions), over
+    /// the counted seeds that have a value for it.
     pub metrics: BTreeMap<String, Stats>,
+    /// Every failover, election and commit of every counted seed.
+    pub pooled: Pooled,
+}
+
+impl VariantAggregate {
+    /// `runs`: this variant's run of every seed, in seed order.
+    fn of(label: &str, runs: &[&SeedVariant]) -> VariantAggregate {
+        let counted: Vec<&SeedVariant> = runs.iter().copied().filter(|v| !v.cut_short()).collect();
+        let values: Vec<serde_json::Value> = counted
+            .iter()
+            .map(|v| serde_json::to_value(&v.metrics).expect("metrics serialise"))
+            .collect();
+        let metrics = Metrics::keys()
+            .into_iter()
+            .map(|key| {
+                let per_seed: Vec<f64> =
+                    values.iter().filter_map(|m| seed_value(m, &key)).collect();
+                (key, Stats::of(&per_seed))
+            })
+            .collect();
+        let mut pool = Pool::default();
+        for v in &counted {
+            pool.add(&v.samples);
+        }
+        VariantAggregate {
+            label: label.to_string(),
+            runs: runs.len() as u64,
+            failed_seeds: runs.iter().filter(|v| v.failed()).count() as u64,
+            cut_short: (runs.len() - counted.len()) as u64,
+            counted: counted.len() as u64,
+            metrics,
+            pooled: pool.finish(),
+        }
+    }
+}
+
+/// The value of `key` (`failover_ms.p99` style) in one run's metrics JSON;
+/// `None` when the run has none: `null`, or a percentile of a distribution
+/// whose `count` is 0 (written as 0 by older versions).
+fn seed_value(metrics: &serde_json::Value, key: &str) -> Option<f64> {
+    let mut at = metrics;
+    for part in key.split('.') {
+        at = at.get(part)?;
+    }
+    if let Some((distribution, part)) = key.split_once('.') {
+        let count = metrics[distribution].get("count").and_then(|c| c.as_u64());
+        if part != "count" && count == Some(0) {
+            return None;
+        }
+    }
+    at.as_f64()
 }
 
 /// A seed that failed, with the command that reproduces it.
@@ -171,65 +262,18 @@ pub fn aggregate(
         .first()
         .map(|r| r.variants.iter().map(|v| v.label.clone()).collect())
         .unwrap_or_default();
-    let keys = Metrics::keys();
     let variants = labels
         .iter()
         .enumerate()
         .map(|(i, label)| {
             let runs: Vec<&SeedVariant> = records.iter().map(|r| &r.variants[i]).collect();
-            let metrics = keys
-                .iter()
-                .map(|key| {
-                    let values: Vec<f64> = runs
-                        .iter()
-                        .map(|v| v.metrics.get(key).unwrap_or(0.0))
-                        .collect();
-                    (key.clone(), Stats::of(&values))
-                })
-                .collect();
-            VariantAggregate {
-                label: label.clone(),
-                runs: runs.len() as u64,
-                failed_seeds: runs.iter().filter(|v| v.failed()).count() as u64,
-                metrics,
-            }
+            VariantAggregate::of(label, &runs)
         })
         .collect();
     let failures: Vec<Failure> = records
         .iter()
         .filter(|r| r.failed())
-        .map(|r| {
-            let failed: Vec<&SeedVariant> = r.variants.iter().filter(|v| v.failed()).collect();
-            let mut reasons = Vec::new();
-            for v in &failed {
-                for violation in &v.violations {
-                    reasons.push(format!(
-                        "{}: safety violation {} at {} ms: {}",
-                        v.label, violation.property, violation.at_ms, violation.message
-                    ));
-                }
-                if let Some(limit) = &v.limit_reached {
-                    reasons.push(format!("{}: {limit}", v.label));
-                }
-                for e in &v.failed_expectations {
-                    reasons.push(format!(
-                        "{}: expected {} in [{}, {}], got {}",
-                        v.label,
-                        e.metric,
-                        e.min.map_or("-inf".to_string(), |x| x.to_string()),
-                        e.max.map_or("inf".to_string(), |x| x.to_string()),
-                        e.actual.map_or("nothing".to_string(), |x| x.to_string())
-                    ));
-                }
-            }
-            let only = (failed.len() == 1).then(|| failed[0].label.as_str());
-            Failure {
-                seed: r.seed,
-                variants: failed.iter().map(|v| v.label.clone()).collect(),
-                reasons,
-                command: command(r.seed, only),
-            }
-        })
+        .map(|r| failure(r, command))
         .collect();
     Aggregate {
         scenario: scenario.to_string(),
@@ -239,6 +283,40 @@ pub fn aggregate(
         failed_seeds: failures.len() as u64,
         variants,
         failures,
+    }
+}
+
+/// A failed seed's reasons and the command that replays it.
+fn failure(record: &SeedRecord, command: &CommandFor) -> Failure {
+    let failed: Vec<&SeedVariant> = record.variants.iter().filter(|v| v.failed()).collect();
+    let mut reasons = Vec::new();
+    for v in &failed {
+        for violation in &v.violations {
+            reasons.push(format!(
+                "{}: safety violation {} at {} ms: {}",
+                v.label, violation.property, violation.at_ms, violation.message
+            ));
+        }
+        if let Some(limit) = &v.limit_reached {
+            reasons.push(format!("{}: {limit}", v.label));
+        }
+        for e in &v.failed_expectations {
+            reasons.push(format!(
+                "{}: expected {} in [{}, {}], got {}",
+                v.label,
+                e.metric,
+                e.min.map_or("-inf".to_string(), |x| x.to_string()),
+                e.max.map_or("inf".to_string(), |x| x.to_string()),
+                e.actual.map_or("nothing".to_string(), |x| x.to_string())
+            ));
+        }
+    }
+    let only = (failed.len() == 1).then(|| failed[0].label.as_str());
+    Failure {
+        seed: record.seed,
+        variants: failed.iter().map(|v| v.label.clone()).collect(),
+        reasons,
+        command: command(record.seed, only),
     }
 }
 
@@ -274,10 +352,32 @@ mod tests {
     #[test]
     fn stats_of_a_known_sample() {
         let s = Stats::of(&[1.0, 2.0, 3.0, 4.0]);
-        assert_eq!((s.min, s.mean), (1.0, 2.5));
-        assert_eq!((s.p50, s.p90, s.p99, s.max), (2.0, 4.0, 4.0, 4.0));
+        assert_eq!((s.seeds, s.min, s.mean), (4, Some(1.0), Some(2.5)));
+        assert_eq!(
+            (s.p50, s.p90, s.p99, s.max),
+            (Some(2.0), Some(4.0), Some(4.0), Some(4.0))
+        );
         // sd = 1.29099, se = 0.645497, 1.96 se = 1.265174
-        assert!((s.ci95[0] - 1.234826).abs() < 1e-5 && (s.ci95[1] - 3.765174).abs() < 1e-5);
-        assert_eq!(Stats::of(&[7.0]).ci95, [7.0, 7.0]);
+        let ci = s.ci95.unwrap();
+        assert!((ci[0] - 1.234826).abs() < 1e-5 && (ci[1] - 3.765174).abs() < 1e-5);
+        assert_eq!(Stats::of(&[7.0]).ci95, Some([7.0, 7.0]));
+        let none = Stats::of(&[]);
+        assert_eq!((none.seeds, none.mean, none.ci95), (0, None, None));
+    }
+
+    #[test]
+    fn a_percentile_of_a_distribution_without_samples_is_no_value() {
+        let m = serde_json::json!({
+            "failover_ms": { "count": 0, "p50": 0.0 },
+            "commit_latency_ms": { "count": 3, "p50": 0.0 },
+            "first_leader_ms": null,
+            "max_term": 4
+        });
+        assert_eq!(seed_value(&m, "failover_ms.p50"), None);
+        assert_eq!(seed_value(&m, "failover_ms.count"), Some(0.0));
+        assert_eq!(seed_value(&m, "commit_latency_ms.p50"), Some(0.0));
+        assert_eq!(seed_value(&m, "first_leader_ms"), None);
+        assert_eq!(seed_value(&m, "max_term"), Some(4.0));
+        assert_eq!(seed_value(&m, "no_such_key"), None);
     }
 }

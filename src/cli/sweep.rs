@@ -15,7 +15,7 @@ use reports::artifacts;
 use reports::charts::cdf::{CdfOptions, SweepSamples};
 use serde::{Deserialize, Serialize};
 use sim_core::results;
-use sim_core::sweep::{self, Aggregate, SeedRecord};
+use sim_core::sweep::{self, Aggregate, SeedRecord, VariantAggregate};
 
 use super::run::reproduce_command;
 use super::{load, output, CliResult, Failure, EXIT_FAILED, EXIT_OK};
@@ -236,7 +236,9 @@ fn finish(
                 .into_bytes(),
             ),
         ];
-        let samples = SweepSamples::from_records(&info.scenario, range, &info.variants, records);
+        // The chart counts what the statistics count: no run cut short.
+        let counted: Vec<SeedRecord> = records.iter().map(SeedRecord::counted).collect();
+        let samples = SweepSamples::from_records(&info.scenario, range, &info.variants, &counted);
         let charts = artifacts::sweep_charts(&samples, CdfOptions::default()).map_err(|e| {
             Failure::failed(format!("{}: cannot draw the charts: {e}", dir.display()))
         })?;
@@ -253,45 +255,15 @@ fn finish(
     })
 }
 
-/// The headline metrics of each variant over the seeds, then the failing
-/// seeds with their reproduce commands.
+/// The headline metrics of each variant over the seeds and its pooled
+/// distributions, then the failing seeds with their reproduce commands.
 fn summary(aggregate: &Aggregate) -> String {
-    const HEADLINE: [&str; 8] = [
-        "max_term",
-        "term_inflation",
-        "leader_changes",
-        "disruptions",
-        "leaderless_ms",
-        "failover_ms.max",
-        "unavailable_ms",
-        "commit_latency_ms.p99",
-    ];
     let mut out = format!(
         "{} — seeds {}..{} ({} runs)\n",
         aggregate.scenario, aggregate.seeds[0], aggregate.seeds[1], aggregate.runs
     );
     for v in &aggregate.variants {
-        out.push_str(&format!(
-            "\n{} ({} failing seeds)\n  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  {:>23}\n",
-            v.label,
-            v.failed_seeds,
-            "metric",
-            "min",
-            "mean",
-            "p50",
-            "p90",
-            "p99",
-            "max",
-            "95% CI of the mean"
-        ));
-        for key in HEADLINE {
-            if let Some(s) = v.metrics.get(key) {
-                out.push_str(&format!(
-                    "  {key:<22} {:>10.2} {:>10.2} {:>10.2} {:>10.2} {:>10.2} {:>10.2}  [{:>9.2}, {:>9.2}]\n",
-                    s.min, s.mean, s.p50, s.p90, s.p99, s.max, s.ci95[0], s.ci95[1]
-                ));
-            }
-        }
+        out.push_str(&variant_summary(v));
     }
     if aggregate.failures.is_empty() {
         out.push_str("\nno failing seeds\n");
@@ -309,6 +281,84 @@ fn summary(aggregate: &Aggregate) -> String {
                 aggregate.failures.len() - 50
             ));
         }
+    }
+    out
+}
+
+/// A number of milliseconds (or anything) for a table, `—` for none.
+fn cell(value: Option<f64>) -> String {
+    value.map_or("—".to_string(), |x| format!("{x:.2}"))
+}
+
+/// One variant: a table over seeds, then the pooled table.
+fn variant_summary(v: &VariantAggregate) -> String {
+    const HEADLINE: [&str; 8] = [
+        "max_term",
+        "term_inflation",
+        "leader_changes",
+        "disruptions",
+        "leaderless_ms",
+        "failover_ms.max",
+        "unavailable_ms",
+        "commit_latency_ms.p99",
+    ];
+    let left_out = match v.cut_short {
+        0 => String::new(),
+        n => format!(", {n} cut short and left out"),
+    };
+    let mut out = format!(
+        "\n{} ({} failing seeds{left_out}; statistics over {} seeds)\n  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  {:>23} {:>6}\n",
+        v.label,
+        v.failed_seeds,
+        v.counted,
+        "metric",
+        "min",
+        "mean",
+        "p50",
+        "p90",
+        "p99",
+        "max",
+        "95% CI of the mean",
+        "seeds"
+    );
+    for key in HEADLINE {
+        if let Some(s) = v.metrics.get(key) {
+            let ci = s.ci95.map_or("—".to_string(), |[low, high]| {
+                format!("[{low:>9.2}, {high:>9.2}]")
+            });
+            out.push_str(&format!(
+                "  {key:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  {ci:>23} {:>6}\n",
+                cell(s.min),
+                cell(s.mean),
+                cell(s.p50),
+                cell(s.p90),
+                cell(s.p99),
+                cell(s.max),
+                s.seeds
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
+        "pooled, every sample", "count", "min", "p10", "p50", "p90", "p95", "p99", "max"
+    ));
+    let pooled = &v.pooled;
+    for (key, d) in [
+        ("failover_ms", &pooled.failover_ms),
+        ("election_ms", &pooled.election_ms),
+        ("commit_latency_ms", &pooled.commit_latency_ms),
+    ] {
+        out.push_str(&format!(
+            "  {key:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
+            d.count,
+            cell(d.min),
+            cell(d.p10),
+            cell(d.p50),
+            cell(d.p90),
+            cell(d.p95),
+            cell(d.p99),
+            cell(d.max)
+        ));
     }
     out
 }
@@ -332,8 +382,14 @@ fn read_dir_records(dir: &Path) -> Result<(ShardInfo, Vec<SeedRecord>), Failure>
         if line.trim().is_empty() {
             continue;
         }
-        let record: SeedRecord = serde_json::from_str(&line)
-            .map_err(|e| bad(format!("seeds.jsonl line {}: {e}", i + 1)))?;
+        let record: SeedRecord = serde_json::from_str(&line).map_err(|e| {
+            let hint = if e.to_string().contains("missing field") {
+                " (written by an older raftsim? sweep that shard again)"
+            } else {
+                ""
+            };
+            bad(format!("seeds.jsonl line {}: {e}{hint}", i + 1))
+        })?;
         records.push(record);
     }
     Ok((info, records))
