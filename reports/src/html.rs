@@ -173,7 +173,7 @@ fn write_report(out: &mut String, results: &Results, figures: &[Figure]) -> std:
             "<thead><tr><th>variant</th><th class=\"text\">metric</th><th>expected</th><th>actual</th><th class=\"text\">result</th></tr></thead>\n<tbody>"
         )?;
         for e in &results.expectations {
-            let actual = e.actual.map_or("missing".to_string(), table::format_number);
+            let actual = table::actual(e);
             let (class, verdict) = if e.ok {
                 ("ok", "✓ pass")
             } else {

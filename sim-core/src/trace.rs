@@ -13,6 +13,7 @@ use serde::{Serialize, Serializer};
 pub mod chrome;
 pub use chrome::ChromeTracer;
 
+use crate::invariants::Property;
 use crate::network::Fate;
 use crate::raft::{
     AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
@@ -92,6 +93,13 @@ pub enum TraceEvent<'a> {
     /// The cluster's commit index advanced.
     Commit {
         index: LogIndex,
+    },
+    /// A safety property broke in the step just traced: the run's last
+    /// record. `node` is the node whose step broke it, if known.
+    Violation {
+        property: Property,
+        message: &'a str,
+        node: Option<NodeId>,
     },
 }
 
@@ -254,6 +262,10 @@ impl TraceHash {
             TraceEvent::Commit { index } => {
                 self.word(10);
                 self.word(index);
+            }
+            TraceEvent::Violation { property, node, .. } => {
+                self.word(11 + 16 * property as u64);
+                self.node(node);
             }
         }
     }
@@ -470,6 +482,11 @@ enum Record<'a> {
     Commit {
         index: LogIndex,
     },
+    Violation {
+        property: &'static str,
+        message: &'a str,
+        node: Option<NodeId>,
+    },
 }
 
 impl<'a> Record<'a> {
@@ -542,6 +559,15 @@ impl<'a> Record<'a> {
                 leader,
             },
             TraceEvent::Commit { index } => Record::Commit { index },
+            TraceEvent::Violation {
+                property,
+                message,
+                node,
+            } => Record::Violation {
+                property: property.name(),
+                message,
+                node,
+            },
         }
     }
 }

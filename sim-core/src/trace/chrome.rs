@@ -19,7 +19,10 @@
 //!   track, named by the message kind; the flow event that follows it at
 //!   the same instant ("s" at the sender, "f" with "bp":"e" at the receiver,
 //!   both keyed by the message id) binds to that slice;
-//! - timers, leader changes, faults, proposals and commits are instants.
+//! - timers, leader changes, faults, proposals and commits are instants;
+//! - a safety violation, the last event of a run it stopped, is an instant
+//!   on a "violations" track, named (by metadata at that point) only in a
+//!   trace that has one.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -37,6 +40,8 @@ const PID: u32 = 1;
 pub const FAULTS_TID: u32 = 1_000;
 /// The track of the client: proposals, commits and the commit index.
 pub const CLIENT_TID: u32 = 1_001;
+/// The track of safety violations, named only in a trace that has one.
+pub const VIOLATIONS_TID: u32 = 1_002;
 
 const _: () = assert!(
     MAX_NODES < FAULTS_TID as usize,
@@ -212,6 +217,11 @@ enum Args<'a> {
     Counter {
         value: u64,
     },
+    Violation {
+        property: &'static str,
+        message: &'a str,
+        node: Option<NodeId>,
+    },
 }
 
 /// What the writer remembers of one node between events.
@@ -236,6 +246,8 @@ pub struct ChromeTracer<W: Write> {
     empty: bool,
     /// The latest instant recorded: where open spans end.
     last_us: u64,
+    /// The violations track has been named.
+    violations_named: bool,
 }
 
 impl<W: Write> ChromeTracer<W> {
@@ -253,6 +265,7 @@ impl<W: Write> ChromeTracer<W> {
             finished: false,
             empty: true,
             last_us: 0,
+            violations_named: false,
         }
     }
 
@@ -570,6 +583,26 @@ impl<W: Write> Tracer for ChromeTracer<W> {
                     leader,
                 },
             )?,
+            TraceEvent::Violation {
+                property,
+                message,
+                node,
+            } => {
+                // Named here, not in the header: traces without a
+                // violation stay as they were.
+                if !self.violations_named {
+                    self.violations_named = true;
+                    let name = Name::Text("violations");
+                    self.track(VIOLATIONS_TID, name, u64::from(VIOLATIONS_TID))?;
+                }
+                let args = Args::Violation {
+                    property: property.name(),
+                    message,
+                    node,
+                };
+                let name = Name::Text(property.name());
+                self.instant(at_us, VIOLATIONS_TID, name, "violation", args)?;
+            }
             TraceEvent::Commit { index } => {
                 self.instant(
                     at_us,
