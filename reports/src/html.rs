@@ -313,6 +313,16 @@ mod tests {
     }
 
     #[test]
+    fn metrics_without_samples_show_a_dash_and_why() {
+        let page = report(&crate::table::tests::results_without_samples(), &[]);
+        assert!(page.contains("<td>—</td>"), "a dash in the metrics table");
+        assert!(
+            page.contains("<td>— (no samples)</td>"),
+            "the expectation says why"
+        );
+    }
+
+    #[test]
     fn inline_svg_drops_the_xml_declaration() {
         assert_eq!(inline_svg("<?xml version=\"1.0\"?>\n<svg/>"), "<svg/>");
     }

@@ -290,7 +290,7 @@ pub fn comparison_markdown(all: &[Results]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use sim_core::metrics::Metrics;
 
@@ -320,6 +320,38 @@ mod tests {
         );
         assert!(
             text.contains("faults (c)\n     10.000 s  isolate 1, until 40.000 s"),
+            "{text}"
+        );
+    }
+
+    /// A variant without samples: no leader, no commit, an expectation on
+    /// the commit latency that failed for want of samples.
+    pub(crate) fn results_without_samples() -> Results {
+        serde_json::from_value(serde_json::json!({
+            "scenario": "dead", "seed": 1, "nodes": 5, "duration_ms": 10000,
+            "variants": [{"label": "raft", "config": {}, "metrics": Metrics::default(),
+                "safety": {"ok": true, "violations": []}, "trace_hash": "0",
+                "series": {"terms": [], "leaders": [], "disruptions": [], "faults": []}}],
+            "expectations": [{"variant": "raft", "metric": "commit_latency_ms.p99",
+                "max": 1000.0, "actual": null, "ok": false, "reason": "no samples"}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn metrics_without_samples_show_a_dash_and_why() {
+        let text = side_by_side(&results_without_samples());
+        for row in [
+            "first leader",
+            "failover p50",
+            "failover max",
+            "commit latency p99",
+        ] {
+            let line = text.lines().find(|l| l.starts_with(row)).expect(row);
+            assert!(line.ends_with('—'), "{line}");
+        }
+        assert!(
+            text.contains("✗ raft: commit_latency_ms.p99 = — (no samples), expected <= 1000"),
             "{text}"
         );
     }
