@@ -108,3 +108,82 @@ fn trace_format_without_trace_is_a_usage_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A follower cut off for 10 s while the leader commits; with the vote's
+/// log check removed, it wins an election on its stale log after the heal.
+const BUGGY: &str = r#"{
+  "name": "buggy-rejoin", "nodes": 5, "duration_ms": 20000, "seed": 1,
+  "network": { "loss": 0.01 },
+  "workload": { "proposals_per_sec": 20 },
+  "raft": { "bugs": ["grant_vote_without_log_check"] },
+  "events": [ { "at_ms": 5000, "isolate": "follower:2" }, { "at_ms": 15000, "heal": true } ],
+  "variants": [ { "label": "buggy" } ]
+}"#;
+
+/// Runs the buggy scenario with a trace; it must stop on a violation.
+fn violating_run(dir: &Path, file: &str, format: &str) -> Vec<u8> {
+    let scenario = dir.join("buggy.json");
+    std::fs::write(&scenario, BUGGY).unwrap();
+    let trace = dir.join(file);
+    let out = Command::new(env!("CARGO_BIN_EXE_raftsim"))
+        .arg("run")
+        .arg(&scenario)
+        .arg("--trace")
+        .arg(&trace)
+        .args(["--trace-format", format])
+        .env_remove("RAFTSIM_SEED")
+        .output()
+        .expect("raftsim runs");
+    assert_eq!(out.status.code(), Some(1), "the planted bug is caught");
+    std::fs::read(&trace).expect("the trace file was written")
+}
+
+#[test]
+fn a_violating_runs_trace_ends_with_the_step_and_a_violation_record() {
+    let dir = scratch("violation");
+    let text = String::from_utf8(violating_run(&dir, "t.jsonl", "jsonl")).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let [.., state, violation] = lines.as_slice() else {
+        panic!("a short trace");
+    };
+    assert_eq!(violation["kind"], "violation", "{violation}");
+    assert_eq!(violation["property"], "leader_completeness");
+    assert!(violation["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("became leader")));
+    // The offending step is there: the node becoming leader.
+    assert_eq!(state["kind"], "state", "{state}");
+    assert_eq!(state["role"], "leader");
+    assert_eq!(state["node"], violation["node"]);
+    assert_eq!(state["at_us"], violation["at_us"]);
+
+    let doc: Value = serde_json::from_slice(&violating_run(&dir, "t.json", "chrome"))
+        .expect("the Chrome trace is valid JSON");
+    let events = doc["traceEvents"].as_array().expect("traceEvents");
+    let at = events
+        .iter()
+        .position(|e| e["cat"] == "violation")
+        .expect("a violation event");
+    let v = &events[at];
+    assert_eq!(
+        (&v["ph"], &v["name"]),
+        (&"i".into(), &"leader_completeness".into())
+    );
+    assert_eq!(v["args"]["node"], violation["node"]);
+    assert!(events
+        .iter()
+        .any(|e| e["ph"] == "M" && e["tid"] == v["tid"] && e["args"]["name"] == "violations"));
+    let node = violation["node"].as_u64().unwrap();
+    assert!(
+        events[..at].iter().any(|e| e["ph"] == "B"
+            && e["tid"] == node
+            && e["name"].as_str().is_some_and(|n| n.starts_with("leader"))),
+        "the leader span of the violating step comes first"
+    );
+    // After it, only the spans the end of the trace closes.
+    assert!(events[at + 1..].iter().all(|e| e["ph"] == "E"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -173,7 +173,7 @@ fn write_report(out: &mut String, results: &Results, figures: &[Figure]) -> std:
             "<thead><tr><th>variant</th><th class=\"text\">metric</th><th>expected</th><th>actual</th><th class=\"text\">result</th></tr></thead>\n<tbody>"
         )?;
         for e in &results.expectations {
-            let actual = e.actual.map_or("missing".to_string(), table::format_number);
+            let actual = table::actual(e);
             let (class, verdict) = if e.ok {
                 ("ok", "✓ pass")
             } else {
@@ -309,6 +309,16 @@ mod tests {
         assert_eq!(
             with_variant("raftsim run s.json --seed 1 --variant x", "x"),
             "raftsim run s.json --seed 1 --variant x"
+        );
+    }
+
+    #[test]
+    fn metrics_without_samples_show_a_dash_and_why() {
+        let page = report(&crate::table::tests::results_without_samples(), &[]);
+        assert!(page.contains("<td>—</td>"), "a dash in the metrics table");
+        assert!(
+            page.contains("<td>— (no samples)</td>"),
+            "the expectation says why"
         );
     }
 

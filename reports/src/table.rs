@@ -18,11 +18,16 @@ pub fn duration_ms(ms: f64) -> String {
     }
 }
 
+/// A time that may have no value (a metric without samples): "—" then.
+pub fn optional_ms(ms: Option<f64>) -> String {
+    ms.map_or_else(|| "—".to_string(), duration_ms)
+}
+
 /// A row of the side-by-side table: its name and how a variant's cell reads.
 pub type Row = (&'static str, fn(&VariantResult) -> String);
 
 /// The headline rows, in order (the printed table and the HTML report).
-pub const ROWS: [Row; 11] = [
+pub const ROWS: [Row; 16] = [
     ("max term", |v| v.metrics.max_term.to_string()),
     ("term inflation", |v| v.metrics.term_inflation.to_string()),
     ("elections started", |v| {
@@ -33,16 +38,26 @@ pub const ROWS: [Row; 11] = [
     }),
     ("leader changes", |v| v.metrics.leader_changes.to_string()),
     ("disruptions", |v| v.metrics.disruptions.to_string()),
+    ("first leader", |v| optional_ms(v.metrics.first_leader_ms)),
     ("leaderless time", |v| duration_ms(v.metrics.leaderless_ms)),
+    ("failovers", |v| {
+        let m = &v.metrics;
+        match m.failovers_unfinished {
+            0 => m.failover_ms.count.to_string(),
+            open => format!("{} + {open} unfinished", m.failover_ms.count),
+        }
+    }),
+    ("failover p50", |v| optional_ms(v.metrics.failover_ms.p50)),
+    ("failover max", |v| optional_ms(v.metrics.failover_ms.max)),
     ("unavailable time", |v| {
         duration_ms(v.metrics.unavailable_ms)
     }),
+    ("committed", |v| {
+        let m = &v.metrics;
+        format!("{}/{}", m.proposals_committed, m.proposals_submitted)
+    }),
     ("commit latency p99", |v| {
-        if v.metrics.commit_latency_ms.count == 0 {
-            "-".to_string()
-        } else {
-            duration_ms(v.metrics.commit_latency_ms.p99)
-        }
+        optional_ms(v.metrics.commit_latency_ms.p99)
     }),
     ("safety", |v| {
         if !v.safety.ok {
@@ -63,6 +78,16 @@ pub fn format_number(x: f64) -> String {
         format!("{x:.0}")
     } else {
         format!("{x:.3}")
+    }
+}
+
+/// An expectation's actual value, or "—" and why there is none ("no
+/// samples").
+pub fn actual(e: &ExpectationResult) -> String {
+    match (e.actual, &e.reason) {
+        (Some(value), _) => format_number(value),
+        (None, Some(reason)) => format!("— ({reason})"),
+        (None, None) => "—".to_string(),
     }
 }
 
@@ -146,7 +171,7 @@ pub fn side_by_side(results: &Results) -> String {
         out.push_str("\nexpectations\n");
         for e in &results.expectations {
             let bound = expected(e);
-            let actual = e.actual.map_or("missing".to_string(), format_number);
+            let actual = actual(e);
             out.push_str(&format!(
                 "  {} {}: {} = {actual}, expected {bound}\n",
                 if e.ok { "✓" } else { "✗" },
@@ -265,7 +290,7 @@ pub fn comparison_markdown(all: &[Results]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use sim_core::metrics::Metrics;
 
@@ -295,6 +320,38 @@ mod tests {
         );
         assert!(
             text.contains("faults (c)\n     10.000 s  isolate 1, until 40.000 s"),
+            "{text}"
+        );
+    }
+
+    /// A variant without samples: no leader, no commit, an expectation on
+    /// the commit latency that failed for want of samples.
+    pub(crate) fn results_without_samples() -> Results {
+        serde_json::from_value(serde_json::json!({
+            "scenario": "dead", "seed": 1, "nodes": 5, "duration_ms": 10000,
+            "variants": [{"label": "raft", "config": {}, "metrics": Metrics::default(),
+                "safety": {"ok": true, "violations": []}, "trace_hash": "0",
+                "series": {"terms": [], "leaders": [], "disruptions": [], "faults": []}}],
+            "expectations": [{"variant": "raft", "metric": "commit_latency_ms.p99",
+                "max": 1000.0, "actual": null, "ok": false, "reason": "no samples"}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn metrics_without_samples_show_a_dash_and_why() {
+        let text = side_by_side(&results_without_samples());
+        for row in [
+            "first leader",
+            "failover p50",
+            "failover max",
+            "commit latency p99",
+        ] {
+            let line = text.lines().find(|l| l.starts_with(row)).expect(row);
+            assert!(line.ends_with('—'), "{line}");
+        }
+        assert!(
+            text.contains("✗ raft: commit_latency_ms.p99 = — (no samples), expected <= 1000"),
             "{text}"
         );
     }

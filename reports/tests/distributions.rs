@@ -257,9 +257,10 @@ fn record(seed: u64, leaderless_ms: f64, failovers: u64, max_term: u64) -> SeedR
             leaderless_ms: leaderless_ms + extra_ms,
             failover_ms: Distribution {
                 count: failovers,
-                p50: 1.0,
-                p99: 2.0,
-                max: leaderless_ms / 2.0 + extra_ms,
+                p50: (failovers > 0).then_some(1.0),
+                p99: (failovers > 0).then_some(2.0),
+                max: (failovers > 0).then_some(leaderless_ms / 2.0 + extra_ms),
+                ..Distribution::default()
             },
             max_term,
             ..Metrics::default()

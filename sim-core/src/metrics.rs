@@ -6,18 +6,28 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+mod failover;
+
 use crate::faults::FaultRecord;
 use crate::raft::{NodeId, Term};
 use crate::stats::nearest_rank;
 use crate::time::{Instant, US_PER_MS};
+pub use failover::FailoverRecord;
+use failover::Failovers;
 
 /// A distribution summary, in milliseconds (nearest-rank percentiles).
+/// With no samples every percentile and the maximum are `None` (null in
+/// JSON, `—` in tables): there is nothing to report, and 0 would look like
+/// a perfect result.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Distribution {
     pub count: u64,
-    pub p50: f64,
-    pub p99: f64,
-    pub max: f64,
+    pub p10: Option<f64>,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
 }
 
 impl Distribution {
@@ -27,12 +37,14 @@ impl Distribution {
             return Distribution::default();
         }
         samples_us.sort_unstable();
-        let rank = |q: f64| nearest_rank(&samples_us, q) as f64 / US_PER_MS as f64;
+        let rank = |q: f64| Some(nearest_rank(&samples_us, q) as f64 / US_PER_MS as f64);
         Distribution {
             count: samples_us.len() as u64,
+            p10: rank(0.10),
             p50: rank(0.50),
+            p90: rank(0.90),
             p99: rank(0.99),
-            max: *samples_us.last().expect("not empty") as f64 / US_PER_MS as f64,
+            max: rank(1.0),
         }
     }
 }
@@ -46,8 +58,10 @@ pub struct Samples {
     pub commit_latency_us: Vec<u64>,
 }
 
-/// Per-variant metrics; the names are the results JSON keys.
+/// Per-variant metrics; the names are the results JSON keys
+/// (docs/METRICS.md defines each).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Metrics {
     pub max_term: Term,
     pub leader_terms: u64,
@@ -56,8 +70,11 @@ pub struct Metrics {
     pub pre_votes_started: u64,
     pub leader_changes: u64,
     pub disruptions: u64,
+    pub first_leader_ms: Option<f64>,
     pub leaderless_ms: f64,
     pub failover_ms: Distribution,
+    pub election_ms: Distribution,
+    pub failovers_unfinished: u64,
     pub commit_latency_ms: Distribution,
     pub unavailable_ms: f64,
     pub messages_sent: u64,
@@ -68,10 +85,12 @@ pub struct Metrics {
     pub messages_duplicated: u64,
     pub proposals_submitted: u64,
     pub proposals_committed: u64,
+    pub proposals_uncommitted: u64,
 }
 
 impl Metrics {
     /// A metric by its key; `failover_ms.p99` reaches into a distribution.
+    /// None for an unknown key and for a metric without samples (null).
     pub fn get(&self, key: &str) -> Option<f64> {
         let value = serde_json::to_value(self).ok()?;
         let mut at = &value;
@@ -132,10 +151,11 @@ pub struct Series {
     pub leaders: Vec<LeaderPoint>,
     pub disruptions: Vec<DisruptionPoint>,
     pub faults: Vec<FaultRecord>,
+    #[serde(default)]
+    pub failovers: Vec<FailoverRecord>,
 }
 
 /// Accumulates metrics while a run goes.
-#[derive(Default)]
 pub struct Recorder {
     pub max_term: Term,
     leader_terms: BTreeSet<Term>,
@@ -144,11 +164,11 @@ pub struct Recorder {
     leader_wins: u64,
     pub disruptions: u64,
     effective: Option<(NodeId, Term)>,
-    seen_effective: bool,
+    /// When `effective` last changed (the run's start before any change).
+    effective_since: Instant,
     first_effective_at: Option<Instant>,
-    leaderless_since: Option<Instant>,
     leaderless_us: u64,
-    failovers_us: Vec<u64>,
+    failovers: Failovers,
     commit_latencies_us: Vec<u64>,
     pending: u64,
     stall_since: Option<Instant>,
@@ -162,19 +182,35 @@ pub struct Recorder {
 impl Recorder {
     /// `stall_threshold_us`: a stall (proposals pending, commit index not
     /// advancing) counts as unavailability only if it lasts this long.
-    pub fn new(stall_threshold_us: u64) -> Recorder {
+    /// `fault_window_us`: how long before a leader is lost a fault can have
+    /// caused it (the longest a follower waits for its leader).
+    pub fn new(stall_threshold_us: u64, fault_window_us: u64) -> Recorder {
         Recorder {
+            max_term: 0,
+            leader_terms: BTreeSet::new(),
+            elections_started: 0,
+            pre_votes_started: 0,
+            leader_wins: 0,
+            disruptions: 0,
+            effective: None,
+            effective_since: Instant::ZERO,
+            first_effective_at: None,
+            leaderless_us: 0,
+            failovers: Failovers::new(fault_window_us),
+            commit_latencies_us: Vec::new(),
+            pending: 0,
+            stall_since: None,
             stall_threshold_us,
-            ..Recorder::default()
+            unavailable_us: 0,
+            proposals_submitted: 0,
+            series: Series::default(),
         }
     }
 
-    /// Ends a stall at `at`. Like leaderless time, unavailability counts
-    /// only from the first effective leader on: the start-up election is
-    /// the same for every variant.
+    /// Ends a stall at `at`; it counts if it lasted the threshold.
     fn end_stall(&mut self, at: Instant) {
-        if let (Some(since), Some(first)) = (self.stall_since.take(), self.first_effective_at) {
-            let stall_us = at.us_since(since.max(first));
+        if let Some(since) = self.stall_since.take() {
+            let stall_us = at.us_since(since);
             if stall_us >= self.stall_threshold_us {
                 self.unavailable_us += stall_us;
             }
@@ -190,9 +226,10 @@ impl Recorder {
         });
     }
 
-    pub fn on_elected(&mut self, term: Term) {
+    pub fn on_elected(&mut self, at: Instant, term: Term) {
         self.leader_terms.insert(term);
         self.leader_wins += 1;
+        self.failovers.on_elected(at, term);
     }
 
     pub fn on_disruption(&mut self, at: Instant, node: NodeId, by: Option<NodeId>, term: Term) {
@@ -205,30 +242,41 @@ impl Recorder {
         });
     }
 
+    /// A fault (index `index` in `series.faults`) was applied during engine
+    /// event `event`.
+    pub fn on_fault(&mut self, at: Instant, event: u64, index: usize) {
+        self.failovers.on_fault(at, event, index);
+    }
+
     pub fn effective_leader(&self) -> Option<(NodeId, Term)> {
         self.effective
     }
 
-    pub fn on_effective_leader(&mut self, at: Instant, now: Option<(NodeId, Term)>) {
+    /// The effective leader, re-evaluated at `at` during engine event
+    /// `event`, is `now`.
+    pub fn on_effective_leader(&mut self, at: Instant, event: u64, now: Option<(NodeId, Term)>) {
         if now == self.effective {
             return;
         }
         match (self.effective, now) {
-            (Some(_), None) => self.leaderless_since = Some(at),
-            (_, Some(_)) => {
-                if let Some(since) = self.leaderless_since.take() {
-                    self.failovers_us.push(at.us_since(since));
-                    self.leaderless_us += at.us_since(since);
-                } else if self.seen_effective {
-                    // Handed over within one step: a failover of no time.
-                    self.failovers_us.push(0);
+            (Some((_, lost)), None) => self.failovers.lose(at, event, lost),
+            (None, Some((_, term))) => {
+                self.leaderless_us += at.us_since(self.effective_since);
+                match self.first_effective_at {
+                    None => self.first_effective_at = Some(at),
+                    Some(_) => self.failovers.regain(at, term),
                 }
-                self.seen_effective = true;
-                self.first_effective_at.get_or_insert(at);
+            }
+            // Handed over within one step: a failover of no time.
+            (Some((_, lost)), Some((_, term))) => {
+                self.failovers.lose(at, event, lost);
+                self.failovers.on_elected(at, term);
+                self.failovers.regain(at, term);
             }
             (None, None) => {}
         }
         self.effective = now;
+        self.effective_since = at;
         self.series.leaders.push(LeaderPoint {
             at_ms: at.as_ms_f64(),
             leader: now.map(|(n, _)| n),
@@ -261,8 +309,8 @@ impl Recorder {
         network: crate::network::NetworkCounters,
         events: u64,
     ) -> (Metrics, Series, Samples) {
-        if let Some(since) = self.leaderless_since.take() {
-            self.leaderless_us += end.us_since(since);
+        if self.effective.is_none() {
+            self.leaderless_us += end.us_since(self.effective_since);
         }
         self.end_stall(end);
         debug_assert!(
@@ -273,11 +321,13 @@ impl Recorder {
             self.unavailable_us <= end.as_us(),
             "unavailable within the run"
         );
-        debug_assert!(self.commit_latencies_us.len() as u64 <= self.proposals_submitted);
+        let committed = self.commit_latencies_us.len() as u64;
+        debug_assert!(committed <= self.proposals_submitted);
         let leader_terms = self.leader_terms.len() as u64;
         // Terms 1..=max_term that elected nobody. (DLedger can elect a
         // leader in term 0, which burns nothing.)
         let leaders_after_term_0 = self.leader_terms.range(1..).count() as u64;
+        let failovers = self.failovers;
         let metrics = Metrics {
             max_term: self.max_term,
             leader_terms,
@@ -286,9 +336,11 @@ impl Recorder {
             pre_votes_started: self.pre_votes_started,
             leader_changes: self.leader_wins.saturating_sub(1),
             disruptions: self.disruptions,
+            first_leader_ms: self.first_effective_at.map(Instant::as_ms_f64),
             leaderless_ms: self.leaderless_us as f64 / US_PER_MS as f64,
-            failover_ms: Distribution::from_us(self.failovers_us.clone()),
-            proposals_committed: self.commit_latencies_us.len() as u64,
+            failover_ms: Distribution::from_us(failovers.failover_us.clone()),
+            election_ms: Distribution::from_us(failovers.election_us.clone()),
+            failovers_unfinished: failovers.unfinished(),
             commit_latency_ms: Distribution::from_us(self.commit_latencies_us.clone()),
             unavailable_ms: self.unavailable_us as f64 / US_PER_MS as f64,
             messages_sent: network.sent,
@@ -297,10 +349,13 @@ impl Recorder {
             messages_duplicated: network.duplicated,
             events,
             proposals_submitted: self.proposals_submitted,
+            proposals_committed: committed,
+            proposals_uncommitted: self.proposals_submitted - committed,
         };
+        self.series.failovers = failovers.records;
         let samples = Samples {
-            failover_us: self.failovers_us,
-            election_us: Vec::new(),
+            failover_us: failovers.failover_us,
+            election_us: failovers.election_us,
             commit_latency_us: self.commit_latencies_us,
         };
         (metrics, self.series, samples)
@@ -311,35 +366,67 @@ impl Recorder {
 mod tests {
     use super::*;
 
-    #[test]
-    fn nearest_rank_percentiles() {
-        let d = Distribution::from_us((1..=100).map(|ms| ms * 1000).collect());
-        assert_eq!((d.count, d.p50, d.p99, d.max), (100, 50.0, 99.0, 100.0));
-        assert_eq!(Distribution::from_us(vec![]), Distribution::default());
+    fn recorder() -> Recorder {
+        Recorder::new(0, 300_000)
     }
 
     #[test]
-    fn leaderless_time_counts_only_after_the_first_leader() {
-        let mut r = Recorder::default();
+    fn nearest_rank_percentiles_and_none_without_samples() {
+        let d = Distribution::from_us((1..=100).map(|ms| ms * 1000).collect());
+        assert_eq!(
+            (d.count, d.p10, d.p50, d.p90, d.p99, d.max),
+            (
+                100,
+                Some(10.0),
+                Some(50.0),
+                Some(90.0),
+                Some(99.0),
+                Some(100.0)
+            )
+        );
+        let none = Distribution::from_us(vec![]);
+        assert_eq!((none.count, none.p99, none.max), (0, None, None));
+        let json = serde_json::to_value(&none).unwrap();
+        assert!(json["p50"].is_null(), "{json}");
+    }
+
+    #[test]
+    fn leaderless_time_covers_the_whole_run() {
+        let mut r = recorder();
         let t = Instant::from_ms;
-        r.on_effective_leader(t(500), Some((NodeId(1), 1)));
-        r.on_effective_leader(t(1000), None);
-        r.on_effective_leader(t(1300), Some((NodeId(2), 2)));
-        r.on_effective_leader(t(2000), None);
-        let (m, s, _) = r.finish(t(2500), Default::default(), 0);
-        assert_eq!(m.leaderless_ms, 800.0);
-        assert_eq!(m.failover_ms.count, 1);
-        assert_eq!(m.failover_ms.max, 300.0);
+        r.on_effective_leader(t(500), 1, Some((NodeId(1), 1)));
+        r.on_effective_leader(t(1000), 2, None);
+        r.on_elected(t(1200), 2);
+        r.on_effective_leader(t(1300), 3, Some((NodeId(2), 2)));
+        r.on_effective_leader(t(2000), 4, None);
+        let (m, s, samples) = r.finish(t(2500), Default::default(), 0);
+        // start-up 500 + failover 300 + unfinished 500
+        assert_eq!(m.leaderless_ms, 1300.0);
+        assert_eq!(m.first_leader_ms, Some(500.0));
+        assert_eq!((m.failover_ms.count, m.failover_ms.max), (1, Some(300.0)));
+        assert_eq!(m.election_ms.max, Some(200.0));
+        assert_eq!(m.failovers_unfinished, 1);
+        assert_eq!(samples.election_us, vec![200_000]);
         assert_eq!(s.leaders.len(), 4);
+        assert_eq!(s.failovers.len(), 2);
+        assert_eq!(s.failovers[1].effective_at_ms, None);
+    }
+
+    #[test]
+    fn a_run_without_a_leader_is_leaderless_throughout() {
+        let (m, s, _) = recorder().finish(Instant::from_ms(10_000), Default::default(), 0);
+        assert_eq!((m.leaderless_ms, m.first_leader_ms), (10_000.0, None));
+        assert!(s.failovers.is_empty());
+        assert_eq!(m.get("failover_ms.p99"), None);
     }
 
     #[test]
     fn unavailable_time_is_pending_without_commit_progress() {
-        let mut r = Recorder::new(50_000);
+        let mut r = Recorder::new(50_000, 300_000);
         let t = Instant::from_ms;
         r.on_submitted(t(10));
-        r.on_effective_leader(t(90), Some((NodeId(1), 1)));
-        r.on_commit_advance(t(100), &[90_000]); // start-up: not counted
+        r.on_effective_leader(t(90), 1, Some((NodeId(1), 1)));
+        r.on_commit_advance(t(100), &[90_000]); // start-up: 90 ms, counted
         r.on_submitted(t(100));
         r.on_commit_advance(t(103), &[3000]);
         r.on_commit_advance(t(200), &[]); // a no-op commits, nothing pending
@@ -347,26 +434,27 @@ mod tests {
         r.on_submitted(t(350));
         r.on_commit_advance(t(400), &[100_000]);
         let (m, _, _) = r.finish(t(1000), Default::default(), 0);
-        // 3 ms is ordinary latency (under 50 ms); 300..400 and 400..1000
-        // (the second proposal never commits) are outages.
-        assert_eq!(m.unavailable_ms, 700.0);
+        // 3 ms is ordinary latency (under 50 ms); 10..100, 300..400 and
+        // 400..1000 (the second proposal never commits) are outages.
+        assert_eq!(m.unavailable_ms, 790.0);
         assert_eq!(m.commit_latency_ms.count, 3);
         assert_eq!(m.proposals_submitted, 4);
+        assert_eq!(m.proposals_uncommitted, 1);
     }
 
     #[test]
     fn term_inflation_counts_terms_that_elected_nobody() {
-        let mut r = Recorder::default();
+        let mut r = recorder();
         r.on_term(Instant::ZERO, NodeId(1), 9);
-        r.on_elected(3);
-        r.on_elected(9);
+        r.on_elected(Instant::ZERO, 3);
+        r.on_elected(Instant::ZERO, 9);
         let (m, _, _) = r.finish(Instant::ZERO, Default::default(), 0);
         assert_eq!((m.max_term, m.leader_terms, m.term_inflation), (9, 2, 7));
         // A DLedger leader of term 0 does not make a burnt term disappear.
-        let mut r = Recorder::default();
+        let mut r = recorder();
         r.on_term(Instant::ZERO, NodeId(1), 2);
-        r.on_elected(0);
-        r.on_elected(2);
+        r.on_elected(Instant::ZERO, 0);
+        r.on_elected(Instant::ZERO, 2);
         let (m, _, _) = r.finish(Instant::ZERO, Default::default(), 0);
         assert_eq!((m.leader_terms, m.term_inflation), (2, 1));
     }
@@ -375,17 +463,21 @@ mod tests {
     fn metric_lookup_by_key() {
         let m = Metrics {
             max_term: 7,
-            failover_ms: Distribution {
-                count: 1,
-                p50: 2.0,
-                p99: 3.0,
-                max: 4.0,
-            },
+            failover_ms: Distribution::from_us(vec![3000]),
             ..Metrics::default()
         };
         assert_eq!(m.get("max_term"), Some(7.0));
         assert_eq!(m.get("failover_ms.p99"), Some(3.0));
+        assert_eq!(m.get("commit_latency_ms.p99"), None);
+        assert_eq!(m.get("first_leader_ms"), None);
         assert_eq!(m.get("nope"), None);
-        assert!(Metrics::keys().contains(&"commit_latency_ms.p50".to_string()));
+        let keys = Metrics::keys();
+        for key in [
+            "commit_latency_ms.p50",
+            "election_ms.p10",
+            "first_leader_ms",
+        ] {
+            assert!(keys.contains(&key.to_string()), "{key}");
+        }
     }
 }

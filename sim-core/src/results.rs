@@ -63,6 +63,11 @@ pub struct ExpectationResult {
     pub max: Option<f64>,
     pub actual: Option<f64>,
     pub ok: bool,
+    /// Why an expectation failed without a value to compare: "no samples"
+    /// for a metric with none (a null percentile, `first_leader_ms` of a
+    /// run without a leader).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl VariantResult {
@@ -153,6 +158,12 @@ pub fn assemble(scenario: &Scenario, seed: u64, variants: Vec<VariantResult>) ->
             let ok = actual.is_some_and(|value| {
                 spec.min.is_none_or(|min| value >= min) && spec.max.is_none_or(|max| value <= max)
             });
+            let reason = actual
+                .is_none()
+                .then(|| match Metrics::keys().contains(&spec.metric) {
+                    true => "no samples".to_string(),
+                    false => format!("unknown metric {:?}", spec.metric),
+                });
             expectations.push(ExpectationResult {
                 variant: result.label.clone(),
                 metric: spec.metric.clone(),
@@ -160,6 +171,7 @@ pub fn assemble(scenario: &Scenario, seed: u64, variants: Vec<VariantResult>) ->
                 max: spec.max,
                 actual,
                 ok,
+                reason,
             });
         }
     }

@@ -5,19 +5,20 @@
 //! docs/TRACES.md gives) and serialise them straight into the output. It
 //! observes; it never changes a run.
 
-use std::fmt;
 use std::io::{self, Write};
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 pub mod chrome;
+mod fields;
 pub use chrome::ChromeTracer;
+pub(crate) use fields::{FateFields, MessageFields};
 
+use crate::invariants::Property;
 use crate::network::Fate;
 use crate::raft::{
-    AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
-    HeartbeatCode, LogIndex, Message, NodeId, ProposalId, RequestVote, Role, Term, TimerKind,
-    VoteResponse, VoteResult,
+    AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply, LogIndex,
+    Message, NodeId, ProposalId, RequestVote, Role, Term, TimerKind, VoteResponse,
 };
 use crate::time::Instant;
 
@@ -92,6 +93,13 @@ pub enum TraceEvent<'a> {
     /// The cluster's commit index advanced.
     Commit {
         index: LogIndex,
+    },
+    /// A safety property broke in the step just traced: the run's last
+    /// record. `node` is the node whose step broke it, if known.
+    Violation {
+        property: Property,
+        message: &'a str,
+        node: Option<NodeId>,
     },
 }
 
@@ -255,6 +263,10 @@ impl TraceHash {
                 self.word(10);
                 self.word(index);
             }
+            TraceEvent::Violation { property, node, .. } => {
+                self.word(11 + 16 * property as u64);
+                self.node(node);
+            }
         }
     }
 
@@ -266,141 +278,6 @@ impl TraceHash {
 /// Formats a trace hash as results and reports show it.
 pub fn hash_hex(hash: u64) -> String {
     format!("{hash:016x}")
-}
-
-/// A value written as the text of its `Debug` form (DLedger's answer codes).
-struct AsDebug<T>(T);
-
-impl<T: fmt::Debug> Serialize for AsDebug<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&format_args!("{:?}", self.0))
-    }
-}
-
-/// The fields of a message beyond its kind and term.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum MessageFields {
-    Vote {
-        last_log_index: LogIndex,
-        last_log_term: Term,
-    },
-    VoteResponse {
-        granted: bool,
-    },
-    Append {
-        prev_log_index: LogIndex,
-        prev_log_term: Term,
-        /// How many entries the message carries.
-        entries: usize,
-        leader_commit: LogIndex,
-    },
-    AppendResponse {
-        success: bool,
-        index: LogIndex,
-    },
-    DlVote {
-        ledger_end_term: Term,
-        ledger_end_index: LogIndex,
-        round: u64,
-    },
-    DlVoteReply {
-        result: AsDebug<VoteResult>,
-        round: u64,
-    },
-    DlHeartbeat {
-        round: u64,
-    },
-    DlHeartbeatReply {
-        code: AsDebug<HeartbeatCode>,
-        round: u64,
-    },
-}
-
-impl MessageFields {
-    fn of(msg: &Message) -> MessageFields {
-        match msg {
-            Message::RequestVote(RequestVote {
-                last_log_index,
-                last_log_term,
-                ..
-            }) => MessageFields::Vote {
-                last_log_index: *last_log_index,
-                last_log_term: *last_log_term,
-            },
-            Message::VoteResponse(VoteResponse { granted, .. }) => {
-                MessageFields::VoteResponse { granted: *granted }
-            }
-            Message::AppendEntries(AppendEntries {
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit,
-                ..
-            }) => MessageFields::Append {
-                prev_log_index: *prev_log_index,
-                prev_log_term: *prev_log_term,
-                entries: entries.len(),
-                leader_commit: *leader_commit,
-            },
-            Message::AppendResponse(AppendResponse { success, index, .. }) => {
-                MessageFields::AppendResponse {
-                    success: *success,
-                    index: *index,
-                }
-            }
-            Message::DlVote(DlVote {
-                ledger_end_term,
-                ledger_end_index,
-                round,
-                ..
-            }) => MessageFields::DlVote {
-                ledger_end_term: *ledger_end_term,
-                ledger_end_index: *ledger_end_index,
-                round: *round,
-            },
-            Message::DlVoteReply(DlVoteReply { result, round, .. }) => MessageFields::DlVoteReply {
-                result: AsDebug(*result),
-                round: *round,
-            },
-            Message::DlHeartbeat(DlHeartbeat { round, .. }) => {
-                MessageFields::DlHeartbeat { round: *round }
-            }
-            Message::DlHeartbeatReply(DlHeartbeatReply { code, round, .. }) => {
-                MessageFields::DlHeartbeatReply {
-                    code: AsDebug(*code),
-                    round: *round,
-                }
-            }
-        }
-    }
-}
-
-/// What the network decided for a message when it was sent, as the
-/// `fate` field and the times that go with it (both trace formats).
-#[derive(Serialize)]
-#[serde(tag = "fate", rename_all = "snake_case")]
-pub(crate) enum FateFields {
-    LinkCut,
-    Lost,
-    Arrives {
-        arrive_us: u64,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        duplicate_us: Option<u64>,
-    },
-}
-
-impl From<Fate> for FateFields {
-    fn from(fate: Fate) -> FateFields {
-        match fate {
-            Fate::Cut => FateFields::LinkCut,
-            Fate::Lost => FateFields::Lost,
-            Fate::Arrives { at, duplicate_at } => FateFields::Arrives {
-                arrive_us: at.as_us(),
-                duplicate_us: duplicate_at.map(Instant::as_us),
-            },
-        }
-    }
 }
 
 /// One line of a JSON Lines trace: `seq`, `at_us`, then the record's
@@ -469,6 +346,11 @@ enum Record<'a> {
     },
     Commit {
         index: LogIndex,
+    },
+    Violation {
+        property: &'static str,
+        message: &'a str,
+        node: Option<NodeId>,
     },
 }
 
@@ -542,6 +424,15 @@ impl<'a> Record<'a> {
                 leader,
             },
             TraceEvent::Commit { index } => Record::Commit { index },
+            TraceEvent::Violation {
+                property,
+                message,
+                node,
+            } => Record::Violation {
+                property: property.name(),
+                message,
+                node,
+            },
         }
     }
 }

@@ -75,8 +75,11 @@ pub fn compare(args: CompareArgs) -> CliResult {
     for (l, r) in loaded.iter().zip(&all) {
         for e in r.expectations.iter().filter(|e| !e.ok) {
             eprintln!(
-                "✗ {}: {}: {} = {:?}",
-                l.shown_as, e.variant, e.metric, e.actual
+                "✗ {}: {}: {} = {}",
+                l.shown_as,
+                e.variant,
+                e.metric,
+                reports::table::actual(e)
             );
             ok = false;
         }

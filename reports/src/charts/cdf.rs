@@ -90,8 +90,8 @@ impl SweepSamples {
                 if let Some(run) = run {
                     let m = &run.metrics;
                     samples.leaderless_ms.push(m.leaderless_ms);
-                    if m.failover_ms.count > 0 {
-                        samples.failover_ms.push(m.failover_ms.max);
+                    if let Some(max) = m.failover_ms.max {
+                        samples.failover_ms.push(max);
                     }
                     samples.max_term.push(m.max_term);
                 }
@@ -399,9 +399,7 @@ fn seeds_text(samples: &SweepSamples) -> String {
 /// The muted words after a panel's title.
 fn summary(panel: &Panel, samples: &SweepSamples) -> String {
     match panel.metric {
-        Metric::Leaderless => {
-            "no effective leader, after the first election (leaderless_ms)".into()
-        }
+        Metric::Leaderless => "no effective leader, over the whole run (leaderless_ms)".into(),
         Metric::MaxTerm => "the highest term any node reached (max_term)".into(),
         Metric::Failover => {
             let left_out: Vec<String> = samples

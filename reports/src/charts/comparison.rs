@@ -56,7 +56,7 @@ const PANELS: [Panel; 6] = [
     },
     Panel {
         title: "leaderless time",
-        explanation: "no effective leader, after the first",
+        explanation: "no effective leader, whole run",
         unit: Unit::Milliseconds,
         value: |m| m.leaderless_ms,
     },

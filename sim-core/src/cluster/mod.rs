@@ -158,6 +158,8 @@ pub struct Cluster<'t, N: RaftNode = Node> {
     /// Engine events executed so far (the event limit counts these).
     events: u64,
     violations: Vec<Violation>,
+    /// The node whose step broke each violation's property, if known.
+    violation_nodes: Vec<Option<NodeId>>,
     /// The sender of the message being handled (for disruption reports).
     cause: Option<NodeId>,
     /// A node became leader during this step: waiting proposals can go.
@@ -193,6 +195,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             observers: Observers::new(&cfg, tracer),
             events: 0,
             violations: Vec::new(),
+            violation_nodes: Vec::new(),
             cause: None,
             leader_appeared: false,
             cfg,
@@ -234,12 +237,14 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             debug_assert!(at >= self.now, "the queue never goes back in time");
             self.now = at;
             self.dispatch(event);
+            if !self.violations.is_empty() {
+                // The trace ends with the offending step.
+                self.record_violations();
+                break;
+            }
             if self.leader_appeared {
                 self.leader_appeared = false;
                 self.flush_waiting_proposals();
-            }
-            if !self.violations.is_empty() {
-                break;
             }
             if self.events >= self.cfg.max_events {
                 limit_reached = Some(format!(

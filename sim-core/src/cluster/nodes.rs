@@ -96,14 +96,14 @@ impl<N: RaftNode> Cluster<'_, N> {
         let before = slot.status;
         slot.status = status;
         if let Err(broken) = self.observers.on_restart(id, status.term) {
-            self.violation(broken);
+            self.violation(broken, Some(id));
         }
         let hint = self.execute(id, &mut actions);
         self.actions = actions;
         let node = self.slots[id.index()].node.as_ref().expect("just started");
         let log_check = self.observers.on_started(self.now, id, &before, node, hint);
         if let Err(broken) = log_check {
-            self.violation(broken);
+            self.violation(broken, Some(id));
         }
     }
 
@@ -121,16 +121,14 @@ impl<N: RaftNode> Cluster<'_, N> {
         self.script.crashed.push(id);
         self.observers.on_crash(id, durable_len);
         self.record(TraceEvent::Crash { node: id });
-        self.observers
-            .update_effective_leader(self.now, &self.slots);
+        self.update_effective_leader();
     }
 
     pub(super) fn restart(&mut self, id: NodeId) {
         self.script.crashed.retain(|&n| n != id);
         self.record(TraceEvent::Restart { node: id });
         self.start_node(id);
-        self.observers
-            .update_effective_leader(self.now, &self.slots);
+        self.update_effective_leader();
     }
 
     /// The leader of the highest term among live nodes, if any (the lowest
@@ -259,7 +257,7 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// Puts a message on the network now.
     pub(super) fn transmit(&mut self, from: NodeId, to: NodeId, msg: Message) {
         if let Err(broken) = self.observers.on_send(from, to, &msg) {
-            self.violation(broken);
+            self.violation(broken, Some(from));
         }
         let fate = self.network.send(self.now, from, to);
         let id = self.network.counters.sent;

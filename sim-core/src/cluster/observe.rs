@@ -9,9 +9,10 @@ use super::Cluster;
 use crate::faults::FaultRecord;
 use crate::invariants::{Broken, Checker, Violation};
 use crate::metrics::{Metrics, Recorder, Samples, Series};
-use crate::network::NetworkCounters;
+use crate::network::{Network, NetworkCounters};
 use crate::raft::{
-    majority, LogIndex, Message, NodeId, Note, RaftNode, Role, Status, Term, VoteResult,
+    majority, ElectionKind, LogIndex, Message, NodeId, Note, RaftNode, Role, Status, Term,
+    VoteResult,
 };
 use crate::time::Instant;
 use crate::trace::{TraceEvent, TraceHash, Tracer};
@@ -52,11 +53,22 @@ fn granted_vote(msg: &Message) -> Option<Term> {
     }
 }
 
+/// How long before a leader is lost a fault can have caused it: the
+/// longest a follower waits for its leader before it moves on.
+fn fault_window_us(cfg: &ClusterConfig) -> u64 {
+    match cfg.raft.election {
+        ElectionKind::Classic => cfg.raft.election_timeout_us.1,
+        ElectionKind::Dledger => {
+            cfg.raft.dledger.max_heartbeat_leak * cfg.raft.dledger.heartbeat_us
+        }
+    }
+}
+
 impl<'t> Observers<'t> {
     pub(super) fn new(cfg: &ClusterConfig, tracer: Option<&'t mut dyn Tracer>) -> Observers<'t> {
         Observers {
             checker: Some(Checker::new(cfg.nodes)),
-            recorder: Some(Recorder::new(cfg.raft.heartbeat_us)),
+            recorder: Some(Recorder::new(cfg.raft.heartbeat_us, fault_window_us(cfg))),
             hash: TraceHash::default(),
             tracer,
             trace_error: None,
@@ -196,9 +208,9 @@ impl<'t> Observers<'t> {
         }
     }
 
-    pub(super) fn on_elected(&mut self, term: Term) {
+    pub(super) fn on_elected(&mut self, now: Instant, term: Term) {
         if let Some(recorder) = self.recorder.as_mut() {
-            recorder.on_elected(term);
+            recorder.on_elected(now, term);
         }
     }
 
@@ -214,9 +226,16 @@ impl<'t> Observers<'t> {
         }
     }
 
-    /// Recomputes the effective leader: a live leader that a majority of
-    /// live nodes (itself included) follow in its term.
-    pub(super) fn update_effective_leader<N>(&mut self, now: Instant, slots: &[Slot<N>]) {
+    /// Recomputes the effective leader (docs/METRICS.md): a live leader
+    /// that a majority of nodes (itself included) follow in its term, live
+    /// and joined to it by working links both ways.
+    fn update_effective_leader<N>(
+        &mut self,
+        now: Instant,
+        event: u64,
+        slots: &[Slot<N>],
+        network: &Network,
+    ) {
         let Some(recorder) = self.recorder.as_mut() else {
             return;
         };
@@ -229,12 +248,20 @@ impl<'t> Observers<'t> {
             let term = slot.status.term;
             let backing = slots
                 .iter()
-                .filter(|s| s.live && s.status.term == term && s.status.leader == Some(leader))
+                .enumerate()
+                .filter(|&(j, s)| {
+                    let node = NodeId::from_index(j);
+                    s.live
+                        && s.status.term == term
+                        && s.status.leader == Some(leader)
+                        && (node == leader
+                            || (network.link_up(leader, node) && network.link_up(node, leader)))
+                })
                 .count();
             debug_assert!(backing <= slots.len());
             (backing >= quorum).then_some((leader, term))
         });
-        recorder.on_effective_leader(now, effective);
+        recorder.on_effective_leader(now, event, effective);
     }
 
     /// Closes the trace and computes the metrics.
@@ -266,18 +293,54 @@ impl<'t> Observers<'t> {
 }
 
 impl<N: RaftNode> Cluster<'_, N> {
-    /// Stamps a broken property with the time and event number.
-    pub(super) fn violation(&mut self, broken: Broken) {
+    /// Stamps a broken property with the time and event number; `node` is
+    /// the node whose step broke it, if known.
+    pub(super) fn violation(&mut self, broken: Broken, node: Option<NodeId>) {
         self.violations.push(Violation {
             property: broken.property,
             message: broken.message,
             at_ms: self.now.as_ms_f64(),
             event: self.events,
         });
+        self.violation_nodes.push(node);
+    }
+
+    /// Ends the trace of a run stopped by a violation: one `violation`
+    /// record per broken property, after the step that broke it.
+    pub(super) fn record_violations(&mut self) {
+        for (violation, &node) in self.violations.iter().zip(&self.violation_nodes) {
+            let event = TraceEvent::Violation {
+                property: violation.property,
+                message: &violation.message,
+                node,
+            };
+            self.observers.record(self.now, &event);
+        }
+    }
+
+    /// Re-evaluates the effective leader: after a node's state changed, a
+    /// node crashed or restarted, or a fault changed the links.
+    pub(super) fn update_effective_leader(&mut self) {
+        self.observers
+            .update_effective_leader(self.now, self.events, &self.slots, &self.network);
+    }
+
+    /// Fault `record` (its index in `series.faults`) has fired: the
+    /// observers learn of it (unless it was skipped), and the effective
+    /// leader is re-evaluated under the new links.
+    pub(super) fn after_fault(&mut self, record: usize) {
+        if self.script.records[record].skipped.is_none() {
+            if let Some(recorder) = self.observers.recorder.as_mut() {
+                recorder.on_fault(self.now, self.events, record);
+            }
+        }
+        self.update_effective_leader();
     }
 
     /// After a node's step: checks it, moves the client's commits forward,
-    /// and records term, role and leader changes.
+    /// and records term, role and leader changes. A violation found here
+    /// is recorded, and the step is still traced to its end (the run stops
+    /// after it).
     pub(super) fn after_step(&mut self, id: NodeId, before: Status, log_hint: Option<LogIndex>) {
         let Some(node) = self.slots[id.index()].node() else {
             return;
@@ -290,8 +353,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             .observers
             .check_step(id, &before, &after, node, log_hint)
         {
-            self.violation(broken);
-            return;
+            self.violation(broken, Some(id));
         }
         if after.commit_index > before.commit_index {
             self.on_node_commit(id, after.commit_index);
@@ -310,11 +372,10 @@ impl<N: RaftNode> Cluster<'_, N> {
             if after.role == Role::Leader
                 && (before.role != Role::Leader || before.term != after.term)
             {
-                self.observers.on_elected(after.term);
+                self.observers.on_elected(self.now, after.term);
                 self.leader_appeared = true;
             }
-            self.observers
-                .update_effective_leader(self.now, &self.slots);
+            self.update_effective_leader();
         }
     }
 }

@@ -153,6 +153,7 @@ impl<N: RaftNode> Cluster<'_, N> {
         if let Some(open) = applied.open {
             self.script.open.push((record, open));
         }
+        self.after_fault(record);
     }
 
     /// Applies a fault, or says why it cannot be applied now.

@@ -19,17 +19,20 @@
 //!   track, named by the message kind; the flow event that follows it at
 //!   the same instant ("s" at the sender, "f" with "bp":"e" at the receiver,
 //!   both keyed by the message id) binds to that slice;
-//! - timers, leader changes, faults, proposals and commits are instants.
+//! - timers, leader changes, faults, proposals and commits are instants;
+//! - a safety violation, the last event of a run it stopped, is an instant
+//!   on a "violations" track, named (by metadata at that point) only in a
+//!   trace that has one.
 
-use std::fmt;
 use std::io::{self, Write};
 
-use serde::{Serialize, Serializer};
+mod event;
+use event::{Args, Event, Name, Span};
 
 use crate::network::Fate;
-use crate::raft::{LogIndex, Message, NodeId, ProposalId, Role, Term, TimerKind, MAX_NODES};
+use crate::raft::{Message, NodeId, Role, Term, MAX_NODES};
 use crate::time::Instant;
-use crate::trace::{DropReason, FateFields, TraceEvent, Tracer};
+use crate::trace::{TraceEvent, Tracer};
 
 /// The one process every track belongs to.
 const PID: u32 = 1;
@@ -37,182 +40,13 @@ const PID: u32 = 1;
 pub const FAULTS_TID: u32 = 1_000;
 /// The track of the client: proposals, commits and the commit index.
 pub const CLIENT_TID: u32 = 1_001;
+/// The track of safety violations, named only in a trace that has one.
+pub const VIOLATIONS_TID: u32 = 1_002;
 
 const _: () = assert!(
     MAX_NODES < FAULTS_TID as usize,
     "node tids must not collide"
 );
-
-/// A node's role span: the slice that is open on its track.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Span {
-    term: Term,
-    role: Role,
-}
-
-/// One object of the `traceEvents` array. Fields are written in this
-/// order; absent ones are left out.
-#[derive(Serialize)]
-struct Event<'a> {
-    ph: &'static str,
-    name: Name<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cat: Option<&'static str>,
-    ts: u64,
-    pid: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tid: Option<u32>,
-    /// An instant's scope ("t": its thread).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    s: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dur: Option<u64>,
-    /// A flow end's binding point ("e": the enclosing slice).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    bp: Option<&'static str>,
-    /// A flow's id: the message id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    args: Option<Args<'a>>,
-}
-
-impl<'a> Event<'a> {
-    /// An event on a track, with nothing but the fields every one has.
-    fn on(ph: &'static str, name: Name<'a>, cat: &'static str, ts: u64, tid: u32) -> Event<'a> {
-        Event {
-            ph,
-            name,
-            cat: Some(cat),
-            ts,
-            pid: PID,
-            tid: Some(tid),
-            s: None,
-            dur: None,
-            bp: None,
-            id: None,
-            args: None,
-        }
-    }
-
-    /// A metadata event (names and order of the process and its tracks).
-    fn metadata(name: &'static str, tid: Option<u32>, args: Args<'a>) -> Event<'a> {
-        Event {
-            cat: None,
-            tid,
-            args: Some(args),
-            ..Event::on("M", Name::Text(name), "", 0, 0)
-        }
-    }
-}
-
-/// An event's name, written straight from its parts.
-#[derive(Clone, Copy)]
-enum Name<'a> {
-    Text(&'a str),
-    /// A role span: "leader t7".
-    Span(Span),
-    /// A node's track: "node 3".
-    Node(NodeId),
-    /// "drop AppendEntries".
-    Drop(&'static str),
-    /// "election timer".
-    Timer(TimerKind),
-    /// "leader n3", or "no leader".
-    Leader(Option<NodeId>),
-    /// A node's term counter: "term n3".
-    Term(NodeId),
-    Propose(ProposalId),
-    Commit(LogIndex),
-}
-
-impl fmt::Display for Name<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Name::Text(text) => f.write_str(text),
-            Name::Span(span) => write!(f, "{} t{}", span.role.name(), span.term),
-            Name::Node(id) => write!(f, "node {id}"),
-            Name::Drop(kind) => write!(f, "drop {kind}"),
-            Name::Timer(kind) => write!(f, "{} timer", kind.name()),
-            Name::Leader(Some(id)) => write!(f, "leader n{id}"),
-            Name::Leader(None) => f.write_str("no leader"),
-            Name::Term(id) => write!(f, "term n{id}"),
-            Name::Propose(id) => write!(f, "propose {id}"),
-            Name::Commit(index) => write!(f, "commit {index}"),
-        }
-    }
-}
-
-impl Serialize for Name<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-/// An event's `args`: what Perfetto shows when it is selected.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Args<'a> {
-    Name {
-        name: Name<'a>,
-    },
-    SortIndex {
-        sort_index: u64,
-    },
-    /// A send, on the sender's track.
-    Sent {
-        to: NodeId,
-        id: u64,
-        term: Term,
-        #[serde(flatten)]
-        fate: FateFields,
-    },
-    /// A delivery, on the receiver's track.
-    Received {
-        from: NodeId,
-        id: u64,
-        term: Term,
-    },
-    /// A drop at the receiver's side.
-    DroppedAt {
-        from: NodeId,
-        id: u64,
-        term: Term,
-        reason: DropReason,
-    },
-    /// A message that never left its crashed sender (`id` is null).
-    NeverSent {
-        to: NodeId,
-        id: Option<u64>,
-        term: Term,
-        reason: DropReason,
-    },
-    Timer {
-        timer: &'static str,
-    },
-    Role {
-        role: &'static str,
-        term: Term,
-        leader: Option<NodeId>,
-    },
-    Leader {
-        leader: Option<NodeId>,
-    },
-    Fault {
-        index: usize,
-        skipped: bool,
-    },
-    Propose {
-        proposal: ProposalId,
-        leader: Option<NodeId>,
-    },
-    Commit {
-        index: LogIndex,
-    },
-    Counter {
-        value: u64,
-    },
-}
 
 /// What the writer remembers of one node between events.
 #[derive(Clone, Copy, Debug, Default)]
@@ -236,6 +70,8 @@ pub struct ChromeTracer<W: Write> {
     empty: bool,
     /// The latest instant recorded: where open spans end.
     last_us: u64,
+    /// The violations track has been named.
+    violations_named: bool,
 }
 
 impl<W: Write> ChromeTracer<W> {
@@ -253,6 +89,7 @@ impl<W: Write> ChromeTracer<W> {
             finished: false,
             empty: true,
             last_us: 0,
+            violations_named: false,
         }
     }
 
@@ -570,6 +407,26 @@ impl<W: Write> Tracer for ChromeTracer<W> {
                     leader,
                 },
             )?,
+            TraceEvent::Violation {
+                property,
+                message,
+                node,
+            } => {
+                // Named here, not in the header: traces without a
+                // violation stay as they were.
+                if !self.violations_named {
+                    self.violations_named = true;
+                    let name = Name::Text("violations");
+                    self.track(VIOLATIONS_TID, name, u64::from(VIOLATIONS_TID))?;
+                }
+                let args = Args::Violation {
+                    property: property.name(),
+                    message,
+                    node,
+                };
+                let name = Name::Text(property.name());
+                self.instant(at_us, VIOLATIONS_TID, name, "violation", args)?;
+            }
             TraceEvent::Commit { index } => {
                 self.instant(
                     at_us,
