@@ -237,6 +237,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             if self.leader_appeared {
                 self.leader_appeared = false;
                 self.flush_waiting_proposals();
+                self.retry_waiting_faults();
             }
             if !self.violations.is_empty() {
                 break;
@@ -249,6 +250,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
                 break;
             }
         }
+        self.record_never_fired();
         let end = if self.violations.is_empty() && limit_reached.is_none() {
             self.end
         } else {
@@ -311,7 +313,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             }
             Event::Fault(index) => {
                 self.events += 1;
-                self.apply_fault(index);
+                self.fault_due(index);
             }
             Event::Propose => {
                 self.events += 1;
