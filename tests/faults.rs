@@ -89,20 +89,27 @@ fn shrink_writes_back_let_and_wait() {
     });
     let (dir, file) = write("shrink-let", &scenario);
     let out_file = dir.join("min.json");
-    let out = raftsim(&["shrink", &file, "--seed", "1", "--out", out_file.to_str().unwrap()]);
+    let out = raftsim(&[
+        "shrink",
+        &file,
+        "--seed",
+        "1",
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let shrunk: Value =
-        serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    let shrunk: Value = serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
     let events = shrunk["events"].as_array().unwrap();
     assert!(
         events.contains(&json!({"at_ms": 0, "let": {"First": "leader"}, "wait": true})),
         "{shrunk:#}"
     );
-    assert!(
-        events.iter().any(|e| e["crash"] == "First"),
-        "{shrunk:#}"
-    );
+    assert!(events.iter().any(|e| e["crash"] == "First"), "{shrunk:#}");
     assert!(events.len() < 5, "{shrunk:#}");
     let replay = raftsim(&["run", out_file.to_str().unwrap(), "--seed", "1"]);
-    assert_eq!(replay.status.code(), Some(1), "the shrunk scenario still fails");
+    assert_eq!(
+        replay.status.code(),
+        Some(1),
+        "the shrunk scenario still fails"
+    );
 }
