@@ -11,7 +11,7 @@ use crate::raft::NodeId;
 use crate::time::{Instant, US_PER_MS};
 
 /// A node as a scenario names it, resolved when its event fires.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NodeRef {
     Id(NodeId),
     /// The leader of the highest term at that instant.
@@ -20,6 +20,8 @@ pub enum NodeRef {
     Follower(usize),
     /// The most recently crashed node that is still down.
     Crashed,
+    /// The node an earlier `let` event bound this name to.
+    Name(String),
 }
 
 impl fmt::Display for NodeRef {
@@ -29,6 +31,7 @@ impl fmt::Display for NodeRef {
             NodeRef::Leader => write!(f, "leader"),
             NodeRef::Follower(k) => write!(f, "follower:{k}"),
             NodeRef::Crashed => write!(f, "crashed"),
+            NodeRef::Name(name) => f.write_str(name),
         }
     }
 }
@@ -51,6 +54,9 @@ pub enum Fault {
         between: (NodeRef, NodeRef),
         link: LinkOverride,
     },
+    /// Binds each name to the node its reference resolves to now (names
+    /// in alphabetical order, each bound once per run).
+    Let(Vec<(String, NodeRef)>),
 }
 
 /// What kind of event a fault is: its key in a scenario file and its
@@ -69,6 +75,7 @@ pub enum FaultKind {
     SetNetwork,
     ResetNetwork,
     SetLink,
+    Let,
     /// A kind this version does not know, read from a results file written
     /// by another version; treated as an instant event.
     #[serde(other)]
@@ -90,6 +97,7 @@ impl FaultKind {
             FaultKind::SetNetwork => "set_network",
             FaultKind::ResetNetwork => "reset_network",
             FaultKind::SetLink => "set_link",
+            FaultKind::Let => "let",
             FaultKind::Other => "other",
         }
     }
@@ -110,6 +118,7 @@ impl FaultKind {
             | FaultKind::Heal
             | FaultKind::Restart
             | FaultKind::ResetNetwork
+            | FaultKind::Let
             | FaultKind::Other => false,
         }
     }
@@ -135,6 +144,22 @@ impl Fault {
             Fault::SetNetwork(_) => FaultKind::SetNetwork,
             Fault::ResetNetwork => FaultKind::ResetNetwork,
             Fault::SetLink { .. } => FaultKind::SetLink,
+            Fault::Let(_) => FaultKind::Let,
+        }
+    }
+
+    /// Every node reference of the fault, in order (pairs flattened).
+    pub fn references(&self) -> Vec<&NodeRef> {
+        match self {
+            Fault::Isolate(node) | Fault::Crash(node) | Fault::Restart(node) => vec![node],
+            Fault::Cut(pairs) | Fault::CutOneway(pairs) | Fault::Restore(pairs) => {
+                pairs.iter().flat_map(|(a, b)| [a, b]).collect()
+            }
+            Fault::SetLink { between, .. } => vec![&between.0, &between.1],
+            Fault::Let(bindings) => bindings.iter().map(|(_, node)| node).collect(),
+            Fault::Partition(_) | Fault::Heal | Fault::SetNetwork(_) | Fault::ResetNetwork => {
+                Vec::new()
+            }
         }
     }
 }
@@ -145,6 +170,9 @@ pub struct ScriptEvent {
     pub fault: Fault,
     /// Drawn by the scenario's `chaos` section rather than scripted.
     pub chaos: bool,
+    /// `"wait": true`: if a reference cannot resolve when the event is
+    /// due, it fires at the first later instant at which it resolves.
+    pub wait: bool,
 }
 
 impl ScriptEvent {
@@ -153,7 +181,13 @@ impl ScriptEvent {
             at,
             fault,
             chaos: false,
+            wait: false,
         }
+    }
+
+    /// The event, waiting for its references to resolve.
+    pub fn waiting(self) -> ScriptEvent {
+        ScriptEvent { wait: true, ..self }
     }
 }
 
@@ -274,11 +308,13 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
                 at,
                 fault,
                 chaos: true,
+                wait: false,
             });
             events.push(ScriptEvent {
                 at: until,
                 fault: undo,
                 chaos: true,
+                wait: false,
             });
         }
     }
@@ -291,15 +327,20 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
 pub struct FaultRecord {
     /// Position in the scenario's `events` (or in the drawn chaos schedule).
     pub index: usize,
+    /// When the event fired (for an event that never fired, when it was due).
     pub at_ms: f64,
     pub kind: FaultKind,
     /// Human-readable, with references resolved: "isolate 3", "cut 1-2".
     pub description: String,
     /// The nodes the event's references resolved to, in order.
     pub nodes: Vec<NodeId>,
-    /// Why the event did nothing, if it was skipped.
+    /// Why the event did nothing, if it was skipped (or, for a `wait`
+    /// event still pending at the end, "never resolved: ...").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// When a `wait` event was due, if it waited (it fired at `at_ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_ms: Option<f64>,
     /// When the fault's effect ended (healed, restored, restarted or
     /// replaced); absent if it lasted to the end of the run or was instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,7 +7,9 @@
 
 use crate::invariants::Property;
 use crate::results::{assemble, run_variant};
-use crate::scenario::{event_spec, EventSpec, ExpectSpec, Scenario, ScenarioFile, VariantSpec};
+use crate::scenario::{
+    event_spec, EventSpec, ExpectSpec, NodeRefSpec, Scenario, ScenarioFile, VariantSpec,
+};
 
 /// How a run fails; a shrunk scenario must fail the same way.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,10 +199,26 @@ fn with_duration(file: &ScenarioFile, duration_ms: u64) -> ScenarioFile {
     out
 }
 
-/// The scenario with nodes above `nodes` gone: events naming them dropped,
-/// partitions without them.
+/// Every node reference of an event (a `let`'s values included).
+fn references(e: &EventSpec) -> Vec<&NodeRefSpec> {
+    let pairs = [&e.cut, &e.cut_oneway, &e.restore]
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|[a, b]| [a, b]);
+    [&e.isolate, &e.crash, &e.restart]
+        .into_iter()
+        .flatten()
+        .chain(pairs)
+        .chain(e.set_link.iter().flat_map(|l| l.between.iter()))
+        .chain(e.bind.iter().flat_map(|b| b.values()))
+        .collect()
+}
+
+/// The scenario with nodes above `nodes` gone: events naming them dropped
+/// (with the events that use a name a dropped `let` bound), partitions
+/// without them.
 fn with_nodes(file: &ScenarioFile, nodes: u64) -> ScenarioFile {
-    use crate::scenario::NodeRefSpec;
     let fits = |r: &NodeRefSpec| match r {
         NodeRefSpec::Id(id) => *id <= nodes,
         NodeRefSpec::Name(name) => match name.strip_prefix("follower:") {
@@ -208,11 +226,7 @@ fn with_nodes(file: &ScenarioFile, nodes: u64) -> ScenarioFile {
             None => true,
         },
     };
-    let pairs_fit = |pairs: &Option<Vec<[NodeRefSpec; 2]>>| {
-        pairs
-            .as_ref()
-            .is_none_or(|p| p.iter().all(|[a, b]| fits(a) && fits(b)))
-    };
+    let mut dropped_names: Vec<String> = Vec::new();
     let mut out = file.clone();
     out.nodes = nodes;
     out.events = file
@@ -229,16 +243,15 @@ fn with_nodes(file: &ScenarioFile, nodes: u64) -> ScenarioFile {
                     return None;
                 }
             }
-            let ok = [&e.isolate, &e.crash, &e.restart]
+            let refs = references(&e);
+            let uses_dropped = refs
                 .iter()
-                .all(|r| r.as_ref().is_none_or(fits))
-                && pairs_fit(&e.cut)
-                && pairs_fit(&e.cut_oneway)
-                && pairs_fit(&e.restore)
-                && e.set_link
-                    .as_ref()
-                    .is_none_or(|l| l.between.iter().all(fits));
-            ok.then_some(e)
+                .any(|r| matches!(r, NodeRefSpec::Name(n) if dropped_names.contains(n)));
+            if uses_dropped || !refs.into_iter().all(fits) {
+                dropped_names.extend(e.bind.iter().flat_map(|b| b.keys().cloned()));
+                return None;
+            }
+            Some(e)
         })
         .collect();
     out

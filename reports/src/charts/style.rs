@@ -123,6 +123,7 @@ pub fn fault_style(kind: FaultKind) -> FaultStyle {
         | FaultKind::Heal
         | FaultKind::Restart
         | FaultKind::ResetNetwork
+        | FaultKind::Let
         | FaultKind::Other => (RGBColor(0x7f, 0x8c, 0x8d), "other event"),
     };
     FaultStyle { colour, legend }

@@ -245,6 +245,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             if self.leader_appeared {
                 self.leader_appeared = false;
                 self.flush_waiting_proposals();
+                self.retry_waiting_faults();
             }
             if self.events >= self.cfg.max_events {
                 limit_reached = Some(format!(
@@ -254,6 +255,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
                 break;
             }
         }
+        self.record_never_fired();
         let end = if self.violations.is_empty() && limit_reached.is_none() {
             self.end
         } else {
@@ -316,7 +318,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             }
             Event::Fault(index) => {
                 self.events += 1;
-                self.apply_fault(index);
+                self.fault_due(index);
             }
             Event::Propose => {
                 self.events += 1;

@@ -1,6 +1,12 @@
 //! The fault script during a run: resolves the node references of an event
 //! when it fires, applies the fault to the network or the nodes, records
 //! what it did (`series.faults`), and marks when each lasting fault ended.
+//! Keeps what each `let` bound, and the `wait` events that are due but
+//! cannot resolve yet: they are tried again after every fault and every
+//! step in which a leader appeared (the only changes that can make a
+//! reference resolve), never by polling.
+
+use std::collections::BTreeMap;
 
 use super::Cluster;
 use crate::faults::{Fault, FaultRecord, NodeRef};
@@ -52,6 +58,10 @@ pub(super) struct Script {
     open: Vec<(usize, OpenFault)>,
     /// Nodes that are down, in crash order (`"crashed"` is the last).
     pub(super) crashed: Vec<NodeId>,
+    /// What each `let` that fired bound a name to, or why it was skipped.
+    bindings: BTreeMap<String, Result<NodeId, String>>,
+    /// `wait` events that are due but cannot resolve yet, in due order.
+    waiting: Vec<usize>,
 }
 
 fn pairs_text(pairs: &[(NodeId, NodeId)], separator: &str) -> String {
@@ -85,9 +95,9 @@ fn settings_text(
 }
 
 impl<N: RaftNode> Cluster<'_, N> {
-    fn resolve(&self, node: NodeRef) -> Result<NodeId, String> {
+    fn resolve(&self, node: &NodeRef) -> Result<NodeId, String> {
         match node {
-            NodeRef::Id(id) => Ok(id),
+            NodeRef::Id(id) => Ok(*id),
             NodeRef::Leader => self
                 .current_leader()
                 .ok_or_else(|| "there is no leader".to_string()),
@@ -112,13 +122,80 @@ impl<N: RaftNode> Cluster<'_, N> {
                 .last()
                 .copied()
                 .ok_or_else(|| "no node is down".to_string()),
+            NodeRef::Name(name) => match self.script.bindings.get(name) {
+                Some(Ok(id)) => Ok(*id),
+                Some(Err(reason)) => Err(format!(
+                    "{name} is not bound: its let was skipped ({reason})"
+                )),
+                None => Err(format!("{name} is not bound yet: its let is still waiting")),
+            },
+        }
+    }
+
+    /// Whether every reference of the fault resolves now (else why not).
+    fn resolvable(&self, fault: &Fault) -> Result<(), String> {
+        fault
+            .references()
+            .into_iter()
+            .try_for_each(|node| self.resolve(node).map(drop))
+    }
+
+    /// A script event is due: fires it, or keeps it waiting if it says
+    /// `wait` and cannot resolve yet; then retries the waiting ones.
+    pub(super) fn fault_due(&mut self, index: usize) {
+        let event = &self.cfg.script[index];
+        if event.wait && self.resolvable(&event.fault).is_err() {
+            self.script.waiting.push(index);
+            return;
+        }
+        self.apply_fault(index);
+        self.retry_waiting_faults();
+    }
+
+    /// Fires every waiting event that resolves now, in due order, until
+    /// none does (a `let` or a crash fired may let another resolve). Each
+    /// counts as an engine event, and none fires past the event limit.
+    pub(super) fn retry_waiting_faults(&mut self) {
+        let mut i = 0;
+        while i < self.script.waiting.len() && self.events < self.cfg.max_events {
+            let index = self.script.waiting[i];
+            if self.resolvable(&self.cfg.script[index].fault).is_ok() {
+                self.script.waiting.remove(i);
+                self.events += 1;
+                self.apply_fault(index);
+                i = 0;
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// At the end of the run, one record per `wait` event that was due
+    /// but never resolved: at the instant it was due, skipped with
+    /// "never resolved: <why>".
+    pub(super) fn record_never_fired(&mut self) {
+        for index in std::mem::take(&mut self.script.waiting) {
+            let event = &self.cfg.script[index];
+            let reason = self.resolvable(&event.fault).err().unwrap_or_default();
+            let kind = event.fault.kind();
+            self.script.records.push(FaultRecord {
+                index,
+                at_ms: event.at.as_ms_f64(),
+                kind,
+                description: format!("{kind} (never fired)"),
+                nodes: Vec::new(),
+                skipped: Some(format!("never resolved: {reason}")),
+                due_ms: None,
+                until_ms: None,
+                chaos: event.chaos,
+            });
         }
     }
 
     fn resolve_pairs(&self, pairs: &[(NodeRef, NodeRef)]) -> Result<Vec<(NodeId, NodeId)>, String> {
         pairs
             .iter()
-            .map(|&(a, b)| Ok((self.resolve(a)?, self.resolve(b)?)))
+            .map(|(a, b)| Ok((self.resolve(a)?, self.resolve(b)?)))
             .collect()
     }
 
@@ -139,6 +216,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             skipped: skipped.is_some(),
         });
         let record = self.script.records.len();
+        let due = self.cfg.script[index].at;
         self.script.records.push(FaultRecord {
             index,
             at_ms: self.now.as_ms_f64(),
@@ -146,6 +224,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             description: applied.description,
             nodes: applied.nodes,
             skipped,
+            due_ms: (due != self.now).then(|| due.as_ms_f64()),
             until_ms: None,
             chaos: self.cfg.script[index].chaos,
         });
@@ -159,7 +238,7 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// Applies a fault, or says why it cannot be applied now.
     fn apply(&mut self, fault: &Fault) -> Result<Applied, String> {
         Ok(match fault {
-            Fault::Isolate(node) => self.isolate(self.resolve(*node)?),
+            Fault::Isolate(node) => self.isolate(self.resolve(node)?),
             Fault::Partition(groups) => self.partition(groups),
             Fault::Cut(pairs) => self.cut(self.resolve_pairs(pairs)?),
             Fault::CutOneway(pairs) => {
@@ -183,7 +262,7 @@ impl<N: RaftNode> Cluster<'_, N> {
                 Applied::instant("heal".to_string(), Vec::new())
             }
             Fault::Crash(node) => {
-                let node = self.resolve(*node)?;
+                let node = self.resolve(node)?;
                 if !self.slots[node.index()].live {
                     return Err(format!("node {node} is already down"));
                 }
@@ -191,7 +270,7 @@ impl<N: RaftNode> Cluster<'_, N> {
                 Applied::lasting(format!("crash {node}"), vec![node], OpenFault::Crash(node))
             }
             Fault::Restart(node) => {
-                let node = self.resolve(*node)?;
+                let node = self.resolve(node)?;
                 if self.slots[node.index()].live {
                     return Err(format!("node {node} is not down"));
                 }
@@ -212,10 +291,42 @@ impl<N: RaftNode> Cluster<'_, N> {
                 )
             }
             Fault::SetLink { between, link } => {
-                let (a, b) = (self.resolve(between.0)?, self.resolve(between.1)?);
+                let (a, b) = (self.resolve(&between.0)?, self.resolve(&between.1)?);
                 self.set_link(a, b, *link)
             }
+            Fault::Let(bindings) => self.bind(bindings)?,
         })
+    }
+
+    /// A `let`: every reference resolved at this instant, or none bound
+    /// (each name then records why, for the events that use it).
+    fn bind(&mut self, bindings: &[(String, NodeRef)]) -> Result<Applied, String> {
+        let resolved: Result<Vec<NodeId>, String> = bindings
+            .iter()
+            .map(|(_, node)| self.resolve(node))
+            .collect();
+        match resolved {
+            Ok(nodes) => {
+                let text = bindings
+                    .iter()
+                    .zip(&nodes)
+                    .map(|((name, _), node)| format!("{name}={node}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                for ((name, _), &node) in bindings.iter().zip(&nodes) {
+                    self.script.bindings.insert(name.clone(), Ok(node));
+                }
+                Ok(Applied::instant(format!("let {text}"), nodes))
+            }
+            Err(reason) => {
+                for (name, _) in bindings {
+                    self.script
+                        .bindings
+                        .insert(name.clone(), Err(reason.clone()));
+                }
+                Err(reason)
+            }
+        }
     }
 
     fn isolate(&mut self, node: NodeId) -> Applied {
@@ -308,7 +419,8 @@ impl<N: RaftNode> Cluster<'_, N> {
                     | Fault::Heal
                     | Fault::Crash(_)
                     | Fault::Restart(_)
-                    | Fault::SetLink { .. } => false,
+                    | Fault::SetLink { .. }
+                    | Fault::Let(_) => false,
                 },
                 OpenFault::SetLink(a, b) => {
                     matches!(latest, Fault::SetLink { .. })

@@ -6,7 +6,7 @@
 //! stays a reference until the fault fires) and never reorders the script:
 //! a fault record's `index` is its event's position in the file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::faults::{Fault, NodeRef, ScriptEvent};
 use crate::network::{LinkOverride, NetworkPatch};
@@ -29,6 +29,12 @@ impl Check {
                     file.events.len()
                 ),
             );
+        }
+        // Where each name is bound (its first `let`), to check every use.
+        for (i, event) in file.events.iter().enumerate() {
+            for name in event.bind.iter().flat_map(|b| b.keys()) {
+                self.names.entry(name.clone()).or_insert((i, event.at_ms));
+            }
         }
         let nodes_ok = (1..=MAX_NODES as u64).contains(&file.nodes);
         if nodes_ok {
@@ -54,26 +60,39 @@ impl Check {
                 ),
             );
         }
+        self.current = (i, event.at_ms);
         let mut actions = self.actions(&path, event, nodes);
-        match actions.len() {
+        let fault = match actions.len() {
             0 => {
                 self.fail(
                     path,
-                    "has no action: give one of isolate, partition, cut, cut_oneway, restore, heal, crash, restart, set_network, reset_network, set_link",
+                    "has no action: give one of isolate, partition, cut, cut_oneway, restore, heal, crash, restart, set_network, reset_network, set_link, let",
                 );
-                None
+                return None;
             }
-            1 => actions
-                .pop()
-                .flatten()
-                .map(|fault| ScriptEvent::scripted(Instant::from_ms(event.at_ms), fault)),
+            1 => actions.pop().flatten()?,
             n => {
                 self.fail(
                     path,
                     format!("has {n} actions: an event does exactly one thing"),
                 );
+                return None;
+            }
+        };
+        let scripted = ScriptEvent::scripted(Instant::from_ms(event.at_ms), fault);
+        match event.wait {
+            Some(true) if scripted.fault.references().is_empty() => {
+                self.fail(
+                    format!("{path}.wait"),
+                    format!(
+                        "{} names no node, so there is nothing to wait for",
+                        scripted.fault.kind()
+                    ),
+                );
                 None
             }
+            Some(true) => Some(scripted.waiting()),
+            Some(false) | None => Some(scripted),
         }
     }
 
@@ -94,6 +113,8 @@ impl Check {
             set_network,
             set_link,
             reset_network,
+            bind,
+            wait: _,
         } = event;
         let mut actions = Vec::new();
         if let Some(r) = isolate {
@@ -148,7 +169,73 @@ impl Check {
         if let Some(link) = set_link {
             actions.push(self.set_link(&format!("{path}.set_link"), link, nodes));
         }
+        if let Some(bindings) = bind {
+            actions.push(self.bind(&format!("{path}.let"), bindings, nodes));
+        }
         actions
+    }
+
+    /// A `let`: at least one name, each a capitalised identifier bound
+    /// nowhere else, each to a valid node reference.
+    fn bind(
+        &mut self,
+        path: &str,
+        bindings: &BTreeMap<String, NodeRefSpec>,
+        nodes: u64,
+    ) -> Option<Fault> {
+        if bindings.is_empty() {
+            self.fail(
+                path,
+                "binds no names: give at least one, e.g. {\"L\": \"leader\"}",
+            );
+            return None;
+        }
+        let before = self.errors.len();
+        let mut out = Vec::new();
+        for (name, spec) in bindings {
+            let p = format!("{path}.{name}");
+            if !is_name(name) {
+                self.fail(
+                    &p,
+                    format!("{name:?} is not a name: a name starts with a capital letter A-Z and has only letters, digits and _"),
+                );
+            } else if let Some(&(first, _)) =
+                self.names.get(name).filter(|(j, _)| *j != self.current.0)
+            {
+                self.fail(
+                    &p,
+                    format!("{name} is already bound by events[{first}]: a name is bound once"),
+                );
+            }
+            out.extend(self.node_ref(&p, spec, nodes).map(|r| (name.clone(), r)));
+        }
+        (self.errors.len() == before).then_some(Fault::Let(out))
+    }
+
+    /// A use of a name: bound by an earlier `let` in the file, at or
+    /// before this event's instant.
+    fn name_ref(&mut self, path: &str, name: &str) -> Option<NodeRef> {
+        let (i, at_ms) = self.current;
+        match self.names.get(name).copied() {
+            None => self.fail(
+                path,
+                format!("{name:?} is not bound: no let event binds it (a name must be bound by an earlier let)"),
+            ),
+            Some((j, _)) if j == i => self.fail(
+                path,
+                format!("{name} is bound by this same event: use it in a later one"),
+            ),
+            Some((j, _)) if j > i => self.fail(
+                path,
+                format!("{name} is used before its let: events[{j}] binds it, later in the file"),
+            ),
+            Some((j, bound_ms)) if bound_ms > at_ms => self.fail(
+                path,
+                format!("{name} is used at {at_ms} ms, before events[{j}] binds it at {bound_ms} ms"),
+            ),
+            Some(_) => return Some(NodeRef::Name(name.to_string())),
+        }
+        None
     }
 
     /// An action given as `true`; `false` is refused rather than ignored.
@@ -184,8 +271,9 @@ impl Check {
             nodes,
         );
         let ok = self.errors.len() == before;
-        pair.filter(|_| ok).map(|pair| Fault::SetLink {
-            between: pair[0],
+        let pair = pair.filter(|_| ok)?.into_iter().next()?;
+        Some(Fault::SetLink {
+            between: pair,
             link: LinkOverride {
                 loss: link.loss,
                 latency_us: link.latency_ms.map(range_us),
@@ -202,6 +290,9 @@ impl Check {
             NodeRefSpec::Id(id) => {
                 self.fail(path, format!("node {id} does not exist ({node_range})"));
                 None
+            }
+            NodeRefSpec::Name(name) if name.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                self.name_ref(path, name)
             }
             NodeRefSpec::Name(name) => {
                 if name == "leader" {
@@ -229,7 +320,7 @@ impl Check {
                 self.fail(
                     path,
                     format!(
-                        "{name:?} is not a node reference: use a node number ({node_range}), \"leader\", \"follower:K\" or \"crashed\""
+                        "{name:?} is not a node reference: use a node number ({node_range}), \"leader\", \"follower:K\", \"crashed\" or a name bound by let"
                     ),
                 );
                 None
@@ -251,7 +342,7 @@ impl Check {
         for (i, [a, b]) in pairs.iter().enumerate() {
             let ra = self.node_ref(&format!("{path}[{i}][0]"), a, nodes);
             let rb = self.node_ref(&format!("{path}[{i}][1]"), b, nodes);
-            if let (Some(NodeRef::Id(x)), Some(NodeRef::Id(y))) = (ra, rb) {
+            if let (Some(NodeRef::Id(x)), Some(NodeRef::Id(y))) = (&ra, &rb) {
                 if x == y {
                     self.fail(
                         format!("{path}[{i}]"),
@@ -314,19 +405,26 @@ fn network_patch(spec: &NetworkSpec) -> NetworkPatch {
     }
 }
 
-fn ref_spec(node: NodeRef) -> NodeRefSpec {
+/// A name as `let` binds it: a capital letter, then letters, digits, `_`.
+fn is_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn ref_spec(node: &NodeRef) -> NodeRefSpec {
     match node {
         NodeRef::Id(id) => NodeRefSpec::Id(u64::from(id.0)),
         NodeRef::Leader => NodeRefSpec::Name("leader".into()),
         NodeRef::Follower(k) => NodeRefSpec::Name(format!("follower:{k}")),
         NodeRef::Crashed => NodeRefSpec::Name("crashed".into()),
+        NodeRef::Name(name) => NodeRefSpec::Name(name.clone()),
     }
 }
 
 fn pair_specs(pairs: &[(NodeRef, NodeRef)]) -> Vec<[NodeRefSpec; 2]> {
     pairs
         .iter()
-        .map(|&(a, b)| [ref_spec(a), ref_spec(b)])
+        .map(|(a, b)| [ref_spec(a), ref_spec(b)])
         .collect()
 }
 
@@ -335,10 +433,11 @@ fn pair_specs(pairs: &[(NodeRef, NodeRef)]) -> Vec<[NodeRefSpec; 2]> {
 pub fn event_spec(event: &ScriptEvent) -> EventSpec {
     let mut spec = EventSpec {
         at_ms: event.at.as_us() / US_PER_MS,
+        wait: event.wait.then_some(true),
         ..EventSpec::default()
     };
     match &event.fault {
-        Fault::Isolate(node) => spec.isolate = Some(ref_spec(*node)),
+        Fault::Isolate(node) => spec.isolate = Some(ref_spec(node)),
         Fault::Partition(groups) => {
             spec.partition = Some(
                 groups
@@ -351,8 +450,8 @@ pub fn event_spec(event: &ScriptEvent) -> EventSpec {
         Fault::CutOneway(pairs) => spec.cut_oneway = Some(pair_specs(pairs)),
         Fault::Restore(pairs) => spec.restore = Some(pair_specs(pairs)),
         Fault::Heal => spec.heal = Some(true),
-        Fault::Crash(node) => spec.crash = Some(ref_spec(*node)),
-        Fault::Restart(node) => spec.restart = Some(ref_spec(*node)),
+        Fault::Crash(node) => spec.crash = Some(ref_spec(node)),
+        Fault::Restart(node) => spec.restart = Some(ref_spec(node)),
         Fault::SetNetwork(patch) => {
             spec.set_network = Some(NetworkSpec {
                 latency_ms: patch.latency_us.map(range_ms),
@@ -363,10 +462,18 @@ pub fn event_spec(event: &ScriptEvent) -> EventSpec {
         Fault::ResetNetwork => spec.reset_network = Some(true),
         Fault::SetLink { between, link } => {
             spec.set_link = Some(SetLinkSpec {
-                between: [ref_spec(between.0), ref_spec(between.1)],
+                between: [ref_spec(&between.0), ref_spec(&between.1)],
                 loss: link.loss,
                 latency_ms: link.latency_us.map(range_ms),
             })
+        }
+        Fault::Let(bindings) => {
+            spec.bind = Some(
+                bindings
+                    .iter()
+                    .map(|(name, node)| (name.clone(), ref_spec(node)))
+                    .collect(),
+            )
         }
     }
     spec

@@ -5,6 +5,8 @@
 //! is 1) and never builds an engine configuration: that is `validate` and
 //! `resolve`.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -166,7 +168,8 @@ pub struct StorageSpec {
     pub persist_latency_ms: Option<RangeMs>,
 }
 
-/// A node reference: a number, "leader", "follower:K" or "crashed".
+/// A node reference: a number, "leader", "follower:K", "crashed", or a
+/// name bound by an earlier `let` event (starting with a capital letter).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum NodeRefSpec {
@@ -213,6 +216,17 @@ pub struct EventSpec {
     /// Back to the variant's configured network (ends a `set_network`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset_network: Option<bool>,
+    /// Binds names (an identifier starting with a capital letter, each
+    /// bound once) to the nodes these references resolve to at this
+    /// instant, separately in each variant; later events use the names
+    /// wherever a node reference is allowed.
+    #[serde(default, rename = "let", skip_serializing_if = "Option::is_none")]
+    pub bind: Option<BTreeMap<String, NodeRefSpec>>,
+    /// If a node reference cannot resolve when the event is due, fire at
+    /// the first later instant at which every reference resolves (never
+    /// fired at all if none comes before the end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

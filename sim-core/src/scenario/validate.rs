@@ -6,7 +6,7 @@
 //! variant's configuration (that is `resolve`), and never stops at the
 //! first error.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::faults::ScriptEvent;
 use crate::metrics::Metrics;
@@ -20,7 +20,11 @@ use super::{
 /// Checks a whole file, section by section in file order, and returns its
 /// script (scripted events in file order) or every error found.
 pub(super) fn check(file: &ScenarioFile) -> Result<Vec<ScriptEvent>, ScenarioErrors> {
-    let mut check = Check { errors: Vec::new() };
+    let mut check = Check {
+        errors: Vec::new(),
+        names: BTreeMap::new(),
+        current: (0, 0),
+    };
     check.header(file);
     check.raft("raft", &file.raft);
     check.network("network", &file.network);
@@ -42,6 +46,10 @@ pub(super) fn check(file: &ScenarioFile) -> Result<Vec<ScriptEvent>, ScenarioErr
 /// Collects validation errors with their paths.
 pub(super) struct Check {
     pub(super) errors: Vec<ScenarioError>,
+    /// Each name a `let` binds: the index and `at_ms` of its first `let`.
+    pub(super) names: BTreeMap<String, (usize, u64)>,
+    /// The event being checked: its index and `at_ms`.
+    pub(super) current: (usize, u64),
 }
 
 impl Check {

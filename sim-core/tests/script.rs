@@ -1,0 +1,356 @@
+//! The fault script through the real engine: `let` names, `wait` events,
+//! and the same faults for every variant of every bundled scenario.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{json, Value};
+use sim_core::faults::{FaultKind, FaultRecord};
+use sim_core::raft::NodeId;
+use sim_core::results::run_variant;
+use sim_core::scenario::{parse, Scenario};
+
+/// The words a bundled scenario's description must contain for its
+/// variants to get faults that differ by more than a renaming of nodes
+/// (docs/SCENARIOS.md, "The same faults for every variant").
+const PER_VARIANT_MARKER: &str = "per variant";
+
+fn scenario(value: Value) -> Scenario {
+    parse(&value.to_string()).unwrap_or_else(|e| panic!("{e}\n{value:#}"))
+}
+
+/// The fault records of every variant of `scenario` with `seed`.
+fn faults(scenario: &Scenario, seed: u64) -> Vec<(String, Vec<FaultRecord>)> {
+    scenario
+        .variants()
+        .iter()
+        .map(|v| {
+            let result = run_variant(scenario, v, seed, None);
+            (v.label.clone(), result.series.faults)
+        })
+        .collect()
+}
+
+/// The only variant's fault records.
+fn only_faults(value: Value, seed: u64) -> Vec<FaultRecord> {
+    faults(&scenario(value), seed).remove(0).1
+}
+
+/// A fault schedule with its nodes renamed a, b, c, ... in order of first
+/// appearance: two variants get the same faults when their schedules are
+/// equal up to which node is which (a variant may elect another node).
+fn canonical(records: &[FaultRecord]) -> Vec<String> {
+    let mut names: BTreeMap<NodeId, char> = BTreeMap::new();
+    for node in records.iter().flat_map(|r| r.nodes.iter()) {
+        let next = (b'a' + names.len() as u8) as char;
+        names.entry(*node).or_insert(next);
+    }
+    records
+        .iter()
+        .map(|r| {
+            let rename = |text: &str| rename_nodes(text, &names);
+            format!(
+                "#{} {} ms {}: {} [{}] {}",
+                r.index,
+                r.at_ms,
+                r.kind,
+                rename(&r.description),
+                r.nodes.iter().map(|n| names[n]).collect::<String>(),
+                r.skipped.as_deref().map(rename).unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// Replaces each node number of a description ("link 3-1 loss 30%",
+/// "let F=1, L=3", "partition 1,2 | 3") by its canonical letter; numbers
+/// that are settings ("30%", "1–5 ms") stay.
+fn rename_nodes(text: &str, names: &BTreeMap<NodeId, char>) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        let digits: String = chars[start..i].iter().collect();
+        let before_ok = start == 0 || " -→,=|".contains(chars[start - 1]);
+        let after_ok = i == chars.len() || " -→,|)".contains(chars[i]);
+        let node = digits.parse::<u32>().ok().map(NodeId);
+        match node.and_then(|n| names.get(&n)) {
+            Some(&letter) if before_ok && after_ok => out.push(letter),
+            _ => out.push_str(&digits),
+        }
+    }
+    out
+}
+
+fn bundled() -> Vec<(String, Scenario)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "the bundled scenarios are found");
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let scenario = parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, scenario)
+        })
+        .collect()
+}
+
+#[test]
+fn every_bundled_scenario_gives_every_variant_the_same_faults() {
+    for (name, scenario) in bundled() {
+        let per_variant = scenario.file.description.contains(PER_VARIANT_MARKER);
+        for seed in [1, 2] {
+            let runs = faults(&scenario, seed);
+            let (first_label, first) = &runs[0];
+            for (label, records) in &runs[1..] {
+                if per_variant {
+                    // Still one record per event, of the same kind.
+                    let kinds = |r: &[FaultRecord]| -> Vec<(usize, FaultKind)> {
+                        r.iter().map(|f| (f.index, f.kind)).collect()
+                    };
+                    assert_eq!(kinds(records), kinds(first), "{name} seed {seed} {label}");
+                } else {
+                    assert_eq!(
+                        canonical(records),
+                        canonical(first),
+                        "{name} seed {seed}: {label} got other faults than {first_label}; \
+                         bind the nodes with let, or say in the description why the faults \
+                         differ {PER_VARIANT_MARKER}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn flaky_link_degrades_and_heals_one_link_in_every_variant() {
+    let (_, scenario) = bundled()
+        .into_iter()
+        .find(|(name, _)| name == "flaky-link")
+        .expect("flaky-link is bundled");
+    for (label, records) in faults(&scenario, 1) {
+        let links: Vec<&[NodeId]> = records
+            .iter()
+            .filter(|r| r.kind == FaultKind::SetLink)
+            .map(|r| r.nodes.as_slice())
+            .collect();
+        assert_eq!(links.len(), 4, "{label}: {records:?}");
+        assert!(links.iter().all(|l| *l == links[0]), "{label}: {links:?}");
+        // The link bound at 10 s is the leader's link to its first follower.
+        assert_eq!(records[0].kind, FaultKind::Let);
+        assert_eq!(records[0].nodes.len(), 2, "{label}");
+        assert!(records.iter().all(|r| r.skipped.is_none()), "{label}");
+    }
+}
+
+/// A 5-node cluster of 20 s with the given events.
+fn five_nodes(events: Value) -> Value {
+    json!({ "name": "t", "nodes": 5, "duration_ms": 20000, "events": events })
+}
+
+#[test]
+fn a_name_keeps_its_node_after_the_leader_changed() {
+    let records = only_faults(
+        five_nodes(json!([
+            {"at_ms": 2000, "let": {"L": "leader", "F": "follower:1"}},
+            {"at_ms": 3000, "crash": "L"},
+            {"at_ms": 6000, "restart": "L"},
+            {"at_ms": 8000, "let": {"M": "leader"}},
+            {"at_ms": 9000, "set_link": {"between": ["L", "F"], "loss": 0.5}},
+        ])),
+        1,
+    );
+    let kinds: Vec<FaultKind> = records.iter().map(|r| r.kind).collect();
+    use FaultKind::{Crash, Let, Restart, SetLink};
+    assert_eq!(kinds, [Let, Crash, Restart, Let, SetLink]);
+    let (f, l) = (records[0].nodes[0], records[0].nodes[1]);
+    assert_eq!(records[0].description, format!("let F={f}, L={l}"));
+    assert_eq!(records[1].nodes, [l]);
+    assert_eq!(records[2].nodes, [l]);
+    let m = records[3].nodes[0];
+    assert_ne!(m, l, "a new leader was elected after L crashed");
+    assert_eq!(records[4].nodes, [l, f], "L is still the node bound at 2 s");
+    assert!(records.iter().all(|r| r.skipped.is_none()), "{records:?}");
+}
+
+#[test]
+fn a_let_that_cannot_resolve_skips_every_event_that_uses_its_names() {
+    let records = only_faults(
+        five_nodes(json!([
+            {"at_ms": 0, "let": {"L": "leader", "X": 2}},
+            {"at_ms": 5000, "crash": "L"},
+            {"at_ms": 6000, "cut": [["X", 3]]},
+            {"at_ms": 7000, "crash": "leader"},
+        ])),
+        1,
+    );
+    assert_eq!(records.len(), 4);
+    assert_eq!(records[0].skipped.as_deref(), Some("there is no leader"));
+    assert_eq!(records[0].description, "let (skipped)");
+    for r in &records[1..3] {
+        let reason = r.skipped.as_deref().unwrap_or_default();
+        assert!(
+            reason.contains("is not bound: its let was skipped (there is no leader)"),
+            "{r:?}"
+        );
+    }
+    assert!(records[3].skipped.is_none(), "events without names go on");
+}
+
+#[test]
+fn a_wait_event_fires_at_the_first_instant_it_resolves() {
+    let events = |wait: bool| {
+        five_nodes(json!([
+            {"at_ms": 0, "crash": "leader", "wait": wait},
+            {"at_ms": 0, "let": {"L": "leader"}, "wait": wait},
+            {"at_ms": 10000, "restart": "L"},
+        ]))
+    };
+    let plain = only_faults(events(false), 1);
+    assert!(plain.iter().all(|r| r.skipped.is_some()), "{plain:?}");
+    let waited = only_faults(events(true), 1);
+    assert_eq!(waited.len(), 3, "{waited:?}");
+    let (crash, bind, restart) = (&waited[0], &waited[1], &waited[2]);
+    assert_eq!((crash.kind, bind.kind), (FaultKind::Crash, FaultKind::Let));
+    // Both fired when the first leader was elected, after one election
+    // timeout at least, and recorded when they were due.
+    assert!(crash.at_ms >= 150.0 && crash.at_ms < 2000.0, "{crash:?}");
+    assert_eq!(crash.due_ms, Some(0.0));
+    assert!(crash.skipped.is_none());
+    // The crash left no leader: the let waited for the next one.
+    assert!(bind.at_ms > crash.at_ms, "{bind:?}");
+    assert_eq!(bind.due_ms, Some(0.0));
+    assert_ne!(bind.nodes, crash.nodes);
+    // L is the second leader: up, so its restart is skipped.
+    assert_eq!(restart.at_ms, 10000.0);
+    assert_eq!(restart.due_ms, None);
+    let reason = restart.skipped.as_deref().unwrap_or_default();
+    assert!(reason.contains("is not down"), "{restart:?}");
+    // Same scenario, same seed: the same schedule.
+    assert_eq!(only_faults(events(true), 1), waited);
+}
+
+#[test]
+fn a_wait_event_that_never_resolves_is_recorded_as_never_fired() {
+    let mut file = five_nodes(json!([
+        {"at_ms": 1000, "isolate": "leader", "wait": true},
+        {"at_ms": 2000, "heal": true},
+    ]));
+    file["network"] = json!({"loss": 1.0});
+    let records = only_faults(file, 1);
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(records[0].kind, FaultKind::Heal);
+    let never = &records[1];
+    assert_eq!(never.index, 0);
+    assert_eq!(never.kind, FaultKind::Isolate);
+    assert_eq!(never.at_ms, 1000.0, "recorded at the instant it was due");
+    assert_eq!(never.description, "isolate (never fired)");
+    assert_eq!(
+        never.skipped.as_deref(),
+        Some("never resolved: there is no leader")
+    );
+}
+
+#[test]
+fn waiting_events_count_toward_the_event_limit() {
+    let mut file = five_nodes(json!([
+        {"at_ms": 0, "crash": "leader", "wait": true},
+    ]));
+    file["max_events"] = json!(3);
+    let scenario = scenario(file);
+    let result = run_variant(&scenario, &scenario.variants()[0], 1, None);
+    assert!(result.limit_reached.is_some());
+    let never = &result.series.faults[0];
+    assert_eq!(
+        never.skipped.as_deref(),
+        Some("never resolved: there is no leader")
+    );
+}
+
+/// The first validation error of a scenario with these events, as
+/// `path: reason`.
+fn error_of(events: Value) -> String {
+    let text = five_nodes(events).to_string();
+    match parse(&text) {
+        Ok(_) => panic!("accepted: {text}"),
+        Err(errors) => errors.0[0].to_string(),
+    }
+}
+
+#[test]
+fn names_are_checked_where_they_are_used() {
+    let cases = [
+        (
+            json!([{"at_ms": 1000, "crash": "L"}, {"at_ms": 2000, "let": {"L": "leader"}}]),
+            "events[0].crash: L is used before its let: events[1] binds it, later in the file",
+        ),
+        (
+            json!([{"at_ms": 2000, "let": {"L": "leader"}}, {"at_ms": 1000, "crash": "L"}]),
+            "events[1].crash: L is used at 1000 ms, before events[0] binds it at 2000 ms",
+        ),
+        (
+            json!([{"at_ms": 1000, "cut": [["leader", "Nobody"]]}]),
+            "events[0].cut[0][1]: \"Nobody\" is not bound: no let event binds it",
+        ),
+        (
+            json!([{"at_ms": 1000, "let": {"L": "leader"}}, {"at_ms": 2000, "let": {"L": 1}}]),
+            "events[1].let.L: L is already bound by events[0]: a name is bound once",
+        ),
+        (
+            json!([{"at_ms": 1000, "let": {"l": "leader"}}]),
+            "events[0].let.l: \"l\" is not a name: a name starts with a capital letter",
+        ),
+        (
+            json!([{"at_ms": 1000, "let": {"L": "L"}}]),
+            "events[0].let.L: L is bound by this same event: use it in a later one",
+        ),
+        (
+            json!([{"at_ms": 1000, "let": {"L": "follower:5"}}]),
+            "events[0].let.L: follower:5 cannot exist",
+        ),
+        (
+            json!([{"at_ms": 1000, "let": {}}]),
+            "events[0].let: binds no names",
+        ),
+        (
+            json!([{"at_ms": 1000, "heal": true, "wait": true}]),
+            "events[0].wait: heal names no node, so there is nothing to wait for",
+        ),
+        (
+            json!([{"at_ms": 1000, "let": {"L": "leader"}, "crash": "L"}]),
+            "events[0].crash: L is bound by this same event",
+        ),
+    ];
+    for (events, expected) in cases {
+        let error = error_of(events);
+        assert!(
+            error.starts_with(expected),
+            "{error}\n  expected: {expected}"
+        );
+    }
+}
+
+#[test]
+fn let_and_wait_are_in_the_schema() {
+    let schema = sim_core::scenario::json_schema().to_string();
+    for field in ["\"let\"", "\"wait\"", "capital letter"] {
+        assert!(schema.contains(field), "{field}");
+    }
+}
