@@ -36,9 +36,7 @@ fn every_bundled_scenario_meets_its_expectations() {
     for file in files {
         let out = raftsim(&["run", file.to_str().unwrap()]);
         // A scenario that plants a bug shows the checker catching it.
-        let planted = std::fs::read_to_string(&file)
-            .unwrap()
-            .contains("\"bugs\"");
+        let planted = std::fs::read_to_string(&file).unwrap().contains("\"bugs\"");
         assert_eq!(
             out.status.code(),
             Some(if planted { 1 } else { 0 }),
@@ -49,7 +47,11 @@ fn every_bundled_scenario_meets_its_expectations() {
         );
         assert!(stdout(&out).contains("expectations"), "{}", stdout(&out));
         if planted {
-            assert!(stderr(&out).contains("safety violation"), "{}", stderr(&out));
+            assert!(
+                stderr(&out).contains("safety violation"),
+                "{}",
+                stderr(&out)
+            );
             continue;
         }
         assert!(!stdout(&out).contains('✗'), "{}", stdout(&out));

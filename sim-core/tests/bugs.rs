@@ -164,9 +164,21 @@ fn forget_vote_on_restart_gives_two_votes_in_one_term_in_every_policy() {
     let seeds = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     let bug = "forget_vote_on_restart";
     let property = Property::VoteOncePerTerm;
-    let classic = run_bug(restarting_voter(), bug, property, &seeds, classic_policies());
+    let classic = run_bug(
+        restarting_voter(),
+        bug,
+        property,
+        &seeds,
+        classic_policies(),
+    );
     assert_caught(&classic, 2);
-    let dledger = run_bug(restarting_voters(), bug, property, &seeds, vec![("dledger", dledger())]);
+    let dledger = run_bug(
+        restarting_voters(),
+        bug,
+        property,
+        &seeds,
+        vec![("dledger", dledger())],
+    );
     assert_caught(&dledger, 5);
 }
 
@@ -178,13 +190,13 @@ fn forget_vote_on_restart_gives_two_votes_in_one_term_in_every_policy() {
 /// leader repairs its log in batches of 64.
 fn stale_leader_rejoins() -> Value {
     json!({"name": "stale-leader", "nodes": 5, "duration_ms": 3_000,
-        "workload": {"proposals_per_sec": 1000},
-        "events": [
-            {"at_ms": 1_000, "isolate": "leader"},
-            {"at_ms": 1_100, "crash": "leader"},
-            {"at_ms": 1_500, "restart": "crashed"},
-            {"at_ms": 2_000, "heal": true}
-        ]})
+    "workload": {"proposals_per_sec": 1000},
+    "events": [
+        {"at_ms": 1_000, "isolate": "leader"},
+        {"at_ms": 1_100, "crash": "leader"},
+        {"at_ms": 1_500, "restart": "crashed"},
+        {"at_ms": 2_000, "heal": true}
+    ]})
 }
 
 #[test]
@@ -245,7 +257,6 @@ fn ack_before_persist_loses_committed_entries_in_a_crash_in_every_policy() {
     assert_caught(&tallies, 2);
 }
 
-
 /// The bundled Figure 3.7 scenario (too narrow a trigger for random
 /// faults): with the bug, the checker reports the stale node's election;
 /// the correct variant runs clean.
@@ -256,7 +267,11 @@ fn commit_previous_term_by_count_is_caught_in_the_figure_3_7_scenario() {
     let planted = scenario.variant("planted").expect("variant planted");
     let out = run_variant(&scenario, planted, 1, None);
     let violation = out.safety.violations.first().expect("caught");
-    assert_eq!(violation.property, Property::LeaderCompleteness, "{violation:?}");
+    assert_eq!(
+        violation.property,
+        Property::LeaderCompleteness,
+        "{violation:?}"
+    );
     assert!(
         violation.message.contains("node 2 became leader of term 4"),
         "{violation:?}"
