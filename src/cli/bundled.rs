@@ -41,6 +41,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         include_str!("../../scenarios/seven-nodes.json"),
     ),
     ("chaos.json", include_str!("../../scenarios/chaos.json")),
+    (
+        "figure-3-7.json",
+        include_str!("../../scenarios/figure-3-7.json"),
+    ),
 ];
 
 /// A bundled scenario by file name, with or without `.json`, or by path

@@ -276,6 +276,8 @@ impl ClassicState {
             core.send(from, refuse, out);
             return;
         }
+        // Planted bug grant_vote_without_log_check (votes and pre-votes):
+        // breaks leader completeness.
         let log_ok = core.config().bugs.grant_vote_without_log_check
             || core
                 .log()

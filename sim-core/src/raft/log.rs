@@ -45,6 +45,12 @@ impl Log {
         self.last_index()
     }
 
+    /// Overwrites the entry at `index` (which must exist).
+    pub fn replace(&mut self, index: LogIndex, entry: Entry) {
+        debug_assert!(index >= 1 && index <= self.last_index());
+        self.entries[index as usize - 1] = entry;
+    }
+
     /// Removes every entry from `index` on.
     pub fn truncate_from(&mut self, index: LogIndex) {
         debug_assert!(index >= 1);

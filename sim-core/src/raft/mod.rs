@@ -45,9 +45,15 @@
 //!   takes; `dledger/vote.rs` — the candidate round, the tally, outcomes 1–7
 //!   and voter checks 1–7; `dledger/heartbeat.rs` — both sides of
 //!   heartbeats and DLedger's own CheckQuorum.
-//! - Planted bugs ([`Bugs`]): `replication.rs` `Core::new`
-//!   (`forget_vote_on_restart`), `classic.rs` `on_vote_request`
-//!   (`grant_vote_without_log_check`).
+//! - Planted bugs ([`Bugs`], docs/SEMANTICS.md), each behind its flag next
+//!   to the rule it breaks: `forget_vote_on_restart` in `replication.rs`
+//!   `Core::new`; `grant_vote_without_log_check` in `classic.rs`
+//!   `on_vote_request` (classic and PreVote) and `dledger/vote.rs`
+//!   `judge_vote` (checks 1 and 2); `commit_previous_term_by_count` in
+//!   `replication.rs` `maybe_commit`; `keep_conflicting_suffix` in
+//!   `replication.rs` `merge_entries`; `trust_leader_commit` and
+//!   `ack_before_persist` in `replication.rs` `accept_append`. Everything
+//!   in `replication.rs` is shared, so those bugs apply to both electors.
 
 mod api;
 mod classic;
@@ -256,25 +262,51 @@ pub enum ElectionKind {
     Dledger,
 }
 
-/// Bugs that can be planted to prove the safety checker catches them.
+/// Bugs that can be planted to prove the safety checker catches them
+/// (docs/SEMANTICS.md "Planted bugs"). Each is a classic Raft mistake and
+/// lives next to the rule it breaks (see the module comment).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Bugs {
     /// Grant votes without the up-to-date log check (breaks leader completeness).
     pub grant_vote_without_log_check: bool,
     /// Lose `voted_for` on restart (allows two votes in one term).
     pub forget_vote_on_restart: bool,
+    /// Commit an earlier term's entry by counting replicas, the thesis'
+    /// Figure 3.7 (breaks leader completeness).
+    pub commit_previous_term_by_count: bool,
+    /// Overwrite a conflicting entry but keep the entries after it (breaks
+    /// log matching).
+    pub keep_conflicting_suffix: bool,
+    /// Commit up to `leader_commit` beyond what matches this leader's log
+    /// (breaks state machine safety).
+    pub trust_leader_commit: bool,
+    /// Acknowledge appended entries before they are durable (breaks leader
+    /// completeness once a crash loses them).
+    pub ack_before_persist: bool,
 }
 
 impl Bugs {
-    pub const NAMES: [&'static str; 2] = ["grant_vote_without_log_check", "forget_vote_on_restart"];
+    pub const NAMES: [&'static str; 6] = [
+        "grant_vote_without_log_check",
+        "forget_vote_on_restart",
+        "commit_previous_term_by_count",
+        "keep_conflicting_suffix",
+        "trust_leader_commit",
+        "ack_before_persist",
+    ];
 
     /// Plants the bug called `name`; false if there is no such bug.
     pub fn plant(&mut self, name: &str) -> bool {
-        match name {
-            "grant_vote_without_log_check" => self.grant_vote_without_log_check = true,
-            "forget_vote_on_restart" => self.forget_vote_on_restart = true,
+        let flag = match name {
+            "grant_vote_without_log_check" => &mut self.grant_vote_without_log_check,
+            "forget_vote_on_restart" => &mut self.forget_vote_on_restart,
+            "commit_previous_term_by_count" => &mut self.commit_previous_term_by_count,
+            "keep_conflicting_suffix" => &mut self.keep_conflicting_suffix,
+            "trust_leader_commit" => &mut self.trust_leader_commit,
+            "ack_before_persist" => &mut self.ack_before_persist,
             _ => return false,
-        }
+        };
+        *flag = true;
         true
     }
 }

@@ -65,6 +65,7 @@ impl Core {
             "node {id} of a {cluster_size}-node cluster"
         );
         let voted_for = if config.bugs.forget_vote_on_restart {
+            // Planted bug: breaks vote once per term (the vote is durable).
             None
         } else {
             disk.voted_for
@@ -213,6 +214,19 @@ impl Core {
             self.id
         );
         self.log.truncate_from(index);
+        self.durable_index = self.durable_index.min(index - 1);
+        self.mark_log_dirty(index);
+    }
+
+    /// Overwrites the entry at `index` in place, keeping what follows
+    /// (only `keep_conflicting_suffix` does this).
+    fn replace(&mut self, index: LogIndex, entry: Entry) {
+        assert!(
+            index > self.commit_index,
+            "node {} asked to overwrite committed entry {index}",
+            self.id
+        );
+        self.log.replace(index, entry);
         self.durable_index = self.durable_index.min(index - 1);
         self.mark_log_dirty(index);
     }
@@ -368,7 +382,11 @@ impl Core {
         let (_, &mut candidate, _) = self
             .match_scratch
             .select_nth_unstable_by(quorum - 1, |a, b| b.cmp(a));
-        if candidate > self.commit_index && self.log.term_at(candidate) == Some(self.term) {
+        // Planted bug commit_previous_term_by_count (the thesis' Figure 3.7):
+        // breaks leader completeness, as a later leader may lack the entry.
+        let term_ok = self.config.bugs.commit_previous_term_by_count
+            || self.log.term_at(candidate) == Some(self.term);
+        if candidate > self.commit_index && term_ok {
             self.commit_to(candidate);
         }
     }
@@ -419,16 +437,41 @@ impl Core {
                 refusal(self.conflict_hint(append.prev_log_index))
             }
             Some(_) => {
+                let bugs = self.config.bugs;
+                if bugs.ack_before_persist {
+                    // What came before the entries (a new term) is written
+                    // first; only the entries' own write is skipped below.
+                    self.flush(out);
+                }
                 let last_new = self.merge_entries(append.prev_log_index, &append.entries);
-                let commit = append.leader_commit.min(last_new);
+                // Planted bug trust_leader_commit: breaks state machine
+                // safety, as entries past `last_new` may not be the leader's.
+                let matched = if bugs.trust_leader_commit {
+                    self.log.last_index()
+                } else {
+                    last_new
+                };
+                let commit = append.leader_commit.min(matched);
                 if commit > self.commit_index {
                     self.commit_to(commit);
                 }
-                AppendResponse {
+                let reply = AppendResponse {
                     term: self.term,
                     success: true,
                     index: last_new,
+                };
+                if bugs.ack_before_persist {
+                    // Planted bug: breaks leader completeness once a crash
+                    // loses acknowledged entries. The ack goes out ahead of
+                    // the write of its entries (flushed after this input),
+                    // so the cluster does not hold it for that write.
+                    out.push(Action::Send {
+                        to: from,
+                        msg: Message::AppendResponse(reply),
+                    });
+                    return;
                 }
+                reply
             }
         };
         self.send(from, Message::AppendResponse(reply), out);
@@ -441,6 +484,11 @@ impl Core {
             let index = prev + 1 + offset as LogIndex;
             match self.log.term_at(index) {
                 Some(t) if t == entry.term => continue,
+                Some(_) if self.config.bugs.keep_conflicting_suffix => {
+                    // Planted bug: breaks log matching, as the entries
+                    // after `index` no longer follow the prefix they did.
+                    self.replace(index, entry);
+                }
                 Some(_) => {
                     self.truncate_from(index);
                     self.append(entry);

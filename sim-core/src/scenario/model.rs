@@ -111,7 +111,7 @@ pub struct RaftSpec {
     pub election_timeout_ms: Option<RangeMs>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heartbeat_ms: Option<u64>,
-    /// Planted bugs: "grant_vote_without_log_check", "forget_vote_on_restart".
+    /// Planted bugs: any of `raft::Bugs::NAMES` (docs/SEMANTICS.md "Planted bugs").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bugs: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

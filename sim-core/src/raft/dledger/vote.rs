@@ -209,12 +209,17 @@ impl DLedgerState {
         out: &mut Vec<Action>,
     ) -> (Term, VoteResult) {
         let log = core.log();
+        // Planted bug grant_vote_without_log_check: skips checks 1 and 2;
+        // breaks leader completeness.
+        let check_log = !core.config().bugs.grant_vote_without_log_check;
         // Check 1: the candidate's ledger_end_term < mine.
-        if request.ledger_end_term < log.last_term() {
+        if check_log && request.ledger_end_term < log.last_term() {
             return (core.term(), VoteResult::RejectExpiredLedgerTerm);
         }
         // Check 2: equal ledger_end_term and a smaller ledger_end_index.
-        if request.ledger_end_term == log.last_term() && request.ledger_end_index < log.last_index()
+        if check_log
+            && request.ledger_end_term == log.last_term()
+            && request.ledger_end_index < log.last_index()
         {
             return (core.term(), VoteResult::RejectSmallLedgerEndIndex);
         }

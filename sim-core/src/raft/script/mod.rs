@@ -212,7 +212,7 @@ fn run_file(file: &str) {
 // ----- the scripts -------------------------------------------------------
 
 /// Every script, one test each.
-const SCRIPTS: [&str; 9] = [
+const SCRIPTS: [&str; 10] = [
     "up_to_date.txt",
     "vote.txt",
     "pre_vote.txt",
@@ -222,6 +222,7 @@ const SCRIPTS: [&str; 9] = [
     "dledger_voter.txt",
     "dledger_round.txt",
     "dledger_heartbeat.txt",
+    "bugs.txt",
 ];
 
 macro_rules! script_tests {
@@ -245,6 +246,7 @@ script_tests! {
     dledger_voter => "dledger_voter.txt",
     dledger_round => "dledger_round.txt",
     dledger_heartbeat => "dledger_heartbeat.txt",
+    bugs => "bugs.txt",
 }
 
 #[test]
