@@ -45,6 +45,18 @@ pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure>
     published
 }
 
+/// Writes one file in one step: a temporary file beside it, made durable,
+/// then renamed over it.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let (parent, name) = split(path);
+    let temporary = parent.join(staging_name(&name, std::process::id()));
+    let written = write_durably(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.map_err(|e| Failure::bad_input(format!("{}: cannot write: {e}", path.display())))
+}
+
 /// The parent to stage in and the directory's own name.
 fn split(dir: &Path) -> (PathBuf, String) {
     let parent = match dir.parent() {

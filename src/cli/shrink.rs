@@ -10,6 +10,9 @@ use super::run::reproduce_command;
 use super::{choose_seed, load, output, CliResult, Failure, EXIT_OK};
 
 #[derive(clap::Args)]
+#[command(
+    after_help = "Example:\n  raftsim shrink figure-3-7 --variant planted --out small.json\n  raftsim validate small.json"
+)]
 pub struct ShrinkArgs {
     /// Scenario file (or the name of a bundled scenario).
     file: String,
@@ -91,20 +94,7 @@ pub fn shrink(args: ShrinkArgs) -> CliResult {
         shrunk.failure
     );
     let text = format_scenario(&file);
-    let (dir, name) = match (out.parent(), out.file_name()) {
-        (Some(dir), Some(name)) if !dir.as_os_str().is_empty() => (dir.to_path_buf(), name),
-        (_, Some(name)) => (PathBuf::from("."), name),
-        _ => {
-            return Err(Failure::bad_input(format!(
-                "{}: not a file name",
-                out.display()
-            )))
-        }
-    };
-    output::write_all(
-        &dir,
-        &[(name.to_string_lossy().into_owned(), text.into_bytes())],
-    )?;
+    output::write_file(&out, text.as_bytes())?;
     println!(
         "{} in variant {:?} with seed {seed}\n  before: {} scripted + {drawn} chaos events, {} ms, {} nodes\n  after:  {} ({} runs to verify)\nwrote {}\nreplay: {}",
         shrunk.failure,
