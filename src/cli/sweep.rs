@@ -18,7 +18,7 @@ use sim_core::results;
 use sim_core::sweep::{self, Aggregate, SeedRecord, VariantAggregate};
 
 use super::run::reproduce_command;
-use super::{load, output, CliResult, Failure, EXIT_FAILED, EXIT_OK};
+use super::{load, output, plural, CliResult, Failure, EXIT_FAILED, EXIT_OK};
 
 /// The most seeds one sweep may run.
 const MAX_SEEDS: u64 = 100_000_000;
@@ -136,11 +136,12 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         .build()
         .map_err(|e| Failure::failed(format!("cannot start {jobs} worker threads: {e}")))?;
     eprintln!(
-        "raftsim: sweeping seeds {}..{} of {} ({} variants) with {jobs} jobs",
+        "raftsim: sweeping seeds {}..{} of {} ({}) with {}",
         range[0],
         range[1],
         scenario.name(),
-        scenario.variants().len()
+        plural(scenario.variants().len(), "variant"),
+        plural(jobs, "job")
     );
     let progress = if std::io::stderr().is_terminal() && !args.json {
         let bar = ProgressBar::new(seeds.len() as u64);
@@ -177,9 +178,10 @@ pub fn sweep(args: SweepArgs) -> CliResult {
     progress.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     eprintln!(
-        "raftsim: {} seeds in {wall:.2} s ({:.1} seeds/s, {jobs} jobs)",
-        seeds.len(),
-        seeds.len() as f64 / wall
+        "raftsim: {} in {wall:.2} s ({:.1} seeds/s, {})",
+        plural(seeds.len(), "seed"),
+        seeds.len() as f64 / wall,
+        plural(jobs, "job")
     );
     let info = ShardInfo {
         scenario: scenario.name().to_string(),
@@ -258,9 +260,15 @@ fn finish(
 /// The headline metrics of each variant over the seeds and its pooled
 /// distributions, then the failing seeds with their reproduce commands.
 fn summary(aggregate: &Aggregate) -> String {
+    let seeds = aggregate.seeds[1] - aggregate.seeds[0];
     let mut out = format!(
-        "{} — seeds {}..{} ({} runs)\n",
-        aggregate.scenario, aggregate.seeds[0], aggregate.seeds[1], aggregate.runs
+        "{} — seeds {}..{} ({} × {} = {})\n",
+        aggregate.scenario,
+        aggregate.seeds[0],
+        aggregate.seeds[1],
+        plural(seeds as usize, "seed"),
+        plural(aggregate.variants.len(), "variant"),
+        plural(seeds as usize * aggregate.variants.len(), "run"),
     );
     for v in &aggregate.variants {
         out.push_str(&variant_summary(v));
@@ -268,7 +276,10 @@ fn summary(aggregate: &Aggregate) -> String {
     if aggregate.failures.is_empty() {
         out.push_str("\nno failing seeds\n");
     } else {
-        out.push_str(&format!("\n{} failing seeds:\n", aggregate.failed_seeds));
+        out.push_str(&format!(
+            "\n{}:\n",
+            plural(aggregate.failed_seeds as usize, "failing seed")
+        ));
         for f in aggregate.failures.iter().take(50) {
             out.push_str(&format!("  {}\n", f.command));
             for reason in &f.reasons {
@@ -307,10 +318,10 @@ fn variant_summary(v: &VariantAggregate) -> String {
         n => format!(", {n} cut short and left out"),
     };
     let mut out = format!(
-        "\n{} ({} failing seeds{left_out}; statistics over {} seeds)\n  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  {:>23} {:>6}\n",
+        "\n{} ({}{left_out}; statistics over {})\n  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  {:>23} {:>6}\n",
         v.label,
-        v.failed_seeds,
-        v.counted,
+        plural(v.failed_seeds as usize, "failing seed"),
+        plural(v.counted as usize, "seed"),
         "metric",
         "min",
         "mean",
