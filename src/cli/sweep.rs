@@ -38,9 +38,15 @@ pub struct SweepArgs {
     #[arg(long, value_parser = parse_shard, value_name = "K/N")]
     shard: Option<(u64, u64)>,
     /// Write seeds.jsonl (one line per seed), sweep.json, shard.json and
-    /// the distribution chart (distributions.svg and .png) here.
+    /// the distribution chart (distributions.svg and .png) here. While the
+    /// sweep runs, each finished seed is appended to DIR/seeds.jsonl.partial.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Finish a sweep that was killed: run only the seeds missing from
+    /// DIR/seeds.jsonl.partial (needs --out DIR and the same scenario,
+    /// range and shard). The output is exactly that of an uninterrupted sweep.
+    #[arg(long, requires = "out")]
+    resume: bool,
     /// Print only the aggregate JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -55,9 +61,13 @@ pub struct MergeArgs {
     #[arg(required = true)]
     dirs: Vec<PathBuf>,
     /// Write the merged seeds.jsonl, sweep.json, shard.json and the
-    /// distribution chart here.
+    /// distribution chart here (not one of the input directories).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Merge even if seeds of the range are missing (the aggregate then
+    /// covers only the seeds present); without it, missing seeds are an error.
+    #[arg(long)]
+    partial: bool,
     /// Print only the aggregate JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -76,10 +86,10 @@ fn parse_range(text: &str) -> Result<[u64; 2], String> {
         .parse()
         .map_err(|_| format!("{b:?} is not a seed"))?;
     if a >= b {
-        return Err(format!(
-            "{a}..{b} is empty: the end is exclusive, so write {a}..{}",
-            a + 1
-        ));
+        return Err(match a.checked_add(1) {
+            Some(next) => format!("{a}..{b} is empty: the end is exclusive, so write {a}..{next}"),
+            None => format!("{a}..{b} is empty: the end is exclusive and {a} is the last seed"),
+        });
     }
     if b - a > MAX_SEEDS {
         return Err(format!(
@@ -117,6 +127,107 @@ struct ShardInfo {
     fingerprint: String,
 }
 
+/// The file a running sweep appends each finished seed to, under `--out`.
+const PROGRESS_FILE: &str = "seeds.jsonl.partial";
+
+/// The first line of the progress file: which sweep it belongs to.
+#[derive(Serialize, Deserialize)]
+struct ProgressHeader {
+    sweep: ShardInfo,
+}
+
+/// Appends finished seeds to DIR/seeds.jsonl.partial, one flushed line each,
+/// so a killed sweep loses nothing it finished.
+struct ProgressLog {
+    path: PathBuf,
+    file: std::sync::Mutex<std::fs::File>,
+}
+
+impl ProgressLog {
+    /// Starts a new log (`resume`: keeps the records already there).
+    fn open(dir: &Path, info: &ShardInfo, resume: bool) -> Result<ProgressLog, Failure> {
+        use std::io::Write as _;
+        let path = dir.join(PROGRESS_FILE);
+        let fail = |e: std::io::Error| {
+            Failure::bad_input(format!("{}: cannot write: {e}", path.display()))
+        };
+        std::fs::create_dir_all(dir).map_err(fail)?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(resume)
+            .write(true)
+            .truncate(!resume)
+            .open(&path)
+            .map_err(fail)?;
+        if !resume {
+            let header = serde_json::to_string(&ProgressHeader {
+                sweep: info.clone(),
+            })
+            .expect("header serialises");
+            writeln!(file, "{header}").map_err(fail)?;
+        }
+        Ok(ProgressLog {
+            path,
+            file: std::sync::Mutex::new(file),
+        })
+    }
+
+    fn append(&self, record: &SeedRecord) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut line = serde_json::to_string(record).expect("record serialises");
+        line.push('\n');
+        let mut file = self.file.lock().expect("no writer panicked");
+        file.write_all(line.as_bytes())
+    }
+}
+
+/// The seeds a killed sweep already finished, from DIR/seeds.jsonl.partial.
+/// A last line cut short by the kill is ignored.
+fn finished_seeds(dir: &Path, info: &ShardInfo) -> Result<Vec<SeedRecord>, Failure> {
+    let path = dir.join(PROGRESS_FILE);
+    let bad = |why: String| Failure::bad_input(format!("{}: {why}", path.display()));
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        bad(format!(
+            "cannot read ({e}): there is no killed sweep to resume here"
+        ))
+    })?;
+    // Only what ends in a newline was written whole.
+    let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+    let mut lines = complete.lines();
+    let header: ProgressHeader = lines
+        .next()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .ok_or_else(|| bad("the first line does not say which sweep this is".to_string()))?;
+    let same = (
+        &header.sweep.fingerprint,
+        header.sweep.seeds,
+        header.sweep.shard,
+        &header.sweep.variants,
+    ) == (&info.fingerprint, info.seeds, info.shard, &info.variants);
+    if !same {
+        return Err(bad(format!(
+            "is the progress of another sweep ({} seeds {}..{}{}): resume it with the same \
+             scenario, --seeds and --shard, or start afresh without --resume",
+            header.sweep.scenario,
+            header.sweep.seeds[0],
+            header.sweep.seeds[1],
+            header
+                .sweep
+                .shard
+                .map_or(String::new(), |(k, n)| format!(", shard {k}/{n}"))
+        )));
+    }
+    let mut records = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let record: SeedRecord =
+            serde_json::from_str(line).map_err(|e| bad(format!("line {}: {e}", i + 2)))?;
+        records.push(record);
+    }
+    records.sort_by_key(|r| r.seed);
+    records.dedup_by_key(|r| r.seed);
+    Ok(records)
+}
+
 pub fn sweep(args: SweepArgs) -> CliResult {
     let loaded = load(&args.file)?;
     let scenario = &loaded.scenario;
@@ -124,24 +235,51 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         Some((k, n)) => sweep::shard_range(args.seeds, k, n),
         None => args.seeds,
     };
-    let seeds: Vec<u64> = (range[0]..range[1]).collect();
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if jobs == 0 {
         return Err(Failure::bad_input("--jobs must be at least 1"));
     }
+    let info = ShardInfo {
+        scenario: scenario.name().to_string(),
+        file: loaded.shown_as.clone(),
+        seeds: args.seeds,
+        shard: args.shard,
+        variants: scenario
+            .variants()
+            .iter()
+            .map(|v| v.label.clone())
+            .collect(),
+        fingerprint: scenario.fingerprint(),
+    };
+    let mut done = match (&args.out, args.resume) {
+        (Some(dir), true) => finished_seeds(dir, &info)?,
+        _ => Vec::new(),
+    };
+    let log = match &args.out {
+        Some(dir) => Some(ProgressLog::open(dir, &info, args.resume)?),
+        None => None,
+    };
+    let seeds: Vec<u64> = (range[0]..range[1])
+        .filter(|seed| done.binary_search_by_key(seed, |r| r.seed).is_err())
+        .collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
         .map_err(|e| Failure::failed(format!("cannot start {jobs} worker threads: {e}")))?;
     eprintln!(
-        "raftsim: sweeping seeds {}..{} of {} ({}) with {}",
+        "raftsim: sweeping seeds {}..{} of {} ({}) with {}{}",
         range[0],
         range[1],
         scenario.name(),
         plural(scenario.variants().len(), "variant"),
-        plural(jobs, "job")
+        plural(jobs, "job"),
+        if args.resume {
+            format!("; {} already done", plural(done.len(), "seed"))
+        } else {
+            String::new()
+        }
     );
     let progress = if std::io::stderr().is_terminal() && !args.json {
         let bar = ProgressBar::new(seeds.len() as u64);
@@ -156,25 +294,31 @@ pub fn sweep(args: SweepArgs) -> CliResult {
     };
     let failing = AtomicU64::new(0);
     let started = WallClock::now();
-    let records: Vec<SeedRecord> = pool.install(|| {
+    let run_seed = |seed: u64| -> Result<SeedRecord, Failure> {
+        let variants = scenario
+            .variants()
+            .iter()
+            .map(|v| results::run_variant(scenario, v, seed, None))
+            .collect();
+        let record = SeedRecord::from_results(&results::assemble(scenario, seed, variants));
+        if let Some(log) = &log {
+            log.append(&record).map_err(|e| {
+                Failure::bad_input(format!("{}: cannot write: {e}", log.path.display()))
+            })?;
+        }
+        if record.failed() {
+            let n = failing.fetch_add(1, Ordering::Relaxed) + 1;
+            progress.set_message(format!("{n} failing"));
+        }
+        progress.inc(1);
+        Ok(record)
+    };
+    let mut records: Vec<SeedRecord> = pool.install(|| {
         seeds
             .par_iter()
-            .map(|&seed| {
-                let variants = scenario
-                    .variants()
-                    .iter()
-                    .map(|v| results::run_variant(scenario, v, seed, None))
-                    .collect();
-                let record = SeedRecord::from_results(&results::assemble(scenario, seed, variants));
-                if record.failed() {
-                    let n = failing.fetch_add(1, Ordering::Relaxed) + 1;
-                    progress.set_message(format!("{n} failing"));
-                }
-                progress.inc(1);
-                record
-            })
-            .collect()
-    });
+            .map(|&seed| run_seed(seed))
+            .collect::<Result<_, _>>()
+    })?;
     progress.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     eprintln!(
@@ -183,19 +327,13 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         seeds.len() as f64 / wall,
         plural(jobs, "job")
     );
-    let info = ShardInfo {
-        scenario: scenario.name().to_string(),
-        file: loaded.shown_as.clone(),
-        seeds: args.seeds,
-        shard: args.shard,
-        variants: scenario
-            .variants()
-            .iter()
-            .map(|v| v.label.clone())
-            .collect(),
-        fingerprint: scenario.fingerprint(),
-    };
-    finish(&info, range, &records, args.out.as_deref(), args.json)
+    records.append(&mut done);
+    let code = finish(&info, range, &records, args.out.as_deref(), args.json)?;
+    if let Some(log) = log {
+        // Published: the progress is no longer needed.
+        let _ = std::fs::remove_file(&log.path);
+    }
+    Ok(code)
 }
 
 /// Aggregates, prints and (with `out`) writes a sweep's results.
@@ -374,6 +512,45 @@ fn variant_summary(v: &VariantAggregate) -> String {
     out
 }
 
+/// "5..10, 12" for the seeds of `range` that no record has (at most a few ranges).
+fn missing_seeds(range: [u64; 2], records: &[SeedRecord]) -> String {
+    let mut gaps = Vec::new();
+    let mut next = range[0];
+    for seed in records.iter().map(|r| r.seed).chain([range[1]]) {
+        if seed > next {
+            gaps.push(if seed - next == 1 {
+                next.to_string()
+            } else {
+                format!("{next}..{seed}")
+            });
+        }
+        next = next.max(seed.saturating_add(1));
+    }
+    let shown = gaps.len().min(5);
+    let more = if gaps.len() > shown { ", ..." } else { "" };
+    format!("{}{more}", gaps[..shown].join(", "))
+}
+
+/// `merge --out` must not name one of its inputs: it would replace a shard
+/// it is reading.
+fn refuse_input_as_output(out: &Path, inputs: &[PathBuf]) -> Result<(), Failure> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    let Some(out_path) = canonical(out) else {
+        return Ok(()); // does not exist yet, so it is no input
+    };
+    match inputs
+        .iter()
+        .find(|dir| canonical(dir) == Some(out_path.clone()))
+    {
+        Some(dir) => Err(Failure::bad_input(format!(
+            "--out {}: that is the input {}; write the merge somewhere else",
+            out.display(),
+            dir.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn read_dir_records(dir: &Path) -> Result<(ShardInfo, Vec<SeedRecord>), Failure> {
     let bad = |what: String| Failure::bad_input(format!("{}: {what}", dir.display()));
     let info_path = dir.join("shard.json");
@@ -407,25 +584,21 @@ fn read_dir_records(dir: &Path) -> Result<(ShardInfo, Vec<SeedRecord>), Failure>
 }
 
 pub fn merge(args: MergeArgs) -> CliResult {
+    if let Some(out) = &args.out {
+        refuse_input_as_output(out, &args.dirs)?;
+    }
     let mut info: Option<ShardInfo> = None;
     let mut records: Vec<SeedRecord> = Vec::new();
     for dir in &args.dirs {
         let (this, mut these) = read_dir_records(dir)?;
         if let Some(first) = &info {
-            let same = (
-                first.fingerprint.as_str(),
-                first.seeds,
-                &first.variants,
-                first.file.as_str(),
-            ) == (
-                this.fingerprint.as_str(),
-                this.seeds,
-                &this.variants,
-                this.file.as_str(),
-            );
+            // Shards belong together by the scenario's content, not by the
+            // path it was run from.
+            let same = (first.fingerprint.as_str(), first.seeds, &first.variants)
+                == (this.fingerprint.as_str(), this.seeds, &this.variants);
             if !same {
                 return Err(Failure::bad_input(format!(
-                    "{}: this sweep is of another scenario, file or seed range than {}",
+                    "{}: this sweep is of another scenario (content) or seed range than {}",
                     dir.display(),
                     args.dirs[0].display()
                 )));
@@ -444,12 +617,20 @@ pub fn merge(args: MergeArgs) -> CliResult {
     }
     let expected = info.seeds[1] - info.seeds[0];
     if records.len() as u64 != expected {
-        eprintln!(
-            "raftsim: warning: {} of the {expected} seeds of {}..{} are present; the aggregate covers only those",
+        let missing = missing_seeds(info.seeds, &records);
+        let message = format!(
+            "{} of the {expected} seeds of {}..{} are present; missing: {missing}",
             records.len(),
             info.seeds[0],
             info.seeds[1]
         );
+        if !args.partial {
+            return Err(Failure::bad_input(format!(
+                "{message} (merge the other shards too, or pass --partial to aggregate only \
+                 the seeds present)"
+            )));
+        }
+        eprintln!("raftsim: warning: {message}; the aggregate covers only those (--partial)");
     }
     let merged = ShardInfo {
         shard: None,
