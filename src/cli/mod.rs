@@ -9,6 +9,7 @@ mod compare;
 mod diff;
 mod output;
 mod progress;
+mod resume;
 mod run;
 mod shrink;
 mod sweep;

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sim_core::results;
 use sim_core::sweep::{self, Aggregate, SeedRecord, VariantAggregate};
 
+use super::resume::{finished_seeds, ProgressLog};
 use super::run::reproduce_command;
 use super::{load, output, plural, CliResult, Failure, EXIT_FAILED, EXIT_OK};
 
@@ -115,117 +116,16 @@ fn parse_shard(text: &str) -> Result<(u64, u64), String> {
 /// What a sweep directory says about itself, so `merge` can check shards
 /// belong together.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct ShardInfo {
-    scenario: String,
-    file: String,
+pub(super) struct ShardInfo {
+    pub(super) scenario: String,
+    pub(super) file: String,
     /// The whole range, not the shard's slice.
-    seeds: [u64; 2],
-    shard: Option<(u64, u64)>,
+    pub(super) seeds: [u64; 2],
+    pub(super) shard: Option<(u64, u64)>,
     /// Labels of the variants, in order.
-    variants: Vec<String>,
+    pub(super) variants: Vec<String>,
     /// Hash of the scenario's canonical JSON.
-    fingerprint: String,
-}
-
-/// The file a running sweep appends each finished seed to, under `--out`.
-const PROGRESS_FILE: &str = "seeds.jsonl.partial";
-
-/// The first line of the progress file: which sweep it belongs to.
-#[derive(Serialize, Deserialize)]
-struct ProgressHeader {
-    sweep: ShardInfo,
-}
-
-/// Appends finished seeds to DIR/seeds.jsonl.partial, one flushed line each,
-/// so a killed sweep loses nothing it finished.
-struct ProgressLog {
-    path: PathBuf,
-    file: std::sync::Mutex<std::fs::File>,
-}
-
-impl ProgressLog {
-    /// Starts a new log (`resume`: keeps the records already there).
-    fn open(dir: &Path, info: &ShardInfo, resume: bool) -> Result<ProgressLog, Failure> {
-        use std::io::Write as _;
-        let path = dir.join(PROGRESS_FILE);
-        let fail = |e: std::io::Error| {
-            Failure::bad_input(format!("{}: cannot write: {e}", path.display()))
-        };
-        std::fs::create_dir_all(dir).map_err(fail)?;
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(resume)
-            .write(true)
-            .truncate(!resume)
-            .open(&path)
-            .map_err(fail)?;
-        if !resume {
-            let header = serde_json::to_string(&ProgressHeader {
-                sweep: info.clone(),
-            })
-            .expect("header serialises");
-            writeln!(file, "{header}").map_err(fail)?;
-        }
-        Ok(ProgressLog {
-            path,
-            file: std::sync::Mutex::new(file),
-        })
-    }
-
-    fn append(&self, record: &SeedRecord) -> std::io::Result<()> {
-        use std::io::Write as _;
-        let mut line = serde_json::to_string(record).expect("record serialises");
-        line.push('\n');
-        let mut file = self.file.lock().expect("no writer panicked");
-        file.write_all(line.as_bytes())
-    }
-}
-
-/// The seeds a killed sweep already finished, from DIR/seeds.jsonl.partial.
-/// A last line cut short by the kill is ignored.
-fn finished_seeds(dir: &Path, info: &ShardInfo) -> Result<Vec<SeedRecord>, Failure> {
-    let path = dir.join(PROGRESS_FILE);
-    let bad = |why: String| Failure::bad_input(format!("{}: {why}", path.display()));
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        bad(format!(
-            "cannot read ({e}): there is no killed sweep to resume here"
-        ))
-    })?;
-    // Only what ends in a newline was written whole.
-    let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
-    let mut lines = complete.lines();
-    let header: ProgressHeader = lines
-        .next()
-        .and_then(|l| serde_json::from_str(l).ok())
-        .ok_or_else(|| bad("the first line does not say which sweep this is".to_string()))?;
-    let same = (
-        &header.sweep.fingerprint,
-        header.sweep.seeds,
-        header.sweep.shard,
-        &header.sweep.variants,
-    ) == (&info.fingerprint, info.seeds, info.shard, &info.variants);
-    if !same {
-        return Err(bad(format!(
-            "is the progress of another sweep ({} seeds {}..{}{}): resume it with the same \
-             scenario, --seeds and --shard, or start afresh without --resume",
-            header.sweep.scenario,
-            header.sweep.seeds[0],
-            header.sweep.seeds[1],
-            header
-                .sweep
-                .shard
-                .map_or(String::new(), |(k, n)| format!(", shard {k}/{n}"))
-        )));
-    }
-    let mut records = Vec::new();
-    for (i, line) in lines.enumerate() {
-        let record: SeedRecord =
-            serde_json::from_str(line).map_err(|e| bad(format!("line {}: {e}", i + 2)))?;
-        records.push(record);
-    }
-    records.sort_by_key(|r| r.seed);
-    records.dedup_by_key(|r| r.seed);
-    Ok(records)
+    pub(super) fingerprint: String,
 }
 
 pub fn sweep(args: SweepArgs) -> CliResult {
