@@ -60,6 +60,15 @@ struct NodeTrack {
 }
 
 /// Writes Chrome trace-event JSON (`{"traceEvents":[...],"displayTimeUnit":"ms"}`),
+/// The two shapes of a point in time on a track.
+#[derive(Clone, Copy)]
+enum Point {
+    /// A thread-scoped instant.
+    Instant,
+    /// A zero-length slice.
+    Mark,
+}
+
 /// `ts` in microseconds of virtual time.
 pub struct ChromeTracer<W: Write> {
     out: W,
@@ -174,35 +183,26 @@ impl<W: Write> ChromeTracer<W> {
         self.write(&Event::on("E", Name::Text("down"), "down", at_us, tid(id)))
     }
 
-    fn instant(
+    /// A point event: an instant (`i`), or a zero-length slice (`X`) so
+    /// that a flow event at the same instant has a slice to bind to.
+    fn point(
         &mut self,
+        shape: Point,
         at_us: u64,
         tid: u32,
         name: Name,
         cat: &'static str,
         args: Args,
     ) -> io::Result<()> {
+        let (ph, s, dur) = match shape {
+            Point::Instant => ("i", Some("t"), None),
+            Point::Mark => ("X", None, Some(0)),
+        };
         self.write(&Event {
-            s: Some("t"),
+            s,
+            dur,
             args: Some(args),
-            ..Event::on("i", name, cat, at_us, tid)
-        })
-    }
-
-    /// A zero-length slice, so that a flow event at the same instant has a
-    /// slice to bind to.
-    fn mark(
-        &mut self,
-        at_us: u64,
-        tid: u32,
-        name: Name,
-        cat: &'static str,
-        args: Args,
-    ) -> io::Result<()> {
-        self.write(&Event {
-            dur: Some(0),
-            args: Some(args),
-            ..Event::on("X", name, cat, at_us, tid)
+            ..Event::on(ph, name, cat, at_us, tid)
         })
     }
 
@@ -259,7 +259,8 @@ impl<W: Write> ChromeTracer<W> {
                 ..Event::on("B", Name::Span(span), "role", at_us, tid(id))
             })?;
         } else if before.leader != leader {
-            self.instant(
+            self.point(
+                Point::Instant,
                 at_us,
                 tid(id),
                 Name::Leader(leader),
@@ -322,7 +323,14 @@ impl<W: Write> Tracer for ChromeTracer<W> {
                     term: msg.term(),
                     fate: fate.into(),
                 };
-                self.mark(at_us, tid(from), Name::Text(msg.kind()), "send", args)?;
+                self.point(
+                    Point::Mark,
+                    at_us,
+                    tid(from),
+                    Name::Text(msg.kind()),
+                    "send",
+                    args,
+                )?;
                 if let Fate::Arrives { .. } = fate {
                     self.flow("s", at_us, tid(from), msg, id)?;
                 }
@@ -335,7 +343,14 @@ impl<W: Write> Tracer for ChromeTracer<W> {
                     id,
                     term: msg.term(),
                 };
-                self.mark(at_us, tid(to), Name::Text(msg.kind()), "deliver", args)?;
+                self.point(
+                    Point::Mark,
+                    at_us,
+                    tid(to),
+                    Name::Text(msg.kind()),
+                    "deliver",
+                    args,
+                )?;
                 self.flow("f", at_us, tid(to), msg, id)?;
             }
             TraceEvent::Drop {
@@ -358,7 +373,7 @@ impl<W: Write> Tracer for ChromeTracer<W> {
                             term,
                             reason,
                         };
-                        self.mark(at_us, tid(to), name, "drop", args)?;
+                        self.point(Point::Mark, at_us, tid(to), name, "drop", args)?;
                         self.flow("f", at_us, tid(to), msg, id)?;
                     }
                     // It never left its sender.
@@ -369,14 +384,21 @@ impl<W: Write> Tracer for ChromeTracer<W> {
                             term,
                             reason,
                         };
-                        self.mark(at_us, tid(from), name, "drop", args)?;
+                        self.point(Point::Mark, at_us, tid(from), name, "drop", args)?;
                     }
                 }
             }
             TraceEvent::Timer { node, kind } => {
                 self.node(node)?;
                 let args = Args::Timer { timer: kind.name() };
-                self.instant(at_us, tid(node), Name::Timer(kind), "timer", args)?;
+                self.point(
+                    Point::Instant,
+                    at_us,
+                    tid(node),
+                    Name::Timer(kind),
+                    "timer",
+                    args,
+                )?;
             }
             TraceEvent::State {
                 node,
@@ -390,14 +412,16 @@ impl<W: Write> Tracer for ChromeTracer<W> {
                 index,
                 description,
                 skipped,
-            } => self.instant(
+            } => self.point(
+                Point::Instant,
                 at_us,
                 FAULTS_TID,
                 Name::Text(description),
                 "fault",
                 Args::Fault { index, skipped },
             )?,
-            TraceEvent::Propose { id, leader } => self.instant(
+            TraceEvent::Propose { id, leader } => self.point(
+                Point::Instant,
                 at_us,
                 CLIENT_TID,
                 Name::Propose(id),
@@ -425,10 +449,18 @@ impl<W: Write> Tracer for ChromeTracer<W> {
                     node,
                 };
                 let name = Name::Text(property.name());
-                self.instant(at_us, VIOLATIONS_TID, name, "violation", args)?;
+                self.point(
+                    Point::Instant,
+                    at_us,
+                    VIOLATIONS_TID,
+                    name,
+                    "violation",
+                    args,
+                )?;
             }
             TraceEvent::Commit { index } => {
-                self.instant(
+                self.point(
+                    Point::Instant,
                     at_us,
                     CLIENT_TID,
                     Name::Commit(index),
