@@ -24,6 +24,10 @@ pub struct Results {
     /// The command that reproduces this run (filled in by the CLI).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
+    /// Scenario fields overridden on the command line (`--set PATH=VALUE`),
+    /// in order; the scenario above is the file with these applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -184,6 +188,7 @@ pub fn assemble(scenario: &Scenario, seed: u64, variants: Vec<VariantResult>) ->
         variants,
         expectations,
         command: None,
+        overrides: Vec::new(),
     }
 }
 

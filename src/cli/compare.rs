@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 use sim_core::results::{self, Results};
 
-use super::{choose_seed, load, CliResult, EXIT_FAILED, EXIT_OK};
+use super::{choose_seed, load_with, CliResult, EXIT_FAILED, EXIT_OK};
 
 #[derive(clap::Args)]
 #[command(after_help = "Example:\n  raftsim compare leader-crash chained --seed 3")]
@@ -11,6 +11,11 @@ pub struct CompareArgs {
     /// Scenario files (or bundled scenario names); default: every bundled
     /// scenario but those that plant a bug (figure-3-7).
     files: Vec<String>,
+    /// Override one scenario field without editing the file, e.g.
+    /// `--set nodes=7`, `--set raft.pre_vote=true`,
+    /// `--set network.latency_ms=[2,8]` (repeatable; VALUE is JSON).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
     /// Seed for every scenario (default: RAFTSIM_SEED, else each file's own).
     #[arg(long, allow_hyphen_values = true, value_parser = super::parse_seed)]
     seed: Option<u64>,
@@ -28,7 +33,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
     };
     let loaded = files
         .iter()
-        .map(|f| load(f))
+        .map(|f| load_with(f, &args.set))
         .collect::<Result<Vec<_>, _>>()?;
     let seeds = loaded
         .iter()
@@ -48,6 +53,12 @@ pub fn compare(args: CompareArgs) -> CliResult {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+    }
+    if !args.set.is_empty() {
+        eprintln!(
+            "raftsim: every scenario with --set {}",
+            args.set.join(" --set ")
+        );
     }
     // Every (scenario, variant) pair is an independent run.
     let jobs: Vec<(usize, usize)> = loaded

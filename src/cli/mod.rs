@@ -8,6 +8,7 @@ mod chart;
 mod compare;
 mod diff;
 mod output;
+mod overrides;
 mod progress;
 mod resume;
 mod run;
@@ -153,11 +154,18 @@ pub struct Loaded {
     pub scenario: Scenario,
     /// The argument as given, for reproduce commands.
     pub shown_as: String,
+    /// The `--set PATH=VALUE` overrides applied, in order.
+    pub overrides: Vec<String>,
 }
 
 /// Reads and validates a scenario. A path that does not exist but names a
 /// bundled scenario (`isolate-rejoin`) loads the bundled copy.
 pub fn load(arg: &str) -> Result<Loaded, Failure> {
+    load_with(arg, &[])
+}
+
+/// [`load`] with `--set` overrides applied before validation.
+pub fn load_with(arg: &str, sets: &[String]) -> Result<Loaded, Failure> {
     let path = PathBuf::from(arg);
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
@@ -171,12 +179,27 @@ pub fn load(arg: &str) -> Result<Loaded, Failure> {
         },
         Err(err) => return Err(Failure::bad_input(format!("{arg}: cannot read: {err}"))),
     };
+    let (text, shown) = if sets.is_empty() {
+        (text, arg.to_string())
+    } else {
+        match overrides::apply_all(&text, sets) {
+            Ok(changed) => (
+                changed,
+                format!("{arg} (with --set {})", sets.join(" --set ")),
+            ),
+            // Not JSON at all: the parser below says where.
+            Err(_) if serde_json::from_str::<serde_json::Value>(&text).is_err() => {
+                (text, arg.to_string())
+            }
+            Err(why) => return Err(Failure::bad_input(format!("{arg}: {why}"))),
+        }
+    };
     let scenario = scenario::parse(&text).map_err(|errors| {
         Failure::bad_input(
             errors
                 .0
                 .iter()
-                .map(|e| format!("{arg}: {e}"))
+                .map(|e| format!("{shown}: {e}"))
                 .collect::<Vec<_>>()
                 .join("\nerror: "),
         )
@@ -184,6 +207,7 @@ pub fn load(arg: &str) -> Result<Loaded, Failure> {
     Ok(Loaded {
         scenario,
         shown_as: arg.to_string(),
+        overrides: sets.to_vec(),
     })
 }
 

@@ -11,7 +11,7 @@ use sim_core::trace::{ChromeTracer, JsonLinesTracer, Tracer};
 
 use super::chart::{self, ChartStyle};
 use super::progress::Progress;
-use super::{choose_seed, load, output, CliResult, Failure, Loaded, EXIT_FAILED, EXIT_OK};
+use super::{choose_seed, load_with, output, CliResult, Failure, Loaded, EXIT_FAILED, EXIT_OK};
 
 #[derive(clap::Args)]
 #[command(after_help = "Example:\n  raftsim run isolate-rejoin --seed 7 --out rejoin")]
@@ -21,6 +21,11 @@ pub struct RunArgs {
     /// Seed (default: RAFTSIM_SEED, else the scenario's `seed`).
     #[arg(long, allow_hyphen_values = true, value_parser = super::parse_seed)]
     seed: Option<u64>,
+    /// Override one scenario field without editing the file, e.g.
+    /// `--set nodes=7`, `--set raft.pre_vote=true`,
+    /// `--set network.latency_ms=[2,8]` (repeatable; VALUE is JSON).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
     /// Run only the variant with this label.
     #[arg(long)]
     variant: Option<String>,
@@ -52,8 +57,17 @@ pub enum TraceFormat {
 }
 
 /// `raftsim run FILE --seed S [--variant L]`, the command that replays a run.
-pub fn reproduce_command(file: &str, seed: u64, variant: Option<&str>) -> String {
-    let mut command = format!("raftsim run {} --seed {seed}", shell_word(file));
+pub fn reproduce_command(
+    file: &str,
+    overrides: &[String],
+    seed: u64,
+    variant: Option<&str>,
+) -> String {
+    let mut command = format!("raftsim run {}", shell_word(file));
+    for set in overrides {
+        command.push_str(&format!(" --set {}", shell_word(set)));
+    }
+    command.push_str(&format!(" --seed {seed}"));
     if let Some(label) = variant {
         command.push_str(&format!(" --variant {}", shell_word(label)));
     }
@@ -124,7 +138,7 @@ fn run_traced(
 }
 
 pub fn run(args: RunArgs) -> CliResult {
-    let loaded = load(&args.file)?;
+    let loaded = load_with(&args.file, &args.set)?;
     let scenario = &loaded.scenario;
     let seed = choose_seed(args.seed, scenario.file.seed)?;
     eprintln!("raftsim: seed {seed}");
@@ -180,8 +194,10 @@ pub fn run(args: RunArgs) -> CliResult {
     };
     drop(progress);
     let mut results = results::assemble(scenario, seed, variant_results);
+    results.overrides = loaded.overrides.clone();
     results.command = Some(reproduce_command(
         &loaded.shown_as,
+        &loaded.overrides,
         seed,
         args.variant.as_deref(),
     ));
@@ -221,7 +237,12 @@ pub fn artifacts(
 /// that replays it.
 fn report_failures(loaded: &Loaded, results: &Results) {
     for v in &results.variants {
-        let replay = reproduce_command(&loaded.shown_as, results.seed, Some(&v.label));
+        let replay = reproduce_command(
+            &loaded.shown_as,
+            &loaded.overrides,
+            results.seed,
+            Some(&v.label),
+        );
         for violation in &v.safety.violations {
             eprintln!(
                 "safety violation: {} in variant {:?}, seed {}, at {} ms virtual (event {}): {}\n  replay: {replay}",

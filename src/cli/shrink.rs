@@ -105,7 +105,7 @@ pub fn shrink(args: ShrinkArgs) -> CliResult {
         summary(&shrunk.file),
         shrunk.runs,
         out.display(),
-        reproduce_command(&out.to_string_lossy(), seed, None)
+        reproduce_command(&out.to_string_lossy(), &[], seed, None)
     );
     Ok(EXIT_OK)
 }

@@ -19,7 +19,7 @@ use sim_core::sweep::{self, Aggregate, SeedRecord, VariantAggregate};
 
 use super::resume::{finished_seeds, ProgressLog};
 use super::run::reproduce_command;
-use super::{load, output, plural, CliResult, Failure, EXIT_FAILED, EXIT_OK};
+use super::{load_with, output, plural, CliResult, Failure, EXIT_FAILED, EXIT_OK};
 
 /// The most seeds one sweep may run.
 const MAX_SEEDS: u64 = 100_000_000;
@@ -29,6 +29,11 @@ const MAX_SEEDS: u64 = 100_000_000;
 pub struct SweepArgs {
     /// Scenario file (or the name of a bundled scenario).
     file: String,
+    /// Override one scenario field without editing the file, e.g.
+    /// `--set nodes=7`, `--set raft.pre_vote=true`,
+    /// `--set network.latency_ms=[2,8]` (repeatable; VALUE is JSON).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
     /// Half-open seed range, `A..B` (seeds A to B-1).
     #[arg(long, value_parser = parse_range, value_name = "A..B")]
     seeds: [u64; 2],
@@ -124,12 +129,15 @@ pub(super) struct ShardInfo {
     pub(super) shard: Option<(u64, u64)>,
     /// Labels of the variants, in order.
     pub(super) variants: Vec<String>,
-    /// Hash of the scenario's canonical JSON.
+    /// Hash of the scenario's canonical JSON (overrides applied).
     pub(super) fingerprint: String,
+    /// The `--set` overrides, repeated in every replay command.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(super) overrides: Vec<String>,
 }
 
 pub fn sweep(args: SweepArgs) -> CliResult {
-    let loaded = load(&args.file)?;
+    let loaded = load_with(&args.file, &args.set)?;
     let scenario = &loaded.scenario;
     let range = match args.shard {
         Some((k, n)) => sweep::shard_range(args.seeds, k, n),
@@ -152,6 +160,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
             .map(|v| v.label.clone())
             .collect(),
         fingerprint: scenario.fingerprint(),
+        overrides: loaded.overrides.clone(),
     };
     let mut done = match (&args.out, args.resume) {
         (Some(dir), true) => finished_seeds(dir, &info)?,
@@ -245,7 +254,9 @@ fn finish(
     json: bool,
 ) -> CliResult {
     let file = info.file.clone();
-    let command = move |seed: u64, variant: Option<&str>| reproduce_command(&file, seed, variant);
+    let overrides = info.overrides.clone();
+    let command =
+        move |seed: u64, variant: Option<&str>| reproduce_command(&file, &overrides, seed, variant);
     let aggregate = sweep::aggregate(&info.scenario, &info.file, range, records, &command);
     let aggregate_json = serde_json::to_string_pretty(&aggregate).expect("aggregate serialises");
     if json {
