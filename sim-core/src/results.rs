@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, Snapshot};
 use crate::invariants::Violation;
 use crate::metrics::{Metrics, Samples, Series};
 use crate::scenario::{Scenario, Variant};
@@ -28,6 +28,10 @@ pub struct Results {
     /// in order; the scenario above is the file with these applied.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<String>,
+    /// The scenario file that ran (overrides applied), so that the results
+    /// alone can replay any instant of the run (`raftsim inspect`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_file: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -189,7 +193,18 @@ pub fn assemble(scenario: &Scenario, seed: u64, variants: Vec<VariantResult>) ->
         expectations,
         command: None,
         overrides: Vec::new(),
+        scenario_file: serde_json::to_value(&scenario.file).ok(),
     }
+}
+
+/// Runs `variant` of `scenario` with `seed` up to the virtual instant
+/// `at_us` (events at that instant included) and returns the cluster as it
+/// is then. The same seed gives the same run, so this is the state the full
+/// run passed through at that instant.
+pub fn state_at(scenario: &Scenario, variant: &Variant, seed: u64, at_us: u64) -> Snapshot {
+    let mut cfg = scenario.cluster_config(variant, seed);
+    cfg.duration_us = cfg.duration_us.min(at_us);
+    Cluster::new(cfg, None).run().final_state
 }
 
 /// Runs every variant (in order) and checks expectations.

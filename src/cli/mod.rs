@@ -7,6 +7,7 @@ mod bundled;
 mod chart;
 mod compare;
 mod diff;
+mod inspect;
 mod output;
 mod overrides;
 mod progress;
@@ -96,6 +97,9 @@ enum Command {
     /// Compare two results (or two sweeps) per variant and metric: what got
     /// worse, what got better.
     Diff(diff::DiffArgs),
+    /// Show every node's role, term, vote, log, commit index and links at
+    /// one virtual instant of a saved run.
+    Inspect(inspect::InspectArgs),
     /// Combine the output directories of sharded sweeps.
     Merge(sweep::MergeArgs),
     /// Shrink a failing run to the smallest scenario that still fails with its seed.
@@ -137,6 +141,7 @@ pub fn main() -> i32 {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
         Command::Diff(args) => diff::diff(args),
+        Command::Inspect(args) => inspect::inspect(args),
         Command::Shrink(args) => shrink::shrink(args),
     };
     match result {

@@ -26,7 +26,7 @@ use crate::metrics::{Metrics, Samples, Series};
 use crate::network::{Network, NetworkConfig};
 use crate::raft::{
     Action, LogIndex, Message, Node, NodeId, PersistWrite, ProposalId, RaftConfig, RaftNode,
-    TimerKind, MAX_NODES,
+    Status, TimerKind, MAX_NODES,
 };
 use crate::scheduler::Scheduler;
 use crate::time::Instant;
@@ -104,6 +104,27 @@ pub struct RunOutput {
     pub trace_error: Option<String>,
     /// Every sample behind the distributions of `metrics`.
     pub samples: Samples,
+    /// The cluster as the run ended.
+    pub final_state: Snapshot,
+}
+
+/// The cluster at one instant: every node's status and the links that are down.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    pub at_us: u64,
+    pub nodes: Vec<NodeState>,
+    /// Directed links (from, to) that are cut.
+    pub cut_links: Vec<(NodeId, NodeId)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeState {
+    pub node: NodeId,
+    /// False while crashed.
+    pub live: bool,
+    /// Role, term, vote, leader, commit index and last log entry (the last
+    /// status seen while it was up).
+    pub status: Status,
 }
 
 enum Event {
@@ -261,6 +282,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
         } else {
             self.now
         };
+        let final_state = self.snapshot();
         let (metrics, series, samples, trace_hash, trace_error) =
             self.observers
                 .finish(end, self.network.counters, self.events, self.script.records);
@@ -272,6 +294,30 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             limit_reached,
             trace_error,
             samples,
+            final_state,
+        }
+    }
+
+    /// Every node's state and the links that are down, as the run ended
+    /// (what `raftsim inspect` shows for an instant).
+    fn snapshot(&self) -> Snapshot {
+        let ids = || (0..self.cfg.nodes).map(NodeId::from_index);
+        Snapshot {
+            at_us: self.now.as_us(),
+            nodes: self
+                .slots
+                .iter()
+                .enumerate()
+                .map(|(i, slot)| NodeState {
+                    node: NodeId::from_index(i),
+                    live: slot.live,
+                    status: slot.status,
+                })
+                .collect(),
+            cut_links: ids()
+                .flat_map(|a| ids().map(move |b| (a, b)))
+                .filter(|&(a, b)| a != b && !self.network.link_up(a, b))
+                .collect(),
         }
     }
 

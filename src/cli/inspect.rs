@@ -1,0 +1,251 @@
+//! `raftsim inspect RESULTS.json --at T`: every node's role, term, vote, log
+//! length, commit index and links at one virtual instant of a saved run.
+//! The results file holds the scenario that ran and its seed; the run is
+//! deterministic, so replaying it up to T gives exactly the state the saved
+//! run passed through at T.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use sim_core::cluster::Snapshot;
+use sim_core::raft::Role;
+use sim_core::results::{self, Results};
+use sim_core::scenario;
+
+use super::{CliResult, Failure, EXIT_OK};
+
+#[derive(clap::Args)]
+#[command(after_help = "Example:\n  raftsim run isolate-rejoin --out rejoin\n  \
+    raftsim inspect rejoin/results.json --at 80s --variant raft")]
+pub struct InspectArgs {
+    /// A results file of `raftsim run --out DIR` (DIR/results.json, or DIR)
+    /// or `raftsim run --json`.
+    results: PathBuf,
+    /// The virtual instant: `80s`, `80000ms`, `1.5s`, or milliseconds.
+    #[arg(long, value_parser = parse_instant, value_name = "T")]
+    at: u64,
+    /// Only this variant (default: every variant of the run).
+    #[arg(long)]
+    variant: Option<String>,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `80s`, `250ms`, `1.5s` or a bare number of milliseconds → microseconds.
+fn parse_instant(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit_us) = if let Some(ms) = text.strip_suffix("ms") {
+        (ms, 1_000.0)
+    } else if let Some(s) = text.strip_suffix('s') {
+        (s, 1_000_000.0)
+    } else {
+        (text, 1_000.0)
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a time: write 80s, 250ms or 1.5s"))?;
+    let us = value * unit_us;
+    if !(0.0..=1e15).contains(&us) {
+        return Err(format!("{text:?} is not a time within a run"));
+    }
+    Ok(us.round() as u64)
+}
+
+#[derive(Serialize)]
+struct NodeRow {
+    node: u32,
+    up: bool,
+    role: &'static str,
+    term: u64,
+    voted_for: Option<u32>,
+    leader: Option<u32>,
+    log_length: u64,
+    last_log_term: u64,
+    commit_index: u64,
+    /// Peers this node cannot send to.
+    cannot_send_to: Vec<u32>,
+    /// Peers this node cannot hear from.
+    cannot_hear_from: Vec<u32>,
+}
+
+#[derive(Serialize)]
+struct VariantState {
+    variant: String,
+    at_ms: f64,
+    nodes: Vec<NodeRow>,
+}
+
+fn rows(snapshot: &Snapshot) -> Vec<NodeRow> {
+    snapshot
+        .nodes
+        .iter()
+        .map(|n| {
+            let id = n.node;
+            let peers = |keep: &dyn Fn(
+                &(sim_core::raft::NodeId, sim_core::raft::NodeId),
+            ) -> bool,
+                         pick: &dyn Fn(
+                &(sim_core::raft::NodeId, sim_core::raft::NodeId),
+            ) -> u32| {
+                snapshot
+                    .cut_links
+                    .iter()
+                    .filter(|l| keep(l))
+                    .map(pick)
+                    .collect()
+            };
+            NodeRow {
+                node: id.0,
+                up: n.live,
+                role: if n.live {
+                    role_name(n.status.role)
+                } else {
+                    "down"
+                },
+                term: n.status.term,
+                voted_for: n.status.voted_for.map(|v| v.0),
+                leader: n.status.leader.map(|l| l.0),
+                log_length: n.status.last_index,
+                last_log_term: n.status.last_term,
+                commit_index: n.status.commit_index,
+                cannot_send_to: peers(&|l| l.0 == id, &|l| l.1 .0),
+                cannot_hear_from: peers(&|l| l.1 == id, &|l| l.0 .0),
+            }
+        })
+        .collect()
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Follower => "follower",
+        Role::PreCandidate => "pre-candidate",
+        Role::Candidate => "candidate",
+        Role::Leader => "leader",
+    }
+}
+
+fn list(nodes: &[u32]) -> String {
+    match nodes {
+        [] => "—".to_string(),
+        _ => nodes
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
+
+fn table(state: &VariantState) -> String {
+    let dash = |v: Option<u32>| v.map_or("—".to_string(), |v| v.to_string());
+    let mut text = format!(
+        "{} at {:.3} s\n  node  role           term  vote  leader      log  commit  cannot send to  cannot hear from\n",
+        state.variant,
+        state.at_ms / 1000.0
+    );
+    for row in &state.nodes {
+        text.push_str(&format!(
+            "  {:>4}  {:<13} {:>5}  {:>4}  {:>6}  {:>7}  {:>6}  {:<14}  {}\n",
+            row.node,
+            row.role,
+            row.term,
+            dash(row.voted_for),
+            dash(row.leader),
+            row.log_length,
+            row.commit_index,
+            list(&row.cannot_send_to),
+            list(&row.cannot_hear_from)
+        ));
+    }
+    text
+}
+
+pub fn inspect(args: InspectArgs) -> CliResult {
+    let path = if args.results.is_dir() {
+        args.results.join("results.json")
+    } else {
+        args.results.clone()
+    };
+    let shown = path.display();
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Failure::bad_input(format!("{shown}: cannot read: {e}")))?;
+    let results: Results = serde_json::from_str(&text).map_err(|e| {
+        Failure::bad_input(format!("{shown}: not the results of `raftsim run`: {e}"))
+    })?;
+    let file = results.scenario_file.as_ref().ok_or_else(|| {
+        Failure::bad_input(format!(
+            "{shown}: holds no scenario to replay (written by an older raftsim? run it again)"
+        ))
+    })?;
+    let scenario = scenario::parse(&file.to_string()).map_err(|e| {
+        Failure::bad_input(format!(
+            "{shown}: its scenario does not validate: {}",
+            e.0[0]
+        ))
+    })?;
+    let end_us = results.duration_ms.saturating_mul(1_000);
+    if args.at > end_us {
+        return Err(Failure::bad_input(format!(
+            "--at {:.3} s is after the end of the run ({:.3} s)",
+            args.at as f64 / 1e6,
+            end_us as f64 / 1e6
+        )));
+    }
+    let labels: Vec<&str> = match &args.variant {
+        Some(label) => vec![label.as_str()],
+        None => results.variants.iter().map(|v| v.label.as_str()).collect(),
+    };
+    let mut states = Vec::new();
+    for label in labels {
+        let variant = scenario.variant(label).ok_or_else(|| {
+            Failure::bad_input(format!(
+                "{shown}: no variant is labelled {label:?}: the variants are {}",
+                results
+                    .variants
+                    .iter()
+                    .map(|v| v.label.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        let snapshot = results::state_at(&scenario, variant, results.seed, args.at);
+        states.push(VariantState {
+            variant: label.to_string(),
+            at_ms: args.at as f64 / 1000.0,
+            nodes: rows(&snapshot),
+        });
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&states).expect("states serialise")
+        );
+    } else {
+        println!(
+            "{} — seed {}, at {:.3} s virtual\n",
+            results.scenario,
+            results.seed,
+            args.at as f64 / 1e6
+        );
+        for state in &states {
+            println!("{}", table(state));
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_instant;
+
+    #[test]
+    fn instants_take_units() {
+        assert_eq!(parse_instant("80s"), Ok(80_000_000));
+        assert_eq!(parse_instant("250ms"), Ok(250_000));
+        assert_eq!(parse_instant("1.5s"), Ok(1_500_000));
+        assert_eq!(parse_instant("12"), Ok(12_000));
+        assert!(parse_instant("-1s").is_err());
+        assert!(parse_instant("soon").is_err());
+    }
+}

@@ -1,0 +1,93 @@
+//! `raftsim inspect` through the real binary: the state at an instant of a
+//! saved run, consistent with the run itself.
+
+mod common;
+
+use common::{raftsim, scratch, text};
+
+fn states(dir: &str, at: &str) -> serde_json::Value {
+    let out = raftsim(&["inspect", dir, "--at", at, "--variant", "raft", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn inspect_shows_the_isolated_node_then_the_rejoin() {
+    let dir = scratch("rejoin");
+    let out = raftsim(&[
+        "run",
+        "isolate-rejoin",
+        "--variant",
+        "raft",
+        "--out",
+        &dir.to_string_lossy(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = dir.to_string_lossy().into_owned();
+
+    // Just before the heal: node 4 is cut off and has burnt its terms.
+    let before = states(&dir, "79.9s");
+    let nodes = before[0]["nodes"].as_array().unwrap();
+    let isolated = &nodes[3];
+    assert_eq!(isolated["node"], 4);
+    assert_eq!(isolated["cannot_send_to"], serde_json::json!([1, 2, 3, 5]));
+    assert!(isolated["term"].as_u64().unwrap() >= 100, "{isolated}");
+    let leader = nodes
+        .iter()
+        .find(|n| n["role"] == "leader")
+        .expect("a leader");
+    assert_eq!(leader["term"], 1);
+    assert!(leader["commit_index"].as_u64().unwrap() > 1000);
+
+    // A second after the heal: the cluster has moved to node 4's term.
+    let after = states(&dir, "81s");
+    let nodes = after[0]["nodes"].as_array().unwrap();
+    let leader = nodes
+        .iter()
+        .find(|n| n["role"] == "leader")
+        .expect("a leader again");
+    assert!(leader["term"].as_u64().unwrap() >= 100, "{leader}");
+    assert!(nodes
+        .iter()
+        .all(|n| n["cannot_send_to"] == serde_json::json!([])));
+
+    // At the end of the run the highest term is the run's max_term.
+    let results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(format!("{dir}/results.json")).unwrap()).unwrap();
+    let end = states(&dir, "120s");
+    let top = end[0]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["term"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    assert_eq!(results["variants"][0]["metrics"]["max_term"], top);
+
+    let table = text(&raftsim(&["inspect", &dir, "--at", "79.9s"]).stdout);
+    assert!(table.contains("cannot send to"), "{table}");
+    assert!(table.contains("1,2,3,5"), "{table}");
+}
+
+#[test]
+fn inspect_refuses_instants_and_variants_that_are_not_there() {
+    let dir = scratch("bad");
+    let out = raftsim(&[
+        "run",
+        "leader-crash",
+        "--variant",
+        "raft",
+        "--out",
+        &dir.to_string_lossy(),
+    ]);
+    assert!(out.status.success());
+    let dir = dir.to_string_lossy().into_owned();
+    let out = raftsim(&["inspect", &dir, "--at", "1h"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = raftsim(&["inspect", &dir, "--at", "999s"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("after the end of the run"));
+    let out = raftsim(&["inspect", &dir, "--at", "1s", "--variant", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no variant is labelled"));
+}
