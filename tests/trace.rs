@@ -57,6 +57,27 @@ fn json_lines_traces_of_one_seed_are_byte_identical() {
             .unwrap_or_else(|| panic!("line {}: no at_us: {line}", n + 1));
         assert!(at_us >= last_us, "line {}: at_us goes back", n + 1);
         last_us = at_us;
+        if record["kind"] == "state" {
+            for key in [
+                "term",
+                "role",
+                "leader",
+                "voted_for",
+                "log_length",
+                "commit_index",
+            ] {
+                assert!(
+                    record.get(key).is_some(),
+                    "line {}: no {key}: {line}",
+                    n + 1
+                );
+            }
+            assert!(
+                record["commit_index"].as_u64() <= record["log_length"].as_u64(),
+                "line {}: {line}",
+                n + 1
+            );
+        }
     }
     assert!(last_us > 50_000_000, "the trace covers the run: {last_us}");
     let _ = std::fs::remove_dir_all(&dir);

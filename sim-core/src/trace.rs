@@ -16,6 +16,7 @@ pub(crate) use fields::{FateFields, MessageFields};
 
 use crate::invariants::Property;
 use crate::network::Fate;
+use crate::raft::Status;
 use crate::raft::{
     AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply, LogIndex,
     Message, NodeId, ProposalId, RequestVote, Role, Term, TimerKind, VoteResponse,
@@ -68,12 +69,17 @@ pub enum TraceEvent<'a> {
         node: NodeId,
         kind: TimerKind,
     },
-    /// A node's term, role or leader changed.
+    /// A node's term, role or leader changed. The record carries its whole
+    /// status (vote, log length and commit index too); the trace hash
+    /// covers the term, role and leader.
     State {
         node: NodeId,
         term: Term,
         role: Role,
         leader: Option<NodeId>,
+        voted_for: Option<NodeId>,
+        log_length: LogIndex,
+        commit_index: LogIndex,
     },
     Crash {
         node: NodeId,
@@ -101,6 +107,21 @@ pub enum TraceEvent<'a> {
         message: &'a str,
         node: Option<NodeId>,
     },
+}
+
+impl TraceEvent<'_> {
+    /// The state record of `node` with this status.
+    pub fn state(node: NodeId, status: &Status) -> TraceEvent<'static> {
+        TraceEvent::State {
+            node,
+            term: status.term,
+            role: status.role,
+            leader: status.leader,
+            voted_for: status.voted_for,
+            log_length: status.last_index,
+            commit_index: status.commit_index,
+        }
+    }
 }
 
 /// Receives every trace event of a run, in execution order.
@@ -236,6 +257,9 @@ impl TraceHash {
                 term,
                 role,
                 leader,
+                voted_for: _,
+                log_length: _,
+                commit_index: _,
             } => {
                 self.word(5 + 16 * role as u64);
                 self.node(Some(node));
@@ -328,6 +352,9 @@ enum Record<'a> {
         term: Term,
         role: &'static str,
         leader: Option<NodeId>,
+        voted_for: Option<NodeId>,
+        log_length: LogIndex,
+        commit_index: LogIndex,
     },
     Crash {
         node: NodeId,
@@ -402,9 +429,15 @@ impl<'a> Record<'a> {
                 term,
                 role,
                 leader,
+                voted_for,
+                log_length,
+                commit_index,
             } => Record::State {
                 node,
                 term,
+                voted_for,
+                log_length,
+                commit_index,
                 role: role.name(),
                 leader,
             },

@@ -118,15 +118,7 @@ impl<'t> Observers<'t> {
         if status.term != before.term {
             self.on_term(now, id, status.term);
         }
-        self.record(
-            now,
-            &TraceEvent::State {
-                node: id,
-                term: status.term,
-                role: status.role,
-                leader: status.leader,
-            },
-        );
+        self.record(now, &TraceEvent::state(id, &status));
         log_check
     }
 
@@ -360,12 +352,7 @@ impl<N: RaftNode> Cluster<'_, N> {
         }
         self.slots[id.index()].status = after;
         if (after.term, after.role, after.leader) != (before.term, before.role, before.leader) {
-            self.record(TraceEvent::State {
-                node: id,
-                term: after.term,
-                role: after.role,
-                leader: after.leader,
-            });
+            self.record(TraceEvent::state(id, &after));
             if after.term != before.term {
                 self.observers.on_term(self.now, id, after.term);
             }
