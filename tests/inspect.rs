@@ -91,3 +91,31 @@ fn inspect_refuses_instants_and_variants_that_are_not_there() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no variant is labelled"));
 }
+
+#[test]
+fn inspect_reads_a_json_lines_trace_too() {
+    let dir = scratch("trace");
+    let trace = dir.join("t.jsonl");
+    let out = raftsim(&[
+        "run",
+        "leader-crash",
+        "--variant",
+        "raft",
+        "--trace",
+        &trace.to_string_lossy(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trace = trace.to_string_lossy().into_owned();
+    let out = raftsim(&["inspect", &trace, "--at", "5s", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let states: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nodes = states[0]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 5);
+    assert_eq!(nodes.iter().filter(|n| n["role"] == "leader").count(), 1);
+    assert!(
+        nodes.iter().all(|n| n["cannot_send_to"].is_null()),
+        "links are not in a trace"
+    );
+    let shown = text(&raftsim(&["inspect", &trace, "--at", "5s"]).stdout);
+    assert!(shown.contains("from a trace"), "{shown}");
+}

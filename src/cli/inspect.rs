@@ -1,8 +1,10 @@
-//! `raftsim inspect RESULTS.json --at T`: every node's role, term, vote, log
-//! length, commit index and links at one virtual instant of a saved run.
-//! The results file holds the scenario that ran and its seed; the run is
-//! deterministic, so replaying it up to T gives exactly the state the saved
-//! run passed through at T.
+//! `raftsim inspect RESULTS.json|TRACE --at T`: every node's role, term,
+//! vote, log length, commit index and links at one virtual instant of a
+//! saved run. The results file holds the scenario that ran and its seed;
+//! the run is deterministic, so replaying it up to T gives exactly the state
+//! the saved run passed through at T. A JSON Lines trace holds each node's
+//! state records: inspecting one shows the last record of each node at or
+//! before T (log length and commit index as of that record), and no links.
 
 use std::path::PathBuf;
 
@@ -19,7 +21,7 @@ use super::{CliResult, Failure, EXIT_OK};
     raftsim inspect rejoin/results.json --at 80s --variant raft")]
 pub struct InspectArgs {
     /// A results file of `raftsim run --out DIR` (DIR/results.json, or DIR)
-    /// or `raftsim run --json`.
+    /// or `raftsim run --json`; or a JSON Lines trace of `raftsim run --trace`.
     results: PathBuf,
     /// The virtual instant: `80s`, `80000ms`, `1.5s`, or milliseconds.
     #[arg(long, value_parser = parse_instant, value_name = "T")]
@@ -64,10 +66,10 @@ struct NodeRow {
     log_length: u64,
     last_log_term: u64,
     commit_index: u64,
-    /// Peers this node cannot send to.
-    cannot_send_to: Vec<u32>,
+    /// Peers this node cannot send to (None: not known, from a trace).
+    cannot_send_to: Option<Vec<u32>>,
     /// Peers this node cannot hear from.
-    cannot_hear_from: Vec<u32>,
+    cannot_hear_from: Option<Vec<u32>>,
 }
 
 #[derive(Serialize)]
@@ -110,8 +112,8 @@ fn rows(snapshot: &Snapshot) -> Vec<NodeRow> {
                 log_length: n.status.last_index,
                 last_log_term: n.status.last_term,
                 commit_index: n.status.commit_index,
-                cannot_send_to: peers(&|l| l.0 == id, &|l| l.1 .0),
-                cannot_hear_from: peers(&|l| l.1 == id, &|l| l.0 .0),
+                cannot_send_to: Some(peers(&|l| l.0 == id, &|l| l.1 .0)),
+                cannot_hear_from: Some(peers(&|l| l.1 == id, &|l| l.0 .0)),
             }
         })
         .collect()
@@ -126,8 +128,11 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
-fn list(nodes: &[u32]) -> String {
-    match nodes {
+fn list(nodes: &Option<Vec<u32>>) -> String {
+    let Some(nodes) = nodes else {
+        return "?".to_string();
+    };
+    match nodes.as_slice() {
         [] => "—".to_string(),
         _ => nodes
             .iter()
@@ -161,6 +166,63 @@ fn table(state: &VariantState) -> String {
     text
 }
 
+/// The state of every node at `at_us` from a JSON Lines trace: each node's
+/// last state record at or before it, crashes and restarts.
+fn from_trace(text: &str, shown: &str, at_us: u64) -> Result<VariantState, Failure> {
+    let bad = |why: String| Failure::bad_input(format!("{shown}: {why}"));
+    let mut nodes: std::collections::BTreeMap<u64, NodeRow> = std::collections::BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let record: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+            bad(format!(
+                "line {}: not a JSON Lines trace record: {e}",
+                i + 1
+            ))
+        })?;
+        if record["at_us"].as_u64().is_none_or(|t| t > at_us) {
+            break;
+        }
+        let node = record["node"].as_u64().unwrap_or(0);
+        let id = |key: &str| record[key].as_u64().map(|v| v as u32);
+        match record["kind"].as_str() {
+            Some("state") => {
+                nodes.insert(
+                    node,
+                    NodeRow {
+                        node: node as u32,
+                        up: true,
+                        role: match record["role"].as_str() {
+                            Some("leader") => "leader",
+                            Some("candidate") => "candidate",
+                            Some("pre_candidate") => "pre-candidate",
+                            _ => "follower",
+                        },
+                        term: record["term"].as_u64().unwrap_or(0),
+                        voted_for: id("voted_for"),
+                        leader: id("leader"),
+                        log_length: record["log_length"].as_u64().unwrap_or(0),
+                        last_log_term: 0,
+                        commit_index: record["commit_index"].as_u64().unwrap_or(0),
+                        cannot_send_to: None,
+                        cannot_hear_from: None,
+                    },
+                );
+            }
+            Some("crash") => {
+                if let Some(row) = nodes.get_mut(&node) {
+                    row.up = false;
+                    row.role = "down";
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(VariantState {
+        variant: "(trace)".to_string(),
+        at_ms: at_us as f64 / 1000.0,
+        nodes: nodes.into_values().collect(),
+    })
+}
+
 pub fn inspect(args: InspectArgs) -> CliResult {
     let path = if args.results.is_dir() {
         args.results.join("results.json")
@@ -170,6 +232,28 @@ pub fn inspect(args: InspectArgs) -> CliResult {
     let shown = path.display();
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Failure::bad_input(format!("{shown}: cannot read: {e}")))?;
+    let is_trace = text
+        .lines()
+        .next()
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .is_some_and(|first| first.get("seq").is_some());
+    if is_trace {
+        let state = from_trace(&text, &shown.to_string(), args.at)?;
+        if args.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&[&state]).expect("serialises")
+            );
+        } else {
+            println!(
+                "{shown} at {:.3} s virtual (from a trace: log and commit as of each node's \
+                 last state record; links are not in a trace, replay results.json for them)\n",
+                args.at as f64 / 1e6
+            );
+            println!("{}", table(&state));
+        }
+        return Ok(EXIT_OK);
+    }
     let results: Results = serde_json::from_str(&text).map_err(|e| {
         Failure::bad_input(format!("{shown}: not the results of `raftsim run`: {e}"))
     })?;
