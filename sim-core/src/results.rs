@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::Cluster;
+use crate::cluster;
 use crate::invariants::Violation;
 use crate::metrics::{Metrics, Samples, Series};
 use crate::scenario::{Scenario, Variant};
@@ -119,7 +119,7 @@ pub fn run_variant(
     seed: u64,
     tracer: Option<&mut dyn Tracer>,
 ) -> VariantResult {
-    let output = Cluster::new(scenario.cluster_config(variant, seed), tracer).run();
+    let output = cluster::run_with(scenario.cluster_config(variant, seed), tracer);
     VariantResult {
         label: variant.label.clone(),
         config: variant.config_json.clone(),

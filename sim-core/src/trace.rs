@@ -175,6 +175,14 @@ impl TraceHash {
                 self.word(13 + *code as u64 * 16);
                 self.word(*round);
             }
+            Message::RaftRs(msg) => {
+                let f = msg.fields();
+                self.word(14 + f.code * 16 + u64::from(f.reject) * 1024);
+                self.word(f.index);
+                self.word(f.log_term);
+                self.word(f.entries as u64);
+                self.word(f.commit);
+            }
         }
     }
 
@@ -315,6 +323,14 @@ enum MessageFields {
         code: AsDebug<HeartbeatCode>,
         round: u64,
     },
+    RaftRs {
+        index: LogIndex,
+        log_term: Term,
+        /// How many entries the message carries.
+        entries: usize,
+        commit: LogIndex,
+        reject: bool,
+    },
 }
 
 impl MessageFields {
@@ -370,6 +386,16 @@ impl MessageFields {
                 MessageFields::DlHeartbeatReply {
                     code: AsDebug(*code),
                     round: *round,
+                }
+            }
+            Message::RaftRs(msg) => {
+                let f = msg.fields();
+                MessageFields::RaftRs {
+                    index: f.index,
+                    log_term: f.log_term,
+                    entries: f.entries,
+                    commit: f.commit,
+                    reject: f.reject,
                 }
             }
         }
