@@ -4,8 +4,8 @@
 //! and the library's storage rebuilt from a node's durable [`HardState`].
 
 use raft::eraftpb::{ConfState, Entry as PbEntry, EntryType, HardState as PbHardState};
-use raft::storage::MemStorage;
 
+use super::storage::SimStorage;
 use crate::raft::{Entry, EntryData, HardState, LogIndex, NodeId, RaftConfig};
 
 /// Byte budget of one append message: about 64 of our entries, the
@@ -46,25 +46,18 @@ pub(super) fn library_config(id: NodeId, config: &RaftConfig) -> raft::Config {
 /// the cluster a voter, the durable log, term and vote. The commit index
 /// is not durable in raftsim (as in the model): a restarted node learns it
 /// again from the leader.
-pub(super) fn storage(cluster_size: usize, disk: &HardState) -> MemStorage {
+pub(super) fn storage(cluster_size: usize, disk: &HardState) -> SimStorage {
     let voters: Vec<u64> = (1..=cluster_size as u64).collect();
-    let storage = MemStorage::new_with_conf_state(ConfState::from((voters, vec![])));
-    {
-        let mut core = storage.wl();
-        let entries: Vec<PbEntry> = disk
-            .log
-            .iter()
-            .enumerate()
-            .map(|(i, entry)| to_library(i as LogIndex + 1, entry))
-            .collect();
-        core.append(&entries)
-            .expect("a durable log is contiguous from index 1");
-        let mut state = PbHardState::default();
-        state.term = disk.term;
-        state.vote = disk.voted_for.map_or(0, |n| u64::from(n.0));
-        core.set_hardstate(state);
-    }
-    storage
+    let entries: Vec<PbEntry> = disk
+        .log
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| to_library(i as LogIndex + 1, entry))
+        .collect();
+    let mut state = PbHardState::default();
+    state.term = disk.term;
+    state.vote = disk.voted_for.map_or(0, |n| u64::from(n.0));
+    SimStorage::new(ConfState::from((voters, vec![])), state, entries)
 }
 
 pub(super) fn to_library(index: LogIndex, entry: &Entry) -> PbEntry {

@@ -10,6 +10,7 @@
 //!   durability reported back, the seeded election timeout.
 //! - `convert.rs`: configuration, entries and durable state between the
 //!   two vocabularies.
+//! - `storage.rs`: the library's view of its log and hard state.
 //!
 //! [`RaftNode`]: crate::raft::RaftNode
 
@@ -20,6 +21,8 @@ pub use message::{RaftRsFields, RaftRsMessage};
 mod convert;
 #[cfg(feature = "raft-rs")]
 mod node;
+#[cfg(feature = "raft-rs")]
+mod storage;
 #[cfg(feature = "raft-rs")]
 pub use node::RaftRsNode;
 

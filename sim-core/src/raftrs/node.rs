@@ -18,10 +18,10 @@
 use std::collections::VecDeque;
 
 use raft::eraftpb::Message as PbMessage;
-use raft::storage::MemStorage;
 use raft::{RawNode, StateRole};
 
 use super::convert::{from_library, library_config, storage, timeout_ticks};
+use super::storage::SimStorage;
 use super::RaftRsMessage;
 use crate::raft::{
     Action, Entry, HardState, LogIndex, Message, NodeId, Note, PersistWrite, ProposalId,
@@ -31,7 +31,7 @@ use crate::rng::Stream;
 use crate::time::Instant;
 
 pub struct RaftRsNode {
-    raw: RawNode<MemStorage>,
+    raw: RawNode<SimStorage>,
     /// The library's log in raftsim's terms (index 1 is `log[0]`), kept in
     /// step with every `Ready`: what observers and the client read.
     log: Vec<Entry>,
@@ -85,7 +85,7 @@ impl RaftRsNode {
 
     /// Runs one input through the library, then settles: timeout, notes,
     /// every pending `Ready`.
-    fn input(&mut self, out: &mut Vec<Action>, feed: impl FnOnce(&mut RawNode<MemStorage>)) {
+    fn input(&mut self, out: &mut Vec<Action>, feed: impl FnOnce(&mut RawNode<SimStorage>)) {
         let before = (self.raw.raft.term, self.raw.raft.state);
         feed(&mut self.raw);
         self.replace_timeout();
@@ -132,14 +132,9 @@ impl RaftRsNode {
             .first()
             .map_or(self.log.len() as LogIndex + 1, |e| e.index);
         let hard_state = self.raw.raft.hard_state();
-        {
-            let mut core = self.raw.store().wl();
-            if !entries.is_empty() {
-                core.append(entries)
-                    .expect("a Ready's entries follow the log");
-            }
-            core.set_hardstate(hard_state);
-        }
+        let store = self.raw.mut_store();
+        store.append(entries);
+        store.set_hard_state(hard_state);
         self.log.truncate(log_from as usize - 1);
         self.log.extend(entries.iter().map(from_library));
         self.written = state;
