@@ -62,9 +62,12 @@ fn raft_rs_runs_replay_bit_for_bit_across_processes() {
     let (ha, hc) = (hashes(&a.stdout), hashes(&c.stdout));
     assert_eq!(ha.len(), 4);
     assert!(ha.iter().zip(&hc).all(|(x, y)| x != y), "{ha:?} vs {hc:?}");
-    // Every variant its own run: raft-rs decides differently from the model.
-    let distinct: std::collections::BTreeSet<_> = ha.iter().collect();
-    assert_eq!(distinct.len(), 4, "{ha:?}");
+    // raft-rs decides differently from the model, PreVote differently from
+    // plain raft-rs. (CheckQuorum on top changes nothing here: no leader
+    // ever loses its quorum, and a lease has expired by the time anybody
+    // times out.)
+    assert!(ha[1..].iter().all(|h| *h != ha[0]), "{ha:?}");
+    assert_ne!(ha[1], ha[2]);
 }
 
 /// (case, raft section of the one variant, the error expected on stderr)
@@ -98,7 +101,7 @@ fn refusals() -> Vec<(&'static str, Value, &'static str)> {
         (
             "timeout-vs-heartbeat",
             json!({"implementation": "raft-rs", "heartbeat_ms": 150}),
-            "variants[0].raft.election_timeout_ms: raft-rs needs the shortest election timeout (150 ms) longer than the heartbeat (150 ms)",
+            "variants[0].raft.heartbeat_ms: raft-rs needs the shortest election timeout (150 ms) longer than the heartbeat (150 ms)",
         ),
         (
             "tick-zero",
@@ -139,9 +142,8 @@ fn what_raft_rs_cannot_run_is_an_error_naming_the_setting() {
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
-        err.contains(
-            "raft.election: \"dledger\" has no equivalent in raft-rs (variant \"r\" runs raft-rs)"
-        ),
+        err.contains("raft.election: \"dledger\" has no equivalent in raft-rs")
+            && err.contains("(variant \"r\" runs raft-rs)"),
         "{err}"
     );
     // leader_lease equal to check_quorum is what raft-rs does: accepted.

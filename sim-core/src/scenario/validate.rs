@@ -311,6 +311,13 @@ impl Check {
             );
             self.fail_once(timeout_path, format!("{why}{context}"));
         } else if heartbeat % tick == 0 && lo / tick <= heartbeat / tick {
+            // Name the one the variant wrote, if it wrote only one of them.
+            let heartbeat_path = at("heartbeat_ms", |o| o.heartbeat_ms.is_some());
+            let timeout_path = if timeout_path.starts_with("raft.") {
+                heartbeat_path
+            } else {
+                timeout_path
+            };
             let why = format!(
                 "raft-rs needs the shortest election timeout ({lo} ms) longer than the \
                  heartbeat ({heartbeat} ms)"
