@@ -54,9 +54,11 @@ pub(super) fn storage(cluster_size: usize, disk: &HardState) -> SimStorage {
         .enumerate()
         .map(|(i, entry)| to_library(i as LogIndex + 1, entry))
         .collect();
-    let mut state = PbHardState::default();
-    state.term = disk.term;
-    state.vote = disk.voted_for.map_or(0, |n| u64::from(n.0));
+    let state = PbHardState {
+        term: disk.term,
+        vote: disk.voted_for.map_or(0, |n| u64::from(n.0)),
+        ..PbHardState::default()
+    };
     SimStorage::new(ConfState::from((voters, vec![])), state, entries)
 }
 

@@ -162,7 +162,7 @@ fn send(msg: PbMessage, out: &mut Vec<Action>) {
 }
 
 fn node_id(id: u64) -> Option<NodeId> {
-    (id != 0).then(|| NodeId(id as u32))
+    (id != 0).then_some(NodeId(id as u32))
 }
 
 /// raft-rs writes nothing anywhere: its logger discards.

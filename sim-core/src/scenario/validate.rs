@@ -42,6 +42,10 @@ pub(super) fn check(file: &ScenarioFile) -> Result<Vec<ScriptEvent>, ScenarioErr
     }
 }
 
+/// Where a raft setting was written: the variant's path if the variant
+/// sets it (the test), else the base's.
+type SettingPath<'a> = dyn Fn(&str, fn(&RaftSpec) -> bool) -> String + 'a;
+
 /// Collects validation errors with their paths.
 pub(super) struct Check {
     pub(super) errors: Vec<ScenarioError>,
@@ -278,12 +282,7 @@ impl Check {
     /// raft-rs counts time in ticks: the heartbeat and both ends of the
     /// election timeout must be whole numbers of ticks, the shortest
     /// election timeout longer than the heartbeat.
-    fn ticks(
-        &mut self,
-        raft: &RaftSpec,
-        at: &dyn Fn(&str, fn(&RaftSpec) -> bool) -> String,
-        context: &str,
-    ) {
+    fn ticks(&mut self, raft: &RaftSpec, at: &SettingPath<'_>, context: &str) {
         let defaults = RaftConfig::default();
         let tick = raft.tick_ms.unwrap_or(defaults.tick_us / US_PER_MS);
         if tick == 0 {
