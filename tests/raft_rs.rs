@@ -15,6 +15,7 @@ fn write(name: &str, scenario: &Value) -> String {
     path.to_string_lossy().into_owned()
 }
 
+#[cfg(feature = "raft-rs")]
 /// Model and raft-rs side by side on a follower isolated for 5 s, with
 /// loss, crashes and storage latency.
 fn mixed() -> Value {
@@ -37,6 +38,7 @@ fn mixed() -> Value {
     })
 }
 
+#[cfg(feature = "raft-rs")]
 fn hashes(stdout: &[u8]) -> Vec<String> {
     let v: Value = serde_json::from_slice(stdout).expect("--json prints only JSON");
     v["variants"]
@@ -71,6 +73,7 @@ fn raft_rs_runs_replay_bit_for_bit_across_processes() {
 }
 
 /// (case, raft section of the one variant, the error expected on stderr)
+#[cfg(feature = "raft-rs")]
 fn refusals() -> Vec<(&'static str, Value, &'static str)> {
     vec![
         (

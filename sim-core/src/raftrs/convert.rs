@@ -89,3 +89,42 @@ pub(super) fn from_library(pb: &PbEntry) -> Entry {
         data,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raft::DEFAULT_TICK_US;
+
+    #[test]
+    fn entries_survive_the_round_trip() {
+        for data in [
+            EntryData::Noop,
+            EntryData::Proposal(0),
+            EntryData::Proposal(u64::MAX),
+        ] {
+            let entry = Entry { term: 3, data };
+            let pb = to_library(9, &entry);
+            assert_eq!((pb.index, pb.term), (9, 3));
+            assert_eq!(from_library(&pb), entry);
+        }
+    }
+
+    #[test]
+    fn timeouts_become_ticks_with_the_upper_end_included() {
+        let config = RaftConfig {
+            tick_us: DEFAULT_TICK_US,
+            election_timeout_us: (150_000, 300_000),
+            heartbeat_us: 50_000,
+            ..RaftConfig::default()
+        };
+        let library = library_config(NodeId(2), &config);
+        assert_eq!(library.id, 2);
+        assert_eq!(library.heartbeat_tick, 5);
+        assert_eq!(library.election_tick, 15);
+        assert_eq!(
+            (library.min_election_tick, library.max_election_tick),
+            (15, 31)
+        );
+        library.validate().expect("raft-rs accepts it");
+    }
+}

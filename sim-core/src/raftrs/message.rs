@@ -119,3 +119,33 @@ mod without_library {
         }
     }
 }
+
+#[cfg(all(test, feature = "raft-rs"))]
+mod tests {
+    use super::RaftRsMessage;
+    use raft::eraftpb::{Message, MessageType};
+
+    fn message(kind: MessageType, term: u64, reject: bool) -> RaftRsMessage {
+        let mut msg = Message::default();
+        msg.set_msg_type(kind);
+        msg.term = term;
+        msg.reject = reject;
+        RaftRsMessage(Box::new(msg))
+    }
+
+    /// The safety checker's one-vote-per-term rule sees exactly the
+    /// granted real votes, in the term they were granted in.
+    #[test]
+    fn only_a_granted_real_vote_counts_as_a_vote() {
+        let granted = message(MessageType::MsgRequestVoteResponse, 7, false);
+        assert_eq!(granted.granted_vote(), Some(7));
+        assert_eq!(granted.kind(), "MsgRequestVoteResponse");
+        let refused = message(MessageType::MsgRequestVoteResponse, 7, true);
+        assert_eq!(refused.granted_vote(), None);
+        let pre_vote = message(MessageType::MsgRequestPreVoteResponse, 8, false);
+        assert_eq!(pre_vote.granted_vote(), None);
+        let heartbeat = message(MessageType::MsgHeartbeat, 7, false);
+        assert_eq!(heartbeat.granted_vote(), None);
+        assert_eq!(heartbeat.term(), 7);
+    }
+}
