@@ -7,6 +7,7 @@ pub mod invariants;
 pub mod metrics;
 pub mod network;
 pub mod raft;
+pub mod raftrs;
 pub mod results;
 pub mod rng;
 pub mod scenario;

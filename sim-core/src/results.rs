@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::{Cluster, Snapshot};
+use crate::cluster::{self, Snapshot};
 use crate::invariants::Violation;
 use crate::metrics::{Metrics, Samples, Series};
 use crate::scenario::{Scenario, Variant};
@@ -132,7 +132,7 @@ pub fn run_variant(
     seed: u64,
     tracer: Option<&mut dyn Tracer>,
 ) -> VariantResult {
-    let output = Cluster::new(scenario.cluster_config(variant, seed), tracer).run();
+    let output = cluster::run_with(scenario.cluster_config(variant, seed), tracer);
     VariantResult {
         label: variant.label.clone(),
         config: variant.config_json.clone(),
@@ -204,7 +204,7 @@ pub fn assemble(scenario: &Scenario, seed: u64, variants: Vec<VariantResult>) ->
 pub fn state_at(scenario: &Scenario, variant: &Variant, seed: u64, at_us: u64) -> Snapshot {
     let mut cfg = scenario.cluster_config(variant, seed);
     cfg.duration_us = cfg.duration_us.min(at_us);
-    Cluster::new(cfg, None).run().final_state
+    cluster::run_with(cfg, None).final_state
 }
 
 /// Runs every variant (in order) and checks expectations.

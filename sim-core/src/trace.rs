@@ -204,6 +204,14 @@ impl TraceHash {
                 self.word(13 + *code as u64 * 16);
                 self.word(*round);
             }
+            Message::RaftRs(msg) => {
+                let f = msg.fields();
+                self.word(14 + f.code * 16 + u64::from(f.reject) * 1024);
+                self.word(f.index);
+                self.word(f.log_term);
+                self.word(f.entries as u64);
+                self.word(f.commit);
+            }
         }
     }
 

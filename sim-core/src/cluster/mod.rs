@@ -25,8 +25,8 @@ use crate::invariants::Violation;
 use crate::metrics::{Metrics, Samples, Series};
 use crate::network::{Network, NetworkConfig};
 use crate::raft::{
-    Action, LogIndex, Message, Node, NodeId, PersistWrite, ProposalId, RaftConfig, RaftNode,
-    Status, TimerKind, MAX_NODES,
+    Action, Implementation, LogIndex, Message, Node, NodeId, PersistWrite, ProposalId, RaftConfig,
+    RaftNode, Status, TimerKind, MAX_NODES,
 };
 use crate::scheduler::Scheduler;
 use crate::time::Instant;
@@ -439,7 +439,31 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
     }
 }
 
-/// Runs a configuration of raftsim's model to its end without a tracer.
+/// Runs a configuration to its end without a tracer.
 pub fn run(cfg: ClusterConfig) -> RunOutput {
-    Cluster::new(cfg, None).run()
+    run_with(cfg, None)
+}
+
+/// Runs a configuration to its end with the Raft implementation it names
+/// (`raft.implementation`): raftsim's model or raft-rs.
+///
+/// # Panics
+///
+/// If it names raft-rs and this build has no raft-rs (scenario validation
+/// refuses such a file first).
+pub fn run_with(cfg: ClusterConfig, tracer: Option<&mut dyn Tracer>) -> RunOutput {
+    match cfg.raft.implementation {
+        Implementation::Model => Cluster::new(cfg, tracer).run(),
+        Implementation::RaftRs => run_raft_rs(cfg, tracer),
+    }
+}
+
+#[cfg(feature = "raft-rs")]
+fn run_raft_rs(cfg: ClusterConfig, tracer: Option<&mut dyn Tracer>) -> RunOutput {
+    Cluster::<crate::raftrs::RaftRsNode>::with_nodes(cfg, tracer).run()
+}
+
+#[cfg(not(feature = "raft-rs"))]
+fn run_raft_rs(_: ClusterConfig, _: Option<&mut dyn Tracer>) -> RunOutput {
+    panic!("this raftsim was built without raft-rs (cargo feature `raft-rs`)")
 }

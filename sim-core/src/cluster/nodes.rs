@@ -160,7 +160,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             Input::Propose(proposal) => {
                 node.propose(now, proposal, &mut actions);
             }
-            Input::Persisted(durable) => node.on_persisted(now, durable),
+            Input::Persisted(durable) => node.on_persisted(now, durable, &mut actions),
         }
         let hint = self.execute(id, &mut actions);
         self.actions = actions;
@@ -179,8 +179,11 @@ impl<N: RaftNode> Cluster<'_, N> {
                     self.slots[id.index()].timers[kind.index()].deadline = None;
                 }
                 Action::Persist(write) => {
-                    log_hint = Some(log_hint.map_or(write.log_from, |h| h.min(write.log_from)));
-                    self.persist(id, write);
+                    let mut from = write.log_from;
+                    if let Some(nested) = self.persist(id, write) {
+                        from = from.min(nested);
+                    }
+                    log_hint = Some(log_hint.map_or(from, |h| h.min(from)));
                 }
                 Action::Note(note) => {
                     // Whether a deposed leader could still reach a majority
@@ -214,15 +217,21 @@ impl<N: RaftNode> Cluster<'_, N> {
     }
 
     /// Starts a write: durable at once without storage latency, else after
-    /// a drawn latency and never before the node's earlier writes.
-    fn persist(&mut self, id: NodeId, write: PersistWrite) {
+    /// a drawn latency and never before the node's earlier writes. Returns
+    /// the log hint of the actions the node answered a durable write with.
+    fn persist(&mut self, id: NodeId, write: PersistWrite) -> Option<LogIndex> {
         let (min, max) = self.cfg.storage.persist_latency_us;
         if max == 0 {
             let durable = self.make_durable(id, &write);
             if let Some(node) = self.slots[id.index()].node.as_mut() {
-                node.on_persisted(self.now, durable);
+                let mut more = Vec::new();
+                node.on_persisted(self.now, durable, &mut more);
+                // The model answers nothing; a library may (raft-rs).
+                if !more.is_empty() {
+                    return self.execute(id, &mut more);
+                }
             }
-            return;
+            return None;
         }
         let slot = &mut self.slots[id.index()];
         let latency = slot.storage_rng.between(min, max);
@@ -234,6 +243,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             write,
         };
         self.queue.push(done, event);
+        None
     }
 
     /// Applies a write to the node's disk; returns the disk's log length.

@@ -44,6 +44,7 @@ fn granted_vote(msg: &Message) -> Option<Term> {
             | VoteResult::RejectSmallLedgerEndIndex
             | VoteResult::RejectTermNotReady => None,
         },
+        Message::RaftRs(msg) => msg.granted_vote(),
         Message::RequestVote(_)
         | Message::AppendEntries(_)
         | Message::AppendResponse(_)

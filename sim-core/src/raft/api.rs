@@ -37,9 +37,11 @@ pub trait RaftNode: Sized {
     /// leader does); a refused proposal stays with the client.
     fn propose(&mut self, now: Instant, id: ProposalId, out: &mut Vec<Action>) -> bool;
 
-    /// Every write issued so far is durable; the durable log has
-    /// `durable_last_index` entries.
-    fn on_persisted(&mut self, now: Instant, durable_last_index: LogIndex);
+    /// The oldest write not yet reported durable is durable now (writes
+    /// become durable in the order they were issued); the durable log has
+    /// `durable_last_index` entries. A library that learns of durability
+    /// asynchronously (raft-rs) may answer with actions.
+    fn on_persisted(&mut self, now: Instant, durable_last_index: LogIndex, out: &mut Vec<Action>);
 
     /// Role, term, vote, leader, commit index and last log entry, for
     /// observers and for the cluster's routing of client proposals.
@@ -79,7 +81,7 @@ impl RaftNode for Node {
         Node::propose(self, id, out)
     }
 
-    fn on_persisted(&mut self, _now: Instant, durable_last_index: LogIndex) {
+    fn on_persisted(&mut self, _now: Instant, durable_last_index: LogIndex, _: &mut Vec<Action>) {
         Node::on_persisted(self, durable_last_index)
     }
 

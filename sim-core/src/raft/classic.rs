@@ -122,8 +122,9 @@ impl ClassicState {
                 });
             }
             TimerKind::Quorum => self.on_check_quorum_timer(core, now, out),
-            // DLedger's timers: a classic node never arms them.
-            TimerKind::VoteRound | TimerKind::Replicate => {}
+            // DLedger's timers and the library tick: a classic node never
+            // arms them.
+            TimerKind::VoteRound | TimerKind::Replicate | TimerKind::Tick => {}
         }
     }
 
@@ -222,8 +223,9 @@ impl ClassicState {
             Message::DlVote(_)
             | Message::DlVoteReply(_)
             | Message::DlHeartbeat(_)
-            | Message::DlHeartbeatReply(_) => {
-                debug_assert!(false, "DLedger message to a classic node");
+            | Message::DlHeartbeatReply(_)
+            | Message::RaftRs(_) => {
+                debug_assert!(false, "DLedger or raft-rs message to a classic node");
             }
         }
     }
@@ -253,7 +255,8 @@ impl ClassicState {
             | Message::DlVote(_)
             | Message::DlVoteReply(_)
             | Message::DlHeartbeat(_)
-            | Message::DlHeartbeatReply(_) => None,
+            | Message::DlHeartbeatReply(_)
+            | Message::RaftRs(_) => None,
         };
         self.become_follower(core, now, msg.term(), leader, out);
         true

@@ -273,8 +273,9 @@ impl DLedgerState {
                     at: now.plus_us(core.config().heartbeat_us),
                 });
             }
-            // Classic's CheckQuorum timer: a DLedger node never arms it.
-            TimerKind::Quorum => {}
+            // Classic's CheckQuorum timer and the library tick: a DLedger
+            // node never arms them.
+            TimerKind::Quorum | TimerKind::Tick => {}
         }
     }
 
@@ -299,8 +300,8 @@ impl DLedgerState {
             Message::AppendResponse(response) => {
                 self.on_append_response(core, now, from, response, out)
             }
-            Message::RequestVote(_) | Message::VoteResponse(_) => {
-                debug_assert!(false, "classic message to a DLedger node");
+            Message::RequestVote(_) | Message::VoteResponse(_) | Message::RaftRs(_) => {
+                debug_assert!(false, "classic or raft-rs message to a DLedger node");
             }
         }
     }

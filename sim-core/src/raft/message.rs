@@ -4,6 +4,8 @@
 
 use super::{Entry, LogIndex, Term};
 
+pub use crate::raftrs::{RaftRsFields, RaftRsMessage};
+
 /// Messages between nodes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
@@ -15,6 +17,8 @@ pub enum Message {
     DlVoteReply(DlVoteReply),
     DlHeartbeat(DlHeartbeat),
     DlHeartbeatReply(DlHeartbeatReply),
+    /// A message of TiKV's raft-rs, carried as the library made it.
+    RaftRs(RaftRsMessage),
 }
 
 /// A (pre-)vote request. For a pre-vote, `term` is the term the sender
@@ -117,6 +121,7 @@ impl Message {
             Message::DlVoteReply(m) => m.term,
             Message::DlHeartbeat(m) => m.term,
             Message::DlHeartbeatReply(m) => m.term,
+            Message::RaftRs(m) => m.term(),
         }
     }
 
@@ -133,6 +138,7 @@ impl Message {
             Message::DlVoteReply(_) => "DlVoteReply",
             Message::DlHeartbeat(_) => "DlHeartbeat",
             Message::DlHeartbeatReply(_) => "DlHeartbeatReply",
+            Message::RaftRs(m) => m.kind(),
         }
     }
 }

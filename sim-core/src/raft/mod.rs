@@ -70,7 +70,7 @@ pub use api::RaftNode;
 pub use dledger::{DLedgerState, ParseResult};
 pub use message::{
     AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
-    HeartbeatCode, Message, RequestVote, VoteResponse, VoteResult,
+    HeartbeatCode, Message, RaftRsFields, RaftRsMessage, RequestVote, VoteResponse, VoteResult,
 };
 pub use node::Node;
 
@@ -143,16 +143,19 @@ pub enum TimerKind {
     VoteRound,
     /// DLedger leader: resend entries to followers that are behind.
     Replicate,
+    /// A library driven by logical ticks (raft-rs): the next `tick()`.
+    Tick,
 }
 
 impl TimerKind {
-    pub const COUNT: usize = 5;
+    pub const COUNT: usize = 6;
     pub const ALL: [TimerKind; TimerKind::COUNT] = [
         TimerKind::Election,
         TimerKind::Heartbeat,
         TimerKind::Quorum,
         TimerKind::VoteRound,
         TimerKind::Replicate,
+        TimerKind::Tick,
     ];
     pub fn index(self) -> usize {
         match self {
@@ -161,6 +164,7 @@ impl TimerKind {
             TimerKind::Quorum => 2,
             TimerKind::VoteRound => 3,
             TimerKind::Replicate => 4,
+            TimerKind::Tick => 5,
         }
     }
     pub fn name(self) -> &'static str {
@@ -170,6 +174,7 @@ impl TimerKind {
             TimerKind::Quorum => "check_quorum",
             TimerKind::VoteRound => "vote_round",
             TimerKind::Replicate => "replicate",
+            TimerKind::Tick => "tick",
         }
     }
 }
@@ -333,9 +338,48 @@ impl Default for DLedgerTiming {
     }
 }
 
+/// Who makes the Raft decisions (docs/IMPLEMENTATIONS.md): raftsim's own
+/// model, or TiKV's raft-rs behind the same trait.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub enum Implementation {
+    #[default]
+    #[serde(rename = "model")]
+    Model,
+    #[serde(rename = "raft-rs")]
+    RaftRs,
+}
+
+impl Implementation {
+    /// The name scenario files use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Implementation::Model => "model",
+            Implementation::RaftRs => "raft-rs",
+        }
+    }
+
+    /// Whether this binary was built with it (raft-rs is a cargo feature).
+    pub fn available(self) -> bool {
+        match self {
+            Implementation::Model => true,
+            Implementation::RaftRs => cfg!(feature = "raft-rs"),
+        }
+    }
+}
+
+/// The default logical clock of tick-driven libraries: 10 ms, a divisor of
+/// every timeout in the bundled scenarios and etcd's and TiKV's usual
+/// granularity (docs/IMPLEMENTATIONS.md).
+pub const DEFAULT_TICK_US: u64 = 10_000;
+
 /// A node's resolved configuration (all times in microseconds).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RaftConfig {
+    pub implementation: Implementation,
+    /// The tick of a tick-driven library (raft-rs); the model ignores it.
+    pub tick_us: u64,
     pub election: ElectionKind,
     pub pre_vote: bool,
     pub check_quorum: bool,
@@ -349,6 +393,8 @@ pub struct RaftConfig {
 impl Default for RaftConfig {
     fn default() -> Self {
         RaftConfig {
+            implementation: Implementation::Model,
+            tick_us: DEFAULT_TICK_US,
             election: ElectionKind::Classic,
             pre_vote: false,
             check_quorum: false,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::raft::ElectionKind;
+use crate::raft::{ElectionKind, Implementation};
 
 /// A `[min, max]` range of milliseconds.
 pub type RangeMs = [u64; 2];
@@ -98,13 +98,23 @@ fn default_seed() -> u64 {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RaftSpec {
+    /// Who makes the Raft decisions: "model" (raftsim's own, the default)
+    /// or "raft-rs" (TiKV's library; docs/IMPLEMENTATIONS.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implementation: Option<Implementation>,
+    /// raft-rs's logical clock: one `tick()` every this many ms (default
+    /// 10); heartbeat and election timeouts must be whole multiples of it.
+    /// The model ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tick_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub election: Option<ElectionKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_vote: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_quorum: Option<bool>,
-    /// Default: on when pre_vote or check_quorum is on.
+    /// Default: on when pre_vote or check_quorum is on (for raft-rs: equal
+    /// to check_quorum, the only combination it has).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_lease: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,7 +7,7 @@
 
 use crate::cluster::{StorageConfig, WorkloadConfig};
 use crate::network::NetworkConfig;
-use crate::raft::{Bugs, DLedgerTiming, ElectionKind, RaftConfig};
+use crate::raft::{Bugs, DLedgerTiming, ElectionKind, Implementation, RaftConfig};
 use crate::time::US_PER_MS;
 
 use super::{
@@ -49,7 +49,7 @@ pub(super) fn range_us([min, max]: RangeMs) -> (u64, u64) {
     (min * US_PER_MS, max * US_PER_MS)
 }
 
-fn merge_raft(base: &RaftSpec, over: Option<&RaftSpec>) -> RaftSpec {
+pub(super) fn merge_raft(base: &RaftSpec, over: Option<&RaftSpec>) -> RaftSpec {
     let Some(over) = over else {
         return base.clone();
     };
@@ -64,6 +64,8 @@ fn merge_raft(base: &RaftSpec, over: Option<&RaftSpec>) -> RaftSpec {
         (b, o) => o.clone().or_else(|| b.clone()),
     };
     RaftSpec {
+        implementation: over.implementation.or(base.implementation),
+        tick_ms: over.tick_ms.or(base.tick_ms),
         election: over.election.or(base.election),
         pre_vote: over.pre_vote.or(base.pre_vote),
         check_quorum: over.check_quorum.or(base.check_quorum),
@@ -149,11 +151,23 @@ fn fill_raft(raft: RaftSpec) -> RaftSpec {
     let defaults = RaftConfig::default();
     let pre_vote = raft.pre_vote.unwrap_or(false);
     let check_quorum = raft.check_quorum.unwrap_or(false);
+    let implementation = raft.implementation.unwrap_or_default();
+    // raft-rs has a lease exactly when it has CheckQuorum; the model's lease
+    // comes with either PreVote or CheckQuorum.
+    let (lease_default, tick_ms) = match implementation {
+        Implementation::Model => (pre_vote || check_quorum, None),
+        Implementation::RaftRs => (
+            check_quorum,
+            Some(raft.tick_ms.unwrap_or(ms(defaults.tick_us))),
+        ),
+    };
     RaftSpec {
+        implementation: Some(implementation),
+        tick_ms,
         election: Some(raft.election.unwrap_or(ElectionKind::Classic)),
         pre_vote: Some(pre_vote),
         check_quorum: Some(check_quorum),
-        leader_lease: Some(raft.leader_lease.unwrap_or(pre_vote || check_quorum)),
+        leader_lease: Some(raft.leader_lease.unwrap_or(lease_default)),
         election_timeout_ms: Some(
             raft.election_timeout_ms
                 .unwrap_or(range_ms(defaults.election_timeout_us)),
@@ -197,6 +211,8 @@ fn raft_config(raft: &RaftSpec) -> RaftConfig {
         bugs.plant(bug);
     }
     RaftConfig {
+        implementation: raft.implementation.expect("filled"),
+        tick_us: raft.tick_ms.map_or(defaults_tick_us(), |t| t * US_PER_MS),
         election: raft.election.expect("filled"),
         pre_vote: raft.pre_vote.expect("filled"),
         check_quorum: raft.check_quorum.expect("filled"),
@@ -212,6 +228,10 @@ fn raft_config(raft: &RaftSpec) -> RaftConfig {
         },
         bugs,
     }
+}
+
+fn defaults_tick_us() -> u64 {
+    RaftConfig::default().tick_us
 }
 
 fn ms(us: u64) -> u64 {

@@ -10,8 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::faults::ScriptEvent;
 use crate::metrics::Metrics;
-use crate::raft::{Bugs, MAX_NODES};
+use crate::raft::{Bugs, ElectionKind, Implementation, RaftConfig, MAX_NODES};
+use crate::time::US_PER_MS;
 
+use super::resolve::merge_raft;
 use super::{
     ExpectSpec, NetworkSpec, RaftSpec, RangeMs, ScenarioError, ScenarioErrors, ScenarioFile,
     StorageSpec, VariantSpec, WorkloadSpec, MAX_DURATION_MS, MAX_PROPOSALS_PER_SEC, MAX_VARIANTS,
@@ -35,6 +37,7 @@ pub(super) fn check(file: &ScenarioFile) -> Result<Vec<ScriptEvent>, ScenarioErr
     }
     let script = check.events(file);
     check.variants(&file.variants);
+    check.implementations(file);
     check.expectations(file);
     if check.errors.is_empty() {
         Ok(script)
@@ -42,6 +45,10 @@ pub(super) fn check(file: &ScenarioFile) -> Result<Vec<ScriptEvent>, ScenarioErr
         Err(ScenarioErrors(check.errors))
     }
 }
+
+/// Where a raft setting was written: the variant's path if the variant
+/// sets it (the test), else the base's.
+type SettingPath<'a> = dyn Fn(&str, fn(&RaftSpec) -> bool) -> String + 'a;
 
 /// Collects validation errors with their paths.
 pub(super) struct Check {
@@ -131,6 +138,7 @@ impl Check {
             1,
         );
         self.positive(&format!("{path}.heartbeat_ms"), spec.heartbeat_ms);
+        self.positive(&format!("{path}.tick_ms"), spec.tick_ms);
         for (i, bug) in spec.bugs.iter().flatten().enumerate() {
             if !Bugs::default().plant(bug) {
                 self.fail(
@@ -212,6 +220,128 @@ impl Check {
             if let Some(s) = &v.storage {
                 self.storage(&format!("{path}.storage"), s);
             }
+        }
+    }
+
+    /// What each variant's Raft implementation can run, on the variant's
+    /// raft section merged over the base (docs/IMPLEMENTATIONS.md). An
+    /// error names the setting where it was written: the variant's, or the
+    /// base's if the variant inherits it.
+    fn implementations(&mut self, file: &ScenarioFile) {
+        if file.variants.is_empty() {
+            self.implementation(&file.raft, None, "raft", "");
+            return;
+        }
+        for (i, v) in file.variants.iter().enumerate() {
+            let merged = merge_raft(&file.raft, v.raft.as_ref());
+            let context = format!(" (variant {:?} runs raft-rs)", v.label);
+            let path = format!("variants[{i}].raft");
+            self.implementation(&merged, v.raft.as_ref(), &path, &context);
+        }
+    }
+
+    /// The checks of one merged raft section; `over` is the variant's own
+    /// section (None: everything comes from the base).
+    fn implementation(
+        &mut self,
+        raft: &RaftSpec,
+        over: Option<&RaftSpec>,
+        variant_path: &str,
+        context: &str,
+    ) {
+        let at = |field: &str, set_in_variant: fn(&RaftSpec) -> bool| {
+            let base = over.is_none_or(|o| !set_in_variant(o));
+            format!("{}.{field}", if base { "raft" } else { variant_path })
+        };
+        let implementation = raft.implementation.unwrap_or_default();
+        match implementation {
+            Implementation::Model => return,
+            Implementation::RaftRs => {}
+        }
+        if !implementation.available() {
+            let path = at("implementation", |o| o.implementation.is_some());
+            let why = "\"raft-rs\" is not in this raftsim: it was built without the cargo \
+                       feature `raft-rs` (build with default features)";
+            self.fail_once(path, format!("{why}{context}"));
+        }
+        if raft.election == Some(ElectionKind::Dledger) {
+            let path = at("election", |o| o.election.is_some());
+            let why = "\"dledger\" has no equivalent in raft-rs (DLedger's elector is the \
+                       model's only)";
+            self.fail_once(path, format!("{why}{context}"));
+        }
+        let check_quorum = raft.check_quorum.unwrap_or(false);
+        if let Some(lease) = raft.leader_lease.filter(|&l| l != check_quorum) {
+            let path = at("leader_lease", |o| o.leader_lease.is_some());
+            let why = format!(
+                "{lease} with check_quorum {check_quorum} has no equivalent in raft-rs, whose \
+                 leader lease comes exactly with CheckQuorum (leave leader_lease out)"
+            );
+            self.fail_once(path, format!("{why}{context}"));
+        }
+        if raft.bugs.as_ref().is_some_and(|b| !b.is_empty()) {
+            let path = at("bugs", |o| o.bugs.is_some());
+            let why = "planted bugs exist only in the model, not in raft-rs";
+            self.fail_once(path, format!("{why}{context}"));
+        }
+        self.ticks(raft, &at, context);
+    }
+
+    /// raft-rs counts time in ticks: the heartbeat and both ends of the
+    /// election timeout must be whole numbers of ticks, the shortest
+    /// election timeout longer than the heartbeat.
+    fn ticks(&mut self, raft: &RaftSpec, at: &SettingPath<'_>, context: &str) {
+        let defaults = RaftConfig::default();
+        let tick = raft.tick_ms.unwrap_or(defaults.tick_us / US_PER_MS);
+        if tick == 0 {
+            return; // reported as a non-positive tick_ms
+        }
+        let heartbeat = raft
+            .heartbeat_ms
+            .unwrap_or(defaults.heartbeat_us / US_PER_MS);
+        let [lo, hi] = raft.election_timeout_ms.unwrap_or([
+            defaults.election_timeout_us.0 / US_PER_MS,
+            defaults.election_timeout_us.1 / US_PER_MS,
+        ]);
+        let tick_path = at("tick_ms", |o| o.tick_ms.is_some());
+        if heartbeat % tick != 0 {
+            let path = at("heartbeat_ms", |o| o.heartbeat_ms.is_some());
+            let why = format!(
+                "{heartbeat} ms is not a whole number of raft-rs ticks of {tick} ms ({tick_path})"
+            );
+            self.fail_once(path, format!("{why}{context}"));
+        }
+        let timeout_path = at("election_timeout_ms", |o| o.election_timeout_ms.is_some());
+        if lo % tick != 0 || hi % tick != 0 {
+            let why = format!(
+                "[{lo}, {hi}] ms is not a whole number of raft-rs ticks of {tick} ms ({tick_path})"
+            );
+            self.fail_once(timeout_path, format!("{why}{context}"));
+        } else if heartbeat % tick == 0 && lo / tick <= heartbeat / tick {
+            // Name the one the variant wrote, if it wrote only one of them.
+            let heartbeat_path = at("heartbeat_ms", |o| o.heartbeat_ms.is_some());
+            let timeout_path = if timeout_path.starts_with("raft.") {
+                heartbeat_path
+            } else {
+                timeout_path
+            };
+            let why = format!(
+                "raft-rs needs the shortest election timeout ({lo} ms) longer than the \
+                 heartbeat ({heartbeat} ms)"
+            );
+            self.fail_once(timeout_path, format!("{why}{context}"));
+        }
+    }
+
+    /// Records an error unless the same one is already there (a base
+    /// setting shared by several raft-rs variants is reported once).
+    fn fail_once(&mut self, path: String, message: String) {
+        let seen = self.errors.iter().any(|e| {
+            e.path == path
+                && e.message.split(" (variant").next() == message.split(" (variant").next()
+        });
+        if !seen {
+            self.fail(path, message);
         }
     }
 

@@ -59,6 +59,14 @@ pub(crate) enum MessageFields {
         code: AsDebug<HeartbeatCode>,
         round: u64,
     },
+    RaftRs {
+        index: LogIndex,
+        log_term: Term,
+        /// How many entries the message carries.
+        entries: usize,
+        commit: LogIndex,
+        reject: bool,
+    },
 }
 
 impl MessageFields {
@@ -114,6 +122,16 @@ impl MessageFields {
                 MessageFields::DlHeartbeatReply {
                     code: AsDebug(*code),
                     round: *round,
+                }
+            }
+            Message::RaftRs(msg) => {
+                let f = msg.fields();
+                MessageFields::RaftRs {
+                    index: f.index,
+                    log_term: f.log_term,
+                    entries: f.entries,
+                    commit: f.commit,
+                    reject: f.reject,
                 }
             }
         }

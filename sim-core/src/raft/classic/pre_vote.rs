@@ -46,7 +46,8 @@ pub(super) fn leaves_term_alone(msg: &Message) -> bool {
         | Message::DlVote(_)
         | Message::DlVoteReply(_)
         | Message::DlHeartbeat(_)
-        | Message::DlHeartbeatReply(_) => false,
+        | Message::DlHeartbeatReply(_)
+        | Message::RaftRs(_) => false,
     }
 }
 

@@ -204,6 +204,8 @@ pub(super) fn format_message(msg: &Message) -> String {
             "DlHeartbeatReply{{term={term} code={} round={round}}}",
             heartbeat_code_name(*code)
         ),
+        // The model never sends one; shown by kind and term only.
+        Message::RaftRs(msg) => format!("{}{{term={}}}", msg.kind(), msg.term()),
     }
 }
 

@@ -1,0 +1,304 @@
+//! [`RaftRsNode`]: one raft-rs `RawNode` driven sans-IO. Every input runs
+//! the same way: feed the library (`tick`, `step`, `propose`, or
+//! `on_persist_ready` when a write became durable), replace a timeout the
+//! library drew by itself with a seeded one, note role changes for the
+//! metrics, then turn every pending `Ready` into actions:
+//!
+//! 1. the messages a leader may send at once (`messages`),
+//! 2. one `Persist` of term, vote and new entries, if any changed (the
+//!    cluster applies storage latency and holds every later send until it
+//!    is durable),
+//! 3. the messages that had to wait for that write (`persisted_messages`).
+//!
+//! The `Ready` is then advanced asynchronously; the library learns that
+//! its write is durable only when the cluster says so, so a leader counts
+//! its own log toward a commit only as far as it is durable, as the model
+//! does.
+
+use std::collections::VecDeque;
+
+use raft::eraftpb::Message as PbMessage;
+use raft::{RawNode, StateRole};
+
+use super::convert::{from_library, library_config, storage, timeout_ticks};
+use super::storage::SimStorage;
+use super::RaftRsMessage;
+use crate::raft::{
+    Action, Entry, HardState, LogIndex, Message, NodeId, Note, PersistWrite, ProposalId,
+    RaftConfig, RaftNode, Role, Status, TimerKind,
+};
+use crate::rng::Stream;
+use crate::time::Instant;
+
+pub struct RaftRsNode {
+    raw: RawNode<SimStorage>,
+    /// The library's log in raftsim's terms (index 1 is `log[0]`), kept in
+    /// step with every `Ready`: what observers and the client read.
+    log: Vec<Entry>,
+    /// The node's seeded stream: election timeouts and the tick phase.
+    rng: Stream,
+    /// The election timeout range in ticks, both ends included.
+    timeout_ticks: (u64, u64),
+    /// The randomized election timeout this adapter last set.
+    timeout_set: usize,
+    /// Term and role when the timeout was last checked.
+    seen: (u64, StateRole),
+    tick_us: u64,
+    /// `Ready` numbers of the writes not yet durable, oldest first.
+    writes: VecDeque<u64>,
+    /// Term and vote as last written.
+    written: (u64, u64),
+}
+
+impl RaftRsNode {
+    /// After any input: if the library reset its election timer (a new
+    /// term, or a role other than pre-candidate: its `reset()`), or its
+    /// timeout is not the one set here, draw a new timeout from the seeded
+    /// stream. The library's own draw (`thread_rng`) never survives.
+    fn replace_timeout(&mut self) {
+        let raft = &self.raw.raft;
+        let reset = raft.term != self.seen.0
+            || (raft.state != self.seen.1 && raft.state != StateRole::PreCandidate);
+        if reset || raft.randomized_election_timeout() != self.timeout_set {
+            let (lo, hi) = self.timeout_ticks;
+            let ticks = self.rng.between(lo, hi) as usize;
+            self.raw.raft.set_randomized_election_timeout(ticks);
+            self.timeout_set = ticks;
+        }
+        self.seen = (self.raw.raft.term, self.raw.raft.state);
+    }
+
+    /// Notes for the metrics: a campaign (the term rose and the node voted
+    /// for itself), a leader deposed by a higher term. Pre-vote rounds are
+    /// noted by the tick that starts them.
+    fn note_changes(&self, before: (u64, StateRole), out: &mut Vec<Action>) {
+        let raft = &self.raw.raft;
+        if raft.term > before.0 {
+            if before.1 == StateRole::Leader {
+                out.push(Action::Note(Note::Deposed { by_term: raft.term }));
+            }
+            if raft.vote == raft.id {
+                out.push(Action::Note(Note::CampaignStarted { term: raft.term }));
+            }
+        }
+    }
+
+    /// Runs one input through the library, then settles: timeout, notes,
+    /// every pending `Ready`.
+    fn input(&mut self, out: &mut Vec<Action>, feed: impl FnOnce(&mut RawNode<SimStorage>)) {
+        let before = (self.raw.raft.term, self.raw.raft.state);
+        feed(&mut self.raw);
+        self.replace_timeout();
+        self.note_changes(before, out);
+        self.handle_ready(out);
+    }
+
+    fn handle_ready(&mut self, out: &mut Vec<Action>) {
+        while self.raw.has_ready() {
+            let mut ready = self.raw.ready();
+            assert!(
+                ready.snapshot().is_empty(),
+                "raftsim never compacts a log, so raft-rs never sends a snapshot"
+            );
+            for msg in ready.take_messages() {
+                send(msg, out);
+            }
+            let entries = ready.take_entries();
+            let state = (self.raw.raft.term, self.raw.raft.vote);
+            if !entries.is_empty() || state != self.written {
+                self.write(&entries, state, out);
+                self.writes.push_back(ready.number());
+            }
+            for msg in ready.take_persisted_messages() {
+                send(msg, out);
+            }
+            // Committed entries need no applying: the cluster reads the
+            // commit index and the log.
+            drop(ready.take_committed_entries());
+            self.raw.advance_append_async(ready);
+            self.raw.advance_apply();
+        }
+    }
+
+    /// Stores a `Ready`'s entries and hard state where the library reads
+    /// them, mirrors the entries, and asks the cluster to make them durable.
+    fn write(
+        &mut self,
+        entries: &[raft::eraftpb::Entry],
+        state: (u64, u64),
+        out: &mut Vec<Action>,
+    ) {
+        let log_from = entries
+            .first()
+            .map_or(self.log.len() as LogIndex + 1, |e| e.index);
+        let hard_state = self.raw.raft.hard_state();
+        let store = self.raw.mut_store();
+        store.append(entries);
+        store.set_hard_state(hard_state);
+        self.log.truncate(log_from as usize - 1);
+        self.log.extend(entries.iter().map(from_library));
+        self.written = state;
+        out.push(Action::Persist(PersistWrite {
+            term: state.0,
+            voted_for: node_id(state.1),
+            log_from,
+            entries: self.log[log_from as usize - 1..].to_vec(),
+        }));
+    }
+
+    fn arm_tick(&self, now: Instant, out: &mut Vec<Action>) {
+        out.push(Action::SetTimer {
+            kind: TimerKind::Tick,
+            at: now.plus_us(self.tick_us),
+        });
+    }
+}
+
+fn send(msg: PbMessage, out: &mut Vec<Action>) {
+    out.push(Action::Send {
+        to: NodeId(msg.to as u32),
+        msg: Message::RaftRs(RaftRsMessage(Box::new(msg))),
+    });
+}
+
+fn node_id(id: u64) -> Option<NodeId> {
+    (id != 0).then_some(NodeId(id as u32))
+}
+
+/// raft-rs writes nothing anywhere: its logger discards.
+fn discard_logger() -> slog::Logger {
+    slog::Logger::root(slog::Discard, slog::o!())
+}
+
+impl RaftNode for RaftRsNode {
+    fn start(
+        id: NodeId,
+        cluster_size: usize,
+        config: &RaftConfig,
+        mut rng: Stream,
+        disk: HardState,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) -> Self {
+        let store = storage(cluster_size, &disk);
+        let raw = RawNode::new(&library_config(id, config), store, &discard_logger())
+            .expect("scenario validation admits only configurations raft-rs accepts");
+        // Nodes tick out of phase, as real processes do: the first tick
+        // comes after a drawn fraction of a tick.
+        let phase = rng.between(1, config.tick_us);
+        let mut node = RaftRsNode {
+            seen: (raw.raft.term, raw.raft.state),
+            raw,
+            log: disk.log.clone(),
+            rng,
+            timeout_ticks: timeout_ticks(config),
+            timeout_set: 0,
+            tick_us: config.tick_us,
+            writes: VecDeque::new(),
+            written: (disk.term, disk.voted_for.map_or(0, |n| u64::from(n.0))),
+        };
+        debug_assert_eq!(
+            node.raw.raft.raft_log.last_index(),
+            node.log.len() as LogIndex
+        );
+        // `RawNode::new` drew a timeout with the library's generator.
+        node.replace_timeout();
+        node.handle_ready(out);
+        out.push(Action::SetTimer {
+            kind: TimerKind::Tick,
+            at: now.plus_us(phase),
+        });
+        node
+    }
+
+    fn on_message(&mut self, _now: Instant, _from: NodeId, msg: Message, out: &mut Vec<Action>) {
+        match msg {
+            Message::RaftRs(RaftRsMessage(msg)) => self.input(out, |raw| {
+                // A refusal (an unknown peer, a local message type) is the
+                // library's decision to ignore the message.
+                let _ = raw.step(*msg);
+            }),
+            Message::RequestVote(_)
+            | Message::VoteResponse(_)
+            | Message::AppendEntries(_)
+            | Message::AppendResponse(_)
+            | Message::DlVote(_)
+            | Message::DlVoteReply(_)
+            | Message::DlHeartbeat(_)
+            | Message::DlHeartbeatReply(_) => {
+                debug_assert!(false, "a raft-rs cluster carries only raft-rs messages");
+            }
+        }
+    }
+
+    fn on_timer(&mut self, now: Instant, kind: TimerKind, out: &mut Vec<Action>) {
+        match kind {
+            TimerKind::Tick => {
+                if self.raw.raft.randomized_election_timeout() != self.timeout_set {
+                    super::count_unreplaced_timeout();
+                }
+                self.input(out, |raw| {
+                    raw.tick();
+                });
+                // A tick that leaves a fresh pre-candidate (elapsed reset
+                // to 0 by the timeout) started a pre-vote round.
+                let raft = &self.raw.raft;
+                if raft.state == StateRole::PreCandidate && raft.election_elapsed == 0 {
+                    let term = raft.term + 1;
+                    out.push(Action::Note(Note::PreVoteStarted { term }));
+                }
+                self.arm_tick(now, out);
+            }
+            TimerKind::Election
+            | TimerKind::Heartbeat
+            | TimerKind::Quorum
+            | TimerKind::VoteRound
+            | TimerKind::Replicate => {}
+        }
+    }
+
+    fn propose(&mut self, _now: Instant, id: ProposalId, out: &mut Vec<Action>) -> bool {
+        if self.raw.raft.state != StateRole::Leader {
+            return false;
+        }
+        let mut accepted = false;
+        self.input(out, |raw| {
+            accepted = raw.propose(Vec::new(), id.to_le_bytes().to_vec()).is_ok();
+        });
+        accepted
+    }
+
+    fn on_persisted(&mut self, _now: Instant, _durable: LogIndex, out: &mut Vec<Action>) {
+        let number = self
+            .writes
+            .pop_front()
+            .expect("a durable write was issued by this incarnation");
+        self.input(out, |raw| raw.on_persist_ready(number));
+    }
+
+    fn status(&self) -> Status {
+        let raft = &self.raw.raft;
+        Status {
+            term: raft.term,
+            role: match raft.state {
+                StateRole::Follower => Role::Follower,
+                StateRole::PreCandidate => Role::PreCandidate,
+                StateRole::Candidate => Role::Candidate,
+                StateRole::Leader => Role::Leader,
+            },
+            leader: node_id(raft.leader_id),
+            voted_for: node_id(raft.vote),
+            commit_index: raft.raft_log.committed,
+            last_index: raft.raft_log.last_index(),
+            last_term: raft.raft_log.last_term(),
+        }
+    }
+
+    fn log(&self) -> &[Entry] {
+        &self.log
+    }
+
+    fn into_rng(self) -> Stream {
+        self.rng
+    }
+}
