@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use reports::artifacts;
 use reports::charts::cdf::{CdfOptions, SweepSamples};
 use serde::{Deserialize, Serialize};
-use sim_core::results;
+use sim_core::results::{self, shell_word};
 use sim_core::sweep::{self, Aggregate, SeedRecord, VariantAggregate};
 
 use super::run::reproduce_command;
@@ -37,8 +37,8 @@ pub struct SweepArgs {
     /// Run only the K-th of N contiguous slices of the range, e.g. `2/4`.
     #[arg(long, value_parser = parse_shard, value_name = "K/N")]
     shard: Option<(u64, u64)>,
-    /// Write seeds.jsonl (one line per seed), sweep.json, shard.json and
-    /// the distribution chart (distributions.svg and .png) here.
+    /// Write seeds.jsonl (one line per seed), sweep.json, shard.json, the
+    /// distribution chart (distributions.svg and .png) and report.html here.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Print only the aggregate JSON on stdout.
@@ -54,8 +54,8 @@ pub struct MergeArgs {
     /// Output directories of `raftsim sweep --shard K/N --out DIR`.
     #[arg(required = true)]
     dirs: Vec<PathBuf>,
-    /// Write the merged seeds.jsonl, sweep.json, shard.json and the
-    /// distribution chart here.
+    /// Write the merged seeds.jsonl, sweep.json, shard.json, the
+    /// distribution chart and report.html here.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Print only the aggregate JSON on stdout.
@@ -241,9 +241,11 @@ fn finish(
         // The chart counts what the statistics count: no run cut short.
         let counted: Vec<SeedRecord> = records.iter().map(SeedRecord::counted).collect();
         let samples = SweepSamples::from_records(&info.scenario, range, &info.variants, &counted);
-        let charts = artifacts::sweep_charts(&samples, CdfOptions::default()).map_err(|e| {
-            Failure::failed(format!("{}: cannot draw the charts: {e}", dir.display()))
-        })?;
+        let command = sweep_command(info);
+        let charts = artifacts::sweep(&samples, CdfOptions::default(), &aggregate, &command)
+            .map_err(|e| {
+                Failure::failed(format!("{}: cannot draw the charts: {e}", dir.display()))
+            })?;
         files.extend(charts.into_iter().map(|a| (a.name, a.bytes)));
         output::write_all(dir, &files)?;
         if !json {
@@ -255,6 +257,17 @@ fn finish(
     } else {
         EXIT_FAILED
     })
+}
+
+/// `raftsim sweep FILE --seeds A..B [--shard K/N]`: the command that runs
+/// this sweep (for merged shards, the whole range on one machine).
+fn sweep_command(info: &ShardInfo) -> String {
+    let [a, b] = info.seeds;
+    let mut command = format!("raftsim sweep {} --seeds {a}..{b}", shell_word(&info.file));
+    if let Some((k, n)) = info.shard {
+        command.push_str(&format!(" --shard {k}/{n}"));
+    }
+    command
 }
 
 /// The headline metrics of each variant over the seeds and its pooled
@@ -303,16 +316,6 @@ fn cell(value: Option<f64>) -> String {
 
 /// One variant: a table over seeds, then the pooled table.
 fn variant_summary(v: &VariantAggregate) -> String {
-    const HEADLINE: [&str; 8] = [
-        "max_term",
-        "term_inflation",
-        "leader_changes",
-        "disruptions",
-        "leaderless_ms",
-        "failover_ms.max",
-        "unavailable_ms",
-        "commit_latency_ms.p99",
-    ];
     let left_out = match v.cut_short {
         0 => String::new(),
         n => format!(", {n} cut short and left out"),
@@ -332,7 +335,7 @@ fn variant_summary(v: &VariantAggregate) -> String {
         "95% CI of the mean",
         "seeds"
     );
-    for key in HEADLINE {
+    for key in reports::html::sweep::HEADLINE {
         if let Some(s) = v.metrics.get(key) {
             let ci = s.ci95.map_or("—".to_string(), |[low, high]| {
                 format!("[{low:>9.2}, {high:>9.2}]")

@@ -6,7 +6,7 @@
 //! random ids, no hash-map iteration.
 
 pub mod cdf;
-mod common;
+pub(crate) mod common;
 pub mod comparison;
 pub mod data;
 pub mod leader_timeline;

@@ -2,9 +2,12 @@
 //! inline SVG; no script, no external resource, nothing fetched) with the
 //! scenario, the verdict, the side-by-side metrics, the expectations, the
 //! safety verdict, the faults, the charts and the command that reproduces
-//! the run. Every text from the results is HTML-escaped.
+//! the run. Every text from the results is HTML-escaped. A sweep's page
+//! (`sweep`) shares the style, the head and the figures.
 
 use std::fmt::Write;
+
+pub mod sweep;
 
 use sim_core::results::{shell_word, Results};
 
@@ -280,7 +283,12 @@ fn write_safety(out: &mut String, results: &Results, command: &str) -> std::fmt:
 
 /// The charts, each inlined with its heading and caption.
 fn write_figures(out: &mut String, figures: &[Figure]) -> std::fmt::Result {
-    writeln!(out, "<h2>Charts</h2>")?;
+    let heading = if figures.len() == 1 {
+        "Chart"
+    } else {
+        "Charts"
+    };
+    writeln!(out, "<h2>{heading}</h2>")?;
     for figure in figures {
         writeln!(out, "<figure>")?;
         writeln!(out, "<h3>{}</h3>", escape(figure.title))?;
