@@ -33,7 +33,7 @@ fn caption(chart: Chart) -> &'static str {
         }
         Chart::LeaderTimeline => {
             "The band shows the effective leader (a live leader that a majority follows in \
-             its term), coloured by node; red outlines mark time without one, triangles \
+             its term), coloured by node; hatched grey boxes mark time without one, triangles \
              mark disruptions."
         }
         Chart::Comparison => {

@@ -11,6 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::{ChartData, FaultSpan};
 use super::style::{self, FaultStyle};
+use crate::table::duration_ms;
 
 pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
@@ -67,6 +68,16 @@ impl TimeAxis {
         self.left_px + (fraction * f64::from(self.right_px - self.left_px)).round() as i32
     }
 
+    /// Where a line ends that lasts until `end_ms`, the end of the run
+    /// (exactly the plot's right edge for a run that went the whole way).
+    pub fn end_px(&self, end_ms: f64) -> i32 {
+        if end_ms >= self.duration_ms {
+            self.right_px
+        } else {
+            self.x(end_ms)
+        }
+    }
+
     /// The x range in seconds, as the panels' coordinate system.
     pub fn range_s(&self) -> std::ops::Range<f64> {
         0.0..self.duration_ms / 1000.0
@@ -96,8 +107,8 @@ pub enum Sample {
     Ring,
     /// The disruption marker of the leader timeline: a downward triangle.
     Triangle,
-    /// An outlined block (a leaderless stretch).
-    Outline(RGBColor),
+    /// An outlined, hatched block (a leaderless stretch).
+    Hatched(RGBColor),
 }
 
 pub struct LegendEntry {
@@ -235,8 +246,9 @@ fn draw_sample<DB: DrawingBackend>(
             style::DISRUPTION.stroke_width(2),
         )),
         Sample::Triangle => triangle(root, x + SAMPLE_PX / 2, mid_y, 6),
-        Sample::Outline(colour) => {
+        Sample::Hatched(colour) => {
             root.draw(&Rectangle::new(box_corners, style::WHITE.filled()))?;
+            hatch(root, box_corners, *colour)?;
             root.draw(&Rectangle::new(box_corners, colour.stroke_width(2)))
         }
     }
@@ -481,7 +493,12 @@ pub fn draw_variant_panel<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let variant = &data.variants[index];
     let top = layout.header_px + index as i32 * layout.panel_px;
-    draw_panel_title(root, &variant.result.label, summary, top + 4)?;
+    let stopped = (variant.end_ms < data.duration_ms).then_some(variant.end_ms);
+    let summary = match stopped {
+        Some(at) => format!("{summary} · stopped at {}", duration_ms(at)),
+        None => summary.to_string(),
+    };
+    draw_panel_title(root, &variant.result.label, &summary, top + 4)?;
     let strip_top = top + TITLE_ROW_PX;
     let plot_top = strip_top + layout.lanes * LANE_PX + 4;
     let last = index + 1 == data.variants.len();
@@ -498,7 +515,10 @@ pub fn draw_variant_panel<DB: DrawingBackend>(
         .margin_right(MARGIN_RIGHT_PX)
         .x_label_area_size(X_TICKS_PX + x_desc_px)
         .y_label_area_size(Y_LABEL_AREA_PX)
-        .build_cartesian_2d(TimeAxis::nominal(data.duration_ms).range_s(), y_range)?;
+        .build_cartesian_2d(
+            TimeAxis::nominal(data.duration_ms).range_s(),
+            y_range.clone(),
+        )?;
     let mut mesh = chart.configure_mesh();
     mesh.disable_y_mesh()
         .y_labels(0)
@@ -519,8 +539,77 @@ pub fn draw_variant_panel<DB: DrawingBackend>(
         faults: &variant.faults,
         strip_top,
     };
-    draw(&chart, &plot)
+    draw(&chart, &plot)?;
+    match stopped {
+        Some(at) => {
+            let bottom = chart.backend_coord(&(0.0, y_range.start)).1;
+            let top = chart.backend_coord(&(0.0, y_range.end)).1;
+            draw_stop(root, plot.axis.x(at), top, bottom)
+        }
+        None => Ok(()),
+    }
 }
+
+/// Where a run stopped early (a safety violation): a line across the plot
+/// and "stopped" beside its top; nothing is drawn after it.
+fn draw_stop<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    x: i32,
+    top: i32,
+    bottom: i32,
+) -> DrawResult<DB> {
+    root.draw(&PathElement::new(
+        vec![(x, top), (x, bottom)],
+        style::DISRUPTION.stroke_width(2),
+    ))?;
+    let text = "run stopped: safety violation";
+    let width = style::text_width(text, style::SMALL_SIZE);
+    // Right of the line, or left of it near the plot's right edge.
+    let (anchor, at_x) = if x + 6 + width <= PLOT_RIGHT_PX {
+        (HPos::Left, x + 6)
+    } else {
+        (HPos::Right, x - 6)
+    };
+    root.draw(&Text::new(
+        text,
+        (at_x, top + 2),
+        style::text_style(style::SMALL_SIZE, style::DISRUPTION).pos(Pos::new(anchor, VPos::Top)),
+    ))?;
+    Ok(())
+}
+
+/// Diagonal hatching over the box from `(x0, top)` to `(x1, bottom)`, one
+/// line every `HATCH_PX`, clipped to the box.
+pub fn hatch<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    [(x0, top), (x1, bottom)]: [(i32, i32); 2],
+    colour: RGBColor,
+) -> DrawResult<DB> {
+    let h = bottom - top;
+    let mut c = x0 - h + HATCH_PX;
+    while c < x1 {
+        // The line x = c + (bottom - y), clipped to x0..=x1.
+        let (sx, sy) = if c < x0 {
+            (x0, bottom - (x0 - c))
+        } else {
+            (c, bottom)
+        };
+        let (ex, ey) = if c + h > x1 {
+            (x1, bottom - (x1 - c))
+        } else {
+            (c + h, top)
+        };
+        root.draw(&PathElement::new(
+            vec![(sx, sy), (ex, ey)],
+            colour.stroke_width(1),
+        ))?;
+        c += HATCH_PX;
+    }
+    Ok(())
+}
+
+/// Distance between hatching lines, in pixels.
+const HATCH_PX: i32 = 6;
 
 /// The panel title: the variant's label and a muted summary after it.
 pub fn draw_panel_title<DB: DrawingBackend>(

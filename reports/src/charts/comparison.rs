@@ -134,7 +134,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData)
             "Headline metrics per variant; seed {}, {} nodes, {} virtual. Each panel has its own scale.",
             results.seed,
             results.nodes,
-            duration_ms(data.duration_ms)
+            crate::table::virtual_time(results)
         ),
         &legend(data),
     )?;

@@ -9,6 +9,7 @@ use std::fmt::Write;
 
 pub mod sweep;
 
+use sim_core::invariants::Property;
 use sim_core::results::{shell_word, Results};
 
 use crate::table::{self, duration_ms};
@@ -109,23 +110,21 @@ fn write_head(out: &mut String, name: &str) -> std::fmt::Result {
     writeln!(out, "<style>\n{STYLE}</style>\n</head>\n<body>")
 }
 
-/// The heading, the description and the verdict (escaped text).
+/// The heading (escaped), the description and the verdict: `passed` says
+/// why it passed, else `failed` says what failed.
 fn write_title(
     out: &mut String,
     name: &str,
     description: &str,
-    passed: bool,
+    passed: Option<&str>,
     failed: &str,
 ) -> std::fmt::Result {
     writeln!(out, "<h1>{name}</h1>")?;
     if !description.is_empty() {
         writeln!(out, "<p class=\"description\">{}</p>", escape(description))?;
     }
-    if passed {
-        writeln!(
-            out,
-            "<p class=\"verdict pass\">passed: every variant safe, every expectation met</p>"
-        )
+    if let Some(why) = passed {
+        writeln!(out, "<p class=\"verdict pass\">passed: {}</p>", escape(why))
     } else {
         writeln!(
             out,
@@ -150,7 +149,9 @@ fn write_summary(out: &mut String, name: &str, results: &Results) -> std::fmt::R
         out,
         name,
         &results.description,
-        results.passed(),
+        results
+            .passed()
+            .then_some("every variant safe, every expectation met"),
         &results.failed_variants().join(", "),
     )?;
     let labels: Vec<&str> = results.variants.iter().map(|v| v.label.as_str()).collect();
@@ -159,10 +160,7 @@ fn write_summary(out: &mut String, name: &str, results: &Results) -> std::fmt::R
         &[
             ("seed", results.seed.to_string()),
             ("nodes", results.nodes.to_string()),
-            (
-                "virtual time",
-                escape(&duration_ms(results.duration_ms as f64)),
-            ),
+            ("virtual time", escape(&table::virtual_time(results))),
             ("variants", escape(&labels.join(", "))),
         ],
     )
@@ -250,9 +248,11 @@ fn write_safety(out: &mut String, results: &Results, command: &str) -> std::fmt:
         .filter(|v| !v.safety.violations.is_empty() || v.limit_reached.is_some())
         .collect();
     if troubled.is_empty() {
+        let held: Vec<&str> = Property::ALL.iter().map(|p| p.name()).collect();
         return writeln!(
             out,
-            "<p>No safety violation in any variant: election safety, log matching, leader completeness, state machine safety and monotonic terms held on every step.</p>"
+            "<p>No safety violation in any variant: every property the checker verifies held on every step ({}).</p>",
+            escape(&held.join(", "))
         );
     }
     writeln!(out, "<ul class=\"violations\">")?;

@@ -1,8 +1,8 @@
 //! The HTML report of a sweep: one self-contained page (the same style as
 //! a run's report) with the scenario, the seed range and the command that
-//! reproduces the sweep, each variant's distributions over seeds and its
-//! pooled distributions, the distribution chart inlined, then every failing
-//! seed with the command that replays it. Made from the aggregate alone,
+//! reproduces the sweep, every failing seed with the command that replays
+//! it, the distribution chart inlined, then each variant's distributions
+//! over seeds and its pooled distributions. Made from the aggregate alone,
 //! so a sweep and its merged shards write the same page.
 
 use std::fmt::Write;
@@ -59,7 +59,7 @@ fn write_report(out: &mut String, page: &SweepPage) -> std::fmt::Result {
         out,
         &name,
         "",
-        aggregate.failed_seeds == 0,
+        (aggregate.failed_seeds == 0).then_some("every seed safe, every expectation met"),
         &format!(
             "{} ({})",
             plural(aggregate.failed_seeds, "failing seed", "failing seeds"),
@@ -70,6 +70,8 @@ fn write_report(out: &mut String, page: &SweepPage) -> std::fmt::Result {
     writeln!(out, "<h2>Reproduce</h2>")?;
     writeln!(out, "<p>The command that runs this sweep again:</p>")?;
     writeln!(out, "<pre><code>{}</code></pre>", escape(page.command))?;
+    write_failures(out, aggregate)?;
+    write_figures(out, page.figures)?;
     writeln!(out, "<h2>Distributions</h2>")?;
     writeln!(
         out,
@@ -78,8 +80,6 @@ fn write_report(out: &mut String, page: &SweepPage) -> std::fmt::Result {
     for v in &aggregate.variants {
         write_variant(out, v)?;
     }
-    write_figures(out, page.figures)?;
-    write_failures(out, aggregate)?;
     writeln!(out, "</body>\n</html>")
 }
 
