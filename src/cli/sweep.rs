@@ -11,8 +11,8 @@ use std::time::Instant as WallClock;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use reports::artifacts;
 use reports::charts::cdf::{CdfOptions, SweepSamples};
+use reports::{artifacts, sweep_table};
 use serde::{Deserialize, Serialize};
 use sim_core::results::{self, shell_word};
 use sim_core::sweep::{self, Aggregate, SeedRecord, VariantAggregate};
@@ -309,70 +309,30 @@ fn summary(aggregate: &Aggregate) -> String {
     out
 }
 
-/// A number of milliseconds (or anything) for a table, `—` for none.
-fn cell(value: Option<f64>) -> String {
-    value.map_or("—".to_string(), |x| format!("{x:.2}"))
-}
-
 /// One variant: a table over seeds, then the pooled table.
 fn variant_summary(v: &VariantAggregate) -> String {
-    let left_out = match v.cut_short {
-        0 => String::new(),
-        n => format!(", {n} cut short and left out"),
+    let stats = |r: &[String]| {
+        format!(
+            "  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  {:>23} {:>6}\n",
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]
+        )
     };
-    let mut out = format!(
-        "\n{} ({}{left_out}; statistics over {})\n  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  {:>23} {:>6}\n",
-        v.label,
-        plural(v.failed_seeds as usize, "failing seed"),
-        plural(v.counted as usize, "seed"),
-        "metric",
-        "min",
-        "mean",
-        "p50",
-        "p90",
-        "p99",
-        "max",
-        "95% CI of the mean",
-        "seeds"
-    );
-    for key in reports::html::sweep::HEADLINE {
-        if let Some(s) = v.metrics.get(key) {
-            let ci = s.ci95.map_or("—".to_string(), |[low, high]| {
-                format!("[{low:>9.2}, {high:>9.2}]")
-            });
-            out.push_str(&format!(
-                "  {key:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  {ci:>23} {:>6}\n",
-                cell(s.min),
-                cell(s.mean),
-                cell(s.p50),
-                cell(s.p90),
-                cell(s.p99),
-                cell(s.max),
-                s.seeds
-            ));
-        }
+    let pooled = |r: &[String]| {
+        format!(
+            "  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]
+        )
+    };
+    let head = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let mut out = format!("\n{} ({})\n", v.label, sweep_table::counted(v));
+    out.push_str(&stats(&head(&sweep_table::STATS_HEAD)));
+    let ci = |[low, high]: [f64; 2]| format!("[{low:>9.2}, {high:>9.2}]");
+    for row in sweep_table::stats_rows(v, ci) {
+        out.push_str(&stats(&row));
     }
-    out.push_str(&format!(
-        "  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
-        "pooled, every sample", "count", "min", "p10", "p50", "p90", "p95", "p99", "max"
-    ));
-    let pooled = &v.pooled;
-    for (key, d) in [
-        ("failover_ms", &pooled.failover_ms),
-        ("election_ms", &pooled.election_ms),
-        ("commit_latency_ms", &pooled.commit_latency_ms),
-    ] {
-        out.push_str(&format!(
-            "  {key:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
-            d.count,
-            cell(d.min),
-            cell(d.p10),
-            cell(d.p50),
-            cell(d.p90),
-            cell(d.p95),
-            cell(d.p99),
-            cell(d.max)
-        ));
+    out.push_str(&pooled(&head(&sweep_table::POOLED_HEAD)));
+    for row in sweep_table::pooled_rows(v) {
+        out.push_str(&pooled(&row));
     }
     out
 }

@@ -9,6 +9,7 @@ pub mod cdf;
 pub(crate) mod common;
 pub mod comparison;
 pub mod data;
+mod fault_strip;
 pub mod leader_timeline;
 mod raster;
 pub mod style;

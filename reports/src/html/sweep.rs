@@ -7,23 +7,11 @@
 
 use std::fmt::Write;
 
-use sim_core::sweep::{Aggregate, PooledDistribution, Stats, VariantAggregate};
+use sim_core::sweep::{Aggregate, VariantAggregate};
 
 use super::{escape, write_facts, write_figures, write_head, write_title, Figure};
 use crate::charts::common::plural;
-
-/// The metrics of the per-seed table, in its order (the CLI's summary
-/// shows the same).
-pub const HEADLINE: [&str; 8] = [
-    "max_term",
-    "term_inflation",
-    "leader_changes",
-    "disruptions",
-    "leaderless_ms",
-    "failover_ms.max",
-    "unavailable_ms",
-    "commit_latency_ms.p99",
-];
+use crate::sweep_table;
 
 /// The page lists at most this many failing seeds (sweep.json has them all).
 pub const MAX_FAILURES_LISTED: usize = 500;
@@ -115,12 +103,7 @@ fn facts(aggregate: &Aggregate) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// A statistic for a table: two decimals, `—` for none.
-fn cell(value: Option<f64>) -> String {
-    value.map_or("—".to_string(), |x| format!("{x:.2}"))
-}
-
-/// `<tr>` of cells, the first one left-aligned text.
+/// `<tr>` of cells.
 fn write_row(out: &mut String, cells: &[String]) -> std::fmt::Result {
     write!(out, "<tr>")?;
     for c in cells {
@@ -129,103 +112,41 @@ fn write_row(out: &mut String, cells: &[String]) -> std::fmt::Result {
     writeln!(out, "</tr>")
 }
 
-/// A table's head row.
-fn write_head_row(out: &mut String, class: &str, names: &[&str]) -> std::fmt::Result {
+/// A table of `head` and `rows`.
+fn write_table(
+    out: &mut String,
+    class: &str,
+    head: &[&str],
+    rows: &[[String; 9]],
+) -> std::fmt::Result {
     write!(out, "<table class=\"{class}\">\n<thead><tr>")?;
-    for n in names {
-        write!(out, "<th>{}</th>", escape(n))?;
+    for name in head {
+        write!(out, "<th>{}</th>", escape(name))?;
     }
-    writeln!(out, "</tr></thead>\n<tbody>")
-}
-
-fn stats_cells(key: &str, s: &Stats) -> Vec<String> {
-    let ci = s.ci95.map_or("—".to_string(), |[low, high]| {
-        format!("[{low:.2}, {high:.2}]")
-    });
-    vec![
-        key.to_string(),
-        cell(s.min),
-        cell(s.mean),
-        cell(s.p50),
-        cell(s.p90),
-        cell(s.p99),
-        cell(s.max),
-        ci,
-        s.seeds.to_string(),
-    ]
-}
-
-fn pooled_cells(key: &str, d: &PooledDistribution) -> Vec<String> {
-    vec![
-        key.to_string(),
-        d.count.to_string(),
-        cell(d.min),
-        cell(d.p10),
-        cell(d.p50),
-        cell(d.p90),
-        cell(d.p95),
-        cell(d.p99),
-        cell(d.max),
-    ]
+    writeln!(out, "</tr></thead>\n<tbody>")?;
+    for row in rows {
+        write_row(out, row)?;
+    }
+    writeln!(out, "</tbody>\n</table>")
 }
 
 /// One variant: what was counted, the table over seeds, the pooled table.
 fn write_variant(out: &mut String, v: &VariantAggregate) -> std::fmt::Result {
     writeln!(out, "<h3>{}</h3>", escape(&v.label))?;
-    let left_out = match v.cut_short {
-        0 => String::new(),
-        n => format!("; {n} cut short and left out"),
-    };
-    writeln!(
-        out,
-        "<p>{}{left_out}; statistics over {}.</p>",
-        escape(&plural(v.failed_seeds, "failing seed", "failing seeds")),
-        escape(&plural(v.counted, "seed", "seeds"))
-    )?;
-    write_head_row(
+    writeln!(out, "<p>{}.</p>", escape(&sweep_table::counted(v)))?;
+    let ci = |[low, high]: [f64; 2]| format!("[{low:.2}, {high:.2}]");
+    write_table(
         out,
         "sweep-stats",
-        &[
-            "over seeds",
-            "min",
-            "mean",
-            "p50",
-            "p90",
-            "p99",
-            "max",
-            "95% CI of the mean",
-            "seeds",
-        ],
+        &sweep_table::STATS_HEAD,
+        &sweep_table::stats_rows(v, ci),
     )?;
-    for key in HEADLINE {
-        if let Some(s) = v.metrics.get(key) {
-            write_row(out, &stats_cells(key, s))?;
-        }
-    }
-    writeln!(out, "</tbody>\n</table>")?;
-    write_head_row(
+    write_table(
         out,
         "sweep-pooled",
-        &[
-            "pooled, every sample",
-            "count",
-            "min",
-            "p10",
-            "p50",
-            "p90",
-            "p95",
-            "p99",
-            "max",
-        ],
-    )?;
-    let p = &v.pooled;
-    write_row(out, &pooled_cells("failover_ms", &p.failover_ms))?;
-    write_row(out, &pooled_cells("election_ms", &p.election_ms))?;
-    write_row(
-        out,
-        &pooled_cells("commit_latency_ms", &p.commit_latency_ms),
-    )?;
-    writeln!(out, "</tbody>\n</table>")
+        &sweep_table::POOLED_HEAD,
+        &sweep_table::pooled_rows(v),
+    )
 }
 
 /// Every failing seed (up to `MAX_FAILURES_LISTED`), its reasons and the
@@ -260,19 +181,4 @@ fn write_failures(out: &mut String, aggregate: &Aggregate) -> std::fmt::Result {
         )?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statistics_without_values_show_a_dash() {
-        let cells = stats_cells("failover_ms.max", &Stats::of(&[]));
-        assert_eq!(cells[0], "failover_ms.max");
-        assert!(cells[1..8].iter().all(|c| c == "—"), "{cells:?}");
-        assert_eq!(cells[8], "0");
-        let cells = stats_cells("max_term", &Stats::of(&[2.0, 4.0]));
-        assert_eq!(&cells[1..4], ["2.00", "3.00", "2.00"]);
-    }
 }
