@@ -151,3 +151,68 @@ fn chart_rejects_a_bad_results_file_with_exit_2_naming_it() {
         assert!(!dir.join(name).exists(), "{name} not written");
     }
 }
+
+#[test]
+fn y_scale_without_out_is_refused_not_ignored() {
+    let dir = scratch("y-scale-without-out");
+    let output = raftsim()
+        .current_dir(&dir)
+        .args([
+            "run",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/isolate-rejoin.json"),
+            "--y-scale",
+            "log",
+        ])
+        .output()
+        .expect("raftsim runs");
+    assert_exit(&output, 2);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("--y-scale log"), "{stderr}");
+    assert!(stderr.contains("--out DIR"), "says what to add: {stderr}");
+    assert!(text(&output.stdout).is_empty(), "nothing run");
+    let left: Vec<_> = std::fs::read_dir(&dir).expect("readable").collect();
+    assert!(left.is_empty(), "nothing written: {left:?}");
+}
+
+#[test]
+fn a_run_stopped_by_a_violation_is_headed_with_when_it_stopped() {
+    let dir = scratch("stopped-run").join("out");
+    let output = raftsim()
+        .args([
+            "run",
+            "scenarios/figure-3-7.json",
+            "--variant",
+            "planted",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("raftsim runs");
+    assert_exit(&output, 1);
+    let results: serde_json::Value =
+        serde_json::from_slice(&read(&dir, "results.json")).expect("results parse");
+    let at_ms = results["variants"][0]["safety"]["violations"][0]["at_ms"]
+        .as_f64()
+        .expect("the planted bug is caught");
+    let duration_ms = results["duration_ms"].as_f64().expect("a duration");
+    assert!(at_ms < duration_ms, "it stopped early");
+    let stopped = format!(
+        "stopped at {:.1} s of {:.1} s",
+        at_ms / 1000.0,
+        duration_ms / 1000.0
+    );
+    let html = text(&read(&dir, "report.html"));
+    assert!(
+        html.contains(&format!("<dt>virtual time</dt><dd>{stopped}</dd>")),
+        "{stopped}"
+    );
+    assert!(text(&output.stdout).contains(&format!("{stopped} virtual")));
+    for chart in ["term-growth.svg", "leader-timeline.svg"] {
+        let svg = text(&read(&dir, chart));
+        assert!(svg.contains("run stopped: safety violation"), "{chart}");
+        assert!(
+            svg.contains(&format!("stopped at {:.1} s", at_ms / 1000.0)),
+            "{chart}"
+        );
+    }
+}

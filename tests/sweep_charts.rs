@@ -1,11 +1,12 @@
-//! The distribution chart a sweep directory gets, through the real binary:
-//! written by `sweep --out` and by `merge --out`, and byte for byte the
-//! same whether the seeds ran on one machine or as merged shards.
+//! The distribution chart and the report a sweep directory gets, through
+//! the real binary: written by `sweep --out` and by `merge --out`, and byte
+//! for byte the same whether the seeds ran on one machine or as merged
+//! shards.
 
 use std::path::Path;
 use std::process::Output;
 
-const CHARTS: [&str; 2] = ["distributions.svg", "distributions.png"];
+const FILES: [&str; 3] = ["distributions.svg", "distributions.png", "report.html"];
 
 mod common;
 use common::{read, scratch};
@@ -61,7 +62,7 @@ fn a_sweep_and_its_merged_shards_draw_the_same_charts() {
     // Shards given in the other order: the records arrive seeds 3..6 first.
     raftsim(&["merge", path(&s2), path(&s1), "--out", path(&merged)]);
 
-    for file in CHARTS {
+    for file in FILES {
         let one_machine = read(&whole, file);
         assert!(!one_machine.is_empty(), "{file}");
         assert!(
@@ -91,6 +92,15 @@ fn a_sweep_and_its_merged_shards_draw_the_same_charts() {
             "legend names {label}"
         );
     }
+    let page = String::from_utf8(read(&whole, "report.html")).expect("UTF-8");
+    assert!(page.contains(
+        "<pre><code>raftsim sweep scenarios/leader-crash.json --seeds 0..6</code></pre>"
+    ));
+    let shard = String::from_utf8(read(&s1, "report.html")).expect("UTF-8");
+    assert!(
+        shard.contains("--seeds 0..6 --shard 1/2</code>"),
+        "a shard's page reproduces the shard"
+    );
     let png = read(&whole, "distributions.png");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     let width = u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"));
@@ -114,4 +124,47 @@ fn a_sweep_without_out_writes_no_charts() {
     assert_eq!(output.status.code(), Some(0));
     let left: Vec<_> = std::fs::read_dir(&dir).expect("readable").collect();
     assert!(left.is_empty(), "nothing written without --out: {left:?}");
+}
+
+#[test]
+fn the_sweep_report_shows_variants_chart_and_every_failing_seed() {
+    let dir = scratch("sweep-report").join("out");
+    // The planted bug breaks safety on some seeds, the correct variant
+    // misses its expectation on others: both kinds of failure.
+    let output = common::raftsim(&[
+        "sweep",
+        "scenarios/figure-3-7.json",
+        "--seeds",
+        "0..4",
+        "--out",
+        path(&dir),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "failing seeds exit 1");
+    let page = String::from_utf8(read(&dir, "report.html")).expect("UTF-8");
+    let aggregate: serde_json::Value =
+        serde_json::from_slice(&read(&dir, "sweep.json")).expect("sweep.json parses");
+    for v in aggregate["variants"].as_array().expect("variants") {
+        let label = v["label"].as_str().expect("a label");
+        assert!(page.contains(&format!("<h3>{label}</h3>")), "names {label}");
+    }
+    let failures = aggregate["failures"].as_array().expect("failures");
+    assert!(!failures.is_empty(), "figure-3-7 fails on some of 0..4");
+    for f in failures {
+        let command = f["command"].as_str().expect("a command");
+        assert!(
+            page.contains(&format!("replay: <code>{command}</code>")),
+            "the page replays seed {}: {command}",
+            f["seed"]
+        );
+    }
+    assert!(page.contains("<table class=\"sweep-stats\">"));
+    assert!(page.contains("<table class=\"sweep-pooled\">"));
+    assert!(page.contains("<td>failover_ms.max</td>"));
+    assert!(page.contains("<svg"), "the chart is inlined");
+    assert!(page.contains("Distributions over seeds — figure-3-7"));
+    assert!(page.contains("0..4 (4 seeds)"));
+    assert!(
+        !page.contains("src=") && !page.contains("href="),
+        "self-contained: nothing fetched"
+    );
 }

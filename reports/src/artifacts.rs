@@ -2,9 +2,11 @@
 //! chart as SVG and PNG, and the HTML report that inlines the SVGs. Both
 //! `raftsim run --out` and `raftsim chart` write exactly this list, so a
 //! saved results file regenerates them byte for byte. Also the chart files
-//! of a sweep's directory, the same for a sweep and its merged shards.
+//! and the report of a sweep's directory, the same for a sweep and its
+//! merged shards.
 
 use sim_core::results::Results;
+use sim_core::sweep::Aggregate;
 
 use crate::charts::cdf::{self, CdfOptions, SweepSamples};
 use crate::charts::{prepare, Chart, ChartError, ChartOptions};
@@ -31,7 +33,7 @@ fn caption(chart: Chart) -> &'static str {
         }
         Chart::LeaderTimeline => {
             "The band shows the effective leader (a live leader that a majority follows in \
-             its term), coloured by node; red outlines mark time without one, triangles \
+             its term), coloured by node; hatched grey boxes mark time without one, triangles \
              mark disruptions."
         }
         Chart::Comparison => {
@@ -83,20 +85,43 @@ pub fn render(
     Ok(artifacts)
 }
 
-/// The chart files of a sweep directory: the distribution chart as SVG
-/// then PNG.
-pub fn sweep_charts(
+/// How to read the distribution chart, for the sweep report's caption.
+const CDF_CAPTION: &str = "One panel per metric, one step line per variant: the share of seeds \
+    at or below each value. Where a line ends is the variant's worst seed; a line further \
+    left is better. Runs cut short are left out.";
+
+/// The files of a sweep directory beyond its JSON: the distribution chart
+/// as SVG then PNG, then the sweep's report (which inlines the SVG).
+/// `command` reproduces the sweep.
+pub fn sweep(
     samples: &SweepSamples,
     options: CdfOptions,
+    aggregate: &Aggregate,
+    command: &str,
 ) -> Result<Vec<Artifact>, ChartError> {
+    let svg = cdf::svg(samples, options)?;
+    let figures = [Figure {
+        title: "Distributions over seeds",
+        caption: CDF_CAPTION,
+        svg: &svg,
+    }];
+    let page = html::sweep::report(&html::sweep::SweepPage {
+        aggregate,
+        command,
+        figures: &figures,
+    });
     Ok(vec![
         Artifact {
             name: format!("{}.svg", cdf::STEM),
-            bytes: cdf::svg(samples, options)?.into_bytes(),
+            bytes: svg.clone().into_bytes(),
         },
         Artifact {
             name: format!("{}.png", cdf::STEM),
             bytes: cdf::png(samples, options)?,
+        },
+        Artifact {
+            name: REPORT.to_string(),
+            bytes: page.into_bytes(),
         },
     ])
 }

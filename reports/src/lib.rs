@@ -6,4 +6,5 @@
 pub mod artifacts;
 pub mod charts;
 pub mod html;
+pub mod sweep_table;
 pub mod table;

@@ -23,6 +23,41 @@ pub fn optional_ms(ms: Option<f64>) -> String {
     ms.map_or_else(|| "—".to_string(), duration_ms)
 }
 
+/// When a variant's run stopped before its duration: at its first safety
+/// violation (the run stops on the step that broke it). None for a run
+/// that went the whole way, and for one cut short by the event limit,
+/// whose results record no time (its `limit_reached` says where).
+pub fn stopped_at_ms(v: &VariantResult) -> Option<f64> {
+    v.safety.violations.iter().map(|x| x.at_ms).reduce(f64::min)
+}
+
+/// The virtual time of a run, for a heading: the scenario's duration
+/// ("1 min 0 s"); "stopped at 5.0 s of 1 min 0 s" when every variant
+/// stopped at one instant; else the duration and which variants stopped
+/// when ("1 min 0 s; planted stopped at 5.0 s").
+pub fn virtual_time(results: &Results) -> String {
+    let duration = duration_ms(results.duration_ms as f64);
+    let stops: Vec<(&str, Option<f64>)> = results
+        .variants
+        .iter()
+        .map(|v| (v.label.as_str(), stopped_at_ms(v)))
+        .collect();
+    if let [(_, Some(first)), ..] = stops.as_slice() {
+        if stops.iter().all(|&(_, at)| at == Some(*first)) {
+            return format!("stopped at {} of {duration}", duration_ms(*first));
+        }
+    }
+    let stopped: Vec<String> = stops
+        .iter()
+        .filter_map(|&(label, at)| Some(format!("{label} stopped at {}", duration_ms(at?))))
+        .collect();
+    if stopped.is_empty() {
+        duration
+    } else {
+        format!("{duration}; {}", stopped.join(", "))
+    }
+}
+
 /// A row of the side-by-side table: its name and how a variant's cell reads.
 pub type Row = (&'static str, fn(&VariantResult) -> String);
 
@@ -110,7 +145,7 @@ pub fn side_by_side(results: &Results) -> String {
         results.scenario,
         results.seed,
         results.nodes,
-        duration_ms(results.duration_ms as f64)
+        virtual_time(results)
     ));
     let mut grid: Vec<Vec<String>> = vec![std::iter::once("metric".to_string())
         .chain(results.variants.iter().map(|v| v.label.clone()))

@@ -356,7 +356,7 @@ fn leader_timeline_shows_leaders_and_leaderless_gaps() {
         // The gap before the first leader and the 300 ms after the deposition.
         let gaps: Vec<&Element> = els
             .iter()
-            .filter(|e| e.tag == "rect" && e.attr("fill") == hex(style::NO_LEADER))
+            .filter(|e| e.tag == "rect" && e.attr("stroke") == hex(style::NO_LEADER))
             .filter(in_panel)
             .collect();
         assert_eq!(gaps.len(), 2, "two leaderless stretches in panel {panel}");

@@ -25,20 +25,29 @@ pub enum YScaleArg {
 /// Chart options shared by `run --out` and `chart`.
 #[derive(clap::Args, Debug)]
 pub struct ChartStyle {
-    /// Y axis of the term-growth chart.
-    #[arg(long, value_enum, default_value = "auto", value_name = "SCALE")]
-    y_scale: YScaleArg,
+    /// Y axis of the term-growth chart [default: auto].
+    #[arg(long, value_enum, value_name = "SCALE")]
+    y_scale: Option<YScaleArg>,
 }
 
 impl ChartStyle {
     pub fn options(&self) -> ChartOptions {
         ChartOptions {
             y_scale: match self.y_scale {
-                YScaleArg::Auto => YScale::Auto,
-                YScaleArg::Linear => YScale::Linear,
-                YScaleArg::Log => YScale::Log,
+                None | Some(YScaleArg::Auto) => YScale::Auto,
+                Some(YScaleArg::Linear) => YScale::Linear,
+                Some(YScaleArg::Log) => YScale::Log,
             },
         }
+    }
+
+    /// `--y-scale` as given on the command line, if it was.
+    pub fn y_scale_given(&self) -> Option<&'static str> {
+        self.y_scale.map(|scale| match scale {
+            YScaleArg::Auto => "auto",
+            YScaleArg::Linear => "linear",
+            YScaleArg::Log => "log",
+        })
     }
 }
 

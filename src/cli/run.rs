@@ -137,7 +137,28 @@ fn run_traced(
     }
 }
 
+/// `--out` names a directory (or a path to make one), and the options
+/// that only shape what `--out` writes come with it.
+fn check_out(args: &RunArgs) -> Result<(), Failure> {
+    if let (None, Some(scale)) = (&args.out, args.chart_style.y_scale_given()) {
+        return Err(Failure::bad_input(format!(
+            "--y-scale {scale} shapes the charts, which only --out writes: add --out DIR, \
+             or chart a saved run with `raftsim chart DIR/results.json --y-scale {scale}`"
+        )));
+    }
+    if let Some(out) = &args.out {
+        if out.exists() && !out.is_dir() {
+            return Err(Failure::bad_input(format!(
+                "{}: --out must be a directory",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn run(args: RunArgs) -> CliResult {
+    check_out(&args)?;
     let loaded = load_with(&args.file, &args.set)?;
     let scenario = &loaded.scenario;
     let seed = choose_seed(args.seed, scenario.file.seed)?;
@@ -157,14 +178,6 @@ pub fn run(args: RunArgs) -> CliResult {
         })?],
         None => scenario.variants().iter().collect(),
     };
-    if let Some(out) = &args.out {
-        if out.exists() && !out.is_dir() {
-            return Err(Failure::bad_input(format!(
-                "{}: --out must be a directory",
-                out.display()
-            )));
-        }
-    }
     let show_progress = Progress::wanted(args.json);
     let progress = Progress::new(show_progress);
     let spinner = |v: &Variant| progress.spinner(format!("running {}", v.label));

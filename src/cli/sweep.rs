@@ -11,10 +11,10 @@ use std::time::Instant as WallClock;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use reports::artifacts;
 use reports::charts::cdf::{CdfOptions, SweepSamples};
+use reports::{artifacts, sweep_table};
 use serde::{Deserialize, Serialize};
-use sim_core::results;
+use sim_core::results::{self, shell_word};
 use sim_core::sweep::{self, Aggregate, SeedRecord, VariantAggregate};
 
 use super::resume::{finished_seeds, ProgressLog};
@@ -43,9 +43,10 @@ pub struct SweepArgs {
     /// Run only the K-th of N contiguous slices of the range, e.g. `2/4`.
     #[arg(long, value_parser = parse_shard, value_name = "K/N")]
     shard: Option<(u64, u64)>,
-    /// Write seeds.jsonl (one line per seed), sweep.json, shard.json and
-    /// the distribution chart (distributions.svg and .png) here. While the
-    /// sweep runs, each finished seed is appended to DIR/seeds.jsonl.partial.
+    /// Write seeds.jsonl (one line per seed), sweep.json, shard.json, the
+    /// distribution chart (distributions.svg and .png) and report.html here.
+    /// While the sweep runs, each finished seed is appended to
+    /// DIR/seeds.jsonl.partial.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Finish a sweep that was killed: run only the seeds missing from
@@ -66,8 +67,8 @@ pub struct MergeArgs {
     /// Output directories of `raftsim sweep --shard K/N --out DIR`.
     #[arg(required = true)]
     dirs: Vec<PathBuf>,
-    /// Write the merged seeds.jsonl, sweep.json, shard.json and the
-    /// distribution chart here (not one of the input directories).
+    /// Write the merged seeds.jsonl, sweep.json, shard.json, the
+    /// distribution chart and report.html here (not one of the inputs).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Merge even if seeds of the range are missing (the aggregate then
@@ -290,9 +291,11 @@ fn finish(
         // The chart counts what the statistics count: no run cut short.
         let counted: Vec<SeedRecord> = records.iter().map(SeedRecord::counted).collect();
         let samples = SweepSamples::from_records(&info.scenario, range, &info.variants, &counted);
-        let charts = artifacts::sweep_charts(&samples, CdfOptions::default()).map_err(|e| {
-            Failure::failed(format!("{}: cannot draw the charts: {e}", dir.display()))
-        })?;
+        let command = sweep_command(info);
+        let charts = artifacts::sweep(&samples, CdfOptions::default(), &aggregate, &command)
+            .map_err(|e| {
+                Failure::failed(format!("{}: cannot draw the charts: {e}", dir.display()))
+            })?;
         files.extend(charts.into_iter().map(|a| (a.name, a.bytes)));
         output::write_all(dir, &files)?;
         if !json {
@@ -304,6 +307,21 @@ fn finish(
     } else {
         EXIT_FAILED
     })
+}
+
+/// `raftsim sweep FILE --seeds A..B [--shard K/N]`: the command that runs
+/// this sweep (for merged shards, the whole range on one machine).
+fn sweep_command(info: &ShardInfo) -> String {
+    let [a, b] = info.seeds;
+    let mut command = format!("raftsim sweep {}", shell_word(&info.file));
+    for set in &info.overrides {
+        command.push_str(&format!(" --set {}", shell_word(set)));
+    }
+    command.push_str(&format!(" --seeds {a}..{b}"));
+    if let Some((k, n)) = info.shard {
+        command.push_str(&format!(" --shard {k}/{n}"));
+    }
+    command
 }
 
 /// The headline metrics of each variant over the seeds and its pooled
@@ -345,80 +363,30 @@ fn summary(aggregate: &Aggregate) -> String {
     out
 }
 
-/// A number of milliseconds (or anything) for a table, `—` for none.
-fn cell(value: Option<f64>) -> String {
-    value.map_or("—".to_string(), |x| format!("{x:.2}"))
-}
-
 /// One variant: a table over seeds, then the pooled table.
 fn variant_summary(v: &VariantAggregate) -> String {
-    const HEADLINE: [&str; 8] = [
-        "max_term",
-        "term_inflation",
-        "leader_changes",
-        "disruptions",
-        "leaderless_ms",
-        "failover_ms.max",
-        "unavailable_ms",
-        "commit_latency_ms.p99",
-    ];
-    let left_out = match v.cut_short {
-        0 => String::new(),
-        n => format!(", {n} cut short and left out"),
+    let stats = |r: &[String]| {
+        format!(
+            "  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  {:>23} {:>6}\n",
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]
+        )
     };
-    let mut out = format!(
-        "\n{} ({}{left_out}; statistics over {})\n  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  {:>23} {:>6}\n",
-        v.label,
-        plural(v.failed_seeds as usize, "failing seed"),
-        plural(v.counted as usize, "seed"),
-        "metric",
-        "min",
-        "mean",
-        "p50",
-        "p90",
-        "p99",
-        "max",
-        "95% CI of the mean",
-        "seeds"
-    );
-    for key in HEADLINE {
-        if let Some(s) = v.metrics.get(key) {
-            let ci = s.ci95.map_or("—".to_string(), |[low, high]| {
-                format!("[{low:>9.2}, {high:>9.2}]")
-            });
-            out.push_str(&format!(
-                "  {key:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}  {ci:>23} {:>6}\n",
-                cell(s.min),
-                cell(s.mean),
-                cell(s.p50),
-                cell(s.p90),
-                cell(s.p99),
-                cell(s.max),
-                s.seeds
-            ));
-        }
+    let pooled = |r: &[String]| {
+        format!(
+            "  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]
+        )
+    };
+    let head = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let mut out = format!("\n{} ({})\n", v.label, sweep_table::counted(v));
+    out.push_str(&stats(&head(&sweep_table::STATS_HEAD)));
+    let ci = |[low, high]: [f64; 2]| format!("[{low:>9.2}, {high:>9.2}]");
+    for row in sweep_table::stats_rows(v, ci) {
+        out.push_str(&stats(&row));
     }
-    out.push_str(&format!(
-        "  {:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
-        "pooled, every sample", "count", "min", "p10", "p50", "p90", "p95", "p99", "max"
-    ));
-    let pooled = &v.pooled;
-    for (key, d) in [
-        ("failover_ms", &pooled.failover_ms),
-        ("election_ms", &pooled.election_ms),
-        ("commit_latency_ms", &pooled.commit_latency_ms),
-    ] {
-        out.push_str(&format!(
-            "  {key:<22} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
-            d.count,
-            cell(d.min),
-            cell(d.p10),
-            cell(d.p50),
-            cell(d.p90),
-            cell(d.p95),
-            cell(d.p99),
-            cell(d.max)
-        ));
+    out.push_str(&pooled(&head(&sweep_table::POOLED_HEAD)));
+    for row in sweep_table::pooled_rows(v) {
+        out.push_str(&pooled(&row));
     }
     out
 }

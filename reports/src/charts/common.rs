@@ -1,7 +1,6 @@
 //! Drawing pieces that several charts share: the header (title, subtitle,
-//! legend), the time axis of the per-variant panels, and the fault strip
-//! (one lane of labelled chips per overlapping fault, above each panel,
-//! whose shading continues through the plot). Pure layout and drawing; no
+//! legend), the time axis and the frame of the per-variant panels (the
+//! fault strip above each is `fault_strip`'s). Pure layout and drawing; no
 //! knowledge of which chart it is part of.
 
 use plotters::coord::types::RangedCoordf64;
@@ -10,7 +9,11 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::{ChartData, FaultSpan};
+use super::fault_strip::{
+    draw_fault_shading, draw_fault_strip, fault_chips, lanes_needed, LANE_PX,
+};
 use super::style::{self, FaultStyle};
+use crate::table::duration_ms;
 
 pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
@@ -21,14 +24,6 @@ pub const Y_LABEL_AREA_PX: i32 = 80;
 pub const MARGIN_RIGHT_PX: i32 = 36;
 pub const PLOT_LEFT_PX: i32 = MARGIN_LEFT_PX + Y_LABEL_AREA_PX;
 pub const PLOT_RIGHT_PX: i32 = style::WIDTH_PX as i32 - MARGIN_RIGHT_PX;
-
-/// Height of one lane of fault chips.
-pub const LANE_PX: i32 = 20;
-/// At most this many lanes; a fault that finds no room in them is still
-/// shaded, but not labelled.
-pub const MAX_LANES: usize = 6;
-/// The longest fault label, in pixels; longer ones end in an ellipsis.
-const MAX_LABEL_PX: i32 = 420;
 
 /// Maps virtual time to the x pixel of the panels' plot areas.
 #[derive(Clone, Copy)]
@@ -67,6 +62,16 @@ impl TimeAxis {
         self.left_px + (fraction * f64::from(self.right_px - self.left_px)).round() as i32
     }
 
+    /// Where a line ends that lasts until `end_ms`, the end of the run
+    /// (exactly the plot's right edge for a run that went the whole way).
+    pub fn end_px(&self, end_ms: f64) -> i32 {
+        if end_ms >= self.duration_ms {
+            self.right_px
+        } else {
+            self.x(end_ms)
+        }
+    }
+
     /// The x range in seconds, as the panels' coordinate system.
     pub fn range_s(&self) -> std::ops::Range<f64> {
         0.0..self.duration_ms / 1000.0
@@ -96,8 +101,8 @@ pub enum Sample {
     Ring,
     /// The disruption marker of the leader timeline: a downward triangle.
     Triangle,
-    /// An outlined block (a leaderless stretch).
-    Outline(RGBColor),
+    /// An outlined, hatched block (a leaderless stretch).
+    Hatched(RGBColor),
 }
 
 pub struct LegendEntry {
@@ -235,8 +240,9 @@ fn draw_sample<DB: DrawingBackend>(
             style::DISRUPTION.stroke_width(2),
         )),
         Sample::Triangle => triangle(root, x + SAMPLE_PX / 2, mid_y, 6),
-        Sample::Outline(colour) => {
+        Sample::Hatched(colour) => {
             root.draw(&Rectangle::new(box_corners, style::WHITE.filled()))?;
+            hatch(root, box_corners, *colour)?;
             root.draw(&Rectangle::new(box_corners, colour.stroke_width(2)))
         }
     }
@@ -293,150 +299,6 @@ pub fn node_legend(
     entries
 }
 
-/// A fault's chip in the strip: its interval in pixels, where its label
-/// goes, and its lane.
-pub struct Chip<'a> {
-    pub fault: &'a FaultSpan,
-    pub label: String,
-    pub x0: i32,
-    pub x1: i32,
-    /// The label's anchor: its left end, or its right end if `leftwards`.
-    pub label_x: i32,
-    pub leftwards: bool,
-    pub lane: usize,
-}
-
-/// Places every fault of a panel in the first lane where neither its
-/// interval nor its label overlaps a chip already there.
-pub fn fault_chips(faults: &[FaultSpan], axis: TimeAxis) -> Vec<Chip<'_>> {
-    let canvas_right = style::WIDTH_PX as i32 - 4;
-    let mut lanes_end: Vec<i32> = Vec::new();
-    let mut chips = Vec::new();
-    let mut order: Vec<&FaultSpan> = faults.iter().collect();
-    order.sort_by(|a, b| a.from_ms.total_cmp(&b.from_ms));
-    for fault in order {
-        let x0 = axis.x(fault.from_ms);
-        let x1 = axis.x(fault.to_ms.unwrap_or(fault.from_ms)).max(x0 + 2);
-        let label = style::fit_text(&fault.description, style::SMALL_SIZE, MAX_LABEL_PX);
-        let width = style::text_width(&label, style::SMALL_SIZE);
-        // A label that would run off the canvas ends at the chip's end instead.
-        let (label_x, leftwards, start, end) = if x0 + 6 + width + 4 > canvas_right {
-            let label_x = x1.min(PLOT_RIGHT_PX) - 5;
-            (label_x, true, x0.min(label_x - width - 4), x1.max(label_x))
-        } else {
-            (x0 + 6, false, x0, x1.max(x0 + 6 + width + 4))
-        };
-        let lane = match lanes_end.iter().position(|&end_px| end_px + 6 <= start) {
-            Some(lane) => lane,
-            None if lanes_end.len() < MAX_LANES => {
-                lanes_end.push(i32::MIN);
-                lanes_end.len() - 1
-            }
-            None => continue,
-        };
-        lanes_end[lane] = end;
-        chips.push(Chip {
-            fault,
-            label,
-            x0,
-            x1,
-            label_x,
-            leftwards,
-            lane,
-        });
-    }
-    chips
-}
-
-/// The number of lanes a set of panels needs (the same for every panel,
-/// so that panels line up).
-pub fn lanes_needed(data: &ChartData, axis: TimeAxis) -> i32 {
-    data.variants
-        .iter()
-        .map(|v| {
-            fault_chips(&v.faults, axis)
-                .iter()
-                .map(|c| c.lane as i32 + 1)
-                .max()
-                .unwrap_or(0)
-        })
-        .max()
-        .unwrap_or(0)
-}
-
-/// Draws a panel's fault chips with their lanes starting at `top`.
-pub fn draw_fault_strip<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    chips: &[Chip],
-    top: i32,
-) -> DrawResult<DB> {
-    for chip in chips {
-        let colour = style::fault_style(chip.fault.kind).colour;
-        let y0 = top + chip.lane as i32 * LANE_PX + 1;
-        let y1 = y0 + LANE_PX - 3;
-        match chip.fault.to_ms {
-            Some(_) => {
-                root.draw(&Rectangle::new(
-                    [(chip.x0, y0), (chip.x1, y1)],
-                    colour.mix(style::CHIP_OPACITY).filled(),
-                ))?;
-                root.draw(&Rectangle::new(
-                    [(chip.x0, y0), (chip.x0 + 3, y1)],
-                    colour.filled(),
-                ))?;
-            }
-            None => {
-                root.draw(&Rectangle::new(
-                    [(chip.x0 - 1, y0), (chip.x0 + 1, y1)],
-                    colour.filled(),
-                ))?;
-            }
-        }
-        let anchor = if chip.leftwards {
-            HPos::Right
-        } else {
-            HPos::Left
-        };
-        root.draw(&Text::new(
-            chip.label.clone(),
-            (chip.label_x, (y0 + y1) / 2),
-            style::text_style(style::SMALL_SIZE, style::TEXT).pos(Pos::new(anchor, VPos::Center)),
-        ))?;
-    }
-    Ok(())
-}
-
-/// Shades a panel's faults over its plot area (pixel rows `top..bottom`);
-/// instant events get a thin line.
-pub fn draw_fault_shading<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    faults: &[FaultSpan],
-    axis: TimeAxis,
-    top: i32,
-    bottom: i32,
-) -> DrawResult<DB> {
-    for fault in faults {
-        let colour = style::fault_style(fault.kind).colour;
-        let x0 = axis.x(fault.from_ms);
-        match fault.to_ms {
-            Some(to_ms) => {
-                let x1 = axis.x(to_ms).max(x0 + 2);
-                root.draw(&Rectangle::new(
-                    [(x0, top), (x1, bottom)],
-                    colour.mix(style::SHADE_OPACITY).filled(),
-                ))?;
-            }
-            None => {
-                root.draw(&PathElement::new(
-                    vec![(x0, top), (x0, bottom)],
-                    colour.stroke_width(1),
-                ))?;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// A per-variant panel's chart: x in seconds of virtual time, y in the
 /// chart's own units.
 pub type PanelChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
@@ -481,7 +343,12 @@ pub fn draw_variant_panel<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let variant = &data.variants[index];
     let top = layout.header_px + index as i32 * layout.panel_px;
-    draw_panel_title(root, &variant.result.label, summary, top + 4)?;
+    let stopped = (variant.end_ms < data.duration_ms).then_some(variant.end_ms);
+    let summary = match stopped {
+        Some(at) => format!("{summary} · stopped at {}", duration_ms(at)),
+        None => summary.to_string(),
+    };
+    draw_panel_title(root, &variant.result.label, &summary, top + 4)?;
     let strip_top = top + TITLE_ROW_PX;
     let plot_top = strip_top + layout.lanes * LANE_PX + 4;
     let last = index + 1 == data.variants.len();
@@ -498,7 +365,10 @@ pub fn draw_variant_panel<DB: DrawingBackend>(
         .margin_right(MARGIN_RIGHT_PX)
         .x_label_area_size(X_TICKS_PX + x_desc_px)
         .y_label_area_size(Y_LABEL_AREA_PX)
-        .build_cartesian_2d(TimeAxis::nominal(data.duration_ms).range_s(), y_range)?;
+        .build_cartesian_2d(
+            TimeAxis::nominal(data.duration_ms).range_s(),
+            y_range.clone(),
+        )?;
     let mut mesh = chart.configure_mesh();
     mesh.disable_y_mesh()
         .y_labels(0)
@@ -519,8 +389,77 @@ pub fn draw_variant_panel<DB: DrawingBackend>(
         faults: &variant.faults,
         strip_top,
     };
-    draw(&chart, &plot)
+    draw(&chart, &plot)?;
+    match stopped {
+        Some(at) => {
+            let bottom = chart.backend_coord(&(0.0, y_range.start)).1;
+            let top = chart.backend_coord(&(0.0, y_range.end)).1;
+            draw_stop(root, plot.axis.x(at), top, bottom)
+        }
+        None => Ok(()),
+    }
 }
+
+/// Where a run stopped early (a safety violation): a line across the plot
+/// and "stopped" beside its top; nothing is drawn after it.
+fn draw_stop<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    x: i32,
+    top: i32,
+    bottom: i32,
+) -> DrawResult<DB> {
+    root.draw(&PathElement::new(
+        vec![(x, top), (x, bottom)],
+        style::DISRUPTION.stroke_width(2),
+    ))?;
+    let text = "run stopped: safety violation";
+    let width = style::text_width(text, style::SMALL_SIZE);
+    // Right of the line, or left of it near the plot's right edge.
+    let (anchor, at_x) = if x + 6 + width <= PLOT_RIGHT_PX {
+        (HPos::Left, x + 6)
+    } else {
+        (HPos::Right, x - 6)
+    };
+    root.draw(&Text::new(
+        text,
+        (at_x, top + 2),
+        style::text_style(style::SMALL_SIZE, style::DISRUPTION).pos(Pos::new(anchor, VPos::Top)),
+    ))?;
+    Ok(())
+}
+
+/// Diagonal hatching over the box from `(x0, top)` to `(x1, bottom)`, one
+/// line every `HATCH_PX`, clipped to the box.
+pub fn hatch<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    [(x0, top), (x1, bottom)]: [(i32, i32); 2],
+    colour: RGBColor,
+) -> DrawResult<DB> {
+    let h = bottom - top;
+    let mut c = x0 - h + HATCH_PX;
+    while c < x1 {
+        // The line x = c + (bottom - y), clipped to x0..=x1.
+        let (sx, sy) = if c < x0 {
+            (x0, bottom - (x0 - c))
+        } else {
+            (c, bottom)
+        };
+        let (ex, ey) = if c + h > x1 {
+            (x1, bottom - (x1 - c))
+        } else {
+            (c + h, top)
+        };
+        root.draw(&PathElement::new(
+            vec![(sx, sy), (ex, ey)],
+            colour.stroke_width(1),
+        ))?;
+        c += HATCH_PX;
+    }
+    Ok(())
+}
+
+/// Distance between hatching lines, in pixels.
+const HATCH_PX: i32 = 6;
 
 /// The panel title: the variant's label and a muted summary after it.
 pub fn draw_panel_title<DB: DrawingBackend>(

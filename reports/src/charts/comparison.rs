@@ -115,6 +115,15 @@ fn value_text(unit: Unit, value: f64) -> String {
     }
 }
 
+/// Where a panel goes and how wide the variant labels are, in pixels.
+struct Place {
+    left: i32,
+    right: i32,
+    top: i32,
+    row_px: i32,
+    label_px: i32,
+}
+
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData) -> DrawResult<DB> {
     let (header_px, row_px, panel_px, _) = layout(data);
     let results = data.results;
@@ -125,7 +134,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData)
             "Headline metrics per variant; seed {}, {} nodes, {} virtual. Each panel has its own scale.",
             results.seed,
             results.nodes,
-            duration_ms(data.duration_ms)
+            crate::table::virtual_time(results)
         ),
         &legend(data),
     )?;
@@ -144,71 +153,93 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &ChartData)
         let column = p as i32 % COLUMNS;
         let row = p as i32 / COLUMNS;
         let left = MARGIN_LEFT_PX + column * (panel_width + COLUMN_GAP_PX);
-        let right = left + panel_width;
-        let top = header_px + row * panel_px;
-
-        let unit_note = match panel.unit {
-            Unit::Count => "count",
-            Unit::Terms => "terms",
-            Unit::Milliseconds => "virtual time",
+        let place = Place {
+            left,
+            right: left + panel_width,
+            top: header_px + row * panel_px,
+            row_px,
+            label_px,
         };
-        root.draw(&Text::new(
-            format!("{} ({unit_note})", panel.title),
-            (left, top),
-            style::text_style(style::PANEL_TITLE_SIZE, style::TEXT),
-        ))?;
-        root.draw(&Text::new(
-            style::fit_text(panel.explanation, style::SMALL_SIZE, panel_width),
-            (left, top + 26),
-            style::text_style(style::SMALL_SIZE, style::MUTED),
-        ))?;
+        draw_panel(root, data, panel, &place)?;
+    }
+    Ok(())
+}
 
-        let values: Vec<f64> = data
-            .variants
-            .iter()
-            .map(|v| (panel.value)(&v.result.metrics).max(0.0))
-            .collect();
-        let max = values.iter().copied().fold(0.0, f64::max);
-        let bar_left = left + label_px + 10;
-        let bar_right = right - VALUE_ROOM_PX;
-        let bars_top = top + PANEL_HEAD_PX;
-        let bars_bottom = bars_top + values.len() as i32 * row_px;
-        for (i, (variant, &value)) in data.variants.iter().zip(&values).enumerate() {
-            let y0 = bars_top + i as i32 * row_px;
-            let mid = y0 + row_px / 2;
-            let label = style::fit_text(&variant.result.label, style::LABEL_SIZE, label_px);
-            root.draw(&Text::new(
-                label,
-                (bar_left - 8, mid),
-                style::text_style(style::LABEL_SIZE, style::TEXT)
-                    .pos(Pos::new(HPos::Right, VPos::Center)),
-            ))?;
-            let length = if max > 0.0 {
-                ((value / max) * f64::from(bar_right - bar_left)).round() as i32
-            } else {
-                0
-            };
-            let bar_half = (row_px * 2 / 3) / 2;
-            if length > 0 {
-                root.draw(&Rectangle::new(
-                    [
-                        (bar_left, mid - bar_half),
-                        (bar_left + length, mid + bar_half),
-                    ],
-                    style::variant_colour(i).filled(),
-                ))?;
-            }
-            root.draw(&Text::new(
-                value_text(panel.unit, value),
-                (bar_left + length + 6, mid),
-                style::text_style(style::LABEL_SIZE, style::TEXT)
-                    .pos(Pos::new(HPos::Left, VPos::Center)),
+/// One metric: its title and explanation, then a labelled bar per variant.
+fn draw_panel<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &ChartData,
+    panel: &Panel,
+    place: &Place,
+) -> DrawResult<DB> {
+    let Place {
+        left,
+        right,
+        top,
+        row_px,
+        label_px,
+    } = *place;
+    let panel_width = right - left;
+    let unit_note = match panel.unit {
+        Unit::Count => "count",
+        Unit::Terms => "terms",
+        Unit::Milliseconds => "virtual time",
+    };
+    root.draw(&Text::new(
+        format!("{} ({unit_note})", panel.title),
+        (left, top),
+        style::text_style(style::PANEL_TITLE_SIZE, style::TEXT),
+    ))?;
+    root.draw(&Text::new(
+        style::fit_text(panel.explanation, style::SMALL_SIZE, panel_width),
+        (left, top + 26),
+        style::text_style(style::SMALL_SIZE, style::MUTED),
+    ))?;
+
+    let values: Vec<f64> = data
+        .variants
+        .iter()
+        .map(|v| (panel.value)(&v.result.metrics).max(0.0))
+        .collect();
+    let max = values.iter().copied().fold(0.0, f64::max);
+    let bar_left = left + label_px + 10;
+    let bar_right = right - VALUE_ROOM_PX;
+    let bars_top = top + PANEL_HEAD_PX;
+    let bars_bottom = bars_top + values.len() as i32 * row_px;
+    for (i, (variant, &value)) in data.variants.iter().zip(&values).enumerate() {
+        let mid = bars_top + i as i32 * row_px + row_px / 2;
+        let label = style::fit_text(&variant.result.label, style::LABEL_SIZE, label_px);
+        root.draw(&Text::new(
+            label,
+            (bar_left - 8, mid),
+            style::text_style(style::LABEL_SIZE, style::TEXT)
+                .pos(Pos::new(HPos::Right, VPos::Center)),
+        ))?;
+        let length = if max > 0.0 {
+            ((value / max) * f64::from(bar_right - bar_left)).round() as i32
+        } else {
+            0
+        };
+        let bar_half = (row_px * 2 / 3) / 2;
+        if length > 0 {
+            root.draw(&Rectangle::new(
+                [
+                    (bar_left, mid - bar_half),
+                    (bar_left + length, mid + bar_half),
+                ],
+                style::variant_colour(i).filled(),
             ))?;
         }
-        root.draw(&PathElement::new(
-            vec![(bar_left, bars_top - 2), (bar_left, bars_bottom + 2)],
-            style::AXIS.stroke_width(1),
+        root.draw(&Text::new(
+            value_text(panel.unit, value),
+            (bar_left + length + 6, mid),
+            style::text_style(style::LABEL_SIZE, style::TEXT)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
     }
+    root.draw(&PathElement::new(
+        vec![(bar_left, bars_top - 2), (bar_left, bars_bottom + 2)],
+        style::AXIS.stroke_width(1),
+    ))?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use sim_core::metrics::Series;
 use sim_core::results::{Results, VariantResult};
 
 use super::ChartError;
+use crate::table::stopped_at_ms;
 
 /// Limits on what a chart can lay out legibly (and in bounded time).
 pub const MAX_NODES: u64 = 64;
@@ -24,6 +25,9 @@ pub struct ChartData<'a> {
 
 pub struct VariantData<'a> {
     pub result: &'a VariantResult,
+    /// When the run stopped: its duration, or earlier when a safety
+    /// violation stopped it (`table::stopped_at_ms`).
+    pub end_ms: f64,
     /// Per node (index 0 = node 1): (at_ms, term) changes, starting at 0 ms.
     pub terms: Vec<Vec<(f64, u64)>>,
     pub leaders: Vec<LeaderSpan>,
@@ -68,6 +72,8 @@ fn invalid(path: String, reason: impl Into<String>) -> ChartError {
 struct Bounds {
     nodes: u32,
     duration_ms: f64,
+    /// When the variant's run stopped (at most `duration_ms`).
+    end_ms: f64,
     /// The variant being read, for the JSON paths of errors.
     variant: usize,
 }
@@ -158,10 +164,12 @@ impl Bounds {
             from_ms = at_ms;
             current = (leader, p.term);
         }
-        if self.duration_ms > from_ms {
+        // The last stretch lasts until the run stopped, as leaderless
+        // time does (metrics.rs).
+        if self.end_ms > from_ms {
             leaders.push(LeaderSpan {
                 from_ms,
-                to_ms: self.duration_ms,
+                to_ms: self.end_ms,
                 leader: current.0,
                 term: current.1,
             });
@@ -191,10 +199,12 @@ impl Bounds {
                 continue;
             }
             let to_ms = if f.kind.lasting() {
+                // Shaded until it ended, or until the run stopped.
                 let to_ms = match f.until_ms {
                     Some(until) => self.time(self.path("faults", i, "until_ms"), until)?,
-                    None => self.duration_ms,
-                };
+                    None => self.end_ms.max(from_ms),
+                }
+                .min(self.end_ms.max(from_ms));
                 if to_ms < from_ms {
                     return Err(invalid(
                         self.path("faults", i, "until_ms"),
@@ -262,14 +272,17 @@ pub fn prepare(results: &Results) -> Result<ChartData<'_>, ChartError> {
     let duration_ms = results.duration_ms as f64;
     let mut variants = Vec::with_capacity(results.variants.len());
     for (variant, result) in results.variants.iter().enumerate() {
+        let end_ms = stopped_at_ms(result).map_or(duration_ms, |at| at.clamp(0.0, duration_ms));
         let bounds = Bounds {
             nodes,
             duration_ms,
+            end_ms,
             variant,
         };
         let series = &result.series;
         variants.push(VariantData {
             result,
+            end_ms,
             terms: bounds.terms(series)?,
             leaders: bounds.leaders(series)?,
             faults: bounds.faults(series)?,

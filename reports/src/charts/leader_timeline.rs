@@ -1,6 +1,6 @@
 //! The leader timeline: one band per variant, on the same time axis, that
 //! shows which node was the effective leader when (coloured by node and
-//! labelled with its id and term), leaderless stretches outlined in red
+//! labelled with its id and term), leaderless stretches hatched in dark grey
 //! and labelled with their length, disruptions marked, and the same fault
 //! strip and shading as the term chart. Draws from `ChartData` only.
 
@@ -33,7 +33,7 @@ const MAX_GAP_LABELS: usize = 12;
 fn legend(data: &ChartData) -> Vec<LegendEntry> {
     let marks = vec![
         LegendEntry {
-            sample: Sample::Outline(style::NO_LEADER),
+            sample: Sample::Hatched(style::NO_LEADER),
             text: "no effective leader".into(),
         },
         LegendEntry {
@@ -175,7 +175,7 @@ fn draw_leader_span<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A stretch without an effective leader: outlined (at least
+/// A stretch without an effective leader: outlined and hatched (at least
 /// `MIN_GAP_PX` wide), with its length below the band unless that label
 /// would touch the previous one (`label_end`, None: no labels at all).
 fn draw_gap<DB: DrawingBackend>(
@@ -192,16 +192,15 @@ fn draw_gap<DB: DrawingBackend>(
     } else {
         (x0, x1)
     };
-    // Too narrow to outline: solid.
-    let fill = if g1 - g0 <= 4 { 1.0 } else { 0.12 };
-    root.draw(&Rectangle::new(
-        [(g0, band.top), (g1, band.bottom)],
-        style::NO_LEADER.mix(fill).filled(),
-    ))?;
-    root.draw(&Rectangle::new(
-        [(g0, band.top), (g1, band.bottom)],
-        style::NO_LEADER.stroke_width(2),
-    ))?;
+    let corners = [(g0, band.top), (g1, band.bottom)];
+    if g1 - g0 <= 4 {
+        // Too narrow to hatch: solid.
+        root.draw(&Rectangle::new(corners, style::NO_LEADER.filled()))?;
+    } else {
+        root.draw(&Rectangle::new(corners, style::WHITE.filled()))?;
+        common::hatch(root, corners, style::NO_LEADER)?;
+    }
+    root.draw(&Rectangle::new(corners, style::NO_LEADER.stroke_width(2)))?;
     let Some(end) = label_end.as_mut() else {
         return Ok(());
     };

@@ -6,9 +6,10 @@
 //! random ids, no hash-map iteration.
 
 pub mod cdf;
-mod common;
+pub(crate) mod common;
 pub mod comparison;
 pub mod data;
+mod fault_strip;
 pub mod leader_timeline;
 mod raster;
 pub mod style;

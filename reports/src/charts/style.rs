@@ -53,8 +53,10 @@ pub const AXIS: RGBColor = RGBColor(0x88, 0x88, 0x88);
 pub const WHITE: RGBColor = RGBColor(0xff, 0xff, 0xff);
 /// Disruption markers (a leader deposed by a higher term).
 pub const DISRUPTION: RGBColor = RGBColor(0x11, 0x11, 0x11);
-/// Leaderless stretches on the leader timeline.
-pub const NO_LEADER: RGBColor = RGBColor(0xb0, 0x00, 0x20);
+/// Leaderless stretches on the leader timeline, hatched: a dark neutral
+/// grey, far from every node colour (node 4 is red, node 8 a mid grey) and
+/// dark enough for its label on white.
+pub const NO_LEADER: RGBColor = RGBColor(0x3c, 0x3c, 0x3c);
 
 /// One colour per node, in node order (the D3/Tableau "category10"
 /// palette: ten hues chosen to stay distinguishable on white). Node k gets
@@ -163,4 +165,28 @@ pub fn fit_text(text: &str, size: f64, max_px: i32) -> String {
         return String::new();
     }
     cut(fits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn distance(RGBColor(r, g, b): RGBColor, RGBColor(s, h, c): RGBColor) -> f64 {
+        let d = |x: u8, y: u8| (f64::from(x) - f64::from(y)).powi(2);
+        (d(r, s) + d(g, h) + d(b, c)).sqrt()
+    }
+
+    #[test]
+    fn the_no_leader_mark_is_unlike_every_node_and_reads_on_white() {
+        for (k, node) in NODE_COLOURS.iter().enumerate() {
+            let d = distance(NO_LEADER, *node);
+            assert!(
+                d >= 80.0,
+                "node {} is {d:.0} from the no-leader mark",
+                k + 1
+            );
+        }
+        // Its own label sits on white: white text would be wanted on it.
+        assert_eq!(text_on(NO_LEADER), WHITE);
+    }
 }

@@ -214,7 +214,7 @@ fn draw_terms<DB: DrawingBackend>(
             previous = Some(term);
         }
         if let Some(term) = previous {
-            push_point(&mut points, (axis.right_px, y_px(term) + dy));
+            push_point(&mut points, (axis.end_px(variant.end_ms), y_px(term) + dy));
         }
         root.draw(&PathElement::new(
             points,

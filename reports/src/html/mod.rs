@@ -2,10 +2,14 @@
 //! inline SVG; no script, no external resource, nothing fetched) with the
 //! scenario, the verdict, the side-by-side metrics, the expectations, the
 //! safety verdict, the faults, the charts and the command that reproduces
-//! the run. Every text from the results is HTML-escaped.
+//! the run. Every text from the results is HTML-escaped. A sweep's page
+//! (`sweep`) shares the style, the head and the figures.
 
 use std::fmt::Write;
 
+pub mod sweep;
+
+use sim_core::invariants::Property;
 use sim_core::results::{shell_word, Results};
 
 use crate::table::{self, duration_ms};
@@ -83,6 +87,19 @@ pub fn report(results: &Results, figures: &[Figure]) -> String {
 
 fn write_report(out: &mut String, results: &Results, figures: &[Figure]) -> std::fmt::Result {
     let name = escape(&results.scenario);
+    write_head(out, &name)?;
+    write_summary(out, &name, results)?;
+    let command = write_reproduce(out, results)?;
+    write_metrics(out, results)?;
+    write_expectations(out, results)?;
+    write_safety(out, results, &command)?;
+    write_faults(out, results)?;
+    write_figures(out, figures)?;
+    writeln!(out, "</body>\n</html>")
+}
+
+/// From the doctype to the opening `<body>`, with the page's style.
+fn write_head(out: &mut String, name: &str) -> std::fmt::Result {
     writeln!(out, "<!DOCTYPE html>")?;
     writeln!(out, "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">")?;
     writeln!(
@@ -90,45 +107,68 @@ fn write_report(out: &mut String, results: &Results, figures: &[Figure]) -> std:
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
     )?;
     writeln!(out, "<title>raftsim report: {name}</title>")?;
-    writeln!(out, "<style>\n{STYLE}</style>\n</head>\n<body>")?;
+    writeln!(out, "<style>\n{STYLE}</style>\n</head>\n<body>")
+}
 
+/// The heading (escaped), the description and the verdict: `passed` says
+/// why it passed, else `failed` says what failed.
+fn write_title(
+    out: &mut String,
+    name: &str,
+    description: &str,
+    passed: Option<&str>,
+    failed: &str,
+) -> std::fmt::Result {
     writeln!(out, "<h1>{name}</h1>")?;
-    if !results.description.is_empty() {
-        writeln!(
-            out,
-            "<p class=\"description\">{}</p>",
-            escape(&results.description)
-        )?;
+    if !description.is_empty() {
+        writeln!(out, "<p class=\"description\">{}</p>", escape(description))?;
     }
-    let failed = results.failed_variants();
-    if results.passed() {
-        writeln!(
-            out,
-            "<p class=\"verdict pass\">passed: every variant safe, every expectation met</p>"
-        )?;
+    if let Some(why) = passed {
+        writeln!(out, "<p class=\"verdict pass\">passed: {}</p>", escape(why))
     } else {
         writeln!(
             out,
             "<p class=\"verdict fail\">failed: {}</p>",
-            escape(&failed.join(", "))
-        )?;
+            escape(failed)
+        )
     }
+}
+
+/// A `<dl>` of (term, already escaped value) pairs.
+fn write_facts(out: &mut String, facts: &[(&str, String)]) -> std::fmt::Result {
     writeln!(out, "<dl class=\"facts\">")?;
-    writeln!(out, "<dt>seed</dt><dd>{}</dd>", results.seed)?;
-    writeln!(out, "<dt>nodes</dt><dd>{}</dd>", results.nodes)?;
-    writeln!(
+    for (term, value) in facts {
+        writeln!(out, "<dt>{term}</dt><dd>{value}</dd>")?;
+    }
+    writeln!(out, "</dl>")
+}
+
+/// The title, the verdict and the facts of the run.
+fn write_summary(out: &mut String, name: &str, results: &Results) -> std::fmt::Result {
+    write_title(
         out,
-        "<dt>virtual time</dt><dd>{}</dd>",
-        escape(&duration_ms(results.duration_ms as f64))
+        name,
+        &results.description,
+        results
+            .passed()
+            .then_some("every variant safe, every expectation met"),
+        &results.failed_variants().join(", "),
     )?;
     let labels: Vec<&str> = results.variants.iter().map(|v| v.label.as_str()).collect();
-    writeln!(
+    write_facts(
         out,
-        "<dt>variants</dt><dd>{}</dd>",
-        escape(&labels.join(", "))
-    )?;
-    writeln!(out, "</dl>")?;
+        &[
+            ("seed", results.seed.to_string()),
+            ("nodes", results.nodes.to_string()),
+            ("virtual time", escape(&table::virtual_time(results))),
+            ("variants", escape(&labels.join(", "))),
+        ],
+    )
+}
 
+/// The command that reproduces the run (recorded, or rebuilt from the
+/// scenario's name when the results do not record it), shown and returned.
+fn write_reproduce(out: &mut String, results: &Results) -> Result<String, std::fmt::Error> {
     writeln!(out, "<h2>Reproduce</h2>")?;
     let command = match &results.command {
         Some(command) => {
@@ -147,7 +187,11 @@ fn write_report(out: &mut String, results: &Results, figures: &[Figure]) -> std:
         }
     };
     writeln!(out, "<pre><code>{}</code></pre>", escape(&command))?;
+    Ok(command)
+}
 
+/// The side-by-side metrics, one column per variant.
+fn write_metrics(out: &mut String, results: &Results) -> std::fmt::Result {
     writeln!(out, "<h2>Metrics</h2>")?;
     writeln!(out, "<table class=\"metrics\">\n<thead><tr><th>metric</th>")?;
     for v in &results.variants {
@@ -161,36 +205,42 @@ fn write_report(out: &mut String, results: &Results, figures: &[Figure]) -> std:
         }
         writeln!(out, "</tr>")?;
     }
-    writeln!(out, "</tbody>\n</table>")?;
+    writeln!(out, "</tbody>\n</table>")
+}
 
+/// Each expectation with its actual value and verdict.
+fn write_expectations(out: &mut String, results: &Results) -> std::fmt::Result {
     writeln!(out, "<h2>Expectations</h2>")?;
     if results.expectations.is_empty() {
-        writeln!(out, "<p>The scenario states no expectations.</p>")?;
-    } else {
-        writeln!(out, "<table class=\"expectations\">")?;
+        return writeln!(out, "<p>The scenario states no expectations.</p>");
+    }
+    writeln!(out, "<table class=\"expectations\">")?;
+    writeln!(
+        out,
+        "<thead><tr><th>variant</th><th class=\"text\">metric</th><th>expected</th><th>actual</th><th class=\"text\">result</th></tr></thead>\n<tbody>"
+    )?;
+    for e in &results.expectations {
+        let actual = table::actual(e);
+        let (class, verdict) = if e.ok {
+            ("ok", "✓ pass")
+        } else {
+            ("bad", "✗ fail")
+        };
         writeln!(
             out,
-            "<thead><tr><th>variant</th><th class=\"text\">metric</th><th>expected</th><th>actual</th><th class=\"text\">result</th></tr></thead>\n<tbody>"
+            "<tr><td>{}</td><td class=\"text\">{}</td><td>{}</td><td>{}</td><td class=\"text {class}\">{verdict}</td></tr>",
+            escape(&e.variant),
+            escape(&e.metric),
+            escape(&table::expected(e)),
+            escape(&actual)
         )?;
-        for e in &results.expectations {
-            let actual = table::actual(e);
-            let (class, verdict) = if e.ok {
-                ("ok", "✓ pass")
-            } else {
-                ("bad", "✗ fail")
-            };
-            writeln!(
-                out,
-                "<tr><td>{}</td><td class=\"text\">{}</td><td>{}</td><td>{}</td><td class=\"text {class}\">{verdict}</td></tr>",
-                escape(&e.variant),
-                escape(&e.metric),
-                escape(&table::expected(e)),
-                escape(&actual)
-            )?;
-        }
-        writeln!(out, "</tbody>\n</table>")?;
     }
+    writeln!(out, "</tbody>\n</table>")
+}
 
+/// The safety verdict: every violation and every run cut short, each with
+/// the command that replays its variant.
+fn write_safety(out: &mut String, results: &Results, command: &str) -> std::fmt::Result {
     writeln!(out, "<h2>Safety</h2>")?;
     let troubled: Vec<_> = results
         .variants
@@ -198,40 +248,47 @@ fn write_report(out: &mut String, results: &Results, figures: &[Figure]) -> std:
         .filter(|v| !v.safety.violations.is_empty() || v.limit_reached.is_some())
         .collect();
     if troubled.is_empty() {
-        writeln!(
+        let held: Vec<&str> = Property::ALL.iter().map(|p| p.name()).collect();
+        return writeln!(
             out,
-            "<p>No safety violation in any variant: election safety, log matching, leader completeness, state machine safety and monotonic terms held on every step.</p>"
-        )?;
-    } else {
-        writeln!(out, "<ul class=\"violations\">")?;
-        for v in troubled {
-            let replay = escape(&with_variant(&command, &v.label));
-            for violation in &v.safety.violations {
-                writeln!(
-                    out,
-                    "<li><strong>{}</strong>: {} at {} virtual (event {}): {}<br>replay: <code>{replay}</code></li>",
-                    escape(&v.label),
-                    escape(violation.property.name()),
-                    escape(&duration_ms(violation.at_ms)),
-                    violation.event,
-                    escape(&violation.message)
-                )?;
-            }
-            if let Some(limit) = &v.limit_reached {
-                writeln!(
-                    out,
-                    "<li><strong>{}</strong>: run cut short: {}<br>replay: <code>{replay}</code></li>",
-                    escape(&v.label),
-                    escape(limit)
-                )?;
-            }
-        }
-        writeln!(out, "</ul>")?;
+            "<p>No safety violation in any variant: every property the checker verifies held on every step ({}).</p>",
+            escape(&held.join(", "))
+        );
     }
+    writeln!(out, "<ul class=\"violations\">")?;
+    for v in troubled {
+        let replay = escape(&with_variant(command, &v.label));
+        for violation in &v.safety.violations {
+            writeln!(
+                out,
+                "<li><strong>{}</strong>: {} at {} virtual (event {}): {}<br>replay: <code>{replay}</code></li>",
+                escape(&v.label),
+                escape(violation.property.name()),
+                escape(&duration_ms(violation.at_ms)),
+                violation.event,
+                escape(&violation.message)
+            )?;
+        }
+        if let Some(limit) = &v.limit_reached {
+            writeln!(
+                out,
+                "<li><strong>{}</strong>: run cut short: {}<br>replay: <code>{replay}</code></li>",
+                escape(&v.label),
+                escape(limit)
+            )?;
+        }
+    }
+    writeln!(out, "</ul>")
+}
 
-    write_faults(out, results)?;
-
-    writeln!(out, "<h2>Charts</h2>")?;
+/// The charts, each inlined with its heading and caption.
+fn write_figures(out: &mut String, figures: &[Figure]) -> std::fmt::Result {
+    let heading = if figures.len() == 1 {
+        "Chart"
+    } else {
+        "Charts"
+    };
+    writeln!(out, "<h2>{heading}</h2>")?;
     for figure in figures {
         writeln!(out, "<figure>")?;
         writeln!(out, "<h3>{}</h3>", escape(figure.title))?;
@@ -239,7 +296,7 @@ fn write_report(out: &mut String, results: &Results, figures: &[Figure]) -> std:
         writeln!(out, "{}", inline_svg(figure.svg).trim_end())?;
         writeln!(out, "</figure>")?;
     }
-    writeln!(out, "</body>\n</html>")
+    Ok(())
 }
 
 /// The fault script as each variant resolved it.

@@ -1,0 +1,122 @@
+//! The tables of a sweep's aggregate as rows of cells, for both the text
+//! `raftsim sweep` prints and the sweep's HTML page: per variant, the
+//! headline metrics over seeds and the pooled distributions. A statistic
+//! without a value reads `—`.
+
+use sim_core::sweep::VariantAggregate;
+
+/// The metrics of the table over seeds, in its order.
+pub const HEADLINE: [&str; 8] = [
+    "max_term",
+    "term_inflation",
+    "leader_changes",
+    "disruptions",
+    "leaderless_ms",
+    "failover_ms.max",
+    "unavailable_ms",
+    "commit_latency_ms.p99",
+];
+
+/// The head of the table over seeds.
+pub const STATS_HEAD: [&str; 9] = [
+    "metric",
+    "min",
+    "mean",
+    "p50",
+    "p90",
+    "p99",
+    "max",
+    "95% CI of the mean",
+    "seeds",
+];
+
+/// The head of the pooled table.
+pub const POOLED_HEAD: [&str; 9] = [
+    "pooled, every sample",
+    "count",
+    "min",
+    "p10",
+    "p50",
+    "p90",
+    "p95",
+    "p99",
+    "max",
+];
+
+/// A statistic: two decimals, `—` for none.
+pub fn cell(value: Option<f64>) -> String {
+    value.map_or("—".to_string(), |x| format!("{x:.2}"))
+}
+
+/// "3 failing seeds, 1 cut short and left out; statistics over 17 seeds",
+/// without the counts' nouns pluralised by the caller's rule.
+pub fn counted(v: &VariantAggregate) -> String {
+    let left_out = match v.cut_short {
+        0 => String::new(),
+        n => format!(", {n} cut short and left out"),
+    };
+    format!(
+        "{}{left_out}; statistics over {}",
+        crate::charts::common::plural(v.failed_seeds, "failing seed", "failing seeds"),
+        crate::charts::common::plural(v.counted, "seed", "seeds")
+    )
+}
+
+/// The table over seeds: one row per `HEADLINE` metric the variant has,
+/// cells as `STATS_HEAD`; `ci` writes the 95% interval of the mean.
+pub fn stats_rows(v: &VariantAggregate, ci: fn([f64; 2]) -> String) -> Vec<[String; 9]> {
+    HEADLINE
+        .iter()
+        .filter_map(|&key| {
+            let s = v.metrics.get(key)?;
+            Some([
+                key.to_string(),
+                cell(s.min),
+                cell(s.mean),
+                cell(s.p50),
+                cell(s.p90),
+                cell(s.p99),
+                cell(s.max),
+                s.ci95.map_or("—".to_string(), ci),
+                s.seeds.to_string(),
+            ])
+        })
+        .collect()
+}
+
+/// The pooled table: failovers, elections and commits, cells as
+/// `POOLED_HEAD`.
+pub fn pooled_rows(v: &VariantAggregate) -> Vec<[String; 9]> {
+    let p = &v.pooled;
+    [
+        ("failover_ms", &p.failover_ms),
+        ("election_ms", &p.election_ms),
+        ("commit_latency_ms", &p.commit_latency_ms),
+    ]
+    .into_iter()
+    .map(|(key, d)| {
+        [
+            key.to_string(),
+            d.count.to_string(),
+            cell(d.min),
+            cell(d.p10),
+            cell(d.p50),
+            cell(d.p90),
+            cell(d.p95),
+            cell(d.p99),
+            cell(d.max),
+        ]
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_without_values_show_a_dash() {
+        assert_eq!(cell(None), "—");
+        assert_eq!(cell(Some(2.5)), "2.50");
+    }
+}

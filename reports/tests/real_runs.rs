@@ -1,0 +1,110 @@
+//! Charts and reports of real runs of the bundled scenarios, through the
+//! engine: what a panel's header says agrees with what its chart draws,
+//! and the report states what the checker verified.
+
+use reports::charts::{prepare, Chart, ChartOptions};
+use sim_core::invariants::Property;
+use sim_core::results::{self, Results};
+
+fn run(name: &str, seed: u64) -> Results {
+    let path = format!("{}/../scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("a bundled scenario");
+    let scenario = sim_core::scenario::parse(&text).expect("it parses");
+    let variants = scenario
+        .variants()
+        .iter()
+        .map(|v| results::run_variant(&scenario, v, seed, None))
+        .collect();
+    results::assemble(&scenario, seed, variants)
+}
+
+fn bundled() -> Vec<String> {
+    let dir = format!("{}/../scenarios", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("scenarios/")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .map(|p| {
+            p.file_stem()
+                .expect("a stem")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// The leader timeline's "no leader" stretches add up to the leaderless
+/// time its panel header states, in every variant of every bundled
+/// scenario (seed 1), stopped runs included.
+#[test]
+fn the_no_leader_bars_add_up_to_the_leaderless_header() {
+    let names = bundled();
+    assert!(names.len() >= 10, "{names:?}");
+    for name in names {
+        let results = run(&name, 1);
+        let data = prepare(&results).expect("charts draw");
+        for v in &data.variants {
+            let drawn: f64 = v
+                .leaders
+                .iter()
+                .filter(|s| s.leader.is_none())
+                .map(|s| s.to_ms - s.from_ms)
+                .sum();
+            let header = v.result.metrics.leaderless_ms;
+            assert!(
+                (drawn - header).abs() < 0.01,
+                "{name} {}: bars {drawn} ms, header {header} ms",
+                v.result.label
+            );
+            let end = v.leaders.last().map_or(0.0, |s| s.to_ms);
+            assert_eq!(end, v.end_ms, "{name} {}", v.result.label);
+        }
+    }
+}
+
+/// The case the issue met: isolate-rejoin's prevote panel.
+#[test]
+fn isolate_rejoin_prevote_header_and_bar_agree() {
+    let results = run("isolate-rejoin", 1);
+    let svg = Chart::LeaderTimeline
+        .svg(&results, ChartOptions::default())
+        .expect("draws");
+    let prevote = results
+        .variants
+        .iter()
+        .find(|v| v.label == "prevote")
+        .expect("a prevote variant");
+    let ms = reports::table::duration_ms(prevote.metrics.leaderless_ms);
+    assert!(ms != "0 ms", "prevote has a leaderless start");
+    assert!(svg.contains(&format!("leaderless {ms}")), "{ms}");
+    assert!(svg.contains(&format!("no leader {ms}")), "{ms}");
+}
+
+#[test]
+fn the_report_lists_every_property_the_checker_verifies() {
+    let results = run("isolate-rejoin", 1);
+    let page = reports::html::report(&results, &[]);
+    assert_eq!(Property::ALL.len(), 6);
+    for property in Property::ALL {
+        assert!(page.contains(property.name()), "{property}");
+    }
+}
+
+#[test]
+fn a_stopped_run_draws_nothing_after_it_stopped() {
+    let results = run("figure-3-7", 1);
+    let data = prepare(&results).expect("charts draw");
+    let planted = &data.variants[0];
+    assert_eq!(planted.result.label, "planted");
+    let at = planted.result.safety.violations[0].at_ms;
+    assert_eq!(planted.end_ms, at);
+    assert!(at < data.duration_ms);
+    assert!(planted
+        .faults
+        .iter()
+        .all(|f| f.from_ms <= at && f.to_ms.is_none_or(|to| to <= at)));
+    let correct = &data.variants[1];
+    assert_eq!(correct.end_ms, data.duration_ms, "the other variant ran on");
+}
