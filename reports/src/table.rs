@@ -284,6 +284,12 @@ const POLICY_ORDER: [&str; 6] = [
 /// policies (variant labels), cells `term inflation / disruptions /
 /// leaderless time`. A ✗ marks a cell whose variant failed a check.
 pub fn comparison_markdown(all: &[Results]) -> String {
+    comparison_markdown_columns(all, &comparison_columns(all))
+}
+
+/// The columns of the comparison table: the usual policies first, then any
+/// other label in the order met.
+pub fn comparison_columns(all: &[Results]) -> Vec<String> {
     let mut labels: Vec<&str> = POLICY_ORDER
         .iter()
         .copied()
@@ -296,8 +302,13 @@ pub fn comparison_markdown(all: &[Results]) -> String {
             }
         }
     }
+    labels.into_iter().map(str::to_string).collect()
+}
+
+/// The comparison table with these columns (variant labels).
+pub fn comparison_markdown_columns(all: &[Results], labels: &[String]) -> String {
     let mut out = String::from("| scenario |");
-    for label in &labels {
+    for label in labels {
         out.push_str(&format!(" {label} |"));
     }
     out.push_str("\n|---|");
@@ -306,14 +317,14 @@ pub fn comparison_markdown(all: &[Results]) -> String {
     for results in all {
         let failed = results.failed_variants();
         out.push_str(&format!("| {} |", results.scenario));
-        for label in &labels {
+        for label in labels {
             let cell = match results.variant(label) {
                 Some(v) => format!(
                     "{} / {} / {}{}",
                     v.metrics.term_inflation,
                     v.metrics.disruptions,
                     duration_ms(v.metrics.leaderless_ms),
-                    if failed.contains(label) { " ✗" } else { "" }
+                    if failed.contains(&label.as_str()) { " ✗" } else { "" }
                 ),
                 None => "–".to_string(),
             };

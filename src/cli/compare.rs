@@ -3,7 +3,58 @@
 use rayon::prelude::*;
 use sim_core::results::{self, Results};
 
-use super::{choose_seed, load_with, CliResult, EXIT_FAILED, EXIT_OK};
+use serde_json::Value;
+use sim_core::scenario::{self, Scenario};
+
+use super::{choose_seed, load_with, CliResult, Failure, EXIT_FAILED, EXIT_OK};
+
+/// What a raft-rs twin's label adds to its model variant's.
+const TWIN_SUFFIX: &str = " (raft-rs)";
+
+fn twin_label(label: &str) -> String {
+    format!("{label}{TWIN_SUFFIX}")
+}
+
+/// The scenario with, after each classic model variant without planted
+/// bugs, the same variant run by raft-rs. raft-rs has a leader lease only
+/// with CheckQuorum, so the twin's `leader_lease` is its `check_quorum`.
+fn with_raft_rs_twins(scenario: &Scenario) -> Result<Scenario, String> {
+    let mut file = serde_json::to_value(&scenario.file).map_err(|e| e.to_string())?;
+    let base = file["raft"].clone();
+    let variants = match file["variants"].as_array() {
+        Some(v) if !v.is_empty() => v.clone(),
+        _ => vec![serde_json::json!({"label": "default"})],
+    };
+    let mut with_twins = Vec::new();
+    for variant in variants {
+        let setting = |key: &str| {
+            let own = &variant["raft"][key];
+            if own.is_null() { base[key].clone() } else { own.clone() }
+        };
+        let classic = setting("election").as_str().is_none_or(|e| e == "classic");
+        let model = setting("implementation").as_str().is_none_or(|i| i == "model");
+        let bugs = setting("bugs").as_array().is_some_and(|b| !b.is_empty());
+        with_twins.push(variant.clone());
+        if classic && model && !bugs {
+            let mut twin = variant.clone();
+            let label = variant["label"].as_str().unwrap_or("default");
+            twin["label"] = Value::String(twin_label(label));
+            let check_quorum = setting("check_quorum").as_bool().unwrap_or(false);
+            let raft = twin["raft"].as_object_mut().map(std::mem::take).unwrap_or_default();
+            let mut raft = Value::Object(raft);
+            raft["implementation"] = Value::String("raft-rs".to_string());
+            raft["leader_lease"] = Value::Bool(check_quorum);
+            twin["raft"] = raft;
+            with_twins.push(twin);
+        }
+    }
+    file["variants"] = Value::Array(with_twins);
+    // The scenario's own expectations are about the model's variants.
+    if let Some(expect) = file["expect"].as_array_mut() {
+        expect.retain(|e| e["variant"].is_string());
+    }
+    scenario::parse(&file.to_string()).map_err(|e| e.0[0].to_string())
+}
 
 #[derive(clap::Args)]
 #[command(after_help = "Example:\n  raftsim compare leader-crash chained --seed 3")]
@@ -16,6 +67,11 @@ pub struct CompareArgs {
     /// `--set network.latency_ms=[2,8]` (repeatable; VALUE is JSON).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     set: Vec<String>,
+    /// Run every classic variant a second time with TiKV's raft-rs (same
+    /// pre_vote and check_quorum; raft-rs has the lease only with
+    /// CheckQuorum) and show the two side by side.
+    #[arg(long)]
+    implementations: bool,
     /// Seed for every scenario (default: RAFTSIM_SEED, else each file's own).
     #[arg(long, allow_hyphen_values = true, value_parser = super::parse_seed)]
     seed: Option<u64>,
@@ -31,10 +87,16 @@ pub fn compare(args: CompareArgs) -> CliResult {
     } else {
         args.files.clone()
     };
-    let loaded = files
+    let mut loaded = files
         .iter()
         .map(|f| load_with(f, &args.set))
         .collect::<Result<Vec<_>, _>>()?;
+    if args.implementations {
+        for l in &mut loaded {
+            l.scenario = with_raft_rs_twins(&l.scenario)
+                .map_err(|why| Failure::bad_input(format!("{}: {why}", l.shown_as)))?;
+        }
+    }
     let seeds = loaded
         .iter()
         .map(|l| choose_seed(args.seed, l.scenario.file.seed))
@@ -82,7 +144,21 @@ pub fn compare(args: CompareArgs) -> CliResult {
             results::assemble(&l.scenario, seed, variants)
         })
         .collect();
-    print!("{}", reports::table::comparison_markdown(&all));
+    let mut columns = reports::table::comparison_columns(&all);
+    if args.implementations {
+        // Each policy beside its raft-rs twin; DLedger has none.
+        let twins: Vec<String> = columns.iter().map(|c| twin_label(c)).collect();
+        columns = columns
+            .iter()
+            .zip(&twins)
+            .filter(|(c, _)| !c.ends_with(TWIN_SUFFIX))
+            .flat_map(|(c, t)| {
+                let has_twin = all.iter().any(|r| r.variant(t).is_some());
+                std::iter::once(c.clone()).chain(has_twin.then(|| t.clone()))
+            })
+            .collect();
+    }
+    print!("{}", reports::table::comparison_markdown_columns(&all, &columns));
     println!("\nCells: term inflation / disruptions / leaderless time; ✗ marks a failed check.");
     let mut ok = true;
     for (l, r) in loaded.iter().zip(&all) {
