@@ -8,19 +8,61 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::cluster::{MAX_DRIFT_PPB, PPB_PER_PPM};
 use crate::faults::{Fault, NodeRef, ScriptEvent};
 use crate::network::{LinkOverride, NetworkPatch};
 use crate::raft::{NodeId, MAX_NODES};
-use crate::time::{Instant, US_PER_MS};
+use crate::rng::{Purpose, Stream};
+use crate::time::Instant;
 
-use super::resolve::{range_ms, range_us};
+use super::ms::{range_ms, range_us, AtMs, Ms};
 use super::validate::Check;
-use super::{EventSpec, NetworkSpec, NodeRefSpec, ScenarioFile, SetLinkSpec, MAX_EVENTS_IN_SCRIPT};
+use super::{
+    EventSpec, NetworkSpec, NodeRefSpec, RepeatSpec, ScenarioFile, SetClockSpec, SetLinkSpec,
+    MAX_DURATION_MS, MAX_EVENTS_IN_SCRIPT,
+};
+
+/// The most times one event may repeat.
+pub const MAX_REPEAT_TIMES: u64 = 100_000;
+/// The most events a script may fire in all, repetitions counted.
+pub const MAX_FIRINGS: u64 = 1_000_000;
+
+/// A checked event with its timing: when it may fire and how often.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct TimedEvent {
+    event: ScriptEvent,
+    /// Its position in the file's `events`.
+    source: usize,
+    /// `at_ms` in microseconds (min = max unless ranged).
+    at_us: (u64, u64),
+    /// `repeat.every_ms` in microseconds (0 without `repeat`).
+    every_us: u64,
+    times: u64,
+}
+
+/// The script one seed fires: every event in file order, each repetition
+/// in order, a ranged `at_ms` drawn afresh per repetition from the
+/// event's own stream (so one event's draws never shift another's).
+pub(super) fn expand(timed: &[TimedEvent], seed: u64) -> Vec<ScriptEvent> {
+    let mut script = Vec::with_capacity(timed.len());
+    for t in timed {
+        let (min, max) = t.at_us;
+        let mut rng = (min < max).then(|| Stream::new(seed, Purpose::EventTimes, t.source as u64));
+        for r in 0..t.times {
+            let offset = rng.as_mut().map_or(min, |rng| rng.between(min, max));
+            let mut event = t.event.clone();
+            event.at = Instant::from_us(r * t.every_us + offset);
+            event.source = Some(t.source);
+            script.push(event);
+        }
+    }
+    script
+}
 
 impl Check {
     /// The `events` section: its length, then each event in file order.
     /// Node references are only checked against a valid cluster size.
-    pub(super) fn events(&mut self, file: &ScenarioFile) -> Vec<ScriptEvent> {
+    pub(super) fn events(&mut self, file: &ScenarioFile) -> Vec<TimedEvent> {
         if file.events.len() > MAX_EVENTS_IN_SCRIPT {
             self.fail(
                 "events",
@@ -33,8 +75,21 @@ impl Check {
         // Where each name is bound (its first `let`), to check every use.
         for (i, event) in file.events.iter().enumerate() {
             for name in event.bind.iter().flat_map(|b| b.keys()) {
-                self.names.entry(name.clone()).or_insert((i, event.at_ms));
+                self.names
+                    .entry(name.clone())
+                    .or_insert((i, event.at_ms.max()));
             }
+        }
+        let firings: u64 = file
+            .events
+            .iter()
+            .map(|e| e.repeat.map_or(1, |r| r.times.min(MAX_REPEAT_TIMES)))
+            .sum();
+        if firings > MAX_FIRINGS {
+            self.fail(
+                "events",
+                format!("the events fire {firings} times in all (repetitions counted): the limit is {MAX_FIRINGS}"),
+            );
         }
         let nodes_ok = (1..=MAX_NODES as u64).contains(&file.nodes);
         if nodes_ok {
@@ -48,25 +103,65 @@ impl Check {
         }
     }
 
-    fn event(&mut self, i: usize, event: &EventSpec, file: &ScenarioFile) -> Option<ScriptEvent> {
-        let path = format!("events[{i}]");
-        let nodes = file.nodes;
-        if event.at_ms > file.duration_ms {
+    /// `at_ms` and `repeat`: a non-empty range, every firing within the run.
+    /// Returns the timing in microseconds: (min, max), every, times.
+    fn timing(
+        &mut self,
+        path: &str,
+        event: &EventSpec,
+        duration_ms: u64,
+    ) -> ((u64, u64), u64, u64) {
+        let (min, max) = (event.at_ms.min().us(), event.at_ms.max().us());
+        if min > max {
             self.fail(
                 format!("{path}.at_ms"),
-                format!(
-                    "{} ms is past the end of the run (duration_ms is {})",
-                    event.at_ms, file.duration_ms
-                ),
+                format!("empty range {}: min must be <= max", event.at_ms),
             );
         }
-        self.current = (i, event.at_ms);
+        let (every, times) = match event.repeat {
+            None => (0, 1),
+            Some(RepeatSpec { every_ms, times }) => {
+                if every_ms.us() == 0 || every_ms.us() > MAX_DURATION_MS * 1_000 {
+                    self.fail(
+                        format!("{path}.repeat.every_ms"),
+                        format!(
+                            "{every_ms} is out of range: must be in [0.001, {MAX_DURATION_MS}]"
+                        ),
+                    );
+                }
+                if !(1..=MAX_REPEAT_TIMES).contains(&times) {
+                    self.fail(
+                        format!("{path}.repeat.times"),
+                        format!("{times} is out of range: must be 1..={MAX_REPEAT_TIMES}"),
+                    );
+                }
+                (every_ms.us(), times.clamp(1, MAX_REPEAT_TIMES))
+            }
+        };
+        let last = max.saturating_add(every.saturating_mul(times - 1));
+        if last > duration_ms.saturating_mul(1_000) {
+            let last = Ms::from_us(last);
+            let message = if times > 1 {
+                format!("its last repetition may fire at {last} ms, past the end of the run (duration_ms is {duration_ms})")
+            } else {
+                format!("{last} ms is past the end of the run (duration_ms is {duration_ms})")
+            };
+            self.fail(format!("{path}.at_ms"), message);
+        }
+        ((min, max), every, times)
+    }
+
+    fn event(&mut self, i: usize, event: &EventSpec, file: &ScenarioFile) -> Option<TimedEvent> {
+        let path = format!("events[{i}]");
+        let nodes = file.nodes;
+        let (at_us, every_us, times) = self.timing(&path, event, file.duration_ms);
+        self.current = (i, event.at_ms.min());
         let mut actions = self.actions(&path, event, nodes);
         let fault = match actions.len() {
             0 => {
                 self.fail(
                     path,
-                    "has no action: give one of isolate, partition, cut, cut_oneway, restore, heal, crash, restart, set_network, reset_network, set_link, let",
+                    "has no action: give one of isolate, partition, cut, cut_oneway, restore, heal, crash, restart, set_network, reset_network, set_link, let, pause, resume, set_clock",
                 );
                 return None;
             }
@@ -79,8 +174,8 @@ impl Check {
                 return None;
             }
         };
-        let scripted = ScriptEvent::scripted(Instant::from_ms(event.at_ms), fault);
-        match event.wait {
+        let scripted = ScriptEvent::scripted(Instant::from_us(at_us.0), fault);
+        let scripted = match event.wait {
             Some(true) if scripted.fault.references().is_empty() => {
                 self.fail(
                     format!("{path}.wait"),
@@ -93,7 +188,14 @@ impl Check {
             }
             Some(true) => Some(scripted.waiting()),
             Some(false) | None => Some(scripted),
-        }
+        }?;
+        Some(TimedEvent {
+            event: scripted,
+            source: i,
+            at_us,
+            every_us,
+            times,
+        })
     }
 
     /// Every action the event names, each checked (`None` where invalid),
@@ -102,6 +204,7 @@ impl Check {
     fn actions(&mut self, path: &str, event: &EventSpec, nodes: u64) -> Vec<Option<Fault>> {
         let EventSpec {
             at_ms: _,
+            repeat: _,
             isolate,
             partition,
             cut,
@@ -115,6 +218,9 @@ impl Check {
             reset_network,
             bind,
             wait: _,
+            pause,
+            resume,
+            set_clock,
         } = event;
         let mut actions = Vec::new();
         if let Some(r) = isolate {
@@ -171,6 +277,21 @@ impl Check {
         }
         if let Some(bindings) = bind {
             actions.push(self.bind(&format!("{path}.let"), bindings, nodes));
+        }
+        if let Some(r) = pause {
+            actions.push(
+                self.node_ref(&format!("{path}.pause"), r, nodes)
+                    .map(Fault::Pause),
+            );
+        }
+        if let Some(r) = resume {
+            actions.push(
+                self.node_ref(&format!("{path}.resume"), r, nodes)
+                    .map(Fault::Resume),
+            );
+        }
+        if let Some(clock) = set_clock {
+            actions.push(self.set_clock(&format!("{path}.set_clock"), clock, nodes));
         }
         actions
     }
@@ -236,6 +357,25 @@ impl Check {
             Some(_) => return Some(NodeRef::Name(name.to_string())),
         }
         None
+    }
+
+    fn set_clock(&mut self, path: &str, spec: &SetClockSpec, nodes: u64) -> Option<Fault> {
+        let max_ppm = MAX_DRIFT_PPB as f64 / PPB_PER_PPM;
+        let node = self.node_ref(&format!("{path}.node"), &spec.node, nodes);
+        if !(-max_ppm..=max_ppm).contains(&spec.drift_ppm) {
+            self.fail(
+                format!("{path}.drift_ppm"),
+                format!(
+                    "{} is out of range: must be in [-{max_ppm}, {max_ppm}] ppm",
+                    spec.drift_ppm
+                ),
+            );
+            return None;
+        }
+        Some(Fault::SetClock {
+            node: node?,
+            drift_ppb: (spec.drift_ppm * PPB_PER_PPM).round() as i64,
+        })
     }
 
     /// An action given as `true`; `false` is refused rather than ignored.
@@ -432,7 +572,7 @@ fn pair_specs(pairs: &[(NodeRef, NodeRef)]) -> Vec<[NodeRefSpec; 2]> {
 /// be written out as plain `events` (by `raftsim shrink`).
 pub fn event_spec(event: &ScriptEvent) -> EventSpec {
     let mut spec = EventSpec {
-        at_ms: event.at.as_us() / US_PER_MS,
+        at_ms: AtMs::At(Ms::from_us(event.at.as_us())),
         wait: event.wait.then_some(true),
         ..EventSpec::default()
     };
@@ -465,6 +605,14 @@ pub fn event_spec(event: &ScriptEvent) -> EventSpec {
                 between: [ref_spec(&between.0), ref_spec(&between.1)],
                 loss: link.loss,
                 latency_ms: link.latency_us.map(range_ms),
+            })
+        }
+        Fault::Pause(node) => spec.pause = Some(ref_spec(node)),
+        Fault::Resume(node) => spec.resume = Some(ref_spec(node)),
+        Fault::SetClock { node, drift_ppb } => {
+            spec.set_clock = Some(SetClockSpec {
+                node: ref_spec(node),
+                drift_ppm: *drift_ppb as f64 / PPB_PER_PPM,
             })
         }
         Fault::Let(bindings) => {

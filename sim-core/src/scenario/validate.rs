@@ -8,28 +8,34 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::faults::ScriptEvent;
 use crate::metrics::Metrics;
 use crate::raft::{Bugs, MAX_NODES};
 
+use super::events::TimedEvent;
 use super::{
-    ExpectSpec, NetworkSpec, RaftSpec, RangeMs, ScenarioError, ScenarioErrors, ScenarioFile,
-    StorageSpec, VariantSpec, WorkloadSpec, MAX_DURATION_MS, MAX_PROPOSALS_PER_SEC, MAX_VARIANTS,
+    ClockSpec, ExpectSpec, Ms, NetworkSpec, RaftSpec, RangeMs, ScenarioError, ScenarioErrors,
+    ScenarioFile, StorageSpec, VariantSpec, WorkloadSpec, MAX_DURATION_MS, MAX_PROPOSALS_PER_SEC,
+    MAX_VARIANTS,
 };
+use crate::cluster::{MAX_DRIFT_PPB, PPB_PER_PPM};
+
+/// The longest timer lateness a clock may have: 1 s.
+pub const MAX_TIMER_JITTER_MS: u64 = 1_000;
 
 /// Checks a whole file, section by section in file order, and returns its
 /// script (scripted events in file order) or every error found.
-pub(super) fn check(file: &ScenarioFile) -> Result<Vec<ScriptEvent>, ScenarioErrors> {
+pub(super) fn check(file: &ScenarioFile) -> Result<Vec<TimedEvent>, ScenarioErrors> {
     let mut check = Check {
         errors: Vec::new(),
         names: BTreeMap::new(),
-        current: (0, 0),
+        current: (0, Ms::default()),
     };
     check.header(file);
     check.raft("raft", &file.raft);
     check.network("network", &file.network);
     check.workload("workload", &file.workload);
     check.storage("storage", &file.storage);
+    check.clock("clock", &file.clock);
     if let Some(chaos) = &file.chaos {
         check.chaos(chaos, file.duration_ms);
     }
@@ -47,9 +53,9 @@ pub(super) fn check(file: &ScenarioFile) -> Result<Vec<ScriptEvent>, ScenarioErr
 pub(super) struct Check {
     pub(super) errors: Vec<ScenarioError>,
     /// Each name a `let` binds: the index and `at_ms` of its first `let`.
-    pub(super) names: BTreeMap<String, (usize, u64)>,
-    /// The event being checked: its index and `at_ms`.
-    pub(super) current: (usize, u64),
+    pub(super) names: BTreeMap<String, (usize, Ms)>,
+    /// The event being checked: its index and earliest `at_ms`.
+    pub(super) current: (usize, Ms),
 }
 
 impl Check {
@@ -62,21 +68,33 @@ impl Check {
     }
 
     pub(super) fn range(&mut self, path: &str, range: Option<RangeMs>, min_allowed: u64) {
+        self.range_within(path, range, min_allowed, MAX_DURATION_MS);
+    }
+
+    /// A `[min, max]` range of milliseconds: ordered, min at least
+    /// `min_allowed` ms, max at most `max_allowed` ms.
+    pub(super) fn range_within(
+        &mut self,
+        path: &str,
+        range: Option<RangeMs>,
+        min_allowed: u64,
+        max_allowed: u64,
+    ) {
         if let Some([min, max]) = range {
             if min > max {
                 self.fail(
                     path,
                     format!("empty range [{min}, {max}]: min must be <= max"),
                 );
-            } else if min < min_allowed {
+            } else if min < Ms::from_ms(min_allowed) {
                 self.fail(
                     path,
                     format!("{min} is too small: must be at least {min_allowed}"),
                 );
-            } else if max > MAX_DURATION_MS {
+            } else if max > Ms::from_ms(max_allowed) {
                 self.fail(
                     path,
-                    format!("{max} ms is more than the limit of {MAX_DURATION_MS} ms"),
+                    format!("{max} ms is more than the limit of {max_allowed} ms"),
                 );
             }
         }
@@ -94,6 +112,39 @@ impl Check {
         if value == Some(0) {
             self.fail(path, "must be at least 1");
         }
+    }
+
+    /// A duration of at least 1 ms and at most the longest run.
+    pub(super) fn positive_ms(&mut self, path: &str, value: Option<Ms>) {
+        match value {
+            Some(ms) if ms < Ms::from_ms(1) => {
+                self.fail(path, format!("{ms} is too small: must be at least 1"))
+            }
+            Some(ms) if ms > Ms::from_ms(MAX_DURATION_MS) => self.fail(
+                path,
+                format!("{ms} ms is more than the limit of {MAX_DURATION_MS} ms"),
+            ),
+            _ => {}
+        }
+    }
+
+    /// The `clock` section: drift in [0, 10000] ppm, jitter within 1 s.
+    pub(super) fn clock(&mut self, path: &str, spec: &ClockSpec) {
+        let max_ppm = MAX_DRIFT_PPB as f64 / PPB_PER_PPM;
+        if let Some(ppm) = spec.drift_ppm {
+            if !(0.0..=max_ppm).contains(&ppm) {
+                self.fail(
+                    format!("{path}.drift_ppm"),
+                    format!("{ppm} is out of range: must be in [0, {max_ppm}] ppm"),
+                );
+            }
+        }
+        self.range_within(
+            &format!("{path}.timer_jitter_ms"),
+            spec.timer_jitter_ms,
+            0,
+            MAX_TIMER_JITTER_MS,
+        );
     }
 
     /// The top-level scalars: name, nodes, duration_ms, max_events.
@@ -130,7 +181,7 @@ impl Check {
             spec.election_timeout_ms,
             1,
         );
-        self.positive(&format!("{path}.heartbeat_ms"), spec.heartbeat_ms);
+        self.positive_ms(&format!("{path}.heartbeat_ms"), spec.heartbeat_ms);
         for (i, bug) in spec.bugs.iter().flatten().enumerate() {
             if !Bugs::default().plant(bug) {
                 self.fail(
@@ -144,9 +195,9 @@ impl Check {
         }
         if let Some(dl) = &spec.dledger {
             let path = format!("{path}.dledger");
-            self.positive(&format!("{path}.heartbeat_ms"), dl.heartbeat_ms);
+            self.positive_ms(&format!("{path}.heartbeat_ms"), dl.heartbeat_ms);
             self.positive(&format!("{path}.max_heartbeat_leak"), dl.max_heartbeat_leak);
-            self.positive(&format!("{path}.rpc_timeout_ms"), dl.rpc_timeout_ms);
+            self.positive_ms(&format!("{path}.rpc_timeout_ms"), dl.rpc_timeout_ms);
             self.range(&format!("{path}.vote_interval_ms"), dl.vote_interval_ms, 0);
             self.range(&format!("{path}.vote_wait_ms"), dl.vote_wait_ms, 1);
         }
@@ -167,7 +218,7 @@ impl Check {
                 );
             }
         }
-        self.positive(&format!("{path}.retry_ms"), spec.retry_ms);
+        self.positive_ms(&format!("{path}.retry_ms"), spec.retry_ms);
     }
 
     pub(super) fn storage(&mut self, path: &str, spec: &StorageSpec) {
@@ -211,6 +262,9 @@ impl Check {
             }
             if let Some(s) = &v.storage {
                 self.storage(&format!("{path}.storage"), s);
+            }
+            if let Some(c) = &v.clock {
+                self.clock(&format!("{path}.clock"), c);
             }
         }
     }
