@@ -52,6 +52,9 @@ pub struct VariantSamples {
     /// "no failover" is not a failover of 0 ms.
     pub failover_ms: Vec<f64>,
     pub max_term: Vec<u64>,
+    /// Every election of every seed, pooled (the thesis' Figure 9.8 plots
+    /// this distribution per timeout range).
+    pub election_ms: Vec<f64>,
 }
 
 /// What the distribution chart draws.
@@ -94,6 +97,10 @@ impl SweepSamples {
                         samples.failover_ms.push(max);
                     }
                     samples.max_term.push(m.max_term);
+                    let elections = run.samples.election_us.iter();
+                    samples
+                        .election_ms
+                        .extend(elections.map(|&us| us as f64 / 1000.0));
                 }
             }
         }
@@ -123,16 +130,24 @@ enum Unit {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Metric {
+    /// Pooled: one value per election, not per seed.
+    Election,
     Leaderless,
     Failover,
     MaxTerm,
 }
 
-const METRICS: [Metric; 3] = [Metric::Leaderless, Metric::Failover, Metric::MaxTerm];
+const METRICS: [Metric; 4] = [
+    Metric::Election,
+    Metric::Leaderless,
+    Metric::Failover,
+    Metric::MaxTerm,
+];
 
 impl Metric {
     fn title(self) -> &'static str {
         match self {
+            Metric::Election => "election time",
             Metric::Leaderless => "leaderless time",
             Metric::Failover => "failover time",
             Metric::MaxTerm => "max term",
@@ -142,6 +157,7 @@ impl Metric {
     /// The x axis description, before its unit and scale.
     fn axis(self) -> &'static str {
         match self {
+            Metric::Election => "election time, every election of every seed",
             Metric::Leaderless => "leaderless time per seed",
             Metric::Failover => "worst failover per seed",
             Metric::MaxTerm => "max term per seed",
@@ -150,13 +166,14 @@ impl Metric {
 
     fn unit(self) -> Unit {
         match self {
-            Metric::Leaderless | Metric::Failover => Unit::Milliseconds,
+            Metric::Election | Metric::Leaderless | Metric::Failover => Unit::Milliseconds,
             Metric::MaxTerm => Unit::Term,
         }
     }
 
     fn values(self, v: &VariantSamples) -> Vec<f64> {
         match self {
+            Metric::Election => clean(v.election_ms.iter().copied()),
             Metric::Leaderless => clean(v.leaderless_ms.iter().copied()),
             Metric::Failover => clean(v.failover_ms.iter().copied()),
             Metric::MaxTerm => clean(v.max_term.iter().map(|&t| t as f64)),
@@ -399,6 +416,10 @@ fn seeds_text(samples: &SweepSamples) -> String {
 /// The muted words after a panel's title.
 fn summary(panel: &Panel, samples: &SweepSamples) -> String {
     match panel.metric {
+        Metric::Election => {
+            "pooled: from losing the effective leader to a leader of a higher term (election_ms)"
+                .into()
+        }
         Metric::Leaderless => "no effective leader, over the whole run (leaderless_ms)".into(),
         Metric::MaxTerm => "the highest term any node reached (max_term)".into(),
         Metric::Failover => {
@@ -488,7 +509,10 @@ fn draw_panel<DB: DrawingBackend>(
         .axis_style(style::AXIS)
         .axis_desc_style(style::text_style(style::LABEL_SIZE, style::TEXT))
         .x_desc(axis.description(panel.metric))
-        .y_desc("seeds at or below (%)")
+        .y_desc(match panel.metric {
+            Metric::Election => "elections at or below (%)",
+            Metric::Leaderless | Metric::Failover | Metric::MaxTerm => "seeds at or below (%)",
+        })
         .draw()?;
 
     let x_range = axis.range();
@@ -564,7 +588,7 @@ fn draw_panel<DB: DrawingBackend>(
     if panel.values.iter().all(Vec::is_empty) {
         let note = match (samples.seed_count(), panel.metric) {
             (0, _) => "no seeds",
-            (_, Metric::Failover) => "no seed had a completed failover",
+            (_, Metric::Failover | Metric::Election) => "no seed had a completed failover",
             (_, Metric::Leaderless | Metric::MaxTerm) => "no values",
         };
         root.draw(&Text::new(

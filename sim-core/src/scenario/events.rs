@@ -12,52 +12,15 @@ use crate::cluster::{MAX_DRIFT_PPB, PPB_PER_PPM};
 use crate::faults::{Fault, NodeRef, ScriptEvent};
 use crate::network::{LinkOverride, NetworkPatch};
 use crate::raft::{NodeId, MAX_NODES};
-use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
 
 use super::ms::{range_ms, range_us, AtMs, Ms};
+use super::timing::{TimedEvent, MAX_FIRINGS, MAX_REPEAT_TIMES};
 use super::validate::Check;
 use super::{
-    EventSpec, NetworkSpec, NodeRefSpec, RepeatSpec, ScenarioFile, SetClockSpec, SetLinkSpec,
-    MAX_DURATION_MS, MAX_EVENTS_IN_SCRIPT,
+    EventSpec, NetworkSpec, NodeRefSpec, ScenarioFile, SetClockSpec, SetLinkSpec,
+    MAX_EVENTS_IN_SCRIPT,
 };
-
-/// The most times one event may repeat.
-pub const MAX_REPEAT_TIMES: u64 = 100_000;
-/// The most events a script may fire in all, repetitions counted.
-pub const MAX_FIRINGS: u64 = 1_000_000;
-
-/// A checked event with its timing: when it may fire and how often.
-#[derive(Clone, Debug, PartialEq)]
-pub(super) struct TimedEvent {
-    event: ScriptEvent,
-    /// Its position in the file's `events`.
-    source: usize,
-    /// `at_ms` in microseconds (min = max unless ranged).
-    at_us: (u64, u64),
-    /// `repeat.every_ms` in microseconds (0 without `repeat`).
-    every_us: u64,
-    times: u64,
-}
-
-/// The script one seed fires: every event in file order, each repetition
-/// in order, a ranged `at_ms` drawn afresh per repetition from the
-/// event's own stream (so one event's draws never shift another's).
-pub(super) fn expand(timed: &[TimedEvent], seed: u64) -> Vec<ScriptEvent> {
-    let mut script = Vec::with_capacity(timed.len());
-    for t in timed {
-        let (min, max) = t.at_us;
-        let mut rng = (min < max).then(|| Stream::new(seed, Purpose::EventTimes, t.source as u64));
-        for r in 0..t.times {
-            let offset = rng.as_mut().map_or(min, |rng| rng.between(min, max));
-            let mut event = t.event.clone();
-            event.at = Instant::from_us(r * t.every_us + offset);
-            event.source = Some(t.source);
-            script.push(event);
-        }
-    }
-    script
-}
 
 impl Check {
     /// The `events` section: its length, then each event in file order.
@@ -101,54 +64,6 @@ impl Check {
         } else {
             Vec::new()
         }
-    }
-
-    /// `at_ms` and `repeat`: a non-empty range, every firing within the run.
-    /// Returns the timing in microseconds: (min, max), every, times.
-    fn timing(
-        &mut self,
-        path: &str,
-        event: &EventSpec,
-        duration_ms: u64,
-    ) -> ((u64, u64), u64, u64) {
-        let (min, max) = (event.at_ms.min().us(), event.at_ms.max().us());
-        if min > max {
-            self.fail(
-                format!("{path}.at_ms"),
-                format!("empty range {}: min must be <= max", event.at_ms),
-            );
-        }
-        let (every, times) = match event.repeat {
-            None => (0, 1),
-            Some(RepeatSpec { every_ms, times }) => {
-                if every_ms.us() == 0 || every_ms.us() > MAX_DURATION_MS * 1_000 {
-                    self.fail(
-                        format!("{path}.repeat.every_ms"),
-                        format!(
-                            "{every_ms} is out of range: must be in [0.001, {MAX_DURATION_MS}]"
-                        ),
-                    );
-                }
-                if !(1..=MAX_REPEAT_TIMES).contains(&times) {
-                    self.fail(
-                        format!("{path}.repeat.times"),
-                        format!("{times} is out of range: must be 1..={MAX_REPEAT_TIMES}"),
-                    );
-                }
-                (every_ms.us(), times.clamp(1, MAX_REPEAT_TIMES))
-            }
-        };
-        let last = max.saturating_add(every.saturating_mul(times - 1));
-        if last > duration_ms.saturating_mul(1_000) {
-            let last = Ms::from_us(last);
-            let message = if times > 1 {
-                format!("its last repetition may fire at {last} ms, past the end of the run (duration_ms is {duration_ms})")
-            } else {
-                format!("{last} ms is past the end of the run (duration_ms is {duration_ms})")
-            };
-            self.fail(format!("{path}.at_ms"), message);
-        }
-        ((min, max), every, times)
     }
 
     fn event(&mut self, i: usize, event: &EventSpec, file: &ScenarioFile) -> Option<TimedEvent> {

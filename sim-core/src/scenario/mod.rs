@@ -6,6 +6,8 @@
 //! - `model`: the serde model of the file (what `raftsim schema` prints);
 //! - `validate`: the checks, section by section, producing `path: reason`;
 //! - `events`: scripted events, checked into [`ScriptEvent`]s and written back;
+//! - `timing`: when they fire: ranged `at_ms`, `repeat`, drawn per seed;
+//! - `ms`: milliseconds with microsecond resolution, as files write them;
 //! - `chaos`: the `chaos` section's checks and its engine configuration;
 //! - `resolve`: variants merged over the base, defaults filled, units converted.
 //!
@@ -16,6 +18,7 @@ mod events;
 mod model;
 mod ms;
 mod resolve;
+mod timing;
 mod validate;
 
 use std::fmt;
@@ -28,12 +31,13 @@ use crate::network::NetworkConfig;
 use crate::raft::RaftConfig;
 use crate::time::US_PER_MS;
 
-pub use events::{event_spec, MAX_FIRINGS, MAX_REPEAT_TIMES};
+pub use events::event_spec;
 pub use model::{
     AtMs, ChaosSpec, ClockSpec, DLedgerSpec, EventSpec, ExpectSpec, Ms, NetworkSpec, NodeRefSpec,
     RaftSpec, RangeMs, RepeatSpec, ScenarioFile, SetClockSpec, SetLinkSpec, StorageSpec,
     VariantSpec, WorkloadSpec,
 };
+pub use timing::{MAX_FIRINGS, MAX_REPEAT_TIMES};
 pub use validate::MAX_TIMER_JITTER_MS;
 
 /// The longest virtual duration a scenario may ask for: 7 days.
@@ -87,7 +91,7 @@ pub struct ScenarioErrors(pub Vec<ScenarioError>);
 pub struct Scenario {
     pub file: ScenarioFile,
     variants: Vec<Variant>,
-    script: Vec<events::TimedEvent>,
+    script: Vec<timing::TimedEvent>,
 }
 
 /// One variant, resolved against the file's base settings.
@@ -187,7 +191,7 @@ impl Scenario {
     /// `seed` (numbered after the file's events). The queue orders them by
     /// time; at one instant, scripted ones first.
     pub fn script(&self, seed: u64) -> Vec<ScriptEvent> {
-        let mut script = events::expand(&self.script, seed);
+        let mut script = timing::expand(&self.script, seed);
         let first_chaos = self.file.events.len();
         script.extend(
             self.chaos_events(seed)

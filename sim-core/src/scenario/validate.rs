@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::metrics::Metrics;
 use crate::raft::{Bugs, MAX_NODES};
 
-use super::events::TimedEvent;
+use super::timing::TimedEvent;
 use super::{
     ClockSpec, ExpectSpec, Ms, NetworkSpec, RaftSpec, RangeMs, ScenarioError, ScenarioErrors,
     ScenarioFile, StorageSpec, VariantSpec, WorkloadSpec, MAX_DURATION_MS, MAX_PROPOSALS_PER_SEC,
