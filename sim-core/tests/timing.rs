@@ -102,9 +102,7 @@ fn a_paused_leader_sends_nothing_loses_its_leadership_and_acts_on_its_queue_on_r
     let faults = &r.series.faults;
     let leader = faults[0].nodes[0].0;
     assert_eq!(faults[1].until_ms, Some(2_000.0), "{faults:?}");
-    assert!(faults[2]
-        .description
-        .starts_with(&format!("resume {leader} (")));
+    assert_eq!(faults[2].description, format!("resume {leader}"));
     let (during, at_resume): (Vec<_>, Vec<_>) = sends
         .0
         .iter()

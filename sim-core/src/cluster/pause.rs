@@ -39,7 +39,6 @@ impl<N: RaftNode> Cluster<'_, N> {
         }
         slot.paused = false;
         let queued = std::mem::take(&mut slot.pending);
-        let count = queued.len();
         for item in queued {
             if !self.slots[id.index()].live {
                 break;
@@ -54,6 +53,6 @@ impl<N: RaftNode> Cluster<'_, N> {
             }
         }
         self.update_effective_leader();
-        Ok(format!("resume {id} ({count} queued)"))
+        Ok(format!("resume {id}"))
     }
 }
