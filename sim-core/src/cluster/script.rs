@@ -25,6 +25,15 @@ enum OpenFault {
     SetLink(NodeId, NodeId),
 }
 
+/// What a fault does to a node's process.
+#[derive(Clone, Copy)]
+enum Process {
+    Pause,
+    Resume,
+    /// The clock's new drift, parts per billion.
+    SetClock(i64),
+}
+
 /// What applying a fault did: its description, the nodes it named and what
 /// keeps it in effect (nothing for an instant fault).
 struct Applied {
@@ -296,19 +305,26 @@ impl<N: RaftNode> Cluster<'_, N> {
                 self.set_link(a, b, *link)
             }
             Fault::Let(bindings) => self.bind(bindings)?,
-            Fault::Pause(node) => {
-                let node = self.resolve(node)?;
+            Fault::Pause(node) => self.apply_to_process(node, Process::Pause)?,
+            Fault::Resume(node) => self.apply_to_process(node, Process::Resume)?,
+            Fault::SetClock { node, drift_ppb } => {
+                self.apply_to_process(node, Process::SetClock(*drift_ppb))?
+            }
+        })
+    }
+
+    /// `pause`, `resume` and `set_clock`: faults of a node's process.
+    fn apply_to_process(&mut self, node: &NodeRef, action: Process) -> Result<Applied, String> {
+        let node = self.resolve(node)?;
+        Ok(match action {
+            Process::Pause => {
                 let text = self.pause(node)?;
                 Applied::lasting(text, vec![node], OpenFault::Pause(node))
             }
-            Fault::Resume(node) => {
-                let node = self.resolve(node)?;
-                Applied::instant(self.resume(node)?, vec![node])
-            }
-            Fault::SetClock { node, drift_ppb } => {
-                let node = self.resolve(node)?;
-                self.slots[node.index()].clock.set_drift_ppb(*drift_ppb);
-                let ppm = *drift_ppb as f64 / crate::cluster::PPB_PER_PPM;
+            Process::Resume => Applied::instant(self.resume(node)?, vec![node]),
+            Process::SetClock(drift_ppb) => {
+                self.slots[node.index()].clock.set_drift_ppb(drift_ppb);
+                let ppm = drift_ppb as f64 / crate::cluster::PPB_PER_PPM;
                 Applied::instant(format!("clock {node} drift {ppm} ppm"), vec![node])
             }
         })

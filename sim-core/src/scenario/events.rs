@@ -193,17 +193,30 @@ impl Check {
         if let Some(bindings) = bind {
             actions.push(self.bind(&format!("{path}.let"), bindings, nodes));
         }
+        let process = (pause.as_ref(), resume.as_ref(), set_clock.as_ref());
+        actions.extend(self.process_actions(path, process, nodes));
+        actions
+    }
+
+    /// The actions on a node's process: `pause`, `resume`, `set_clock`.
+    fn process_actions(
+        &mut self,
+        path: &str,
+        (pause, resume, set_clock): (
+            Option<&NodeRefSpec>,
+            Option<&NodeRefSpec>,
+            Option<&SetClockSpec>,
+        ),
+        nodes: u64,
+    ) -> Vec<Option<Fault>> {
+        let mut actions = Vec::new();
         if let Some(r) = pause {
-            actions.push(
-                self.node_ref(&format!("{path}.pause"), r, nodes)
-                    .map(Fault::Pause),
-            );
+            let p = format!("{path}.pause");
+            actions.push(self.node_ref(&p, r, nodes).map(Fault::Pause));
         }
         if let Some(r) = resume {
-            actions.push(
-                self.node_ref(&format!("{path}.resume"), r, nodes)
-                    .map(Fault::Resume),
-            );
+            let p = format!("{path}.resume");
+            actions.push(self.node_ref(&p, r, nodes).map(Fault::Resume));
         }
         if let Some(clock) = set_clock {
             actions.push(self.set_clock(&format!("{path}.set_clock"), clock, nodes));
