@@ -158,11 +158,11 @@ fn golden_trace_hashes_of_isolate_rejoin() {
 }
 
 const GOLDEN: [(&str, &str); 5] = [
-    ("raft", "2e4f224d6975a054"),
-    ("prevote", "5305c191e201b42d"),
-    ("checkquorum", "f6673fb58a4d2bd4"),
-    ("prevote+checkquorum", "f217d5e17c5d9df8"),
-    ("dledger", "23ac784287f70c86"),
+    ("raft", "c6b1bc0da3acbff0"),
+    ("prevote", "4b439056393a8abb"),
+    ("checkquorum", "ff3eff42d41ca251"),
+    ("prevote+checkquorum", "24273981b3a3127c"),
+    ("dledger", "efcbb4f697edd793"),
 ];
 
 #[test]

@@ -324,7 +324,11 @@ pub fn comparison_markdown_columns(all: &[Results], labels: &[String]) -> String
                     v.metrics.term_inflation,
                     v.metrics.disruptions,
                     duration_ms(v.metrics.leaderless_ms),
-                    if failed.contains(&label.as_str()) { " ✗" } else { "" }
+                    if failed.contains(&label.as_str()) {
+                        " ✗"
+                    } else {
+                        ""
+                    }
                 ),
                 None => "–".to_string(),
             };

@@ -14,7 +14,12 @@ use sim_core::metrics::{Distribution, Metrics};
 use sim_core::sweep::{SeedRecord, SeedSamples, SeedVariant};
 use svg::{assert_no_overlapping_text, elements, hex, panel_bounds, panel_of, svg_height, Element};
 
-const PANELS: [&str; 3] = ["leaderless time", "failover time", "max term"];
+const PANELS: [&str; 4] = [
+    "election time",
+    "leaderless time",
+    "failover time",
+    "max term",
+];
 
 const FIVE: [&str; 5] = [
     "raft",
@@ -53,6 +58,7 @@ fn samples(n: usize, prevote_stuck: bool) -> SweepSamples {
                     .into_iter()
                     .map(|t| t.round() as u64)
                     .collect(),
+                election_ms: spread(n * 3, centre / 2.0),
             }
         })
         .collect();
@@ -129,7 +135,7 @@ fn one_rising_step_line_per_variant_in_every_panel() {
         "no other data lines"
     );
     let (zero, hundred) = (tick_ys(&els, "0%"), tick_ys(&els, "100%"));
-    assert_eq!((zero.len(), hundred.len()), (3, 3), "a y axis per panel");
+    assert_eq!((zero.len(), hundred.len()), (4, 4), "a y axis per panel");
     for panel in 0..PANELS.len() {
         for (i, label) in FIVE.iter().enumerate() {
             let found = &lines[&(panel, hex(variant_colour(i)))];
@@ -213,16 +219,16 @@ fn zeros_sit_at_the_left_of_a_log_axis() {
     let els = elements(&svg);
     assert!(has_text(&els, |t| t
         .starts_with("max term per seed (term, log scale")));
-    let line = &lines(&els)[&(2, hex(variant_colour(0)))][0];
+    let line = &lines(&els)[&(3, hex(variant_colour(0)))][0];
     let points = line.points();
-    // The "0" tick of the third panel's x axis, and the jump to 50% there.
+    // The "0" tick of the max-term panel's x axis, and the jump to 50% there.
     let bounds = panel_bounds(&els, &PANELS, svg_height(&els));
     let zero_tick = els
         .iter()
-        .find(|e| e.tag == "text" && e.text == "0" && panel_of(&bounds, e.num("y")) == Some(2))
+        .find(|e| e.tag == "text" && e.text == "0" && panel_of(&bounds, e.num("y")) == Some(3))
         .expect("a 0 tick");
     assert!((points[0].0 - zero_tick.num("x")).abs() <= 1.0);
-    let fifty = tick_ys(&els, "50%")[2];
+    let fifty = tick_ys(&els, "50%")[3];
     assert!((points[1].1 - fifty).abs() <= 2.0, "half the seeds at 0");
 }
 
@@ -234,9 +240,9 @@ fn failover_panel_leaves_out_seeds_without_a_failover() {
     let svg = cdf::svg(&s, CdfOptions::default()).expect("draws");
     let els = elements(&svg);
     let lines = lines(&els);
-    assert!(!lines.contains_key(&(1, hex(variant_colour(1)))));
-    assert!(lines.contains_key(&(0, hex(variant_colour(1)))));
-    assert!(lines.contains_key(&(1, hex(variant_colour(2)))));
+    assert!(!lines.contains_key(&(2, hex(variant_colour(1)))));
+    assert!(lines.contains_key(&(1, hex(variant_colour(1)))));
+    assert!(lines.contains_key(&(2, hex(variant_colour(2)))));
     assert!(has_text(&els, |t| t.contains(
         "seeds without a completed failover left out: prevote 10, checkquorum 3"
     )));
@@ -247,7 +253,7 @@ fn failover_panel_leaves_out_seeds_without_a_failover() {
     let svg = cdf::svg(&s, CdfOptions::default()).expect("draws");
     let els = elements(&svg);
     assert!(has_text(&els, |t| t == "no seed had a completed failover"));
-    assert!(!self::lines(&els).keys().any(|(panel, _)| *panel == 1));
+    assert!(!self::lines(&els).keys().any(|(panel, _)| *panel == 2));
 }
 
 fn record(seed: u64, leaderless_ms: f64, failovers: u64, max_term: u64) -> SeedRecord {
@@ -345,6 +351,7 @@ fn degenerate_sweeps_still_draw() {
             leaderless_ms: vec![leaderless_ms],
             failover_ms: failover_ms.into_iter().collect(),
             max_term: vec![max_term],
+            election_ms: failover_ms.into_iter().collect(),
         };
     let sweep = |variants: Vec<VariantSamples>| SweepSamples {
         scenario: "edge".into(),
@@ -356,6 +363,7 @@ fn degenerate_sweeps_still_draw() {
         leaderless_ms: vec![value; n],
         failover_ms: vec![value; n],
         max_term: vec![value as u64; n],
+        election_ms: vec![value; n],
     };
     let cases: Vec<(&str, SweepSamples)> = vec![
         (
@@ -379,6 +387,7 @@ fn degenerate_sweeps_still_draw() {
                     leaderless_ms: vec![f64::NAN, -5.0, f64::INFINITY, 3.0],
                     failover_ms: vec![f64::NEG_INFINITY],
                     max_term: vec![],
+                    election_ms: vec![f64::NAN, 2.0],
                 },
             ]),
         ),

@@ -605,14 +605,14 @@ fn extreme_but_valid_results_still_draw() {
 #[test]
 fn a_fault_kind_from_another_version_draws_as_an_instant() {
     let mut results = fixture(5, &SIX[..1], 3);
-    let unknown = fault(4, 45_000.0, "set_clock", "set_clock 2", Some(50_000.0));
+    let unknown = fault(4, 45_000.0, "teleport", "teleport 2", Some(50_000.0));
     assert_eq!(unknown.kind, FaultKind::Other);
     results.variants[0].series.faults.push(unknown);
     let data = reports::charts::prepare(&results).expect("valid");
     let span = data.variants[0]
         .faults
         .iter()
-        .find(|f| f.description == "set_clock 2")
+        .find(|f| f.description == "teleport 2")
         .expect("kept");
     assert_eq!(span.to_ms, None, "not shaded");
     assert!(Chart::TermGrowth

@@ -57,6 +57,14 @@ pub enum Fault {
     /// Binds each name to the node its reference resolves to now (names
     /// in alphabetical order, each bound once per run).
     Let(Vec<(String, NodeRef)>),
+    /// A stalled process: handles nothing and sends nothing until resumed.
+    Pause(NodeRef),
+    Resume(NodeRef),
+    /// The node's clock runs at rate 1 + drift from now on.
+    SetClock {
+        node: NodeRef,
+        drift_ppb: i64,
+    },
 }
 
 /// What kind of event a fault is: its key in a scenario file and its
@@ -76,6 +84,9 @@ pub enum FaultKind {
     ResetNetwork,
     SetLink,
     Let,
+    Pause,
+    Resume,
+    SetClock,
     /// A kind this version does not know, read from a results file written
     /// by another version; treated as an instant event.
     #[serde(other)]
@@ -98,6 +109,9 @@ impl FaultKind {
             FaultKind::ResetNetwork => "reset_network",
             FaultKind::SetLink => "set_link",
             FaultKind::Let => "let",
+            FaultKind::Pause => "pause",
+            FaultKind::Resume => "resume",
+            FaultKind::SetClock => "set_clock",
             FaultKind::Other => "other",
         }
     }
@@ -113,8 +127,11 @@ impl FaultKind {
             | FaultKind::CutOneway
             | FaultKind::Crash
             | FaultKind::SetNetwork
-            | FaultKind::SetLink => true,
+            | FaultKind::SetLink
+            | FaultKind::Pause => true,
             FaultKind::Restore
+            | FaultKind::Resume
+            | FaultKind::SetClock
             | FaultKind::Heal
             | FaultKind::Restart
             | FaultKind::ResetNetwork
@@ -145,13 +162,21 @@ impl Fault {
             Fault::ResetNetwork => FaultKind::ResetNetwork,
             Fault::SetLink { .. } => FaultKind::SetLink,
             Fault::Let(_) => FaultKind::Let,
+            Fault::Pause(_) => FaultKind::Pause,
+            Fault::Resume(_) => FaultKind::Resume,
+            Fault::SetClock { .. } => FaultKind::SetClock,
         }
     }
 
     /// Every node reference of the fault, in order (pairs flattened).
     pub fn references(&self) -> Vec<&NodeRef> {
         match self {
-            Fault::Isolate(node) | Fault::Crash(node) | Fault::Restart(node) => vec![node],
+            Fault::Isolate(node)
+            | Fault::Crash(node)
+            | Fault::Restart(node)
+            | Fault::Pause(node)
+            | Fault::Resume(node)
+            | Fault::SetClock { node, .. } => vec![node],
             Fault::Cut(pairs) | Fault::CutOneway(pairs) | Fault::Restore(pairs) => {
                 pairs.iter().flat_map(|(a, b)| [a, b]).collect()
             }
@@ -173,6 +198,10 @@ pub struct ScriptEvent {
     /// `"wait": true`: if a reference cannot resolve when the event is
     /// due, it fires at the first later instant at which it resolves.
     pub wait: bool,
+    /// The index its fault record reports: the event's position in the
+    /// scenario's `events` (all repetitions of one event share it). `None`:
+    /// its own position in the script.
+    pub source: Option<usize>,
 }
 
 impl ScriptEvent {
@@ -182,6 +211,7 @@ impl ScriptEvent {
             fault,
             chaos: false,
             wait: false,
+            source: None,
         }
     }
 
@@ -226,7 +256,6 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
     use crate::rng::{Purpose, Stream};
     const SLOT_US: u64 = 1_000_000;
     let ids: Vec<NodeId> = (0..nodes).map(NodeId::from_index).collect();
-    debug_assert!(chaos.start.as_us() % US_PER_MS == 0);
     let mut events = Vec::new();
     let kinds = [
         (chaos.isolate_per_min, ChaosKind::Isolate),
@@ -309,12 +338,14 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
                 fault,
                 chaos: true,
                 wait: false,
+                source: None,
             });
             events.push(ScriptEvent {
                 at: until,
                 fault: undo,
                 chaos: true,
                 wait: false,
+                source: None,
             });
         }
     }
@@ -363,7 +394,7 @@ mod tests {
         }
         // A kind from another version still loads.
         assert_eq!(
-            serde_json::from_str::<FaultKind>("\"set_clock\"").ok(),
+            serde_json::from_str::<FaultKind>("\"teleport\"").ok(),
             Some(FaultKind::Other)
         );
     }

@@ -23,6 +23,13 @@ pub enum Purpose {
     Storage,
     /// Randomly drawn faults (the scenario's `chaos` section).
     Chaos,
+    /// One node's clock drift, drawn once per run (index = node id).
+    ClockDrift,
+    /// How late each timer of one node fires (index = node id).
+    TimerJitter,
+    /// The drawn instants of one scripted event with a ranged `at_ms`
+    /// (index = the event's position in the file).
+    EventTimes,
 }
 
 impl Purpose {
@@ -32,6 +39,9 @@ impl Purpose {
             Purpose::NodeTimers => "node/timers",
             Purpose::Storage => "node/storage",
             Purpose::Chaos => "chaos",
+            Purpose::ClockDrift => "node/clock-drift",
+            Purpose::TimerJitter => "node/timer-jitter",
+            Purpose::EventTimes => "script/event-times",
         }
     }
 }

@@ -8,7 +8,7 @@
 use crate::invariants::Property;
 use crate::results::{assemble, run_variant};
 use crate::scenario::{
-    event_spec, EventSpec, ExpectSpec, NodeRefSpec, Scenario, ScenarioFile, VariantSpec,
+    event_spec, EventSpec, ExpectSpec, Ms, NodeRefSpec, Scenario, ScenarioFile, VariantSpec,
 };
 
 /// How a run fails; a shrunk scenario must fail the same way.
@@ -129,19 +129,22 @@ impl Shrinker {
     /// Moves the whole script earlier (a different run, so it may or may
     /// not still fail): the first event at 1 s, 2 s, 5 s, ... if earlier.
     fn shift_earlier(&mut self, file: &mut ScenarioFile) -> bool {
-        let Some(first) = file.events.iter().map(|e| e.at_ms).min() else {
+        let Some(first) = file.events.iter().map(|e| e.at_ms.min().us()).min() else {
             return false;
         };
-        for target in [1_000, 2_000, 5_000, 10_000, 20_000, 50_000] {
+        for target in [
+            1_000_000, 2_000_000, 5_000_000, 10_000_000, 20_000_000, 50_000_000,
+        ] {
             if target >= first {
                 break;
             }
-            let shift = first - target;
+            // Whole milliseconds, so the duration stays whole.
+            let shift_ms = (first - target) / 1_000;
             let mut candidate = file.clone();
             for e in &mut candidate.events {
-                e.at_ms -= shift;
+                e.at_ms = e.at_ms.earlier_by_us(shift_ms * 1_000);
             }
-            candidate.duration_ms -= shift;
+            candidate.duration_ms -= shift_ms;
             if self.still_fails(&candidate) {
                 *file = candidate;
                 return true;
@@ -170,7 +173,7 @@ impl Shrinker {
             |f| replace(&mut f.workload.proposals_per_sec, Some(0.0)),
             |f| replace(&mut f.network.loss, Some(0.0)),
             |f| replace(&mut f.network.duplicate, Some(0.0)),
-            |f| replace(&mut f.storage.persist_latency_ms, Some([0, 0])),
+            |f| replace(&mut f.storage.persist_latency_ms, Some([Ms::default(); 2])),
         ];
         for edit in edits {
             let mut candidate = file.clone();
@@ -195,7 +198,12 @@ fn replace<T: PartialEq>(slot: &mut T, value: T) -> bool {
 fn with_duration(file: &ScenarioFile, duration_ms: u64) -> ScenarioFile {
     let mut out = file.clone();
     out.duration_ms = duration_ms;
-    out.events.retain(|e| e.at_ms <= duration_ms);
+    out.events.retain(|e| {
+        let repeats = e
+            .repeat
+            .map_or(0, |r| r.every_ms.us() * r.times.saturating_sub(1));
+        e.at_ms.max().us() + repeats <= duration_ms * 1_000
+    });
     out
 }
 
@@ -310,7 +318,8 @@ pub fn shrink(
     }];
     file.events
         .extend(scenario.chaos_events(seed).iter().map(event_spec));
-    file.events.sort_by_key(|e: &EventSpec| e.at_ms);
+    file.clock = serde_json::from_value(config["clock"].clone()).expect("resolved clock");
+    file.events.sort_by_key(|e: &EventSpec| e.at_ms.min());
     file.chaos = None;
     file.expect = match &target {
         Failure::Expectation { metric } => scenario

@@ -273,7 +273,7 @@ fn commit_previous_term_by_count_is_caught_in_the_figure_3_7_scenario() {
         "{violation:?}"
     );
     assert!(
-        violation.message.contains("node 2 became leader of term 4"),
+        violation.message.contains("node 4 became leader of term 4"),
         "{violation:?}"
     );
     let correct = scenario.variant("correct").expect("variant correct");

@@ -19,6 +19,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "leader-crash.json",
         include_str!("../../scenarios/leader-crash.json"),
     ),
+    (
+        "leader-pause.json",
+        include_str!("../../scenarios/leader-pause.json"),
+    ),
     ("chained.json", include_str!("../../scenarios/chained.json")),
     (
         "flaky-link.json",
@@ -44,6 +48,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     (
         "figure-3-7.json",
         include_str!("../../scenarios/figure-3-7.json"),
+    ),
+    (
+        "election-timeouts.json",
+        include_str!("../../scenarios/election-timeouts.json"),
     ),
 ];
 

@@ -118,6 +118,7 @@ pub fn fault_style(kind: FaultKind) -> FaultStyle {
         FaultKind::Partition => (RGBColor(0x9b, 0x59, 0xb6), "partition"),
         FaultKind::Cut | FaultKind::CutOneway => (RGBColor(0x34, 0x98, 0xdb), "links cut"),
         FaultKind::Crash => (RGBColor(0xe7, 0x4c, 0x3c), "node crashed"),
+        FaultKind::Pause => (RGBColor(0xa0, 0x52, 0x2d), "node paused"),
         FaultKind::SetNetwork | FaultKind::SetLink => {
             (RGBColor(0x27, 0xae, 0x60), "network changed")
         }
@@ -126,6 +127,8 @@ pub fn fault_style(kind: FaultKind) -> FaultStyle {
         | FaultKind::Restart
         | FaultKind::ResetNetwork
         | FaultKind::Let
+        | FaultKind::Resume
+        | FaultKind::SetClock
         | FaultKind::Other => (RGBColor(0x7f, 0x8c, 0x8d), "other event"),
     };
     FaultStyle { colour, legend }

@@ -16,8 +16,10 @@
 //!   metrics switched off has the same trace hash.
 
 mod client;
+mod clock;
 mod nodes;
 mod observe;
+mod pause;
 mod script;
 
 use crate::faults::ScriptEvent;
@@ -31,6 +33,8 @@ use crate::raft::{
 use crate::scheduler::Scheduler;
 use crate::time::Instant;
 use crate::trace::{DropReason, TraceEvent, Tracer};
+
+pub use clock::{ClockConfig, MAX_DRIFT_PPB, PPB_PER_PPM};
 
 use client::Client;
 use nodes::Slot;
@@ -62,6 +66,7 @@ pub struct ClusterConfig {
     pub network: NetworkConfig,
     pub workload: WorkloadConfig,
     pub storage: StorageConfig,
+    pub clock: ClockConfig,
     pub script: Vec<ScriptEvent>,
     /// The run stops with an error past this many events.
     pub max_events: u64,
@@ -82,6 +87,7 @@ impl ClusterConfig {
             raft,
             network: NetworkConfig::default(),
             storage: StorageConfig::default(),
+            clock: ClockConfig::default(),
             script: Vec::new(),
             max_events: DEFAULT_MAX_EVENTS,
         }
@@ -202,7 +208,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             "a cluster has 1..={MAX_NODES} nodes"
         );
         let slots = (0..cfg.nodes)
-            .map(|i| Slot::new(cfg.seed, NodeId::from_index(i)))
+            .map(|i| Slot::new(cfg.seed, NodeId::from_index(i), &cfg.clock))
             .collect();
         Cluster {
             end: Instant::from_us(cfg.duration_us),
@@ -336,7 +342,10 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
                 msg,
             } => {
                 self.events += 1;
-                if self.slots[from.index()].incarnation == incarnation {
+                let slot = &mut self.slots[from.index()];
+                if slot.incarnation == incarnation && slot.paused {
+                    slot.pending.push(pause::Pending::Depart(to, msg));
+                } else if slot.incarnation == incarnation {
                     self.transmit(from, to, msg);
                 } else {
                     self.network.counters.sent += 1;

@@ -4,9 +4,12 @@
 //! and carries out the actions it returns, in order.
 //!
 //! Owns the rule that a message leaves a node only after every write that
-//! node issued before it is durable, and that a crash loses pending writes
+//! node issued before it is durable (except a leader's AppendEntries), and
+//! that a crash loses pending writes
 //! and the messages waiting for them.
 
+use super::clock::{ClockConfig, NodeClock};
+use super::pause::Pending;
 use super::{Cluster, Event, Input};
 use crate::network::Fate;
 use crate::raft::{
@@ -37,13 +40,18 @@ pub(super) struct Slot<N> {
     writes_done_at: Instant,
     storage_rng: Stream,
     pub(super) timers: [TimerSlot; TimerKind::COUNT],
+    /// The node's clock: every timer it sets runs on it.
+    pub(super) clock: NodeClock,
     /// The node's status after its last step (kept while it is down).
     pub(super) status: Status,
     pub(super) live: bool,
+    /// Stalled by `pause`: inputs queue in `pending` until `resume`.
+    pub(super) paused: bool,
+    pub(super) pending: Vec<Pending>,
 }
 
 impl<N> Slot<N> {
-    pub(super) fn new(seed: u64, id: NodeId) -> Slot<N> {
+    pub(super) fn new(seed: u64, id: NodeId, clock: &ClockConfig) -> Slot<N> {
         let stream = u64::from(id.0);
         Slot {
             node: None,
@@ -53,6 +61,7 @@ impl<N> Slot<N> {
             writes_done_at: Instant::ZERO,
             storage_rng: Stream::new(seed, Purpose::Storage, stream),
             timers: [TimerSlot::default(); TimerKind::COUNT],
+            clock: NodeClock::new(seed, stream, clock),
             status: Status {
                 term: 0,
                 role: Role::Follower,
@@ -63,7 +72,14 @@ impl<N> Slot<N> {
                 last_term: 0,
             },
             live: false,
+            paused: false,
+            pending: Vec::new(),
         }
+    }
+
+    /// Alive and not paused: able to act.
+    pub(super) fn running(&self) -> bool {
+        self.live && !self.paused
     }
 
     pub(super) fn node(&self) -> Option<&N> {
@@ -112,6 +128,8 @@ impl<N: RaftNode> Cluster<'_, N> {
         let node = slot.node.take().expect("crash a live node");
         slot.parked_rng = Some(node.into_rng());
         slot.live = false;
+        slot.paused = false;
+        slot.pending.clear();
         slot.incarnation += 1;
         slot.writes_done_at = self.now;
         for timer in &mut slot.timers {
@@ -145,7 +163,12 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// Runs one input through a node, executes its actions and observes it.
     pub(super) fn step(&mut self, id: NodeId, input: Input) {
         let now = self.now;
-        let Some(node) = self.slots[id.index()].node.as_mut() else {
+        let slot = &mut self.slots[id.index()];
+        if slot.paused {
+            slot.pending.push(Pending::Input(input));
+            return;
+        }
+        let Some(node) = slot.node.as_mut() else {
             return;
         };
         let before = node.status();
@@ -200,10 +223,15 @@ impl<N: RaftNode> Cluster<'_, N> {
         log_hint
     }
 
-    /// A send leaves now, or once every earlier write of the sender is durable.
+    /// A send leaves now, or once every earlier write of the sender is
+    /// durable. A leader's AppendEntries is exempt: the leader writes in
+    /// parallel with replication (thesis §10.2.1) and counts itself toward
+    /// a commit only once its own write is durable (the node's rule);
+    /// votes, vote requests and acknowledgements still wait.
     fn send(&mut self, from: NodeId, to: NodeId, msg: Message) {
         let slot = &self.slots[from.index()];
-        if slot.writes_done_at > self.now {
+        let waits = !matches!(msg, Message::AppendEntries(_));
+        if waits && slot.writes_done_at > self.now {
             let event = Event::Depart {
                 from,
                 incarnation: slot.incarnation,
@@ -254,9 +282,15 @@ impl<N: RaftNode> Cluster<'_, N> {
         slot.disk.log.len() as LogIndex
     }
 
+    /// Arms a timer the node set `at - now` ahead on its own clock: it
+    /// fires after that long at the clock's rate, plus its drawn lateness.
     fn set_timer(&mut self, id: NodeId, kind: TimerKind, at: Instant) {
         debug_assert!(at >= self.now, "a timer is never set in the past");
-        let timer = &mut self.slots[id.index()].timers[kind.index()];
+        let slot = &mut self.slots[id.index()];
+        let at = self
+            .now
+            .plus_us(slot.clock.timer_delay_us(at.us_since(self.now)));
+        let timer = &mut slot.timers[kind.index()];
         timer.deadline = Some(at);
         if timer.queued.is_none_or(|queued| at < queued) {
             timer.queued = Some(at);

@@ -219,9 +219,10 @@ impl<'t> Observers<'t> {
         }
     }
 
-    /// Recomputes the effective leader (docs/METRICS.md): a live leader
-    /// that a majority of nodes (itself included) follow in its term, live
-    /// and joined to it by working links both ways.
+    /// Recomputes the effective leader (docs/METRICS.md): a running (live,
+    /// not paused) leader that a majority of nodes (itself included)
+    /// follow in its term, running and joined to it by working links both
+    /// ways.
     fn update_effective_leader<N>(
         &mut self,
         now: Instant,
@@ -234,7 +235,7 @@ impl<'t> Observers<'t> {
         };
         let quorum = majority(slots.len());
         let effective = slots.iter().enumerate().find_map(|(i, slot)| {
-            if !slot.live || slot.status.role != Role::Leader {
+            if !slot.running() || slot.status.role != Role::Leader {
                 return None;
             }
             let leader = NodeId::from_index(i);
@@ -244,7 +245,7 @@ impl<'t> Observers<'t> {
                 .enumerate()
                 .filter(|&(j, s)| {
                     let node = NodeId::from_index(j);
-                    s.live
+                    s.running()
                         && s.status.term == term
                         && s.status.leader == Some(leader)
                         && (node == leader

@@ -18,10 +18,20 @@ use crate::trace::TraceEvent;
 enum OpenFault {
     Links(Vec<(NodeId, NodeId)>),
     Crash(NodeId),
+    Pause(NodeId),
     /// A `set_network` patch: the settings it changed that no later patch
     /// has changed again.
     SetNetwork(NetworkPatch),
     SetLink(NodeId, NodeId),
+}
+
+/// What a fault does to a node's process.
+#[derive(Clone, Copy)]
+enum Process {
+    Pause,
+    Resume,
+    /// The clock's new drift, parts per billion.
+    SetClock(i64),
 }
 
 /// What applying a fault did: its description, the nodes it named and what
@@ -179,7 +189,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             let reason = self.resolvable(&event.fault).err().unwrap_or_default();
             let kind = event.fault.kind();
             self.script.records.push(FaultRecord {
-                index,
+                index: event.source.unwrap_or(index),
                 at_ms: event.at.as_ms_f64(),
                 kind,
                 description: format!("{kind} (never fired)"),
@@ -218,7 +228,7 @@ impl<N: RaftNode> Cluster<'_, N> {
         let record = self.script.records.len();
         let due = self.cfg.script[index].at;
         self.script.records.push(FaultRecord {
-            index,
+            index: self.cfg.script[index].source.unwrap_or(index),
             at_ms: self.now.as_ms_f64(),
             kind: fault.kind(),
             description: applied.description,
@@ -295,6 +305,28 @@ impl<N: RaftNode> Cluster<'_, N> {
                 self.set_link(a, b, *link)
             }
             Fault::Let(bindings) => self.bind(bindings)?,
+            Fault::Pause(node) => self.apply_to_process(node, Process::Pause)?,
+            Fault::Resume(node) => self.apply_to_process(node, Process::Resume)?,
+            Fault::SetClock { node, drift_ppb } => {
+                self.apply_to_process(node, Process::SetClock(*drift_ppb))?
+            }
+        })
+    }
+
+    /// `pause`, `resume` and `set_clock`: faults of a node's process.
+    fn apply_to_process(&mut self, node: &NodeRef, action: Process) -> Result<Applied, String> {
+        let node = self.resolve(node)?;
+        Ok(match action {
+            Process::Pause => {
+                let text = self.pause(node)?;
+                Applied::lasting(text, vec![node], OpenFault::Pause(node))
+            }
+            Process::Resume => Applied::instant(self.resume(node)?, vec![node]),
+            Process::SetClock(drift_ppb) => {
+                self.slots[node.index()].clock.set_drift_ppb(drift_ppb);
+                let ppm = drift_ppb as f64 / crate::cluster::PPB_PER_PPM;
+                Applied::instant(format!("clock {node} drift {ppm} ppm"), vec![node])
+            }
         })
     }
 
@@ -402,6 +434,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             let ended = match open {
                 OpenFault::Links(links) => links.iter().all(|&(a, b)| network.link_up(a, b)),
                 OpenFault::Crash(node) => slots[node.index()].live,
+                OpenFault::Pause(node) => !slots[node.index()].paused,
                 OpenFault::SetNetwork(open) => match latest {
                     Fault::ResetNetwork => true,
                     Fault::SetNetwork(later) => {
@@ -420,7 +453,10 @@ impl<N: RaftNode> Cluster<'_, N> {
                     | Fault::Crash(_)
                     | Fault::Restart(_)
                     | Fault::SetLink { .. }
-                    | Fault::Let(_) => false,
+                    | Fault::Let(_)
+                    | Fault::Pause(_)
+                    | Fault::Resume(_)
+                    | Fault::SetClock { .. } => false,
                 },
                 OpenFault::SetLink(a, b) => {
                     matches!(latest, Fault::SetLink { .. })

@@ -7,12 +7,12 @@
 use crate::faults::ChaosConfig;
 use crate::time::Instant;
 
-use super::resolve::range_us;
+use super::ms::{range_us, Ms, RangeMs};
 use super::validate::Check;
 use super::{ChaosSpec, MAX_CHAOS_PER_MIN};
 
 /// How long each fault lasts when `duration_ms` is absent.
-const DEFAULT_DURATION_MS: [u64; 2] = [1_000, 10_000];
+const DEFAULT_DURATION_MS: RangeMs = [Ms::from_ms(1_000), Ms::from_ms(10_000)];
 /// The loss probability range of a spike when `spike_loss` is absent.
 const DEFAULT_SPIKE_LOSS: [f64; 2] = [0.2, 0.6];
 
@@ -46,9 +46,9 @@ impl Check {
                 );
             }
         }
-        let start = spec.start_ms.unwrap_or(0);
-        let end = spec.end_ms.unwrap_or(duration_ms);
-        if end > duration_ms {
+        let start = spec.start_ms.unwrap_or_default();
+        let end = spec.end_ms.unwrap_or(Ms::from_ms(duration_ms));
+        if end > Ms::from_ms(duration_ms) {
             self.fail(
                 "chaos.end_ms",
                 format!("{end} ms is past the end of the run (duration_ms is {duration_ms})"),
@@ -67,8 +67,8 @@ impl Check {
 pub(super) fn config(spec: &ChaosSpec, duration_ms: u64) -> ChaosConfig {
     let [loss_min, loss_max] = spec.spike_loss.unwrap_or(DEFAULT_SPIKE_LOSS);
     ChaosConfig {
-        start: Instant::from_ms(spec.start_ms.unwrap_or(0)),
-        end: Instant::from_ms(spec.end_ms.unwrap_or(duration_ms)),
+        start: Instant::from_us(spec.start_ms.unwrap_or_default().us()),
+        end: Instant::from_us(spec.end_ms.map_or(duration_ms * 1_000, Ms::us)),
         isolate_per_min: spec.isolate_per_min.unwrap_or(0.0),
         partition_per_min: spec.partition_per_min.unwrap_or(0.0),
         cut_per_min: spec.cut_per_min.unwrap_or(0.0),

@@ -8,19 +8,24 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::cluster::{MAX_DRIFT_PPB, PPB_PER_PPM};
 use crate::faults::{Fault, NodeRef, ScriptEvent};
 use crate::network::{LinkOverride, NetworkPatch};
 use crate::raft::{NodeId, MAX_NODES};
-use crate::time::{Instant, US_PER_MS};
+use crate::time::Instant;
 
-use super::resolve::{range_ms, range_us};
+use super::ms::{range_ms, range_us, AtMs, Ms};
+use super::timing::{TimedEvent, MAX_FIRINGS, MAX_REPEAT_TIMES};
 use super::validate::Check;
-use super::{EventSpec, NetworkSpec, NodeRefSpec, ScenarioFile, SetLinkSpec, MAX_EVENTS_IN_SCRIPT};
+use super::{
+    EventSpec, NetworkSpec, NodeRefSpec, ScenarioFile, SetClockSpec, SetLinkSpec,
+    MAX_EVENTS_IN_SCRIPT,
+};
 
 impl Check {
     /// The `events` section: its length, then each event in file order.
     /// Node references are only checked against a valid cluster size.
-    pub(super) fn events(&mut self, file: &ScenarioFile) -> Vec<ScriptEvent> {
+    pub(super) fn events(&mut self, file: &ScenarioFile) -> Vec<TimedEvent> {
         if file.events.len() > MAX_EVENTS_IN_SCRIPT {
             self.fail(
                 "events",
@@ -33,8 +38,21 @@ impl Check {
         // Where each name is bound (its first `let`), to check every use.
         for (i, event) in file.events.iter().enumerate() {
             for name in event.bind.iter().flat_map(|b| b.keys()) {
-                self.names.entry(name.clone()).or_insert((i, event.at_ms));
+                self.names
+                    .entry(name.clone())
+                    .or_insert((i, event.at_ms.max()));
             }
+        }
+        let firings: u64 = file
+            .events
+            .iter()
+            .map(|e| e.repeat.map_or(1, |r| r.times.min(MAX_REPEAT_TIMES)))
+            .sum();
+        if firings > MAX_FIRINGS {
+            self.fail(
+                "events",
+                format!("the events fire {firings} times in all (repetitions counted): the limit is {MAX_FIRINGS}"),
+            );
         }
         let nodes_ok = (1..=MAX_NODES as u64).contains(&file.nodes);
         if nodes_ok {
@@ -48,25 +66,17 @@ impl Check {
         }
     }
 
-    fn event(&mut self, i: usize, event: &EventSpec, file: &ScenarioFile) -> Option<ScriptEvent> {
+    fn event(&mut self, i: usize, event: &EventSpec, file: &ScenarioFile) -> Option<TimedEvent> {
         let path = format!("events[{i}]");
         let nodes = file.nodes;
-        if event.at_ms > file.duration_ms {
-            self.fail(
-                format!("{path}.at_ms"),
-                format!(
-                    "{} ms is past the end of the run (duration_ms is {})",
-                    event.at_ms, file.duration_ms
-                ),
-            );
-        }
-        self.current = (i, event.at_ms);
+        let (at_us, every_us, times) = self.timing(&path, event, file.duration_ms);
+        self.current = (i, event.at_ms.min());
         let mut actions = self.actions(&path, event, nodes);
         let fault = match actions.len() {
             0 => {
                 self.fail(
                     path,
-                    "has no action: give one of isolate, partition, cut, cut_oneway, restore, heal, crash, restart, set_network, reset_network, set_link, let",
+                    "has no action: give one of isolate, partition, cut, cut_oneway, restore, heal, crash, restart, set_network, reset_network, set_link, let, pause, resume, set_clock",
                 );
                 return None;
             }
@@ -79,8 +89,8 @@ impl Check {
                 return None;
             }
         };
-        let scripted = ScriptEvent::scripted(Instant::from_ms(event.at_ms), fault);
-        match event.wait {
+        let scripted = ScriptEvent::scripted(Instant::from_us(at_us.0), fault);
+        let scripted = match event.wait {
             Some(true) if scripted.fault.references().is_empty() => {
                 self.fail(
                     format!("{path}.wait"),
@@ -93,7 +103,14 @@ impl Check {
             }
             Some(true) => Some(scripted.waiting()),
             Some(false) | None => Some(scripted),
-        }
+        }?;
+        Some(TimedEvent {
+            event: scripted,
+            source: i,
+            at_us,
+            every_us,
+            times,
+        })
     }
 
     /// Every action the event names, each checked (`None` where invalid),
@@ -102,6 +119,7 @@ impl Check {
     fn actions(&mut self, path: &str, event: &EventSpec, nodes: u64) -> Vec<Option<Fault>> {
         let EventSpec {
             at_ms: _,
+            repeat: _,
             isolate,
             partition,
             cut,
@@ -115,6 +133,9 @@ impl Check {
             reset_network,
             bind,
             wait: _,
+            pause,
+            resume,
+            set_clock,
         } = event;
         let mut actions = Vec::new();
         if let Some(r) = isolate {
@@ -171,6 +192,34 @@ impl Check {
         }
         if let Some(bindings) = bind {
             actions.push(self.bind(&format!("{path}.let"), bindings, nodes));
+        }
+        let process = (pause.as_ref(), resume.as_ref(), set_clock.as_ref());
+        actions.extend(self.process_actions(path, process, nodes));
+        actions
+    }
+
+    /// The actions on a node's process: `pause`, `resume`, `set_clock`.
+    fn process_actions(
+        &mut self,
+        path: &str,
+        (pause, resume, set_clock): (
+            Option<&NodeRefSpec>,
+            Option<&NodeRefSpec>,
+            Option<&SetClockSpec>,
+        ),
+        nodes: u64,
+    ) -> Vec<Option<Fault>> {
+        let mut actions = Vec::new();
+        if let Some(r) = pause {
+            let p = format!("{path}.pause");
+            actions.push(self.node_ref(&p, r, nodes).map(Fault::Pause));
+        }
+        if let Some(r) = resume {
+            let p = format!("{path}.resume");
+            actions.push(self.node_ref(&p, r, nodes).map(Fault::Resume));
+        }
+        if let Some(clock) = set_clock {
+            actions.push(self.set_clock(&format!("{path}.set_clock"), clock, nodes));
         }
         actions
     }
@@ -236,6 +285,25 @@ impl Check {
             Some(_) => return Some(NodeRef::Name(name.to_string())),
         }
         None
+    }
+
+    fn set_clock(&mut self, path: &str, spec: &SetClockSpec, nodes: u64) -> Option<Fault> {
+        let max_ppm = MAX_DRIFT_PPB as f64 / PPB_PER_PPM;
+        let node = self.node_ref(&format!("{path}.node"), &spec.node, nodes);
+        if !(-max_ppm..=max_ppm).contains(&spec.drift_ppm) {
+            self.fail(
+                format!("{path}.drift_ppm"),
+                format!(
+                    "{} is out of range: must be in [-{max_ppm}, {max_ppm}] ppm",
+                    spec.drift_ppm
+                ),
+            );
+            return None;
+        }
+        Some(Fault::SetClock {
+            node: node?,
+            drift_ppb: (spec.drift_ppm * PPB_PER_PPM).round() as i64,
+        })
     }
 
     /// An action given as `true`; `false` is refused rather than ignored.
@@ -432,7 +500,7 @@ fn pair_specs(pairs: &[(NodeRef, NodeRef)]) -> Vec<[NodeRefSpec; 2]> {
 /// be written out as plain `events` (by `raftsim shrink`).
 pub fn event_spec(event: &ScriptEvent) -> EventSpec {
     let mut spec = EventSpec {
-        at_ms: event.at.as_us() / US_PER_MS,
+        at_ms: AtMs::At(Ms::from_us(event.at.as_us())),
         wait: event.wait.then_some(true),
         ..EventSpec::default()
     };
@@ -465,6 +533,14 @@ pub fn event_spec(event: &ScriptEvent) -> EventSpec {
                 between: [ref_spec(&between.0), ref_spec(&between.1)],
                 loss: link.loss,
                 latency_ms: link.latency_us.map(range_ms),
+            })
+        }
+        Fault::Pause(node) => spec.pause = Some(ref_spec(node)),
+        Fault::Resume(node) => spec.resume = Some(ref_spec(node)),
+        Fault::SetClock { node, drift_ppb } => {
+            spec.set_clock = Some(SetClockSpec {
+                node: ref_spec(node),
+                drift_ppm: *drift_ppb as f64 / PPB_PER_PPM,
             })
         }
         Fault::Let(bindings) => {

@@ -6,6 +6,8 @@
 //! - `model`: the serde model of the file (what `raftsim schema` prints);
 //! - `validate`: the checks, section by section, producing `path: reason`;
 //! - `events`: scripted events, checked into [`ScriptEvent`]s and written back;
+//! - `timing`: when they fire: ranged `at_ms`, `repeat`, drawn per seed;
+//! - `ms`: milliseconds with microsecond resolution, as files write them;
 //! - `chaos`: the `chaos` section's checks and its engine configuration;
 //! - `resolve`: variants merged over the base, defaults filled, units converted.
 //!
@@ -14,12 +16,16 @@
 mod chaos;
 mod events;
 mod model;
+mod ms;
 mod resolve;
+mod timing;
 mod validate;
 
 use std::fmt;
 
-use crate::cluster::{ClusterConfig, StorageConfig, WorkloadConfig, DEFAULT_MAX_EVENTS};
+use crate::cluster::{
+    ClockConfig, ClusterConfig, StorageConfig, WorkloadConfig, DEFAULT_MAX_EVENTS,
+};
 use crate::faults::{chaos_schedule, ScriptEvent};
 use crate::network::NetworkConfig;
 use crate::raft::RaftConfig;
@@ -27,9 +33,12 @@ use crate::time::US_PER_MS;
 
 pub use events::event_spec;
 pub use model::{
-    ChaosSpec, DLedgerSpec, EventSpec, ExpectSpec, NetworkSpec, NodeRefSpec, RaftSpec, RangeMs,
-    ScenarioFile, SetLinkSpec, StorageSpec, VariantSpec, WorkloadSpec,
+    AtMs, ChaosSpec, ClockSpec, DLedgerSpec, EventSpec, ExpectSpec, Ms, NetworkSpec, NodeRefSpec,
+    RaftSpec, RangeMs, RepeatSpec, ScenarioFile, SetClockSpec, SetLinkSpec, StorageSpec,
+    VariantSpec, WorkloadSpec,
 };
+pub use timing::{MAX_FIRINGS, MAX_REPEAT_TIMES};
+pub use validate::MAX_TIMER_JITTER_MS;
 
 /// The longest virtual duration a scenario may ask for: 7 days.
 pub const MAX_DURATION_MS: u64 = 7 * 24 * 3_600 * 1_000;
@@ -82,7 +91,7 @@ pub struct ScenarioErrors(pub Vec<ScenarioError>);
 pub struct Scenario {
     pub file: ScenarioFile,
     variants: Vec<Variant>,
-    script: Vec<ScriptEvent>,
+    script: Vec<timing::TimedEvent>,
 }
 
 /// One variant, resolved against the file's base settings.
@@ -93,6 +102,7 @@ pub struct Variant {
     pub network: NetworkConfig,
     pub workload: WorkloadConfig,
     pub storage: StorageConfig,
+    pub clock: ClockConfig,
     /// The resolved settings in the file's own units, for results.
     pub config_json: serde_json::Value,
 }
@@ -175,12 +185,23 @@ impl Scenario {
         chaos_schedule(&config, self.file.nodes as usize, seed)
     }
 
-    /// The scripted events (in file order, so a fault record's `index` is
-    /// its position in `events`) followed by the chaos events of `seed`.
-    /// The queue orders them by time; at one instant, scripted ones first.
+    /// The scripted events of `seed` (in file order, each repetition in
+    /// order, ranged instants drawn; a fault record's `index` is its
+    /// event's position in `events`) followed by the chaos events of
+    /// `seed` (numbered after the file's events). The queue orders them by
+    /// time; at one instant, scripted ones first.
     pub fn script(&self, seed: u64) -> Vec<ScriptEvent> {
-        let mut script = self.script.clone();
-        script.extend(self.chaos_events(seed));
+        let mut script = timing::expand(&self.script, seed);
+        let first_chaos = self.file.events.len();
+        script.extend(
+            self.chaos_events(seed)
+                .into_iter()
+                .enumerate()
+                .map(|(k, mut e)| {
+                    e.source = Some(first_chaos + k);
+                    e
+                }),
+        );
         script
     }
 
@@ -194,6 +215,7 @@ impl Scenario {
             network: variant.network,
             workload: variant.workload,
             storage: variant.storage,
+            clock: variant.clock,
             script: self.script(seed),
             max_events: self.file.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
         }

@@ -12,8 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::raft::{ElectionKind, Implementation};
 
-/// A `[min, max]` range of milliseconds.
-pub type RangeMs = [u64; 2];
+pub use super::ms::{AtMs, Ms, RangeMs};
 
 /// A scenario file (docs/SCENARIOS.md).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -39,6 +38,10 @@ pub struct ScenarioFile {
     pub workload: WorkloadSpec,
     #[serde(default)]
     pub storage: StorageSpec,
+    /// Each node's clock: drift and timer lateness (defaults in
+    /// docs/SEMANTICS.md "Clocks and timers").
+    #[serde(default, skip_serializing_if = "ClockSpec::is_empty")]
+    pub clock: ClockSpec,
     /// The fault script, one action per event.
     #[serde(default)]
     pub events: Vec<EventSpec>,
@@ -63,10 +66,10 @@ pub struct ScenarioFile {
 pub struct ChaosSpec {
     /// Faults start no earlier than this (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_ms: Option<u64>,
+    pub start_ms: Option<Ms>,
     /// Faults end no later than this (default: the end of the run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_ms: Option<u64>,
+    pub end_ms: Option<Ms>,
     /// A random node loses every link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isolate_per_min: Option<f64>,
@@ -120,7 +123,7 @@ pub struct RaftSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub election_timeout_ms: Option<RangeMs>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub heartbeat_ms: Option<u64>,
+    pub heartbeat_ms: Option<Ms>,
     /// Planted bugs: any of `raft::Bugs::NAMES` (docs/SEMANTICS.md "Planted bugs").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bugs: Option<Vec<String>>,
@@ -133,7 +136,7 @@ pub struct RaftSpec {
 #[serde(deny_unknown_fields)]
 pub struct DLedgerSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub heartbeat_ms: Option<u64>,
+    pub heartbeat_ms: Option<Ms>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_heartbeat_leak: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -141,7 +144,7 @@ pub struct DLedgerSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vote_wait_ms: Option<RangeMs>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rpc_timeout_ms: Option<u64>,
+    pub rpc_timeout_ms: Option<Ms>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -167,7 +170,7 @@ pub struct WorkloadSpec {
     /// Resend a proposal not committed within this time (default: the
     /// maximum election timeout).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_ms: Option<u64>,
+    pub retry_ms: Option<Ms>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -176,6 +179,49 @@ pub struct StorageSpec {
     /// Time to make a write of term, vote or log durable, drawn per write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persist_latency_ms: Option<RangeMs>,
+}
+
+/// Each node's clock (docs/SEMANTICS.md "Clocks and timers"); every
+/// field optional.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSpec {
+    /// Each node's clock rate is 1 + d, d drawn per node uniformly from
+    /// [-drift_ppm, +drift_ppm] parts per million; 0..=10000 (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 10000))]
+    pub drift_ppm: Option<f64>,
+    /// How late each timer fires, drawn per timer; 0..=1000 ms (default
+    /// [0, 0.1]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timer_jitter_ms: Option<RangeMs>,
+}
+
+impl ClockSpec {
+    fn is_empty(&self) -> bool {
+        *self == ClockSpec::default()
+    }
+}
+
+/// `set_clock`: one node's clock rate from now on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetClockSpec {
+    pub node: NodeRefSpec,
+    /// The clock's drift in parts per million, -10000..=10000.
+    #[schemars(range(min = -10000, max = 10000))]
+    pub drift_ppm: f64,
+}
+
+/// `repeat`: the event fires `times` times, `every_ms` apart.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatSpec {
+    /// The period; at least 0.001 ms.
+    pub every_ms: Ms,
+    /// How many times the event fires in all, 1..=100000.
+    #[schemars(range(min = 1, max = 100000))]
+    pub times: u64,
 }
 
 /// A node reference: a number, "leader", "follower:K", "crashed", or a
@@ -202,7 +248,13 @@ pub struct SetLinkSpec {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventSpec {
-    pub at_ms: u64,
+    /// When the event fires: milliseconds, or a `[min, max]` range drawn
+    /// uniformly (whole microseconds) from the seed.
+    pub at_ms: AtMs,
+    /// Fire the event `times` times, `every_ms` apart (a ranged `at_ms`
+    /// is drawn afresh for each repetition, relative to its period).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<RepeatSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isolate: Option<NodeRefSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -223,6 +275,17 @@ pub struct EventSpec {
     pub set_network: Option<NetworkSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set_link: Option<SetLinkSpec>,
+    /// A stalled process (GC pause, VM freeze): keeps its state, handles
+    /// and sends nothing; what reaches it queues up until `resume`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause: Option<NodeRefSpec>,
+    /// Ends a `pause`: the node handles its queue and overdue timers in
+    /// time order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<NodeRefSpec>,
+    /// One node's clock drift from now on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_clock: Option<SetClockSpec>,
     /// Back to the variant's configured network (ends a `set_network`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset_network: Option<bool>,
@@ -251,6 +314,8 @@ pub struct VariantSpec {
     pub workload: Option<WorkloadSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<StorageSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<ClockSpec>,
 }
 
 /// `min` and/or `max` bounds on one metric of one variant (or of every

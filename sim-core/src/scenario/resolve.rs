@@ -5,14 +5,24 @@
 //! on validated files only: it never reports an error, and a value it
 //! cannot handle is a bug in `validate`, not the user's.
 
-use crate::cluster::{StorageConfig, WorkloadConfig};
+use crate::cluster::{ClockConfig, StorageConfig, WorkloadConfig, PPB_PER_PPM};
 use crate::network::NetworkConfig;
 use crate::raft::{Bugs, DLedgerTiming, ElectionKind, Implementation, RaftConfig};
 use crate::time::US_PER_MS;
 
+use super::ms::{range_ms, range_us, Ms};
 use super::{
-    DLedgerSpec, NetworkSpec, RaftSpec, RangeMs, ScenarioFile, StorageSpec, Variant, WorkloadSpec,
+    ClockSpec, DLedgerSpec, NetworkSpec, RaftSpec, ScenarioFile, StorageSpec, Variant, WorkloadSpec,
 };
+
+/// The sections of one variant, merged over the file's base.
+struct Sections {
+    raft: RaftSpec,
+    network: NetworkSpec,
+    workload: WorkloadSpec,
+    storage: StorageSpec,
+    clock: ClockSpec,
+}
 
 /// The label of the one variant of a file without `variants`.
 const DEFAULT_LABEL: &str = "default";
@@ -21,32 +31,55 @@ const DEFAULT_LABEL: &str = "default";
 /// has one, labelled "default", made of its base sections.
 pub(super) fn variants(file: &ScenarioFile) -> Vec<Variant> {
     if file.variants.is_empty() {
-        vec![resolve_variant(
-            DEFAULT_LABEL,
-            file.raft.clone(),
-            file.network.clone(),
-            file.workload.clone(),
-            file.storage.clone(),
-        )]
+        let sections = Sections {
+            raft: file.raft.clone(),
+            network: file.network.clone(),
+            workload: file.workload.clone(),
+            storage: file.storage.clone(),
+            clock: file.clock.clone(),
+        };
+        vec![resolve_variant(DEFAULT_LABEL, sections)]
     } else {
         file.variants
             .iter()
             .map(|v| {
-                resolve_variant(
-                    &v.label,
-                    merge_raft(&file.raft, v.raft.as_ref()),
-                    merge_network(&file.network, v.network.as_ref()),
-                    merge_workload(&file.workload, v.workload.as_ref()),
-                    merge_storage(&file.storage, v.storage.as_ref()),
-                )
+                let sections = Sections {
+                    raft: merge_raft(&file.raft, v.raft.as_ref()),
+                    network: merge_network(&file.network, v.network.as_ref()),
+                    workload: merge_workload(&file.workload, v.workload.as_ref()),
+                    storage: merge_storage(&file.storage, v.storage.as_ref()),
+                    clock: merge_clock(&file.clock, v.clock.as_ref()),
+                };
+                resolve_variant(&v.label, sections)
             })
             .collect()
     }
 }
 
-/// A `[min, max]` range of milliseconds in microseconds.
-pub(super) fn range_us([min, max]: RangeMs) -> (u64, u64) {
-    (min * US_PER_MS, max * US_PER_MS)
+fn merge_clock(base: &ClockSpec, over: Option<&ClockSpec>) -> ClockSpec {
+    ClockSpec {
+        drift_ppm: over.and_then(|o| o.drift_ppm).or(base.drift_ppm),
+        timer_jitter_ms: over
+            .and_then(|o| o.timer_jitter_ms)
+            .or(base.timer_jitter_ms),
+    }
+}
+
+/// The clock section with the documented defaults filled in.
+fn fill_clock(clock: ClockSpec) -> ClockSpec {
+    let defaults = ClockConfig::default();
+    ClockSpec {
+        drift_ppm: Some(
+            clock
+                .drift_ppm
+                .unwrap_or(defaults.max_drift_ppb as f64 / PPB_PER_PPM),
+        ),
+        timer_jitter_ms: Some(
+            clock
+                .timer_jitter_ms
+                .unwrap_or(range_ms(defaults.timer_jitter_us)),
+        ),
+    }
 }
 
 pub(super) fn merge_raft(base: &RaftSpec, over: Option<&RaftSpec>) -> RaftSpec {
@@ -107,25 +140,26 @@ fn merge_storage(base: &StorageSpec, over: Option<&StorageSpec>) -> StorageSpec 
 }
 
 /// Fills every default into a merged variant and builds its configs.
-fn resolve_variant(
-    label: &str,
-    raft: RaftSpec,
-    network: NetworkSpec,
-    workload: WorkloadSpec,
-    storage: StorageSpec,
-) -> Variant {
-    let raft = fill_raft(raft);
-    let network = fill_network(network);
+fn resolve_variant(label: &str, sections: Sections) -> Variant {
+    let raft = fill_raft(sections.raft);
+    let network = fill_network(sections.network);
     let timeout = raft.election_timeout_ms.expect("filled");
     let workload = WorkloadSpec {
-        proposals_per_sec: Some(workload.proposals_per_sec.unwrap_or(0.0)),
-        retry_ms: Some(workload.retry_ms.unwrap_or(timeout[1])),
+        proposals_per_sec: Some(sections.workload.proposals_per_sec.unwrap_or(0.0)),
+        retry_ms: Some(sections.workload.retry_ms.unwrap_or(timeout[1])),
     };
     let storage = StorageSpec {
-        persist_latency_ms: Some(storage.persist_latency_ms.unwrap_or([0, 0])),
+        persist_latency_ms: Some(
+            sections
+                .storage
+                .persist_latency_ms
+                .unwrap_or([Ms::default(); 2]),
+        ),
     };
+    let clock = fill_clock(sections.clock);
     let config_json = serde_json::json!({
         "raft": raft, "network": network, "workload": workload, "storage": storage,
+        "clock": clock,
     });
     Variant {
         label: label.to_string(),
@@ -137,10 +171,14 @@ fn resolve_variant(
         },
         workload: WorkloadConfig {
             proposals_per_sec: workload.proposals_per_sec.expect("filled"),
-            retry_us: workload.retry_ms.expect("filled") * US_PER_MS,
+            retry_us: workload.retry_ms.expect("filled").us(),
         },
         storage: StorageConfig {
             persist_latency_us: range_us(storage.persist_latency_ms.expect("filled")),
+        },
+        clock: ClockConfig {
+            max_drift_ppb: (clock.drift_ppm.expect("filled") * PPB_PER_PPM).round() as u64,
+            timer_jitter_us: range_us(clock.timer_jitter_ms.expect("filled")),
         },
         config_json,
     }
@@ -158,7 +196,7 @@ fn fill_raft(raft: RaftSpec) -> RaftSpec {
         Implementation::Model => (pre_vote || check_quorum, None),
         Implementation::RaftRs => (
             check_quorum,
-            Some(raft.tick_ms.unwrap_or(ms(defaults.tick_us))),
+            Some(raft.tick_ms.unwrap_or(defaults.tick_us / US_PER_MS)),
         ),
     };
     RaftSpec {
@@ -218,13 +256,13 @@ fn raft_config(raft: &RaftSpec) -> RaftConfig {
         check_quorum: raft.check_quorum.expect("filled"),
         leader_lease: raft.leader_lease.expect("filled"),
         election_timeout_us: range_us(raft.election_timeout_ms.expect("filled")),
-        heartbeat_us: raft.heartbeat_ms.expect("filled") * US_PER_MS,
+        heartbeat_us: raft.heartbeat_ms.expect("filled").us(),
         dledger: DLedgerTiming {
-            heartbeat_us: dl.heartbeat_ms.expect("filled") * US_PER_MS,
+            heartbeat_us: dl.heartbeat_ms.expect("filled").us(),
             max_heartbeat_leak: dl.max_heartbeat_leak.expect("filled"),
             vote_interval_us: range_us(dl.vote_interval_ms.expect("filled")),
             vote_wait_us: range_us(dl.vote_wait_ms.expect("filled")),
-            rpc_timeout_us: dl.rpc_timeout_ms.expect("filled") * US_PER_MS,
+            rpc_timeout_us: dl.rpc_timeout_ms.expect("filled").us(),
         },
         bugs,
     }
@@ -234,11 +272,6 @@ fn defaults_tick_us() -> u64 {
     RaftConfig::default().tick_us
 }
 
-fn ms(us: u64) -> u64 {
-    us / US_PER_MS
-}
-
-/// A range of microseconds in (whole, rounded down) milliseconds.
-pub(super) fn range_ms((min, max): (u64, u64)) -> RangeMs {
-    [ms(min), ms(max)]
+fn ms(us: u64) -> Ms {
+    Ms::from_us(us)
 }

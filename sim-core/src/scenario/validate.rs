@@ -8,30 +8,36 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::faults::ScriptEvent;
 use crate::metrics::Metrics;
 use crate::raft::{Bugs, ElectionKind, Implementation, RaftConfig, MAX_NODES};
 use crate::time::US_PER_MS;
 
 use super::resolve::merge_raft;
+use super::timing::TimedEvent;
 use super::{
-    ExpectSpec, NetworkSpec, RaftSpec, RangeMs, ScenarioError, ScenarioErrors, ScenarioFile,
-    StorageSpec, VariantSpec, WorkloadSpec, MAX_DURATION_MS, MAX_PROPOSALS_PER_SEC, MAX_VARIANTS,
+    ClockSpec, ExpectSpec, Ms, NetworkSpec, RaftSpec, RangeMs, ScenarioError, ScenarioErrors,
+    ScenarioFile, StorageSpec, VariantSpec, WorkloadSpec, MAX_DURATION_MS, MAX_PROPOSALS_PER_SEC,
+    MAX_VARIANTS,
 };
+use crate::cluster::{MAX_DRIFT_PPB, PPB_PER_PPM};
+
+/// The longest timer lateness a clock may have: 1 s.
+pub const MAX_TIMER_JITTER_MS: u64 = 1_000;
 
 /// Checks a whole file, section by section in file order, and returns its
 /// script (scripted events in file order) or every error found.
-pub(super) fn check(file: &ScenarioFile) -> Result<Vec<ScriptEvent>, ScenarioErrors> {
+pub(super) fn check(file: &ScenarioFile) -> Result<Vec<TimedEvent>, ScenarioErrors> {
     let mut check = Check {
         errors: Vec::new(),
         names: BTreeMap::new(),
-        current: (0, 0),
+        current: (0, Ms::default()),
     };
     check.header(file);
     check.raft("raft", &file.raft);
     check.network("network", &file.network);
     check.workload("workload", &file.workload);
     check.storage("storage", &file.storage);
+    check.clock("clock", &file.clock);
     if let Some(chaos) = &file.chaos {
         check.chaos(chaos, file.duration_ms);
     }
@@ -54,9 +60,9 @@ type SettingPath<'a> = dyn Fn(&str, fn(&RaftSpec) -> bool) -> String + 'a;
 pub(super) struct Check {
     pub(super) errors: Vec<ScenarioError>,
     /// Each name a `let` binds: the index and `at_ms` of its first `let`.
-    pub(super) names: BTreeMap<String, (usize, u64)>,
-    /// The event being checked: its index and `at_ms`.
-    pub(super) current: (usize, u64),
+    pub(super) names: BTreeMap<String, (usize, Ms)>,
+    /// The event being checked: its index and earliest `at_ms`.
+    pub(super) current: (usize, Ms),
 }
 
 impl Check {
@@ -69,21 +75,33 @@ impl Check {
     }
 
     pub(super) fn range(&mut self, path: &str, range: Option<RangeMs>, min_allowed: u64) {
+        self.range_within(path, range, min_allowed, MAX_DURATION_MS);
+    }
+
+    /// A `[min, max]` range of milliseconds: ordered, min at least
+    /// `min_allowed` ms, max at most `max_allowed` ms.
+    pub(super) fn range_within(
+        &mut self,
+        path: &str,
+        range: Option<RangeMs>,
+        min_allowed: u64,
+        max_allowed: u64,
+    ) {
         if let Some([min, max]) = range {
             if min > max {
                 self.fail(
                     path,
                     format!("empty range [{min}, {max}]: min must be <= max"),
                 );
-            } else if min < min_allowed {
+            } else if min < Ms::from_ms(min_allowed) {
                 self.fail(
                     path,
                     format!("{min} is too small: must be at least {min_allowed}"),
                 );
-            } else if max > MAX_DURATION_MS {
+            } else if max > Ms::from_ms(max_allowed) {
                 self.fail(
                     path,
-                    format!("{max} ms is more than the limit of {MAX_DURATION_MS} ms"),
+                    format!("{max} ms is more than the limit of {max_allowed} ms"),
                 );
             }
         }
@@ -101,6 +119,39 @@ impl Check {
         if value == Some(0) {
             self.fail(path, "must be at least 1");
         }
+    }
+
+    /// A duration of at least 1 ms and at most the longest run.
+    pub(super) fn positive_ms(&mut self, path: &str, value: Option<Ms>) {
+        match value {
+            Some(ms) if ms < Ms::from_ms(1) => {
+                self.fail(path, format!("{ms} is too small: must be at least 1"))
+            }
+            Some(ms) if ms > Ms::from_ms(MAX_DURATION_MS) => self.fail(
+                path,
+                format!("{ms} ms is more than the limit of {MAX_DURATION_MS} ms"),
+            ),
+            _ => {}
+        }
+    }
+
+    /// The `clock` section: drift in [0, 10000] ppm, jitter within 1 s.
+    pub(super) fn clock(&mut self, path: &str, spec: &ClockSpec) {
+        let max_ppm = MAX_DRIFT_PPB as f64 / PPB_PER_PPM;
+        if let Some(ppm) = spec.drift_ppm {
+            if !(0.0..=max_ppm).contains(&ppm) {
+                self.fail(
+                    format!("{path}.drift_ppm"),
+                    format!("{ppm} is out of range: must be in [0, {max_ppm}] ppm"),
+                );
+            }
+        }
+        self.range_within(
+            &format!("{path}.timer_jitter_ms"),
+            spec.timer_jitter_ms,
+            0,
+            MAX_TIMER_JITTER_MS,
+        );
     }
 
     /// The top-level scalars: name, nodes, duration_ms, max_events.
@@ -137,7 +188,7 @@ impl Check {
             spec.election_timeout_ms,
             1,
         );
-        self.positive(&format!("{path}.heartbeat_ms"), spec.heartbeat_ms);
+        self.positive_ms(&format!("{path}.heartbeat_ms"), spec.heartbeat_ms);
         self.positive(&format!("{path}.tick_ms"), spec.tick_ms);
         for (i, bug) in spec.bugs.iter().flatten().enumerate() {
             if !Bugs::default().plant(bug) {
@@ -152,9 +203,9 @@ impl Check {
         }
         if let Some(dl) = &spec.dledger {
             let path = format!("{path}.dledger");
-            self.positive(&format!("{path}.heartbeat_ms"), dl.heartbeat_ms);
+            self.positive_ms(&format!("{path}.heartbeat_ms"), dl.heartbeat_ms);
             self.positive(&format!("{path}.max_heartbeat_leak"), dl.max_heartbeat_leak);
-            self.positive(&format!("{path}.rpc_timeout_ms"), dl.rpc_timeout_ms);
+            self.positive_ms(&format!("{path}.rpc_timeout_ms"), dl.rpc_timeout_ms);
             self.range(&format!("{path}.vote_interval_ms"), dl.vote_interval_ms, 0);
             self.range(&format!("{path}.vote_wait_ms"), dl.vote_wait_ms, 1);
         }
@@ -175,7 +226,7 @@ impl Check {
                 );
             }
         }
-        self.positive(&format!("{path}.retry_ms"), spec.retry_ms);
+        self.positive_ms(&format!("{path}.retry_ms"), spec.retry_ms);
     }
 
     pub(super) fn storage(&mut self, path: &str, spec: &StorageSpec) {
@@ -219,6 +270,9 @@ impl Check {
             }
             if let Some(s) = &v.storage {
                 self.storage(&format!("{path}.storage"), s);
+            }
+            if let Some(c) = &v.clock {
+                self.clock(&format!("{path}.clock"), c);
             }
         }
     }
@@ -292,19 +346,26 @@ impl Check {
     /// election timeout longer than the heartbeat.
     fn ticks(&mut self, raft: &RaftSpec, at: &SettingPath<'_>, context: &str) {
         let defaults = RaftConfig::default();
-        let tick = raft.tick_ms.unwrap_or(defaults.tick_us / US_PER_MS);
-        if tick == 0 {
+        // In microseconds: the timeouts may have fractional milliseconds.
+        let tick_us = raft
+            .tick_ms
+            .map_or(defaults.tick_us, |t| t.saturating_mul(US_PER_MS));
+        if tick_us == 0 {
             return; // reported as a non-positive tick_ms
         }
-        let heartbeat = raft
-            .heartbeat_ms
-            .unwrap_or(defaults.heartbeat_us / US_PER_MS);
-        let [lo, hi] = raft.election_timeout_ms.unwrap_or([
-            defaults.election_timeout_us.0 / US_PER_MS,
-            defaults.election_timeout_us.1 / US_PER_MS,
-        ]);
+        let heartbeat_us = raft.heartbeat_ms.map_or(defaults.heartbeat_us, |h| h.us());
+        let (lo_us, hi_us) = raft
+            .election_timeout_ms
+            .map_or(defaults.election_timeout_us, |[lo, hi]| (lo.us(), hi.us()));
+        let shown = |us: u64| us as f64 / US_PER_MS as f64;
+        let (tick, heartbeat, lo, hi) = (
+            shown(tick_us),
+            shown(heartbeat_us),
+            shown(lo_us),
+            shown(hi_us),
+        );
         let tick_path = at("tick_ms", |o| o.tick_ms.is_some());
-        if heartbeat % tick != 0 {
+        if heartbeat_us % tick_us != 0 {
             let path = at("heartbeat_ms", |o| o.heartbeat_ms.is_some());
             let why = format!(
                 "{heartbeat} ms is not a whole number of raft-rs ticks of {tick} ms ({tick_path})"
@@ -312,12 +373,12 @@ impl Check {
             self.fail_once(path, format!("{why}{context}"));
         }
         let timeout_path = at("election_timeout_ms", |o| o.election_timeout_ms.is_some());
-        if lo % tick != 0 || hi % tick != 0 {
+        if lo_us % tick_us != 0 || hi_us % tick_us != 0 {
             let why = format!(
                 "[{lo}, {hi}] ms is not a whole number of raft-rs ticks of {tick} ms ({tick_path})"
             );
             self.fail_once(timeout_path, format!("{why}{context}"));
-        } else if heartbeat % tick == 0 && lo / tick <= heartbeat / tick {
+        } else if heartbeat_us % tick_us == 0 && lo_us / tick_us <= heartbeat_us / tick_us {
             // Name the one the variant wrote, if it wrote only one of them.
             let heartbeat_path = at("heartbeat_ms", |o| o.heartbeat_ms.is_some());
             let timeout_path = if timeout_path.starts_with("raft.") {

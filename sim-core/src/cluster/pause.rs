@@ -1,0 +1,58 @@
+//! Paused nodes: a stalled process (a GC pause, a VM freeze). It keeps all
+//! its state, handles nothing and sends nothing while paused; what reaches
+//! it (messages, its own timers, completed writes, client proposals, sends
+//! held for its writes) queues up in arrival order, and on resume it
+//! handles the queue in that order, at the resume instant
+//! (docs/SEMANTICS.md "Pauses"). A crash ends a pause and loses the queue.
+
+use super::{Cluster, Input};
+use crate::raft::{Message, NodeId, RaftNode};
+
+/// Something that reached a paused node.
+pub(super) enum Pending {
+    Input(Input),
+    /// A send that was waiting for the node's writes.
+    Depart(NodeId, Message),
+}
+
+impl<N: RaftNode> Cluster<'_, N> {
+    pub(super) fn pause(&mut self, id: NodeId) -> Result<String, String> {
+        let slot = &mut self.slots[id.index()];
+        if !slot.live {
+            return Err(format!("node {id} is down"));
+        }
+        if slot.paused {
+            return Err(format!("node {id} is already paused"));
+        }
+        slot.paused = true;
+        self.update_effective_leader();
+        Ok(format!("pause {id}"))
+    }
+
+    /// Ends a pause: the node handles everything that queued up, in
+    /// arrival order. A timer that the node re-armed meanwhile (while
+    /// handling an earlier item) no longer fires from the queue.
+    pub(super) fn resume(&mut self, id: NodeId) -> Result<String, String> {
+        let slot = &mut self.slots[id.index()];
+        if !slot.paused {
+            return Err(format!("node {id} is not paused"));
+        }
+        slot.paused = false;
+        let queued = std::mem::take(&mut slot.pending);
+        for item in queued {
+            if !self.slots[id.index()].live {
+                break;
+            }
+            match item {
+                Pending::Depart(to, msg) => self.transmit(id, to, msg),
+                Pending::Input(Input::Timer(kind))
+                    if self.slots[id.index()].timers[kind.index()]
+                        .deadline
+                        .is_some() => {}
+                Pending::Input(input) => self.step(id, input),
+            }
+        }
+        self.update_effective_leader();
+        Ok(format!("resume {id}"))
+    }
+}
