@@ -63,8 +63,11 @@ pub struct ChaosConfig {
     pub split_vote_per_min: f64,
     /// The leader is isolated, crashes, restarts and rejoins.
     pub stale_leader_per_min: f64,
-    /// Every node crashes at once and restarts soon after.
+    /// The leader is cut off and every follower crashes at once, with
+    /// writes in flight; they restart soon after.
     pub power_failure_per_min: f64,
+    /// Every node in turn crashes and restarts, one a millisecond.
+    pub restart_storm_per_min: f64,
     /// How long each fault lasts, in microseconds, drawn uniformly.
     pub duration_us: (u64, u64),
     /// Loss probability during a spike, drawn uniformly.
@@ -86,9 +89,10 @@ enum Kind {
     SplitVote = 7,
     StaleLeader = 8,
     PowerFailure = 9,
+    RestartStorm = 10,
 }
 
-const KINDS: [Kind; 10] = [
+const KINDS: [Kind; 11] = [
     Kind::Isolate,
     Kind::Partition,
     Kind::Cut,
@@ -99,6 +103,7 @@ const KINDS: [Kind; 10] = [
     Kind::SplitVote,
     Kind::StaleLeader,
     Kind::PowerFailure,
+    Kind::RestartStorm,
 ];
 
 /// The stream index of the swarm draw (past every kind's).
@@ -118,6 +123,7 @@ impl ChaosConfig {
             Kind::SplitVote => self.split_vote_per_min,
             Kind::StaleLeader => self.stale_leader_per_min,
             Kind::PowerFailure => self.power_failure_per_min,
+            Kind::RestartStorm => self.restart_storm_per_min,
         }
     }
 
@@ -174,7 +180,8 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
                 | Kind::StaleRejoin
                 | Kind::SplitVote
                 | Kind::StaleLeader
-                | Kind::PowerFailure => {
+                | Kind::PowerFailure
+                | Kind::RestartStorm => {
                     let hit = rng.chance(p);
                     let at = slot + rng.below(SLOT_US / US_PER_MS) * US_PER_MS;
                     let episode = Episode {
@@ -212,6 +219,14 @@ impl Out<'_> {
             chaos: true,
             wait: false,
         });
+    }
+
+    /// An event that waits for its references to resolve (`"wait": true`).
+    fn push_waiting(&mut self, at_us: u64, fault: Fault) {
+        self.push(at_us, fault);
+        if let Some(event) = self.events.last_mut() {
+            event.wait = true;
+        }
     }
 
     fn name(&self, role: &str) -> String {
@@ -288,7 +303,8 @@ fn blind(
         | Kind::StaleRejoin
         | Kind::SplitVote
         | Kind::StaleLeader
-        | Kind::PowerFailure => unreachable!("a targeted kind is drawn by Episode"),
+        | Kind::PowerFailure
+        | Kind::RestartStorm => unreachable!("a targeted kind is drawn by Episode"),
     };
     out.push(at, fault);
     out.push(at + duration, undo);
@@ -306,6 +322,8 @@ const STALE_LEADER_CRASH_MS: (u64, u64) = (50, 300);
 const STALE_LEADER_DOWN_MS: (u64, u64) = (100, 1_000);
 const FLAP_PERIOD_MS: (u64, u64) = (10, 40);
 const POWER_DOWN_MS: (u64, u64) = (1, 100);
+/// A restart storm lasts a tenth of the fault's duration.
+const STORM_FRACTION: u64 = 10;
 
 fn ms(range: (u64, u64)) -> (u64, u64) {
     (range.0 * US_PER_MS, range.1 * US_PER_MS)
@@ -319,6 +337,7 @@ impl Episode {
             Kind::SplitVote => self.split_vote(rng, out),
             Kind::StaleLeader => self.stale_leader(rng, out),
             Kind::PowerFailure => self.power_failure(rng, out),
+            Kind::RestartStorm => self.restart_storm(out),
             Kind::Isolate | Kind::Partition | Kind::Cut | Kind::Crash | Kind::LossSpike => {
                 unreachable!("a blind kind is drawn by blind()")
             }
@@ -414,6 +433,12 @@ impl Episode {
         out.push(self.at, Fault::Let(bind));
         out.push(self.at, Fault::Crash(NodeRef::Name(leader.clone())));
         out.push(self.at, Fault::Cut(pair.clone()));
+        // The first leader after the crash crashes as it is elected, before
+        // its first entry is durable: the voters' logs stay as they were.
+        let winner = out.name("W");
+        let elected = self.at + US_PER_MS;
+        out.push_waiting(elected, Fault::Let(vec![(winner.clone(), NodeRef::Leader)]));
+        out.push_waiting(elected, Fault::Crash(NodeRef::Name(winner.clone())));
         let end = self.at + self.duration;
         let mut t = self.at + period;
         while t < end {
@@ -425,6 +450,7 @@ impl Episode {
         }
         out.push(end, Fault::Restore(pair));
         out.push(end, Fault::Restart(NodeRef::Name(leader)));
+        out.push(end, Fault::Restart(NodeRef::Name(winner)));
     }
 
     /// The leader is isolated (it keeps appending what the client sends it
@@ -453,16 +479,40 @@ impl Episode {
         out.push(end, Fault::Restore(links));
     }
 
-    /// Every node crashes at once (losing the writes in flight) and all
-    /// restart a few milliseconds later.
+    /// The leader is cut off and every follower crashes at once, losing
+    /// the writes in flight; they restart 1-100 ms later (and elect one of
+    /// themselves), and the leader's links come back when the fault ends.
     fn power_failure(&self, rng: &mut Stream, out: &mut Out<'_>) {
         let down = draw_ms(rng, ms(POWER_DOWN_MS));
-        let ids: Vec<NodeId> = (0..self.nodes).map(NodeId::from_index).collect();
-        for &id in &ids {
-            out.push(self.at, Fault::Crash(NodeRef::Id(id)));
+        let leader = out.name("L");
+        let links = (0..self.nodes)
+            .map(|i| (NodeRef::Name(leader.clone()), NodeRef::Id(NodeId::from_index(i))))
+            .collect();
+        let followers: Vec<String> = (1..self.nodes).map(|k| out.name(&format!("F{k}"))).collect();
+        // One let each: a follower that is already down is left out.
+        for (k, name) in followers.iter().enumerate() {
+            out.push(self.at, Fault::Let(vec![(name.clone(), NodeRef::Follower(k + 1))]));
         }
-        for &id in &ids {
-            out.push(self.at + down, Fault::Restart(NodeRef::Id(id)));
+        out.push(self.at, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
+        out.push(self.at, Fault::Isolate(NodeRef::Name(leader)));
+        for name in &followers {
+            out.push(self.at, Fault::Crash(NodeRef::Name(name.clone())));
+        }
+        for name in &followers {
+            out.push(self.at + down, Fault::Restart(NodeRef::Name(name.clone())));
+        }
+        out.push(self.at + self.duration.max(down), Fault::Restore(links));
+    }
+
+    /// For a tenth of the fault's duration, node `t mod n` crashes and
+    /// restarts at every millisecond `t`: every node keeps forgetting
+    /// what it did not persist, between two messages of one election.
+    fn restart_storm(&self, out: &mut Out<'_>) {
+        let end = self.at + self.duration / STORM_FRACTION;
+        for t in (self.at..end).step_by(US_PER_MS as usize) {
+            let node = NodeRef::Id(NodeId::from_index((t / US_PER_MS) as usize % self.nodes));
+            out.push(t, Fault::Crash(node.clone()));
+            out.push(t, Fault::Restart(node));
         }
     }
 }

@@ -36,6 +36,7 @@ impl Check {
             ("split_vote_per_min", spec.split_vote_per_min),
             ("stale_leader_per_min", spec.stale_leader_per_min),
             ("power_failure_per_min", spec.power_failure_per_min),
+            ("restart_storm_per_min", spec.restart_storm_per_min),
         ];
         for (name, rate) in rates {
             if let Some(rate) = rate {
@@ -107,6 +108,7 @@ pub(super) fn config(spec: &ChaosSpec, duration_ms: u64) -> ChaosConfig {
         split_vote_per_min: spec.split_vote_per_min.unwrap_or(0.0),
         stale_leader_per_min: spec.stale_leader_per_min.unwrap_or(0.0),
         power_failure_per_min: spec.power_failure_per_min.unwrap_or(0.0),
+        restart_storm_per_min: spec.restart_storm_per_min.unwrap_or(0.0),
         duration_us: range_us(spec.duration_ms.unwrap_or(DEFAULT_DURATION_MS)),
         spike_loss: (loss_min, loss_max),
         swarm: spec.swarm.unwrap_or(false).then(|| {

@@ -103,9 +103,14 @@ pub struct ChaosSpec {
     /// 0.1-1 s and rejoins when the fault ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_leader_per_min: Option<f64>,
-    /// Every node crashes at once and restarts 1-100 ms later.
+    /// The leader is cut off and every follower crashes at once, with
+    /// writes in flight; they restart 1-100 ms later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_failure_per_min: Option<f64>,
+    /// For a tenth of a fault's duration, node `t mod n` crashes and
+    /// restarts at every millisecond `t`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_storm_per_min: Option<f64>,
     /// Swarm testing: each seed draws its own mix of fault kinds (default
     /// false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
