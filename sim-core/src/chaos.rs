@@ -322,8 +322,6 @@ const STALE_LEADER_CRASH_MS: (u64, u64) = (50, 300);
 const STALE_LEADER_DOWN_MS: (u64, u64) = (100, 1_000);
 const FLAP_PERIOD_MS: (u64, u64) = (10, 40);
 const POWER_DOWN_MS: (u64, u64) = (1, 100);
-/// A restart storm lasts a tenth of the fault's duration.
-const STORM_FRACTION: u64 = 10;
 
 fn ms(range: (u64, u64)) -> (u64, u64) {
     (range.0 * US_PER_MS, range.1 * US_PER_MS)
@@ -430,9 +428,11 @@ impl Episode {
                 .map(|(i, v)| (v.clone(), NodeRef::Follower(i + 3))),
         );
         let pair = vec![(NodeRef::Name(a), NodeRef::Name(b))];
-        out.push(self.at, Fault::Let(bind));
-        out.push(self.at, Fault::Crash(NodeRef::Name(leader.clone())));
-        out.push(self.at, Fault::Cut(pair.clone()));
+        // The setup waits for a leader and enough live followers; the
+        // restarts that come due before it are skipped.
+        out.push_waiting(self.at, Fault::Let(bind));
+        out.push_waiting(self.at, Fault::Crash(NodeRef::Name(leader.clone())));
+        out.push_waiting(self.at, Fault::Cut(pair.clone()));
         // The first leader after the crash crashes as it is elected, before
         // its first entry is durable: the voters' logs stay as they were.
         let winner = out.name("W");
@@ -440,7 +440,10 @@ impl Episode {
         out.push_waiting(elected, Fault::Let(vec![(winner.clone(), NodeRef::Leader)]));
         out.push_waiting(elected, Fault::Crash(NodeRef::Name(winner.clone())));
         let end = self.at + self.duration;
-        let mut t = self.at + period;
+        // The first restart at once, with the leader's crash: the voters
+        // lose their writes in flight, so their logs are no longer than
+        // the candidates'.
+        let mut t = self.at;
         while t < end {
             for v in &voters {
                 out.push(t, Fault::Crash(NodeRef::Name(v.clone())));
@@ -486,12 +489,22 @@ impl Episode {
         let down = draw_ms(rng, ms(POWER_DOWN_MS));
         let leader = out.name("L");
         let links = (0..self.nodes)
-            .map(|i| (NodeRef::Name(leader.clone()), NodeRef::Id(NodeId::from_index(i))))
+            .map(|i| {
+                (
+                    NodeRef::Name(leader.clone()),
+                    NodeRef::Id(NodeId::from_index(i)),
+                )
+            })
             .collect();
-        let followers: Vec<String> = (1..self.nodes).map(|k| out.name(&format!("F{k}"))).collect();
+        let followers: Vec<String> = (1..self.nodes)
+            .map(|k| out.name(&format!("F{k}")))
+            .collect();
         // One let each: a follower that is already down is left out.
         for (k, name) in followers.iter().enumerate() {
-            out.push(self.at, Fault::Let(vec![(name.clone(), NodeRef::Follower(k + 1))]));
+            out.push(
+                self.at,
+                Fault::Let(vec![(name.clone(), NodeRef::Follower(k + 1))]),
+            );
         }
         out.push(self.at, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
         out.push(self.at, Fault::Isolate(NodeRef::Name(leader)));
@@ -504,11 +517,11 @@ impl Episode {
         out.push(self.at + self.duration.max(down), Fault::Restore(links));
     }
 
-    /// For a tenth of the fault's duration, node `t mod n` crashes and
+    /// For the fault's duration, node `t mod n` crashes and
     /// restarts at every millisecond `t`: every node keeps forgetting
     /// what it did not persist, between two messages of one election.
     fn restart_storm(&self, out: &mut Out<'_>) {
-        let end = self.at + self.duration / STORM_FRACTION;
+        let end = self.at + self.duration;
         for t in (self.at..end).step_by(US_PER_MS as usize) {
             let node = NodeRef::Id(NodeId::from_index((t / US_PER_MS) as usize % self.nodes));
             out.push(t, Fault::Crash(node.clone()));

@@ -9,7 +9,8 @@ use super::{choose_seed, load, CliResult, EXIT_FAILED, EXIT_OK};
 #[command(after_help = "Example:\n  raftsim compare leader-crash chained --seed 3")]
 pub struct CompareArgs {
     /// Scenario files (or bundled scenario names); default: every bundled
-    /// scenario but those that plant a bug (figure-3-7).
+    /// scenario but those that plant a bug (figure-3-7) and chaos-bugs
+    /// (made for sweeps with a bug planted).
     files: Vec<String>,
     /// Seed for every scenario (default: RAFTSIM_SEED, else each file's own).
     #[arg(long, allow_hyphen_values = true, value_parser = super::parse_seed)]
@@ -20,7 +21,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
     let files: Vec<String> = if args.files.is_empty() {
         super::bundled::SCENARIOS
             .iter()
-            .filter(|(_, text)| !text.contains("\"bugs\""))
+            .filter(|(file, text)| !text.contains("\"bugs\"") && *file != "chaos-bugs.json")
             .map(|(file, _)| format!("scenarios/{file}"))
             .collect()
     } else {

@@ -107,7 +107,7 @@ pub struct ChaosSpec {
     /// writes in flight; they restart 1-100 ms later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power_failure_per_min: Option<f64>,
-    /// For a tenth of a fault's duration, node `t mod n` crashes and
+    /// For a fault's duration, node `t mod n` crashes and
     /// restarts at every millisecond `t`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart_storm_per_min: Option<f64>,
