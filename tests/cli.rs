@@ -157,12 +157,14 @@ fn golden_trace_hashes_of_isolate_rejoin() {
     assert_eq!(hashes, golden);
 }
 
-const GOLDEN: [(&str, &str); 5] = [
+const GOLDEN: [(&str, &str); 7] = [
     ("raft", "c6b1bc0da3acbff0"),
     ("prevote", "4b439056393a8abb"),
     ("checkquorum", "ff3eff42d41ca251"),
     ("prevote+checkquorum", "24273981b3a3127c"),
     ("dledger", "efcbb4f697edd793"),
+    ("raft-rs", "c1687c091f2709ab"),
+    ("raft-rs prevote", "c0aae25ffe44fe81"),
 ];
 
 #[test]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::network::{LinkOverride, NetworkPatch};
 use crate::raft::NodeId;
-use crate::time::{Instant, US_PER_MS};
+use crate::time::Instant;
 
 /// A node as a scenario names it, resolved when its event fires.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -219,138 +219,6 @@ impl ScriptEvent {
     pub fn waiting(self) -> ScriptEvent {
         ScriptEvent { wait: true, ..self }
     }
-}
-
-/// Rates (per minute of virtual time) and shapes of random faults.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ChaosConfig {
-    pub start: Instant,
-    pub end: Instant,
-    pub isolate_per_min: f64,
-    pub partition_per_min: f64,
-    pub cut_per_min: f64,
-    pub crash_per_min: f64,
-    pub loss_spike_per_min: f64,
-    /// How long each fault lasts, in microseconds, drawn uniformly.
-    pub duration_us: (u64, u64),
-    /// Loss probability during a spike, drawn uniformly.
-    pub spike_loss: (f64, f64),
-}
-
-/// The kinds of random fault, each with its own random stream: the
-/// discriminant is the stream's index, so it must never change.
-#[derive(Clone, Copy)]
-enum ChaosKind {
-    Isolate = 0,
-    Partition = 1,
-    Cut = 2,
-    Crash = 3,
-    LossSpike = 4,
-}
-
-/// Draws the chaos schedule of one seed: each fault and the event that
-/// ends it. Each kind has its own stream, and time advances in slots of one
-/// second with a Bernoulli draw per slot (no transcendental functions, so
-/// every platform draws the same schedule).
-pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<ScriptEvent> {
-    use crate::rng::{Purpose, Stream};
-    const SLOT_US: u64 = 1_000_000;
-    let ids: Vec<NodeId> = (0..nodes).map(NodeId::from_index).collect();
-    let mut events = Vec::new();
-    let kinds = [
-        (chaos.isolate_per_min, ChaosKind::Isolate),
-        (chaos.partition_per_min, ChaosKind::Partition),
-        (chaos.cut_per_min, ChaosKind::Cut),
-        (chaos.crash_per_min, ChaosKind::Crash),
-        (chaos.loss_spike_per_min, ChaosKind::LossSpike),
-    ];
-    for (per_min, kind) in kinds {
-        if per_min <= 0.0 {
-            continue;
-        }
-        let mut rng = Stream::new(seed, Purpose::Chaos, kind as u64);
-        let p = (per_min / 60.0).min(1.0);
-        let mut slot = chaos.start.as_us();
-        while slot < chaos.end.as_us() {
-            // Whole milliseconds, so a drawn schedule can be written out as
-            // scenario events exactly.
-            let hit = rng.chance(p);
-            let offset = rng.below(SLOT_US / US_PER_MS) * US_PER_MS;
-            let duration = rng.between(
-                chaos.duration_us.0 / US_PER_MS,
-                chaos.duration_us.1 / US_PER_MS,
-            ) * US_PER_MS;
-            let a = ids[rng.below(nodes as u64) as usize];
-            let b = ids[rng.below(nodes as u64) as usize];
-            let mut order = ids.clone();
-            for i in (1..order.len()).rev() {
-                order.swap(i, rng.below(i as u64 + 1) as usize);
-            }
-            let minority = 1 + rng.below(((nodes as u64).saturating_sub(1) / 2).max(1)) as usize;
-            let loss = chaos.spike_loss.0 + rng.unit() * (chaos.spike_loss.1 - chaos.spike_loss.0);
-            let at = Instant::from_us(slot + offset);
-            slot += SLOT_US;
-            if !hit || at >= chaos.end {
-                continue;
-            }
-            let until = Instant::from_us((at.as_us() + duration).min(chaos.end.as_us()));
-            let others = |n: NodeId| -> Vec<(NodeRef, NodeRef)> {
-                ids.iter()
-                    .filter(|&&o| o != n)
-                    .map(|&o| (NodeRef::Id(n), NodeRef::Id(o)))
-                    .collect()
-            };
-            let (fault, undo) = match kind {
-                ChaosKind::Isolate => (Fault::Isolate(NodeRef::Id(a)), Fault::Restore(others(a))),
-                ChaosKind::Partition => {
-                    if nodes < 3 {
-                        continue;
-                    }
-                    let (small, large) = order.split_at(minority);
-                    let mut small = small.to_vec();
-                    let mut large = large.to_vec();
-                    small.sort();
-                    large.sort();
-                    let cross = small
-                        .iter()
-                        .flat_map(|&x| large.iter().map(move |&y| (NodeRef::Id(x), NodeRef::Id(y))))
-                        .collect();
-                    (Fault::Partition(vec![small, large]), Fault::Restore(cross))
-                }
-                ChaosKind::Cut => {
-                    if a == b {
-                        continue;
-                    }
-                    let pair = vec![(NodeRef::Id(a), NodeRef::Id(b))];
-                    (Fault::Cut(pair.clone()), Fault::Restore(pair))
-                }
-                ChaosKind::Crash => (Fault::Crash(NodeRef::Id(a)), Fault::Restart(NodeRef::Id(a))),
-                ChaosKind::LossSpike => (
-                    Fault::SetNetwork(NetworkPatch {
-                        loss: Some((loss * 1000.0).round() / 1000.0),
-                        ..NetworkPatch::default()
-                    }),
-                    Fault::ResetNetwork,
-                ),
-            };
-            events.push(ScriptEvent {
-                at,
-                fault,
-                chaos: true,
-                wait: false,
-                source: None,
-            });
-            events.push(ScriptEvent {
-                at: until,
-                fault: undo,
-                chaos: true,
-                wait: false,
-                source: None,
-            });
-        }
-    }
-    events.sort_by_key(|e| e.at);
-    events
 }
 
 /// What a scripted event did, as the results report it.

@@ -1,6 +1,7 @@
 //! raftsim's engine: a deterministic discrete-event simulation of a Raft
 //! cluster. This crate knows nothing of files, terminals or pictures.
 
+pub mod chaos;
 pub mod cluster;
 pub mod faults;
 pub mod invariants;

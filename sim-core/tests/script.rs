@@ -120,9 +120,13 @@ fn every_bundled_scenario_gives_every_variant_the_same_faults() {
             let (first_label, first) = &runs[0];
             for (label, records) in &runs[1..] {
                 if per_variant {
-                    // Still one record per event, of the same kind.
+                    // Still one record per event, of the same kind (in
+                    // index order: a `wait` event may fire at another
+                    // instant in another variant).
                     let kinds = |r: &[FaultRecord]| -> Vec<(usize, FaultKind)> {
-                        r.iter().map(|f| (f.index, f.kind)).collect()
+                        let mut kinds: Vec<_> = r.iter().map(|f| (f.index, f.kind)).collect();
+                        kinds.sort_by_key(|&(index, _)| index);
+                        kinds
                     };
                     assert_eq!(kinds(records), kinds(first), "{name} seed {seed} {label}");
                 } else {

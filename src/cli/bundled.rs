@@ -46,6 +46,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ),
     ("chaos.json", include_str!("../../scenarios/chaos.json")),
     (
+        "chaos-bugs.json",
+        include_str!("../../scenarios/chaos-bugs.json"),
+    ),
+    (
         "figure-3-7.json",
         include_str!("../../scenarios/figure-3-7.json"),
     ),

@@ -69,9 +69,9 @@ fn with_raft_rs_twins(scenario: &Scenario) -> Result<Scenario, String> {
 #[command(after_help = "Example:\n  raftsim compare leader-crash chained --seed 3")]
 pub struct CompareArgs {
     /// Scenario files (or bundled scenario names); default: every bundled
-    /// scenario but those that plant a bug (figure-3-7) and the
-    /// election-timeouts experiment (its variants are timeout ranges, not
-    /// policies).
+    /// scenario but those that plant a bug (figure-3-7), chaos-bugs (made
+    /// for sweeps with a bug planted) and the election-timeouts experiment
+    /// (its variants are timeout ranges, not policies).
     files: Vec<String>,
     /// Override one scenario field without editing the file, e.g.
     /// `--set nodes=7`, `--set raft.pre_vote=true`,
@@ -92,7 +92,11 @@ pub fn compare(args: CompareArgs) -> CliResult {
     let files: Vec<String> = if args.files.is_empty() {
         super::bundled::SCENARIOS
             .iter()
-            .filter(|(file, text)| !text.contains("\"bugs\"") && *file != "election-timeouts.json")
+            .filter(|(file, text)| {
+                !text.contains("\"bugs\"")
+                    && *file != "election-timeouts.json"
+                    && *file != "chaos-bugs.json"
+            })
             .map(|(file, _)| format!("scenarios/{file}"))
             .collect()
     } else {

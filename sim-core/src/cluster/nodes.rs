@@ -13,8 +13,8 @@ use super::pause::Pending;
 use super::{Cluster, Event, Input};
 use crate::network::Fate;
 use crate::raft::{
-    Action, HardState, LogIndex, Message, NodeId, Note, PersistWrite, RaftNode, Role, Status,
-    TimerKind,
+    Action, ElectionKind, HardState, LogIndex, Message, NodeId, Note, PersistWrite, RaftNode, Role,
+    Status, TimerKind,
 };
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
@@ -230,7 +230,14 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// votes, vote requests and acknowledgements still wait.
     fn send(&mut self, from: NodeId, to: NodeId, msg: Message) {
         let slot = &self.slots[from.index()];
-        let waits = !matches!(msg, Message::AppendEntries(_));
+        // A leader writes in parallel with replication (thesis §10.2.1).
+        // Not in DLedger: it re-elects a restarted leader in its old term,
+        // and an entry a follower got before the leader's crash lost it
+        // would then meet a different entry of the same index and term
+        // (log matching; found by chaos-bugs, seed 0).
+        let parallel = matches!(msg, Message::AppendEntries(_))
+            && self.cfg.raft.election != ElectionKind::Dledger;
+        let waits = !parallel;
         if waits && slot.writes_done_at > self.now {
             let event = Event::Depart {
                 from,

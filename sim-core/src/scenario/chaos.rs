@@ -1,10 +1,10 @@
 //! The `chaos` section: checking its rates, durations and window, and
 //! turning it into the engine's [`ChaosConfig`] with its defaults filled in.
-//! The drawing itself is `faults::chaos_schedule`'s: this module never
+//! The drawing itself is `crate::chaos::chaos_schedule`'s: this module never
 //! draws a random number, so the schedule depends only on the seed and the
 //! section, the same for every variant.
 
-use crate::faults::ChaosConfig;
+use crate::chaos::{ChaosConfig, Swarm};
 use crate::time::Instant;
 
 use super::ms::{range_us, Ms, RangeMs};
@@ -15,6 +15,13 @@ use super::{ChaosSpec, MAX_CHAOS_PER_MIN};
 const DEFAULT_DURATION_MS: RangeMs = [Ms::from_ms(1_000), Ms::from_ms(10_000)];
 /// The loss probability range of a spike when `spike_loss` is absent.
 const DEFAULT_SPIKE_LOSS: [f64; 2] = [0.2, 0.6];
+/// With `swarm`: how likely a kind is off for a seed, when `swarm_off` is
+/// absent.
+const DEFAULT_SWARM_OFF: f64 = 0.25;
+/// With `swarm`: the range of a rate's factor when `swarm_scale` is absent.
+const DEFAULT_SWARM_SCALE: [f64; 2] = [0.25, 2.0];
+/// The largest factor `swarm_scale` may give.
+const MAX_SWARM_SCALE: f64 = 10.0;
 
 impl Check {
     pub(super) fn chaos(&mut self, spec: &ChaosSpec, duration_ms: u64) {
@@ -24,6 +31,12 @@ impl Check {
             ("cut_per_min", spec.cut_per_min),
             ("crash_per_min", spec.crash_per_min),
             ("loss_spike_per_min", spec.loss_spike_per_min),
+            ("leader_crash_per_min", spec.leader_crash_per_min),
+            ("stale_rejoin_per_min", spec.stale_rejoin_per_min),
+            ("split_vote_per_min", spec.split_vote_per_min),
+            ("stale_leader_per_min", spec.stale_leader_per_min),
+            ("power_failure_per_min", spec.power_failure_per_min),
+            ("restart_storm_per_min", spec.restart_storm_per_min),
         ];
         for (name, rate) in rates {
             if let Some(rate) = rate {
@@ -36,6 +49,22 @@ impl Check {
             }
         }
         self.range("chaos.duration_ms", spec.duration_ms, 1);
+        self.probability("chaos.swarm_off", spec.swarm_off);
+        if let Some([min, max]) = spec.swarm_scale {
+            if !(0.0..=MAX_SWARM_SCALE).contains(&min) || !(0.0..=MAX_SWARM_SCALE).contains(&max) {
+                self.fail(
+                    "chaos.swarm_scale",
+                    format!(
+                        "[{min}, {max}] is out of range: factors must be in [0, {MAX_SWARM_SCALE}]"
+                    ),
+                );
+            } else if min > max {
+                self.fail(
+                    "chaos.swarm_scale",
+                    format!("empty range [{min}, {max}]: min must be <= max"),
+                );
+            }
+        }
         if let Some([min, max]) = spec.spike_loss {
             self.probability("chaos.spike_loss[0]", Some(min));
             self.probability("chaos.spike_loss[1]", Some(max));
@@ -74,7 +103,20 @@ pub(super) fn config(spec: &ChaosSpec, duration_ms: u64) -> ChaosConfig {
         cut_per_min: spec.cut_per_min.unwrap_or(0.0),
         crash_per_min: spec.crash_per_min.unwrap_or(0.0),
         loss_spike_per_min: spec.loss_spike_per_min.unwrap_or(0.0),
+        leader_crash_per_min: spec.leader_crash_per_min.unwrap_or(0.0),
+        stale_rejoin_per_min: spec.stale_rejoin_per_min.unwrap_or(0.0),
+        split_vote_per_min: spec.split_vote_per_min.unwrap_or(0.0),
+        stale_leader_per_min: spec.stale_leader_per_min.unwrap_or(0.0),
+        power_failure_per_min: spec.power_failure_per_min.unwrap_or(0.0),
+        restart_storm_per_min: spec.restart_storm_per_min.unwrap_or(0.0),
         duration_us: range_us(spec.duration_ms.unwrap_or(DEFAULT_DURATION_MS)),
         spike_loss: (loss_min, loss_max),
+        swarm: spec.swarm.unwrap_or(false).then(|| {
+            let [min, max] = spec.swarm_scale.unwrap_or(DEFAULT_SWARM_SCALE);
+            Swarm {
+                off: spec.swarm_off.unwrap_or(DEFAULT_SWARM_OFF),
+                scale: (min, max),
+            }
+        }),
     }
 }

@@ -23,10 +23,11 @@ mod validate;
 
 use std::fmt;
 
+use crate::chaos::chaos_schedule;
 use crate::cluster::{
     ClockConfig, ClusterConfig, StorageConfig, WorkloadConfig, DEFAULT_MAX_EVENTS,
 };
-use crate::faults::{chaos_schedule, ScriptEvent};
+use crate::faults::ScriptEvent;
 use crate::network::NetworkConfig;
 use crate::raft::RaftConfig;
 use crate::time::US_PER_MS;
@@ -50,7 +51,7 @@ pub const MAX_VARIANTS: usize = 64;
 pub const MAX_PROPOSALS_PER_SEC: f64 = 100_000.0;
 
 /// The most random faults of one kind per minute (one per second).
-pub const MAX_CHAOS_PER_MIN: f64 = 60.0;
+pub const MAX_CHAOS_PER_MIN: f64 = crate::chaos::MAX_PER_MIN;
 
 /// One thing wrong with a scenario: where (a JSON path) and why.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -91,6 +91,41 @@ pub struct ChaosSpec {
     /// Loss probability range during a spike (default [0.2, 0.6]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spike_loss: Option<[f64; 2]>,
+    /// The leader of the moment crashes, and restarts when the fault ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader_crash_per_min: Option<f64>,
+    /// A follower is down for a fault's duration; as it restarts, the
+    /// leader crashes and the other followers are cut from each other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_rejoin_per_min: Option<f64>,
+    /// The leader crashes, followers 1 and 2 are cut from each other and the
+    /// other followers crash and restart every 10-40 ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_vote_per_min: Option<f64>,
+    /// The leader is isolated, crashes 50-300 ms later, restarts after
+    /// 0.1-1 s and rejoins when the fault ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_leader_per_min: Option<f64>,
+    /// The leader is cut off and every follower crashes at once, with
+    /// writes in flight; they restart 1-100 ms later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_failure_per_min: Option<f64>,
+    /// For a fault's duration, node `t mod n` crashes and
+    /// restarts at every millisecond `t`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_storm_per_min: Option<f64>,
+    /// Swarm testing: each seed draws its own mix of fault kinds (default
+    /// false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swarm: Option<bool>,
+    /// With `swarm`: the probability that a kind is off for a seed
+    /// (default 0.25).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swarm_off: Option<f64>,
+    /// With `swarm`: the range of the factor a kind's rate is scaled by
+    /// when on (default [0.25, 2]; at most 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swarm_scale: Option<[f64; 2]>,
 }
 
 fn default_seed() -> u64 {

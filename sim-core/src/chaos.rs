@@ -1,0 +1,531 @@
+//! The chaos generator: draws the random faults of one seed from a
+//! scenario's `chaos` section (docs/SCENARIOS.md, "Chaos").
+//!
+//! Two families of fault, each kind with its own random stream (the stream
+//! index is the kind's discriminant, so it must never change):
+//!
+//! - blind faults (isolate, partition, cut, crash, loss spike) name nodes by
+//!   id, drawn here;
+//! - targeted episodes aim at a role and a moment: the leader, the
+//!   followers of the moment, a node just restarted with a stale log, voters
+//!   that restart between two vote requests of one term, the whole cluster
+//!   with writes in flight. They name nodes by role (`leader`,
+//!   `follower:K`), bound once with a `let` when the episode starts, so the
+//!   engine resolves them from the cluster's state when the event fires —
+//!   deterministically, like any scripted reference.
+//!
+//! Swarm testing (`swarm`): before drawing, each seed draws its own mix from
+//! a stream of its own — each kind switched off with probability `off`, or
+//! its rate scaled by a factor drawn from `scale` — so a sweep explores very
+//! different fault mixes. Without swarm the rates are used as written and
+//! the schedule is the one earlier versions drew.
+//!
+//! Time advances in slots of one second with a Bernoulli draw per slot (no
+//! transcendental functions, so every platform draws the same schedule);
+//! every instant is a whole millisecond, so a drawn schedule can be written
+//! out as scenario events exactly (`raftsim shrink`).
+
+use crate::faults::{Fault, NodeRef, ScriptEvent};
+use crate::network::NetworkPatch;
+use crate::raft::NodeId;
+use crate::rng::{Purpose, Stream};
+use crate::time::{Instant, US_PER_MS};
+
+/// The most random faults of one kind per minute (one per second).
+pub const MAX_PER_MIN: f64 = 60.0;
+
+/// Per-seed mixes of fault kinds (swarm testing).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Swarm {
+    /// Probability that a kind is switched off for a seed.
+    pub off: f64,
+    /// The factor a kind's rate is scaled by when on, drawn uniformly.
+    pub scale: (f64, f64),
+}
+
+/// Rates (per minute of virtual time) and shapes of random faults.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChaosConfig {
+    pub start: Instant,
+    pub end: Instant,
+    pub isolate_per_min: f64,
+    pub partition_per_min: f64,
+    pub cut_per_min: f64,
+    pub crash_per_min: f64,
+    pub loss_spike_per_min: f64,
+    /// The leader crashes, and restarts when the fault ends.
+    pub leader_crash_per_min: f64,
+    /// A follower is down; as it restarts the leader crashes and the other
+    /// followers are cut from each other.
+    pub stale_rejoin_per_min: f64,
+    /// The leader crashes, two followers are cut from each other and the
+    /// other followers crash and restart every few milliseconds.
+    pub split_vote_per_min: f64,
+    /// The leader is isolated, crashes, restarts and rejoins.
+    pub stale_leader_per_min: f64,
+    /// The leader is cut off and every follower crashes at once, with
+    /// writes in flight; they restart soon after.
+    pub power_failure_per_min: f64,
+    /// Every node in turn crashes and restarts, one a millisecond.
+    pub restart_storm_per_min: f64,
+    /// How long each fault lasts, in microseconds, drawn uniformly.
+    pub duration_us: (u64, u64),
+    /// Loss probability during a spike, drawn uniformly.
+    pub spike_loss: (f64, f64),
+    pub swarm: Option<Swarm>,
+}
+
+/// The kinds of random fault, each with its own random stream: the
+/// discriminant is the stream's index, so it must never change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Isolate = 0,
+    Partition = 1,
+    Cut = 2,
+    Crash = 3,
+    LossSpike = 4,
+    LeaderCrash = 5,
+    StaleRejoin = 6,
+    SplitVote = 7,
+    StaleLeader = 8,
+    PowerFailure = 9,
+    RestartStorm = 10,
+}
+
+const KINDS: [Kind; 11] = [
+    Kind::Isolate,
+    Kind::Partition,
+    Kind::Cut,
+    Kind::Crash,
+    Kind::LossSpike,
+    Kind::LeaderCrash,
+    Kind::StaleRejoin,
+    Kind::SplitVote,
+    Kind::StaleLeader,
+    Kind::PowerFailure,
+    Kind::RestartStorm,
+];
+
+/// The stream index of the swarm draw (past every kind's).
+const SWARM_STREAM: u64 = 100;
+const SLOT_US: u64 = 1_000_000;
+
+impl ChaosConfig {
+    fn rate(&self, kind: Kind) -> f64 {
+        match kind {
+            Kind::Isolate => self.isolate_per_min,
+            Kind::Partition => self.partition_per_min,
+            Kind::Cut => self.cut_per_min,
+            Kind::Crash => self.crash_per_min,
+            Kind::LossSpike => self.loss_spike_per_min,
+            Kind::LeaderCrash => self.leader_crash_per_min,
+            Kind::StaleRejoin => self.stale_rejoin_per_min,
+            Kind::SplitVote => self.split_vote_per_min,
+            Kind::StaleLeader => self.stale_leader_per_min,
+            Kind::PowerFailure => self.power_failure_per_min,
+            Kind::RestartStorm => self.restart_storm_per_min,
+        }
+    }
+
+    /// Each kind's rate for `seed`: as configured, or the seed's swarm mix.
+    fn rates(&self, seed: u64) -> Vec<(Kind, f64)> {
+        let Some(swarm) = self.swarm else {
+            return KINDS.iter().map(|&k| (k, self.rate(k))).collect();
+        };
+        let mut rng = Stream::new(seed, Purpose::Chaos, SWARM_STREAM);
+        KINDS
+            .iter()
+            .map(|&kind| {
+                // Both draws always, so one kind's setting never shifts
+                // another's.
+                let off = rng.chance(swarm.off);
+                let factor = swarm.scale.0 + rng.unit() * (swarm.scale.1 - swarm.scale.0);
+                let rate = if off { 0.0 } else { self.rate(kind) * factor };
+                (kind, rate.min(MAX_PER_MIN))
+            })
+            .collect()
+    }
+}
+
+/// Whole milliseconds in `[min_us, max_us]`, drawn uniformly.
+fn draw_ms(rng: &mut Stream, (min_us, max_us): (u64, u64)) -> u64 {
+    rng.between(min_us / US_PER_MS, max_us / US_PER_MS) * US_PER_MS
+}
+
+/// Draws the chaos schedule of one seed: each fault and the events that
+/// end it, sorted by time (stably: an episode's events of one instant keep
+/// their order).
+pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<ScriptEvent> {
+    let mut events = Vec::new();
+    for (kind, per_min) in chaos.rates(seed) {
+        if per_min <= 0.0 {
+            continue;
+        }
+        let mut rng = Stream::new(seed, Purpose::Chaos, kind as u64);
+        let p = (per_min / 60.0).min(1.0);
+        let mut slot = chaos.start.as_us();
+        let mut index = 0;
+        while slot < chaos.end.as_us() {
+            let mut out = Out {
+                events: &mut events,
+                end: chaos.end,
+                prefix: format!("Chaos{}_{index}_", kind as u64),
+            };
+            match kind {
+                Kind::Isolate | Kind::Partition | Kind::Cut | Kind::Crash | Kind::LossSpike => {
+                    blind(chaos, kind, nodes, slot, p, &mut rng, &mut out)
+                }
+                Kind::LeaderCrash
+                | Kind::StaleRejoin
+                | Kind::SplitVote
+                | Kind::StaleLeader
+                | Kind::PowerFailure
+                | Kind::RestartStorm => {
+                    let hit = rng.chance(p);
+                    let at = slot + rng.below(SLOT_US / US_PER_MS) * US_PER_MS;
+                    let episode = Episode {
+                        at,
+                        duration: draw_ms(&mut rng, chaos.duration_us),
+                        nodes,
+                    };
+                    if hit && at < chaos.end.as_us() {
+                        episode.draw(kind, &mut rng, &mut out);
+                    }
+                }
+            }
+            slot += SLOT_US;
+            index += 1;
+        }
+    }
+    events.sort_by_key(|e| e.at);
+    events
+}
+
+/// Where an episode writes its events; none past the chaos window's end.
+struct Out<'a> {
+    events: &'a mut Vec<ScriptEvent>,
+    end: Instant,
+    /// The names this episode binds start with this (unique per run).
+    prefix: String,
+}
+
+impl Out<'_> {
+    fn push(&mut self, at_us: u64, fault: Fault) {
+        let at = Instant::from_us(at_us.min(self.end.as_us()));
+        self.events.push(ScriptEvent {
+            at,
+            fault,
+            chaos: true,
+            wait: false,
+            source: None,
+        });
+    }
+
+    /// An event that waits for its references to resolve (`"wait": true`).
+    fn push_waiting(&mut self, at_us: u64, fault: Fault) {
+        self.push(at_us, fault);
+        if let Some(event) = self.events.last_mut() {
+            event.wait = true;
+        }
+    }
+
+    fn name(&self, role: &str) -> String {
+        format!("{}{role}", self.prefix)
+    }
+}
+
+/// One slot of a blind kind: the draws of the earlier versions, in their
+/// order, so a schedule without swarm or targeted kinds is unchanged.
+fn blind(
+    chaos: &ChaosConfig,
+    kind: Kind,
+    nodes: usize,
+    slot: u64,
+    p: f64,
+    rng: &mut Stream,
+    out: &mut Out<'_>,
+) {
+    let ids: Vec<NodeId> = (0..nodes).map(NodeId::from_index).collect();
+    let hit = rng.chance(p);
+    let offset = rng.below(SLOT_US / US_PER_MS) * US_PER_MS;
+    let duration = draw_ms(rng, chaos.duration_us);
+    let a = ids[rng.below(nodes as u64) as usize];
+    let b = ids[rng.below(nodes as u64) as usize];
+    let mut order = ids.clone();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    let minority = 1 + rng.below(((nodes as u64).saturating_sub(1) / 2).max(1)) as usize;
+    let loss = chaos.spike_loss.0 + rng.unit() * (chaos.spike_loss.1 - chaos.spike_loss.0);
+    let at = slot + offset;
+    if !hit || at >= chaos.end.as_us() {
+        return;
+    }
+    let others = |n: NodeId| -> Vec<(NodeRef, NodeRef)> {
+        ids.iter()
+            .filter(|&&o| o != n)
+            .map(|&o| (NodeRef::Id(n), NodeRef::Id(o)))
+            .collect()
+    };
+    let (fault, undo) = match kind {
+        Kind::Isolate => (Fault::Isolate(NodeRef::Id(a)), Fault::Restore(others(a))),
+        Kind::Partition => {
+            if nodes < 3 {
+                return;
+            }
+            let (small, large) = order.split_at(minority);
+            let mut small = small.to_vec();
+            let mut large = large.to_vec();
+            small.sort();
+            large.sort();
+            let cross = small
+                .iter()
+                .flat_map(|&x| large.iter().map(move |&y| (NodeRef::Id(x), NodeRef::Id(y))))
+                .collect();
+            (Fault::Partition(vec![small, large]), Fault::Restore(cross))
+        }
+        Kind::Cut => {
+            if a == b {
+                return;
+            }
+            let pair = vec![(NodeRef::Id(a), NodeRef::Id(b))];
+            (Fault::Cut(pair.clone()), Fault::Restore(pair))
+        }
+        Kind::Crash => (Fault::Crash(NodeRef::Id(a)), Fault::Restart(NodeRef::Id(a))),
+        Kind::LossSpike => (
+            Fault::SetNetwork(NetworkPatch {
+                loss: Some((loss * 1000.0).round() / 1000.0),
+                ..NetworkPatch::default()
+            }),
+            Fault::ResetNetwork,
+        ),
+        Kind::LeaderCrash
+        | Kind::StaleRejoin
+        | Kind::SplitVote
+        | Kind::StaleLeader
+        | Kind::PowerFailure
+        | Kind::RestartStorm => unreachable!("a targeted kind is drawn by Episode"),
+    };
+    out.push(at, fault);
+    out.push(at + duration, undo);
+}
+
+/// A targeted episode starting at `at` (µs) and lasting `duration` (µs).
+struct Episode {
+    at: u64,
+    duration: u64,
+    nodes: usize,
+}
+
+/// The shapes of the targeted episodes, in milliseconds.
+const STALE_LEADER_CRASH_MS: (u64, u64) = (50, 300);
+const STALE_LEADER_DOWN_MS: (u64, u64) = (100, 1_000);
+const FLAP_PERIOD_MS: (u64, u64) = (10, 40);
+const POWER_DOWN_MS: (u64, u64) = (1, 100);
+
+fn ms(range: (u64, u64)) -> (u64, u64) {
+    (range.0 * US_PER_MS, range.1 * US_PER_MS)
+}
+
+impl Episode {
+    fn draw(&self, kind: Kind, rng: &mut Stream, out: &mut Out<'_>) {
+        match kind {
+            Kind::LeaderCrash => self.leader_crash(out),
+            Kind::StaleRejoin => self.stale_rejoin(rng, out),
+            Kind::SplitVote => self.split_vote(rng, out),
+            Kind::StaleLeader => self.stale_leader(rng, out),
+            Kind::PowerFailure => self.power_failure(rng, out),
+            Kind::RestartStorm => self.restart_storm(out),
+            Kind::Isolate | Kind::Partition | Kind::Cut | Kind::Crash | Kind::LossSpike => {
+                unreachable!("a blind kind is drawn by blind()")
+            }
+        }
+    }
+
+    /// The leader of the moment crashes; it restarts when the fault ends.
+    fn leader_crash(&self, out: &mut Out<'_>) {
+        let leader = out.name("L");
+        out.push(self.at, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
+        out.push(self.at, Fault::Crash(NodeRef::Name(leader.clone())));
+        out.push(
+            self.at + self.duration,
+            Fault::Restart(NodeRef::Name(leader)),
+        );
+    }
+
+    /// A follower is down for the fault's duration (its log falls behind).
+    /// As it restarts, the leader crashes and the other followers are cut
+    /// from each other, so the stale node is the only one that can gather
+    /// a majority; all ends one more duration later.
+    fn stale_rejoin(&self, rng: &mut Stream, out: &mut Out<'_>) {
+        let k = 1 + rng.below(self.nodes.saturating_sub(1).max(1) as u64) as usize;
+        if self.nodes < 3 {
+            return;
+        }
+        let stale = out.name("S");
+        let leader = out.name("L");
+        let followers: Vec<String> = (1..=self.nodes - 2)
+            .map(|i| out.name(&format!("F{i}")))
+            .collect();
+        let mut bind: Vec<(String, NodeRef)> = followers
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.clone(), NodeRef::Follower(i + 1)))
+            .collect();
+        bind.push((leader.clone(), NodeRef::Leader));
+        let pairs: Vec<(NodeRef, NodeRef)> = followers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, a)| {
+                followers[i + 1..]
+                    .iter()
+                    .map(move |b| (NodeRef::Name(a.clone()), NodeRef::Name(b.clone())))
+            })
+            .collect();
+        let rejoin = self.at + self.duration;
+        out.push(
+            self.at,
+            Fault::Let(vec![(stale.clone(), NodeRef::Follower(k))]),
+        );
+        out.push(self.at, Fault::Crash(NodeRef::Name(stale.clone())));
+        out.push(rejoin, Fault::Let(bind));
+        if !pairs.is_empty() {
+            out.push(rejoin, Fault::Cut(pairs.clone()));
+        }
+        out.push(rejoin, Fault::Restart(NodeRef::Name(stale)));
+        out.push(rejoin, Fault::Crash(NodeRef::Name(leader.clone())));
+        let end = rejoin + self.duration;
+        if !pairs.is_empty() {
+            out.push(end, Fault::Restore(pairs));
+        }
+        out.push(end, Fault::Restart(NodeRef::Name(leader)));
+    }
+
+    /// The leader crashes and followers 1 and 2 are cut from each other, so
+    /// each can campaign in a term the other never hears of; every other
+    /// follower crashes and restarts every few milliseconds (forgetting
+    /// what it did not persist) until the fault ends, when the links and
+    /// the leader come back.
+    fn split_vote(&self, rng: &mut Stream, out: &mut Out<'_>) {
+        let period = draw_ms(rng, ms(FLAP_PERIOD_MS));
+        if self.nodes < 4 {
+            return;
+        }
+        let leader = out.name("L");
+        let (a, b) = (out.name("A"), out.name("B"));
+        let voters: Vec<String> = (3..self.nodes)
+            .map(|i| out.name(&format!("V{i}")))
+            .collect();
+        let mut bind = vec![
+            (leader.clone(), NodeRef::Leader),
+            (a.clone(), NodeRef::Follower(1)),
+            (b.clone(), NodeRef::Follower(2)),
+        ];
+        bind.extend(
+            voters
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.clone(), NodeRef::Follower(i + 3))),
+        );
+        let pair = vec![(NodeRef::Name(a), NodeRef::Name(b))];
+        // The setup waits for a leader and enough live followers; the
+        // restarts that come due before it are skipped.
+        out.push_waiting(self.at, Fault::Let(bind));
+        out.push_waiting(self.at, Fault::Crash(NodeRef::Name(leader.clone())));
+        out.push_waiting(self.at, Fault::Cut(pair.clone()));
+        // The first leader after the crash crashes as it is elected, before
+        // its first entry is durable: the voters' logs stay as they were.
+        let winner = out.name("W");
+        let elected = self.at + US_PER_MS;
+        out.push_waiting(elected, Fault::Let(vec![(winner.clone(), NodeRef::Leader)]));
+        out.push_waiting(elected, Fault::Crash(NodeRef::Name(winner.clone())));
+        let end = self.at + self.duration;
+        // The first restart at once, with the leader's crash: the voters
+        // lose their writes in flight, so their logs are no longer than
+        // the candidates'.
+        let mut t = self.at;
+        while t < end {
+            for v in &voters {
+                out.push(t, Fault::Crash(NodeRef::Name(v.clone())));
+                out.push(t, Fault::Restart(NodeRef::Name(v.clone())));
+            }
+            t += period;
+        }
+        out.push(end, Fault::Restore(pair));
+        out.push(end, Fault::Restart(NodeRef::Name(leader)));
+        out.push(end, Fault::Restart(NodeRef::Name(winner)));
+    }
+
+    /// The leader is isolated (it keeps appending what the client sends it
+    /// until a new leader appears), crashes soon after (losing its volatile
+    /// commit index), restarts, and its links come back when the fault ends.
+    fn stale_leader(&self, rng: &mut Stream, out: &mut Out<'_>) {
+        let crash = draw_ms(rng, ms(STALE_LEADER_CRASH_MS));
+        let down = draw_ms(rng, ms(STALE_LEADER_DOWN_MS));
+        let leader = out.name("L");
+        let links = (0..self.nodes)
+            .map(|i| {
+                (
+                    NodeRef::Name(leader.clone()),
+                    NodeRef::Id(NodeId::from_index(i)),
+                )
+            })
+            .collect();
+        out.push(self.at, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
+        out.push(self.at, Fault::Isolate(NodeRef::Name(leader.clone())));
+        out.push(self.at + crash, Fault::Crash(NodeRef::Name(leader.clone())));
+        out.push(
+            self.at + crash + down,
+            Fault::Restart(NodeRef::Name(leader)),
+        );
+        let end = (self.at + self.duration).max(self.at + crash + down);
+        out.push(end, Fault::Restore(links));
+    }
+
+    /// The leader is cut off and every follower crashes at once, losing
+    /// the writes in flight; they restart 1-100 ms later (and elect one of
+    /// themselves), and the leader's links come back when the fault ends.
+    fn power_failure(&self, rng: &mut Stream, out: &mut Out<'_>) {
+        let down = draw_ms(rng, ms(POWER_DOWN_MS));
+        let leader = out.name("L");
+        let links = (0..self.nodes)
+            .map(|i| {
+                (
+                    NodeRef::Name(leader.clone()),
+                    NodeRef::Id(NodeId::from_index(i)),
+                )
+            })
+            .collect();
+        let followers: Vec<String> = (1..self.nodes)
+            .map(|k| out.name(&format!("F{k}")))
+            .collect();
+        // One let each: a follower that is already down is left out.
+        for (k, name) in followers.iter().enumerate() {
+            out.push(
+                self.at,
+                Fault::Let(vec![(name.clone(), NodeRef::Follower(k + 1))]),
+            );
+        }
+        out.push(self.at, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
+        out.push(self.at, Fault::Isolate(NodeRef::Name(leader)));
+        for name in &followers {
+            out.push(self.at, Fault::Crash(NodeRef::Name(name.clone())));
+        }
+        for name in &followers {
+            out.push(self.at + down, Fault::Restart(NodeRef::Name(name.clone())));
+        }
+        out.push(self.at + self.duration.max(down), Fault::Restore(links));
+    }
+
+    /// For the fault's duration, node `t mod n` crashes and
+    /// restarts at every millisecond `t`: every node keeps forgetting
+    /// what it did not persist, between two messages of one election.
+    fn restart_storm(&self, out: &mut Out<'_>) {
+        let end = self.at + self.duration;
+        for t in (self.at..end).step_by(US_PER_MS as usize) {
+            let node = NodeRef::Id(NodeId::from_index((t / US_PER_MS) as usize % self.nodes));
+            out.push(t, Fault::Crash(node.clone()));
+            out.push(t, Fault::Restart(node));
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The chaos generator (sim-core/src/chaos.rs, docs/SCENARIOS.md "Chaos")
+//! in real runs: swarm testing gives each seed its own mix, targeted
+//! episodes resolve their roles when they fire, and the bundled
+//! `chaos-bugs` scenario catches every planted bug it should in most seeds
+//! while running clean without one. Seeds are pinned.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+use sim_core::faults::{FaultKind, NodeRef};
+use sim_core::invariants::Property;
+use sim_core::results::run_variant;
+use sim_core::scenario::{parse, Scenario};
+
+const CHAOS_BUGS: &str = include_str!("../../scenarios/chaos-bugs.json");
+
+fn chaos_bugs() -> Value {
+    serde_json::from_str(CHAOS_BUGS).expect("the bundled scenario is JSON")
+}
+
+fn scenario(file: &Value) -> Scenario {
+    parse(&file.to_string()).expect("a valid scenario")
+}
+
+/// The kinds of fault a seed's drawn schedule uses.
+fn kinds(scenario: &Scenario, seed: u64) -> BTreeSet<String> {
+    scenario
+        .chaos_events(seed)
+        .iter()
+        .map(|e| e.fault.kind().name().to_string())
+        .collect()
+}
+
+#[test]
+fn swarm_gives_each_seed_its_own_mix_and_is_deterministic() {
+    let file = json!({"name": "swarm", "nodes": 5, "duration_ms": 60_000,
+        "chaos": {"isolate_per_min": 6, "partition_per_min": 6, "cut_per_min": 6,
+            "crash_per_min": 6, "loss_spike_per_min": 6, "swarm": true, "swarm_off": 0.5}});
+    let swarm = scenario(&file);
+    let mixes: BTreeSet<BTreeSet<String>> = (0..20).map(|seed| kinds(&swarm, seed)).collect();
+    assert!(mixes.len() >= 5, "only {} mixes: {mixes:?}", mixes.len());
+    assert_eq!(swarm.chaos_events(7), swarm.chaos_events(7));
+    // Without swarm every seed uses every kind at these rates.
+    let mut plain = file.clone();
+    plain["chaos"]["swarm"] = json!(false);
+    let plain = scenario(&plain);
+    for seed in 0..5 {
+        assert_eq!(kinds(&plain, seed).len(), 8, "seed {seed}");
+    }
+}
+
+#[test]
+fn swarm_off_zero_and_scale_one_draws_the_plain_schedule() {
+    let file = json!({"name": "same", "nodes": 5, "duration_ms": 30_000,
+        "chaos": {"crash_per_min": 6, "cut_per_min": 3}});
+    let mut swarm = file.clone();
+    swarm["chaos"]["swarm"] = json!(true);
+    swarm["chaos"]["swarm_off"] = json!(0.0);
+    swarm["chaos"]["swarm_scale"] = json!([1.0, 1.0]);
+    for seed in 0..5 {
+        assert_eq!(
+            scenario(&file).chaos_events(seed),
+            scenario(&swarm).chaos_events(seed)
+        );
+    }
+}
+
+#[test]
+fn a_leader_crash_crashes_the_leader_of_that_instant() {
+    let file = json!({"name": "leader-crash", "nodes": 5, "duration_ms": 20_000,
+        "workload": {"proposals_per_sec": 20},
+        "chaos": {"leader_crash_per_min": 10, "duration_ms": [500, 1000]}});
+    let scenario = scenario(&file);
+    let events = scenario.chaos_events(3);
+    assert!(events
+        .iter()
+        .any(|e| e.fault.references().contains(&&NodeRef::Leader)));
+    let variant = &scenario.variants()[0];
+    let out = run_variant(&scenario, variant, 3, None);
+    let faults = &out.series.faults;
+    let mut crashed = 0;
+    for pair in faults.windows(2) {
+        let (bind, crash) = (&pair[0], &pair[1]);
+        if bind.kind == FaultKind::Let && bind.skipped.is_none() && crash.kind == FaultKind::Crash {
+            assert_eq!(bind.nodes, crash.nodes, "{bind:?} then {crash:?}");
+            let leader = bind.nodes[0];
+            assert!(
+                out.series
+                    .leaders
+                    .iter()
+                    .any(|l| l.leader == Some(leader) && l.at_ms <= crash.at_ms),
+                "{leader} never led before {}",
+                crash.at_ms
+            );
+            crashed += 1;
+        }
+    }
+    assert!(crashed >= 2, "{faults:#?}");
+    assert!(out.safety.ok);
+}
+
+/// The bundled chaos-bugs scenario with `bug` planted in every variant,
+/// shortened to `duration_ms`; returns the seeds caught per variant.
+fn sweep_bug(
+    bug: &str,
+    property: Property,
+    seeds: &[u64],
+    duration_ms: u64,
+) -> Vec<(String, Vec<u64>)> {
+    let mut file = chaos_bugs();
+    file["duration_ms"] = json!(duration_ms);
+    for variant in file["variants"].as_array_mut().expect("variants") {
+        variant["raft"]["bugs"] = json!([bug]);
+    }
+    let scenario = scenario(&file);
+    let mut caught = Vec::new();
+    // DLedger is left out of the long runs (forget_vote_on_restart): its
+    // rate there is reported in README.md, not asserted.
+    let long = duration_ms > 30_000;
+    for variant in scenario.variants() {
+        if long && variant.label == "dledger" {
+            continue;
+        }
+        let mut seeds_caught = Vec::new();
+        for &seed in seeds {
+            let out = run_variant(&scenario, variant, seed, None);
+            if let Some(v) = out.safety.violations.first() {
+                if v.property == property {
+                    seeds_caught.push(seed);
+                }
+            }
+        }
+        caught.push((variant.label.clone(), seeds_caught));
+    }
+    caught
+}
+
+/// The bug is caught in at least `at_least` of seeds 0..6 in every policy.
+fn assert_caught(bug: &str, property: Property, at_least: usize) {
+    let seeds: Vec<u64> = (0..6).collect();
+    let caught = sweep_bug(bug, property, &seeds, 30_000);
+    for (label, seeds_caught) in &caught {
+        assert!(
+            seeds_caught.len() >= at_least,
+            "{bug} in {label}: caught only in {seeds_caught:?} ({caught:?})"
+        );
+    }
+}
+
+#[test]
+fn chaos_bugs_catches_grant_vote_without_log_check() {
+    assert_caught(
+        "grant_vote_without_log_check",
+        Property::LeaderCompleteness,
+        3,
+    );
+}
+
+#[test]
+fn chaos_bugs_catches_keep_conflicting_suffix() {
+    assert_caught("keep_conflicting_suffix", Property::LogMatching, 3);
+}
+
+#[test]
+fn chaos_bugs_catches_trust_leader_commit() {
+    assert_caught("trust_leader_commit", Property::StateMachineSafety, 3);
+}
+
+#[test]
+fn chaos_bugs_catches_ack_before_persist() {
+    // Since the leader writes in parallel with replication, this bug's
+    // trigger is narrower in 30 s runs (README: its rate over 200 seeds).
+    assert_caught("ack_before_persist", Property::LeaderCompleteness, 2);
+}
+
+/// The weakest trigger (README.md gives its rates): asserted only to be
+/// caught at all in six pinned seeds of each classic policy.
+#[test]
+fn chaos_bugs_catches_forget_vote_on_restart_in_the_classic_policies() {
+    let seeds: Vec<u64> = (0..6).collect();
+    let caught = sweep_bug(
+        "forget_vote_on_restart",
+        Property::VoteOncePerTerm,
+        &seeds,
+        60_000,
+    );
+    for (label, seeds_caught) in &caught {
+        assert!(
+            !seeds_caught.is_empty(),
+            "{label}: never caught ({caught:?})"
+        );
+    }
+}
+
+#[test]
+fn chaos_bugs_without_a_bug_runs_clean() {
+    let scenario = scenario(&chaos_bugs());
+    for variant in scenario.variants() {
+        for seed in 0..2 {
+            let out = run_variant(&scenario, variant, seed, None);
+            assert!(
+                out.safety.ok,
+                "{} seed {seed}: {:?}",
+                variant.label, out.safety.violations
+            );
+        }
+    }
+}
