@@ -551,3 +551,20 @@ fn a_file_that_cannot_be_written_is_an_error_exit_2_naming_the_path_typed() {
     );
     assert!(!stderr(&out).contains("partial"), "{}", stderr(&out));
 }
+
+#[test]
+fn readme_implementations_table_is_the_compare_commands_output() {
+    let out = raftsim(&["compare", "--implementations"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table: String = stdout(&out)
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(table.contains("| raft (raft-rs) |"), "{table}");
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    assert!(
+        readme.contains(&table),
+        "README.md's raft-rs table is stale; paste `raftsim compare --implementations`:\n{table}"
+    );
+}

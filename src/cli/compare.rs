@@ -163,10 +163,16 @@ pub fn compare(args: CompareArgs) -> CliResult {
     if args.implementations {
         // Each policy beside its raft-rs twin; DLedger has none.
         let twins: Vec<String> = columns.iter().map(|c| twin_label(c)).collect();
+        // A scenario's own raft-rs variants are shown by the twins.
+        let own_raft_rs = |label: &str| {
+            all.iter().filter_map(|r| r.variant(label)).any(|v| {
+                v.config["raft"]["implementation"] == "raft-rs" && !label.ends_with(TWIN_SUFFIX)
+            })
+        };
         columns = columns
             .iter()
             .zip(&twins)
-            .filter(|(c, _)| !c.ends_with(TWIN_SUFFIX))
+            .filter(|(c, _)| !c.ends_with(TWIN_SUFFIX) && !own_raft_rs(c))
             .flat_map(|(c, t)| {
                 let has_twin = all.iter().any(|r| r.variant(t).is_some());
                 std::iter::once(c.clone()).chain(has_twin.then(|| t.clone()))
