@@ -507,19 +507,26 @@ fn usage_errors_exit_2() {
 /// The README's comparison table is `raftsim compare`'s real output.
 #[test]
 fn readme_comparison_table_is_the_compare_commands_output() {
-    let out = raftsim(&["compare"]);
+    let table = readme_holds_the_output_of(&["compare"]);
+    assert!(table.lines().count() >= 11, "{table}");
+}
+
+/// The Markdown table `raftsim ARGS` prints, which README.md must show as is.
+fn readme_holds_the_output_of(args: &[&str]) -> String {
+    let out = raftsim(args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let table: String = stdout(&out)
         .lines()
         .filter(|l| l.starts_with('|'))
         .map(|l| format!("{l}\n"))
         .collect();
-    assert!(table.lines().count() >= 11, "{table}");
     let readme = std::fs::read_to_string(repo("README.md")).unwrap();
     assert!(
         readme.contains(&table),
-        "README.md's comparison table is stale; paste the output of `raftsim compare`:\n{table}"
+        "README.md is stale; paste the output of `raftsim {}`:\n{table}",
+        args.join(" ")
     );
+    table
 }
 
 #[test]
@@ -554,17 +561,6 @@ fn a_file_that_cannot_be_written_is_an_error_exit_2_naming_the_path_typed() {
 
 #[test]
 fn readme_implementations_table_is_the_compare_commands_output() {
-    let out = raftsim(&["compare", "--implementations"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let table: String = stdout(&out)
-        .lines()
-        .filter(|l| l.starts_with('|'))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let table = readme_holds_the_output_of(&["compare", "--implementations"]);
     assert!(table.contains("| raft (raft-rs) |"), "{table}");
-    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
-    assert!(
-        readme.contains(&table),
-        "README.md's raft-rs table is stale; paste `raftsim compare --implementations`:\n{table}"
-    );
 }

@@ -456,6 +456,19 @@ impl Episode {
         out.push(end, Fault::Restart(NodeRef::Name(winner)));
     }
 
+    /// Every link between the node bound to `name` and each node: what
+    /// `restore` re-opens when an episode that isolated it ends.
+    fn links_of(&self, name: &str) -> Vec<(NodeRef, NodeRef)> {
+        (0..self.nodes)
+            .map(|i| {
+                (
+                    NodeRef::Name(name.to_string()),
+                    NodeRef::Id(NodeId::from_index(i)),
+                )
+            })
+            .collect()
+    }
+
     /// The leader is isolated (it keeps appending what the client sends it
     /// until a new leader appears), crashes soon after (losing its volatile
     /// commit index), restarts, and its links come back when the fault ends.
@@ -463,14 +476,7 @@ impl Episode {
         let crash = draw_ms(rng, ms(STALE_LEADER_CRASH_MS));
         let down = draw_ms(rng, ms(STALE_LEADER_DOWN_MS));
         let leader = out.name("L");
-        let links = (0..self.nodes)
-            .map(|i| {
-                (
-                    NodeRef::Name(leader.clone()),
-                    NodeRef::Id(NodeId::from_index(i)),
-                )
-            })
-            .collect();
+        let links = self.links_of(&leader);
         out.push(self.at, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
         out.push(self.at, Fault::Isolate(NodeRef::Name(leader.clone())));
         out.push(self.at + crash, Fault::Crash(NodeRef::Name(leader.clone())));
@@ -488,14 +494,7 @@ impl Episode {
     fn power_failure(&self, rng: &mut Stream, out: &mut Out<'_>) {
         let down = draw_ms(rng, ms(POWER_DOWN_MS));
         let leader = out.name("L");
-        let links = (0..self.nodes)
-            .map(|i| {
-                (
-                    NodeRef::Name(leader.clone()),
-                    NodeRef::Id(NodeId::from_index(i)),
-                )
-            })
-            .collect();
+        let links = self.links_of(&leader);
         let followers: Vec<String> = (1..self.nodes)
             .map(|k| out.name(&format!("F{k}")))
             .collect();
