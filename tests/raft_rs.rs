@@ -72,6 +72,23 @@ fn raft_rs_runs_replay_bit_for_bit_across_processes() {
     assert_ne!(ha[1], ha[2]);
 }
 
+#[cfg(feature = "raft-rs")]
+#[test]
+fn a_sweep_of_raft_rs_variants_reports_its_determinism_guard() {
+    let file = write("guard", &mixed());
+    let out = raftsim(&["sweep", &file, "--seeds", "0..3", "--jobs", "2"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr)
+            .contains("raft-rs guard: 0 library-drawn election timeouts left in place"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A model-only sweep has nothing to guard and says nothing about it.
+    let model = raftsim(&["sweep", "leader-crash", "--seeds", "0..1"]);
+    assert!(!text(&model.stderr).contains("raft-rs guard"));
+}
+
 /// (case, raft section of the one variant, the error expected on stderr)
 #[cfg(feature = "raft-rs")]
 fn refusals() -> Vec<(&'static str, Value, &'static str)> {

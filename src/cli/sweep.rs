@@ -14,7 +14,10 @@ use rayon::prelude::*;
 use reports::charts::cdf::{CdfOptions, SweepSamples};
 use reports::{artifacts, sweep_table};
 use serde::{Deserialize, Serialize};
+use sim_core::raft::Implementation;
+use sim_core::raftrs::unreplaced_timeouts;
 use sim_core::results::{self, shell_word};
+use sim_core::scenario::Scenario;
 use sim_core::sweep::{self, Aggregate, SeedRecord, VariantAggregate};
 
 use super::resume::{finished_seeds, ProgressLog};
@@ -203,6 +206,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         ProgressBar::hidden()
     };
     let failing = AtomicU64::new(0);
+    let guard = RaftRsGuard::start(scenario);
     let started = WallClock::now();
     let run_seed = |seed: u64| -> Result<SeedRecord, Failure> {
         let variants = scenario
@@ -237,6 +241,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         seeds.len() as f64 / wall,
         plural(jobs, "job")
     );
+    guard.finish()?;
     records.append(&mut done);
     let code = finish(&info, range, &records, args.out.as_deref(), args.json)?;
     if let Some(log) = log {
@@ -244,6 +249,46 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         let _ = std::fs::remove_file(&log.path);
     }
     Ok(code)
+}
+
+/// The raft-rs adapter's determinism guard over one sweep: every election
+/// timeout the library drew itself must have been replaced by a draw from
+/// the node's seeded stream before it could matter
+/// (docs/IMPLEMENTATIONS.md). A sweep with raft-rs variants says so at the
+/// end, and fails if the count is not 0: such runs would not replay.
+struct RaftRsGuard {
+    /// The process-wide count when the sweep started; None without raft-rs
+    /// variants.
+    before: Option<u64>,
+}
+
+impl RaftRsGuard {
+    fn start(scenario: &Scenario) -> RaftRsGuard {
+        let uses_raft_rs = scenario
+            .variants()
+            .iter()
+            .any(|v| v.raft.implementation == Implementation::RaftRs);
+        RaftRsGuard {
+            before: uses_raft_rs.then(unreplaced_timeouts),
+        }
+    }
+
+    fn finish(self) -> Result<(), Failure> {
+        let Some(before) = self.before else {
+            return Ok(());
+        };
+        let unreplaced = unreplaced_timeouts() - before;
+        eprintln!(
+            "raftsim: raft-rs guard: {unreplaced} library-drawn election timeouts left in place"
+        );
+        if unreplaced == 0 {
+            Ok(())
+        } else {
+            Err(Failure::failed(format!(
+                "{unreplaced} election timeouts drawn by raft-rs itself were not replaced by seeded draws: these runs do not replay"
+            )))
+        }
+    }
 }
 
 /// Aggregates, prints and (with `out`) writes a sweep's results.
