@@ -24,6 +24,10 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn every_bundled_scenario_meets_its_expectations() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -59,6 +63,10 @@ fn every_bundled_scenario_meets_its_expectations() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn the_seed_experiment_shows_raft_inflating_and_prevote_flat() {
     let out = raftsim(&["run", &repo("scenarios/isolate-rejoin.json"), "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -136,6 +144,10 @@ fn two_processes_give_identical_json_and_another_seed_other_hashes() {
 /// cannot slip through unnoticed. If a change alters them on purpose,
 /// update them here and say so in the commit message.
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn golden_trace_hashes_of_isolate_rejoin() {
     let out = raftsim(&["run", &repo("scenarios/isolate-rejoin.json"), "--json"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -217,6 +229,10 @@ fn a_failed_expectation_exits_1_and_out_writes_results() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn list_validate_and_schema() {
     let out = raftsim(&["list"]);
     assert_eq!(out.status.code(), Some(0));
@@ -236,6 +252,10 @@ fn list_validate_and_schema() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn every_bundled_scenario_is_listed_and_embedded() {
     let out = stdout(&raftsim(&["list"]));
     for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")).unwrap()
@@ -506,6 +526,10 @@ fn usage_errors_exit_2() {
 
 /// The README's comparison table is `raftsim compare`'s real output.
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn readme_comparison_table_is_the_compare_commands_output() {
     let table = readme_holds_the_output_of(&["compare"]);
     assert!(table.lines().count() >= 11, "{table}");
@@ -560,6 +584,10 @@ fn a_file_that_cannot_be_written_is_an_error_exit_2_naming_the_path_typed() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn readme_implementations_table_is_the_compare_commands_output() {
     let table = readme_holds_the_output_of(&["compare", "--implementations"]);
     assert!(table.contains("| raft (raft-rs) |"), "{table}");

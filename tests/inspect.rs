@@ -12,6 +12,10 @@ fn states(dir: &str, at: &str) -> serde_json::Value {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn inspect_shows_the_isolated_node_then_the_rejoin() {
     let dir = scratch("rejoin");
     let out = raftsim(&[

@@ -63,6 +63,10 @@ fn a_dead_cluster_fails_its_expectations_with_no_samples() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn an_isolated_leader_costs_at_least_an_election_timeout_less_a_heartbeat() {
     let out = raftsim(&["run", "leader-isolated", "--variant", "raft", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

@@ -22,6 +22,10 @@ fn a_negative_seed_says_what_a_seed_is() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn list_names_bundled_scenarios_as_they_run() {
     let out = raftsim(&["list"]);
     assert!(out.status.success());

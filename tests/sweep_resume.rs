@@ -95,6 +95,10 @@ fn a_resumed_sweep_ends_exactly_as_an_uninterrupted_one() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn a_sweep_killed_mid_way_leaves_no_published_files_and_resumes() {
     let root = scratch("kill");
     let whole = root.join("whole");

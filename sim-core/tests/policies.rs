@@ -19,6 +19,10 @@ fn run_label(scenario: &Scenario, label: &str, seed: u64) -> VariantResult {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn an_isolated_dledger_node_keeps_its_term_and_rejoins_quietly() {
     let scenario = bundled("isolate-rejoin");
     for seed in 1..=5 {
@@ -117,6 +121,10 @@ fn a_dledger_voter_without_a_recorded_vote_lets_a_partially_connected_node_force
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn etcd_prevote_without_the_lease_lets_a_cut_off_follower_depose_the_leader() {
     let scenario = bundled("chained");
     for seed in 1..=5 {
@@ -140,6 +148,10 @@ fn etcd_prevote_without_the_lease_lets_a_cut_off_follower_depose_the_leader() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn quorum_loss_is_a_livelock_for_prevote_without_checkquorum() {
     let scenario = bundled("quorum-loss");
     let prevote = run_label(&scenario, "prevote", 1);

@@ -112,6 +112,10 @@ fn bundled() -> Vec<(String, Scenario)> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn every_bundled_scenario_gives_every_variant_the_same_faults() {
     for (name, scenario) in bundled() {
         let per_variant = scenario.file.description.contains(PER_VARIANT_MARKER);
@@ -144,6 +148,10 @@ fn every_bundled_scenario_gives_every_variant_the_same_faults() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn flaky_link_degrades_and_heals_one_link_in_every_variant() {
     let (_, scenario) = bundled()
         .into_iter()
