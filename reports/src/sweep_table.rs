@@ -63,7 +63,10 @@ pub fn counted(v: &VariantAggregate) -> String {
 }
 
 /// The table over seeds: one row per `HEADLINE` metric the variant has,
-/// cells as `STATS_HEAD`; `ci` writes the 95% interval of the mean.
+/// cells as `STATS_HEAD`; `ci` writes the 95% interval of the mean,
+/// clipped to the samples' range (the normal approximation can reach below
+/// the smallest sample, e.g. under 0 for a count that is almost always 0,
+/// where the mean cannot be).
 pub fn stats_rows(v: &VariantAggregate, ci: fn([f64; 2]) -> String) -> Vec<[String; 9]> {
     HEADLINE
         .iter()
@@ -77,11 +80,19 @@ pub fn stats_rows(v: &VariantAggregate, ci: fn([f64; 2]) -> String) -> Vec<[Stri
                 cell(s.p90),
                 cell(s.p99),
                 cell(s.max),
-                s.ci95.map_or("—".to_string(), ci),
+                s.ci95
+                    .map(|[low, high]| clip(low, high, s.min, s.max))
+                    .map_or("—".to_string(), ci),
                 s.seeds.to_string(),
             ])
         })
         .collect()
+}
+
+fn clip(low: f64, high: f64, min: Option<f64>, max: Option<f64>) -> [f64; 2] {
+    let low = min.map_or(low, |m| low.max(m));
+    let high = max.map_or(high, |m| high.min(m));
+    [low, high]
 }
 
 /// The pooled table: failovers, elections and commits, cells as
@@ -118,5 +129,13 @@ mod tests {
     fn statistics_without_values_show_a_dash() {
         assert_eq!(cell(None), "—");
         assert_eq!(cell(Some(2.5)), "2.50");
+    }
+
+    #[test]
+    fn the_interval_of_the_mean_stays_within_the_samples() {
+        // 999 zeros and one 1: the normal interval reaches below 0.
+        assert_eq!(clip(-0.001, 0.003, Some(0.0), Some(1.0)), [0.0, 0.003]);
+        assert_eq!(clip(1.5, 9.0, Some(1.0), Some(4.0)), [1.5, 4.0]);
+        assert_eq!(clip(-1.0, 1.0, None, None), [-1.0, 1.0]);
     }
 }
