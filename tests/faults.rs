@@ -74,6 +74,30 @@ fn schema_shows_let_and_wait() {
 }
 
 #[test]
+fn shrink_reduces_a_one_node_chaos_run() {
+    // Chaos isolations of the only node restore no links: the standalone
+    // scenario leaves them out instead of failing to replay.
+    let scenario = json!({
+        "name": "one-node-chaos", "nodes": 1, "duration_ms": 30000,
+        "chaos": {"isolate_per_min": 6, "crash_per_min": 6, "duration_ms": [500, 3000]},
+        "expect": [{"metric": "leader_changes", "max": 1}]
+    });
+    let (dir, file) = write("shrink-one-node", &scenario);
+    let out_file = dir.join("min.json");
+    let out = raftsim(&[
+        "shrink",
+        &file,
+        "--seed",
+        "1",
+        "--out",
+        out_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let replay = raftsim(&["run", out_file.to_str().unwrap(), "--seed", "1"]);
+    assert_eq!(replay.status.code(), Some(1), "{}", text(&replay.stderr));
+}
+
+#[test]
 fn shrink_writes_back_let_and_wait() {
     // Fails its expectation: the crash of the first leader raises the term.
     let scenario = json!({

@@ -5,11 +5,33 @@
 //! fewer nodes, simpler settings — re-running the real engine to verify
 //! every step. Pure: no files, no clock.
 
+use crate::faults::Fault;
 use crate::invariants::Property;
 use crate::results::{assemble, run_variant};
 use crate::scenario::{
     event_spec, EventSpec, ExpectSpec, Ms, NodeRefSpec, Scenario, ScenarioFile, VariantSpec,
 };
+
+/// A drawn link fault over no links changes nothing, and a scenario file
+/// cannot say it (a `cut` or `restore` names at least one pair): in a
+/// one-node cluster every isolation draws one.
+fn names_no_links(fault: &Fault) -> bool {
+    match fault {
+        Fault::Cut(pairs) | Fault::CutOneway(pairs) | Fault::Restore(pairs) => pairs.is_empty(),
+        Fault::Isolate(_)
+        | Fault::Partition(_)
+        | Fault::Heal
+        | Fault::Crash(_)
+        | Fault::Restart(_)
+        | Fault::SetNetwork(_)
+        | Fault::ResetNetwork
+        | Fault::SetLink { .. }
+        | Fault::Pause(_)
+        | Fault::Resume(_)
+        | Fault::SetClock { .. }
+        | Fault::Let(_) => false,
+    }
+}
 
 /// How a run fails; a shrunk scenario must fail the same way.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -316,8 +338,13 @@ pub fn shrink(
         label: label.to_string(),
         ..VariantSpec::default()
     }];
-    file.events
-        .extend(scenario.chaos_events(seed).iter().map(event_spec));
+    file.events.extend(
+        scenario
+            .chaos_events(seed)
+            .iter()
+            .filter(|e| !names_no_links(&e.fault))
+            .map(event_spec),
+    );
     file.clock = serde_json::from_value(config["clock"].clone()).expect("resolved clock");
     file.events.sort_by_key(|e: &EventSpec| e.at_ms.min());
     file.chaos = None;
