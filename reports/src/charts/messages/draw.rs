@@ -62,12 +62,18 @@ fn write_svg(out: &mut String, d: &Diagram) -> std::fmt::Result {
     let mut labels = Labels::default();
     let mut marks = String::new();
     draw_marks(&mut marks, &g, w, &d.planned.focus, &mut labels)?;
+    // So does the deposing message's, drawn over the other messages.
+    let mut top = String::new();
+    if let Some(i) = disrupting {
+        write_message(&mut top, &g, &w.messages[i], true, Some(&mut labels))?;
+    }
     for (i, m) in w.messages.iter().enumerate() {
-        if Some(i) == disrupting || shown(m) {
+        if Some(i) != disrupting && shown(m) {
             let label = labelled(w, i).then_some(&mut labels);
-            write_message(out, &g, m, Some(i) == disrupting, label)?;
+            write_message(out, &g, m, false, label)?;
         }
     }
+    out.push_str(&top);
     out.push_str(&marks);
     write_legend(out, g.bottom() + 62.0)?;
     writeln!(out, "</svg>")
