@@ -62,13 +62,19 @@ fn isolate_rejoin_shows_the_rejoining_vote_request_and_the_step_down() {
             .any(|m| attr(m, "data-term") == "271" && attr(m, "data-fate") == "delivered"),
         "{votes:?}"
     );
-    assert!(svg.contains(">RequestVote T271<"), "the request is labelled");
+    assert!(
+        svg.contains(">RequestVote T271<"),
+        "the request is labelled"
+    );
     // While cut off, its requests die at the cut: drawn with a cross.
     assert!(
         votes.iter().any(|m| attr(m, "data-fate") == "link cut"),
         "{votes:?}"
     );
-    assert!(svg.contains("class=\"drop\""), "a cross for a dropped message");
+    assert!(
+        svg.contains("class=\"drop\""),
+        "a cross for a dropped message"
+    );
     // Its lane is shaded as cut off until the heal, which is marked.
     assert!(svg.contains("class=\"cut\" data-node=\"4\""));
     assert!(svg.contains(">heal<"));
@@ -92,9 +98,15 @@ fn run_out_writes_every_diagram_and_the_report_inlines_them_after_the_term_chart
         assert!(report[at..].contains(svg.trim_end()), "{file} inlined");
         let term_chart = report.find("<h3>Term growth").expect("term chart");
         let timeline = report.find("<h3>Leader timeline").expect("timeline");
-        assert!(term_chart < at && at < timeline, "{label}: below the term chart");
+        assert!(
+            term_chart < at && at < timeline,
+            "{label}: below the term chart"
+        );
     }
-    assert!(!dir.join("messages/prevote-1.svg").exists(), "no disruption, no diagram");
+    assert!(
+        !dir.join("messages/prevote-1.svg").exists(),
+        "no disruption, no diagram"
+    );
     // `chart` replays the same windows: the same bytes.
     let again = scratch("messages-report-again");
     let results = dir.join("results.json");
@@ -122,6 +134,70 @@ fn nine_nodes_get_nine_lanes() {
         .iter()
         .map(|m| attr(m, "data-to"))
         .collect();
-    assert_eq!(receivers.len(), 9, "messages reach every lane: {receivers:?}");
+    assert_eq!(
+        receivers.len(),
+        9,
+        "messages reach every lane: {receivers:?}"
+    );
     assert_eq!(elements(&svg, "msg disrupting").len(), 1);
+}
+
+/// A follower cut off for 10 s while the leader commits; with the vote's
+/// log check removed, it wins an election on its stale log after the heal
+/// (as in tests/trace.rs).
+const BUGGY: &str = r#"{
+  "name": "buggy-rejoin", "nodes": 5, "duration_ms": 20000, "seed": 1,
+  "network": { "loss": 0.01 },
+  "workload": { "proposals_per_sec": 20 },
+  "raft": { "bugs": ["grant_vote_without_log_check"] },
+  "events": [ { "at_ms": 5000, "isolate": "follower:2" }, { "at_ms": 15000, "heal": true } ],
+  "variants": [ { "label": "buggy" } ]
+}"#;
+
+#[test]
+fn a_safety_violation_gets_a_diagram_ending_at_it() {
+    let dir = scratch("messages-violation");
+    let scenario = dir.join("buggy.json");
+    std::fs::write(&scenario, BUGGY).unwrap();
+    let out = dir.join("out");
+    let output = raftsim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    // Its first moment is the disruption the stale node caused; then the violation.
+    assert!(text(&read(&out, "messages/buggy-1.svg")).contains("class=\"msg disrupting\""));
+    let svg = text(&read(&out, "messages/buggy-2.svg"));
+    assert!(
+        svg.contains("safety violation (leader_completeness)"),
+        "titled by the property"
+    );
+    assert!(
+        svg.contains(">violation: leader_completeness<"),
+        "the moment is marked"
+    );
+    // The stale node's winning election is on its lane: a candidate, then leader.
+    let marks = elements(&svg, "mark");
+    assert!(
+        marks.iter().any(|m| attr(m, "data-role") == "leader"),
+        "{marks:?}"
+    );
+    let granted_votes = elements(&svg, "msg")
+        .into_iter()
+        .filter(|m| attr(m, "data-kind") == "VoteResponse")
+        .count();
+    assert!(granted_votes >= 2, "the votes that elected it are drawn");
+    let report = text(&read(&out, "report.html"));
+    assert!(report.contains("<h3>Messages before buggy 2</h3>"));
+    let at = svg
+        .split("safety violation (leader_completeness) at ")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the title says when");
+    assert!(
+        svg.contains(&format!("to {at})")),
+        "the window ends where the run stopped, at {at}"
+    );
 }

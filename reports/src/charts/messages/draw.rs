@@ -157,7 +157,11 @@ fn write_title(out: &mut String, d: &Diagram, found: bool) -> std::fmt::Result {
         seconds(d.window.end_us)
     );
     if let Focus::Violation { message, .. } = &p.focus {
-        sub = format!("{message}. {sub}");
+        sub = format!(
+            "{message} (window {} to {})",
+            seconds(d.window.start_us),
+            seconds(d.window.end_us)
+        );
     } else if !found {
         sub.push_str(" (the deposing message was sent before the window)");
     }

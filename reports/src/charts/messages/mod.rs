@@ -118,8 +118,15 @@ fn moments(v: &VariantResult) -> Vec<Focus> {
 /// after it (within the run).
 pub fn plan(results: &Results) -> Plan {
     let mut plan = Plan::default();
-    let end_us = results.duration_ms.saturating_mul(1000);
     for v in &results.variants {
+        // A run stopped by a violation ends there.
+        let end_us = v
+            .safety
+            .violations
+            .first()
+            .map_or(results.duration_ms.saturating_mul(1000), |violation| {
+                ms_to_us(violation.at_ms)
+            });
         let moments = moments(v);
         if moments.len() > PER_VARIANT {
             plan.omitted
