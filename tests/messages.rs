@@ -93,7 +93,7 @@ fn run_out_writes_every_diagram_and_the_report_inlines_them_after_the_term_chart
     ] {
         let svg = text(&read(&dir, file));
         assert!(svg.starts_with("<svg"), "{file}");
-        let heading = format!("<h3>Messages before {label} 1</h3>");
+        let heading = format!("<h3>Messages: {label}, disruption (1)</h3>");
         let at = report.find(&heading).unwrap_or_else(|| panic!("{heading}"));
         assert!(report[at..].contains(svg.trim_end()), "{file} inlined");
         let term_chart = report.find("<h3>Term growth").expect("term chart");
@@ -142,23 +142,11 @@ fn nine_nodes_get_nine_lanes() {
     assert_eq!(elements(&svg, "msg disrupting").len(), 1);
 }
 
-/// A follower cut off for 10 s while the leader commits; with the vote's
-/// log check removed, it wins an election on its stale log after the heal
-/// (as in tests/trace.rs).
-const BUGGY: &str = r#"{
-  "name": "buggy-rejoin", "nodes": 5, "duration_ms": 20000, "seed": 1,
-  "network": { "loss": 0.01 },
-  "workload": { "proposals_per_sec": 20 },
-  "raft": { "bugs": ["grant_vote_without_log_check"] },
-  "events": [ { "at_ms": 5000, "isolate": "follower:2" }, { "at_ms": 15000, "heal": true } ],
-  "variants": [ { "label": "buggy" } ]
-}"#;
-
 #[test]
 fn a_safety_violation_gets_a_diagram_ending_at_it() {
     let dir = scratch("messages-violation");
     let scenario = dir.join("buggy.json");
-    std::fs::write(&scenario, BUGGY).unwrap();
+    std::fs::write(&scenario, common::BUGGY_REJOIN).unwrap();
     let out = dir.join("out");
     let output = raftsim(&[
         "run",
@@ -190,7 +178,7 @@ fn a_safety_violation_gets_a_diagram_ending_at_it() {
         .count();
     assert!(granted_votes >= 2, "the votes that elected it are drawn");
     let report = text(&read(&out, "report.html"));
-    assert!(report.contains("<h3>Messages before buggy 2</h3>"));
+    assert!(report.contains("<h3>Messages: buggy, safety violation (2)</h3>"));
     let at = svg
         .split("safety violation (leader_completeness) at ")
         .nth(1)

@@ -135,7 +135,11 @@ pub fn render(
             name,
             bytes: svg.clone().into_bytes(),
         });
-        let title = format!("Messages before {} {}", d.planned.variant, d.planned.k);
+        let what = match d.planned.focus {
+            messages::Focus::Disruption(_) => "disruption",
+            messages::Focus::Violation { .. } => "safety violation",
+        };
+        let title = format!("Messages: {}, {what} ({})", d.planned.variant, d.planned.k);
         drawn.push((title, diagram_caption(d, &diagrams.omitted), svg));
     }
     progress(REPORT);
