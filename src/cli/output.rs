@@ -241,6 +241,27 @@ mod tests {
     }
 
     #[test]
+    fn a_subdirectory_written_is_replaced_whole() {
+        let root = scratch("subdirectory");
+        let out = root.join("out");
+        let svg = |k: u32| format!("messages/raft-{k}.svg");
+        write_all(
+            &out,
+            &files(&[("a.json", "1"), (&svg(1), "1"), (&svg(2), "1")]),
+        )
+        .unwrap();
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
+        write_all(&out, &files(&[("a.json", "2"), (&svg(1), "2")])).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join(svg(1))).unwrap(), "2");
+        assert!(!out.join(svg(2)).exists(), "a stale diagram is gone");
+        assert_eq!(
+            std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+            "mine"
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
     fn a_killed_writer_leaves_the_old_directory_and_its_staging_is_removed_later() {
         let root = scratch("killed");
         let out = root.join("out");

@@ -371,3 +371,51 @@ pub fn record_windows(
     }
     recorded
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Node 2 cut off from 1 s to 3 s of a 4 s run of 3 nodes.
+    const CUT: &str = r#"{
+      "name": "cut", "nodes": 3, "duration_ms": 4000, "seed": 1,
+      "events": [ { "at_ms": 1000, "isolate": 2 }, { "at_ms": 3000, "heal": true } ],
+      "variants": [ { "label": "raft" } ]
+    }"#;
+
+    #[test]
+    fn keeps_only_the_windows_with_the_state_and_links_as_each_opens() {
+        let scenario = crate::scenario::parse(CUT).expect("valid");
+        let variant = &scenario.variants()[0];
+        let windows = [(2_800_000, 3_200_000), (500_000, 600_000)];
+        let recorded = record_windows(&scenario, variant, 1, &windows, &[]);
+        assert_eq!(recorded.len(), 2);
+        for (w, &(start, end)) in recorded.iter().zip(&windows) {
+            assert_eq!((w.start_us, w.end_us), (start, end));
+            assert!(!w.messages.is_empty());
+            assert!(w
+                .messages
+                .iter()
+                .all(|m| (start..=end).contains(&m.sent_us)));
+            assert!(w.marks.iter().all(|m| (start..=end).contains(&m.at_us)));
+            assert_eq!(w.initial.len(), 3);
+            assert!(w.initial.iter().all(|(state, up)| state.is_some() && *up));
+        }
+        let (n1, n2) = (NodeId(1), NodeId(2));
+        // Before the cut: every link up. Across the heal: node 2's four
+        // directed links cut, then none; its sends die at the cut.
+        assert_eq!(recorded[1].cut_links, vec![(500_000, vec![])]);
+        let across = &recorded[0];
+        assert_eq!(across.cut_links.len(), 2, "{:?}", across.cut_links);
+        assert_eq!(across.cut_links[0].1.len(), 4);
+        assert!(across.cut_links[0].1.contains(&(n2, n1)));
+        assert_eq!(across.cut_links[1], (3_000_000, vec![]));
+        assert!(across.messages.iter().any(|m| m.from == n2
+            && m.end == MessageEnd::DroppedAtSend(DropReason::LinkCut)
+            && m.sent_us < 3_000_000));
+        assert!(across
+            .happenings
+            .iter()
+            .any(|(at, h)| *at == 3_000_000 && matches!(h, Happening::Fault { .. })));
+    }
+}
