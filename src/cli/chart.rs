@@ -121,7 +121,7 @@ pub fn message_diagrams(results: &Results) -> MessageDiagrams {
                 variant,
                 results.seed,
                 &plan.windows_of(label),
-                &messages::fault_ends_us(result),
+                &messages::link_changes_us(result),
             );
             plan.diagrams
                 .iter()

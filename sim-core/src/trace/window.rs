@@ -332,16 +332,16 @@ impl Tracer for WindowTracer {
 
 /// Replays `variant` of `scenario` with `seed` up to the last window's end
 /// and returns what happened in each window (`(start_us, end_us)`), with
-/// the cut links at its start and after every fault inside it (and at
-/// each instant of `fault_ends_us` inside it, where a fault with a
-/// duration closed). The run is deterministic, so this is exactly what
-/// the full run did in those windows; each link check is one more replay.
+/// the cut links at its start and at each instant of `link_changes_us`
+/// inside it (where a fault may have cut or healed links). The run is
+/// deterministic, so this is exactly what the full run did in those
+/// windows; each link check is one more replay, up to its instant.
 pub fn record_windows(
     scenario: &Scenario,
     variant: &Variant,
     seed: u64,
     windows: &[(u64, u64)],
-    fault_ends_us: &[u64],
+    link_changes_us: &[u64],
 ) -> Vec<MessageWindow> {
     let Some(last_end) = windows.iter().map(|w| w.1).max() else {
         return Vec::new();
@@ -353,13 +353,7 @@ pub fn record_windows(
     let mut recorded = tracer.into_windows();
     for window in &mut recorded {
         let mut instants = vec![window.start_us];
-        instants.extend(window.happenings.iter().filter_map(|(at, h)| match h {
-            Happening::Fault { .. } => Some(*at),
-            Happening::Crash { .. } | Happening::Restart { .. } | Happening::Violation { .. } => {
-                None
-            }
-        }));
-        instants.extend(fault_ends_us.iter().filter(|&&at| window.contains(at)));
+        instants.extend(link_changes_us.iter().filter(|&&at| window.contains(at)));
         instants.sort_unstable();
         instants.dedup();
         for at in instants {
@@ -388,7 +382,7 @@ mod tests {
         let scenario = crate::scenario::parse(CUT).expect("valid");
         let variant = &scenario.variants()[0];
         let windows = [(2_800_000, 3_200_000), (500_000, 600_000)];
-        let recorded = record_windows(&scenario, variant, 1, &windows, &[]);
+        let recorded = record_windows(&scenario, variant, 1, &windows, &[1_000_000, 3_000_000]);
         assert_eq!(recorded.len(), 2);
         for (w, &(start, end)) in recorded.iter().zip(&windows) {
             assert_eq!((w.start_us, w.end_us), (start, end));

@@ -10,6 +10,7 @@
 mod draw;
 mod lanes;
 
+use sim_core::faults::FaultKind;
 use sim_core::metrics::DisruptionPoint;
 use sim_core::results::{Results, VariantResult};
 use sim_core::trace::window::MessageWindow;
@@ -148,14 +149,37 @@ pub fn plan(results: &Results) -> Plan {
     plan
 }
 
-/// The instants where a fault of `v` stopped (heal, restore): the link
-/// changes a replay checks besides the faults' own instants.
-pub fn fault_ends_us(v: &VariantResult) -> Vec<u64> {
-    v.series
-        .faults
-        .iter()
-        .filter_map(|f| f.until_ms.map(ms_to_us))
-        .collect()
+/// The instants where a fault of `v` may have changed which links are cut
+/// (a cut, isolation or partition starting or ending, a heal or restore):
+/// where a replay checks the links.
+pub fn link_changes_us(v: &VariantResult) -> Vec<u64> {
+    let mut out = Vec::new();
+    for f in v.series.faults.iter().filter(|f| f.skipped.is_none()) {
+        let links = match f.kind {
+            FaultKind::Isolate
+            | FaultKind::Partition
+            | FaultKind::Cut
+            | FaultKind::CutOneway
+            | FaultKind::Restore
+            | FaultKind::Heal => true,
+            FaultKind::Crash
+            | FaultKind::Restart
+            | FaultKind::SetNetwork
+            | FaultKind::ResetNetwork
+            | FaultKind::SetLink
+            | FaultKind::Let
+            | FaultKind::Pause
+            | FaultKind::Resume
+            | FaultKind::SetClock => false,
+            // Another version's kind: check, to be safe.
+            FaultKind::Other => true,
+        };
+        if links {
+            out.push(ms_to_us(f.at_ms));
+            out.extend(f.until_ms.map(ms_to_us));
+        }
+    }
+    out
 }
 
 /// A planned diagram with what the replay recorded in its window.
