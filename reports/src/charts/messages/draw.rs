@@ -343,17 +343,24 @@ fn write_message(
         "<line x1=\"{x0:.1}\" y1=\"{y0:.1}\" x2=\"{x1:.1}\" y2=\"{y1:.1}\" stroke=\"{stroke}\" stroke-width=\"{width}\"/>"
     )?;
     if dropped {
+        // Routine traffic's crosses are small and grey, so that a leader
+        // sending into a cut does not hide the rest.
+        let (r, colour) = if routine(m) {
+            (2.5, "#999999")
+        } else {
+            (4.0, DROP)
+        };
         writeln!(
             out,
-            "<path class=\"drop\" d=\"M{:.1} {:.1}L{:.1} {:.1}M{:.1} {:.1}L{:.1} {:.1}\" stroke=\"{DROP}\" stroke-width=\"1.8\"/>",
-            x1 - 4.0,
-            y1 - 4.0,
-            x1 + 4.0,
-            y1 + 4.0,
-            x1 - 4.0,
-            y1 + 4.0,
-            x1 + 4.0,
-            y1 - 4.0
+            "<path class=\"drop\" d=\"M{:.1} {:.1}L{:.1} {:.1}M{:.1} {:.1}L{:.1} {:.1}\" stroke=\"{colour}\" stroke-width=\"1.8\"/>",
+            x1 - r,
+            y1 - r,
+            x1 + r,
+            y1 + r,
+            x1 - r,
+            y1 + r,
+            x1 + r,
+            y1 - r
         )?;
     } else if (y1 - g.y(m.to)).abs() < 0.5 {
         write_head(out, (x0, y0), (x1, y1), &stroke, width)?;
@@ -406,7 +413,7 @@ fn write_head(
 fn write_legend(out: &mut String, y: f64) -> std::fmt::Result {
     let items = [
         "→ delivered (sender's colour)",
-        "✕ dropped (lost, link cut, receiver down)",
+        "✕ dropped (lost, link cut, receiver down; grey for appends)",
         "thick red: the deposing message",
         "coloured band: leader",
         "pink shading: links cut",

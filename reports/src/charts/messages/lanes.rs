@@ -108,7 +108,7 @@ fn stretches(w: &MessageWindow, node: NodeId) -> Vec<Stretch> {
     let mut out = Vec::new();
     let (mut from, mut leader, mut live) = (
         w.start_us,
-        first.is_some_and(|m| m.role == Role::Leader),
+        up && first.is_some_and(|m| m.role == Role::Leader),
         up,
     );
     for (at, is_leader, is_up) in changes {
