@@ -7,6 +7,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+
 /// A fresh directory for one test.
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("raftsim-trace-{}-{name}", std::process::id()));
@@ -130,21 +132,10 @@ fn trace_format_without_trace_is_a_usage_error() {
     );
 }
 
-/// A follower cut off for 10 s while the leader commits; with the vote's
-/// log check removed, it wins an election on its stale log after the heal.
-const BUGGY: &str = r#"{
-  "name": "buggy-rejoin", "nodes": 5, "duration_ms": 20000, "seed": 1,
-  "network": { "loss": 0.01 },
-  "workload": { "proposals_per_sec": 20 },
-  "raft": { "bugs": ["grant_vote_without_log_check"] },
-  "events": [ { "at_ms": 5000, "isolate": "follower:2" }, { "at_ms": 15000, "heal": true } ],
-  "variants": [ { "label": "buggy" } ]
-}"#;
-
 /// Runs the buggy scenario with a trace; it must stop on a violation.
 fn violating_run(dir: &Path, file: &str, format: &str) -> Vec<u8> {
     let scenario = dir.join("buggy.json");
-    std::fs::write(&scenario, BUGGY).unwrap();
+    std::fs::write(&scenario, common::BUGGY_REJOIN).unwrap();
     let trace = dir.join(file);
     let out = Command::new(env!("CARGO_BIN_EXE_raftsim"))
         .arg("run")

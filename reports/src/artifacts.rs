@@ -1,5 +1,6 @@
 //! The files a run's output directory gets besides results.json: each
-//! chart as SVG and PNG, and the HTML report that inlines the SVGs. Both
+//! chart as SVG and PNG, each message diagram as SVG under `messages/`,
+//! and the HTML report that inlines the SVGs. Both
 //! `raftsim run --out` and `raftsim chart` write exactly this list, so a
 //! saved results file regenerates them byte for byte. Also the chart files
 //! and the report of a sweep's directory, the same for a sweep and its
@@ -9,6 +10,7 @@ use sim_core::results::Results;
 use sim_core::sweep::Aggregate;
 
 use crate::charts::cdf::{self, CdfOptions, SweepSamples};
+use crate::charts::messages::{self, Diagram};
 use crate::charts::{prepare, Chart, ChartError, ChartOptions};
 use crate::html::{self, Figure};
 
@@ -42,12 +44,67 @@ fn caption(chart: Chart) -> &'static str {
     }
 }
 
+/// A label as part of a file name, one to one: letters, digits and `-` stay,
+/// `_` becomes `__` and any other character `_` and the hex codes of its
+/// bytes (`a+b` → `a_2bb`), so two labels never share a file.
+pub fn file_safe(label: &str) -> String {
+    let mut safe = String::with_capacity(label.len());
+    for c in label.chars() {
+        match c {
+            c if c.is_ascii_alphanumeric() || c == '-' => safe.push(c),
+            '_' => safe.push_str("__"),
+            c => {
+                let mut bytes = [0u8; 4];
+                for byte in c.encode_utf8(&mut bytes).bytes() {
+                    safe.push_str(&format!("_{byte:02x}"));
+                }
+            }
+        }
+    }
+    safe
+}
+
+/// The message diagrams of a run (`messages::plan`, replayed by the
+/// caller), and per variant how many moments the cap left out.
+#[derive(Clone, Debug, Default)]
+pub struct MessageDiagrams {
+    pub diagrams: Vec<Diagram>,
+    pub omitted: Vec<(String, usize)>,
+}
+
+/// How to read a message diagram, for the report's caption; the first of
+/// a variant says how many the cap left out.
+fn diagram_caption(d: &Diagram, omitted: &[(String, usize)]) -> String {
+    let mut caption = format!(
+        "One lane per node; each arrow a message, from its sending to its delivery, in the last \
+         {} ms before the moment and {} ms after it. A cross marks a dropped message, a tick \
+         and label a node's new term or role, a coloured band the leader, pink shading its cut \
+         links. File: {}.",
+        messages::BEFORE_US / 1000,
+        messages::AFTER_US / 1000,
+        messages::file_name(&d.planned.variant, d.planned.k)
+    );
+    if let Some((_, n)) = omitted
+        .iter()
+        .find(|(label, _)| d.planned.k == 1 && *label == d.planned.variant)
+    {
+        caption.push_str(&format!(
+            " Only the first {} moments of {} are drawn; {n} more are not.",
+            messages::PER_VARIANT,
+            d.planned.variant
+        ));
+    }
+    caption
+}
+
 /// Every artifact, in a fixed order: for each chart its SVG then its PNG,
-/// then the report. `progress` hears the name of each file before it is
-/// made (for a progress bar).
+/// then each message diagram's SVG, then the report (the diagrams come
+/// right after the term-growth chart). `progress` hears the name of each
+/// file before it is made (for a progress bar).
 pub fn render(
     results: &Results,
     options: ChartOptions,
+    diagrams: &MessageDiagrams,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Vec<Artifact>, ChartError> {
     let data = prepare(results)?;
@@ -69,15 +126,38 @@ pub fn render(
             name,
         });
     }
+    let mut drawn = Vec::new();
+    for d in &diagrams.diagrams {
+        let name = messages::file_name(&d.planned.variant, d.planned.k);
+        progress(&name);
+        let svg = messages::svg(d);
+        artifacts.push(Artifact {
+            name,
+            bytes: svg.clone().into_bytes(),
+        });
+        let what = match d.planned.focus {
+            messages::Focus::Disruption(_) => "disruption",
+            messages::Focus::Violation { .. } => "safety violation",
+        };
+        let title = format!("Messages: {}, {what} ({})", d.planned.variant, d.planned.k);
+        drawn.push((title, diagram_caption(d, &diagrams.omitted), svg));
+    }
     progress(REPORT);
-    let figures: Vec<Figure> = svgs
-        .iter()
-        .map(|(chart, svg)| Figure {
+    let mut figures: Vec<Figure> = Vec::new();
+    for (chart, svg) in &svgs {
+        figures.push(Figure {
             title: chart.title(),
             caption: caption(*chart),
             svg,
-        })
-        .collect();
+        });
+        if *chart == Chart::TermGrowth {
+            figures.extend(drawn.iter().map(|(title, caption, svg)| Figure {
+                title,
+                caption,
+                svg,
+            }));
+        }
+    }
     artifacts.push(Artifact {
         name: REPORT.to_string(),
         bytes: html::report(results, &figures).into_bytes(),

@@ -635,8 +635,13 @@ fn report_is_one_self_contained_page() {
         }],
     }))
     .expect("a safety verdict");
-    let artifacts = reports::artifacts::render(&results, ChartOptions::default(), &mut |_| {})
-        .expect("renders");
+    let artifacts = reports::artifacts::render(
+        &results,
+        ChartOptions::default(),
+        &Default::default(),
+        &mut |_| {},
+    )
+    .expect("renders");
     let names: Vec<&str> = artifacts.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(
         names,

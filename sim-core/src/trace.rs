@@ -11,6 +11,7 @@ use serde::Serialize;
 
 pub mod chrome;
 mod fields;
+pub mod window;
 pub use chrome::ChromeTracer;
 pub(crate) use fields::{FateFields, MessageFields};
 

@@ -1,12 +1,19 @@
 //! `raftsim chart RESULTS.json [--out DIR]`: the charts and the report of a
-//! saved run, regenerated without running anything. Also the one place
+//! saved run, regenerated from the results alone; only the message diagrams
+//! replay the windows they show, from the scenario the results hold (the
+//! run is deterministic, so they come out the same). Also the one place
 //! where the CLI turns results into files for `run --out`, so both commands
 //! write the same bytes.
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+use reports::artifacts::MessageDiagrams;
+use reports::charts::messages::{self, Diagram};
 use reports::charts::{ChartError, ChartOptions, YScale};
 use sim_core::results::Results;
+use sim_core::scenario;
+use sim_core::trace::window::record_windows;
 
 use super::progress::Progress;
 use super::{output, CliResult, Failure, EXIT_OK};
@@ -74,8 +81,10 @@ pub fn render(
     show_progress: bool,
 ) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     let progress = Progress::new(show_progress);
-    let bar = progress.spinner("drawing charts".to_string());
-    let artifacts = reports::artifacts::render(results, options, &mut |name| {
+    let bar = progress.spinner("replaying the windows of the message diagrams".to_string());
+    let diagrams = message_diagrams(results);
+    bar.set_message("drawing charts".to_string());
+    let artifacts = reports::artifacts::render(results, options, &diagrams, &mut |name| {
         bar.set_message(format!("drawing {name}"));
     })?;
     bar.finish_and_clear();
@@ -83,6 +92,53 @@ pub fn render(
         .into_iter()
         .map(|artifact| (artifact.name, artifact.bytes))
         .collect())
+}
+
+/// The message diagrams of `results` (docs/CHARTS.md): the windows that
+/// `messages::plan` picks, replayed variant by variant (in parallel) from
+/// the scenario the results hold. None when they hold no scenario (an
+/// older results file) or it no longer validates.
+pub fn message_diagrams(results: &Results) -> MessageDiagrams {
+    let plan = messages::plan(results);
+    let Some(scenario) = results
+        .scenario_file
+        .as_ref()
+        .and_then(|file| scenario::parse(&file.to_string()).ok())
+    else {
+        return MessageDiagrams::default();
+    };
+    let nodes = results.nodes as u32;
+    let per_variant: Vec<Vec<Diagram>> = plan
+        .variants()
+        .par_iter()
+        .map(|label| {
+            let (Some(variant), Some(result)) = (scenario.variant(label), results.variant(label))
+            else {
+                return Vec::new();
+            };
+            let windows = record_windows(
+                &scenario,
+                variant,
+                results.seed,
+                &plan.windows_of(label),
+                &messages::link_changes_us(result),
+            );
+            plan.diagrams
+                .iter()
+                .filter(|p| p.variant == *label)
+                .zip(windows)
+                .map(|(planned, window)| Diagram {
+                    planned: planned.clone(),
+                    window,
+                    nodes,
+                })
+                .collect()
+        })
+        .collect();
+    MessageDiagrams {
+        diagrams: per_variant.into_iter().flatten().collect(),
+        omitted: plan.omitted,
+    }
 }
 
 /// Reads a results file; every way it can be wrong names the file.

@@ -6,9 +6,11 @@
 //! leaves `--out` as it was or complete, never a mix. Staging directories
 //! left by a killed process are removed by the next write beside them.
 //!
+//! A file name may name a subdirectory (`messages/raft-1.svg`): such a
+//! subdirectory is written whole, so it replaces the old one in the swap.
 //! Where the swap cannot be atomic (another OS, or an output directory that
-//! holds subdirectories, which are never moved), files are moved in one by
-//! one, each atomically, and a warning says so.
+//! holds other subdirectories, which are never moved), files are moved in
+//! one by one, each atomically, and a warning says so.
 //!
 //! Errors name the directory or file the user asked for, never a staging
 //! path, and exit 2.
@@ -37,6 +39,9 @@ pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure>
     let published = (|| {
         for (file, bytes) in files {
             let path = staging.join(file);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| fail("create", dir, e))?;
+            }
             write_durably(&path, bytes).map_err(|e| fail("write", &dir.join(file), e))?;
         }
         publish(dir, &staging, files).map_err(|e| fail("write", dir, e))
@@ -87,7 +92,11 @@ fn publish(dir: &Path, staging: &Path, files: &[(String, Vec<u8>)]) -> io::Resul
         let entry = entry?;
         let file_name = entry.file_name();
         if entry.file_type()?.is_dir() {
-            has_subdirectories = true;
+            // A subdirectory we write into (`messages/`) is replaced whole.
+            let prefix = format!("{}/", file_name.to_string_lossy());
+            if !files.iter().any(|(f, _)| f.starts_with(&prefix)) {
+                has_subdirectories = true;
+            }
             continue;
         }
         if files
@@ -115,6 +124,9 @@ fn publish(dir: &Path, staging: &Path, files: &[(String, Vec<u8>)]) -> io::Resul
         }
     );
     for (file, _) in files {
+        if let Some(parent) = dir.join(file).parent() {
+            std::fs::create_dir_all(parent)?;
+        }
         std::fs::rename(staging.join(file), dir.join(file))?;
     }
     Ok(())
@@ -225,6 +237,27 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(left, vec!["out".to_string()]);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_subdirectory_written_is_replaced_whole() {
+        let root = scratch("subdirectory");
+        let out = root.join("out");
+        let svg = |k: u32| format!("messages/raft-{k}.svg");
+        write_all(
+            &out,
+            &files(&[("a.json", "1"), (&svg(1), "1"), (&svg(2), "1")]),
+        )
+        .unwrap();
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
+        write_all(&out, &files(&[("a.json", "2"), (&svg(1), "2")])).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join(svg(1))).unwrap(), "2");
+        assert!(!out.join(svg(2)).exists(), "a stale diagram is gone");
+        assert_eq!(
+            std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+            "mine"
+        );
         let _ = std::fs::remove_dir_all(&root);
     }
 

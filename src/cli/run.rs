@@ -5,6 +5,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use reports::artifacts::file_safe;
 use sim_core::results::{self, shell_word, Results, VariantResult};
 use sim_core::scenario::Variant;
 use sim_core::trace::{ChromeTracer, JsonLinesTracer, Tracer};
@@ -72,26 +73,6 @@ pub fn reproduce_command(
         command.push_str(&format!(" --variant {}", shell_word(label)));
     }
     command
-}
-
-/// A label as part of a file name, one to one: letters, digits and `-` stay,
-/// `_` becomes `__` and any other character `_` and the hex codes of its
-/// bytes (`a+b` → `a_2bb`), so two labels never share a file.
-fn file_safe(label: &str) -> String {
-    let mut safe = String::with_capacity(label.len());
-    for c in label.chars() {
-        match c {
-            c if c.is_ascii_alphanumeric() || c == '-' => safe.push(c),
-            '_' => safe.push_str("__"),
-            c => {
-                let mut bytes = [0u8; 4];
-                for byte in c.encode_utf8(&mut bytes).bytes() {
-                    safe.push_str(&format!("_{byte:02x}"));
-                }
-            }
-        }
-    }
-    safe
 }
 
 /// Where the trace of `label` goes when `several` variants run.

@@ -41,3 +41,14 @@ pub fn repo(path: &str) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+/// A follower cut off for 10 s while the leader commits; with the vote's
+/// log check removed, it wins an election on its stale log after the heal.
+pub const BUGGY_REJOIN: &str = r#"{
+  "name": "buggy-rejoin", "nodes": 5, "duration_ms": 20000, "seed": 1,
+  "network": { "loss": 0.01 },
+  "workload": { "proposals_per_sec": 20 },
+  "raft": { "bugs": ["grant_vote_without_log_check"] },
+  "events": [ { "at_ms": 5000, "isolate": "follower:2" }, { "at_ms": 15000, "heal": true } ],
+  "variants": [ { "label": "buggy" } ]
+}"#;

@@ -11,6 +11,7 @@ pub mod comparison;
 pub mod data;
 mod fault_strip;
 pub mod leader_timeline;
+pub mod messages;
 mod raster;
 pub mod style;
 pub mod term_growth;
