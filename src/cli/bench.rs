@@ -26,6 +26,10 @@ pub struct BenchArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Time raftsim's model only, not raft-rs too (for profiling one run
+    /// under callgrind: see README's Performance section).
+    #[arg(long)]
+    model_only: bool,
 }
 
 /// The benchmark's cluster: 5 nodes, 50 ms heartbeats, 1% loss, 20 proposals/s.
@@ -94,7 +98,7 @@ pub fn bench(args: BenchArgs) -> CliResult {
     let cfg = bench_config(args.seed, duration_us);
     let model = time_runs(&cfg, args.repeat)?;
     // The same workload with raft-rs making the decisions, if built in.
-    let raft_rs = if Implementation::RaftRs.available() {
+    let raft_rs = if Implementation::RaftRs.available() && !args.model_only {
         let mut cfg = cfg;
         cfg.raft.implementation = Implementation::RaftRs;
         Some(time_runs(&cfg, args.repeat)?)
@@ -139,6 +143,7 @@ pub fn bench(args: BenchArgs) -> CliResult {
                 virtual_s / t.wall_s,
                 unreplaced_timeouts()
             ),
+            None if args.model_only => {}
             None => println!("raft-rs      not built in (cargo feature `raft-rs`)"),
         }
         if let Some(kib) = peak {
