@@ -166,7 +166,11 @@ mod tests {
         let bounds = [1, 2, 3, 7, 4_001, 1 << 40, (1 << 63) + 1, u64::MAX];
         for i in 0..20_000 {
             let bound = bounds[i % bounds.len()];
-            assert_eq!(fast.below(bound), below_plain(&mut plain, bound), "bound {bound}");
+            assert_eq!(
+                fast.below(bound),
+                below_plain(&mut plain, bound),
+                "bound {bound}"
+            );
         }
     }
 
