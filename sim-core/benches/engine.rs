@@ -69,6 +69,6 @@ fn follower_append(bencher: Bencher) {
         });
         node.on_message(now, NodeId(1), msg, &mut out);
         index += 1;
-        node.on_persisted(now, index, &mut out);
+        RaftNode::on_persisted(&mut node, now, index, &mut out);
     });
 }
