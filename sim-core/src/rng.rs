@@ -72,16 +72,21 @@ impl Stream {
         self.0.next_u64()
     }
 
-    /// Uniform in `0..bound` (bound > 0), unbiased (Lemire's method).
+    /// Uniform in `0..bound` (bound > 0), unbiased (Lemire's method). The
+    /// rejection threshold (a 64-bit division) is computed only when the
+    /// low half of the product falls below `bound`, which is rare: the
+    /// draws, and so the results, are those of the plain method.
+    #[inline]
     pub fn below(&mut self, bound: u64) -> u64 {
         debug_assert!(bound > 0);
-        let threshold = bound.wrapping_neg() % bound;
-        loop {
-            let product = u128::from(self.next_u64()) * u128::from(bound);
-            if (product as u64) >= threshold {
-                return (product >> 64) as u64;
+        let mut product = u128::from(self.next_u64()) * u128::from(bound);
+        if (product as u64) < bound {
+            let threshold = bound.wrapping_neg() % bound;
+            while (product as u64) < threshold {
+                product = u128::from(self.next_u64()) * u128::from(bound);
             }
         }
+        (product >> 64) as u64
     }
 
     /// Uniform in `min..=max`.
@@ -139,6 +144,34 @@ mod tests {
         assert!(seen.iter().all(|&x| x));
         assert_eq!(s.between(3, 3), 3);
         let _ = s.between(0, u64::MAX);
+    }
+
+    /// The plain Lemire method, threshold computed up front: `below` must
+    /// give exactly its results (a run's draws may not change).
+    fn below_plain(s: &mut Stream, bound: u64) -> u64 {
+        let threshold = bound.wrapping_neg() % bound;
+        loop {
+            let product = u128::from(s.next_u64()) * u128::from(bound);
+            if (product as u64) >= threshold {
+                return (product >> 64) as u64;
+            }
+        }
+    }
+
+    #[test]
+    fn below_draws_what_the_plain_method_draws() {
+        let mut fast = Stream::new(3, Purpose::Link, 1);
+        let mut plain = Stream::new(3, Purpose::Link, 1);
+        // Bounds near 2^63 reject about half the draws: both paths taken.
+        let bounds = [1, 2, 3, 7, 4_001, 1 << 40, (1 << 63) + 1, u64::MAX];
+        for i in 0..20_000 {
+            let bound = bounds[i % bounds.len()];
+            assert_eq!(
+                fast.below(bound),
+                below_plain(&mut plain, bound),
+                "bound {bound}"
+            );
+        }
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub struct BenchArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Time raftsim's model only, not raft-rs too (for profiling one run
+    /// under callgrind: see README's Performance section).
+    #[arg(long)]
+    model_only: bool,
 }
 
 /// The benchmark's cluster: 5 nodes, 50 ms heartbeats, 1% loss, 20 proposals/s.
@@ -47,6 +51,8 @@ fn peak_rss_kib() -> Option<u64> {
 /// The best of `repeat` timed runs of one configuration.
 struct Timing {
     events: u64,
+    /// Messages sent (what the turmoil comparison in README replays).
+    messages: u64,
     wall_s: f64,
     hash: u64,
 }
@@ -60,6 +66,7 @@ impl Timing {
 fn time_runs(cfg: &ClusterConfig, repeat: u32) -> Result<Timing, Failure> {
     let mut best = Timing {
         events: 0,
+        messages: 0,
         wall_s: f64::INFINITY,
         hash: 0,
     };
@@ -75,6 +82,7 @@ fn time_runs(cfg: &ClusterConfig, repeat: u32) -> Result<Timing, Failure> {
             )));
         }
         best.events = out.metrics.events;
+        best.messages = out.metrics.messages_sent;
         best.hash = out.trace_hash;
         best.wall_s = best.wall_s.min(wall);
     }
@@ -94,7 +102,7 @@ pub fn bench(args: BenchArgs) -> CliResult {
     let cfg = bench_config(args.seed, duration_us);
     let model = time_runs(&cfg, args.repeat)?;
     // The same workload with raft-rs making the decisions, if built in.
-    let raft_rs = if Implementation::RaftRs.available() {
+    let raft_rs = if Implementation::RaftRs.available() && !args.model_only {
         let mut cfg = cfg;
         cfg.raft.implementation = Implementation::RaftRs;
         Some(time_runs(&cfg, args.repeat)?)
@@ -115,7 +123,7 @@ pub fn bench(args: BenchArgs) -> CliResult {
         println!(
             "{}",
             serde_json::json!({
-                "virtual_s": virtual_s, "events": model.events, "wall_s": model.wall_s,
+                "virtual_s": virtual_s, "events": model.events, "messages_sent": model.messages, "wall_s": model.wall_s,
                 "events_per_sec": model.events_per_sec(), "speedup": speedup,
                 "peak_rss_kib": peak, "trace_hash": format!("{:016x}", model.hash),
                 "raft_rs": raft_rs,
@@ -123,7 +131,10 @@ pub fn bench(args: BenchArgs) -> CliResult {
         );
     } else {
         println!("workload     5 nodes, 50 ms heartbeats, 1% loss, 20 proposals/s, {} virtual h, seed {}", args.hours, args.seed);
-        println!("events       {}", model.events);
+        println!(
+            "events       {} ({} messages sent)",
+            model.events, model.messages
+        );
         println!(
             "wall time    {:.3} s (best of {})",
             model.wall_s, args.repeat
@@ -139,6 +150,7 @@ pub fn bench(args: BenchArgs) -> CliResult {
                 virtual_s / t.wall_s,
                 unreplaced_timeouts()
             ),
+            None if args.model_only => {}
             None => println!("raft-rs      not built in (cargo feature `raft-rs`)"),
         }
         if let Some(kib) = peak {

@@ -369,6 +369,19 @@ impl Core {
     pub(super) fn maybe_commit(&mut self) {
         let own = self.durable_index.min(self.log.last_index());
         let me = self.id.index();
+        let quorum = self.quorum();
+        // Most calls (a heartbeat's reply, a follower catching up below the
+        // commit index) change nothing: unless a quorum holds an index past
+        // the commit index, the quorum-th highest cannot pass it either.
+        let ahead = self
+            .progress
+            .iter()
+            .enumerate()
+            .filter(|&(i, p)| (if i == me { own } else { p.matched }) > self.commit_index)
+            .count();
+        if ahead < quorum {
+            return;
+        }
         self.match_scratch.clear();
         self.match_scratch
             .extend(
@@ -377,7 +390,6 @@ impl Core {
                     .enumerate()
                     .map(|(i, p)| if i == me { own } else { p.matched }),
             );
-        let quorum = self.quorum();
         // The quorum-th highest match index is held by a majority.
         let (_, &mut candidate, _) = self
             .match_scratch
