@@ -209,6 +209,9 @@ pub fn load_with(arg: &str, sets: &[String]) -> Result<Loaded, Failure> {
                 .join("\nerror: "),
         )
     })?;
+    for warning in scenario.warnings() {
+        eprintln!("warning: {shown}: {warning}");
+    }
     Ok(Loaded {
         scenario,
         shown_as: arg.to_string(),

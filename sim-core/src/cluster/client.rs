@@ -33,6 +33,11 @@ pub(super) struct Client {
 }
 
 impl Client {
+    /// Proposals sent and not yet committed.
+    pub(super) fn pending_count(&self) -> usize {
+        self.pending.len()
+    }
+
     pub(super) fn proposal_interval_us(&self, workload: &WorkloadConfig) -> Option<u64> {
         let rate = workload.proposals_per_sec;
         (rate > 0.0).then(|| ((1_000_000.0 / rate).round() as u64).max(1))
@@ -92,6 +97,9 @@ impl<N: RaftNode> Cluster<'_, N> {
         while let Some(&(deadline, id)) = self.client.retries.front() {
             if deadline > self.now {
                 break;
+            }
+            if self.events_spent() {
+                return; // the run stops after this step (limits.rs)
             }
             self.client.retries.pop_front();
             if self.client.pending.contains_key(&id) {

@@ -17,6 +17,7 @@
 
 mod client;
 mod clock;
+mod limits;
 mod nodes;
 mod observe;
 mod pause;
@@ -35,6 +36,9 @@ use crate::time::Instant;
 use crate::trace::{DropReason, TraceEvent, Tracer};
 
 pub use clock::{ClockConfig, MAX_DRIFT_PPB, PPB_PER_PPM};
+pub use limits::{
+    DEFAULT_MAX_EVENTS, DEFAULT_MAX_EVENTS_PER_SEC, MAX_PENDING_PROPOSALS, MAX_QUEUED_EVENTS,
+};
 
 use client::Client;
 use nodes::Slot;
@@ -70,6 +74,9 @@ pub struct ClusterConfig {
     pub script: Vec<ScriptEvent>,
     /// The run stops with an error past this many events.
     pub max_events: u64,
+    /// The run stops with an error past this many events in one second
+    /// of virtual time.
+    pub max_events_per_sec: u64,
 }
 
 impl ClusterConfig {
@@ -90,12 +97,10 @@ impl ClusterConfig {
             clock: ClockConfig::default(),
             script: Vec::new(),
             max_events: DEFAULT_MAX_EVENTS,
+            max_events_per_sec: DEFAULT_MAX_EVENTS_PER_SEC,
         }
     }
 }
-
-/// The default limit on events in one run.
-pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
 
 /// What a run produced.
 #[derive(Clone, Debug)]
@@ -184,6 +189,8 @@ pub struct Cluster<'t, N: RaftNode = Node> {
     observers: Observers<'t>,
     /// Engine events executed so far (the event limit counts these).
     events: u64,
+    /// The events of the current second of virtual time.
+    window: limits::Window,
     violations: Vec<Violation>,
     /// The node whose step broke each violation's property, if known.
     violation_nodes: Vec<Option<NodeId>>,
@@ -221,6 +228,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             script: Script::default(),
             observers: Observers::new(&cfg, tracer),
             events: 0,
+            window: limits::Window::default(),
             violations: Vec::new(),
             violation_nodes: Vec::new(),
             cause: None,
@@ -263,6 +271,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             }
             debug_assert!(at >= self.now, "the queue never goes back in time");
             self.now = at;
+            self.enter_window(at);
             self.dispatch(event);
             if !self.violations.is_empty() {
                 // The trace ends with the offending step.
@@ -274,11 +283,8 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
                 self.flush_waiting_proposals();
                 self.retry_waiting_faults();
             }
-            if self.events >= self.cfg.max_events {
-                limit_reached = Some(format!(
-                    "stopped at {} after the event limit of {} events",
-                    self.now, self.cfg.max_events
-                ));
+            limit_reached = self.limit_reached();
+            if limit_reached.is_some() {
                 break;
             }
         }

@@ -20,12 +20,14 @@ mod ms;
 mod resolve;
 mod timing;
 mod validate;
+mod warnings;
 
 use std::fmt;
 
 use crate::chaos::chaos_schedule;
 use crate::cluster::{
     ClockConfig, ClusterConfig, StorageConfig, WorkloadConfig, DEFAULT_MAX_EVENTS,
+    DEFAULT_MAX_EVENTS_PER_SEC,
 };
 use crate::faults::ScriptEvent;
 use crate::network::NetworkConfig;
@@ -39,7 +41,7 @@ pub use model::{
     VariantSpec, WorkloadSpec,
 };
 pub use timing::{MAX_FIRINGS, MAX_REPEAT_TIMES};
-pub use validate::MAX_TIMER_JITTER_MS;
+pub use validate::{MAX_EVENT_LIMIT, MAX_HEARTBEAT_LEAK, MAX_TICK_MS, MAX_TIMER_JITTER_MS};
 
 /// The longest virtual duration a scenario may ask for: 7 days.
 pub const MAX_DURATION_MS: u64 = 7 * 24 * 3_600 * 1_000;
@@ -110,18 +112,37 @@ pub struct Variant {
 
 /// Parses and validates scenario text.
 pub fn parse(text: &str) -> Result<Scenario, ScenarioErrors> {
+    if let Some(found) = not_an_object(text) {
+        return Err(ScenarioErrors(vec![ScenarioError {
+            path: String::new(),
+            message: format!("a scenario file is a JSON object ({{...}}), found {found}"),
+            line_column: None,
+        }]));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let file: ScenarioFile = match serde_path_to_error::deserialize(&mut de) {
         Ok(file) => file,
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
-            let path = if path == "." { String::new() } else { path };
-            let message = inner.to_string();
-            // serde_json appends " at line L column C"; we report it apart.
-            let message = match message.rfind(" at line ") {
-                Some(cut) => message[..cut].to_string(),
-                None => message,
+            let ends_early = inner.classify() == serde_json::error::Category::Eof;
+            // "?" is serde_path_to_error's "somewhere unknown": no path.
+            let path = if path == "." || path == "?" || ends_early {
+                String::new()
+            } else {
+                path
+            };
+            let message = if ends_early {
+                "the file ends early, before the scenario is complete (truncated, or a \
+                 missing `}` or `]`?)"
+                    .to_string()
+            } else {
+                let message = inner.to_string();
+                // serde_json appends " at line L column C"; we report it apart.
+                match message.rfind(" at line ") {
+                    Some(cut) => message[..cut].to_string(),
+                    None => message,
+                }
             };
             return Err(ScenarioErrors(vec![ScenarioError {
                 path,
@@ -138,6 +159,21 @@ pub fn parse(text: &str) -> Result<Scenario, ScenarioErrors> {
         }]));
     }
     Scenario::from_file(file)
+}
+
+/// What a valid JSON document that is not an object is ("an array"), so
+/// that `[]` is not answered with serde's "invalid length 0, expected
+/// struct ScenarioFile".
+fn not_an_object(text: &str) -> Option<&'static str> {
+    let found = match serde_json::from_str::<serde_json::Value>(text).ok()? {
+        serde_json::Value::Object(_) => return None,
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Null => "null",
+    };
+    Some(found)
 }
 
 /// The JSON Schema of scenario files.
@@ -219,6 +255,10 @@ impl Scenario {
             clock: variant.clock,
             script: self.script(seed),
             max_events: self.file.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
+            max_events_per_sec: self
+                .file
+                .max_events_per_sec
+                .unwrap_or(DEFAULT_MAX_EVENTS_PER_SEC),
         }
     }
 }

@@ -24,8 +24,10 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub description: String,
     /// Cluster size, 1..=64.
+    #[schemars(range(min = 1, max = 64))]
     pub nodes: u64,
-    /// Virtual duration of the run.
+    /// Virtual duration of the run, 1..=604800000 (7 days).
+    #[schemars(range(min = 1, max = 604_800_000))]
     pub duration_ms: u64,
     /// Default seed (overridden by `--seed` or `RAFTSIM_SEED`).
     #[serde(default = "default_seed")]
@@ -51,9 +53,16 @@ pub struct ScenarioFile {
     /// Expectations that make the scenario self-checking.
     #[serde(default)]
     pub expect: Vec<ExpectSpec>,
-    /// Stop a run with an error past this many engine events.
+    /// Stop a run with an error past this many engine events,
+    /// 1..=10^12 (default 2*10^9).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1_000_000_000_000_u64))]
     pub max_events: Option<u64>,
+    /// Stop a run with an error past this many engine events in one second
+    /// of virtual time (a runaway run), 1..=10^12 (default 10^7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1_000_000_000_000_u64))]
+    pub max_events_per_sec: Option<u64>,
     /// Random faults drawn from the seed, on top of `events`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chaos: Option<ChaosSpec>,
@@ -72,47 +81,59 @@ pub struct ChaosSpec {
     pub end_ms: Option<Ms>,
     /// A random node loses every link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 60))]
     pub isolate_per_min: Option<f64>,
     /// A random minority is cut off from the rest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 60))]
     pub partition_per_min: Option<f64>,
     /// The link between two random nodes fails both ways.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 60))]
     pub cut_per_min: Option<f64>,
     /// A random node crashes, and restarts when the fault ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 60))]
     pub crash_per_min: Option<f64>,
     /// The whole network loses `spike_loss` of its messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 60))]
     pub loss_spike_per_min: Option<f64>,
     /// How long each fault lasts (default [1000, 10000]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<RangeMs>,
     /// Loss probability range during a spike (default [0.2, 0.6]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(inner(range(min = 0, max = 1)))]
     pub spike_loss: Option<[f64; 2]>,
     /// The leader of the moment crashes, and restarts when the fault ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 60))]
     pub leader_crash_per_min: Option<f64>,
     /// A follower is down for a fault's duration; as it restarts, the
     /// leader crashes and the other followers are cut from each other.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 60))]
     pub stale_rejoin_per_min: Option<f64>,
     /// The leader crashes, followers 1 and 2 are cut from each other and the
     /// other followers crash and restart every 10-40 ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 60))]
     pub split_vote_per_min: Option<f64>,
     /// The leader is isolated, crashes 50-300 ms later, restarts after
     /// 0.1-1 s and rejoins when the fault ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 60))]
     pub stale_leader_per_min: Option<f64>,
     /// The leader is cut off and every follower crashes at once, with
     /// writes in flight; they restart 1-100 ms later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 60))]
     pub power_failure_per_min: Option<f64>,
     /// For a fault's duration, node `t mod n` crashes and
     /// restarts at every millisecond `t`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 60))]
     pub restart_storm_per_min: Option<f64>,
     /// Swarm testing: each seed draws its own mix of fault kinds (default
     /// false).
@@ -121,10 +142,12 @@ pub struct ChaosSpec {
     /// With `swarm`: the probability that a kind is off for a seed
     /// (default 0.25).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1))]
     pub swarm_off: Option<f64>,
     /// With `swarm`: the range of the factor a kind's rate is scaled by
     /// when on (default [0.25, 2]; at most 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(inner(range(min = 0, max = 10)))]
     pub swarm_scale: Option<[f64; 2]>,
 }
 
@@ -142,8 +165,9 @@ pub struct RaftSpec {
     pub implementation: Option<Implementation>,
     /// raft-rs's logical clock: one `tick()` every this many ms (default
     /// 10); heartbeat and election timeouts must be whole multiples of it.
-    /// The model ignores it.
+    /// The model ignores it. 1..=1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1000))]
     pub tick_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub election: Option<ElectionKind>,
@@ -172,7 +196,9 @@ pub struct RaftSpec {
 pub struct DLedgerSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heartbeat_ms: Option<Ms>,
+    /// A follower waits `max_heartbeat_leak` heartbeats, 1..=1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1000))]
     pub max_heartbeat_leak: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vote_interval_ms: Option<RangeMs>,
@@ -190,17 +216,21 @@ pub struct NetworkSpec {
     pub latency_ms: Option<RangeMs>,
     /// Probability in [0, 1] that a message is lost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1))]
     pub loss: Option<f64>,
     /// Probability in [0, 1] that a message is delivered twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1))]
     pub duplicate: Option<f64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
-    /// Client proposals per second of virtual time, evenly spaced.
+    /// Client proposals per second of virtual time, evenly spaced;
+    /// 0..=100000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100_000))]
     pub proposals_per_sec: Option<f64>,
     /// Resend a proposal not committed within this time (default: the
     /// maximum election timeout).
@@ -264,7 +294,7 @@ pub struct RepeatSpec {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum NodeRefSpec {
-    Id(u64),
+    Id(#[schemars(range(min = 1, max = 64))] u64),
     Name(String),
 }
 
@@ -273,7 +303,9 @@ pub enum NodeRefSpec {
 #[serde(deny_unknown_fields)]
 pub struct SetLinkSpec {
     pub between: [NodeRefSpec; 2],
+    /// Probability in [0, 1] that a message on these links is lost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1))]
     pub loss: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<RangeMs>,
@@ -293,6 +325,7 @@ pub struct EventSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isolate: Option<NodeRefSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(inner(inner(range(min = 1, max = 64))))]
     pub partition: Option<Vec<Vec<u64>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cut: Option<Vec<[NodeRefSpec; 2]>>,

@@ -23,6 +23,12 @@ use crate::cluster::{MAX_DRIFT_PPB, PPB_PER_PPM};
 
 /// The longest timer lateness a clock may have: 1 s.
 pub const MAX_TIMER_JITTER_MS: u64 = 1_000;
+/// The longest raft-rs tick: 1 s.
+pub const MAX_TICK_MS: u64 = 1_000;
+/// The most heartbeats a DLedger follower may wait for.
+pub const MAX_HEARTBEAT_LEAK: u64 = 1_000;
+/// The highest `max_events` and `max_events_per_sec`: 10^12.
+pub const MAX_EVENT_LIMIT: u64 = 1_000_000_000_000;
 
 /// Checks a whole file, section by section in file order, and returns its
 /// script (scripted events in file order) or every error found.
@@ -115,9 +121,12 @@ impl Check {
         }
     }
 
-    pub(super) fn positive(&mut self, path: &str, value: Option<u64>) {
-        if value == Some(0) {
-            self.fail(path, "must be at least 1");
+    /// A count of at least 1 and at most `max`.
+    pub(super) fn count(&mut self, path: &str, value: Option<u64>, max: u64) {
+        match value {
+            Some(0) => self.fail(path, "must be at least 1"),
+            Some(n) if n > max => self.fail(path, format!("{n} is more than the limit of {max}")),
+            _ => {}
         }
     }
 
@@ -177,9 +186,12 @@ impl Check {
                 ),
             );
         }
-        if file.max_events == Some(0) {
-            self.fail("max_events", "must be at least 1");
-        }
+        self.count("max_events", file.max_events, MAX_EVENT_LIMIT);
+        self.count(
+            "max_events_per_sec",
+            file.max_events_per_sec,
+            MAX_EVENT_LIMIT,
+        );
     }
 
     pub(super) fn raft(&mut self, path: &str, spec: &RaftSpec) {
@@ -189,7 +201,7 @@ impl Check {
             1,
         );
         self.positive_ms(&format!("{path}.heartbeat_ms"), spec.heartbeat_ms);
-        self.positive(&format!("{path}.tick_ms"), spec.tick_ms);
+        self.count(&format!("{path}.tick_ms"), spec.tick_ms, MAX_TICK_MS);
         for (i, bug) in spec.bugs.iter().flatten().enumerate() {
             if !Bugs::default().plant(bug) {
                 self.fail(
@@ -204,7 +216,11 @@ impl Check {
         if let Some(dl) = &spec.dledger {
             let path = format!("{path}.dledger");
             self.positive_ms(&format!("{path}.heartbeat_ms"), dl.heartbeat_ms);
-            self.positive(&format!("{path}.max_heartbeat_leak"), dl.max_heartbeat_leak);
+            self.count(
+                &format!("{path}.max_heartbeat_leak"),
+                dl.max_heartbeat_leak,
+                MAX_HEARTBEAT_LEAK,
+            );
             self.positive_ms(&format!("{path}.rpc_timeout_ms"), dl.rpc_timeout_ms);
             self.range(&format!("{path}.vote_interval_ms"), dl.vote_interval_ms, 0);
             self.range(&format!("{path}.vote_wait_ms"), dl.vote_wait_ms, 1);
