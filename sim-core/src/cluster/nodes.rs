@@ -87,6 +87,18 @@ impl<N> Slot<N> {
     }
 }
 
+impl<N: RaftNode> Slot<N> {
+    /// The log entries the node holds past its snapshot (its disk's while
+    /// it is down).
+    pub(super) fn retained_entries(&self) -> u64 {
+        self.node
+            .as_ref()
+            .map_or(self.disk.log.len() as u64, |node| {
+                node.log().entries.len() as u64
+            })
+    }
+}
+
 impl<N: RaftNode> Cluster<'_, N> {
     /// Starts (or restarts) a node from its disk.
     pub(super) fn start_node(&mut self, id: NodeId) {

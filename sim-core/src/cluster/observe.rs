@@ -143,6 +143,11 @@ impl<'t> Observers<'t> {
         }
     }
 
+    /// How many entries the safety checker holds (0 without it).
+    pub(super) fn checker_retained_entries(&self) -> usize {
+        self.checker.as_ref().map_or(0, Checker::retained_entries)
+    }
+
     /// A message leaves `from` for `to`.
     pub(super) fn on_send(
         &mut self,
