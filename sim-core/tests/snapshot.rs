@@ -114,3 +114,37 @@ fn a_long_run_keeps_every_log_and_the_checker_window_bounded() {
         out.checker_retained_entries
     );
 }
+
+#[test]
+fn snapshot_settings_are_read_merged_per_variant_and_bounded() {
+    let file = r#"{
+        "name": "s", "description": "d", "nodes": 3, "duration_ms": 1000,
+        "raft": { "snapshot": { "threshold_entries": 50, "bandwidth_mbps": 10 } },
+        "variants": [
+            { "label": "a" },
+            { "label": "b", "raft": { "snapshot": { "entry_bytes": 4096 } } }
+        ]
+    }"#;
+    let scenario = sim_core::scenario::parse(file).expect("valid");
+    let config = |label| {
+        let variant = scenario.variant(label).expect("variant");
+        scenario.cluster_config(variant, 1).raft.snapshot
+    };
+    let (a, b) = (config("a"), config("b"));
+    assert_eq!(
+        (a.threshold_entries, a.entry_bytes, a.bandwidth_mbps),
+        (50, 128, 10)
+    );
+    assert_eq!(
+        (b.threshold_entries, b.entry_bytes, b.bandwidth_mbps),
+        (50, 4096, 10)
+    );
+    // 4096 bytes at 10 Mbit/s: 3.2768 ms.
+    assert_eq!(b.transfer_us(4096), 3_276);
+    let bad = file.replace("\"threshold_entries\": 50", "\"threshold_entries\": 0");
+    let errors = sim_core::scenario::parse(&bad).unwrap_err().to_string();
+    assert!(
+        errors.contains("raft.snapshot.threshold_entries"),
+        "{errors}"
+    );
+}
