@@ -408,8 +408,9 @@ pub struct RaftConfig {
 /// log compaction").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SnapshotConfig {
-    /// A node compacts its log up to its commit index once that is this
-    /// many entries past its snapshot.
+    /// Once a node's commit index is this many entries past its snapshot,
+    /// it compacts its log up to half this many entries before its commit
+    /// index.
     pub threshold_entries: u64,
     /// The size of one entry in a snapshot, for its transfer time.
     pub entry_bytes: u64,

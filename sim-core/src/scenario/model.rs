@@ -176,7 +176,8 @@ pub struct RaftSpec {
 #[serde(deny_unknown_fields)]
 pub struct SnapshotSpec {
     /// Compact once the commit index is this many entries past the
-    /// snapshot (default 10000; 1 to 100000000).
+    /// snapshot, up to half this many before it (default 10000; 1 to
+    /// 100000000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 100_000_000))]
     pub threshold_entries: Option<u64>,

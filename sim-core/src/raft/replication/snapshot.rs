@@ -9,15 +9,17 @@ use crate::raft::{
 };
 
 impl Core {
-    /// Compacts the log up to the commit index once that is
-    /// `threshold_entries` past the snapshot. Called before each input, so
-    /// observers have seen every committed entry before it goes. The disk
-    /// follows with the node's next write (compaction alone writes nothing,
-    /// so it never holds a message back).
+    /// Once the commit index is `threshold_entries` past the snapshot,
+    /// compacts the log up to `threshold_entries / 2` entries before the
+    /// commit index: a follower only slightly behind (a lost append) still
+    /// catches up from entries, not a snapshot. Called before each input,
+    /// so observers have seen every committed entry before it goes. The
+    /// disk follows with the node's next write (compaction alone writes
+    /// nothing, so it never holds a message back).
     pub(in crate::raft) fn maybe_compact(&mut self) {
-        let threshold = self.config.snapshot.threshold_entries;
-        if self.commit_index - self.log.snapshot_index() >= threshold.max(1) {
-            self.log.compact_to(self.commit_index);
+        let threshold = self.config.snapshot.threshold_entries.max(1);
+        if self.commit_index - self.log.snapshot_index() >= threshold {
+            self.log.compact_to(self.commit_index - threshold / 2);
             self.dirty.snapshot = true;
         }
     }
