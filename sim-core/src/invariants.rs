@@ -4,11 +4,11 @@
 //! of every log, the committed prefix, one leader per term), so a node that
 //! breaks a rule cannot hide it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::raft::{Entry, EntryData, LogIndex, NodeId, Role, Status, Term};
+use crate::raft::{Entry, EntryData, LogIndex, LogView, NodeId, Role, Status, Term};
 
 /// The safety properties the checker verifies (docs/SEMANTICS.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -95,15 +95,43 @@ fn chain(prev: u64, entry: &Entry) -> u64 {
     h
 }
 
+/// The checker's copy of one node's log: the prefix hash at its snapshot
+/// and (term, prefix hash) of every live entry after it.
 #[derive(Default)]
 struct NodeView {
-    /// (term, prefix hash) per log position, as last seen.
-    prefix: Vec<(Term, u64)>,
+    /// The node's snapshot index, as last seen (its disk's after a crash).
+    base: LogIndex,
+    /// The hash of the prefix up to `base` (the cluster's committed one).
+    base_hash: u64,
+    /// (term, prefix hash) of entries `base + 1 ..`.
+    prefix: VecDeque<(Term, u64)>,
     commit: LogIndex,
     /// Highest term ever made durable by this node.
     durable_term: Term,
+    /// Highest snapshot index ever made durable by this node: it never
+    /// again holds an entry at or below it.
+    durable_base: LogIndex,
     /// Last vote this node sent: (term, candidate).
     last_vote: Option<(Term, NodeId)>,
+}
+
+impl NodeView {
+    fn last(&self) -> LogIndex {
+        self.base + self.prefix.len() as LogIndex
+    }
+
+    fn at(&self, index: LogIndex) -> Option<(Term, u64)> {
+        let offset = index.checked_sub(self.base + 1)?;
+        self.prefix.get(offset as usize).copied()
+    }
+
+    /// The prefix hash at `index`, from the snapshot on.
+    fn hash_at(&self, index: LogIndex) -> Option<u64> {
+        if index == self.base {
+            return Some(self.base_hash);
+        }
+        self.at(index).map(|p| p.1)
+    }
 }
 
 /// An entry (index, term) as seen in some log: the hash of the log prefix
@@ -116,22 +144,32 @@ struct Seen {
     holders: u64,
 }
 
-/// A committed entry: the prefix hash, the entry and the term of the leader
-/// that committed it (the first node seen committing an index is its leader).
+/// A committed entry: the prefix hash, the entry's term and the term of
+/// the leader that committed it (the first node seen committing an index
+/// is its leader).
 #[derive(Clone, Copy, Debug)]
 struct Committed {
     hash: u64,
-    entry: Entry,
+    entry_term: Term,
     term: Term,
 }
 
+/// Everything per index is kept only past `low`, the lowest snapshot index
+/// any node has made durable: no node holds, writes or needs an entry at or
+/// below it again (docs/SEMANTICS.md "Snapshots and log compaction").
 pub struct Checker {
     nodes: Vec<NodeView>,
-    /// The first entry seen at each index (None once forgotten).
-    first_at: Vec<Option<Seen>>,
+    low: LogIndex,
+    /// The committed prefix's hash at `low`, and the term of entry `low`.
+    low_hash: u64,
+    low_term: Term,
+    /// The first entry seen at each index from `low + 1` (None once
+    /// forgotten).
+    first_at: VecDeque<Option<Seen>>,
     /// Entries seen at an index with a term other than the first one.
     others_at: BTreeMap<(LogIndex, Term), Seen>,
-    committed: Vec<Committed>,
+    /// The committed entries from `low + 1`.
+    committed: VecDeque<Committed>,
     leaders: BTreeMap<Term, NodeId>,
 }
 
@@ -139,39 +177,60 @@ impl Checker {
     pub fn new(nodes: usize) -> Checker {
         Checker {
             nodes: (0..nodes).map(|_| NodeView::default()).collect(),
-            first_at: Vec::new(),
+            low: 0,
+            low_hash: 0,
+            low_term: 0,
+            first_at: VecDeque::new(),
             others_at: BTreeMap::new(),
-            committed: Vec::new(),
+            committed: VecDeque::new(),
             leaders: BTreeMap::new(),
         }
     }
 
-    /// The entries committed so far, in order.
+    /// The length of the cluster's committed prefix.
     pub fn committed_len(&self) -> LogIndex {
-        self.committed.len() as LogIndex
+        self.low + self.committed.len() as LogIndex
     }
 
-    pub fn committed_entry(&self, index: LogIndex) -> Entry {
-        self.committed[index as usize - 1].entry
+    /// How many entries the checker keeps: per index and per node. Bounded
+    /// by the spread between the lowest durable snapshot and the longest
+    /// log, whatever the run's length.
+    pub fn retained_entries(&self) -> usize {
+        self.first_at.len()
+            + self.others_at.len()
+            + self.committed.len()
+            + self.nodes.iter().map(|v| v.prefix.len()).sum::<usize>()
+    }
+
+    fn committed_at(&self, index: LogIndex) -> Option<&Committed> {
+        let offset = index.checked_sub(self.low + 1)?;
+        self.committed.get(offset as usize)
+    }
+
+    /// The committed prefix's hash at `index`, from `low` on.
+    fn committed_hash(&self, index: LogIndex) -> Option<u64> {
+        if index == self.low {
+            return Some(self.low_hash);
+        }
+        self.committed_at(index).map(|c| c.hash)
     }
 
     /// The record of (index, term), creating it for `hash` if none exists.
-    fn seen(&mut self, index: usize, term: Term, hash: u64) -> &mut Seen {
-        if self.first_at.len() < index {
-            self.first_at.resize(index, None);
+    fn seen(&mut self, index: LogIndex, term: Term, hash: u64) -> &mut Seen {
+        debug_assert!(index > self.low, "entry {index} at or below {}", self.low);
+        let position = (index - self.low - 1) as usize;
+        if self.first_at.len() <= position {
+            self.first_at.resize(position + 1, None);
         }
         let fresh = Seen {
             term,
             hash,
             holders: 0,
         };
-        match &mut self.first_at[index - 1] {
+        match &mut self.first_at[position] {
             slot @ None => slot.insert(fresh),
             Some(first) if first.term == term => first,
-            Some(_) => self
-                .others_at
-                .entry((index as LogIndex, term))
-                .or_insert(fresh),
+            Some(_) => self.others_at.entry((index, term)).or_insert(fresh),
         }
     }
 
@@ -181,24 +240,30 @@ impl Checker {
     pub fn on_log(
         &mut self,
         node: NodeId,
-        log: &[Entry],
+        log: LogView<'_>,
         hint: Option<LogIndex>,
     ) -> Result<(), Broken> {
-        let view = &mut self.nodes[node.index()];
-        let mut from = (view.prefix.len() + 1).min(log.len() + 1);
-        if let Some(hint) = hint {
-            from = from.min(hint.max(1) as usize);
+        if log.snapshot_index != self.nodes[node.index()].base {
+            self.rebase(node, log.snapshot_index, log.snapshot_term)?;
         }
-        while from > 1 && view.prefix[from - 2].0 != log[from - 2].term {
+        let view = &mut self.nodes[node.index()];
+        let base = view.base;
+        let mut from = (view.last() + 1).min(log.last_index() + 1);
+        if let Some(hint) = hint {
+            from = from.min(hint.max(base + 1));
+        }
+        while from > base + 1 && view.at(from - 1).map(|p| p.0) != log.term_at(from - 1) {
             from -= 1;
         }
-        view.prefix.truncate(from - 1);
-        let mut prev = view.prefix.last().map_or(0, |p| p.1);
+        view.prefix.truncate((from - base - 1) as usize);
+        let mut prev = view.hash_at(from - 1).expect("within the view");
         let bit = 1u64 << node.index();
-        for (offset, entry) in log[from - 1..].iter().enumerate() {
-            let index = from + offset;
+        for index in from..=log.last_index() {
+            let entry = log.entry(index).expect("a live entry");
             prev = chain(prev, entry);
-            self.nodes[node.index()].prefix.push((entry.term, prev));
+            self.nodes[node.index()]
+                .prefix
+                .push_back((entry.term, prev));
             let seen = self.seen(index, entry.term, prev);
             seen.holders |= bit;
             if seen.hash != prev {
@@ -215,39 +280,71 @@ impl Checker {
         Ok(())
     }
 
-    /// A node crashed with `durable_len` entries on disk: entries beyond
-    /// that were never durable and never sent (sends wait for durability),
-    /// so they vanish. An entry nobody else held is forgotten, as if it had
-    /// never existed (DLedger can re-elect the same leader in the same term,
-    /// which then writes a different entry at that index).
-    pub fn on_crash(&mut self, node: NodeId, durable_len: LogIndex) {
+    /// The node's snapshot moved to (`index`, `term`): it must be a prefix
+    /// the cluster committed. The live entries the checker saw after it are
+    /// kept if they follow that prefix.
+    fn rebase(&mut self, node: NodeId, index: LogIndex, term: Term) -> Result<(), Broken> {
+        let term_ok = match self.committed_at(index) {
+            Some(committed) => committed.entry_term == term,
+            None => index == self.low && term == self.low_term,
+        };
+        let Some(hash) = self.committed_hash(index).filter(|_| term_ok) else {
+            return Err(broken(
+                Property::StateMachineSafety,
+                format!(
+                    "node {node} holds a snapshot up to entry {index} of term {term}, which is \
+                     not what the cluster committed (it committed {} entries)",
+                    self.committed_len()
+                ),
+            ));
+        };
+        let view = &mut self.nodes[node.index()];
+        if index > view.base && view.hash_at(index) == Some(hash) {
+            view.prefix.drain(..(index - view.base) as usize);
+        } else {
+            view.prefix.clear();
+        }
+        view.base = index;
+        view.base_hash = hash;
+        Ok(())
+    }
+
+    /// A node crashed with a snapshot up to `durable_snapshot` and entries
+    /// up to `durable_last` on disk: entries beyond that were never durable
+    /// and never sent (sends wait for durability), so they vanish. An entry
+    /// nobody else held is forgotten, as if it had never existed (DLedger
+    /// can re-elect the same leader in the same term, which then writes a
+    /// different entry at that index). The checker reads the restarted
+    /// node's log again from its durable snapshot.
+    pub fn on_crash(&mut self, node: NodeId, durable_last: LogIndex, durable_snapshot: LogIndex) {
         let bit = 1u64 << node.index();
-        let lost: Vec<(usize, Term)> = self.nodes[node.index()]
-            .prefix
-            .iter()
-            .enumerate()
-            .skip(durable_len as usize)
-            .map(|(i, &(term, _))| (i + 1, term))
+        let view = &self.nodes[node.index()];
+        let lost: Vec<(LogIndex, Term)> = (durable_last.max(view.base) + 1..=view.last())
+            .filter_map(|index| view.at(index).map(|p| (index, p.0)))
             .collect();
         for (index, term) in lost {
-            let first = &mut self.first_at[index - 1];
+            let first = &mut self.first_at[(index - self.low - 1) as usize];
             if let Some(seen) = first.as_mut().filter(|s| s.term == term) {
                 seen.holders &= !bit;
                 if seen.holders == 0 {
                     *first = None;
                 }
-            } else if let Some(seen) = self.others_at.get_mut(&(index as LogIndex, term)) {
+            } else if let Some(seen) = self.others_at.get_mut(&(index, term)) {
                 seen.holders &= !bit;
                 if seen.holders == 0 {
-                    self.others_at.remove(&(index as LogIndex, term));
+                    self.others_at.remove(&(index, term));
                 }
             }
         }
+        let base_hash = self
+            .committed_hash(durable_snapshot)
+            .expect("a durable snapshot is committed and at or past the window");
         let view = &mut self.nodes[node.index()];
-        view.prefix.truncate(durable_len as usize);
+        view.prefix.clear();
+        view.base = durable_snapshot;
+        view.base_hash = base_hash;
         view.commit = 0;
     }
-
     /// Checks a node's status after a step: its term never falls, a new
     /// leader is alone in its term and holds every entry committed before,
     /// and what it commits agrees with what the cluster committed.
@@ -291,16 +388,19 @@ impl Checker {
         self.leaders.insert(after.term, node);
         // Every entry committed in an earlier term is in the new leader's
         // log. (Commit terms never decrease along the log, so those entries
-        // are a prefix.)
-        let required = self.committed.partition_point(|c| c.term < after.term);
+        // are a prefix.) Its snapshot is a committed prefix (checked when
+        // it moved), so only what lies past it is compared.
+        let required =
+            self.low + self.committed.partition_point(|c| c.term < after.term) as LogIndex;
         let view = &self.nodes[node.index()];
-        let holds_all = required == 0
-            || view.prefix.get(required - 1).map(|p| p.1)
-                == Some(self.committed[required - 1].hash);
+        let holds_all = required <= view.base
+            || view
+                .hash_at(required)
+                .is_some_and(|h| self.committed_hash(required) == Some(h));
         if holds_all {
             return Ok(());
         }
-        let why = if (after.last_index as usize) < required {
+        let why = if after.last_index < required {
             format!("its log has {} entries", after.last_index)
         } else {
             "its log differs from them".to_string()
@@ -317,23 +417,25 @@ impl Checker {
 
     /// State machine safety for a node whose commit index is now `commit_index`.
     fn on_commit_index(&mut self, node: NodeId, commit_index: LogIndex) -> Result<(), Broken> {
+        let committed_len = self.committed_len();
         let view = &mut self.nodes[node.index()];
         if commit_index == view.commit {
             return Ok(());
         }
-        let commit = commit_index as usize;
         view.commit = commit_index;
-        if commit > view.prefix.len() {
+        let view = &self.nodes[node.index()];
+        if commit_index > view.last() {
             return Err(broken(
                 Property::StateMachineSafety,
                 format!(
-                    "node {node} committed index {commit} beyond its log of {}",
-                    view.prefix.len()
+                    "node {node} committed index {commit_index} beyond its log of {}",
+                    view.last()
                 ),
             ));
         }
-        let check_at = commit.min(self.committed.len());
-        if check_at > 0 && view.prefix[check_at - 1].1 != self.committed[check_at - 1].hash {
+        // Up to its snapshot a node's log is a committed prefix already.
+        let check_at = commit_index.min(committed_len);
+        if check_at > view.base && view.hash_at(check_at) != self.committed_hash(check_at) {
             return Err(broken(
                 Property::StateMachineSafety,
                 format!(
@@ -346,28 +448,39 @@ impl Checker {
     }
 
     /// Extends the cluster's committed prefix with `node`'s entries up to
-    /// its commit index (call after `on_status` succeeded). Returns the new
-    /// committed range.
-    pub fn extend_committed(
-        &mut self,
-        node: NodeId,
-        term: Term,
-        log: &[Entry],
-    ) -> std::ops::Range<LogIndex> {
-        let start = self.committed.len();
+    /// its commit index, leader term `term` (call after `on_status`
+    /// succeeded). Returns the new committed range.
+    pub fn extend_committed(&mut self, node: NodeId, term: Term) -> std::ops::Range<LogIndex> {
+        let start = self.committed_len();
         let view = &self.nodes[node.index()];
-        let commit = view.commit as usize;
-        for (prefix, entry) in view.prefix[start.min(commit)..commit]
-            .iter()
-            .zip(&log[start.min(commit)..commit])
-        {
-            self.committed.push(Committed {
-                hash: prefix.1,
-                entry: *entry,
+        let commit = view.commit;
+        for index in start + 1..=commit {
+            let (entry_term, hash) = view.at(index).expect("a committed entry past the snapshot");
+            self.committed.push_back(Committed {
+                hash,
+                entry_term,
                 term,
             });
         }
-        (start as LogIndex + 1)..(commit.max(start) as LogIndex + 1)
+        (start + 1)..(commit.max(start) + 1)
+    }
+
+    /// Drops what no node can need again: everything at or below the lowest
+    /// durable snapshot.
+    fn trim(&mut self) {
+        let low = self.nodes.iter().map(|v| v.durable_base).min().unwrap_or(0);
+        let low = low.min(self.committed_len());
+        if low <= self.low {
+            return;
+        }
+        let dropped = (low - self.low) as usize;
+        let last = self.committed_at(low).copied().expect("within the window");
+        self.committed.drain(..dropped);
+        self.first_at.drain(..dropped.min(self.first_at.len()));
+        self.others_at = self.others_at.split_off(&(low + 1, 0));
+        self.low = low;
+        self.low_hash = last.hash;
+        self.low_term = last.entry_term;
     }
 
     /// A node sent a granted (real) vote.
@@ -390,9 +503,15 @@ impl Checker {
         Ok(())
     }
 
-    pub fn on_durable(&mut self, node: NodeId, term: Term) {
+    /// A write of `node` is durable: its disk holds `term` and a snapshot
+    /// up to `snapshot_index`.
+    pub fn on_durable(&mut self, node: NodeId, term: Term, snapshot_index: LogIndex) {
         let view = &mut self.nodes[node.index()];
         view.durable_term = view.durable_term.max(term);
+        if snapshot_index > view.durable_base {
+            view.durable_base = snapshot_index;
+            self.trim();
+        }
     }
 
     /// A node (re)started: its term must not be below what it had made
@@ -413,171 +532,4 @@ impl Checker {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entries(terms: &[Term]) -> Vec<Entry> {
-        terms
-            .iter()
-            .enumerate()
-            .map(|(i, &term)| Entry {
-                term,
-                data: EntryData::Proposal(i as u64),
-            })
-            .collect()
-    }
-
-    fn status(term: Term, role: Role, commit_index: LogIndex, last_index: LogIndex) -> Status {
-        Status {
-            term,
-            role,
-            leader: None,
-            voted_for: None,
-            commit_index,
-            last_index,
-            last_term: term,
-        }
-    }
-
-    #[test]
-    fn log_matching_catches_same_entry_different_prefix() {
-        let mut checker = Checker::new(2);
-        checker
-            .on_log(NodeId(1), &entries(&[1, 1, 2]), None)
-            .unwrap();
-        let mut other = entries(&[1, 1, 2]);
-        other[1].data = EntryData::Noop; // same (index, term) at 3, other history
-        let broken = checker.on_log(NodeId(2), &other, None).unwrap_err();
-        assert_eq!(broken.property, Property::LogMatching);
-    }
-
-    #[test]
-    fn two_leaders_in_one_term_break_election_safety() {
-        let mut checker = Checker::new(3);
-        let follower = status(2, Role::Candidate, 0, 0);
-        checker
-            .on_status(NodeId(1), &follower, &status(2, Role::Leader, 0, 0))
-            .unwrap();
-        let broken = checker
-            .on_status(NodeId(2), &follower, &status(2, Role::Leader, 0, 0))
-            .unwrap_err();
-        assert_eq!(broken.property, Property::ElectionSafety);
-    }
-
-    #[test]
-    fn committed_entries_must_agree_and_leaders_must_hold_them() {
-        let mut checker = Checker::new(3);
-        let log = entries(&[1, 1]);
-        checker.on_log(NodeId(1), &log, None).unwrap();
-        let idle = status(1, Role::Leader, 0, 2);
-        checker
-            .on_status(NodeId(1), &idle, &status(1, Role::Leader, 2, 2))
-            .unwrap();
-        assert_eq!(checker.extend_committed(NodeId(1), 1, &log), 1..3);
-        // Node 2 has a different entry 2 (of another term) and commits it.
-        let diverged = entries(&[1, 3]);
-        checker.on_log(NodeId(2), &diverged, None).unwrap();
-        let broken = checker
-            .on_status(
-                NodeId(2),
-                &status(3, Role::Follower, 0, 2),
-                &status(3, Role::Follower, 2, 2),
-            )
-            .unwrap_err();
-        assert_eq!(broken.property, Property::StateMachineSafety);
-        // Node 3 has only entry 1 and becomes leader.
-        checker.on_log(NodeId(3), &entries(&[1]), None).unwrap();
-        let broken = checker
-            .on_status(
-                NodeId(3),
-                &status(4, Role::Candidate, 0, 1),
-                &status(4, Role::Leader, 0, 1),
-            )
-            .unwrap_err();
-        assert_eq!(broken.property, Property::LeaderCompleteness);
-    }
-
-    #[test]
-    fn a_leader_of_an_earlier_term_need_not_hold_what_a_later_term_committed() {
-        let mut checker = Checker::new(3);
-        let log = entries(&[1, 3]);
-        checker.on_log(NodeId(2), &log, None).unwrap();
-        checker
-            .on_status(
-                NodeId(2),
-                &status(3, Role::Candidate, 0, 2),
-                &status(3, Role::Leader, 2, 2),
-            )
-            .unwrap();
-        checker.extend_committed(NodeId(2), 3, &log);
-        // Late grants make node 1 leader of term 2 with entry 1 only: legal,
-        // entry 2 was committed in term 3.
-        checker.on_log(NodeId(1), &entries(&[1]), None).unwrap();
-        checker
-            .on_status(
-                NodeId(1),
-                &status(2, Role::Candidate, 0, 1),
-                &status(2, Role::Leader, 0, 1),
-            )
-            .unwrap();
-        // A leader of term 4 must hold both.
-        let broken = checker
-            .on_status(
-                NodeId(1),
-                &status(4, Role::Candidate, 0, 1),
-                &status(4, Role::Leader, 0, 1),
-            )
-            .unwrap_err();
-        assert_eq!(broken.property, Property::LeaderCompleteness);
-    }
-
-    #[test]
-    fn entries_lost_in_a_crash_before_they_were_durable_are_forgotten() {
-        let mut checker = Checker::new(2);
-        let mut log = entries(&[1, 1]);
-        checker.on_log(NodeId(1), &log, None).unwrap();
-        // Crash with one entry durable; the same leader, same term, writes
-        // another entry 2.
-        checker.on_crash(NodeId(1), 1);
-        log[1].data = EntryData::Noop;
-        checker.on_log(NodeId(1), &log, None).unwrap();
-        // Had node 2 held the lost entry, the new one would break log matching.
-        let mut checker = Checker::new(2);
-        let mut log = entries(&[1, 1]);
-        checker.on_log(NodeId(1), &log, None).unwrap();
-        checker.on_log(NodeId(2), &log, None).unwrap();
-        checker.on_crash(NodeId(1), 1);
-        log[1].data = EntryData::Noop;
-        assert_eq!(
-            checker.on_log(NodeId(1), &log, None).unwrap_err().property,
-            Property::LogMatching
-        );
-    }
-
-    #[test]
-    fn terms_never_decrease_and_votes_are_unique() {
-        let mut checker = Checker::new(2);
-        let broken = checker
-            .on_status(
-                NodeId(1),
-                &status(5, Role::Follower, 0, 0),
-                &status(4, Role::Follower, 0, 0),
-            )
-            .unwrap_err();
-        assert_eq!(broken.property, Property::MonotonicTerms);
-        checker.on_durable(NodeId(2), 7);
-        assert_eq!(
-            checker.on_restart(NodeId(2), 6).unwrap_err().property,
-            Property::MonotonicTerms
-        );
-        checker.on_vote_sent(NodeId(1), 3, NodeId(2)).unwrap();
-        checker.on_vote_sent(NodeId(1), 3, NodeId(2)).unwrap();
-        assert_eq!(
-            checker
-                .on_vote_sent(NodeId(1), 3, NodeId(1))
-                .unwrap_err()
-                .property,
-            Property::VoteOncePerTerm
-        );
-    }
-}
+mod tests;

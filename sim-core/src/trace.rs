@@ -184,6 +184,12 @@ impl TraceHash {
                 self.word(8 + u64::from(*success));
                 self.word(*index);
             }
+            Message::InstallSnapshot(snapshot) => {
+                self.word(15);
+                self.word(snapshot.last_index);
+                self.word(snapshot.last_term);
+                self.word(snapshot.bytes);
+            }
             Message::DlVote(DlVote {
                 ledger_end_index,
                 round,

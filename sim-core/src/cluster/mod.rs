@@ -117,6 +117,10 @@ pub struct RunOutput {
     pub samples: Samples,
     /// The cluster as the run ended.
     pub final_state: Snapshot,
+    /// How many entries the safety checker held as the run ended (0
+    /// without it): bounded whatever the duration (docs/SEMANTICS.md
+    /// "Snapshots and log compaction").
+    pub checker_retained_entries: usize,
 }
 
 /// The cluster at one instant: every node's status and the links that are down.
@@ -136,6 +140,8 @@ pub struct NodeState {
     /// Role, term, vote, leader, commit index and last log entry (the last
     /// status seen while it was up).
     pub status: Status,
+    /// The log entries it holds past its snapshot (its disk's while down).
+    pub retained_entries: u64,
 }
 
 enum Event {
@@ -295,6 +301,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             self.now
         };
         let final_state = self.snapshot();
+        let checker_retained_entries = self.observers.checker_retained_entries();
         let (metrics, series, samples, trace_hash, trace_error) =
             self.observers
                 .finish(end, self.network.counters, self.events, self.script.records);
@@ -307,6 +314,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             trace_error,
             samples,
             final_state,
+            checker_retained_entries,
         }
     }
 
@@ -324,6 +332,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
                     node: NodeId::from_index(i),
                     live: slot.live,
                     status: slot.status,
+                    retained_entries: slot.retained_entries(),
                 })
                 .collect(),
             cut_links: ids()

@@ -87,6 +87,18 @@ impl<N> Slot<N> {
     }
 }
 
+impl<N: RaftNode> Slot<N> {
+    /// The log entries the node holds past its snapshot (its disk's while
+    /// it is down).
+    pub(super) fn retained_entries(&self) -> u64 {
+        self.node
+            .as_ref()
+            .map_or(self.disk.log.len() as u64, |node| {
+                node.log().entries.len() as u64
+            })
+    }
+}
+
 impl<N: RaftNode> Cluster<'_, N> {
     /// Starts (or restarts) a node from its disk.
     pub(super) fn start_node(&mut self, id: NodeId) {
@@ -135,9 +147,10 @@ impl<N: RaftNode> Cluster<'_, N> {
         for timer in &mut slot.timers {
             timer.deadline = None;
         }
-        let durable_len = slot.disk.log.len() as LogIndex;
+        let durable_last = slot.disk.last_index();
+        let durable_snapshot = slot.disk.snapshot_index;
         self.script.crashed.push(id);
-        self.observers.on_crash(id, durable_len);
+        self.observers.on_crash(id, durable_last, durable_snapshot);
         self.record(TraceEvent::Crash { node: id });
         self.update_effective_leader();
     }
@@ -281,12 +294,13 @@ impl<N: RaftNode> Cluster<'_, N> {
         None
     }
 
-    /// Applies a write to the node's disk; returns the disk's log length.
+    /// Applies a write to the node's disk; returns the disk's last index.
     pub(super) fn make_durable(&mut self, id: NodeId, write: &PersistWrite) -> LogIndex {
         let slot = &mut self.slots[id.index()];
         slot.disk.apply(write);
-        self.observers.on_durable(id, write.term);
-        slot.disk.log.len() as LogIndex
+        self.observers
+            .on_durable(id, write.term, slot.disk.snapshot_index);
+        slot.disk.last_index()
     }
 
     /// Arms a timer the node set `at - now` ahead on its own clock: it
@@ -320,6 +334,14 @@ impl<N: RaftNode> Cluster<'_, N> {
             fate,
         });
         if let Fate::Arrives { at, duplicate_at } = fate {
+            // A snapshot takes its transfer time on top of the latency.
+            let transfer_us = if let Message::InstallSnapshot(snapshot) = &msg {
+                self.cfg.raft.snapshot.transfer_us(snapshot.bytes)
+            } else {
+                0
+            };
+            let at = at.plus_us(transfer_us);
+            let duplicate_at = duplicate_at.map(|dup_at| dup_at.plus_us(transfer_us));
             if let Some(dup_at) = duplicate_at {
                 let msg = msg.clone();
                 self.queue

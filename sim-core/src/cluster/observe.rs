@@ -48,6 +48,7 @@ fn granted_vote(msg: &Message) -> Option<Term> {
         Message::RequestVote(_)
         | Message::AppendEntries(_)
         | Message::AppendResponse(_)
+        | Message::InstallSnapshot(_)
         | Message::DlVote(_)
         | Message::DlHeartbeat(_)
         | Message::DlHeartbeatReply(_) => None,
@@ -123,16 +124,28 @@ impl<'t> Observers<'t> {
         log_check
     }
 
-    pub(super) fn on_crash(&mut self, id: NodeId, durable_len: LogIndex) {
+    /// A node crashed; its disk holds a snapshot up to `durable_snapshot`
+    /// and entries up to `durable_last`.
+    pub(super) fn on_crash(
+        &mut self,
+        id: NodeId,
+        durable_last: LogIndex,
+        durable_snapshot: LogIndex,
+    ) {
         if let Some(checker) = self.checker.as_mut() {
-            checker.on_crash(id, durable_len);
+            checker.on_crash(id, durable_last, durable_snapshot);
         }
     }
 
-    pub(super) fn on_durable(&mut self, id: NodeId, term: Term) {
+    pub(super) fn on_durable(&mut self, id: NodeId, term: Term, snapshot_index: LogIndex) {
         if let Some(checker) = self.checker.as_mut() {
-            checker.on_durable(id, term);
+            checker.on_durable(id, term, snapshot_index);
         }
+    }
+
+    /// How many entries the safety checker holds (0 without it).
+    pub(super) fn checker_retained_entries(&self) -> usize {
+        self.checker.as_ref().map_or(0, Checker::retained_entries)
     }
 
     /// A message leaves `from` for `to`.
@@ -190,7 +203,7 @@ impl<'t> Observers<'t> {
         }
         checker.on_status(id, before, after)?;
         if after.commit_index > before.commit_index {
-            checker.extend_committed(id, after.term, node.log());
+            checker.extend_committed(id, after.term);
         }
         Ok(())
     }

@@ -7,7 +7,7 @@
 //! and never sees another node: it gets `now` with every input and answers
 //! with actions (send, set or cancel a timer, persist, note).
 
-use super::{Action, Entry, HardState, LogIndex, Message, Node, NodeId, ProposalId, RaftConfig};
+use super::{Action, HardState, LogIndex, LogView, Message, Node, NodeId, ProposalId, RaftConfig};
 use super::{Status, TimerKind};
 use crate::rng::Stream;
 use crate::time::Instant;
@@ -47,9 +47,12 @@ pub trait RaftNode: Sized {
     /// observers and for the cluster's routing of client proposals.
     fn status(&self) -> Status;
 
-    /// The node's log (index 1 is `log()[0]`), for the safety checker and
-    /// for the cluster to see which proposals a commit covers.
-    fn log(&self) -> &[Entry];
+    /// The node's log: its snapshot's last included index and term and the
+    /// live entries after it, for the safety checker and for the cluster to
+    /// see which proposals a commit covers. Entries up to the snapshot are
+    /// committed ones the node no longer holds (docs/SEMANTICS.md
+    /// "Snapshots and log compaction").
+    fn log(&self) -> LogView<'_>;
 
     /// Ends this incarnation (a crash): gives back the random stream so the
     /// next incarnation continues it.
@@ -89,8 +92,8 @@ impl RaftNode for Node {
         Node::status(self)
     }
 
-    fn log(&self) -> &[Entry] {
-        Node::log(self).entries()
+    fn log(&self) -> LogView<'_> {
+        Node::log(self).view()
     }
 
     fn into_rng(self) -> Stream {

@@ -10,9 +10,7 @@ mod lease;
 mod pre_vote;
 
 use super::replication::Core;
-use super::{
-    Action, AppendEntries, Message, NodeId, Note, RequestVote, Role, Term, TimerKind, VoteResponse,
-};
+use super::{Action, Message, NodeId, Note, RequestVote, Role, Term, TimerKind, VoteResponse};
 use crate::rng::Stream;
 use crate::time::Instant;
 
@@ -214,7 +212,16 @@ impl ClassicState {
             Message::VoteResponse(response) => {
                 self.on_vote_response(core, now, from, response, out)
             }
-            Message::AppendEntries(append) => self.on_append(core, now, from, append, out),
+            Message::AppendEntries(append) => {
+                if self.heard_from_leader(core, now, from, append.term, out) {
+                    core.accept_append(from, append, out);
+                }
+            }
+            Message::InstallSnapshot(snapshot) => {
+                if self.heard_from_leader(core, now, from, snapshot.term, out) {
+                    core.accept_snapshot(from, snapshot, out);
+                }
+            }
             Message::AppendResponse(response) => {
                 if core.on_append_response(from, response, out) {
                     self.check_quorum.heard_from(from);
@@ -247,8 +254,8 @@ impl ClassicState {
             return true;
         }
         let leader = match msg {
-            // Only the leader of a term sends appends in it.
-            Message::AppendEntries(_) => Some(from),
+            // Only the leader of a term sends appends and snapshots in it.
+            Message::AppendEntries(_) | Message::InstallSnapshot(_) => Some(from),
             Message::RequestVote(_)
             | Message::VoteResponse(_)
             | Message::AppendResponse(_)
@@ -338,29 +345,28 @@ impl ClassicState {
         }
     }
 
-    fn on_append(
+    /// An append or a snapshot of `term` from `from`: refused if stale
+    /// (returns false); else `from` is this term's leader, followed and
+    /// heard from (returns true: the core takes the message).
+    fn heard_from_leader(
         &mut self,
         core: &mut Core,
         now: Instant,
         from: NodeId,
-        append: &AppendEntries,
+        term: Term,
         out: &mut Vec<Action>,
-    ) {
-        if append.term < core.term() {
+    ) -> bool {
+        if term < core.term() {
             core.refuse_stale_append(from, out);
-            return;
+            return false;
         }
-        debug_assert!(
-            core.role() != Role::Leader,
-            "two leaders in term {}",
-            append.term
-        );
+        debug_assert!(core.role() != Role::Leader, "two leaders in term {term}");
         if core.role() != Role::Follower || core.leader() != Some(from) {
-            self.become_follower(core, now, append.term, Some(from), out);
+            self.become_follower(core, now, term, Some(from), out);
         } else {
             self.lease.heard_from_leader(now);
             self.reset_election_timer(core, now, out);
         }
-        core.accept_append(from, append, out);
+        true
     }
 }

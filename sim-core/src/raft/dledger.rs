@@ -13,7 +13,7 @@ mod heartbeat;
 mod vote;
 
 use super::replication::Core;
-use super::{Action, AppendEntries, AppendResponse, Message, NodeId, Note, Role, Term, TimerKind};
+use super::{Action, AppendResponse, Message, NodeId, Note, Role, Term, TimerKind};
 use crate::rng::Stream;
 use crate::time::Instant;
 
@@ -296,7 +296,16 @@ impl DLedgerState {
             Message::DlHeartbeatReply(reply) => {
                 self.on_heartbeat_reply(core, now, from, reply, out)
             }
-            Message::AppendEntries(append) => Self::on_append(core, from, append, out),
+            Message::AppendEntries(append) => {
+                if Self::takes_append(core, from, append.term, out) {
+                    core.accept_append(from, append, out);
+                }
+            }
+            Message::InstallSnapshot(snapshot) => {
+                if Self::takes_append(core, from, snapshot.term, out) {
+                    core.accept_snapshot(from, snapshot, out);
+                }
+            }
             Message::AppendResponse(response) => {
                 self.on_append_response(core, now, from, response, out)
             }
@@ -306,20 +315,18 @@ impl DLedgerState {
         }
     }
 
-    /// Only the leader a heartbeat installed may append; a stale leader
-    /// learns the newer term.
-    fn on_append(core: &mut Core, from: NodeId, append: &AppendEntries, out: &mut Vec<Action>) {
-        if append.term < core.term() {
+    /// Only the leader a heartbeat installed may append (or send a
+    /// snapshot); a stale leader learns the newer term. Returns whether the
+    /// core takes the message.
+    fn takes_append(core: &mut Core, from: NodeId, term: Term, out: &mut Vec<Action>) -> bool {
+        if term < core.term() {
             core.refuse_stale_append(from, out);
-        } else if append.term == core.term()
-            && core.role() == Role::Follower
-            && core.leader() == Some(from)
-        {
-            core.accept_append(from, append, out);
+            return false;
         }
         // Otherwise DLedger answers INCONSISTENT_TERM/LEADER; only
         // heartbeats install a leader, so the push is dropped and the
         // leader retries on its replication tick.
+        term == core.term() && core.role() == Role::Follower && core.leader() == Some(from)
     }
 
     /// A higher term in an answer deposes a leader; anyone else notes it

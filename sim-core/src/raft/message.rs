@@ -13,6 +13,8 @@ pub enum Message {
     VoteResponse(VoteResponse),
     AppendEntries(AppendEntries),
     AppendResponse(AppendResponse),
+    /// Answered with an [`AppendResponse`] (success, the snapshot's index).
+    InstallSnapshot(InstallSnapshot),
     DlVote(DlVote),
     DlVoteReply(DlVoteReply),
     DlHeartbeat(DlHeartbeat),
@@ -55,6 +57,17 @@ pub struct AppendResponse {
     pub term: Term,
     pub success: bool,
     pub index: LogIndex,
+}
+
+/// A leader's snapshot for a follower behind the leader's compacted log:
+/// the state up to (`last_index`, `last_term`), `bytes` long (its transfer
+/// takes `bytes` at the configured bandwidth on top of the link's latency).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InstallSnapshot {
+    pub term: Term,
+    pub last_index: LogIndex,
+    pub last_term: Term,
+    pub bytes: u64,
 }
 
 /// DLedger's vote request. `round` numbers the sender's vote rounds, so a
@@ -117,6 +130,7 @@ impl Message {
             Message::VoteResponse(m) => m.term,
             Message::AppendEntries(m) => m.term,
             Message::AppendResponse(m) => m.term,
+            Message::InstallSnapshot(m) => m.term,
             Message::DlVote(m) => m.term,
             Message::DlVoteReply(m) => m.term,
             Message::DlHeartbeat(m) => m.term,
@@ -134,6 +148,7 @@ impl Message {
             Message::VoteResponse(_) => "VoteResponse",
             Message::AppendEntries(_) => "AppendEntries",
             Message::AppendResponse(_) => "AppendResponse",
+            Message::InstallSnapshot(_) => "InstallSnapshot",
             Message::DlVote(_) => "DlVote",
             Message::DlVoteReply(_) => "DlVoteReply",
             Message::DlHeartbeat(_) => "DlHeartbeat",

@@ -30,6 +30,12 @@
 //!   only as far as it is durable: `replication.rs` `maybe_commit`.
 //! - A new leader appends a no-op of its term: `replication.rs`
 //!   `start_leading`.
+//! - Snapshots and log compaction (docs/SEMANTICS.md): compacting behind
+//!   the commit index, a leader sending InstallSnapshot to a follower behind
+//!   its snapshot, the follower installing it: `replication/snapshot.rs`;
+//!   skipping what a snapshot covers in AppendEntries: `replication.rs`
+//!   `accept_append`; the log's
+//!   offset: `log.rs`; the disk's: [`HardState::apply`].
 //! - Classic election (timeout, campaign, granting and counting votes,
 //!   stepping down on a higher term, heartbeats): `classic.rs`.
 //! - The up-to-date log check (Raft §5.4.1): `log.rs`
@@ -65,12 +71,13 @@ mod replication;
 #[cfg(test)]
 mod script;
 
-pub use self::log::Log;
+pub use self::log::{Log, LogView};
 pub use api::RaftNode;
 pub use dledger::{DLedgerState, ParseResult};
 pub use message::{
     AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
-    HeartbeatCode, Message, RaftRsFields, RaftRsMessage, RequestVote, VoteResponse, VoteResult,
+    HeartbeatCode, InstallSnapshot, Message, RaftRsFields, RaftRsMessage, RequestVote,
+    VoteResponse, VoteResult,
 };
 pub use node::Node;
 
@@ -179,13 +186,19 @@ impl TimerKind {
     }
 }
 
-/// A durable write of term, vote and the log suffix from `log_from`.
+/// A durable write of term, vote, a snapshot and the log suffix from
+/// `log_from`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PersistWrite {
     pub term: Term,
     pub voted_for: Option<NodeId>,
-    /// First log index this write rewrites; the durable log is cut to
-    /// `log_from - 1` entries, then `entries` are appended.
+    /// A newer snapshot (last included index and term), applied before the
+    /// log suffix: the disk keeps its entries after that index if it holds
+    /// that entry, else it drops its whole log (docs/SEMANTICS.md
+    /// "Snapshots and log compaction").
+    pub snapshot: Option<(LogIndex, Term)>,
+    /// First log index this write rewrites (after the snapshot, if any);
+    /// the durable log is cut before it, then `entries` are appended.
     pub log_from: LogIndex,
     pub entries: Vec<Entry>,
 }
@@ -387,7 +400,41 @@ pub struct RaftConfig {
     pub election_timeout_us: (u64, u64),
     pub heartbeat_us: u64,
     pub dledger: DLedgerTiming,
+    pub snapshot: SnapshotConfig,
     pub bugs: Bugs,
+}
+
+/// Log compaction and InstallSnapshot (docs/SEMANTICS.md "Snapshots and
+/// log compaction").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SnapshotConfig {
+    /// Once a node's commit index is this many entries past its snapshot,
+    /// it compacts its log up to half this many entries before its commit
+    /// index.
+    pub threshold_entries: u64,
+    /// The size of one entry in a snapshot, for its transfer time.
+    pub entry_bytes: u64,
+    /// The bandwidth a snapshot is sent at, in megabits per second (one
+    /// bit per microsecond).
+    pub bandwidth_mbps: u64,
+}
+
+impl SnapshotConfig {
+    /// How long a snapshot of `bytes` takes to transfer, on top of the
+    /// link's latency.
+    pub fn transfer_us(&self, bytes: u64) -> u64 {
+        bytes.saturating_mul(8) / self.bandwidth_mbps.max(1)
+    }
+}
+
+impl Default for SnapshotConfig {
+    fn default() -> Self {
+        SnapshotConfig {
+            threshold_entries: 10_000,
+            entry_bytes: 128,
+            bandwidth_mbps: 1_000,
+        }
+    }
 }
 
 impl Default for RaftConfig {
@@ -402,26 +449,50 @@ impl Default for RaftConfig {
             election_timeout_us: (150_000, 300_000),
             heartbeat_us: 50_000,
             dledger: DLedgerTiming::default(),
+            snapshot: SnapshotConfig::default(),
             bugs: Bugs::default(),
         }
     }
 }
 
-/// What survives a crash: term, vote and log.
+/// What survives a crash: term, vote, the snapshot (its last included
+/// index and term) and the log after it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HardState {
     pub term: Term,
     pub voted_for: Option<NodeId>,
+    pub snapshot_index: LogIndex,
+    pub snapshot_term: Term,
+    /// The entries after the snapshot: `log[0]` is `snapshot_index + 1`.
     pub log: Vec<Entry>,
 }
 
 impl HardState {
+    /// The index of the last entry on disk.
+    pub fn last_index(&self) -> LogIndex {
+        self.snapshot_index + self.log.len() as LogIndex
+    }
+
     /// Applies a write, as a disk would.
     pub fn apply(&mut self, write: &PersistWrite) {
         self.term = write.term;
         self.voted_for = write.voted_for;
-        let keep = (write.log_from.saturating_sub(1) as usize).min(self.log.len());
-        self.log.truncate(keep);
+        if let Some((index, term)) = write.snapshot.filter(|s| s.0 > self.snapshot_index) {
+            let covered = index - self.snapshot_index;
+            let holds = self.log.get(covered as usize - 1).map(|e| e.term) == Some(term);
+            if holds {
+                self.log.drain(..covered as usize);
+            } else {
+                self.log.clear();
+            }
+            self.snapshot_index = index;
+            self.snapshot_term = term;
+        }
+        let keep = write
+            .log_from
+            .saturating_sub(1)
+            .saturating_sub(self.snapshot_index);
+        self.log.truncate((keep as usize).min(self.log.len()));
         self.log.extend_from_slice(&write.entries);
     }
 }

@@ -2,6 +2,8 @@
 //! plus the elector its configuration chose. Every input goes to the
 //! elector, which changes the core through its methods; the pending write
 //! is flushed after each input. The node only learns time from its inputs.
+//! Before each input it compacts its log if due (observers have seen the
+//! entries it drops by then).
 
 use super::classic::ClassicState;
 use super::dledger::DLedgerState;
@@ -78,6 +80,7 @@ impl Node {
     }
 
     pub fn on_timer(&mut self, now: Instant, kind: TimerKind, out: &mut Vec<Action>) {
+        self.core.maybe_compact();
         match &mut self.elector {
             Elector::Classic(classic) => classic.on_timer(&mut self.core, now, kind, out),
             Elector::Dledger(dledger) => dledger.on_timer(&mut self.core, now, kind, out),
@@ -87,6 +90,7 @@ impl Node {
 
     pub fn on_message(&mut self, now: Instant, from: NodeId, msg: Message, out: &mut Vec<Action>) {
         debug_assert!(from != self.core.id(), "node {from} sent itself a message");
+        self.core.maybe_compact();
         match &mut self.elector {
             Elector::Classic(classic) => classic.on_message(&mut self.core, now, from, &msg, out),
             Elector::Dledger(dledger) => dledger.on_message(&mut self.core, now, from, &msg, out),
@@ -97,12 +101,14 @@ impl Node {
     /// A client proposal. Returns false (and does nothing) unless this node
     /// is the leader.
     pub fn propose(&mut self, id: ProposalId, out: &mut Vec<Action>) -> bool {
+        self.core.maybe_compact();
         self.core.propose(id, out)
     }
 
     /// The cluster reports that the disk now holds `durable_last_index`
     /// entries (writes complete in the order they were issued).
     pub fn on_persisted(&mut self, durable_last_index: LogIndex) {
+        self.core.maybe_compact();
         self.core.on_persisted(durable_last_index);
     }
 }

@@ -7,6 +7,8 @@
 //! passes the log, a committed entry is never removed, a follower's match
 //! index never passes the leader's log.
 
+mod snapshot;
+
 use super::log::Log;
 use super::{
     majority, Action, AppendEntries, AppendResponse, Entry, EntryData, HardState, LogIndex,
@@ -28,6 +30,8 @@ struct Progress {
 struct Dirty {
     hard_state: bool,
     log_from: Option<LogIndex>,
+    /// The log was compacted: the next write carries the snapshot.
+    snapshot: bool,
 }
 
 pub(super) struct Core {
@@ -70,7 +74,7 @@ impl Core {
         } else {
             disk.voted_for
         };
-        let log = Log::from_entries(disk.log);
+        let log = Log::from_parts(disk.snapshot_index, disk.snapshot_term, disk.log);
         Core {
             id,
             cluster_size,
@@ -78,10 +82,11 @@ impl Core {
             term: disk.term,
             voted_for,
             durable_index: log.last_index(),
+            // A snapshot holds only committed entries.
+            commit_index: log.snapshot_index(),
             log,
             role: Role::Follower,
             leader: None,
-            commit_index: 0,
             progress: vec![Progress::default(); cluster_size],
             dirty: Dirty::default(),
             match_scratch: Vec::with_capacity(cluster_size),
@@ -237,10 +242,19 @@ impl Core {
         if !self.dirty.hard_state && self.dirty.log_from.is_none() {
             return;
         }
-        let log_from = self.dirty.log_from.unwrap_or(self.log.last_index() + 1);
+        let log_from = self
+            .dirty
+            .log_from
+            .unwrap_or(self.log.last_index() + 1)
+            .max(self.log.snapshot_index() + 1);
+        let snapshot = self
+            .dirty
+            .snapshot
+            .then(|| (self.log.snapshot_index(), self.log.snapshot_term()));
         out.push(Action::Persist(PersistWrite {
             term: self.term,
             voted_for: self.voted_for,
+            snapshot,
             log_from,
             entries: self.log.slice_from(log_from, usize::MAX).to_vec(),
         }));
@@ -305,6 +319,10 @@ impl Core {
 
     fn send_append(&mut self, to: NodeId, out: &mut Vec<Action>) {
         debug_assert_eq!(self.role, Role::Leader);
+        if self.progress[to.index()].next <= self.log.snapshot_index() {
+            self.send_snapshot(to, out);
+            return;
+        }
         let progress = &mut self.progress[to.index()];
         debug_assert!(progress.next >= 1 && progress.next <= self.log.last_index() + 1);
         let prev_log_index = progress.next - 1;
@@ -443,11 +461,10 @@ impl Core {
             success: false,
             index,
         };
-        let reply = match self.log.term_at(append.prev_log_index) {
+        let (prev, prev_term, entries) = self.past_snapshot(append);
+        let reply = match self.log.term_at(prev) {
             None => refusal(self.log.last_index()),
-            Some(t) if t != append.prev_log_term => {
-                refusal(self.conflict_hint(append.prev_log_index))
-            }
+            Some(t) if t != prev_term => refusal(self.conflict_hint(prev)),
             Some(_) => {
                 let bugs = self.config.bugs;
                 if bugs.ack_before_persist {
@@ -455,7 +472,10 @@ impl Core {
                     // first; only the entries' own write is skipped below.
                     self.flush(out);
                 }
-                let last_new = self.merge_entries(append.prev_log_index, &append.entries);
+                // Entries a snapshot already covered count as matched
+                // only as far as the append reached.
+                let sent_to = append.prev_log_index + append.entries.len() as LogIndex;
+                let last_new = self.merge_entries(prev, entries).min(sent_to);
                 // Planted bug trust_leader_commit: breaks state machine
                 // safety, as entries past `last_new` may not be the leader's.
                 let matched = if bugs.trust_leader_commit {

@@ -45,8 +45,10 @@ pub(super) fn library_config(id: NodeId, config: &RaftConfig) -> raft::Config {
 /// The library's storage holding a node's durable state: every node of
 /// the cluster a voter, the durable log, term and vote. The commit index
 /// is not durable in raftsim (as in the model): a restarted node learns it
-/// again from the leader.
+/// again from the leader. The adapter never compacts (docs/SEMANTICS.md
+/// "Snapshots and log compaction"), so its disk never holds a snapshot.
 pub(super) fn storage(cluster_size: usize, disk: &HardState) -> SimStorage {
+    debug_assert_eq!(disk.snapshot_index, 0, "raft-rs nodes never compact");
     let voters: Vec<u64> = (1..=cluster_size as u64).collect();
     let entries: Vec<PbEntry> = disk
         .log

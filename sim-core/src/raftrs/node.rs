@@ -24,7 +24,7 @@ use super::convert::{from_library, library_config, storage, timeout_ticks};
 use super::storage::SimStorage;
 use super::RaftRsMessage;
 use crate::raft::{
-    Action, Entry, HardState, LogIndex, Message, NodeId, Note, PersistWrite, ProposalId,
+    Action, Entry, HardState, LogIndex, LogView, Message, NodeId, Note, PersistWrite, ProposalId,
     RaftConfig, RaftNode, Role, Status, TimerKind,
 };
 use crate::rng::Stream;
@@ -141,6 +141,7 @@ impl RaftRsNode {
         out.push(Action::Persist(PersistWrite {
             term: state.0,
             voted_for: node_id(state.1),
+            snapshot: None,
             log_from,
             entries: self.log[log_from as usize - 1..].to_vec(),
         }));
@@ -222,6 +223,7 @@ impl RaftNode for RaftRsNode {
             | Message::VoteResponse(_)
             | Message::AppendEntries(_)
             | Message::AppendResponse(_)
+            | Message::InstallSnapshot(_)
             | Message::DlVote(_)
             | Message::DlVoteReply(_)
             | Message::DlHeartbeat(_)
@@ -294,8 +296,8 @@ impl RaftNode for RaftRsNode {
         }
     }
 
-    fn log(&self) -> &[Entry] {
-        &self.log
+    fn log(&self) -> LogView<'_> {
+        LogView::of_entries(&self.log)
     }
 
     fn into_rng(self) -> Stream {

@@ -188,6 +188,32 @@ pub struct RaftSpec {
     pub bugs: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dledger: Option<DLedgerSpec>,
+    /// Log compaction and InstallSnapshot (docs/SEMANTICS.md "Snapshots and
+    /// log compaction"); every field optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotSpec>,
+}
+
+/// When a node compacts its log and what a snapshot costs to send
+/// (defaults and limits in docs/SCENARIOS.md "Snapshots").
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotSpec {
+    /// Compact once the commit index is this many entries past the
+    /// snapshot, up to half this many before it (default 10000; 1 to
+    /// 100000000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100_000_000))]
+    pub threshold_entries: Option<u64>,
+    /// Bytes per entry a snapshot covers (default 128; 1 to 1048576).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1_048_576))]
+    pub entry_bytes: Option<u64>,
+    /// Megabits per second a snapshot is sent at (default 1000; 1 to
+    /// 1000000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1_000_000))]
+    pub bandwidth_mbps: Option<u64>,
 }
 
 /// DLedger's timing (docs/DLEDGER.md); every field optional.

@@ -7,12 +7,13 @@
 
 use crate::cluster::{ClockConfig, StorageConfig, WorkloadConfig, PPB_PER_PPM};
 use crate::network::NetworkConfig;
-use crate::raft::{Bugs, DLedgerTiming, ElectionKind, Implementation, RaftConfig};
+use crate::raft::{Bugs, DLedgerTiming, ElectionKind, Implementation, RaftConfig, SnapshotConfig};
 use crate::time::US_PER_MS;
 
 use super::ms::{range_ms, range_us, Ms};
 use super::{
-    ClockSpec, DLedgerSpec, NetworkSpec, RaftSpec, ScenarioFile, StorageSpec, Variant, WorkloadSpec,
+    ClockSpec, DLedgerSpec, NetworkSpec, RaftSpec, ScenarioFile, SnapshotSpec, StorageSpec,
+    Variant, WorkloadSpec,
 };
 
 /// The sections of one variant, merged over the file's base.
@@ -107,6 +108,7 @@ pub(super) fn merge_raft(base: &RaftSpec, over: Option<&RaftSpec>) -> RaftSpec {
         heartbeat_ms: over.heartbeat_ms.or(base.heartbeat_ms),
         bugs: over.bugs.clone().or_else(|| base.bugs.clone()),
         dledger,
+        snapshot: merge_snapshot(base.snapshot.as_ref(), over.snapshot.as_ref()),
     }
 }
 
@@ -213,6 +215,34 @@ fn fill_raft(raft: RaftSpec) -> RaftSpec {
         heartbeat_ms: Some(raft.heartbeat_ms.unwrap_or(ms(defaults.heartbeat_us))),
         bugs: Some(raft.bugs.unwrap_or_default()),
         dledger: Some(fill_dledger(raft.dledger.unwrap_or_default())),
+        // Left as written: the defaults apply in `raft_config`, so a file
+        // without it resolves as before.
+        snapshot: raft.snapshot,
+    }
+}
+
+fn merge_snapshot(
+    base: Option<&SnapshotSpec>,
+    over: Option<&SnapshotSpec>,
+) -> Option<SnapshotSpec> {
+    match (base, over) {
+        (Some(b), Some(o)) => Some(SnapshotSpec {
+            threshold_entries: o.threshold_entries.or(b.threshold_entries),
+            entry_bytes: o.entry_bytes.or(b.entry_bytes),
+            bandwidth_mbps: o.bandwidth_mbps.or(b.bandwidth_mbps),
+        }),
+        (b, o) => o.or(b).cloned(),
+    }
+}
+
+/// The snapshot settings with the defaults filled in.
+fn snapshot_config(spec: Option<&SnapshotSpec>) -> SnapshotConfig {
+    let defaults = SnapshotConfig::default();
+    let spec = spec.cloned().unwrap_or_default();
+    SnapshotConfig {
+        threshold_entries: spec.threshold_entries.unwrap_or(defaults.threshold_entries),
+        entry_bytes: spec.entry_bytes.unwrap_or(defaults.entry_bytes),
+        bandwidth_mbps: spec.bandwidth_mbps.unwrap_or(defaults.bandwidth_mbps),
     }
 }
 
@@ -264,6 +294,7 @@ fn raft_config(raft: &RaftSpec) -> RaftConfig {
             vote_wait_us: range_us(dl.vote_wait_ms.expect("filled")),
             rpc_timeout_us: dl.rpc_timeout_ms.expect("filled").us(),
         },
+        snapshot: snapshot_config(raft.snapshot.as_ref()),
         bugs,
     }
 }

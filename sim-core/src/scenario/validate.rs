@@ -16,8 +16,8 @@ use super::resolve::merge_raft;
 use super::timing::TimedEvent;
 use super::{
     ClockSpec, ExpectSpec, Ms, NetworkSpec, RaftSpec, RangeMs, ScenarioError, ScenarioErrors,
-    ScenarioFile, StorageSpec, VariantSpec, WorkloadSpec, MAX_DURATION_MS, MAX_PROPOSALS_PER_SEC,
-    MAX_VARIANTS,
+    ScenarioFile, SnapshotSpec, StorageSpec, VariantSpec, WorkloadSpec, MAX_DURATION_MS,
+    MAX_PROPOSALS_PER_SEC, MAX_VARIANTS,
 };
 use crate::cluster::{MAX_DRIFT_PPB, PPB_PER_PPM};
 
@@ -224,6 +224,25 @@ impl Check {
             self.positive_ms(&format!("{path}.rpc_timeout_ms"), dl.rpc_timeout_ms);
             self.range(&format!("{path}.vote_interval_ms"), dl.vote_interval_ms, 0);
             self.range(&format!("{path}.vote_wait_ms"), dl.vote_wait_ms, 1);
+        }
+        if let Some(snapshot) = &spec.snapshot {
+            self.snapshot(&format!("{path}.snapshot"), snapshot);
+        }
+    }
+
+    fn snapshot(&mut self, path: &str, spec: &SnapshotSpec) {
+        let fields = [
+            ("threshold_entries", spec.threshold_entries, 100_000_000),
+            ("entry_bytes", spec.entry_bytes, 1_048_576),
+            ("bandwidth_mbps", spec.bandwidth_mbps, 1_000_000),
+        ];
+        for (name, value, max) in fields {
+            if let Some(value) = value.filter(|v| !(1..=max).contains(v)) {
+                self.fail(
+                    format!("{path}.{name}"),
+                    format!("{value} is out of range: must be in [1, {max}]"),
+                );
+            }
         }
     }
 

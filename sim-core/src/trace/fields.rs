@@ -43,6 +43,11 @@ pub(crate) enum MessageFields {
         success: bool,
         index: LogIndex,
     },
+    Snapshot {
+        last_index: LogIndex,
+        last_term: Term,
+        bytes: u64,
+    },
     DlVote {
         ledger_end_term: Term,
         ledger_end_index: LogIndex,
@@ -101,6 +106,11 @@ impl MessageFields {
                     index: *index,
                 }
             }
+            Message::InstallSnapshot(snapshot) => MessageFields::Snapshot {
+                last_index: snapshot.last_index,
+                last_term: snapshot.last_term,
+                bytes: snapshot.bytes,
+            },
             Message::DlVote(DlVote {
                 ledger_end_term,
                 ledger_end_index,

@@ -43,6 +43,7 @@ pub(super) fn leaves_term_alone(msg: &Message) -> bool {
         Message::VoteResponse(response) => response.pre_vote && response.granted,
         Message::AppendEntries(_)
         | Message::AppendResponse(_)
+        | Message::InstallSnapshot(_)
         | Message::DlVote(_)
         | Message::DlVoteReply(_)
         | Message::DlHeartbeat(_)

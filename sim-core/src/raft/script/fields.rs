@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::raft::{Bugs, Entry, EntryData, NodeId, TimerKind, MAX_NODES};
+use crate::raft::{Bugs, Entry, EntryData, LogIndex, NodeId, Term, TimerKind, MAX_NODES};
 use crate::time::{Instant, US_PER_MS};
 
 /// The `key=value` and bare `flag` words of a command or a message. Every
@@ -150,6 +150,23 @@ pub(super) fn format_entries(entries: &[Entry]) -> String {
         })
         .collect();
     format!("[{}]", items.join(","))
+}
+
+/// ` snapshot=INDEX:TERM`, or nothing for the empty snapshot (so scripts
+/// without compaction read as before).
+pub(super) fn format_snapshot(index: LogIndex, term: Term) -> String {
+    if index == 0 {
+        return String::new();
+    }
+    format!(" snapshot={index}:{term}")
+}
+
+/// `INDEX:TERM`, a snapshot's last included entry.
+pub(super) fn parse_snapshot(text: &str) -> Result<(LogIndex, Term), String> {
+    let (index, term) = text
+        .split_once(':')
+        .ok_or_else(|| format!("snapshot `{text}`: expected INDEX:TERM"))?;
+    Ok((parse_u64("snapshot", index)?, parse_u64("snapshot", term)?))
 }
 
 /// `150ms` or `150.5ms` (microsecond precision).

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::fields::{format_entries, format_instant, format_node};
+use super::fields::{format_entries, format_instant, format_node, format_snapshot};
 use super::text::format_action;
 use crate::raft::{Action, HardState, Node, NodeId, RaftConfig, TimerKind};
 use crate::rng::Stream;
@@ -87,23 +87,25 @@ impl Harness {
         };
         let s = node.status();
         format!(
-            "state {} {} term={} vote={} leader={} commit={} log={}",
+            "state {} {} term={} vote={} leader={} commit={}{} log={}",
             self.id,
             s.role.name(),
             s.term,
             format_node(s.voted_for),
             format_node(s.leader),
             s.commit_index,
+            format_snapshot(node.log().snapshot_index(), node.log().snapshot_term()),
             format_entries(node.log().entries())
         )
     }
 
     pub(super) fn disk_line(&self) -> String {
         format!(
-            "disk {} term={} vote={} log={}",
+            "disk {} term={} vote={}{} log={}",
             self.id,
             self.disk.term,
             format_node(self.disk.voted_for),
+            format_snapshot(self.disk.snapshot_index, self.disk.snapshot_term),
             format_entries(&self.disk.log)
         )
     }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::fields::{
-    format_instant, parse_entries, parse_node_id, plant_bugs, timer_by_name, Fields,
+    format_instant, parse_entries, parse_node_id, parse_snapshot, plant_bugs, timer_by_name, Fields,
 };
 use super::harness::Harness;
 use super::text::parse_message;
@@ -195,6 +195,13 @@ impl Interpreter {
             config.election = ElectionKind::Dledger;
         }
         plant_bugs(&mut config.bugs, f.take("bug")?)?;
+        if let Some(threshold) = f.opt_u64("compact")? {
+            config.snapshot.threshold_entries = threshold;
+        }
+        let (snapshot_index, snapshot_term) = match f.take("snapshot")? {
+            Some(text) => parse_snapshot(&text)?,
+            None => (0, 0),
+        };
         let vote = match f.take("vote")?.as_deref() {
             None | Some("none") => None,
             Some(v) => Some(parse_node_id(Some(v)).map_err(|why| format!("vote=: {why}"))?),
@@ -202,6 +209,8 @@ impl Interpreter {
         let disk = HardState {
             term: f.opt_u64("term")?.unwrap_or(0),
             voted_for: vote,
+            snapshot_index,
+            snapshot_term,
             log: match f.take("log")? {
                 Some(log) => parse_entries(&log).map_err(|why| format!("`log={log}`: {why}"))?,
                 None => Vec::new(),

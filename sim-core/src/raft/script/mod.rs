@@ -13,6 +13,8 @@
 //! ```text
 //! node 1 [n=3] [dledger] [pre_vote] [check_quorum] [leader_lease] [bug=NAME,..]
 //!        [term=0] [vote=none] [log=[1,1,2]] [at=0ms]   start node 1 from this disk
+//!        [snapshot=INDEX:TERM] [compact=N]             (a snapshot before `log`;
+//!                                                      compaction threshold)
 //! deliver 1 from=2 [at=T] <message>                    the node receives a message
 //! fire 1 <timer>|next [at=T]                           a timer fires (by default at
 //!                                                      its armed deadline; `next`:
@@ -212,7 +214,7 @@ fn run_file(file: &str) {
 // ----- the scripts -------------------------------------------------------
 
 /// Every script, one test each.
-const SCRIPTS: [&str; 10] = [
+const SCRIPTS: [&str; 11] = [
     "up_to_date.txt",
     "vote.txt",
     "pre_vote.txt",
@@ -223,6 +225,7 @@ const SCRIPTS: [&str; 10] = [
     "dledger_round.txt",
     "dledger_heartbeat.txt",
     "bugs.txt",
+    "snapshot.txt",
 ];
 
 macro_rules! script_tests {
@@ -243,6 +246,7 @@ script_tests! {
     leader_lease => "leader_lease.txt",
     check_quorum => "check_quorum.txt",
     replication => "replication.txt",
+    snapshot => "snapshot.txt",
     dledger_voter => "dledger_voter.txt",
     dledger_round => "dledger_round.txt",
     dledger_heartbeat => "dledger_heartbeat.txt",

@@ -18,10 +18,10 @@
 //! `cancel-timer heartbeat`, `persist term=5 vote=2 log_from=3 entries=[5]`
 //! and `note campaign-started term=5` (also `pre-vote-started`, `deposed`).
 
-use super::fields::{format_entries, format_instant, Fields};
+use super::fields::{format_entries, format_instant, format_snapshot, Fields};
 use crate::raft::{
     Action, AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
-    HeartbeatCode, Message, Note, RequestVote, VoteResponse, VoteResult,
+    HeartbeatCode, InstallSnapshot, Message, Note, RequestVote, VoteResponse, VoteResult,
 };
 
 /// DLedger's own names for a voter's answers (`VoteResponse.RESULT`).
@@ -108,6 +108,12 @@ pub(super) fn parse_message(text: &str) -> Result<Message, String> {
             success: f.bool("success")?,
             index: f.u64("index")?,
         }),
+        "InstallSnapshot" => Message::InstallSnapshot(InstallSnapshot {
+            term: f.u64("term")?,
+            last_index: f.u64("index")?,
+            last_term: f.u64("last_term")?,
+            bytes: f.u64("bytes")?,
+        }),
         "DlVote" => Message::DlVote(DlVote {
             term: f.u64("term")?,
             ledger_end_term: f.u64("end_term")?,
@@ -131,7 +137,7 @@ pub(super) fn parse_message(text: &str) -> Result<Message, String> {
         other => {
             return Err(format!(
                 "unknown message kind `{other}` (expected RequestVote, PreVote, VoteResponse, \
-                 PreVoteResponse, AppendEntries, AppendResponse, DlVote, DlVoteReply, \
+                 PreVoteResponse, AppendEntries, AppendResponse, InstallSnapshot, DlVote, DlVoteReply, \
                  DlHeartbeat or DlHeartbeatReply)"
             ))
         }
@@ -180,6 +186,14 @@ pub(super) fn format_message(msg: &Message) -> String {
             success,
             index,
         }) => format!("AppendResponse{{term={term} success={success} index={index}}}"),
+        Message::InstallSnapshot(InstallSnapshot {
+            term,
+            last_index,
+            last_term,
+            bytes,
+        }) => format!(
+            "InstallSnapshot{{term={term} index={last_index} last_term={last_term} bytes={bytes}}}"
+        ),
         Message::DlVote(DlVote {
             term,
             ledger_end_term,
@@ -218,11 +232,14 @@ pub(super) fn format_action(action: &Action) -> String {
         }
         Action::CancelTimer { kind } => format!("cancel-timer {}", kind.name()),
         Action::Persist(write) => format!(
-            "persist term={} vote={} log_from={} entries={}",
+            "persist term={} vote={}{} log_from={} entries={}",
             write.term,
             write
                 .voted_for
                 .map_or_else(|| "none".to_string(), |v| v.to_string()),
+            write
+                .snapshot
+                .map_or_else(String::new, |(index, term)| format_snapshot(index, term)),
             write.log_from,
             format_entries(&write.entries)
         ),

@@ -1,0 +1,191 @@
+//! The checker's unit tests: each property caught on hand-made logs.
+
+use super::*;
+
+fn entries(terms: &[Term]) -> Vec<Entry> {
+    terms
+        .iter()
+        .enumerate()
+        .map(|(i, &term)| Entry {
+            term,
+            data: EntryData::Proposal(i as u64),
+        })
+        .collect()
+}
+
+fn status(term: Term, role: Role, commit_index: LogIndex, last_index: LogIndex) -> Status {
+    Status {
+        term,
+        role,
+        leader: None,
+        voted_for: None,
+        commit_index,
+        last_index,
+        last_term: term,
+    }
+}
+
+#[test]
+fn log_matching_catches_same_entry_different_prefix() {
+    let mut checker = Checker::new(2);
+    checker
+        .on_log(NodeId(1), LogView::of_entries(&entries(&[1, 1, 2])), None)
+        .unwrap();
+    let mut other = entries(&[1, 1, 2]);
+    other[1].data = EntryData::Noop; // same (index, term) at 3, other history
+    let broken = checker
+        .on_log(NodeId(2), LogView::of_entries(&other), None)
+        .unwrap_err();
+    assert_eq!(broken.property, Property::LogMatching);
+}
+
+#[test]
+fn two_leaders_in_one_term_break_election_safety() {
+    let mut checker = Checker::new(3);
+    let follower = status(2, Role::Candidate, 0, 0);
+    checker
+        .on_status(NodeId(1), &follower, &status(2, Role::Leader, 0, 0))
+        .unwrap();
+    let broken = checker
+        .on_status(NodeId(2), &follower, &status(2, Role::Leader, 0, 0))
+        .unwrap_err();
+    assert_eq!(broken.property, Property::ElectionSafety);
+}
+
+#[test]
+fn committed_entries_must_agree_and_leaders_must_hold_them() {
+    let mut checker = Checker::new(3);
+    let log = entries(&[1, 1]);
+    checker
+        .on_log(NodeId(1), LogView::of_entries(&log), None)
+        .unwrap();
+    let idle = status(1, Role::Leader, 0, 2);
+    checker
+        .on_status(NodeId(1), &idle, &status(1, Role::Leader, 2, 2))
+        .unwrap();
+    assert_eq!(checker.extend_committed(NodeId(1), 1), 1..3);
+    // Node 2 has a different entry 2 (of another term) and commits it.
+    let diverged = entries(&[1, 3]);
+    checker
+        .on_log(NodeId(2), LogView::of_entries(&diverged), None)
+        .unwrap();
+    let broken = checker
+        .on_status(
+            NodeId(2),
+            &status(3, Role::Follower, 0, 2),
+            &status(3, Role::Follower, 2, 2),
+        )
+        .unwrap_err();
+    assert_eq!(broken.property, Property::StateMachineSafety);
+    // Node 3 has only entry 1 and becomes leader.
+    checker
+        .on_log(NodeId(3), LogView::of_entries(&entries(&[1])), None)
+        .unwrap();
+    let broken = checker
+        .on_status(
+            NodeId(3),
+            &status(4, Role::Candidate, 0, 1),
+            &status(4, Role::Leader, 0, 1),
+        )
+        .unwrap_err();
+    assert_eq!(broken.property, Property::LeaderCompleteness);
+}
+
+#[test]
+fn a_leader_of_an_earlier_term_need_not_hold_what_a_later_term_committed() {
+    let mut checker = Checker::new(3);
+    let log = entries(&[1, 3]);
+    checker
+        .on_log(NodeId(2), LogView::of_entries(&log), None)
+        .unwrap();
+    checker
+        .on_status(
+            NodeId(2),
+            &status(3, Role::Candidate, 0, 2),
+            &status(3, Role::Leader, 2, 2),
+        )
+        .unwrap();
+    checker.extend_committed(NodeId(2), 3);
+    // Late grants make node 1 leader of term 2 with entry 1 only: legal,
+    // entry 2 was committed in term 3.
+    checker
+        .on_log(NodeId(1), LogView::of_entries(&entries(&[1])), None)
+        .unwrap();
+    checker
+        .on_status(
+            NodeId(1),
+            &status(2, Role::Candidate, 0, 1),
+            &status(2, Role::Leader, 0, 1),
+        )
+        .unwrap();
+    // A leader of term 4 must hold both.
+    let broken = checker
+        .on_status(
+            NodeId(1),
+            &status(4, Role::Candidate, 0, 1),
+            &status(4, Role::Leader, 0, 1),
+        )
+        .unwrap_err();
+    assert_eq!(broken.property, Property::LeaderCompleteness);
+}
+
+#[test]
+fn entries_lost_in_a_crash_before_they_were_durable_are_forgotten() {
+    let mut checker = Checker::new(2);
+    let mut log = entries(&[1, 1]);
+    checker
+        .on_log(NodeId(1), LogView::of_entries(&log), None)
+        .unwrap();
+    // Crash with one entry durable; the same leader, same term, writes
+    // another entry 2.
+    checker.on_crash(NodeId(1), 1, 0);
+    log[1].data = EntryData::Noop;
+    checker
+        .on_log(NodeId(1), LogView::of_entries(&log), None)
+        .unwrap();
+    // Had node 2 held the lost entry, the new one would break log matching.
+    let mut checker = Checker::new(2);
+    let mut log = entries(&[1, 1]);
+    checker
+        .on_log(NodeId(1), LogView::of_entries(&log), None)
+        .unwrap();
+    checker
+        .on_log(NodeId(2), LogView::of_entries(&log), None)
+        .unwrap();
+    checker.on_crash(NodeId(1), 1, 0);
+    log[1].data = EntryData::Noop;
+    assert_eq!(
+        checker
+            .on_log(NodeId(1), LogView::of_entries(&log), None)
+            .unwrap_err()
+            .property,
+        Property::LogMatching
+    );
+}
+
+#[test]
+fn terms_never_decrease_and_votes_are_unique() {
+    let mut checker = Checker::new(2);
+    let broken = checker
+        .on_status(
+            NodeId(1),
+            &status(5, Role::Follower, 0, 0),
+            &status(4, Role::Follower, 0, 0),
+        )
+        .unwrap_err();
+    assert_eq!(broken.property, Property::MonotonicTerms);
+    checker.on_durable(NodeId(2), 7, 0);
+    assert_eq!(
+        checker.on_restart(NodeId(2), 6).unwrap_err().property,
+        Property::MonotonicTerms
+    );
+    checker.on_vote_sent(NodeId(1), 3, NodeId(2)).unwrap();
+    checker.on_vote_sent(NodeId(1), 3, NodeId(2)).unwrap();
+    assert_eq!(
+        checker
+            .on_vote_sent(NodeId(1), 3, NodeId(1))
+            .unwrap_err()
+            .property,
+        Property::VoteOncePerTerm
+    );
+}

@@ -1,0 +1,87 @@
+//! Snapshots and log compaction (docs/SEMANTICS.md "Snapshots and log
+//! compaction"): a node compacts its log behind its commit index; a leader
+//! sends a follower that is behind its snapshot an InstallSnapshot instead
+//! of entries it no longer has; the follower installs it.
+
+use super::Core;
+use crate::raft::{
+    Action, AppendEntries, AppendResponse, Entry, InstallSnapshot, LogIndex, Message, NodeId, Term,
+};
+
+impl Core {
+    /// Once the commit index is `threshold_entries` past the snapshot,
+    /// compacts the log up to `threshold_entries / 2` entries before the
+    /// commit index: a follower only slightly behind (a lost append) still
+    /// catches up from entries, not a snapshot. Called before each input,
+    /// so observers have seen every committed entry before it goes. The
+    /// disk follows with the node's next write (compaction alone writes
+    /// nothing, so it never holds a message back).
+    pub(in crate::raft) fn maybe_compact(&mut self) {
+        let threshold = self.config.snapshot.threshold_entries.max(1);
+        if self.commit_index - self.log.snapshot_index() >= threshold {
+            self.log.compact_to(self.commit_index - threshold / 2);
+            self.dirty.snapshot = true;
+        }
+    }
+
+    /// The part of an append past this node's snapshot: (prev index, prev
+    /// term, entries). Entries up to the snapshot are committed, so they
+    /// match the leader's and are skipped.
+    pub(super) fn past_snapshot<'a>(
+        &self,
+        append: &'a AppendEntries,
+    ) -> (LogIndex, Term, &'a [Entry]) {
+        let snapshot = self.log.snapshot_index();
+        if append.prev_log_index >= snapshot {
+            return (append.prev_log_index, append.prev_log_term, &append.entries);
+        }
+        let covered = (snapshot - append.prev_log_index).min(append.entries.len() as LogIndex);
+        (
+            snapshot,
+            self.log.snapshot_term(),
+            &append.entries[covered as usize..],
+        )
+    }
+
+    /// Sends follower `to`, whose next index is compacted, the snapshot;
+    /// its size is the entries it covers times `entry_bytes`.
+    pub(super) fn send_snapshot(&mut self, to: NodeId, out: &mut Vec<Action>) {
+        let last_index = self.log.snapshot_index();
+        self.progress[to.index()].next = last_index + 1;
+        let msg = Message::InstallSnapshot(InstallSnapshot {
+            term: self.term,
+            last_index,
+            last_term: self.log.snapshot_term(),
+            bytes: last_index.saturating_mul(self.config.snapshot.entry_bytes),
+        });
+        self.send(to, msg, out);
+    }
+
+    /// A snapshot from the leader this node follows in the current term.
+    /// One past the commit index is installed (keeping the log after it if
+    /// this log holds its last entry, else discarding the log) and written;
+    /// the answer, an `AppendResponse` matching the snapshot's index,
+    /// leaves once the write is durable. One at or behind the commit index
+    /// changes nothing and is acknowledged as well.
+    pub(in crate::raft) fn accept_snapshot(
+        &mut self,
+        from: NodeId,
+        snapshot: &InstallSnapshot,
+        out: &mut Vec<Action>,
+    ) {
+        debug_assert_eq!(snapshot.term, self.term);
+        if snapshot.last_index > self.commit_index {
+            self.log.install(snapshot.last_index, snapshot.last_term);
+            self.commit_index = snapshot.last_index;
+            self.durable_index = self.durable_index.min(self.log.last_index());
+            self.mark_log_dirty(snapshot.last_index + 1);
+            self.dirty.snapshot = true;
+        }
+        let reply = Message::AppendResponse(AppendResponse {
+            term: self.term,
+            success: true,
+            index: snapshot.last_index,
+        });
+        self.send(from, reply, out);
+    }
+}
