@@ -11,6 +11,7 @@ mod failover;
 use crate::faults::FaultRecord;
 use crate::raft::{NodeId, Term};
 use crate::stats::nearest_rank;
+use crate::sweep::Histogram;
 use crate::time::{Instant, US_PER_MS};
 pub use failover::FailoverRecord;
 use failover::Failovers;
@@ -47,6 +48,25 @@ impl Distribution {
             max: rank(1.0),
         }
     }
+
+    /// Summarises a histogram of microsecond samples: percentiles within
+    /// 2^-8 of the exact ones ([`Histogram::quantile_us`]), the exact
+    /// maximum.
+    pub fn from_histogram(histogram: &Histogram) -> Distribution {
+        let rank = |q: f64| {
+            histogram
+                .quantile_us(q)
+                .map(|us| us as f64 / US_PER_MS as f64)
+        };
+        Distribution {
+            count: histogram.count(),
+            p10: rank(0.10),
+            p50: rank(0.50),
+            p90: rank(0.90),
+            p99: rank(0.99),
+            max: rank(1.0),
+        }
+    }
 }
 
 /// Every sample behind a run's distributions, in microseconds, in the order
@@ -55,7 +75,9 @@ impl Distribution {
 pub struct Samples {
     pub failover_us: Vec<u64>,
     pub election_us: Vec<u64>,
-    pub commit_latency_us: Vec<u64>,
+    /// Every commit's latency, as a histogram (exact below 256 µs, within
+    /// 2^-8 above): a week of commits would not fit in memory otherwise.
+    pub commit_latency: Histogram,
 }
 
 /// Per-variant metrics; the names are the results JSON keys
@@ -169,7 +191,8 @@ pub struct Recorder {
     first_effective_at: Option<Instant>,
     leaderless_us: u64,
     failovers: Failovers,
-    commit_latencies_us: Vec<u64>,
+    commit_latencies: Histogram,
+    commits: u64,
     pending: u64,
     stall_since: Option<Instant>,
     /// Stalls shorter than this are ordinary commit latency, not outages.
@@ -197,7 +220,8 @@ impl Recorder {
             first_effective_at: None,
             leaderless_us: 0,
             failovers: Failovers::new(fault_window_us),
-            commit_latencies_us: Vec::new(),
+            commit_latencies: Histogram::default(),
+            commits: 0,
             pending: 0,
             stall_since: None,
             stall_threshold_us,
@@ -297,7 +321,10 @@ impl Recorder {
     pub fn on_commit_advance(&mut self, at: Instant, latencies_us: &[u64]) {
         self.end_stall(at);
         self.pending -= latencies_us.len() as u64;
-        self.commit_latencies_us.extend_from_slice(latencies_us);
+        for &latency in latencies_us {
+            self.commit_latencies.add(latency);
+        }
+        self.commits += latencies_us.len() as u64;
         if self.pending > 0 {
             self.stall_since = Some(at);
         }
@@ -321,7 +348,7 @@ impl Recorder {
             self.unavailable_us <= end.as_us(),
             "unavailable within the run"
         );
-        let committed = self.commit_latencies_us.len() as u64;
+        let committed = self.commits;
         debug_assert!(committed <= self.proposals_submitted);
         let leader_terms = self.leader_terms.len() as u64;
         // Terms 1..=max_term that elected nobody. (DLedger can elect a
@@ -341,7 +368,7 @@ impl Recorder {
             failover_ms: Distribution::from_us(failovers.failover_us.clone()),
             election_ms: Distribution::from_us(failovers.election_us.clone()),
             failovers_unfinished: failovers.unfinished(),
-            commit_latency_ms: Distribution::from_us(self.commit_latencies_us.clone()),
+            commit_latency_ms: Distribution::from_histogram(&self.commit_latencies),
             unavailable_ms: self.unavailable_us as f64 / US_PER_MS as f64,
             messages_sent: network.sent,
             messages_dropped: network.dropped,
@@ -356,7 +383,7 @@ impl Recorder {
         let samples = Samples {
             failover_us: failovers.failover_us,
             election_us: failovers.election_us,
-            commit_latency_us: self.commit_latencies_us,
+            commit_latency: self.commit_latencies,
         };
         (metrics, self.series, samples)
     }

@@ -40,7 +40,9 @@ impl MessageClass {
         match msg {
             Message::RequestVote(_) | Message::DlVote(_) => MessageClass::VoteRequest,
             Message::VoteResponse(_) | Message::DlVoteReply(_) => MessageClass::VoteReply,
-            Message::AppendEntries(_) | Message::DlHeartbeat(_) => MessageClass::Append,
+            Message::AppendEntries(_) | Message::DlHeartbeat(_) | Message::InstallSnapshot(_) => {
+                MessageClass::Append
+            }
             Message::AppendResponse(_) | Message::DlHeartbeatReply(_) => MessageClass::AppendReply,
             Message::RaftRs(_) => MessageClass::of_raft_rs(msg.kind()),
         }
@@ -80,7 +82,10 @@ fn answer(msg: &Message) -> Option<bool> {
             MessageClass::VoteReply | MessageClass::AppendReply => Some(!m.fields().reject),
             MessageClass::VoteRequest | MessageClass::Append | MessageClass::Other => None,
         },
-        Message::RequestVote(_) | Message::AppendEntries(_) | Message::DlVote(_) => None,
+        Message::RequestVote(_)
+        | Message::AppendEntries(_)
+        | Message::DlVote(_)
+        | Message::InstallSnapshot(_) => None,
         Message::DlHeartbeat(_) => None,
     }
 }
