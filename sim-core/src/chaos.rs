@@ -405,7 +405,8 @@ impl Episode {
     /// each can campaign in a term the other never hears of; every other
     /// follower crashes and restarts every few milliseconds (forgetting
     /// what it did not persist) until the fault ends, when the links and
-    /// the leader come back.
+    /// the leader come back. Without a leader when it starts, the episode
+    /// does nothing (a setup that waited would outlive its own end).
     fn split_vote(&self, rng: &mut Stream, out: &mut Out<'_>) {
         let period = draw_ms(rng, ms(FLAP_PERIOD_MS));
         if self.nodes < 4 {
@@ -416,28 +417,34 @@ impl Episode {
         let voters: Vec<String> = (3..self.nodes)
             .map(|i| out.name(&format!("V{i}")))
             .collect();
-        let mut bind = vec![
-            (leader.clone(), NodeRef::Leader),
-            (a.clone(), NodeRef::Follower(1)),
-            (b.clone(), NodeRef::Follower(2)),
-        ];
-        bind.extend(
-            voters
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (v.clone(), NodeRef::Follower(i + 3))),
+        out.push(
+            self.at,
+            Fault::Let(vec![
+                (leader.clone(), NodeRef::Leader),
+                (a.clone(), NodeRef::Follower(1)),
+                (b.clone(), NodeRef::Follower(2)),
+            ]),
         );
-        let pair = vec![(NodeRef::Name(a), NodeRef::Name(b))];
-        // The setup waits for a leader and enough live followers; the
-        // restarts that come due before it are skipped.
-        out.push_waiting(self.at, Fault::Let(bind));
-        out.push_waiting(self.at, Fault::Crash(NodeRef::Name(leader.clone())));
-        out.push_waiting(self.at, Fault::Cut(pair.clone()));
+        // One let each: a voter that is down is left out.
+        for (i, v) in voters.iter().enumerate() {
+            out.push(
+                self.at,
+                Fault::Let(vec![(v.clone(), NodeRef::Follower(i + 3))]),
+            );
+        }
+        out.push(self.at, Fault::Crash(NodeRef::Name(leader.clone())));
+        let pair = vec![(NodeRef::Name(a.clone()), NodeRef::Name(b))];
+        out.push(self.at, Fault::Cut(pair.clone()));
         // The first leader after the crash crashes as it is elected, before
         // its first entry is durable: the voters' logs stay as they were.
+        // Its let names A too, so it waits only if the setup fired.
         let winner = out.name("W");
         let elected = self.at + US_PER_MS;
-        out.push_waiting(elected, Fault::Let(vec![(winner.clone(), NodeRef::Leader)]));
+        let bind = vec![
+            (winner.clone(), NodeRef::Leader),
+            (out.name("WA"), NodeRef::Name(a)),
+        ];
+        out.push_waiting(elected, Fault::Let(bind));
         out.push_waiting(elected, Fault::Crash(NodeRef::Name(winner.clone())));
         let end = self.at + self.duration;
         // The first restart at once, with the leader's crash: the voters
@@ -453,7 +460,8 @@ impl Episode {
         }
         out.push(end, Fault::Restore(pair));
         out.push(end, Fault::Restart(NodeRef::Name(leader)));
-        out.push(end, Fault::Restart(NodeRef::Name(winner)));
+        // A winner elected after the end restarts as it crashes.
+        out.push_waiting(end, Fault::Restart(NodeRef::Name(winner)));
     }
 
     /// Every link between the node bound to `name` and each node: what

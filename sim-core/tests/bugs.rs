@@ -280,3 +280,218 @@ fn commit_previous_term_by_count_is_caught_in_the_figure_3_7_scenario() {
     let out = run_variant(&scenario, correct, 1, None);
     assert!(out.safety.ok, "{:?}", out.safety.violations);
 }
+
+// ----- the bundled chaos-bugs scenario ------------------------------------
+
+const CHAOS_BUGS: &str = include_str!("../../scenarios/chaos-bugs.json");
+
+/// For each planted bug that chaos must find and each policy, a seed in
+/// which the bundled chaos-bugs scenario's faults (docs/SCENARIOS.md,
+/// "Targeted faults") lead the buggy node to a violation within seconds,
+/// and the property broken: (bug, policy, seed, property). A generator or
+/// checker that stopped reaching the trigger fails here.
+const CAUGHT_BY_CHAOS: &[(&str, &str, u64, Property)] = &[
+    (
+        "ack_before_persist",
+        "checkquorum",
+        48,
+        Property::LeaderCompleteness,
+    ),
+    (
+        "ack_before_persist",
+        "dledger",
+        41,
+        Property::LeaderCompleteness,
+    ),
+    (
+        "ack_before_persist",
+        "prevote",
+        48,
+        Property::LeaderCompleteness,
+    ),
+    (
+        "ack_before_persist",
+        "prevote+checkquorum",
+        48,
+        Property::LeaderCompleteness,
+    ),
+    (
+        "ack_before_persist",
+        "raft",
+        48,
+        Property::LeaderCompleteness,
+    ),
+    (
+        "forget_vote_on_restart",
+        "checkquorum",
+        0,
+        Property::VoteOncePerTerm,
+    ),
+    (
+        "forget_vote_on_restart",
+        "dledger",
+        12,
+        Property::VoteOncePerTerm,
+    ),
+    (
+        "forget_vote_on_restart",
+        "prevote",
+        1,
+        Property::VoteOncePerTerm,
+    ),
+    (
+        "forget_vote_on_restart",
+        "prevote+checkquorum",
+        1,
+        Property::VoteOncePerTerm,
+    ),
+    (
+        "forget_vote_on_restart",
+        "raft",
+        0,
+        Property::VoteOncePerTerm,
+    ),
+    (
+        "trust_leader_commit",
+        "checkquorum",
+        31,
+        Property::StateMachineSafety,
+    ),
+    (
+        "trust_leader_commit",
+        "dledger",
+        4,
+        Property::StateMachineSafety,
+    ),
+    (
+        "trust_leader_commit",
+        "prevote",
+        31,
+        Property::StateMachineSafety,
+    ),
+    (
+        "trust_leader_commit",
+        "prevote+checkquorum",
+        31,
+        Property::StateMachineSafety,
+    ),
+    (
+        "trust_leader_commit",
+        "raft",
+        31,
+        Property::StateMachineSafety,
+    ),
+    (
+        "grant_vote_without_log_check",
+        "checkquorum",
+        25,
+        Property::LeaderCompleteness,
+    ),
+    (
+        "grant_vote_without_log_check",
+        "dledger",
+        9,
+        Property::LeaderCompleteness,
+    ),
+    (
+        "grant_vote_without_log_check",
+        "prevote",
+        2,
+        Property::LeaderCompleteness,
+    ),
+    (
+        "grant_vote_without_log_check",
+        "prevote+checkquorum",
+        2,
+        Property::LeaderCompleteness,
+    ),
+    (
+        "grant_vote_without_log_check",
+        "raft",
+        25,
+        Property::LeaderCompleteness,
+    ),
+    (
+        "keep_conflicting_suffix",
+        "checkquorum",
+        31,
+        Property::LogMatching,
+    ),
+    (
+        "keep_conflicting_suffix",
+        "dledger",
+        20,
+        Property::LogMatching,
+    ),
+    (
+        "keep_conflicting_suffix",
+        "prevote",
+        1,
+        Property::LogMatching,
+    ),
+    (
+        "keep_conflicting_suffix",
+        "prevote+checkquorum",
+        1,
+        Property::LogMatching,
+    ),
+    ("keep_conflicting_suffix", "raft", 31, Property::LogMatching),
+];
+
+/// The bundled chaos-bugs scenario with `bug` planted in every variant.
+fn chaos_bugs_with(bug: Option<&str>) -> sim_core::scenario::Scenario {
+    let mut file: Value = serde_json::from_str(CHAOS_BUGS).expect("the bundled scenario is JSON");
+    if let Some(bug) = bug {
+        for variant in file["variants"].as_array_mut().expect("variants") {
+            variant["raft"]["bugs"] = json!([bug]);
+        }
+    }
+    parse(&file.to_string()).expect("a valid scenario")
+}
+
+#[test]
+fn chaos_bugs_catches_every_bug_on_its_pinned_seeds() {
+    let policies: Vec<&str> = policies().iter().map(|(label, _)| *label).collect();
+    for bug in [
+        "grant_vote_without_log_check",
+        "forget_vote_on_restart",
+        "keep_conflicting_suffix",
+        "trust_leader_commit",
+        "ack_before_persist",
+    ] {
+        let scenario = chaos_bugs_with(Some(bug));
+        for &policy in &policies {
+            let &(_, _, seed, property) = CAUGHT_BY_CHAOS
+                .iter()
+                .find(|(b, p, _, _)| *b == bug && *p == policy)
+                .unwrap_or_else(|| panic!("no pinned seed for {bug} in {policy}"));
+            let variant = scenario.variant(policy).expect("a policy of chaos-bugs");
+            let out = run_variant(&scenario, variant, seed, None);
+            let violation = out.safety.violations.first();
+            assert_eq!(
+                violation.map(|v| v.property),
+                Some(property),
+                "{bug} in {policy}, seed {seed}: {violation:?}"
+            );
+        }
+    }
+}
+
+/// Without a bug, the same seeds run clean in every policy.
+#[test]
+fn chaos_bugs_without_a_bug_runs_clean_on_the_pinned_seeds() {
+    let scenario = chaos_bugs_with(None);
+    let mut seeds: Vec<u64> = CAUGHT_BY_CHAOS.iter().map(|&(_, _, s, _)| s).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    for variant in scenario.variants() {
+        for &seed in seeds.iter().take(2) {
+            let out = run_variant(&scenario, variant, seed, None);
+            assert!(
+                out.safety.ok,
+                "{}, seed {seed}: {:?}",
+                variant.label, out.safety.violations
+            );
+        }
+    }
+}
