@@ -73,16 +73,10 @@ fn schema_shows_let_and_wait() {
     assert!(text.contains("\"let\"") && text.contains("\"wait\""));
 }
 
-#[test]
-fn shrink_reduces_a_one_node_chaos_run() {
-    // Chaos isolations of the only node restore no links: the standalone
-    // scenario leaves them out instead of failing to replay.
-    let scenario = json!({
-        "name": "one-node-chaos", "nodes": 1, "duration_ms": 30000,
-        "chaos": {"isolate_per_min": 6, "crash_per_min": 6, "duration_ms": [500, 3000]},
-        "expect": [{"metric": "leader_changes", "max": 1}]
-    });
-    let (dir, file) = write("shrink-one-node", &scenario);
+/// Shrinks `scenario`'s failing seed 1 (which must succeed) and returns
+/// the path of the shrunk file.
+fn shrink_seed_1(name: &str, scenario: &Value) -> std::path::PathBuf {
+    let (dir, file) = write(name, scenario);
     let out_file = dir.join("min.json");
     let out = raftsim(&[
         "shrink",
@@ -93,6 +87,19 @@ fn shrink_reduces_a_one_node_chaos_run() {
         out_file.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    out_file
+}
+
+#[test]
+fn shrink_reduces_a_one_node_chaos_run() {
+    // Chaos isolations of the only node restore no links: the standalone
+    // scenario leaves them out instead of failing to replay.
+    let scenario = json!({
+        "name": "one-node-chaos", "nodes": 1, "duration_ms": 30000,
+        "chaos": {"isolate_per_min": 6, "crash_per_min": 6, "duration_ms": [500, 3000]},
+        "expect": [{"metric": "leader_changes", "max": 1}]
+    });
+    let out_file = shrink_seed_1("shrink-one-node", &scenario);
     let replay = raftsim(&["run", out_file.to_str().unwrap(), "--seed", "1"]);
     assert_eq!(replay.status.code(), Some(1), "{}", text(&replay.stderr));
 }
@@ -111,17 +118,7 @@ fn shrink_writes_back_let_and_wait() {
         ],
         "expect": [{"metric": "max_term", "max": 1}]
     });
-    let (dir, file) = write("shrink-let", &scenario);
-    let out_file = dir.join("min.json");
-    let out = raftsim(&[
-        "shrink",
-        &file,
-        "--seed",
-        "1",
-        "--out",
-        out_file.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out_file = shrink_seed_1("shrink-let", &scenario);
     let shrunk: Value = serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
     let events = shrunk["events"].as_array().unwrap();
     assert!(

@@ -15,8 +15,12 @@ pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
 /// 510 000 (64 nodes at that rate: 22 million, past the limit); a run
 /// stalled at one instant reaches it in about 2 s of wall time.
 pub const DEFAULT_MAX_EVENTS_PER_SEC: u64 = 10_000_000;
-/// The most proposals the client may hold uncommitted.
-pub const MAX_PENDING_PROPOSALS: usize = 1_000_000;
+/// The most proposals the client may hold uncommitted. An uncommitted
+/// proposal costs far more than its client record (an entry in every log
+/// and durable copy, in the checker's window and in appends in flight: about
+/// 1.7 KB in all, measured), so this bounds an overloaded run's memory at
+/// a couple of hundred MiB; a cluster that keeps up holds a few dozen.
+pub const MAX_PENDING_PROPOSALS: usize = 100_000;
 /// The most events the queue may hold.
 pub const MAX_QUEUED_EVENTS: usize = 4_000_000;
 

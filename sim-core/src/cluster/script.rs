@@ -167,7 +167,7 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// counts as an engine event, and none fires past the event limit.
     pub(super) fn retry_waiting_faults(&mut self) {
         let mut i = 0;
-        while i < self.script.waiting.len() && self.events < self.cfg.max_events {
+        while i < self.script.waiting.len() && !self.events_spent() {
             let index = self.script.waiting[i];
             if self.resolvable(&self.cfg.script[index].fault).is_ok() {
                 self.script.waiting.remove(i);
