@@ -37,6 +37,10 @@ fn attr(tag: &str, name: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn isolate_rejoin_shows_the_rejoining_vote_request_and_the_step_down() {
     let dir = run_out("messages-rejoin", &["--variant", "raft"]);
     let svg = text(&read(&dir, "messages/raft-1.svg"));
@@ -82,6 +86,10 @@ fn isolate_rejoin_shows_the_rejoining_vote_request_and_the_step_down() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn run_out_writes_every_diagram_and_the_report_inlines_them_after_the_term_chart() {
     let dir = run_out("messages-report", &[]);
     let report = text(&read(&dir, "report.html"));
@@ -123,6 +131,10 @@ fn run_out_writes_every_diagram_and_the_report_inlines_them_after_the_term_chart
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "a bundled scenario it runs has raft-rs variants"
+)]
 fn nine_nodes_get_nine_lanes() {
     let dir = run_out("messages-nine", &["--variant", "raft", "--set", "nodes=9"]);
     let svg = text(&read(&dir, "messages/raft-1.svg"));
