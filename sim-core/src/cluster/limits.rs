@@ -29,19 +29,22 @@ const US_PER_SEC: u64 = 1_000_000;
 /// The events counted in the current second of virtual time.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Window {
-    /// The second (of virtual time) being counted.
-    second: u64,
+    /// Where the second being counted ends (µs of virtual time).
+    ends_us: u64,
     /// The run's event count when it began.
     events_before: u64,
 }
 
 impl<N: RaftNode> Cluster<'_, N> {
-    /// Moves the window to the second of `now` (before an event runs).
+    /// Moves the window to the second of `now` (before an event runs): one
+    /// comparison per event, a division only when a second is over.
     pub(super) fn enter_window(&mut self, now: Instant) {
-        let second = now.as_us() / US_PER_SEC;
-        if second != self.window.second {
+        let now_us = now.as_us();
+        if now_us >= self.window.ends_us {
             self.window = Window {
-                second,
+                ends_us: (now_us / US_PER_SEC)
+                    .saturating_add(1)
+                    .saturating_mul(US_PER_SEC),
                 events_before: self.events,
             };
         }
