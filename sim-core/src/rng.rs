@@ -4,12 +4,32 @@
 //! sampling functions are written here rather than taken from `rand` so that
 //! a dependency upgrade can never change a run.
 
-use rand_chacha::ChaCha8Rng;
-use rand_core::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Core;
+use rand_core::block::Generator;
+use rand_core::SeedableRng;
 
-/// A deterministic random stream (ChaCha8).
-#[derive(Clone, Debug)]
-pub struct Stream(ChaCha8Rng);
+/// The 32-bit words one refill of the ChaCha8 core produces (four blocks).
+const BUFFER_WORDS: usize = 64;
+
+/// A deterministic random stream (ChaCha8): the words of `rand_chacha`'s
+/// `ChaCha8Rng`, two per draw, low word first, so the draws are exactly
+/// that generator's `next_u64` (a test compares them). Buffered here
+/// rather than through the generator so that a draw is a load and an
+/// increment; every draw takes two words, so a draw never straddles a
+/// refill.
+#[derive(Clone)]
+pub struct Stream {
+    words: [u32; BUFFER_WORDS],
+    /// The next unread word of `words` (even; `BUFFER_WORDS`: refill first).
+    next: usize,
+    core: ChaCha8Core,
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream").finish_non_exhaustive()
+    }
+}
 
 /// What a stream is for. The label is part of the key, so streams of
 /// different purposes are independent.
@@ -57,19 +77,35 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     hash
 }
 
+/// The ChaCha8 key of stream `purpose` number `index` of a run with `seed`.
+fn key(seed: u64, purpose: Purpose, index: u64) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key[0..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..16].copy_from_slice(&fnv1a(purpose.label().as_bytes()).to_le_bytes());
+    key[16..24].copy_from_slice(&index.to_le_bytes());
+    key[24..32].copy_from_slice(b"raftsim1");
+    key
+}
+
 impl Stream {
     /// The stream for `purpose` number `index` of a run with `seed`.
     pub fn new(seed: u64, purpose: Purpose, index: u64) -> Stream {
-        let mut key = [0u8; 32];
-        key[0..8].copy_from_slice(&seed.to_le_bytes());
-        key[8..16].copy_from_slice(&fnv1a(purpose.label().as_bytes()).to_le_bytes());
-        key[16..24].copy_from_slice(&index.to_le_bytes());
-        key[24..32].copy_from_slice(b"raftsim1");
-        Stream(ChaCha8Rng::from_seed(key))
+        let key = key(seed, purpose, index);
+        Stream {
+            core: ChaCha8Core::from_seed(key),
+            words: [0; BUFFER_WORDS],
+            next: BUFFER_WORDS,
+        }
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
+        if self.next >= BUFFER_WORDS {
+            self.core.generate(&mut self.words);
+            self.next = 0;
+        }
+        let (lo, hi) = (self.words[self.next], self.words[self.next + 1]);
+        self.next += 2;
+        (u64::from(hi) << 32) | u64::from(lo)
     }
 
     /// Uniform in `0..bound` (bound > 0), unbiased (Lemire's method). The
@@ -130,6 +166,18 @@ mod tests {
         assert_ne!(a[0], other_index.next_u64());
         assert_ne!(a[0], other_purpose.next_u64());
         assert_ne!(a[0], other_seed.next_u64());
+    }
+
+    /// The buffered draws are `rand_chacha`'s `ChaCha8Rng::next_u64`,
+    /// across several refills: every stream, so every run, is unchanged.
+    #[test]
+    fn draws_are_chacha8rng_next_u64() {
+        use rand_core::Rng;
+        let mut ours = Stream::new(11, Purpose::Link, 6);
+        let mut reference = rand_chacha::ChaCha8Rng::from_seed(key(11, Purpose::Link, 6));
+        for i in 0..1_000 {
+            assert_eq!(ours.next_u64(), reference.next_u64(), "draw {i}");
+        }
     }
 
     #[test]
