@@ -14,7 +14,7 @@ use crate::rng::{Purpose, Stream};
 pub const PPB_PER_PPM: f64 = 1_000.0;
 /// The largest drift a clock may have: 1% (10,000 ppm).
 pub const MAX_DRIFT_PPB: u64 = 10_000_000;
-const BILLION: i128 = 1_000_000_000;
+const BILLION: u64 = 1_000_000_000;
 
 /// Clock behaviour, resolved (the scenario's `clock` section).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +49,11 @@ impl Default for ClockConfig {
 pub(super) struct NodeClock {
     /// The clock runs at rate 1 + drift_ppb / 10^9.
     drift_ppb: i64,
+    /// The clock's rate in parts per billion (10^9 + drift) and
+    /// `u64::MAX / rate`: dividing by the rate is then a multiplication
+    /// and a correction, not a 128-bit division on every timer.
+    rate: u64,
+    inverse: u64,
     jitter_us: (u64, u64),
     jitter: Stream,
 }
@@ -62,11 +67,15 @@ impl NodeClock {
             let drawn = Stream::new(seed, Purpose::ClockDrift, node).between(0, 2 * max);
             drawn as i64 - max as i64
         };
-        NodeClock {
-            drift_ppb,
+        let mut clock = NodeClock {
+            drift_ppb: 0,
+            rate: BILLION,
+            inverse: u64::MAX / BILLION,
             jitter_us: config.timer_jitter_us,
             jitter: Stream::new(seed, Purpose::TimerJitter, node),
-        }
+        };
+        clock.set_drift_ppb(drift_ppb);
+        clock
     }
 
     #[cfg(test)]
@@ -77,7 +86,28 @@ impl NodeClock {
     /// `set_clock`: the clock's rate from now on (timers already armed
     /// keep their deadlines).
     pub(super) fn set_drift_ppb(&mut self, drift_ppb: i64) {
+        debug_assert!(drift_ppb.unsigned_abs() <= MAX_DRIFT_PPB);
         self.drift_ppb = drift_ppb;
+        self.rate = BILLION.saturating_add_signed(drift_ppb);
+        self.inverse = u64::MAX / self.rate;
+    }
+
+    /// `local_us` at the clock's rate: local_us · 10^9 / rate, rounded to
+    /// the nearest microsecond (exactly, for any `local_us`).
+    fn scale(&self, local_us: u64) -> u64 {
+        let rate = u128::from(self.rate);
+        let n = u128::from(local_us) * u128::from(BILLION) + rate / 2;
+        let Ok(small) = u64::try_from(n) else {
+            return u64::try_from(n / rate).unwrap_or(u64::MAX);
+        };
+        // inverse = ⌊(2^64 - 1) / rate⌋, so the estimate ⌊n · inverse / 2^64⌋
+        // is at most the quotient and at most 2 below it; the loop adds
+        // what is missing.
+        let mut quotient = ((u128::from(small) * u128::from(self.inverse)) >> 64) as u64;
+        while u128::from(quotient + 1) * rate <= n {
+            quotient += 1;
+        }
+        quotient
     }
 
     /// The virtual microseconds until a timer set `local_us` ahead on
@@ -87,9 +117,7 @@ impl NodeClock {
         let scaled = if self.drift_ppb == 0 {
             local_us
         } else {
-            let rate = BILLION + i128::from(self.drift_ppb);
-            let us = (i128::from(local_us) * BILLION + rate / 2) / rate;
-            u64::try_from(us).unwrap_or(u64::MAX)
+            self.scale(local_us)
         };
         let (min, max) = self.jitter_us;
         let late = if max == 0 {
@@ -125,6 +153,23 @@ mod tests {
         let mut jittery = NodeClock::new(1, 1, &config);
         for _ in 0..100 {
             assert!((1_010..=1_020).contains(&jittery.timer_delay_us(1_000)));
+        }
+    }
+
+    proptest::proptest! {
+        /// The division by the rate is exact: what the plain 128-bit
+        /// division gives, for any duration and any drift in bounds.
+        #[test]
+        fn scaling_is_the_exact_rounded_quotient(
+            local_us in proptest::prop_oneof![0u64..10_000_000, proptest::num::u64::ANY],
+            drift_ppb in -(MAX_DRIFT_PPB as i64)..=MAX_DRIFT_PPB as i64,
+        ) {
+            let mut clock = NodeClock::new(1, 1, &ClockConfig::IDEAL);
+            clock.set_drift_ppb(drift_ppb);
+            let rate = 1_000_000_000i128 + i128::from(drift_ppb);
+            let plain = (i128::from(local_us) * 1_000_000_000 + rate / 2) / rate;
+            let plain = u64::try_from(plain).unwrap_or(u64::MAX);
+            proptest::prop_assert_eq!(clock.scale(local_us), plain);
         }
     }
 
