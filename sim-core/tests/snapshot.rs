@@ -1,13 +1,14 @@
 //! Snapshots and log compaction end to end (docs/SEMANTICS.md "Snapshots
 //! and log compaction"): a follower that falls behind the compaction point
-//! catches up through InstallSnapshot, in both election modes, and a long
-//! run keeps every log and the checker's window bounded.
+//! catches up through InstallSnapshot, in both election modes and with
+//! raft-rs, and a long run keeps every log and the checker's window
+//! bounded.
 
 use std::io;
 
 use sim_core::cluster::{run, run_with, ClusterConfig};
 use sim_core::faults::{Fault, NodeRef, ScriptEvent};
-use sim_core::raft::{ElectionKind, Message, NodeId};
+use sim_core::raft::{ElectionKind, NodeId};
 use sim_core::time::Instant;
 use sim_core::trace::{TraceEvent, Tracer};
 
@@ -18,7 +19,7 @@ struct SnapshotSends(Vec<(u64, NodeId)>);
 impl Tracer for SnapshotSends {
     fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()> {
         if let TraceEvent::Send { to, msg, .. } = event {
-            if matches!(msg, Message::InstallSnapshot(_)) {
+            if msg.snapshot_bytes(1).is_some() {
                 self.0.push((at.as_us(), *to));
             }
         }
@@ -113,6 +114,52 @@ fn a_long_run_keeps_every_log_and_the_checker_window_bounded() {
         "the checker holds {} entries (bound {bound})",
         out.checker_retained_entries
     );
+}
+
+/// raft-rs compacts by the model's rule and sends its own snapshot: the
+/// restarted follower installs it and catches up, the run stays safe, and
+/// every log stays within the threshold.
+#[cfg(feature = "raft-rs")]
+#[test]
+fn raft_rs_compacts_and_a_follower_behind_catches_up_through_its_snapshot() {
+    use sim_core::raft::Implementation;
+    let mut cfg = crashed_follower(ElectionKind::Classic, 100);
+    cfg.raft.implementation = Implementation::RaftRs;
+    let mut sends = SnapshotSends::default();
+    let out = run_with(cfg.clone(), Some(&mut sends));
+    assert!(out.violations.is_empty(), "{:?}", out.violations);
+    assert!(
+        sends
+            .0
+            .iter()
+            .any(|s| s.1 == NodeId(5) && s.0 >= 25_000_000),
+        "no snapshot reached the restarted node: {:?}",
+        sends.0
+    );
+    let nodes = &out.final_state.nodes;
+    let leader_commit = nodes.iter().map(|n| n.status.commit_index).max().unwrap();
+    assert!(leader_commit > 700, "commit {leader_commit}");
+    assert!(
+        nodes[4].status.commit_index + 3 >= leader_commit,
+        "node 5 committed {} of {leader_commit}",
+        nodes[4].status.commit_index
+    );
+    for node in nodes {
+        assert!(
+            node.retained_entries <= 200,
+            "node {} holds {} entries",
+            node.node,
+            node.retained_entries
+        );
+    }
+    // The same run replays exactly.
+    assert_eq!(run(cfg).trace_hash, out.trace_hash);
+    // Without compaction nobody sends a snapshot.
+    let mut cfg = crashed_follower(ElectionKind::Classic, 10_000);
+    cfg.raft.implementation = Implementation::RaftRs;
+    let mut none = SnapshotSends::default();
+    let out = run_with(cfg, Some(&mut none));
+    assert!(out.violations.is_empty() && none.0.is_empty());
 }
 
 #[test]

@@ -335,11 +335,10 @@ impl<N: RaftNode> Cluster<'_, N> {
         });
         if let Fate::Arrives { at, duplicate_at } = fate {
             // A snapshot takes its transfer time on top of the latency.
-            let transfer_us = if let Message::InstallSnapshot(snapshot) = &msg {
-                self.cfg.raft.snapshot.transfer_us(snapshot.bytes)
-            } else {
-                0
-            };
+            let snapshot = &self.cfg.raft.snapshot;
+            let transfer_us = msg
+                .snapshot_bytes(snapshot.entry_bytes)
+                .map_or(0, |bytes| snapshot.transfer_us(bytes));
             let at = at.plus_us(transfer_us);
             let duplicate_at = duplicate_at.map(|dup_at| dup_at.plus_us(transfer_us));
             if let Some(dup_at) = duplicate_at {

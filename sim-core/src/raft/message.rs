@@ -139,6 +139,20 @@ impl Message {
         }
     }
 
+    /// The bytes a snapshot message carries, if it is one (the cluster
+    /// adds their transfer time to the link's latency): what the model's
+    /// `InstallSnapshot` says; for raft-rs's, the entries it covers at
+    /// `entry_bytes` each, the model's rule.
+    pub fn snapshot_bytes(&self, entry_bytes: u64) -> Option<u64> {
+        match self {
+            Message::InstallSnapshot(snapshot) => Some(snapshot.bytes),
+            Message::RaftRs(msg) => msg
+                .snapshot_index()
+                .map(|index| index.saturating_mul(entry_bytes)),
+            _ => None,
+        }
+    }
+
     /// A short stable name, for traces and reports.
     pub fn kind(&self) -> &'static str {
         match self {

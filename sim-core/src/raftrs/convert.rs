@@ -43,25 +43,27 @@ pub(super) fn library_config(id: NodeId, config: &RaftConfig) -> raft::Config {
 }
 
 /// The library's storage holding a node's durable state: every node of
-/// the cluster a voter, the durable log, term and vote. The commit index
-/// is not durable in raftsim (as in the model): a restarted node learns it
-/// again from the leader. The adapter never compacts (docs/SEMANTICS.md
-/// "Snapshots and log compaction"), so its disk never holds a snapshot.
+/// the cluster a voter, the durable snapshot and log, term and vote. The
+/// commit index is not durable in raftsim (as in the model): a restarted
+/// node learns it again from the leader, beyond its snapshot.
 pub(super) fn storage(cluster_size: usize, disk: &HardState) -> SimStorage {
-    debug_assert_eq!(disk.snapshot_index, 0, "raft-rs nodes never compact");
     let voters: Vec<u64> = (1..=cluster_size as u64).collect();
     let entries: Vec<PbEntry> = disk
         .log
         .iter()
         .enumerate()
-        .map(|(i, entry)| to_library(i as LogIndex + 1, entry))
+        .map(|(i, entry)| to_library(disk.snapshot_index + i as LogIndex + 1, entry))
         .collect();
     let state = PbHardState {
         term: disk.term,
         vote: disk.voted_for.map_or(0, |n| u64::from(n.0)),
+        // What a snapshot covers is committed; raft-rs refuses a hard
+        // state committing less than its first index implies.
+        commit: disk.snapshot_index,
         ..PbHardState::default()
     };
-    SimStorage::new(ConfState::from((voters, vec![])), state, entries)
+    let snapshot = (disk.snapshot_index, disk.snapshot_term);
+    SimStorage::new(ConfState::from((voters, vec![])), state, snapshot, entries)
 }
 
 pub(super) fn to_library(index: LogIndex, entry: &Entry) -> PbEntry {

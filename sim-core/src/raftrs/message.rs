@@ -31,7 +31,7 @@ pub use without_library::RaftRsMessage;
 #[cfg(feature = "raft-rs")]
 mod with_library {
     use super::RaftRsFields;
-    use crate::raft::Term;
+    use crate::raft::{LogIndex, Term};
     use raft::eraftpb::{Message, MessageType};
 
     /// A raft-rs message (boxed: it is much larger than raftsim's own).
@@ -56,6 +56,12 @@ mod with_library {
         pub fn granted_vote(&self) -> Option<Term> {
             (self.0.get_msg_type() == MessageType::MsgRequestVoteResponse && !self.0.reject)
                 .then_some(self.0.term)
+        }
+
+        /// A snapshot's last included index, if this is one.
+        pub fn snapshot_index(&self) -> Option<LogIndex> {
+            (self.0.get_msg_type() == MessageType::MsgSnapshot)
+                .then(|| self.0.get_snapshot().get_metadata().index)
         }
 
         pub fn fields(&self) -> RaftRsFields {
@@ -98,7 +104,7 @@ mod with_library {
 #[cfg(not(feature = "raft-rs"))]
 mod without_library {
     use super::RaftRsFields;
-    use crate::raft::Term;
+    use crate::raft::{LogIndex, Term};
 
     /// This build has no raft-rs: no such message can exist.
     #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,6 +118,9 @@ mod without_library {
             match *self {}
         }
         pub fn granted_vote(&self) -> Option<Term> {
+            match *self {}
+        }
+        pub fn snapshot_index(&self) -> Option<LogIndex> {
             match *self {}
         }
         pub fn fields(&self) -> RaftRsFields {

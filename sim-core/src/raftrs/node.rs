@@ -18,23 +18,29 @@
 use std::collections::VecDeque;
 
 use raft::eraftpb::Message as PbMessage;
-use raft::{RawNode, StateRole};
+use raft::{RawNode, StateRole, Storage};
 
 use super::convert::{from_library, library_config, storage, timeout_ticks};
 use super::storage::SimStorage;
 use super::RaftRsMessage;
+
 use crate::raft::{
-    Action, Entry, HardState, LogIndex, LogView, Message, NodeId, Note, PersistWrite, ProposalId,
-    RaftConfig, RaftNode, Role, Status, TimerKind,
+    Action, HardState, Log, LogIndex, LogView, Message, NodeId, Note, PersistWrite, ProposalId,
+    RaftConfig, RaftNode, Role, Status, Term, TimerKind,
 };
 use crate::rng::Stream;
 use crate::time::Instant;
 
 pub struct RaftRsNode {
     raw: RawNode<SimStorage>,
-    /// The library's log in raftsim's terms (index 1 is `log[0]`), kept in
-    /// step with every `Ready`: what observers and the client read.
-    log: Vec<Entry>,
+    /// The library's log in raftsim's terms, kept in step with every
+    /// `Ready` and compaction: what observers and the client read.
+    log: Log,
+    /// A snapshot (last index and term) the disk has not been told of yet:
+    /// it goes with the next write.
+    unwritten_snapshot: Option<(LogIndex, Term)>,
+    /// `raft.snapshot.threshold_entries` (see `maybe_compact`).
+    compact_threshold: LogIndex,
     /// The node's seeded stream: election timeouts and the tick phase.
     rng: Stream,
     /// The election timeout range in ticks, both ends included.
@@ -86,6 +92,7 @@ impl RaftRsNode {
     /// Runs one input through the library, then settles: timeout, notes,
     /// every pending `Ready`.
     fn input(&mut self, out: &mut Vec<Action>, feed: impl FnOnce(&mut RawNode<SimStorage>)) {
+        self.maybe_compact();
         let before = (self.raw.raft.term, self.raw.raft.state);
         feed(&mut self.raw);
         self.replace_timeout();
@@ -93,19 +100,46 @@ impl RaftRsNode {
         self.handle_ready(out);
     }
 
+    /// The model's compaction rule (`Core::maybe_compact`): once the commit
+    /// index is `threshold` past the snapshot, the log up to `threshold / 2`
+    /// entries before it becomes the snapshot, in the library's storage
+    /// and here; the disk follows with the next write. Run before each
+    /// input, so the client and the checker have seen every committed
+    /// entry before it goes.
+    fn maybe_compact(&mut self) {
+        let committed = self.raw.raft.raft_log.committed;
+        let snapshot = self.log.snapshot_index();
+        if committed.saturating_sub(snapshot) < self.compact_threshold {
+            return;
+        }
+        let stored = self.raw.store().last_index().unwrap_or(snapshot);
+        let index = (committed - self.compact_threshold / 2).min(stored);
+        if index <= snapshot {
+            return;
+        }
+        self.raw.mut_store().compact(index);
+        self.log.compact_to(index);
+        self.unwritten_snapshot = Some(self.raw.store().snapshot_point());
+    }
+
     fn handle_ready(&mut self, out: &mut Vec<Action>) {
         while self.raw.has_ready() {
             let mut ready = self.raw.ready();
-            assert!(
-                ready.snapshot().is_empty(),
-                "raftsim never compacts a log, so raft-rs never sends a snapshot"
-            );
             for msg in ready.take_messages() {
                 send(msg, out);
             }
+            if !ready.snapshot().is_empty() {
+                // The leader's snapshot: this log did not hold its last
+                // entry (else raft-rs would only have moved its commit).
+                let store = self.raw.mut_store();
+                store.apply_snapshot(ready.snapshot());
+                let (index, term) = store.snapshot_point();
+                self.log.install(index, term);
+                self.unwritten_snapshot = Some((index, term));
+            }
             let entries = ready.take_entries();
             let state = (self.raw.raft.term, self.raw.raft.vote);
-            if !entries.is_empty() || state != self.written {
+            if !entries.is_empty() || state != self.written || self.unwritten_snapshot.is_some() {
                 self.write(&entries, state, out);
                 self.writes.push_back(ready.number());
             }
@@ -116,12 +150,18 @@ impl RaftRsNode {
             // commit index and the log.
             drop(ready.take_committed_entries());
             self.raw.advance_append_async(ready);
-            self.raw.advance_apply();
+            // raft-rs counts an installed snapshot as applied, but refuses
+            // to apply past what is durable: wait for the snapshot's write.
+            let installed = self.raw.store().snapshot_point().0;
+            if self.raw.raft.raft_log.persisted >= installed {
+                self.raw.advance_apply();
+            }
         }
     }
 
     /// Stores a `Ready`'s entries and hard state where the library reads
-    /// them, mirrors the entries, and asks the cluster to make them durable.
+    /// them, mirrors the entries, and asks the cluster to make them (and a
+    /// snapshot not yet written) durable.
     fn write(
         &mut self,
         entries: &[raft::eraftpb::Entry],
@@ -130,20 +170,24 @@ impl RaftRsNode {
     ) {
         let log_from = entries
             .first()
-            .map_or(self.log.len() as LogIndex + 1, |e| e.index);
+            .map_or(self.log.last_index() + 1, |e| e.index);
         let hard_state = self.raw.raft.hard_state();
         let store = self.raw.mut_store();
         store.append(entries);
         store.set_hard_state(hard_state);
-        self.log.truncate(log_from as usize - 1);
-        self.log.extend(entries.iter().map(from_library));
+        if log_from <= self.log.last_index() {
+            self.log.truncate_from(log_from);
+        }
+        for entry in entries {
+            self.log.append(from_library(entry));
+        }
         self.written = state;
         out.push(Action::Persist(PersistWrite {
             term: state.0,
             voted_for: node_id(state.1),
-            snapshot: None,
+            snapshot: self.unwritten_snapshot.take(),
             log_from,
-            entries: self.log[log_from as usize - 1..].to_vec(),
+            entries: self.log.slice_from(log_from, usize::MAX).to_vec(),
         }));
     }
 
@@ -190,7 +234,9 @@ impl RaftNode for RaftRsNode {
         let mut node = RaftRsNode {
             seen: (raw.raft.term, raw.raft.state),
             raw,
-            log: disk.log.clone(),
+            log: Log::from_parts(disk.snapshot_index, disk.snapshot_term, disk.log.clone()),
+            unwritten_snapshot: None,
+            compact_threshold: config.snapshot.threshold_entries.max(1),
             rng,
             timeout_ticks: timeout_ticks(config),
             timeout_set: 0,
@@ -198,10 +244,7 @@ impl RaftNode for RaftRsNode {
             writes: VecDeque::new(),
             written: (disk.term, disk.voted_for.map_or(0, |n| u64::from(n.0))),
         };
-        debug_assert_eq!(
-            node.raw.raft.raft_log.last_index(),
-            node.log.len() as LogIndex
-        );
+        debug_assert_eq!(node.raw.raft.raft_log.last_index(), node.log.last_index());
         // `RawNode::new` drew a timeout with the library's generator.
         node.replace_timeout();
         node.handle_ready(out);
@@ -297,7 +340,7 @@ impl RaftNode for RaftRsNode {
     }
 
     fn log(&self) -> LogView<'_> {
-        LogView::of_entries(&self.log)
+        self.log.view()
     }
 
     fn into_rng(self) -> Stream {

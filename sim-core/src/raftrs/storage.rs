@@ -2,10 +2,12 @@
 //! `MemStorage` copies the whole requested range before cutting it to the
 //! message size, which made a leader far ahead of a follower quadratic
 //! (the stranded leader of quorum-loss, its log swollen by client
-//! retries); this one copies at most what can fit. The log is never
-//! compacted, so the library never asks for a snapshot. What is durable is
-//! the cluster's business (`PersistWrite`), not this store's: this is the
-//! library's view, written as soon as a `Ready` is handled.
+//! retries); this one copies at most what can fit. It holds the entries
+//! after a snapshot: the adapter compacts it as the model compacts its log,
+//! and the library then sends a follower that is behind the snapshot
+//! (`snapshot`), which the follower installs (`apply_snapshot`). What is
+//! durable is the cluster's business (`PersistWrite`), not this store's:
+//! this is the library's view, written as soon as a `Ready` is handled.
 
 use protobuf::Message as _;
 use raft::eraftpb::{ConfState, Entry, HardState, Snapshot};
@@ -14,23 +16,37 @@ use raft::{GetEntriesContext, RaftState, Storage, StorageError, NO_LIMIT};
 pub(super) struct SimStorage {
     hard_state: HardState,
     conf_state: ConfState,
-    /// Index 1 is `entries[0]`.
+    /// The last index and term the snapshot covers (0, 0: none).
+    snapshot: (u64, u64),
+    /// Index `snapshot.0 + 1` is `entries[0]`.
     entries: Vec<Entry>,
 }
 
 impl SimStorage {
-    pub(super) fn new(conf_state: ConfState, hard_state: HardState, entries: Vec<Entry>) -> Self {
+    pub(super) fn new(
+        conf_state: ConfState,
+        hard_state: HardState,
+        snapshot: (u64, u64),
+        entries: Vec<Entry>,
+    ) -> Self {
         SimStorage {
             hard_state,
             conf_state,
+            snapshot,
             entries,
         }
+    }
+
+    /// Position of `index` (past the snapshot) in `entries`.
+    fn position(&self, index: u64) -> usize {
+        debug_assert!(index > self.snapshot.0, "entry {index} is compacted");
+        (index - self.snapshot.0 - 1) as usize
     }
 
     /// Appends entries, overwriting the log from the first one's index.
     pub(super) fn append(&mut self, entries: &[Entry]) {
         if let Some(first) = entries.first() {
-            let keep = first.index as usize - 1;
+            let keep = self.position(first.index);
             assert!(keep <= self.entries.len(), "appended entries leave no gap");
             self.entries.truncate(keep);
             self.entries.extend_from_slice(entries);
@@ -39,6 +55,32 @@ impl SimStorage {
 
     pub(super) fn set_hard_state(&mut self, hard_state: HardState) {
         self.hard_state = hard_state;
+    }
+
+    /// Compacts every entry up to `index` (which must be held) into the
+    /// snapshot.
+    pub(super) fn compact(&mut self, index: u64) {
+        let term = self.term(index).expect("compact to a held entry");
+        let covered = (index - self.snapshot.0) as usize;
+        self.entries.drain(..covered);
+        self.snapshot = (index, term);
+    }
+
+    /// Installs a snapshot the leader sent: raft-rs hands one over only
+    /// when this log does not already hold its last entry, so the whole
+    /// log goes, as in raft-rs's `MemStorage`.
+    pub(super) fn apply_snapshot(&mut self, snapshot: &Snapshot) {
+        let meta = snapshot.get_metadata();
+        debug_assert!(meta.index > self.snapshot.0, "an older snapshot");
+        self.snapshot = (meta.index, meta.term);
+        self.entries.clear();
+        self.hard_state.term = self.hard_state.term.max(meta.term);
+        self.hard_state.commit = meta.index;
+        self.conf_state = meta.get_conf_state().clone();
+    }
+
+    pub(super) fn snapshot_point(&self) -> (u64, u64) {
+        self.snapshot
     }
 }
 
@@ -58,15 +100,15 @@ impl Storage for SimStorage {
         _context: GetEntriesContext,
     ) -> raft::Result<Vec<Entry>> {
         let max_size = max_size.into();
-        if low == 0 {
+        if low <= self.snapshot.0 {
             return Err(raft::Error::Store(StorageError::Compacted));
         }
         assert!(
-            high <= self.entries.len() as u64 + 1,
-            "entries up to {high} of a log of {}",
-            self.entries.len()
+            high <= self.last_index()? + 1,
+            "entries up to {high} of a log ending at {}",
+            self.last_index()?
         );
-        let range = &self.entries[(low - 1) as usize..(high - 1) as usize];
+        let range = &self.entries[self.position(low)..self.position(high)];
         // raft-rs's `limit_size`, counted before copying: the first entry
         // always, then as many as keep the total within `max_size`.
         let fits = match max_size {
@@ -87,27 +129,40 @@ impl Storage for SimStorage {
     }
 
     fn term(&self, idx: u64) -> raft::Result<u64> {
-        match idx {
-            0 => Ok(0),
-            _ => match self.entries.get(idx as usize - 1) {
-                Some(entry) => Ok(entry.term),
-                None => Err(raft::Error::Store(StorageError::Unavailable)),
-            },
+        if idx == self.snapshot.0 {
+            return Ok(self.snapshot.1);
+        }
+        if idx < self.snapshot.0 {
+            return Err(raft::Error::Store(StorageError::Compacted));
+        }
+        match self.entries.get(self.position(idx)) {
+            Some(entry) => Ok(entry.term),
+            None => Err(raft::Error::Store(StorageError::Unavailable)),
         }
     }
 
     fn first_index(&self) -> raft::Result<u64> {
-        Ok(1)
+        Ok(self.snapshot.0 + 1)
     }
 
     fn last_index(&self) -> raft::Result<u64> {
-        Ok(self.entries.len() as u64)
+        Ok(self.snapshot.0 + self.entries.len() as u64)
     }
 
-    fn snapshot(&self, _request_index: u64, _to: u64) -> raft::Result<Snapshot> {
-        // Nothing is ever compacted, so nothing needs a snapshot.
-        Err(raft::Error::Store(
-            StorageError::SnapshotTemporarilyUnavailable,
-        ))
+    /// The snapshot as compacted: its last index and term and the
+    /// configuration. (Its data is the state machine's, which raftsim
+    /// does not model: the cluster charges its transfer by size.)
+    fn snapshot(&self, request_index: u64, _to: u64) -> raft::Result<Snapshot> {
+        if self.snapshot.0 == 0 || request_index > self.snapshot.0 {
+            return Err(raft::Error::Store(
+                StorageError::SnapshotTemporarilyUnavailable,
+            ));
+        }
+        let mut snapshot = Snapshot::default();
+        let meta = snapshot.mut_metadata();
+        meta.index = self.snapshot.0;
+        meta.term = self.snapshot.1;
+        meta.set_conf_state(self.conf_state.clone());
+        Ok(snapshot)
     }
 }
