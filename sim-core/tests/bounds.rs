@@ -264,6 +264,27 @@ fn a_run_stalled_at_one_instant_stops_at_the_per_second_limit() {
     );
 }
 
+/// The limit on queued events stops a run the moment its queue holds more
+/// than the limit (a 5-node cluster under load queues a few dozen), and
+/// the same run under the default limit goes to its end.
+#[test]
+fn the_event_queue_has_a_limit() {
+    let mut cfg = ClusterConfig::new(5, 1, 10_000_000);
+    cfg.workload.proposals_per_sec = 200.0;
+    let whole = run(cfg.clone());
+    assert_eq!(whole.limit_reached, None);
+    assert_eq!(whole.final_state.at_us, 10_000_000);
+    cfg.max_queued_events = 16;
+    let output = run(cfg);
+    let why = output.limit_reached.expect("cut short");
+    assert!(
+        why.contains("events are queued, more than the limit of 16"),
+        "{why}"
+    );
+    assert!(output.final_state.at_us < 10_000_000, "stopped early");
+    assert!(output.violations.is_empty());
+}
+
 /// A valid but dense scenario (the most proposals a file may ask for)
 /// stops at the scenario's own per-second limit, and a normal second of
 /// the same cluster stays under it.

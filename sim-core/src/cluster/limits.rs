@@ -21,7 +21,8 @@ pub const DEFAULT_MAX_EVENTS_PER_SEC: u64 = 10_000_000;
 /// 1.7 KB in all, measured), so this bounds an overloaded run's memory at
 /// a couple of hundred MiB; a cluster that keeps up holds a few dozen.
 pub const MAX_PENDING_PROPOSALS: usize = 100_000;
-/// The most events the queue may hold.
+/// The most events the queue may hold (a scenario file's runs; the
+/// library may lower it in `ClusterConfig::max_queued_events`).
 pub const MAX_QUEUED_EVENTS: usize = 4_000_000;
 
 const US_PER_SEC: u64 = 1_000_000;
@@ -81,10 +82,10 @@ impl<N: RaftNode> Cluster<'_, N> {
             ));
         }
         let queued = self.queue.len();
-        if queued > MAX_QUEUED_EVENTS {
+        if queued > self.cfg.max_queued_events {
             return Some(format!(
-                "stopped at {at}: {queued} events are queued, more than the limit of \
-                 {MAX_QUEUED_EVENTS}"
+                "stopped at {at}: {queued} events are queued, more than the limit of {}",
+                self.cfg.max_queued_events
             ));
         }
         None

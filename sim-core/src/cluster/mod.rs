@@ -77,6 +77,10 @@ pub struct ClusterConfig {
     /// The run stops with an error past this many events in one second
     /// of virtual time.
     pub max_events_per_sec: u64,
+    /// The run stops with an error when more events than this are queued
+    /// ([`MAX_QUEUED_EVENTS`] for every scenario file; the library may
+    /// lower it).
+    pub max_queued_events: usize,
 }
 
 impl ClusterConfig {
@@ -98,6 +102,7 @@ impl ClusterConfig {
             script: Vec::new(),
             max_events: DEFAULT_MAX_EVENTS,
             max_events_per_sec: DEFAULT_MAX_EVENTS_PER_SEC,
+            max_queued_events: MAX_QUEUED_EVENTS,
         }
     }
 }

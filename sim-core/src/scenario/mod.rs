@@ -27,7 +27,7 @@ use std::fmt;
 use crate::chaos::chaos_schedule;
 use crate::cluster::{
     ClockConfig, ClusterConfig, StorageConfig, WorkloadConfig, DEFAULT_MAX_EVENTS,
-    DEFAULT_MAX_EVENTS_PER_SEC,
+    DEFAULT_MAX_EVENTS_PER_SEC, MAX_QUEUED_EVENTS,
 };
 use crate::faults::ScriptEvent;
 use crate::network::NetworkConfig;
@@ -259,6 +259,7 @@ impl Scenario {
                 .file
                 .max_events_per_sec
                 .unwrap_or(DEFAULT_MAX_EVENTS_PER_SEC),
+            max_queued_events: MAX_QUEUED_EVENTS,
         }
     }
 }
