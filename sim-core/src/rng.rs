@@ -98,34 +98,53 @@ impl Stream {
         }
     }
 
+    #[inline]
     pub fn next_u64(&mut self) -> u64 {
         if self.next >= BUFFER_WORDS {
-            self.core.generate(&mut self.words);
-            self.next = 0;
+            self.refill();
         }
-        let (lo, hi) = (self.words[self.next], self.words[self.next + 1]);
+        let pair = self.next / 2;
+        let (lo, hi) = (self.words[2 * pair], self.words[2 * pair + 1]);
         self.next += 2;
         (u64::from(hi) << 32) | u64::from(lo)
     }
 
+    /// Once every 32 draws: out of line, so that a draw inlines.
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self) {
+        self.core.generate(&mut self.words);
+        self.next = 0;
+    }
+
     /// Uniform in `0..bound` (bound > 0), unbiased (Lemire's method). The
     /// rejection threshold (a 64-bit division) is computed only when the
-    /// low half of the product falls below `bound`, which is rare: the
-    /// draws, and so the results, are those of the plain method.
+    /// low half of the product falls below `bound`, which is rare (out of
+    /// line): the draws, and so the results, are those of the plain method.
     #[inline]
     pub fn below(&mut self, bound: u64) -> u64 {
         debug_assert!(bound > 0);
-        let mut product = u128::from(self.next_u64()) * u128::from(bound);
+        let product = u128::from(self.next_u64()) * u128::from(bound);
         if (product as u64) < bound {
-            let threshold = bound.wrapping_neg() % bound;
-            while (product as u64) < threshold {
-                product = u128::from(self.next_u64()) * u128::from(bound);
-            }
+            return self.below_rejecting(bound, product);
+        }
+        (product >> 64) as u64
+    }
+
+    /// The rare path of [`Stream::below`]: redraws while the low half of
+    /// the product is below Lemire's threshold.
+    #[cold]
+    #[inline(never)]
+    fn below_rejecting(&mut self, bound: u64, mut product: u128) -> u64 {
+        let threshold = bound.wrapping_neg() % bound;
+        while (product as u64) < threshold {
+            product = u128::from(self.next_u64()) * u128::from(bound);
         }
         (product >> 64) as u64
     }
 
     /// Uniform in `min..=max`.
+    #[inline]
     pub fn between(&mut self, min: u64, max: u64) -> u64 {
         debug_assert!(min <= max);
         match (max - min).checked_add(1) {
@@ -135,12 +154,14 @@ impl Stream {
     }
 
     /// Uniform in [0, 1).
+    #[inline]
     pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// True with probability `p`. Always consumes exactly one draw, so that
     /// streams stay aligned whatever `p` is (common random numbers).
+    #[inline]
     pub fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
