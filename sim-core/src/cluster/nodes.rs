@@ -127,7 +127,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             self.violation(broken, Some(id));
         }
         let hint = self.execute(id, &mut actions);
-        self.actions = actions;
+        self.return_actions(actions);
         let node = self.slots[id.index()].node.as_ref().expect("just started");
         let log_check = self.observers.on_started(self.now, id, &before, node, hint);
         if let Err(broken) = log_check {
@@ -199,16 +199,36 @@ impl<N: RaftNode> Cluster<'_, N> {
             Input::Persisted(durable) => node.on_persisted(now, durable, &mut actions),
         }
         let hint = self.execute(id, &mut actions);
-        self.actions = actions;
+        self.return_actions(actions);
         self.after_step(id, before, hint);
     }
 
-    /// Carries out a node's actions in order. Returns the lowest log index
-    /// the node rewrote, if any.
+    /// Puts the action buffer back for the next step. What it replaces is
+    /// the empty `Vec` that `mem::take` left, which owns no memory: it is
+    /// forgotten rather than dropped, saving a call to the drop glue on
+    /// every step (anything else is dropped as usual).
+    fn return_actions(&mut self, actions: Vec<Action>) {
+        let left = std::mem::replace(&mut self.actions, actions);
+        if left.capacity() == 0 {
+            std::mem::forget(left);
+        }
+    }
+
+    /// Carries out a node's actions in order, leaving `actions` empty (its
+    /// memory kept for the next step). Returns the lowest log index the
+    /// node rewrote, if any.
+    ///
+    /// Each action is taken out of the buffer in place of one that owns
+    /// nothing, and the buffer is cleared at the end: a `drain(..)` would
+    /// do the same with a call to its drop glue on every step (18
+    /// instructions per event).
     fn execute(&mut self, id: NodeId, actions: &mut Vec<Action>) -> Option<LogIndex> {
         let mut log_hint: Option<LogIndex> = None;
-        for action in actions.drain(..) {
-            match action {
+        for slot in actions.iter_mut() {
+            let taken = Action::CancelTimer {
+                kind: TimerKind::Election,
+            };
+            match std::mem::replace(slot, taken) {
                 Action::Send { to, msg } => self.send(id, to, msg),
                 Action::SetTimer { kind, at } => self.set_timer(id, kind, at),
                 Action::CancelTimer { kind } => {
@@ -233,6 +253,7 @@ impl<N: RaftNode> Cluster<'_, N> {
                 }
             }
         }
+        actions.clear();
         log_hint
     }
 
