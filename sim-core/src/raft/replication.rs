@@ -237,11 +237,17 @@ impl Core {
     }
 
     /// Emits the pending write, if any. Called before every send, so a
-    /// message never leaves ahead of the state it depends on.
+    /// message never leaves ahead of the state it depends on; usually
+    /// nothing is pending, so the check inlines and the write does not.
+    #[inline]
     pub(super) fn flush(&mut self, out: &mut Vec<Action>) {
-        if !self.dirty.hard_state && self.dirty.log_from.is_none() {
-            return;
+        if self.dirty.hard_state || self.dirty.log_from.is_some() {
+            self.write_pending(out);
         }
+    }
+
+    #[inline(never)]
+    fn write_pending(&mut self, out: &mut Vec<Action>) {
         let log_from = self
             .dirty
             .log_from
