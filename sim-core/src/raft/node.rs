@@ -96,6 +96,9 @@ impl Node {
             Elector::Dledger(dledger) => dledger.on_message(&mut self.core, now, from, &msg, out),
         }
         self.core.flush(out);
+        if let Message::AppendEntries(append) = msg {
+            self.core.recycle(append.entries);
+        }
     }
 
     /// A client proposal. Returns false (and does nothing) unless this node

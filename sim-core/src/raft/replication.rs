@@ -53,6 +53,10 @@ pub(super) struct Core {
     dirty: Dirty,
     /// Scratch space for `maybe_commit`, reused to avoid work per message.
     match_scratch: Vec<LogIndex>,
+    /// A buffer for the next durable write's entries: the entries of the
+    /// last AppendEntries received, once merged (a follower then
+    /// allocates nothing for its writes).
+    spare_entries: Vec<Entry>,
 }
 
 impl Core {
@@ -90,6 +94,7 @@ impl Core {
             progress: vec![Progress::default(); cluster_size],
             dirty: Dirty::default(),
             match_scratch: Vec::with_capacity(cluster_size),
+            spare_entries: Vec::new(),
         }
     }
 
@@ -236,6 +241,14 @@ impl Core {
         self.mark_log_dirty(index);
     }
 
+    /// Keeps a received append's entries buffer for the next write, if
+    /// there is no spare one yet.
+    pub(super) fn recycle(&mut self, entries: Vec<Entry>) {
+        if self.spare_entries.capacity() == 0 {
+            self.spare_entries = entries;
+        }
+    }
+
     /// Emits the pending write, if any. Called before every send, so a
     /// message never leaves ahead of the state it depends on; usually
     /// nothing is pending, so the check inlines and the write does not.
@@ -262,7 +275,12 @@ impl Core {
             voted_for: self.voted_for,
             snapshot,
             log_from,
-            entries: self.log.slice_from(log_from, usize::MAX).to_vec(),
+            entries: {
+                let mut entries = std::mem::take(&mut self.spare_entries);
+                entries.clear();
+                entries.extend_from_slice(self.log.slice_from(log_from, usize::MAX));
+                entries
+            },
         }));
         self.dirty = Dirty::default();
     }
