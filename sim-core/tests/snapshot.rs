@@ -8,7 +8,7 @@ use std::io;
 
 use sim_core::cluster::{run, run_with, ClusterConfig};
 use sim_core::faults::{Fault, NodeRef, ScriptEvent};
-use sim_core::raft::{ElectionKind, NodeId};
+use sim_core::raft::{ElectionKind, NodeId, SnapshotConfig};
 use sim_core::time::Instant;
 use sim_core::trace::{TraceEvent, Tracer};
 
@@ -19,7 +19,7 @@ struct SnapshotSends(Vec<(u64, NodeId)>);
 impl Tracer for SnapshotSends {
     fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()> {
         if let TraceEvent::Send { to, msg, .. } = event {
-            if msg.snapshot_bytes(1).is_some() {
+            if msg.snapshot_bytes(&SnapshotConfig::default()).is_some() {
                 self.0.push((at.as_us(), *to));
             }
         }

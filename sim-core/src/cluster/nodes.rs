@@ -358,7 +358,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             // A snapshot takes its transfer time on top of the latency.
             let snapshot = &self.cfg.raft.snapshot;
             let transfer_us = msg
-                .snapshot_bytes(snapshot.entry_bytes)
+                .snapshot_bytes(snapshot)
                 .map_or(0, |bytes| snapshot.transfer_us(bytes));
             let at = at.plus_us(transfer_us);
             let duplicate_at = duplicate_at.map(|dup_at| dup_at.plus_us(transfer_us));

@@ -2,7 +2,7 @@
 //! takes `&RequestVote` rather than the message unpacked into arguments.
 //! Every message carries its sender's term ([`Message::term`]).
 
-use super::{Entry, LogIndex, Term};
+use super::{Entry, LogIndex, SnapshotConfig, Term};
 
 pub use crate::raftrs::{RaftRsFields, RaftRsMessage};
 
@@ -141,14 +141,11 @@ impl Message {
 
     /// The bytes a snapshot message carries, if it is one (the cluster
     /// adds their transfer time to the link's latency): what the model's
-    /// `InstallSnapshot` says; for raft-rs's, the entries it covers at
-    /// `entry_bytes` each, the model's rule.
-    pub fn snapshot_bytes(&self, entry_bytes: u64) -> Option<u64> {
+    /// `InstallSnapshot` says; for raft-rs's, its size by the model's rule.
+    pub fn snapshot_bytes(&self, config: &SnapshotConfig) -> Option<u64> {
         match self {
             Message::InstallSnapshot(snapshot) => Some(snapshot.bytes),
-            Message::RaftRs(msg) => msg
-                .snapshot_index()
-                .map(|index| index.saturating_mul(entry_bytes)),
+            Message::RaftRs(msg) => msg.snapshot_index().map(|index| config.bytes(index)),
             _ => None,
         }
     }

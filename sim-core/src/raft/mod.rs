@@ -425,6 +425,21 @@ impl SnapshotConfig {
     pub fn transfer_us(&self, bytes: u64) -> u64 {
         bytes.saturating_mul(8) / self.bandwidth_mbps.max(1)
     }
+
+    /// The size of a snapshot up to entry `last_index`: the entries it
+    /// covers at `entry_bytes` each.
+    pub fn bytes(&self, last_index: LogIndex) -> u64 {
+        last_index.saturating_mul(self.entry_bytes)
+    }
+
+    /// The compaction rule: once `commit` is `threshold_entries` past
+    /// `snapshot`, the index to compact up to (`threshold_entries / 2`
+    /// before `commit`, so a follower only slightly behind still catches
+    /// up from entries); else none.
+    pub fn compaction_point(&self, commit: LogIndex, snapshot: LogIndex) -> Option<LogIndex> {
+        let threshold = self.threshold_entries.max(1);
+        (commit.saturating_sub(snapshot) >= threshold).then(|| commit - threshold / 2)
+    }
 }
 
 impl Default for SnapshotConfig {

@@ -26,7 +26,7 @@ use super::RaftRsMessage;
 
 use crate::raft::{
     Action, HardState, Log, LogIndex, LogView, Message, NodeId, Note, PersistWrite, ProposalId,
-    RaftConfig, RaftNode, Role, Status, Term, TimerKind,
+    RaftConfig, RaftNode, Role, SnapshotConfig, Status, Term, TimerKind,
 };
 use crate::rng::Stream;
 use crate::time::Instant;
@@ -39,8 +39,8 @@ pub struct RaftRsNode {
     /// A snapshot (last index and term) the disk has not been told of yet:
     /// it goes with the next write.
     unwritten_snapshot: Option<(LogIndex, Term)>,
-    /// `raft.snapshot.threshold_entries` (see `maybe_compact`).
-    compact_threshold: LogIndex,
+    /// `raft.snapshot`: when to compact (see `maybe_compact`).
+    snapshot: SnapshotConfig,
     /// The node's seeded stream: election timeouts and the tick phase.
     rng: Stream,
     /// The election timeout range in ticks, both ends included.
@@ -100,20 +100,20 @@ impl RaftRsNode {
         self.handle_ready(out);
     }
 
-    /// The model's compaction rule (`Core::maybe_compact`): once the commit
-    /// index is `threshold` past the snapshot, the log up to `threshold / 2`
-    /// entries before it becomes the snapshot, in the library's storage
-    /// and here; the disk follows with the next write. Run before each
+    /// The model's compaction rule (`SnapshotConfig::compaction_point`),
+    /// never past what the library's storage holds: the log up to that
+    /// point becomes the snapshot, in the library's storage and here; the
+    /// disk follows with the next write. Run before each
     /// input, so the client and the checker have seen every committed
     /// entry before it goes.
     fn maybe_compact(&mut self) {
         let committed = self.raw.raft.raft_log.committed;
         let snapshot = self.log.snapshot_index();
-        if committed.saturating_sub(snapshot) < self.compact_threshold {
+        let Some(point) = self.snapshot.compaction_point(committed, snapshot) else {
             return;
-        }
+        };
         let stored = self.raw.store().last_index().unwrap_or(snapshot);
-        let index = (committed - self.compact_threshold / 2).min(stored);
+        let index = point.min(stored);
         if index <= snapshot {
             return;
         }
@@ -236,7 +236,7 @@ impl RaftNode for RaftRsNode {
             raw,
             log: Log::from_parts(disk.snapshot_index, disk.snapshot_term, disk.log.clone()),
             unwritten_snapshot: None,
-            compact_threshold: config.snapshot.threshold_entries.max(1),
+            snapshot: config.snapshot,
             rng,
             timeout_ticks: timeout_ticks(config),
             timeout_set: 0,

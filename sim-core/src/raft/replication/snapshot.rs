@@ -17,9 +17,13 @@ impl Core {
     /// disk follows with the node's next write (compaction alone writes
     /// nothing, so it never holds a message back).
     pub(in crate::raft) fn maybe_compact(&mut self) {
-        let threshold = self.config.snapshot.threshold_entries.max(1);
-        if self.commit_index - self.log.snapshot_index() >= threshold {
-            self.log.compact_to(self.commit_index - threshold / 2);
+        let snapshot = self.log.snapshot_index();
+        if let Some(index) = self
+            .config
+            .snapshot
+            .compaction_point(self.commit_index, snapshot)
+        {
+            self.log.compact_to(index);
             self.dirty.snapshot = true;
         }
     }
@@ -52,7 +56,7 @@ impl Core {
             term: self.term,
             last_index,
             last_term: self.log.snapshot_term(),
-            bytes: last_index.saturating_mul(self.config.snapshot.entry_bytes),
+            bytes: self.config.snapshot.bytes(last_index),
         });
         self.send(to, msg, out);
     }
