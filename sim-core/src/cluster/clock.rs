@@ -47,10 +47,8 @@ impl Default for ClockConfig {
 /// One node's clock: its drift and its jitter stream (both survive a
 /// crash: the hardware and the OS stay).
 pub(super) struct NodeClock {
-    /// The clock runs at rate 1 + drift_ppb / 10^9.
-    drift_ppb: i64,
-    /// The clock's rate in parts per billion (10^9 + drift) and
-    /// `u64::MAX / rate`: dividing by the rate is then a multiplication
+    /// The clock's rate in parts per billion (10^9 + drift: it runs at
+    /// rate / 10^9) and `u64::MAX / rate`: dividing by the rate is then a multiplication
     /// and a correction, not a 128-bit division on every timer.
     rate: u64,
     inverse: u64,
@@ -68,7 +66,6 @@ impl NodeClock {
             drawn as i64 - max as i64
         };
         let mut clock = NodeClock {
-            drift_ppb: 0,
             rate: BILLION,
             inverse: u64::MAX / BILLION,
             jitter_us: config.timer_jitter_us,
@@ -80,14 +77,13 @@ impl NodeClock {
 
     #[cfg(test)]
     pub(super) fn drift_ppb(&self) -> i64 {
-        self.drift_ppb
+        self.rate as i64 - BILLION as i64
     }
 
     /// `set_clock`: the clock's rate from now on (timers already armed
     /// keep their deadlines).
     pub(super) fn set_drift_ppb(&mut self, drift_ppb: i64) {
         debug_assert!(drift_ppb.unsigned_abs() <= MAX_DRIFT_PPB);
-        self.drift_ppb = drift_ppb;
         self.rate = BILLION.saturating_add_signed(drift_ppb);
         self.inverse = u64::MAX / self.rate;
     }
@@ -114,7 +110,7 @@ impl NodeClock {
     /// this clock fires: the local duration at the clock's rate, rounded
     /// to the nearest microsecond, plus the timer's drawn lateness.
     pub(super) fn timer_delay_us(&mut self, local_us: u64) -> u64 {
-        let scaled = if self.drift_ppb == 0 {
+        let scaled = if self.rate == BILLION {
             local_us
         } else {
             self.scale(local_us)
