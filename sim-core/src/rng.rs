@@ -10,6 +10,8 @@ use rand_core::SeedableRng;
 
 /// The 32-bit words one refill of the ChaCha8 core produces (four blocks).
 const BUFFER_WORDS: usize = 64;
+/// The draws one refill gives (two words each).
+const BUFFER_DRAWS: usize = BUFFER_WORDS / 2;
 
 /// A deterministic random stream (ChaCha8): the words of `rand_chacha`'s
 /// `ChaCha8Rng`, two per draw, low word first, so the draws are exactly
@@ -20,7 +22,8 @@ const BUFFER_WORDS: usize = 64;
 #[derive(Clone)]
 pub struct Stream {
     words: [u32; BUFFER_WORDS],
-    /// The next unread word of `words` (even; `BUFFER_WORDS`: refill first).
+    /// The next draw: words `2 * next` and `2 * next + 1`
+    /// (`BUFFER_DRAWS`: refill first).
     next: usize,
     core: ChaCha8Core,
 }
@@ -94,18 +97,17 @@ impl Stream {
         Stream {
             core: ChaCha8Core::from_seed(key),
             words: [0; BUFFER_WORDS],
-            next: BUFFER_WORDS,
+            next: BUFFER_DRAWS,
         }
     }
 
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
-        if self.next >= BUFFER_WORDS {
+        if self.next >= BUFFER_DRAWS {
             self.refill();
         }
-        let pair = self.next / 2;
-        let (lo, hi) = (self.words[2 * pair], self.words[2 * pair + 1]);
-        self.next += 2;
+        let (lo, hi) = (self.words[2 * self.next], self.words[2 * self.next + 1]);
+        self.next += 1;
         (u64::from(hi) << 32) | u64::from(lo)
     }
 
