@@ -153,6 +153,8 @@ impl TraceHash {
         self.word(node.map_or(0, |n| u64::from(n.0)));
     }
 
+    /// Inlined with `add`, into the sends, deliveries and drops.
+    #[inline(always)]
     fn message(&mut self, msg: &Message) {
         self.word(msg.term());
         match msg {
@@ -222,6 +224,10 @@ impl TraceHash {
         }
     }
 
+    /// Always inlined: every call site builds one known variant, so the
+    /// match and the `TraceEvent` itself fold away there (4% of the
+    /// benchmark's wall time; README, Performance).
+    #[inline(always)]
     pub fn add(&mut self, at: Instant, event: &TraceEvent<'_>) {
         self.word(at.as_us());
         match *event {

@@ -78,6 +78,9 @@ impl<'t> Observers<'t> {
     }
 
     /// Adds an event to the trace hash and, if there is one, the tracer.
+    /// Inlined, like `TraceHash::add`: without a tracer the event is never
+    /// built.
+    #[inline(always)]
     pub(super) fn record(&mut self, now: Instant, event: &TraceEvent<'_>) {
         self.hash.add(now, event);
         if let Some(tracer) = self.tracer.as_mut() {
