@@ -89,7 +89,9 @@ impl<E> Default for Scheduler<E> {
 
 impl<E> Scheduler<E> {
     /// Queues `event` at `at`, which must not be before the last event
-    /// popped: the past cannot be changed.
+    /// popped: the past cannot be changed. Inlined, like `pop`: both are
+    /// short now, and the run loop calls them for every event.
+    #[inline(always)]
     pub fn push(&mut self, at: Instant, event: E) {
         debug_assert!(
             at >= self.now,
@@ -126,6 +128,7 @@ impl<E> Scheduler<E> {
     }
 
     /// The earliest event, ties broken by insertion order.
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(Instant, E)> {
         let from_far = match self.far.peek() {
             None => false,
