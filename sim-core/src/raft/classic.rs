@@ -347,7 +347,9 @@ impl ClassicState {
 
     /// An append or a snapshot of `term` from `from`: refused if stale
     /// (returns false); else `from` is this term's leader, followed and
-    /// heard from (returns true: the core takes the message).
+    /// heard from (returns true: the core takes the message). Inlined: it
+    /// runs for every heartbeat a follower receives.
+    #[inline(always)]
     fn heard_from_leader(
         &mut self,
         core: &mut Core,
