@@ -52,6 +52,47 @@ fn bench_takes_a_fraction_of_an_hour_and_refuses_nonsense() {
     }
 }
 
+/// `scenarios/bench.json` is `raftsim bench`'s workload: timed with
+/// `--scenario`, each variant runs the very same events (same trace hash)
+/// as the built-in benchmark. Named `bench`, it loads the bundled copy
+/// although the repository root has a `bench/` directory.
+#[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "the scenario has a raft-rs variant"
+)]
+fn the_bench_scenario_file_is_the_built_in_workload() {
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = raftsim(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let built_in = json(&["bench", "--repeat", "1", "--json"]);
+    for file in ["scenarios/bench.json", "bench"] {
+        let timed = json(&["bench", "--scenario", file, "--repeat", "1", "--json"]);
+        assert_eq!(timed["seed"], 1);
+        let variants = timed["variants"].as_array().unwrap();
+        let labels: Vec<&str> = variants
+            .iter()
+            .map(|v| v["label"].as_str().unwrap())
+            .collect();
+        assert_eq!(labels, ["raft", "raft-rs"]);
+        for (variant, reference) in variants.iter().zip([&built_in, &built_in["raft_rs"]]) {
+            assert_eq!(variant["trace_hash"], reference["trace_hash"], "{file}");
+            assert_eq!(variant["events"], reference["events"], "{file}");
+        }
+    }
+    let out = raftsim(&["bench", "--scenario", "bench", "--hours", "2"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--hours conflicts with --scenario"
+    );
+    let out = raftsim(&["bench", "--scenario", "no-such-scenario"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no-such-scenario: no such file"));
+}
+
 #[test]
 fn compare_prints_its_seed_first() {
     let out = raftsim(&["compare", "leader-crash", "--seed", "4"]);

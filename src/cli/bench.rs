@@ -1,7 +1,9 @@
 //! `raftsim bench`: the engine's speed on a fixed workload (5 nodes, 50 ms
 //! heartbeats, 1% loss, 20 proposals/s), measured in wall time here in the
 //! CLI; the simulation itself never reads a clock. The model's figure
-//! first, then raft-rs's on the same workload (when built in).
+//! first, then raft-rs's on the same workload (when built in). With
+//! `--scenario`, every variant of a scenario file instead, configured as
+//! `raftsim run` configures it.
 
 use std::time::Instant as WallClock;
 
@@ -9,20 +11,23 @@ use sim_core::cluster::{run, ClusterConfig};
 use sim_core::raft::Implementation;
 use sim_core::raftrs::unreplaced_timeouts;
 
-use super::{CliResult, Failure, EXIT_OK};
+use super::{choose_seed, load, CliResult, Failure, EXIT_OK};
 
 #[derive(clap::Args)]
-#[command(after_help = "Example:\n  raftsim bench --hours 0.05 --repeat 1")]
+#[command(
+    after_help = "Examples:\n  raftsim bench --hours 0.05 --repeat 1\n  raftsim bench --scenario scenarios/bench.json"
+)]
 pub struct BenchArgs {
     /// Virtual hours to simulate per run (a fraction is fine: 0.25 is
     /// 15 minutes; at most 168, a week).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, conflicts_with = "scenario")]
     hours: f64,
     /// Runs to time (the best is reported).
     #[arg(long, default_value_t = 3)]
     repeat: u32,
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    /// Seed (default 1; with --scenario: RAFTSIM_SEED, else the file's).
+    #[arg(long, allow_hyphen_values = true, value_parser = super::parse_seed)]
+    seed: Option<u64>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -30,6 +35,11 @@ pub struct BenchArgs {
     /// under callgrind: see README's Performance section).
     #[arg(long)]
     model_only: bool,
+    /// Time every variant of this scenario file (or bundled scenario)
+    /// instead of the built-in workload, configured as `raftsim run`
+    /// configures it. `scenarios/bench.json` is the built-in workload.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<String>,
 }
 
 /// The benchmark's cluster: 5 nodes, 50 ms heartbeats, 1% loss, 20 proposals/s.
@@ -90,6 +100,9 @@ fn time_runs(cfg: &ClusterConfig, repeat: u32) -> Result<Timing, Failure> {
 }
 
 pub fn bench(args: BenchArgs) -> CliResult {
+    if let Some(file) = &args.scenario {
+        return bench_scenario(&args, file);
+    }
     // At least one virtual second, at most a week: whole microseconds.
     if !(args.hours * 3_600.0 >= 1.0 && args.hours <= 168.0) || args.repeat == 0 {
         return Err(Failure::bad_input(format!(
@@ -99,7 +112,8 @@ pub fn bench(args: BenchArgs) -> CliResult {
         )));
     }
     let duration_us = (args.hours * 3_600_000_000.0).round() as u64;
-    let cfg = bench_config(args.seed, duration_us);
+    let seed = args.seed.unwrap_or(1);
+    let cfg = bench_config(seed, duration_us);
     let model = time_runs(&cfg, args.repeat)?;
     // The same workload with raft-rs making the decisions, if built in.
     let raft_rs = if Implementation::RaftRs.available() && !args.model_only {
@@ -130,7 +144,7 @@ pub fn bench(args: BenchArgs) -> CliResult {
             })
         );
     } else {
-        println!("workload     5 nodes, 50 ms heartbeats, 1% loss, 20 proposals/s, {} virtual h, seed {}", args.hours, args.seed);
+        println!("workload     5 nodes, 50 ms heartbeats, 1% loss, 20 proposals/s, {} virtual h, seed {seed}", args.hours);
         println!(
             "events       {} ({} messages sent)",
             model.events, model.messages
@@ -156,6 +170,84 @@ pub fn bench(args: BenchArgs) -> CliResult {
         if let Some(kib) = peak {
             println!("peak memory  {:.1} MiB", kib as f64 / 1024.0);
         }
+    }
+    Ok(EXIT_OK)
+}
+
+/// `raftsim bench --scenario FILE`: each variant of the scenario, timed
+/// as the best of `--repeat` runs, with the seed `raftsim run` would use.
+fn bench_scenario(args: &BenchArgs, file: &str) -> CliResult {
+    if args.repeat == 0 {
+        return Err(Failure::bad_input("--repeat must be at least 1"));
+    }
+    let loaded = load(file)?;
+    let scenario = &loaded.scenario;
+    let seed = choose_seed(args.seed, scenario.file.seed)?;
+    let mut timed = Vec::new();
+    let mut skipped = Vec::new();
+    for variant in scenario.variants() {
+        let cfg = scenario.cluster_config(variant, seed);
+        let implementation = cfg.raft.implementation;
+        if !implementation.available()
+            || (args.model_only && implementation != Implementation::Model)
+        {
+            skipped.push((variant.label.as_str(), implementation));
+            continue;
+        }
+        let virtual_s = cfg.duration_us as f64 / 1e6;
+        let timing = time_runs(&cfg, args.repeat)?;
+        timed.push((variant.label.as_str(), implementation, virtual_s, timing));
+    }
+    let peak = peak_rss_kib();
+    if args.json {
+        let variants: Vec<_> = timed
+            .iter()
+            .map(|(label, implementation, virtual_s, t)| {
+                serde_json::json!({
+                    "label": label, "implementation": implementation.name(),
+                    "virtual_s": virtual_s, "events": t.events, "messages_sent": t.messages,
+                    "wall_s": t.wall_s, "events_per_sec": t.events_per_sec(),
+                    "speedup": virtual_s / t.wall_s, "trace_hash": format!("{:016x}", t.hash),
+                })
+            })
+            .collect();
+        let skipped: Vec<_> = skipped.iter().map(|(label, _)| label).collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "scenario": scenario.name(), "file": file, "seed": seed,
+                "repeat": args.repeat, "variants": variants, "skipped": skipped,
+                "peak_rss_kib": peak,
+            })
+        );
+        return Ok(EXIT_OK);
+    }
+    println!(
+        "scenario     {} ({file}), seed {seed}, best of {}",
+        scenario.name(),
+        args.repeat
+    );
+    for (label, implementation, virtual_s, t) in &timed {
+        println!(
+            "{label:<12} {:.2} M events/s ({} events, {:.3} s, {:.0}× virtual, {}; trace hash {:016x})",
+            t.events_per_sec() / 1e6,
+            t.events,
+            t.wall_s,
+            virtual_s / t.wall_s,
+            implementation.name(),
+            t.hash
+        );
+    }
+    for (label, implementation) in &skipped {
+        let why = if implementation.available() {
+            "--model-only"
+        } else {
+            "not built in (cargo feature `raft-rs`)"
+        };
+        println!("{label:<12} skipped: {} {why}", implementation.name());
+    }
+    if let Some(kib) = peak {
+        println!("peak memory  {:.1} MiB", kib as f64 / 1024.0);
     }
     Ok(EXIT_OK)
 }

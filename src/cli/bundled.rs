@@ -57,6 +57,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "election-timeouts.json",
         include_str!("../../scenarios/election-timeouts.json"),
     ),
+    ("bench.json", include_str!("../../scenarios/bench.json")),
 ];
 
 /// A bundled scenario by file name, with or without `.json`, or by path

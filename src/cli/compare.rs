@@ -70,8 +70,9 @@ fn with_raft_rs_twins(scenario: &Scenario) -> Result<Scenario, String> {
 pub struct CompareArgs {
     /// Scenario files (or bundled scenario names); default: every bundled
     /// scenario but those that plant a bug (figure-3-7), chaos-bugs (made
-    /// for sweeps with a bug planted) and the election-timeouts experiment
-    /// (its variants are timeout ranges, not policies).
+    /// for sweeps with a bug planted), the election-timeouts experiment
+    /// (its variants are timeout ranges, not policies) and bench (the
+    /// benchmark's fault-free hour: nothing to compare).
     files: Vec<String>,
     /// Override one scenario field without editing the file, e.g.
     /// `--set nodes=7`, `--set raft.pre_vote=true`,
@@ -96,6 +97,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
                 !text.contains("\"bugs\"")
                     && *file != "election-timeouts.json"
                     && *file != "chaos-bugs.json"
+                    && *file != "bench.json"
             })
             .map(|(file, _)| format!("scenarios/{file}"))
             .collect()

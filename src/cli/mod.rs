@@ -163,8 +163,9 @@ pub struct Loaded {
     pub overrides: Vec<String>,
 }
 
-/// Reads and validates a scenario. A path that does not exist but names a
-/// bundled scenario (`isolate-rejoin`) loads the bundled copy.
+/// Reads and validates a scenario. A path that is not a file but names a
+/// bundled scenario (`isolate-rejoin`; `bench`, though the repository has
+/// a `bench/` directory) loads the bundled copy.
 pub fn load(arg: &str) -> Result<Loaded, Failure> {
     load_with(arg, &[])
 }
@@ -172,17 +173,15 @@ pub fn load(arg: &str) -> Result<Loaded, Failure> {
 /// [`load`] with `--set` overrides applied before validation.
 pub fn load_with(arg: &str, sets: &[String]) -> Result<Loaded, Failure> {
     let path = PathBuf::from(arg);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => match bundled::find(arg) {
-            Some((_, text)) => text.to_string(),
-            None => {
-                return Err(Failure::bad_input(format!(
+    let text = match (std::fs::read_to_string(&path), bundled::find(arg)) {
+        (Ok(text), _) => text,
+        (Err(_), Some((_, text))) if !path.is_file() => text.to_string(),
+        (Err(err), _) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Failure::bad_input(format!(
                 "{arg}: no such file (and no bundled scenario of that name; see `raftsim list`)"
             )))
-            }
-        },
-        Err(err) => return Err(Failure::bad_input(format!("{arg}: cannot read: {err}"))),
+        }
+        (Err(err), _) => return Err(Failure::bad_input(format!("{arg}: cannot read: {err}"))),
     };
     let (text, shown) = if sets.is_empty() {
         (text, arg.to_string())
