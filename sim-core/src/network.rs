@@ -210,8 +210,9 @@ impl Network {
     /// draws from the link's stream, so that variants sending the same
     /// messages see the same network (common random numbers).
     ///
-    /// Inlined into the cluster's one caller: a call here cost 2.4% of
-    /// the benchmark's wall time (README, Performance).
+    /// Inlined into the cluster's one caller: a call per message cost
+    /// 2.4% of the benchmark's wall time (README, Performance: the
+    /// per-message calls).
     #[inline(always)]
     pub fn send(&mut self, now: Instant, from: NodeId, to: NodeId) -> Fate {
         self.counters.sent += 1;

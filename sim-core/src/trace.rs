@@ -225,7 +225,7 @@ impl TraceHash {
     }
 
     /// Always inlined: every call site builds one known variant, so the
-    /// match and the `TraceEvent` itself fold away there (4% of the
+    /// match and the `TraceEvent` itself fold away there (5.5% of the
     /// benchmark's wall time; README, Performance).
     #[inline(always)]
     pub fn add(&mut self, at: Instant, event: &TraceEvent<'_>) {
