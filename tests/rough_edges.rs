@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{raftsim, text};
+use common::{raftsim, scratch, text};
 
 #[test]
 fn a_negative_seed_says_what_a_seed_is() {
@@ -82,6 +82,12 @@ fn the_bench_scenario_file_is_the_built_in_workload() {
             assert_eq!(variant["events"], reference["events"], "{file}");
         }
     }
+}
+
+/// What `bench --scenario` refuses (exit 2) and what it will not call a
+/// measurement (exit 1).
+#[test]
+fn bench_scenario_refuses_nonsense_and_runs_cut_short() {
     let out = raftsim(&["bench", "--scenario", "bench", "--hours", "2"]);
     assert_eq!(
         out.status.code(),
@@ -91,6 +97,37 @@ fn the_bench_scenario_file_is_the_built_in_workload() {
     let out = raftsim(&["bench", "--scenario", "no-such-scenario"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no-such-scenario: no such file"));
+    let dir = scratch("bench-scenario");
+    let only_raft_rs = dir.join("only-raft-rs.json");
+    let scenario = r#"{"name": "t", "nodes": 3, "duration_ms": 1000,
+        "variants": [{"label": "lib", "raft": {"implementation": "raft-rs"}}]}"#;
+    std::fs::write(&only_raft_rs, scenario).unwrap();
+    let file = only_raft_rs.to_str().unwrap();
+    let out = raftsim(&["bench", "--scenario", file, "--model-only"]);
+    assert_eq!(out.status.code(), Some(2));
+    // Without raft-rs, validation refuses the file before bench sees it.
+    let why = if cfg!(feature = "raft-rs") {
+        "no variant to time (lib: --model-only)"
+    } else {
+        "built without the cargo feature `raft-rs`"
+    };
+    assert!(text(&out.stderr).contains(why), "{}", text(&out.stderr));
+    let cut_short = dir.join("cut-short.json");
+    let scenario = r#"{"name": "t", "nodes": 3, "duration_ms": 60000, "max_events": 500}"#;
+    std::fs::write(&cut_short, scenario).unwrap();
+    let out = raftsim(&[
+        "bench",
+        "--scenario",
+        cut_short.to_str().unwrap(),
+        "--repeat",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("a run cut short is not a measurement"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

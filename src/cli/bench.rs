@@ -25,7 +25,7 @@ pub struct BenchArgs {
     /// Runs to time (the best is reported).
     #[arg(long, default_value_t = 3)]
     repeat: u32,
-    /// Seed (default 1; with --scenario: RAFTSIM_SEED, else the file's).
+    /// Seed (default: RAFTSIM_SEED, else 1, or with --scenario the file's).
     #[arg(long, allow_hyphen_values = true, value_parser = super::parse_seed)]
     seed: Option<u64>,
     /// Print one JSON object instead of text.
@@ -73,7 +73,10 @@ impl Timing {
     }
 }
 
-fn time_runs(cfg: &ClusterConfig, repeat: u32) -> Result<Timing, Failure> {
+/// Times `repeat` runs of `cfg`; `what` names the run in an error. A run
+/// that breaks a safety property or is cut short by a limit is not a
+/// measurement (exit 1).
+fn time_runs(cfg: &ClusterConfig, repeat: u32, what: &str) -> Result<Timing, Failure> {
     let mut best = Timing {
         events: 0,
         messages: 0,
@@ -84,11 +87,15 @@ fn time_runs(cfg: &ClusterConfig, repeat: u32) -> Result<Timing, Failure> {
         let started = WallClock::now();
         let out = run(cfg.clone());
         let wall = started.elapsed().as_secs_f64();
-        if !out.violations.is_empty() {
+        if let Some(violation) = out.violations.first() {
             return Err(Failure::failed(format!(
-                "safety violation in the benchmark ({}): {:?}",
-                cfg.raft.implementation.name(),
-                out.violations
+                "{what}: safety violation ({}) at {} ms: {}; not a measurement",
+                violation.property, violation.at_ms, violation.message
+            )));
+        }
+        if let Some(why) = &out.limit_reached {
+            return Err(Failure::failed(format!(
+                "{what}: {why}; a run cut short is not a measurement"
             )));
         }
         best.events = out.metrics.events;
@@ -112,14 +119,19 @@ pub fn bench(args: BenchArgs) -> CliResult {
         )));
     }
     let duration_us = (args.hours * 3_600_000_000.0).round() as u64;
-    let seed = args.seed.unwrap_or(1);
+    let seed = choose_seed(args.seed, 1)?;
     let cfg = bench_config(seed, duration_us);
-    let model = time_runs(&cfg, args.repeat)?;
+    let model = time_runs(
+        &cfg,
+        args.repeat,
+        &format!("the benchmark's model, seed {seed}"),
+    )?;
     // The same workload with raft-rs making the decisions, if built in.
     let raft_rs = if Implementation::RaftRs.available() && !args.model_only {
         let mut cfg = cfg;
         cfg.raft.implementation = Implementation::RaftRs;
-        Some(time_runs(&cfg, args.repeat)?)
+        let what = format!("the benchmark's raft-rs, seed {seed}");
+        Some(time_runs(&cfg, args.repeat, &what)?)
     } else {
         None
     };
@@ -188,30 +200,48 @@ fn bench_scenario(args: &BenchArgs, file: &str) -> CliResult {
     for variant in scenario.variants() {
         let cfg = scenario.cluster_config(variant, seed);
         let implementation = cfg.raft.implementation;
-        if !implementation.available()
-            || (args.model_only && implementation != Implementation::Model)
-        {
-            skipped.push((variant.label.as_str(), implementation));
+        let label = variant.label.as_str();
+        // (Validation refuses a variant whose implementation is not built in.)
+        if args.model_only && implementation != Implementation::Model {
+            skipped.push((label, "--model-only"));
             continue;
         }
         let virtual_s = cfg.duration_us as f64 / 1e6;
-        let timing = time_runs(&cfg, args.repeat)?;
-        timed.push((variant.label.as_str(), implementation, virtual_s, timing));
+        let what = format!("{file}, variant {label}, seed {seed}");
+        let timing = time_runs(&cfg, args.repeat, &what)?;
+        timed.push((label, implementation, virtual_s, timing));
+    }
+    if timed.is_empty() {
+        return Err(Failure::bad_input(format!(
+            "{file}: no variant to time ({})",
+            skipped
+                .iter()
+                .map(|(label, why)| format!("{label}: {why}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
     }
     let peak = peak_rss_kib();
     if args.json {
         let variants: Vec<_> = timed
             .iter()
             .map(|(label, implementation, virtual_s, t)| {
-                serde_json::json!({
+                let mut json = serde_json::json!({
                     "label": label, "implementation": implementation.name(),
                     "virtual_s": virtual_s, "events": t.events, "messages_sent": t.messages,
                     "wall_s": t.wall_s, "events_per_sec": t.events_per_sec(),
                     "speedup": virtual_s / t.wall_s, "trace_hash": format!("{:016x}", t.hash),
-                })
+                });
+                if *implementation == Implementation::RaftRs {
+                    json["unreplaced_timeouts"] = unreplaced_timeouts().into();
+                }
+                json
             })
             .collect();
-        let skipped: Vec<_> = skipped.iter().map(|(label, _)| label).collect();
+        let skipped: Vec<_> = skipped
+            .iter()
+            .map(|(label, why)| serde_json::json!({ "label": label, "why": why }))
+            .collect();
         println!(
             "{}",
             serde_json::json!({
@@ -227,9 +257,16 @@ fn bench_scenario(args: &BenchArgs, file: &str) -> CliResult {
         scenario.name(),
         args.repeat
     );
+    let width = timed
+        .iter()
+        .map(|(label, ..)| label.chars().count())
+        .chain(skipped.iter().map(|(label, _)| label.chars().count()))
+        .max()
+        .unwrap_or(0)
+        .max(12);
     for (label, implementation, virtual_s, t) in &timed {
         println!(
-            "{label:<12} {:.2} M events/s ({} events, {:.3} s, {:.0}× virtual, {}; trace hash {:016x})",
+            "{label:<width$} {:.2} M events/s ({} events, {:.3} s, {:.0}× virtual, {}; trace hash {:016x})",
             t.events_per_sec() / 1e6,
             t.events,
             t.wall_s,
@@ -238,13 +275,14 @@ fn bench_scenario(args: &BenchArgs, file: &str) -> CliResult {
             t.hash
         );
     }
-    for (label, implementation) in &skipped {
-        let why = if implementation.available() {
-            "--model-only"
-        } else {
-            "not built in (cargo feature `raft-rs`)"
-        };
-        println!("{label:<12} skipped: {} {why}", implementation.name());
+    for (label, why) in &skipped {
+        println!("{label:<width$} skipped: {why}");
+    }
+    if timed.iter().any(|(_, i, ..)| *i == Implementation::RaftRs) {
+        println!(
+            "raft-rs guard: {} library-drawn election timeouts left in place",
+            unreplaced_timeouts()
+        );
     }
     if let Some(kib) = peak {
         println!("peak memory  {:.1} MiB", kib as f64 / 1024.0);

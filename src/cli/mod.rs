@@ -163,9 +163,9 @@ pub struct Loaded {
     pub overrides: Vec<String>,
 }
 
-/// Reads and validates a scenario. A path that is not a file but names a
-/// bundled scenario (`isolate-rejoin`; `bench`, though the repository has
-/// a `bench/` directory) loads the bundled copy.
+/// Reads and validates a scenario. A path that does not exist, or is a
+/// directory, but names a bundled scenario (`isolate-rejoin`) loads the
+/// bundled copy; a file that exists but cannot be read is an error.
 pub fn load(arg: &str) -> Result<Loaded, Failure> {
     load_with(arg, &[])
 }
@@ -175,7 +175,11 @@ pub fn load_with(arg: &str, sets: &[String]) -> Result<Loaded, Failure> {
     let path = PathBuf::from(arg);
     let text = match (std::fs::read_to_string(&path), bundled::find(arg)) {
         (Ok(text), _) => text,
-        (Err(_), Some((_, text))) if !path.is_file() => text.to_string(),
+        (Err(err), Some((_, text)))
+            if err.kind() == std::io::ErrorKind::NotFound || path.is_dir() =>
+        {
+            text.to_string()
+        }
         (Err(err), _) if err.kind() == std::io::ErrorKind::NotFound => {
             return Err(Failure::bad_input(format!(
                 "{arg}: no such file (and no bundled scenario of that name; see `raftsim list`)"
