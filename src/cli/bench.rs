@@ -15,7 +15,7 @@ use super::{choose_seed, load, CliResult, Failure, EXIT_OK};
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  raftsim bench --hours 0.05 --repeat 1\n  raftsim bench --scenario scenarios/bench.json"
+    after_help = "Example:\n  raftsim bench --hours 0.05 --repeat 1\n  raftsim bench --scenario isolate-rejoin --repeat 1"
 )]
 pub struct BenchArgs {
     /// Virtual hours to simulate per run (a fraction is fine: 0.25 is
