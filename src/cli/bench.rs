@@ -65,11 +65,26 @@ struct Timing {
     messages: u64,
     wall_s: f64,
     hash: u64,
+    /// The virtual time one run covers.
+    virtual_s: f64,
 }
 
 impl Timing {
     fn events_per_sec(&self) -> f64 {
         self.events as f64 / self.wall_s
+    }
+
+    fn speedup(&self) -> f64 {
+        self.virtual_s / self.wall_s
+    }
+
+    /// The figures every `--json` output gives for one timed run.
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "virtual_s": self.virtual_s, "events": self.events, "messages_sent": self.messages,
+            "wall_s": self.wall_s, "events_per_sec": self.events_per_sec(),
+            "speedup": self.speedup(), "trace_hash": format!("{:016x}", self.hash),
+        })
     }
 }
 
@@ -82,6 +97,7 @@ fn time_runs(cfg: &ClusterConfig, repeat: u32, what: &str) -> Result<Timing, Fai
         messages: 0,
         wall_s: f64::INFINITY,
         hash: 0,
+        virtual_s: cfg.duration_us as f64 / 1e6,
     };
     for _ in 0..repeat {
         let started = WallClock::now();
@@ -135,26 +151,18 @@ pub fn bench(args: BenchArgs) -> CliResult {
     } else {
         None
     };
-    let virtual_s = duration_us as f64 / 1e6;
-    let speedup = virtual_s / model.wall_s;
+    let speedup = model.speedup();
     let peak = peak_rss_kib();
     if args.json {
         let raft_rs = raft_rs.as_ref().map(|t| {
-            serde_json::json!({
-                "events": t.events, "wall_s": t.wall_s, "events_per_sec": t.events_per_sec(),
-                "speedup": virtual_s / t.wall_s, "trace_hash": format!("{:016x}", t.hash),
-                "unreplaced_timeouts": unreplaced_timeouts(),
-            })
+            let mut json = t.json();
+            json["unreplaced_timeouts"] = unreplaced_timeouts().into();
+            json
         });
-        println!(
-            "{}",
-            serde_json::json!({
-                "virtual_s": virtual_s, "events": model.events, "messages_sent": model.messages, "wall_s": model.wall_s,
-                "events_per_sec": model.events_per_sec(), "speedup": speedup,
-                "peak_rss_kib": peak, "trace_hash": format!("{:016x}", model.hash),
-                "raft_rs": raft_rs,
-            })
-        );
+        let mut json = model.json();
+        json["peak_rss_kib"] = peak.into();
+        json["raft_rs"] = raft_rs.into();
+        println!("{json}");
     } else {
         println!("workload     5 nodes, 50 ms heartbeats, 1% loss, 20 proposals/s, {} virtual h, seed {seed}", args.hours);
         println!(
@@ -173,7 +181,7 @@ pub fn bench(args: BenchArgs) -> CliResult {
                 t.events_per_sec() / 1e6,
                 t.events,
                 t.wall_s,
-                virtual_s / t.wall_s,
+                t.speedup(),
                 unreplaced_timeouts()
             ),
             None if args.model_only => {}
@@ -206,10 +214,9 @@ fn bench_scenario(args: &BenchArgs, file: &str) -> CliResult {
             skipped.push((label, "--model-only"));
             continue;
         }
-        let virtual_s = cfg.duration_us as f64 / 1e6;
         let what = format!("{file}, variant {label}, seed {seed}");
         let timing = time_runs(&cfg, args.repeat, &what)?;
-        timed.push((label, implementation, virtual_s, timing));
+        timed.push((label, implementation, timing));
     }
     if timed.is_empty() {
         return Err(Failure::bad_input(format!(
@@ -225,13 +232,10 @@ fn bench_scenario(args: &BenchArgs, file: &str) -> CliResult {
     if args.json {
         let variants: Vec<_> = timed
             .iter()
-            .map(|(label, implementation, virtual_s, t)| {
-                let mut json = serde_json::json!({
-                    "label": label, "implementation": implementation.name(),
-                    "virtual_s": virtual_s, "events": t.events, "messages_sent": t.messages,
-                    "wall_s": t.wall_s, "events_per_sec": t.events_per_sec(),
-                    "speedup": virtual_s / t.wall_s, "trace_hash": format!("{:016x}", t.hash),
-                });
+            .map(|(label, implementation, t)| {
+                let mut json = t.json();
+                json["label"] = (*label).into();
+                json["implementation"] = implementation.name().into();
                 if *implementation == Implementation::RaftRs {
                     json["unreplaced_timeouts"] = unreplaced_timeouts().into();
                 }
@@ -264,13 +268,13 @@ fn bench_scenario(args: &BenchArgs, file: &str) -> CliResult {
         .max()
         .unwrap_or(0)
         .max(12);
-    for (label, implementation, virtual_s, t) in &timed {
+    for (label, implementation, t) in &timed {
         println!(
             "{label:<width$} {:.2} M events/s ({} events, {:.3} s, {:.0}× virtual, {}; trace hash {:016x})",
             t.events_per_sec() / 1e6,
             t.events,
             t.wall_s,
-            virtual_s / t.wall_s,
+            t.speedup(),
             implementation.name(),
             t.hash
         );
