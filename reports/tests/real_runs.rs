@@ -5,7 +5,7 @@
 use reports::charts::{prepare, Chart, ChartOptions};
 use serde_json::Value;
 use sim_core::invariants::Property;
-use sim_core::raft::Implementation;
+use sim_core::node::Implementation;
 use sim_core::results::{self, Results};
 
 fn run(name: &str, seed: u64) -> Results {

@@ -9,7 +9,7 @@ use reports::charts::{Chart, ChartError, ChartOptions, YScale};
 use serde_json::{json, Value};
 use sim_core::faults::{FaultKind, FaultRecord};
 use sim_core::metrics::Metrics;
-use sim_core::raft::NodeId;
+use sim_core::node::NodeId;
 use sim_core::results::Results;
 
 mod svg;

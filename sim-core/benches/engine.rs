@@ -5,9 +5,8 @@
 
 use divan::{black_box, Bencher};
 use sim_core::network::{Network, NetworkConfig};
-use sim_core::raft::{
-    AppendEntries, Entry, EntryData, HardState, Message, Node, NodeId, RaftConfig, RaftNode,
-};
+use sim_core::node::{Entry, EntryData, HardState, NodeId, RaftConfig, RaftNode};
+use sim_core::raft::{AppendEntries, ClassicNode, Message};
 use sim_core::rng::{Purpose, Stream};
 use sim_core::scheduler::Scheduler;
 use sim_core::time::Instant;
@@ -50,8 +49,7 @@ fn follower_append(bencher: Bencher) {
     let config = RaftConfig::default();
     let rng = Stream::new(1, Purpose::NodeTimers, 2);
     let disk = HardState::default();
-    let mut node =
-        <Node as RaftNode>::start(NodeId(2), 5, &config, rng, disk, Instant::ZERO, &mut out);
+    let mut node = ClassicNode::start(NodeId(2), 5, &config, rng, disk, Instant::ZERO, &mut out);
     let mut index = 0;
     let mut now = Instant::ZERO;
     bencher.bench_local(|| {

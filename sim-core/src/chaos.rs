@@ -27,7 +27,7 @@
 
 use crate::faults::{Fault, NodeRef, ScriptEvent};
 use crate::network::NetworkPatch;
-use crate::raft::NodeId;
+use crate::node::NodeId;
 use crate::rng::{Purpose, Stream};
 use crate::time::{Instant, US_PER_MS};
 

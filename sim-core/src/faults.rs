@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::network::{LinkOverride, NetworkPatch};
-use crate::raft::NodeId;
+use crate::node::NodeId;
 use crate::time::Instant;
 
 /// A node as a scenario names it, resolved when its event fires.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::raft::{Entry, EntryData, LogIndex, LogView, NodeId, Role, Status, Term};
+use crate::node::{Entry, EntryData, LogIndex, LogView, NodeId, Role, Status, Term};
 
 /// The safety properties the checker verifies (docs/SEMANTICS.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

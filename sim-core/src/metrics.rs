@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 mod failover;
 
 use crate::faults::FaultRecord;
-use crate::raft::{NodeId, Term};
+use crate::node::{NodeId, Term};
 use crate::stats::nearest_rank;
 use crate::sweep::Histogram;
 use crate::time::{Instant, US_PER_MS};

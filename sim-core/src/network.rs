@@ -8,7 +8,7 @@ use std::hash::BuildHasherDefault;
 
 use petgraph::matrix_graph::{MatrixGraph, NodeIndex};
 
-use crate::raft::NodeId;
+use crate::node::NodeId;
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
 
@@ -96,7 +96,7 @@ impl Network {
                 streams.push(Stream::new(
                     seed,
                     Purpose::Link,
-                    (from * crate::raft::MAX_NODES + to) as u64,
+                    (from * crate::node::MAX_NODES + to) as u64,
                 ));
             }
         }
@@ -262,7 +262,7 @@ impl Network {
                     && (other == node || (self.link_up(node, other) && self.link_up(other, node)))
             })
             .count();
-        reachable >= crate::raft::majority(self.nodes)
+        reachable >= crate::node::majority(self.nodes)
     }
 }
 

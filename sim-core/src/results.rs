@@ -5,9 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::{self, Snapshot};
 use crate::invariants::Violation;
 use crate::metrics::{Metrics, Samples, Series};
+use crate::run::run_with;
 use crate::scenario::{Scenario, Variant};
 use crate::trace::{hash_hex, Tracer};
 
@@ -132,7 +132,7 @@ pub fn run_variant(
     seed: u64,
     tracer: Option<&mut dyn Tracer>,
 ) -> VariantResult {
-    let output = cluster::run_with(scenario.cluster_config(variant, seed), tracer);
+    let output = run_with(scenario.cluster_config(variant, seed), tracer);
     VariantResult {
         label: variant.label.clone(),
         config: variant.config_json.clone(),
@@ -195,16 +195,6 @@ pub fn assemble(scenario: &Scenario, seed: u64, variants: Vec<VariantResult>) ->
         overrides: Vec::new(),
         scenario_file: serde_json::to_value(&scenario.file).ok(),
     }
-}
-
-/// Runs `variant` of `scenario` with `seed` up to the virtual instant
-/// `at_us` (events at that instant included) and returns the cluster as it
-/// is then. The same seed gives the same run, so this is the state the full
-/// run passed through at that instant.
-pub fn state_at(scenario: &Scenario, variant: &Variant, seed: u64, at_us: u64) -> Snapshot {
-    let mut cfg = scenario.cluster_config(variant, seed);
-    cfg.duration_us = cfg.duration_us.min(at_us);
-    cluster::run_with(cfg, None).final_state
 }
 
 /// Runs every variant (in order) and checks expectations.

@@ -13,14 +13,13 @@ pub mod chrome;
 mod fields;
 pub mod window;
 pub use chrome::ChromeTracer;
-pub(crate) use fields::{FateFields, MessageFields};
+pub(crate) use fields::FateFields;
 
 use crate::invariants::Property;
 use crate::network::Fate;
-use crate::raft::Status;
-use crate::raft::{
-    AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply, LogIndex,
-    Message, NodeId, ProposalId, RequestVote, Role, Term, TimerKind, VoteResponse,
+use crate::node::{
+    Digest, Fields, LogIndex, MessageView, NodeId, ProposalId, Role, Status, Term, TimerKind,
+    WireMessage,
 };
 use crate::time::Instant;
 
@@ -40,30 +39,31 @@ pub enum DropReason {
     SenderCrashed,
 }
 
-/// One step of a run, as observers see it.
-#[derive(Clone, Copy, Debug)]
-pub enum TraceEvent<'a> {
+/// One step of a run, as observers see it. The engine builds it with its
+/// implementation's message type `M` (the trace hash reads it as such);
+/// tracers see the message as `dyn MessageView` ([`TraceEvent::erased`]).
+pub enum TraceEvent<'a, M: ?Sized = dyn MessageView> {
     /// `id` numbers messages in send order (1-based); the deliveries and
     /// drops of a message carry the same id.
     Send {
         from: NodeId,
         to: NodeId,
         id: u64,
-        msg: &'a Message,
+        msg: &'a M,
         fate: Fate,
     },
     Deliver {
         from: NodeId,
         to: NodeId,
         id: u64,
-        msg: &'a Message,
+        msg: &'a M,
     },
     /// `id` is None for a message that never left its crashed sender.
     Drop {
         from: NodeId,
         to: NodeId,
         id: Option<u64>,
-        msg: &'a Message,
+        msg: &'a M,
         reason: DropReason,
     },
     Timer {
@@ -110,9 +110,17 @@ pub enum TraceEvent<'a> {
     },
 }
 
-impl TraceEvent<'_> {
+impl<M: ?Sized> Clone for TraceEvent<'_, M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M: ?Sized> Copy for TraceEvent<'_, M> {}
+
+impl<M: ?Sized> TraceEvent<'_, M> {
     /// The state record of `node` with this status.
-    pub fn state(node: NodeId, status: &Status) -> TraceEvent<'static> {
+    pub fn state(node: NodeId, status: &Status) -> TraceEvent<'static, M> {
         TraceEvent::State {
             node,
             term: status.term,
@@ -121,6 +129,82 @@ impl TraceEvent<'_> {
             voted_for: status.voted_for,
             log_length: status.last_index,
             commit_index: status.commit_index,
+        }
+    }
+}
+
+impl<'a, M: MessageView + 'static> TraceEvent<'a, M> {
+    /// The same event with its message seen as `dyn MessageView`, as
+    /// tracers take it.
+    pub fn erased(&self) -> TraceEvent<'a> {
+        match *self {
+            TraceEvent::Send {
+                from,
+                to,
+                id,
+                msg,
+                fate,
+            } => TraceEvent::Send {
+                from,
+                to,
+                id,
+                msg,
+                fate,
+            },
+            TraceEvent::Deliver { from, to, id, msg } => TraceEvent::Deliver { from, to, id, msg },
+            TraceEvent::Drop {
+                from,
+                to,
+                id,
+                msg,
+                reason,
+            } => TraceEvent::Drop {
+                from,
+                to,
+                id,
+                msg,
+                reason,
+            },
+            TraceEvent::Timer { node, kind } => TraceEvent::Timer { node, kind },
+            TraceEvent::State {
+                node,
+                term,
+                role,
+                leader,
+                voted_for,
+                log_length,
+                commit_index,
+            } => TraceEvent::State {
+                node,
+                term,
+                role,
+                leader,
+                voted_for,
+                log_length,
+                commit_index,
+            },
+            TraceEvent::Crash { node } => TraceEvent::Crash { node },
+            TraceEvent::Restart { node } => TraceEvent::Restart { node },
+            TraceEvent::Fault {
+                index,
+                description,
+                skipped,
+            } => TraceEvent::Fault {
+                index,
+                description,
+                skipped,
+            },
+            TraceEvent::Propose { id, leader } => TraceEvent::Propose { id, leader },
+            TraceEvent::Commit { index } => TraceEvent::Commit { index },
+            TraceEvent::Violation {
+                property,
+                message,
+                node,
+            } => TraceEvent::Violation {
+                property,
+                message,
+                node,
+            },
         }
     }
 }
@@ -144,91 +228,30 @@ impl Default for TraceHash {
     }
 }
 
-impl TraceHash {
+impl Digest for TraceHash {
+    #[inline(always)]
     fn word(&mut self, word: u64) {
         self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
+}
 
+impl TraceHash {
     fn node(&mut self, node: Option<NodeId>) {
         self.word(node.map_or(0, |n| u64::from(n.0)));
     }
 
     /// Inlined with `add`, into the sends, deliveries and drops.
     #[inline(always)]
-    fn message(&mut self, msg: &Message) {
+    fn message<M: WireMessage>(&mut self, msg: &M) {
         self.word(msg.term());
-        match msg {
-            Message::RequestVote(RequestVote {
-                last_log_index,
-                last_log_term,
-                pre_vote,
-                ..
-            }) => {
-                self.word(1 + u64::from(*pre_vote));
-                self.word(*last_log_index);
-                self.word(*last_log_term);
-            }
-            Message::VoteResponse(VoteResponse {
-                granted, pre_vote, ..
-            }) => self.word(3 + u64::from(*pre_vote) * 2 + u64::from(*granted)),
-            Message::AppendEntries(AppendEntries {
-                prev_log_index,
-                entries,
-                leader_commit,
-                ..
-            }) => {
-                self.word(7);
-                self.word(*prev_log_index);
-                self.word(entries.len() as u64);
-                self.word(*leader_commit);
-            }
-            Message::AppendResponse(AppendResponse { success, index, .. }) => {
-                self.word(8 + u64::from(*success));
-                self.word(*index);
-            }
-            Message::InstallSnapshot(snapshot) => {
-                self.word(15);
-                self.word(snapshot.last_index);
-                self.word(snapshot.last_term);
-                self.word(snapshot.bytes);
-            }
-            Message::DlVote(DlVote {
-                ledger_end_index,
-                round,
-                ..
-            }) => {
-                self.word(10);
-                self.word(*ledger_end_index);
-                self.word(*round);
-            }
-            Message::DlVoteReply(DlVoteReply { result, round, .. }) => {
-                self.word(11 + *result as u64 * 16);
-                self.word(*round);
-            }
-            Message::DlHeartbeat(DlHeartbeat { round, .. }) => {
-                self.word(12);
-                self.word(*round);
-            }
-            Message::DlHeartbeatReply(DlHeartbeatReply { code, round, .. }) => {
-                self.word(13 + *code as u64 * 16);
-                self.word(*round);
-            }
-            Message::RaftRs(msg) => {
-                let f = msg.fields();
-                self.word(14 + f.code * 16 + u64::from(f.reject) * 1024);
-                self.word(f.index);
-                self.word(f.log_term);
-                self.word(f.entries as u64);
-                self.word(f.commit);
-            }
-        }
+        msg.digest(self);
     }
 
     /// Always inlined: every call site builds one known variant, so the
     /// match and the `TraceEvent` itself fold away there (5.5% of the
     /// benchmark's wall time; README, Performance).
     #[inline(always)]
-    pub fn add(&mut self, at: Instant, event: &TraceEvent<'_>) {
+    pub fn add<M: WireMessage>(&mut self, at: Instant, event: &TraceEvent<'_, M>) {
         self.word(at.as_us());
         match *event {
             TraceEvent::Send {
@@ -335,6 +358,9 @@ struct Line<'a> {
     record: Record<'a>,
 }
 
+// A record lives on the stack for the one line it writes; boxing the
+// message fields of `Send` would allocate per line instead.
+#[allow(clippy::large_enum_variant)]
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Record<'a> {
@@ -345,7 +371,7 @@ enum Record<'a> {
         msg: &'static str,
         term: Term,
         #[serde(flatten)]
-        fields: MessageFields,
+        fields: Fields,
         #[serde(flatten)]
         fate: FateFields,
     },
@@ -417,7 +443,7 @@ impl<'a> Record<'a> {
                 id,
                 msg: msg.kind(),
                 term: msg.term(),
-                fields: MessageFields::of(msg),
+                fields: msg.fields(),
                 fate: fate.into(),
             },
             TraceEvent::Deliver { from, to, id, msg } => Record::Deliver {

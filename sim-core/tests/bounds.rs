@@ -6,8 +6,9 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use sim_core::cluster::{run, ClusterConfig};
+use sim_core::cluster::ClusterConfig;
 use sim_core::results::run_variant;
+use sim_core::run::run;
 use sim_core::scenario::{json_schema, parse};
 
 fn base() -> Value {

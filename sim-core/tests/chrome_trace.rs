@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use sim_core::cluster::{Cluster, ClusterConfig};
 use sim_core::faults::{Fault, NodeRef, ScriptEvent};
+use sim_core::raft::ClassicNode;
 use sim_core::time::Instant;
 use sim_core::trace::{ChromeTracer, Tracer};
 
@@ -25,7 +26,9 @@ fn crash_restart(seed: u64) -> ClusterConfig {
 
 fn chrome_trace(seed: u64) -> Vec<u8> {
     let mut tracer = ChromeTracer::new(Vec::new(), NODES);
-    let out = Cluster::new(crash_restart(seed), Some(&mut tracer as &mut dyn Tracer)).run();
+    let out =
+        Cluster::<ClassicNode>::new(crash_restart(seed), Some(&mut tracer as &mut dyn Tracer))
+            .run();
     assert!(out.violations.is_empty(), "{:?}", out.violations);
     assert_eq!(out.trace_error, None);
     tracer.into_inner()

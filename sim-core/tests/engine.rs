@@ -1,10 +1,12 @@
 //! The engine run end to end: determinism, liveness on a clean network, and
 //! planted bugs caught by the safety checker.
 
-use sim_core::cluster::{run, Cluster, ClusterConfig, RunOutput};
+use sim_core::cluster::{Cluster, ClusterConfig, RunOutput};
 use sim_core::faults::{Fault, NodeRef, ScriptEvent};
 use sim_core::invariants::Property;
-use sim_core::raft::NodeId;
+use sim_core::node::NodeId;
+use sim_core::raft::ClassicNode;
+use sim_core::run::run;
 use sim_core::time::Instant;
 
 fn at(ms: u64, fault: Fault) -> ScriptEvent {
@@ -56,8 +58,8 @@ fn observers_only_watch_switching_them_off_keeps_the_trace_hash() {
         at(3_000, Fault::Crash(NodeRef::Leader)),
         at(4_000, Fault::Restart(NodeRef::Crashed)),
     ]);
-    let watched = Cluster::new(cfg.clone(), None).run();
-    let unwatched = Cluster::new(cfg, None)
+    let watched = Cluster::<ClassicNode>::new(cfg.clone(), None).run();
+    let unwatched = Cluster::<ClassicNode>::new(cfg, None)
         .without_safety_checks()
         .without_metrics()
         .run();

@@ -3,9 +3,10 @@
 //! at once (so failovers include detection), and each failover names the
 //! fault that caused it.
 
-use sim_core::cluster::{run, ClusterConfig, RunOutput};
+use sim_core::cluster::{ClusterConfig, RunOutput};
 use sim_core::faults::{Fault, NodeRef, ScriptEvent};
-use sim_core::raft::NodeId;
+use sim_core::node::NodeId;
+use sim_core::run::run;
 use sim_core::time::Instant;
 
 fn at(ms: u64, fault: Fault) -> ScriptEvent {

@@ -2,10 +2,11 @@
 //! topologies: DLedger's isolation behaviour and its same-term voting, and
 //! etcd's PreVote without the leader lease.
 
-use sim_core::cluster::{run, ClusterConfig};
+use sim_core::cluster::ClusterConfig;
 use sim_core::faults::{Fault, NodeRef, ScriptEvent};
-use sim_core::raft::{DLedgerTiming, ElectionKind, NodeId};
+use sim_core::node::{DLedgerTiming, ElectionKind, NodeId};
 use sim_core::results::{run_variant, VariantResult};
+use sim_core::run::run;
 use sim_core::scenario::{self, Scenario};
 use sim_core::time::Instant;
 

@@ -7,7 +7,7 @@
 
 use std::io;
 
-use sim_core::raft::{NodeId, Role, Term};
+use sim_core::node::{NodeId, Role, Term};
 use sim_core::raftrs::unreplaced_timeouts;
 use sim_core::results::{run_variant, VariantResult};
 use sim_core::scenario::{self, Scenario};

@@ -6,7 +6,7 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use sim_core::cluster::run;
+use sim_core::run::run;
 use sim_core::scenario::parse;
 
 /// The longest stretch of virtual time one generated file runs.

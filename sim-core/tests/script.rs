@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use sim_core::faults::{FaultKind, FaultRecord};
-use sim_core::raft::NodeId;
+use sim_core::node::NodeId;
 use sim_core::results::run_variant;
 use sim_core::scenario::{parse, Scenario};
 

@@ -6,9 +6,10 @@
 
 use std::io;
 
-use sim_core::cluster::{run, run_with, ClusterConfig};
+use sim_core::cluster::ClusterConfig;
 use sim_core::faults::{Fault, NodeRef, ScriptEvent};
-use sim_core::raft::{ElectionKind, NodeId, SnapshotConfig};
+use sim_core::node::{ElectionKind, NodeId};
+use sim_core::run::{run, run_with};
 use sim_core::time::Instant;
 use sim_core::trace::{TraceEvent, Tracer};
 
@@ -19,7 +20,7 @@ struct SnapshotSends(Vec<(u64, NodeId)>);
 impl Tracer for SnapshotSends {
     fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()> {
         if let TraceEvent::Send { to, msg, .. } = event {
-            if msg.snapshot_bytes(&SnapshotConfig::default()).is_some() {
+            if matches!(msg.kind(), "InstallSnapshot" | "MsgSnapshot") {
                 self.0.push((at.as_us(), *to));
             }
         }
@@ -122,7 +123,7 @@ fn a_long_run_keeps_every_log_and_the_checker_window_bounded() {
 #[cfg(feature = "raft-rs")]
 #[test]
 fn raft_rs_compacts_and_a_follower_behind_catches_up_through_its_snapshot() {
-    use sim_core::raft::Implementation;
+    use sim_core::node::Implementation;
     let mut cfg = crashed_follower(ElectionKind::Classic, 100);
     cfg.raft.implementation = Implementation::RaftRs;
     let mut sends = SnapshotSends::default();

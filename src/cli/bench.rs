@@ -7,9 +7,10 @@
 
 use std::time::Instant as WallClock;
 
-use sim_core::cluster::{run, ClusterConfig};
-use sim_core::raft::Implementation;
+use sim_core::cluster::ClusterConfig;
+use sim_core::node::Implementation;
 use sim_core::raftrs::unreplaced_timeouts;
+use sim_core::run::run;
 
 use super::{choose_seed, load, CliResult, Failure, EXIT_OK};
 

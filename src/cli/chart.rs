@@ -11,9 +11,9 @@ use rayon::prelude::*;
 use reports::artifacts::MessageDiagrams;
 use reports::charts::messages::{self, Diagram};
 use reports::charts::{ChartError, ChartOptions, YScale};
+use sim_core::replay::record_windows;
 use sim_core::results::Results;
 use sim_core::scenario;
-use sim_core::trace::window::record_windows;
 
 use super::progress::Progress;
 use super::{output, CliResult, Failure, EXIT_OK};

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use sim_core::cluster::Snapshot;
-use sim_core::raft::Role;
-use sim_core::results::{self, Results};
+use sim_core::node::Role;
+use sim_core::results::Results;
 use sim_core::scenario;
 
 use super::{CliResult, Failure, EXIT_OK};
@@ -86,10 +86,10 @@ fn rows(snapshot: &Snapshot) -> Vec<NodeRow> {
         .map(|n| {
             let id = n.node;
             let peers = |keep: &dyn Fn(
-                &(sim_core::raft::NodeId, sim_core::raft::NodeId),
+                &(sim_core::node::NodeId, sim_core::node::NodeId),
             ) -> bool,
                          pick: &dyn Fn(
-                &(sim_core::raft::NodeId, sim_core::raft::NodeId),
+                &(sim_core::node::NodeId, sim_core::node::NodeId),
             ) -> u32| {
                 snapshot
                     .cut_links
@@ -293,7 +293,7 @@ pub fn inspect(args: InspectArgs) -> CliResult {
                     .join(", ")
             ))
         })?;
-        let snapshot = results::state_at(&scenario, variant, results.seed, args.at);
+        let snapshot = sim_core::replay::state_at(&scenario, variant, results.seed, args.at);
         states.push(VariantState {
             variant: label.to_string(),
             at_ms: args.at as f64 / 1000.0,

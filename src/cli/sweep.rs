@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use reports::charts::cdf::{CdfOptions, SweepSamples};
 use reports::{artifacts, sweep_table};
 use serde::{Deserialize, Serialize};
-use sim_core::raft::Implementation;
+use sim_core::node::Implementation;
 use sim_core::raftrs::unreplaced_timeouts;
 use sim_core::results::{self, shell_word};
 use sim_core::scenario::Scenario;

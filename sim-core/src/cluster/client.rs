@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::{Cluster, Event, Input, WorkloadConfig};
-use crate::raft::{EntryData, LogIndex, NodeId, ProposalId, RaftNode};
+use crate::node::{EntryData, LogIndex, NodeId, ProposalId, RaftNode};
 use crate::time::Instant;
 use crate::trace::TraceEvent;
 

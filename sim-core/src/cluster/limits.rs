@@ -5,7 +5,7 @@
 //! of exhausting memory or running for hours.
 
 use super::Cluster;
-use crate::raft::RaftNode;
+use crate::node::RaftNode;
 use crate::time::Instant;
 
 /// The default limit on events in one run.

@@ -27,9 +27,9 @@ use crate::faults::ScriptEvent;
 use crate::invariants::Violation;
 use crate::metrics::{Metrics, Samples, Series};
 use crate::network::{Network, NetworkConfig};
-use crate::raft::{
-    Action, Implementation, LogIndex, Message, Node, NodeId, PersistWrite, ProposalId, RaftConfig,
-    RaftNode, Status, TimerKind, MAX_NODES,
+use crate::node::{
+    Action, LogIndex, NodeId, PersistWrite, ProposalId, RaftConfig, RaftNode, Status, TimerKind,
+    MAX_NODES,
 };
 use crate::scheduler::Scheduler;
 use crate::time::Instant;
@@ -149,20 +149,21 @@ pub struct NodeState {
     pub retained_entries: u64,
 }
 
-enum Event {
+/// What the queue holds; `M` is the implementation's message type.
+enum Event<M> {
     Deliver {
         from: NodeId,
         to: NodeId,
         /// The message's number in send order (a duplicate shares it).
         id: u64,
-        msg: Message,
+        msg: M,
     },
     /// A message waiting for its sender's writes to become durable.
     Depart {
         from: NodeId,
         incarnation: u32,
         to: NodeId,
-        msg: Message,
+        msg: M,
     },
     Timer {
         node: NodeId,
@@ -178,23 +179,24 @@ enum Event {
     ClientRetry,
 }
 
-enum Input {
-    Message(NodeId, Message),
+enum Input<M> {
+    Message(NodeId, M),
     Timer(TimerKind),
     Propose(ProposalId),
     Persisted(LogIndex),
 }
 
-/// One run in progress over nodes of type `N` (raftsim's model by default).
-pub struct Cluster<'t, N: RaftNode = Node> {
+/// One run in progress over nodes of type `N`: any Raft implementation
+/// behind [`RaftNode`] (`crate::run` picks the one a variant names).
+pub struct Cluster<'t, N: RaftNode> {
     cfg: ClusterConfig,
     end: Instant,
     now: Instant,
-    queue: Scheduler<Event>,
+    queue: Scheduler<Event<N::Message>>,
     slots: Vec<Slot<N>>,
     network: Network,
     /// A reused buffer for the actions of one step.
-    actions: Vec<Action>,
+    actions: Vec<Action<N::Message>>,
     client: Client,
     script: Script,
     observers: Observers<'t>,
@@ -211,16 +213,9 @@ pub struct Cluster<'t, N: RaftNode = Node> {
     leader_appeared: bool,
 }
 
-impl<'t> Cluster<'t, Node> {
-    /// A run of raftsim's own Raft model.
-    pub fn new(cfg: ClusterConfig, tracer: Option<&'t mut dyn Tracer>) -> Cluster<'t, Node> {
-        Cluster::with_nodes(cfg, tracer)
-    }
-}
-
 impl<'t, N: RaftNode> Cluster<'t, N> {
-    /// A run of any Raft implementation behind [`RaftNode`].
-    pub fn with_nodes(cfg: ClusterConfig, tracer: Option<&'t mut dyn Tracer>) -> Cluster<'t, N> {
+    /// A run of nodes of type `N`.
+    pub fn new(cfg: ClusterConfig, tracer: Option<&'t mut dyn Tracer>) -> Cluster<'t, N> {
         assert!(
             (1..=MAX_NODES).contains(&cfg.nodes),
             "a cluster has 1..={MAX_NODES} nodes"
@@ -347,11 +342,11 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
         }
     }
 
-    fn record(&mut self, event: TraceEvent<'_>) {
+    fn record(&mut self, event: TraceEvent<'_, N::Message>) {
         self.observers.record(self.now, &event);
     }
 
-    fn dispatch(&mut self, event: Event) {
+    fn dispatch(&mut self, event: Event<N::Message>) {
         match event {
             Event::Timer { node, kind } => self.on_timer_event(node, kind),
             Event::Deliver { from, to, id, msg } => self.deliver(from, to, id, msg),
@@ -437,7 +432,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
 
     /// A message arrives: dropped if its link was cut meanwhile or its
     /// receiver is down, else handed to the receiver.
-    fn deliver(&mut self, from: NodeId, to: NodeId, id: u64, msg: Message) {
+    fn deliver(&mut self, from: NodeId, to: NodeId, id: u64, msg: N::Message) {
         self.events += 1;
         let reason = if !self.network.link_up(from, to) {
             Some(DropReason::CutInFlight)
@@ -466,33 +461,4 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
         });
         self.step(to, Input::Message(from, msg));
     }
-}
-
-/// Runs a configuration to its end without a tracer.
-pub fn run(cfg: ClusterConfig) -> RunOutput {
-    run_with(cfg, None)
-}
-
-/// Runs a configuration to its end with the Raft implementation it names
-/// (`raft.implementation`): raftsim's model or raft-rs.
-///
-/// # Panics
-///
-/// If it names raft-rs and this build has no raft-rs (scenario validation
-/// refuses such a file first).
-pub fn run_with(cfg: ClusterConfig, tracer: Option<&mut dyn Tracer>) -> RunOutput {
-    match cfg.raft.implementation {
-        Implementation::Model => Cluster::new(cfg, tracer).run(),
-        Implementation::RaftRs => run_raft_rs(cfg, tracer),
-    }
-}
-
-#[cfg(feature = "raft-rs")]
-fn run_raft_rs(cfg: ClusterConfig, tracer: Option<&mut dyn Tracer>) -> RunOutput {
-    Cluster::<crate::raftrs::RaftRsNode>::with_nodes(cfg, tracer).run()
-}
-
-#[cfg(not(feature = "raft-rs"))]
-fn run_raft_rs(_: ClusterConfig, _: Option<&mut dyn Tracer>) -> RunOutput {
-    panic!("this raftsim was built without raft-rs (cargo feature `raft-rs`)")
 }

@@ -12,9 +12,9 @@ use super::clock::{ClockConfig, NodeClock};
 use super::pause::Pending;
 use super::{Cluster, Event, Input};
 use crate::network::Fate;
-use crate::raft::{
-    Action, ElectionKind, HardState, LogIndex, Message, NodeId, Note, PersistWrite, RaftNode, Role,
-    Status, TimerKind,
+use crate::node::{
+    Action, HardState, LogIndex, NodeId, Note, PersistWrite, RaftNode, Role, SendTiming, Status,
+    TimerKind, WireMessage,
 };
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
@@ -30,7 +30,7 @@ pub(super) struct TimerSlot {
     pub(super) queued: Option<Instant>,
 }
 
-pub(super) struct Slot<N> {
+pub(super) struct Slot<N: RaftNode> {
     node: Option<N>,
     /// A crashed node's timer stream, continued on restart.
     parked_rng: Option<Stream>,
@@ -47,10 +47,10 @@ pub(super) struct Slot<N> {
     pub(super) live: bool,
     /// Stalled by `pause`: inputs queue in `pending` until `resume`.
     pub(super) paused: bool,
-    pub(super) pending: Vec<Pending>,
+    pub(super) pending: Vec<Pending<N::Message>>,
 }
 
-impl<N> Slot<N> {
+impl<N: RaftNode> Slot<N> {
     pub(super) fn new(seed: u64, id: NodeId, clock: &ClockConfig) -> Slot<N> {
         let stream = u64::from(id.0);
         Slot {
@@ -174,7 +174,7 @@ impl<N: RaftNode> Cluster<'_, N> {
     }
 
     /// Runs one input through a node, executes its actions and observes it.
-    pub(super) fn step(&mut self, id: NodeId, input: Input) {
+    pub(super) fn step(&mut self, id: NodeId, input: Input<N::Message>) {
         let now = self.now;
         let slot = &mut self.slots[id.index()];
         if slot.paused {
@@ -207,7 +207,7 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// the empty `Vec` that `mem::take` left, which owns no memory: it is
     /// forgotten rather than dropped, saving a call to the drop glue on
     /// every step (anything else is dropped as usual).
-    fn return_actions(&mut self, actions: Vec<Action>) {
+    fn return_actions(&mut self, actions: Vec<Action<N::Message>>) {
         let left = std::mem::replace(&mut self.actions, actions);
         if left.capacity() == 0 {
             std::mem::forget(left);
@@ -222,14 +222,14 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// nothing, and the buffer is cleared at the end: a `drain(..)` would
     /// do the same with a call to its drop glue on every step (18
     /// instructions per event).
-    fn execute(&mut self, id: NodeId, actions: &mut Vec<Action>) -> Option<LogIndex> {
+    fn execute(&mut self, id: NodeId, actions: &mut Vec<Action<N::Message>>) -> Option<LogIndex> {
         let mut log_hint: Option<LogIndex> = None;
         for slot in actions.iter_mut() {
             let taken = Action::CancelTimer {
                 kind: TimerKind::Election,
             };
             match std::mem::replace(slot, taken) {
-                Action::Send { to, msg } => self.send(id, to, msg),
+                Action::Send { to, msg, timing } => self.send(id, to, msg, timing),
                 Action::SetTimer { kind, at } => self.set_timer(id, kind, at),
                 Action::CancelTimer { kind } => {
                     self.slots[id.index()].timers[kind.index()].deadline = None;
@@ -257,21 +257,15 @@ impl<N: RaftNode> Cluster<'_, N> {
         log_hint
     }
 
-    /// A send leaves now, or once every earlier write of the sender is
-    /// durable. A leader's AppendEntries is exempt: the leader writes in
-    /// parallel with replication (thesis §10.2.1) and counts itself toward
-    /// a commit only once its own write is durable (the node's rule);
-    /// votes, vote requests and acknowledgements still wait.
-    fn send(&mut self, from: NodeId, to: NodeId, msg: Message) {
+    /// A send leaves now, or, as the node asked, once every earlier write
+    /// of the sender is durable (which messages may go ahead of a write is
+    /// the implementation's rule, not the cluster's).
+    fn send(&mut self, from: NodeId, to: NodeId, msg: N::Message, timing: SendTiming) {
         let slot = &self.slots[from.index()];
-        // A leader writes in parallel with replication (thesis §10.2.1).
-        // Not in DLedger: it re-elects a restarted leader in its old term,
-        // and an entry a follower got before the leader's crash lost it
-        // would then meet a different entry of the same index and term
-        // (log matching; found by chaos-bugs, seed 0).
-        let parallel = matches!(msg, Message::AppendEntries(_))
-            && self.cfg.raft.election != ElectionKind::Dledger;
-        let waits = !parallel;
+        let waits = match timing {
+            SendTiming::AfterWrites => true,
+            SendTiming::Now => false,
+        };
         if waits && slot.writes_done_at > self.now {
             let event = Event::Depart {
                 from,
@@ -341,7 +335,7 @@ impl<N: RaftNode> Cluster<'_, N> {
     }
 
     /// Puts a message on the network now.
-    pub(super) fn transmit(&mut self, from: NodeId, to: NodeId, msg: Message) {
+    pub(super) fn transmit(&mut self, from: NodeId, to: NodeId, msg: N::Message) {
         if let Err(broken) = self.observers.on_send(from, to, &msg) {
             self.violation(broken, Some(from));
         }

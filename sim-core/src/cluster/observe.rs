@@ -10,9 +10,8 @@ use crate::faults::FaultRecord;
 use crate::invariants::{Broken, Checker, Violation};
 use crate::metrics::{Metrics, Recorder, Samples, Series};
 use crate::network::{Network, NetworkCounters};
-use crate::raft::{
-    majority, ElectionKind, LogIndex, Message, NodeId, Note, RaftNode, Role, Status, Term,
-    VoteResult,
+use crate::node::{
+    majority, ElectionKind, LogIndex, NodeId, Note, RaftNode, Role, Status, Term, WireMessage,
 };
 use crate::time::Instant;
 use crate::trace::{TraceEvent, TraceHash, Tracer};
@@ -25,34 +24,6 @@ pub(super) struct Observers<'t> {
     hash: TraceHash,
     tracer: Option<&'t mut dyn Tracer>,
     trace_error: Option<String>,
-}
-
-/// The term a message grants a (real) vote in, if it does: what the
-/// checker's one-vote-per-term rule watches.
-fn granted_vote(msg: &Message) -> Option<Term> {
-    match msg {
-        Message::VoteResponse(response) => {
-            (response.granted && !response.pre_vote).then_some(response.term)
-        }
-        Message::DlVoteReply(reply) => match reply.result {
-            VoteResult::Accept => Some(reply.term),
-            VoteResult::RejectAlreadyVoted
-            | VoteResult::RejectAlreadyHasLeader
-            | VoteResult::RejectExpiredVoteTerm
-            | VoteResult::RejectTermSmallThanLedger
-            | VoteResult::RejectExpiredLedgerTerm
-            | VoteResult::RejectSmallLedgerEndIndex
-            | VoteResult::RejectTermNotReady => None,
-        },
-        Message::RaftRs(msg) => msg.granted_vote(),
-        Message::RequestVote(_)
-        | Message::AppendEntries(_)
-        | Message::AppendResponse(_)
-        | Message::InstallSnapshot(_)
-        | Message::DlVote(_)
-        | Message::DlHeartbeat(_)
-        | Message::DlHeartbeatReply(_) => None,
-    }
 }
 
 /// How long before a leader is lost a fault can have caused it: the
@@ -81,11 +52,11 @@ impl<'t> Observers<'t> {
     /// Inlined, like `TraceHash::add`: without a tracer the event is never
     /// built.
     #[inline(always)]
-    pub(super) fn record(&mut self, now: Instant, event: &TraceEvent<'_>) {
+    pub(super) fn record<M: WireMessage>(&mut self, now: Instant, event: &TraceEvent<'_, M>) {
         self.hash.add(now, event);
         if let Some(tracer) = self.tracer.as_mut() {
             if self.trace_error.is_none() {
-                if let Err(e) = tracer.record(now, event) {
+                if let Err(e) = tracer.record(now, &event.erased()) {
                     self.trace_error = Some(e.to_string());
                 }
             }
@@ -123,7 +94,7 @@ impl<'t> Observers<'t> {
         if status.term != before.term {
             self.on_term(now, id, status.term);
         }
-        self.record(now, &TraceEvent::state(id, &status));
+        self.record(now, &TraceEvent::<N::Message>::state(id, &status));
         log_check
     }
 
@@ -154,13 +125,13 @@ impl<'t> Observers<'t> {
     /// A message leaves `from` for `to`. Inlined into `transmit`, where
     /// almost every message passes the vote check in a branch or two.
     #[inline(always)]
-    pub(super) fn on_send(
+    pub(super) fn on_send<M: WireMessage>(
         &mut self,
         from: NodeId,
         to: NodeId,
-        msg: &Message,
+        msg: &M,
     ) -> Result<(), Broken> {
-        match (self.checker.as_mut(), granted_vote(msg)) {
+        match (self.checker.as_mut(), msg.granted_vote()) {
             (Some(checker), Some(term)) => checker.on_vote_sent(from, term, to),
             _ => Ok(()),
         }
@@ -241,7 +212,7 @@ impl<'t> Observers<'t> {
     /// not paused) leader that a majority of nodes (itself included)
     /// follow in its term, running and joined to it by working links both
     /// ways.
-    fn update_effective_leader<N>(
+    fn update_effective_leader<N: RaftNode>(
         &mut self,
         now: Instant,
         event: u64,
@@ -321,7 +292,7 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// record per broken property, after the step that broke it.
     pub(super) fn record_violations(&mut self) {
         for (violation, &node) in self.violations.iter().zip(&self.violation_nodes) {
-            let event = TraceEvent::Violation {
+            let event: TraceEvent<'_, N::Message> = TraceEvent::Violation {
                 property: violation.property,
                 message: &violation.message,
                 node,

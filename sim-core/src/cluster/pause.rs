@@ -6,13 +6,13 @@
 //! (docs/SEMANTICS.md "Pauses"). A crash ends a pause and loses the queue.
 
 use super::{Cluster, Input};
-use crate::raft::{Message, NodeId, RaftNode};
+use crate::node::{NodeId, RaftNode};
 
 /// Something that reached a paused node.
-pub(super) enum Pending {
-    Input(Input),
+pub(super) enum Pending<M> {
+    Input(Input<M>),
     /// A send that was waiting for the node's writes.
-    Depart(NodeId, Message),
+    Depart(NodeId, M),
 }
 
 impl<N: RaftNode> Cluster<'_, N> {

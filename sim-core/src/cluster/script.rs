@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use super::Cluster;
 use crate::faults::{Fault, FaultRecord, NodeRef};
 use crate::network::{LinkOverride, NetworkPatch};
-use crate::raft::{NodeId, RaftNode};
+use crate::node::{NodeId, RaftNode};
 use crate::trace::TraceEvent;
 
 /// Why a fault stays in effect, to find when it ends.

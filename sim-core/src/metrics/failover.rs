@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::raft::Term;
+use crate::node::Term;
 use crate::time::Instant;
 
 /// One failover, as `series.failovers` lists it.

@@ -9,16 +9,21 @@ mod check_quorum;
 mod lease;
 mod pre_vote;
 
+use super::message::{ClassicMessage, Message, RequestVote, Vote, VoteResponse};
+use super::node::{Elector, Out};
 use super::replication::Core;
-use super::{Action, Message, NodeId, Note, RequestVote, Role, Term, TimerKind, VoteResponse};
+use crate::node::{Action, Log, LogIndex, MessageView, NodeId, Note, Role, Term, TimerKind};
 use crate::rng::Stream;
 use crate::time::Instant;
+
+/// The actions of a classic node.
+type Actions = Out<Vote>;
 
 use check_quorum::CheckQuorum;
 use lease::Lease;
 
 /// The classic elector's state; term, vote and role are the core's.
-pub(super) struct ClassicState {
+pub struct ClassicState {
     /// Draws election timeouts.
     rng: Stream,
     votes: Votes,
@@ -63,9 +68,12 @@ impl Votes {
     }
 }
 
-impl ClassicState {
+impl Elector for ClassicState {
+    type Election = Vote;
+    const LEADER_WRITES_IN_PARALLEL: bool = true;
+
     /// A (re)started node: a follower waiting for its election timeout.
-    pub(super) fn start(core: &mut Core, rng: Stream, now: Instant, out: &mut Vec<Action>) -> Self {
+    fn start(core: &mut Core, rng: Stream, now: Instant, out: &mut Actions) -> Self {
         let mut elector = ClassicState {
             rng,
             votes: Votes::default(),
@@ -76,11 +84,28 @@ impl ClassicState {
         elector
     }
 
-    pub(super) fn into_rng(self) -> Stream {
+    fn into_rng(self) -> Stream {
         self.rng
     }
 
-    fn reset_election_timer(&mut self, core: &Core, now: Instant, out: &mut Vec<Action>) {
+    fn on_timer(&mut self, core: &mut Core, now: Instant, kind: TimerKind, out: &mut Actions) {
+        self.on_timer_fired(core, now, kind, out);
+    }
+
+    fn on_message(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        from: NodeId,
+        msg: &ClassicMessage,
+        out: &mut Actions,
+    ) {
+        self.on_message_received(core, now, from, msg, out);
+    }
+}
+
+impl ClassicState {
+    fn reset_election_timer(&mut self, core: &Core, now: Instant, out: &mut Actions) {
         let (min, max) = core.config().election_timeout_us;
         let at = now.plus_us(self.rng.between(min, max));
         out.push(Action::SetTimer {
@@ -91,12 +116,12 @@ impl ClassicState {
 
     // ----- timers ----------------------------------------------------
 
-    pub(super) fn on_timer(
+    fn on_timer_fired(
         &mut self,
         core: &mut Core,
         now: Instant,
         kind: TimerKind,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) {
         match kind {
             TimerKind::Election => {
@@ -129,7 +154,7 @@ impl ClassicState {
     // ----- campaign and roles ----------------------------------------
 
     /// Stands in a new term: votes for itself and asks every peer.
-    fn campaign(&mut self, core: &mut Core, now: Instant, out: &mut Vec<Action>) {
+    fn campaign(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
         core.set_term(core.term() + 1);
         core.set_vote(core.id());
         core.set_role(Role::Candidate, None);
@@ -143,7 +168,7 @@ impl ClassicState {
             pre_vote: false,
         };
         for peer in core.peers() {
-            core.send(peer, Message::RequestVote(request), out);
+            core.send(peer, request.into(), out);
         }
         if self.votes.granted() >= core.quorum() {
             self.become_leader(core, now, out);
@@ -158,7 +183,7 @@ impl ClassicState {
         now: Instant,
         term: Term,
         leader: Option<NodeId>,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) {
         if term > core.term() {
             if core.role() == Role::Leader {
@@ -179,7 +204,7 @@ impl ClassicState {
         self.reset_election_timer(core, now, out);
     }
 
-    fn become_leader(&mut self, core: &mut Core, now: Instant, out: &mut Vec<Action>) {
+    fn become_leader(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
         core.start_leading();
         self.check_quorum.start_period();
         out.push(Action::CancelTimer {
@@ -196,20 +221,22 @@ impl ClassicState {
 
     // ----- messages --------------------------------------------------
 
-    pub(super) fn on_message(
+    fn on_message_received(
         &mut self,
         core: &mut Core,
         now: Instant,
         from: NodeId,
-        msg: &Message,
-        out: &mut Vec<Action>,
+        msg: &ClassicMessage,
+        out: &mut Actions,
     ) {
         if msg.term() > core.term() && !self.on_higher_term(core, now, from, msg, out) {
             return;
         }
         match msg {
-            Message::RequestVote(request) => self.on_vote_request(core, now, from, request, out),
-            Message::VoteResponse(response) => {
+            Message::Election(Vote::Request(request)) => {
+                self.on_vote_request(core, now, from, request, out)
+            }
+            Message::Election(Vote::Response(response)) => {
                 self.on_vote_response(core, now, from, response, out)
             }
             Message::AppendEntries(append) => {
@@ -227,13 +254,6 @@ impl ClassicState {
                     self.check_quorum.heard_from(from);
                 }
             }
-            Message::DlVote(_)
-            | Message::DlVoteReply(_)
-            | Message::DlHeartbeat(_)
-            | Message::DlHeartbeatReply(_)
-            | Message::RaftRs(_) => {
-                debug_assert!(false, "DLedger or raft-rs message to a classic node");
-            }
         }
     }
 
@@ -244,10 +264,12 @@ impl ClassicState {
         core: &mut Core,
         now: Instant,
         from: NodeId,
-        msg: &Message,
-        out: &mut Vec<Action>,
+        msg: &ClassicMessage,
+        out: &mut Actions,
     ) -> bool {
-        if matches!(msg, Message::RequestVote(_)) && self.lease_ignores_vote_requests(core, now) {
+        if matches!(msg, Message::Election(Vote::Request(_)))
+            && self.lease_ignores_vote_requests(core, now)
+        {
             return false;
         }
         if pre_vote::leaves_term_alone(msg) {
@@ -256,14 +278,7 @@ impl ClassicState {
         let leader = match msg {
             // Only the leader of a term sends appends and snapshots in it.
             Message::AppendEntries(_) | Message::InstallSnapshot(_) => Some(from),
-            Message::RequestVote(_)
-            | Message::VoteResponse(_)
-            | Message::AppendResponse(_)
-            | Message::DlVote(_)
-            | Message::DlVoteReply(_)
-            | Message::DlHeartbeat(_)
-            | Message::DlHeartbeatReply(_)
-            | Message::RaftRs(_) => None,
+            Message::AppendResponse(_) | Message::Election(_) => None,
         };
         self.become_follower(core, now, msg.term(), leader, out);
         true
@@ -275,23 +290,21 @@ impl ClassicState {
         now: Instant,
         from: NodeId,
         request: &RequestVote,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) {
-        let refuse = Message::VoteResponse(VoteResponse {
+        let refuse = VoteResponse {
             term: core.term(),
             granted: false,
             pre_vote: request.pre_vote,
-        });
+        };
         if request.term < core.term() {
-            core.send(from, refuse, out);
+            core.send(from, refuse.into(), out);
             return;
         }
         // Planted bug grant_vote_without_log_check (votes and pre-votes):
         // breaks leader completeness.
         let log_ok = core.config().bugs.grant_vote_without_log_check
-            || core
-                .log()
-                .candidate_is_up_to_date(request.last_log_index, request.last_log_term);
+            || candidate_is_up_to_date(core.log(), request.last_log_index, request.last_log_term);
         // Could this node vote for `from` in `term`? (etcd's rule: not after
         // voting for another, nor while following a leader of this term.)
         let free_to_vote = core.voted_for() == Some(from)
@@ -309,9 +322,9 @@ impl ClassicState {
                 granted: true,
                 pre_vote: false,
             };
-            core.send(from, Message::VoteResponse(grant), out);
+            core.send(from, grant.into(), out);
         } else {
-            core.send(from, refuse, out);
+            core.send(from, refuse.into(), out);
         }
     }
 
@@ -321,7 +334,7 @@ impl ClassicState {
         now: Instant,
         from: NodeId,
         response: &VoteResponse,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) {
         let current = if response.pre_vote {
             core.role() == Role::PreCandidate && pre_vote::response_is_current(core, response)
@@ -356,7 +369,7 @@ impl ClassicState {
         now: Instant,
         from: NodeId,
         term: Term,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) -> bool {
         if term < core.term() {
             core.refuse_stale_append(from, out);
@@ -370,5 +383,41 @@ impl ClassicState {
             self.reset_election_timer(core, now, out);
         }
         true
+    }
+}
+
+/// Raft's up-to-date rule (§5.4.1): a candidate whose last entry is
+/// `(last_term, last_index)` is at least as up-to-date as `log`.
+fn candidate_is_up_to_date(log: &Log, last_index: LogIndex, last_term: Term) -> bool {
+    last_term > log.last_term() || (last_term == log.last_term() && last_index >= log.last_index())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::{Entry, EntryData};
+
+    #[test]
+    fn up_to_date_rule() {
+        let entry = |term| Entry {
+            term,
+            data: EntryData::Noop,
+        };
+        let log = Log::from_entries(vec![entry(1), entry(1), entry(2)]);
+        // (candidate last index, candidate last term, expected)
+        let table = [
+            (3, 2, true),  // identical
+            (4, 2, true),  // longer, same last term
+            (2, 2, false), // shorter, same last term
+            (1, 3, true),  // higher last term wins even if shorter
+            (9, 1, false), // lower last term loses even if longer
+        ];
+        for (index, term, expected) in table {
+            assert_eq!(
+                candidate_is_up_to_date(&log, index, term),
+                expected,
+                "candidate ({index}, {term})"
+            );
+        }
     }
 }

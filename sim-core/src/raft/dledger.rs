@@ -12,10 +12,15 @@
 mod heartbeat;
 mod vote;
 
+use super::message::{AppendResponse, DLedgerMessage, DlElection, Message};
+use super::node::{Elector, Out};
 use super::replication::Core;
-use super::{Action, AppendResponse, Message, NodeId, Note, Role, Term, TimerKind};
+use crate::node::{Action, NodeId, Note, Role, Term, TimerKind};
 use crate::rng::Stream;
 use crate::time::Instant;
+
+/// The actions of a DLedger node.
+type Actions = Out<DlElection>;
 
 /// The outcome of a vote round (DLedger's `VoteResponse.ParseResult`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,9 +59,19 @@ impl DLedgerState {
     pub fn last_parse_result(&self) -> ParseResult {
         self.last_parse_result
     }
+}
+
+impl Elector for DLedgerState {
+    type Election = DlElection;
+    /// Not in DLedger: it re-elects a restarted leader in its old term, and
+    /// an entry a follower got before the leader's crash lost it would then
+    /// meet a different entry of the same index and term (log matching;
+    /// found by the chaos generator). So a DLedger leader's appends, like
+    /// everything else, leave only once its earlier writes are durable.
+    const LEADER_WRITES_IN_PARALLEL: bool = false;
 
     /// DLedger nodes start (and restart) as candidates that vote at once.
-    pub(super) fn start(core: &mut Core, rng: Stream, now: Instant, out: &mut Vec<Action>) -> Self {
+    fn start(core: &mut Core, rng: Stream, now: Instant, out: &mut Actions) -> Self {
         let mut elector = DLedgerState {
             rng,
             known_max_term: core.term(),
@@ -74,10 +89,27 @@ impl DLedgerState {
         elector
     }
 
-    pub(super) fn into_rng(self) -> Stream {
+    fn into_rng(self) -> Stream {
         self.rng
     }
 
+    fn on_timer(&mut self, core: &mut Core, now: Instant, kind: TimerKind, out: &mut Actions) {
+        self.on_timer_fired(core, now, kind, out);
+    }
+
+    fn on_message(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        from: NodeId,
+        msg: &DLedgerMessage,
+        out: &mut Actions,
+    ) {
+        self.on_message_received(core, now, from, msg, out);
+    }
+}
+
+impl DLedgerState {
     // ----- timing ----------------------------------------------------
 
     /// `min + rand[0, max - min)`, DLedger's way of drawing its delays.
@@ -101,7 +133,7 @@ impl DLedgerState {
         timing.max_heartbeat_leak * timing.heartbeat_us
     }
 
-    fn arm_candidate_timer(&mut self, now: Instant, out: &mut Vec<Action>) {
+    fn arm_candidate_timer(&mut self, now: Instant, out: &mut Actions) {
         if self.vote_round.is_some() {
             return;
         }
@@ -116,7 +148,7 @@ impl DLedgerState {
         });
     }
 
-    fn reset_follower_timer(core: &Core, now: Instant, out: &mut Vec<Action>) {
+    fn reset_follower_timer(core: &Core, now: Instant, out: &mut Actions) {
         out.push(Action::SetTimer {
             kind: TimerKind::Election,
             at: now.plus_us(Self::heartbeat_timeout_us(core)),
@@ -142,13 +174,7 @@ impl DLedgerState {
     }
 
     /// DLedger's `changeRoleToCandidate(term)`: leaves the term as it is.
-    fn become_candidate(
-        &mut self,
-        core: &mut Core,
-        now: Instant,
-        term: Term,
-        out: &mut Vec<Action>,
-    ) {
+    fn become_candidate(&mut self, core: &mut Core, now: Instant, term: Term, out: &mut Actions) {
         if term < core.term() {
             return;
         }
@@ -175,13 +201,7 @@ impl DLedgerState {
 
     /// Steps down to candidate on a higher term, to adopt it at once
     /// (voter check 5, heartbeat receiver's higher term).
-    fn step_down_to_adopt(
-        &mut self,
-        core: &mut Core,
-        now: Instant,
-        term: Term,
-        out: &mut Vec<Action>,
-    ) {
+    fn step_down_to_adopt(&mut self, core: &mut Core, now: Instant, term: Term, out: &mut Actions) {
         debug_assert!(term > core.term());
         self.become_candidate(core, now, term, out);
         self.need_increase_term_immediately = true;
@@ -195,7 +215,7 @@ impl DLedgerState {
         core: &mut Core,
         now: Instant,
         leader: NodeId,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) {
         if self.vote_round.take().is_some() || core.role() == Role::Candidate {
             out.push(Action::CancelTimer {
@@ -207,7 +227,7 @@ impl DLedgerState {
         Self::reset_follower_timer(core, now, out);
     }
 
-    fn become_leader(&mut self, core: &mut Core, now: Instant, out: &mut Vec<Action>) {
+    fn become_leader(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
         out.push(Action::CancelTimer {
             kind: TimerKind::VoteRound,
         });
@@ -226,12 +246,12 @@ impl DLedgerState {
 
     // ----- timers ----------------------------------------------------
 
-    pub(super) fn on_timer(
+    fn on_timer_fired(
         &mut self,
         core: &mut Core,
         now: Instant,
         kind: TimerKind,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) {
         match kind {
             TimerKind::Election => {
@@ -281,19 +301,25 @@ impl DLedgerState {
 
     // ----- messages --------------------------------------------------
 
-    pub(super) fn on_message(
+    fn on_message_received(
         &mut self,
         core: &mut Core,
         now: Instant,
         from: NodeId,
-        msg: &Message,
-        out: &mut Vec<Action>,
+        msg: &DLedgerMessage,
+        out: &mut Actions,
     ) {
         match msg {
-            Message::DlVote(request) => self.on_vote_request(core, now, from, request, out),
-            Message::DlVoteReply(reply) => self.on_vote_reply(core, now, from, reply, out),
-            Message::DlHeartbeat(heartbeat) => self.on_heartbeat(core, now, from, heartbeat, out),
-            Message::DlHeartbeatReply(reply) => {
+            Message::Election(DlElection::Vote(request)) => {
+                self.on_vote_request(core, now, from, request, out)
+            }
+            Message::Election(DlElection::VoteReply(reply)) => {
+                self.on_vote_reply(core, now, from, reply, out)
+            }
+            Message::Election(DlElection::Heartbeat(heartbeat)) => {
+                self.on_heartbeat(core, now, from, heartbeat, out)
+            }
+            Message::Election(DlElection::HeartbeatReply(reply)) => {
                 self.on_heartbeat_reply(core, now, from, reply, out)
             }
             Message::AppendEntries(append) => {
@@ -309,16 +335,13 @@ impl DLedgerState {
             Message::AppendResponse(response) => {
                 self.on_append_response(core, now, from, response, out)
             }
-            Message::RequestVote(_) | Message::VoteResponse(_) | Message::RaftRs(_) => {
-                debug_assert!(false, "classic or raft-rs message to a DLedger node");
-            }
         }
     }
 
     /// Only the leader a heartbeat installed may append (or send a
     /// snapshot); a stale leader learns the newer term. Returns whether the
     /// core takes the message.
-    fn takes_append(core: &mut Core, from: NodeId, term: Term, out: &mut Vec<Action>) -> bool {
+    fn takes_append(core: &mut Core, from: NodeId, term: Term, out: &mut Actions) -> bool {
         if term < core.term() {
             core.refuse_stale_append(from, out);
             return false;
@@ -337,7 +360,7 @@ impl DLedgerState {
         now: Instant,
         from: NodeId,
         response: &AppendResponse,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) {
         if response.term > core.term() {
             if core.role() == Role::Leader {

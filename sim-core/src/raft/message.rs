@@ -1,26 +1,48 @@
-//! The messages nodes exchange: one payload struct per kind, so a handler
-//! takes `&RequestVote` rather than the message unpacked into arguments.
-//! Every message carries its sender's term ([`Message::term`]).
+//! The model's messages. Replication is shared by both electors
+//! (AppendEntries, its answer, InstallSnapshot); each elector adds its own
+//! election messages: classic Raft its (pre-)votes ([`Vote`]), DLedger its
+//! votes and heartbeats ([`DlElection`]). A node of one elector can only
+//! ever receive messages of its own kind: [`ClassicMessage`] and
+//! [`DLedgerMessage`] are different types. Every message carries its
+//! sender's term.
+//!
+//! How traces, diagrams and the trace hash see them (`WireMessage`) is here
+//! too, next to the shapes it describes.
 
-use super::{Entry, LogIndex, SnapshotConfig, Term};
+use crate::node::{
+    Digest, Entry, Fields, LogIndex, MessageClass, MessageView, SnapshotConfig, Term, WireMessage,
+};
 
-pub use crate::raftrs::{RaftRsFields, RaftRsMessage};
-
-/// Messages between nodes.
+/// A message of the model; `E` is the elector's own messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Message {
-    RequestVote(RequestVote),
-    VoteResponse(VoteResponse),
+pub enum Message<E> {
     AppendEntries(AppendEntries),
     AppendResponse(AppendResponse),
     /// Answered with an [`AppendResponse`] (success, the snapshot's index).
     InstallSnapshot(InstallSnapshot),
-    DlVote(DlVote),
-    DlVoteReply(DlVoteReply),
-    DlHeartbeat(DlHeartbeat),
-    DlHeartbeatReply(DlHeartbeatReply),
-    /// A message of TiKV's raft-rs, carried as the library made it.
-    RaftRs(RaftRsMessage),
+    Election(E),
+}
+
+/// What classic Raft nodes exchange.
+pub type ClassicMessage = Message<Vote>;
+/// What DLedger nodes exchange.
+pub type DLedgerMessage = Message<DlElection>;
+
+/// Classic Raft's election messages: (pre-)vote requests and answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Vote {
+    Request(RequestVote),
+    Response(VoteResponse),
+}
+
+/// DLedger's election messages: vote rounds and heartbeats (only
+/// heartbeats install a leader and keep a follower following).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DlElection {
+    Vote(DlVote),
+    VoteReply(DlVoteReply),
+    Heartbeat(DlHeartbeat),
+    HeartbeatReply(DlHeartbeatReply),
 }
 
 /// A (pre-)vote request. For a pre-vote, `term` is the term the sender
@@ -114,6 +136,22 @@ pub enum VoteResult {
     RejectTermNotReady,
 }
 
+impl VoteResult {
+    /// The name traces show.
+    pub fn name(self) -> &'static str {
+        match self {
+            VoteResult::Accept => "Accept",
+            VoteResult::RejectAlreadyVoted => "RejectAlreadyVoted",
+            VoteResult::RejectAlreadyHasLeader => "RejectAlreadyHasLeader",
+            VoteResult::RejectExpiredVoteTerm => "RejectExpiredVoteTerm",
+            VoteResult::RejectTermSmallThanLedger => "RejectTermSmallThanLedger",
+            VoteResult::RejectExpiredLedgerTerm => "RejectExpiredLedgerTerm",
+            VoteResult::RejectSmallLedgerEndIndex => "RejectSmallLedgerEndIndex",
+            VoteResult::RejectTermNotReady => "RejectTermNotReady",
+        }
+    }
+}
+
 /// A DLedger follower's answer to a heartbeat (DLedger's `DLedgerResponseCode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeartbeatCode {
@@ -123,48 +161,305 @@ pub enum HeartbeatCode {
     TermNotReady,
 }
 
-impl Message {
-    pub fn term(&self) -> Term {
+impl HeartbeatCode {
+    /// The name traces show.
+    pub fn name(self) -> &'static str {
         match self {
-            Message::RequestVote(m) => m.term,
-            Message::VoteResponse(m) => m.term,
+            HeartbeatCode::Success => "Success",
+            HeartbeatCode::ExpiredTerm => "ExpiredTerm",
+            HeartbeatCode::InconsistentLeader => "InconsistentLeader",
+            HeartbeatCode::TermNotReady => "TermNotReady",
+        }
+    }
+}
+
+impl From<RequestVote> for ClassicMessage {
+    fn from(request: RequestVote) -> Self {
+        Message::Election(Vote::Request(request))
+    }
+}
+
+impl From<VoteResponse> for ClassicMessage {
+    fn from(response: VoteResponse) -> Self {
+        Message::Election(Vote::Response(response))
+    }
+}
+
+impl From<DlVote> for DLedgerMessage {
+    fn from(vote: DlVote) -> Self {
+        Message::Election(DlElection::Vote(vote))
+    }
+}
+
+impl From<DlVoteReply> for DLedgerMessage {
+    fn from(reply: DlVoteReply) -> Self {
+        Message::Election(DlElection::VoteReply(reply))
+    }
+}
+
+impl From<DlHeartbeat> for DLedgerMessage {
+    fn from(heartbeat: DlHeartbeat) -> Self {
+        Message::Election(DlElection::Heartbeat(heartbeat))
+    }
+}
+
+impl From<DlHeartbeatReply> for DLedgerMessage {
+    fn from(reply: DlHeartbeatReply) -> Self {
+        Message::Election(DlElection::HeartbeatReply(reply))
+    }
+}
+
+// ----- how observers see them ------------------------------------------
+
+impl<E: WireMessage> MessageView for Message<E> {
+    fn term(&self) -> Term {
+        match self {
             Message::AppendEntries(m) => m.term,
             Message::AppendResponse(m) => m.term,
             Message::InstallSnapshot(m) => m.term,
-            Message::DlVote(m) => m.term,
-            Message::DlVoteReply(m) => m.term,
-            Message::DlHeartbeat(m) => m.term,
-            Message::DlHeartbeatReply(m) => m.term,
-            Message::RaftRs(m) => m.term(),
+            Message::Election(m) => m.term(),
         }
     }
 
-    /// The bytes a snapshot message carries, if it is one (the cluster
-    /// adds their transfer time to the link's latency): what the model's
-    /// `InstallSnapshot` says; for raft-rs's, its size by the model's rule.
-    pub fn snapshot_bytes(&self, config: &SnapshotConfig) -> Option<u64> {
+    fn kind(&self) -> &'static str {
         match self {
-            Message::InstallSnapshot(snapshot) => Some(snapshot.bytes),
-            Message::RaftRs(msg) => msg.snapshot_index().map(|index| config.bytes(index)),
-            _ => None,
-        }
-    }
-
-    /// A short stable name, for traces and reports.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Message::RequestVote(m) if m.pre_vote => "PreVote",
-            Message::RequestVote(_) => "RequestVote",
-            Message::VoteResponse(m) if m.pre_vote => "PreVoteResponse",
-            Message::VoteResponse(_) => "VoteResponse",
             Message::AppendEntries(_) => "AppendEntries",
             Message::AppendResponse(_) => "AppendResponse",
             Message::InstallSnapshot(_) => "InstallSnapshot",
-            Message::DlVote(_) => "DlVote",
-            Message::DlVoteReply(_) => "DlVoteReply",
-            Message::DlHeartbeat(_) => "DlHeartbeat",
-            Message::DlHeartbeatReply(_) => "DlHeartbeatReply",
-            Message::RaftRs(m) => m.kind(),
+            Message::Election(m) => m.kind(),
+        }
+    }
+
+    fn class(&self) -> MessageClass {
+        match self {
+            Message::AppendEntries(_) | Message::InstallSnapshot(_) => MessageClass::Append,
+            Message::AppendResponse(_) => MessageClass::AppendReply,
+            Message::Election(m) => m.class(),
+        }
+    }
+
+    fn answer(&self) -> Option<bool> {
+        match self {
+            Message::AppendResponse(m) => Some(m.success),
+            Message::AppendEntries(_) | Message::InstallSnapshot(_) => None,
+            Message::Election(m) => m.answer(),
+        }
+    }
+
+    fn fields(&self) -> Fields {
+        let fields = Fields::default();
+        match self {
+            Message::AppendEntries(m) => fields
+                .number("prev_log_index", m.prev_log_index)
+                .number("prev_log_term", m.prev_log_term)
+                .number("entries", m.entries.len() as u64)
+                .number("leader_commit", m.leader_commit),
+            Message::AppendResponse(m) => {
+                fields.flag("success", m.success).number("index", m.index)
+            }
+            Message::InstallSnapshot(m) => fields
+                .number("last_index", m.last_index)
+                .number("last_term", m.last_term)
+                .number("bytes", m.bytes),
+            Message::Election(m) => m.fields(),
+        }
+    }
+}
+
+impl<E: WireMessage> WireMessage for Message<E> {
+    fn granted_vote(&self) -> Option<Term> {
+        match self {
+            Message::AppendEntries(_)
+            | Message::AppendResponse(_)
+            | Message::InstallSnapshot(_) => None,
+            Message::Election(m) => m.granted_vote(),
+        }
+    }
+
+    fn snapshot_bytes(&self, _: &SnapshotConfig) -> Option<u64> {
+        match self {
+            Message::InstallSnapshot(m) => Some(m.bytes),
+            Message::AppendEntries(_) | Message::AppendResponse(_) | Message::Election(_) => None,
+        }
+    }
+
+    #[inline(always)]
+    fn digest(&self, d: &mut impl Digest) {
+        match self {
+            Message::AppendEntries(m) => {
+                d.word(7);
+                d.word(m.prev_log_index);
+                d.word(m.entries.len() as u64);
+                d.word(m.leader_commit);
+            }
+            Message::AppendResponse(m) => {
+                d.word(8 + u64::from(m.success));
+                d.word(m.index);
+            }
+            Message::InstallSnapshot(m) => {
+                d.word(15);
+                d.word(m.last_index);
+                d.word(m.last_term);
+                d.word(m.bytes);
+            }
+            Message::Election(m) => m.digest(d),
+        }
+    }
+}
+
+impl MessageView for Vote {
+    fn term(&self) -> Term {
+        match self {
+            Vote::Request(m) => m.term,
+            Vote::Response(m) => m.term,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Vote::Request(m) if m.pre_vote => "PreVote",
+            Vote::Request(_) => "RequestVote",
+            Vote::Response(m) if m.pre_vote => "PreVoteResponse",
+            Vote::Response(_) => "VoteResponse",
+        }
+    }
+
+    fn class(&self) -> MessageClass {
+        match self {
+            Vote::Request(_) => MessageClass::VoteRequest,
+            Vote::Response(_) => MessageClass::VoteReply,
+        }
+    }
+
+    fn answer(&self) -> Option<bool> {
+        match self {
+            Vote::Request(_) => None,
+            Vote::Response(m) => Some(m.granted),
+        }
+    }
+
+    fn fields(&self) -> Fields {
+        let fields = Fields::default();
+        match self {
+            Vote::Request(m) => fields
+                .number("last_log_index", m.last_log_index)
+                .number("last_log_term", m.last_log_term),
+            Vote::Response(m) => fields.flag("granted", m.granted),
+        }
+    }
+}
+
+impl WireMessage for Vote {
+    fn granted_vote(&self) -> Option<Term> {
+        match self {
+            Vote::Request(_) => None,
+            Vote::Response(m) => (m.granted && !m.pre_vote).then_some(m.term),
+        }
+    }
+
+    fn snapshot_bytes(&self, _: &SnapshotConfig) -> Option<u64> {
+        None
+    }
+
+    #[inline(always)]
+    fn digest(&self, d: &mut impl Digest) {
+        match self {
+            Vote::Request(m) => {
+                d.word(1 + u64::from(m.pre_vote));
+                d.word(m.last_log_index);
+                d.word(m.last_log_term);
+            }
+            Vote::Response(m) => d.word(3 + u64::from(m.pre_vote) * 2 + u64::from(m.granted)),
+        }
+    }
+}
+
+impl MessageView for DlElection {
+    fn term(&self) -> Term {
+        match self {
+            DlElection::Vote(m) => m.term,
+            DlElection::VoteReply(m) => m.term,
+            DlElection::Heartbeat(m) => m.term,
+            DlElection::HeartbeatReply(m) => m.term,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            DlElection::Vote(_) => "DlVote",
+            DlElection::VoteReply(_) => "DlVoteReply",
+            DlElection::Heartbeat(_) => "DlHeartbeat",
+            DlElection::HeartbeatReply(_) => "DlHeartbeatReply",
+        }
+    }
+
+    fn class(&self) -> MessageClass {
+        match self {
+            DlElection::Vote(_) => MessageClass::VoteRequest,
+            DlElection::VoteReply(_) => MessageClass::VoteReply,
+            DlElection::Heartbeat(_) => MessageClass::Append,
+            DlElection::HeartbeatReply(_) => MessageClass::AppendReply,
+        }
+    }
+
+    fn answer(&self) -> Option<bool> {
+        match self {
+            DlElection::Vote(_) | DlElection::Heartbeat(_) => None,
+            DlElection::VoteReply(m) => Some(m.result == VoteResult::Accept),
+            DlElection::HeartbeatReply(m) => Some(m.code == HeartbeatCode::Success),
+        }
+    }
+
+    fn fields(&self) -> Fields {
+        let fields = Fields::default();
+        match self {
+            DlElection::Vote(m) => fields
+                .number("ledger_end_term", m.ledger_end_term)
+                .number("ledger_end_index", m.ledger_end_index)
+                .number("round", m.round),
+            DlElection::VoteReply(m) => fields
+                .text("result", m.result.name())
+                .number("round", m.round),
+            DlElection::Heartbeat(m) => fields.number("round", m.round),
+            DlElection::HeartbeatReply(m) => {
+                fields.text("code", m.code.name()).number("round", m.round)
+            }
+        }
+    }
+}
+
+impl WireMessage for DlElection {
+    fn granted_vote(&self) -> Option<Term> {
+        match self {
+            DlElection::VoteReply(m) => (m.result == VoteResult::Accept).then_some(m.term),
+            DlElection::Vote(_) | DlElection::Heartbeat(_) | DlElection::HeartbeatReply(_) => None,
+        }
+    }
+
+    fn snapshot_bytes(&self, _: &SnapshotConfig) -> Option<u64> {
+        None
+    }
+
+    #[inline(always)]
+    fn digest(&self, d: &mut impl Digest) {
+        match self {
+            DlElection::Vote(m) => {
+                d.word(10);
+                d.word(m.ledger_end_index);
+                d.word(m.round);
+            }
+            DlElection::VoteReply(m) => {
+                d.word(11 + m.result as u64 * 16);
+                d.word(m.round);
+            }
+            DlElection::Heartbeat(m) => {
+                d.word(12);
+                d.word(m.round);
+            }
+            DlElection::HeartbeatReply(m) => {
+                d.word(13 + m.code as u64 * 16);
+                d.word(m.round);
+            }
         }
     }
 }

@@ -1,117 +1,154 @@
-//! One Raft node as the world sees it: the shared core (`replication.rs`)
-//! plus the elector its configuration chose. Every input goes to the
-//! elector, which changes the core through its methods; the pending write
-//! is flushed after each input. The node only learns time from its inputs.
+//! One node of the model as the engine sees it: the shared core
+//! (`replication.rs`) plus one elector, chosen by the type: a
+//! [`ClassicNode`] or a [`DLedgerNode`]. Every input goes to the elector,
+//! which changes the core through its methods; the pending write is
+//! flushed after each input. The node only learns time from its inputs.
 //! Before each input it compacts its log if due (observers have seen the
 //! entries it drops by then).
 
 use super::classic::ClassicState;
 use super::dledger::DLedgerState;
-use super::log::Log;
+use super::message::Message;
 use super::replication::Core;
-use super::{
-    Action, ElectionKind, HardState, LogIndex, Message, NodeId, ProposalId, RaftConfig, Status,
-    TimerKind,
+use crate::node::{
+    Action, HardState, Log, LogIndex, LogView, NodeId, ProposalId, RaftConfig, RaftNode, Status,
+    TimerKind, WireMessage,
 };
 use crate::rng::Stream;
 use crate::time::Instant;
 
-pub struct Node {
-    core: Core,
-    elector: Elector,
-}
+/// The actions of a model node whose elector speaks `E`.
+pub type Out<E> = Vec<Action<Message<E>>>;
 
-/// Who decides when to stand and who leads; one per election mode.
-enum Elector {
-    Classic(ClassicState),
-    Dledger(DLedgerState),
-}
+/// Who decides when to stand and who leads: classic Raft's elector or
+/// DLedger's. Each brings its own election messages.
+pub trait Elector: Sized {
+    /// The elector's own messages, beside the shared replication ones.
+    type Election: WireMessage;
 
-impl Node {
-    /// Starts (or restarts) node `id` from what its disk holds.
-    pub fn start(
-        id: NodeId,
-        cluster_size: usize,
-        config: RaftConfig,
-        rng: Stream,
-        disk: HardState,
+    /// Whether a leader sends AppendEntries in parallel with its own write
+    /// of the entries (thesis §10.2.1) rather than after it.
+    const LEADER_WRITES_IN_PARALLEL: bool;
+
+    fn start(core: &mut Core, rng: Stream, now: Instant, out: &mut Out<Self::Election>) -> Self;
+
+    fn on_timer(
+        &mut self,
+        core: &mut Core,
         now: Instant,
-        out: &mut Vec<Action>,
-    ) -> Node {
-        let election = config.election;
-        let mut core = Core::new(id, cluster_size, config, disk);
-        let elector = match election {
-            ElectionKind::Classic => {
-                Elector::Classic(ClassicState::start(&mut core, rng, now, out))
-            }
-            ElectionKind::Dledger => {
-                Elector::Dledger(DLedgerState::start(&mut core, rng, now, out))
-            }
-        };
-        Node { core, elector }
-    }
+        kind: TimerKind,
+        out: &mut Out<Self::Election>,
+    );
 
+    fn on_message(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        from: NodeId,
+        msg: &Message<Self::Election>,
+        out: &mut Out<Self::Election>,
+    );
+
+    /// Hands the timer stream back, so a restarted node continues it.
+    fn into_rng(self) -> Stream;
+}
+
+/// A model node: the shared core and the elector `E`.
+pub struct Node<E> {
+    core: Core,
+    elector: E,
+}
+
+/// Classic Raft, with the PreVote, leader lease and CheckQuorum switches.
+pub type ClassicNode = Node<ClassicState>;
+/// DLedger's elector over the shared replication.
+pub type DLedgerNode = Node<DLedgerState>;
+
+impl<E: Elector> Node<E> {
     pub fn id(&self) -> NodeId {
         self.core.id()
     }
 
-    pub fn log(&self) -> &Log {
+    pub fn log_of(&self) -> &Log {
         self.core.log()
     }
 
-    pub fn status(&self) -> Status {
-        self.core.status()
+    /// The elector's own state (DLedger's, for its tests).
+    pub fn elector(&self) -> &E {
+        &self.elector
+    }
+}
+
+impl<E: Elector> RaftNode for Node<E> {
+    type Message = Message<E::Election>;
+
+    /// Starts (or restarts) node `id` from what its disk holds.
+    fn start(
+        id: NodeId,
+        cluster_size: usize,
+        config: &RaftConfig,
+        rng: Stream,
+        disk: HardState,
+        now: Instant,
+        out: &mut Out<E::Election>,
+    ) -> Self {
+        let mut core = Core::new(id, cluster_size, config.clone(), disk);
+        core.set_leader_writes_in_parallel(E::LEADER_WRITES_IN_PARALLEL);
+        let elector = E::start(&mut core, rng, now, out);
+        Node { core, elector }
     }
 
-    /// DLedger's election state, on a DLedger node.
-    pub fn dledger(&self) -> Option<&DLedgerState> {
-        match &self.elector {
-            Elector::Classic(_) => None,
-            Elector::Dledger(dledger) => Some(dledger),
-        }
-    }
-
-    /// Hands the node's timer stream back, so a restarted node continues it.
-    pub fn into_rng(self) -> Stream {
-        match self.elector {
-            Elector::Classic(classic) => classic.into_rng(),
-            Elector::Dledger(dledger) => dledger.into_rng(),
-        }
-    }
-
-    pub fn on_timer(&mut self, now: Instant, kind: TimerKind, out: &mut Vec<Action>) {
+    fn on_message(
+        &mut self,
+        now: Instant,
+        from: NodeId,
+        msg: Message<E::Election>,
+        out: &mut Out<E::Election>,
+    ) {
+        assert!(from != self.core.id(), "node {from} sent itself a message");
         self.core.maybe_compact();
-        match &mut self.elector {
-            Elector::Classic(classic) => classic.on_timer(&mut self.core, now, kind, out),
-            Elector::Dledger(dledger) => dledger.on_timer(&mut self.core, now, kind, out),
-        }
-        self.core.flush(out);
-    }
-
-    pub fn on_message(&mut self, now: Instant, from: NodeId, msg: Message, out: &mut Vec<Action>) {
-        debug_assert!(from != self.core.id(), "node {from} sent itself a message");
-        self.core.maybe_compact();
-        match &mut self.elector {
-            Elector::Classic(classic) => classic.on_message(&mut self.core, now, from, &msg, out),
-            Elector::Dledger(dledger) => dledger.on_message(&mut self.core, now, from, &msg, out),
-        }
+        self.elector
+            .on_message(&mut self.core, now, from, &msg, out);
         self.core.flush(out);
         if let Message::AppendEntries(append) = msg {
             self.core.recycle(append.entries);
         }
     }
 
+    fn on_timer(&mut self, now: Instant, kind: TimerKind, out: &mut Out<E::Election>) {
+        self.core.maybe_compact();
+        self.elector.on_timer(&mut self.core, now, kind, out);
+        self.core.flush(out);
+    }
+
     /// A client proposal. Returns false (and does nothing) unless this node
     /// is the leader.
-    pub fn propose(&mut self, id: ProposalId, out: &mut Vec<Action>) -> bool {
+    fn propose(&mut self, _now: Instant, id: ProposalId, out: &mut Out<E::Election>) -> bool {
         self.core.maybe_compact();
         self.core.propose(id, out)
     }
 
     /// The cluster reports that the disk now holds `durable_last_index`
     /// entries (writes complete in the order they were issued).
-    pub fn on_persisted(&mut self, durable_last_index: LogIndex) {
+    fn on_persisted(
+        &mut self,
+        _now: Instant,
+        durable_last_index: LogIndex,
+        _: &mut Out<E::Election>,
+    ) {
         self.core.maybe_compact();
         self.core.on_persisted(durable_last_index);
+    }
+
+    fn status(&self) -> Status {
+        self.core.status()
+    }
+
+    fn log(&self) -> LogView<'_> {
+        self.core.log().view()
+    }
+
+    fn into_rng(self) -> Stream {
+        self.elector.into_rng()
     }
 }

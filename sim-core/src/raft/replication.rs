@@ -9,11 +9,12 @@
 
 mod snapshot;
 
-use super::log::Log;
-use super::{
-    majority, Action, AppendEntries, AppendResponse, Entry, EntryData, HardState, LogIndex,
-    Message, NodeId, PersistWrite, ProposalId, RaftConfig, Role, Status, Term,
-    MAX_ENTRIES_PER_APPEND, MAX_NODES,
+use super::message::{AppendEntries, AppendResponse, Message};
+use super::node::Out;
+use super::MAX_ENTRIES_PER_APPEND;
+use crate::node::{
+    majority, Action, Entry, EntryData, HardState, Log, LogIndex, NodeId, PersistWrite, ProposalId,
+    RaftConfig, Role, SendTiming, Status, Term, WireMessage, MAX_NODES,
 };
 
 /// The leader's view of one follower's log.
@@ -34,7 +35,7 @@ struct Dirty {
     snapshot: bool,
 }
 
-pub(super) struct Core {
+pub struct Core {
     id: NodeId,
     cluster_size: usize,
     config: RaftConfig,
@@ -57,6 +58,9 @@ pub(super) struct Core {
     /// last AppendEntries received, once merged (a follower then
     /// allocates nothing for its writes).
     spare_entries: Vec<Entry>,
+    /// Whether a leader's appends leave before its own write of them is
+    /// durable (the elector's rule: `Elector::LEADER_WRITES_IN_PARALLEL`).
+    leader_writes_in_parallel: bool,
 }
 
 impl Core {
@@ -95,7 +99,12 @@ impl Core {
             dirty: Dirty::default(),
             match_scratch: Vec::with_capacity(cluster_size),
             spare_entries: Vec::new(),
+            leader_writes_in_parallel: true,
         }
+    }
+
+    pub(super) fn set_leader_writes_in_parallel(&mut self, parallel: bool) {
+        self.leader_writes_in_parallel = parallel;
     }
 
     // ----- reading ---------------------------------------------------
@@ -253,14 +262,14 @@ impl Core {
     /// message never leaves ahead of the state it depends on; usually
     /// nothing is pending, so the check inlines and the write does not.
     #[inline]
-    pub(super) fn flush(&mut self, out: &mut Vec<Action>) {
+    pub(super) fn flush<M>(&mut self, out: &mut Vec<Action<M>>) {
         if self.dirty.hard_state || self.dirty.log_from.is_some() {
             self.write_pending(out);
         }
     }
 
     #[inline(never)]
-    fn write_pending(&mut self, out: &mut Vec<Action>) {
+    fn write_pending<M>(&mut self, out: &mut Vec<Action<M>>) {
         let log_from = self
             .dirty
             .log_from
@@ -285,9 +294,15 @@ impl Core {
         self.dirty = Dirty::default();
     }
 
-    pub(super) fn send(&mut self, to: NodeId, msg: Message, out: &mut Vec<Action>) {
+    /// Sends `msg` once every earlier write is durable.
+    pub(super) fn send<E>(&mut self, to: NodeId, msg: Message<E>, out: &mut Out<E>) {
+        self.send_timed(to, msg, SendTiming::AfterWrites, out);
+    }
+
+    fn send_timed<E>(&mut self, to: NodeId, msg: Message<E>, timing: SendTiming, out: &mut Out<E>) {
+        debug_assert!(to != self.id, "node {} sends to itself", self.id);
         self.flush(out);
-        out.push(Action::Send { to, msg });
+        out.push(Action::Send { to, msg, timing });
     }
 
     /// The cluster reports that the disk now holds `durable_last_index`
@@ -302,7 +317,7 @@ impl Core {
     // ----- the leader's side -----------------------------------------
 
     /// A client proposal: false (and nothing done) unless leading.
-    pub(super) fn propose(&mut self, id: ProposalId, out: &mut Vec<Action>) -> bool {
+    pub(super) fn propose<E: WireMessage>(&mut self, id: ProposalId, out: &mut Out<E>) -> bool {
         if self.role != Role::Leader {
             return false;
         }
@@ -322,7 +337,7 @@ impl Core {
 
     /// Sends every follower what it has not been sent yet (an empty append
     /// is a heartbeat).
-    pub(super) fn send_append_to_all(&mut self, out: &mut Vec<Action>) {
+    pub(super) fn send_append_to_all<E: WireMessage>(&mut self, out: &mut Out<E>) {
         for peer in self.peers() {
             self.send_append(peer, out);
         }
@@ -330,7 +345,7 @@ impl Core {
 
     /// Resends to every follower that is behind, from its match index on
     /// (DLedger's leader retries on a timer rather than on refusals alone).
-    pub(super) fn resend_to_lagging(&mut self, out: &mut Vec<Action>) {
+    pub(super) fn resend_to_lagging<E: WireMessage>(&mut self, out: &mut Out<E>) {
         let last_index = self.log.last_index();
         for peer in self.peers() {
             let progress = &mut self.progress[peer.index()];
@@ -341,7 +356,7 @@ impl Core {
         }
     }
 
-    fn send_append(&mut self, to: NodeId, out: &mut Vec<Action>) {
+    fn send_append<E: WireMessage>(&mut self, to: NodeId, out: &mut Out<E>) {
         debug_assert_eq!(self.role, Role::Leader);
         if self.progress[to.index()].next <= self.log.snapshot_index() {
             self.send_snapshot(to, out);
@@ -366,16 +381,21 @@ impl Core {
             entries,
             leader_commit: self.commit_index,
         });
-        self.send(to, msg, out);
+        let timing = if self.leader_writes_in_parallel {
+            SendTiming::Now
+        } else {
+            SendTiming::AfterWrites
+        };
+        self.send_timed(to, msg, timing, out);
     }
 
     /// A follower's answer. Returns whether it counted: only a leader counts
     /// answers, and only those of its own term.
-    pub(super) fn on_append_response(
+    pub(super) fn on_append_response<E: WireMessage>(
         &mut self,
         from: NodeId,
         response: &AppendResponse,
-        out: &mut Vec<Action>,
+        out: &mut Out<E>,
     ) -> bool {
         if self.role != Role::Leader || response.term != self.term {
             return false;
@@ -459,7 +479,7 @@ impl Core {
     // ----- the follower's side ---------------------------------------
 
     /// Tells a leader of an older term about the newer one.
-    pub(super) fn refuse_stale_append(&mut self, from: NodeId, out: &mut Vec<Action>) {
+    pub(super) fn refuse_stale_append<E>(&mut self, from: NodeId, out: &mut Out<E>) {
         let reply = Message::AppendResponse(AppendResponse {
             term: self.term,
             success: false,
@@ -472,11 +492,11 @@ impl Core {
     /// (Raft §5.3): refuse on a gap or a mismatch at `prev_log_index`, else
     /// overwrite conflicting entries, append new ones and commit what the
     /// leader committed, as far as this log matches the leader's.
-    pub(super) fn accept_append(
+    pub(super) fn accept_append<E>(
         &mut self,
         from: NodeId,
         append: &AppendEntries,
-        out: &mut Vec<Action>,
+        out: &mut Out<E>,
     ) {
         debug_assert_eq!(append.term, self.term);
         debug_assert!(self.role == Role::Follower && self.leader == Some(from));
@@ -524,6 +544,7 @@ impl Core {
                     out.push(Action::Send {
                         to: from,
                         msg: Message::AppendResponse(reply),
+                        timing: SendTiming::AfterWrites,
                     });
                     return;
                 }

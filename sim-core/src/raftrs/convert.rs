@@ -6,7 +6,7 @@
 use raft::eraftpb::{ConfState, Entry as PbEntry, EntryType, HardState as PbHardState};
 
 use super::storage::SimStorage;
-use crate::raft::{Entry, EntryData, HardState, LogIndex, NodeId, RaftConfig};
+use crate::node::{Entry, EntryData, HardState, LogIndex, NodeId, RaftConfig};
 
 /// Byte budget of one append message: about 64 of our entries, the
 /// model's own limit per AppendEntries.
@@ -97,7 +97,7 @@ pub(super) fn from_library(pb: &PbEntry) -> Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::raft::DEFAULT_TICK_US;
+    use crate::node::DEFAULT_TICK_US;
 
     #[test]
     fn entries_survive_the_round_trip() {

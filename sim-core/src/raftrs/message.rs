@@ -1,137 +1,134 @@
 //! The message of TiKV's raft-rs as the simulated network carries it: the
 //! library's own protobuf message, boxed, untouched between sender and
-//! receiver. Observers read it through the accessors here (kind, term, a
-//! granted vote, the fields traces show). Without the `raft-rs` feature the
-//! type has no values, so the engine's matches stay the same in both builds.
+//! receiver. Observers read it through `WireMessage` (kind, term, a granted
+//! vote, the fields traces show, the words of the trace hash).
 
-use crate::raft::{LogIndex, Term};
+use raft::eraftpb::{Message, MessageType};
 
-/// The fields of a raft-rs message that traces show beside its kind and term.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RaftRsFields {
-    /// The library's message type as a number (stable across the pinned
-    /// version): part of the trace hash.
-    pub code: u64,
-    /// `index`: the log position the message is about (the entry before
-    /// the carried ones, the candidate's last index, a response's match).
-    pub index: LogIndex,
-    /// `log_term`: the term at `index`.
-    pub log_term: Term,
-    /// How many entries the message carries.
-    pub entries: usize,
-    pub commit: LogIndex,
-    pub reject: bool,
+use crate::node::{
+    Digest, Fields, LogIndex, MessageClass, MessageView, SnapshotConfig, Term, WireMessage,
+};
+
+/// A raft-rs message (boxed: it is much larger than raftsim's own).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RaftRsMessage(pub Box<Message>);
+
+impl RaftRsMessage {
+    fn msg_type(&self) -> MessageType {
+        self.0.get_msg_type()
+    }
+
+    /// A snapshot's last included index, if this is one.
+    fn snapshot_index(&self) -> Option<LogIndex> {
+        (self.msg_type() == MessageType::MsgSnapshot)
+            .then(|| self.0.get_snapshot().get_metadata().index)
+    }
 }
 
-#[cfg(feature = "raft-rs")]
-pub use with_library::RaftRsMessage;
-#[cfg(not(feature = "raft-rs"))]
-pub use without_library::RaftRsMessage;
+impl MessageView for RaftRsMessage {
+    fn term(&self) -> Term {
+        self.0.term
+    }
 
-#[cfg(feature = "raft-rs")]
-mod with_library {
-    use super::RaftRsFields;
-    use crate::raft::{LogIndex, Term};
-    use raft::eraftpb::{Message, MessageType};
+    /// The library's name of the message type.
+    fn kind(&self) -> &'static str {
+        kind_name(self.msg_type())
+    }
 
-    /// A raft-rs message (boxed: it is much larger than raftsim's own).
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct RaftRsMessage(pub Box<Message>);
-
-    // The protobuf type has no floats: equality is an equivalence.
-    impl Eq for RaftRsMessage {}
-
-    impl RaftRsMessage {
-        pub fn term(&self) -> Term {
-            self.0.term
-        }
-
-        /// The library's name of the message type.
-        pub fn kind(&self) -> &'static str {
-            kind_name(self.0.get_msg_type())
-        }
-
-        /// A granted real vote: the term it was granted in (raft-rs answers
-        /// a grant with the request's term).
-        pub fn granted_vote(&self) -> Option<Term> {
-            (self.0.get_msg_type() == MessageType::MsgRequestVoteResponse && !self.0.reject)
-                .then_some(self.0.term)
-        }
-
-        /// A snapshot's last included index, if this is one.
-        pub fn snapshot_index(&self) -> Option<LogIndex> {
-            (self.0.get_msg_type() == MessageType::MsgSnapshot)
-                .then(|| self.0.get_snapshot().get_metadata().index)
-        }
-
-        pub fn fields(&self) -> RaftRsFields {
-            RaftRsFields {
-                code: self.0.get_msg_type() as u64,
-                index: self.0.index,
-                log_term: self.0.log_term,
-                entries: self.0.entries.len(),
-                commit: self.0.commit,
-                reject: self.0.reject,
+    fn class(&self) -> MessageClass {
+        match self.msg_type() {
+            MessageType::MsgRequestVote | MessageType::MsgRequestPreVote => {
+                MessageClass::VoteRequest
             }
+            MessageType::MsgRequestVoteResponse | MessageType::MsgRequestPreVoteResponse => {
+                MessageClass::VoteReply
+            }
+            MessageType::MsgAppend | MessageType::MsgHeartbeat | MessageType::MsgSnapshot => {
+                MessageClass::Append
+            }
+            MessageType::MsgAppendResponse | MessageType::MsgHeartbeatResponse => {
+                MessageClass::AppendReply
+            }
+            MessageType::MsgHup
+            | MessageType::MsgBeat
+            | MessageType::MsgPropose
+            | MessageType::MsgUnreachable
+            | MessageType::MsgSnapStatus
+            | MessageType::MsgCheckQuorum
+            | MessageType::MsgTransferLeader
+            | MessageType::MsgTimeoutNow
+            | MessageType::MsgReadIndex
+            | MessageType::MsgReadIndexResp => MessageClass::Other,
         }
     }
 
-    fn kind_name(kind: MessageType) -> &'static str {
-        match kind {
-            MessageType::MsgHup => "MsgHup",
-            MessageType::MsgBeat => "MsgBeat",
-            MessageType::MsgPropose => "MsgPropose",
-            MessageType::MsgAppend => "MsgAppend",
-            MessageType::MsgAppendResponse => "MsgAppendResponse",
-            MessageType::MsgRequestVote => "MsgRequestVote",
-            MessageType::MsgRequestVoteResponse => "MsgRequestVoteResponse",
-            MessageType::MsgSnapshot => "MsgSnapshot",
-            MessageType::MsgHeartbeat => "MsgHeartbeat",
-            MessageType::MsgHeartbeatResponse => "MsgHeartbeatResponse",
-            MessageType::MsgUnreachable => "MsgUnreachable",
-            MessageType::MsgSnapStatus => "MsgSnapStatus",
-            MessageType::MsgCheckQuorum => "MsgCheckQuorum",
-            MessageType::MsgTransferLeader => "MsgTransferLeader",
-            MessageType::MsgTimeoutNow => "MsgTimeoutNow",
-            MessageType::MsgReadIndex => "MsgReadIndex",
-            MessageType::MsgReadIndexResp => "MsgReadIndexResp",
-            MessageType::MsgRequestPreVote => "MsgRequestPreVote",
-            MessageType::MsgRequestPreVoteResponse => "MsgRequestPreVoteResponse",
+    fn answer(&self) -> Option<bool> {
+        match self.class() {
+            MessageClass::VoteReply | MessageClass::AppendReply => Some(!self.0.reject),
+            MessageClass::VoteRequest | MessageClass::Append | MessageClass::Other => None,
         }
     }
-}
 
-#[cfg(not(feature = "raft-rs"))]
-mod without_library {
-    use super::RaftRsFields;
-    use crate::raft::{LogIndex, Term};
-
-    /// This build has no raft-rs: no such message can exist.
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    pub enum RaftRsMessage {}
-
-    impl RaftRsMessage {
-        pub fn term(&self) -> Term {
-            match *self {}
-        }
-        pub fn kind(&self) -> &'static str {
-            match *self {}
-        }
-        pub fn granted_vote(&self) -> Option<Term> {
-            match *self {}
-        }
-        pub fn snapshot_index(&self) -> Option<LogIndex> {
-            match *self {}
-        }
-        pub fn fields(&self) -> RaftRsFields {
-            match *self {}
-        }
+    fn fields(&self) -> Fields {
+        Fields::default()
+            .number("index", self.0.index)
+            .number("log_term", self.0.log_term)
+            .number("entries", self.0.entries.len() as u64)
+            .number("commit", self.0.commit)
+            .flag("reject", self.0.reject)
     }
 }
 
-#[cfg(all(test, feature = "raft-rs"))]
+impl WireMessage for RaftRsMessage {
+    /// raft-rs answers a granted real vote with the request's term.
+    fn granted_vote(&self) -> Option<Term> {
+        (self.msg_type() == MessageType::MsgRequestVoteResponse && !self.0.reject)
+            .then_some(self.0.term)
+    }
+
+    /// A snapshot's size by the model's rule (`SnapshotConfig::bytes`).
+    fn snapshot_bytes(&self, config: &SnapshotConfig) -> Option<u64> {
+        self.snapshot_index().map(|index| config.bytes(index))
+    }
+
+    fn digest(&self, d: &mut impl Digest) {
+        let code = self.msg_type() as u64;
+        d.word(14 + code * 16 + u64::from(self.0.reject) * 1024);
+        d.word(self.0.index);
+        d.word(self.0.log_term);
+        d.word(self.0.entries.len() as u64);
+        d.word(self.0.commit);
+    }
+}
+
+fn kind_name(kind: MessageType) -> &'static str {
+    match kind {
+        MessageType::MsgHup => "MsgHup",
+        MessageType::MsgBeat => "MsgBeat",
+        MessageType::MsgPropose => "MsgPropose",
+        MessageType::MsgAppend => "MsgAppend",
+        MessageType::MsgAppendResponse => "MsgAppendResponse",
+        MessageType::MsgRequestVote => "MsgRequestVote",
+        MessageType::MsgRequestVoteResponse => "MsgRequestVoteResponse",
+        MessageType::MsgSnapshot => "MsgSnapshot",
+        MessageType::MsgHeartbeat => "MsgHeartbeat",
+        MessageType::MsgHeartbeatResponse => "MsgHeartbeatResponse",
+        MessageType::MsgUnreachable => "MsgUnreachable",
+        MessageType::MsgSnapStatus => "MsgSnapStatus",
+        MessageType::MsgCheckQuorum => "MsgCheckQuorum",
+        MessageType::MsgTransferLeader => "MsgTransferLeader",
+        MessageType::MsgTimeoutNow => "MsgTimeoutNow",
+        MessageType::MsgReadIndex => "MsgReadIndex",
+        MessageType::MsgReadIndexResp => "MsgReadIndexResp",
+        MessageType::MsgRequestPreVote => "MsgRequestPreVote",
+        MessageType::MsgRequestPreVoteResponse => "MsgRequestPreVoteResponse",
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::RaftRsMessage;
+    use crate::node::{MessageView, WireMessage};
     use raft::eraftpb::{Message, MessageType};
 
     fn message(kind: MessageType, term: u64, reject: bool) -> RaftRsMessage {

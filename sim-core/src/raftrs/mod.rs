@@ -4,25 +4,26 @@
 //! and to putting another sans-IO library behind the trait, is
 //! docs/IMPLEMENTATIONS.md.
 //!
-//! - `message.rs`: the library's message as the network carries it (always
-//!   compiled; without the `raft-rs` feature it has no values).
+//! - `message.rs`: the library's message as the network carries it, and
+//!   what observers read of it.
 //! - `node.rs`: [`RaftRsNode`]: ticks, steps, `Ready` turned into actions,
 //!   durability reported back, the seeded election timeout.
 //! - `convert.rs`: configuration, entries and durable state between the
 //!   two vocabularies.
 //! - `storage.rs`: the library's view of its log and hard state.
 //!
-//! [`RaftNode`]: crate::raft::RaftNode
-
-mod message;
-pub use message::{RaftRsFields, RaftRsMessage};
+//! [`RaftNode`]: crate::node::RaftNode
 
 #[cfg(feature = "raft-rs")]
 mod convert;
 #[cfg(feature = "raft-rs")]
+mod message;
+#[cfg(feature = "raft-rs")]
 mod node;
 #[cfg(feature = "raft-rs")]
 mod storage;
+#[cfg(feature = "raft-rs")]
+pub use message::RaftRsMessage;
 #[cfg(feature = "raft-rs")]
 pub use node::RaftRsNode;
 

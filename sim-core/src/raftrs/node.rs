@@ -24,10 +24,13 @@ use super::convert::{from_library, library_config, storage, timeout_ticks};
 use super::storage::SimStorage;
 use super::RaftRsMessage;
 
-use crate::raft::{
-    Action, HardState, Log, LogIndex, LogView, Message, NodeId, Note, PersistWrite, ProposalId,
-    RaftConfig, RaftNode, Role, SnapshotConfig, Status, Term, TimerKind,
+use crate::node::{
+    Action, HardState, Log, LogIndex, LogView, NodeId, Note, PersistWrite, ProposalId, RaftConfig,
+    RaftNode, Role, SendTiming, SnapshotConfig, Status, Term, TimerKind,
 };
+
+/// The actions of a raft-rs node.
+type Actions = Vec<Action<RaftRsMessage>>;
 use crate::rng::Stream;
 use crate::time::Instant;
 
@@ -77,7 +80,7 @@ impl RaftRsNode {
     /// Notes for the metrics: a campaign (the term rose and the node voted
     /// for itself), a leader deposed by a higher term. Pre-vote rounds are
     /// noted by the tick that starts them.
-    fn note_changes(&self, before: (u64, StateRole), out: &mut Vec<Action>) {
+    fn note_changes(&self, before: (u64, StateRole), out: &mut Actions) {
         let raft = &self.raw.raft;
         if raft.term > before.0 {
             if before.1 == StateRole::Leader {
@@ -91,7 +94,7 @@ impl RaftRsNode {
 
     /// Runs one input through the library, then settles: timeout, notes,
     /// every pending `Ready`.
-    fn input(&mut self, out: &mut Vec<Action>, feed: impl FnOnce(&mut RawNode<SimStorage>)) {
+    fn input(&mut self, out: &mut Actions, feed: impl FnOnce(&mut RawNode<SimStorage>)) {
         self.maybe_compact();
         let before = (self.raw.raft.term, self.raw.raft.state);
         feed(&mut self.raw);
@@ -122,7 +125,7 @@ impl RaftRsNode {
         self.unwritten_snapshot = Some(self.raw.store().snapshot_point());
     }
 
-    fn handle_ready(&mut self, out: &mut Vec<Action>) {
+    fn handle_ready(&mut self, out: &mut Actions) {
         while self.raw.has_ready() {
             let mut ready = self.raw.ready();
             for msg in ready.take_messages() {
@@ -162,12 +165,7 @@ impl RaftRsNode {
     /// Stores a `Ready`'s entries and hard state where the library reads
     /// them, mirrors the entries, and asks the cluster to make them (and a
     /// snapshot not yet written) durable.
-    fn write(
-        &mut self,
-        entries: &[raft::eraftpb::Entry],
-        state: (u64, u64),
-        out: &mut Vec<Action>,
-    ) {
+    fn write(&mut self, entries: &[raft::eraftpb::Entry], state: (u64, u64), out: &mut Actions) {
         let log_from = entries
             .first()
             .map_or(self.log.last_index() + 1, |e| e.index);
@@ -191,7 +189,7 @@ impl RaftRsNode {
         }));
     }
 
-    fn arm_tick(&self, now: Instant, out: &mut Vec<Action>) {
+    fn arm_tick(&self, now: Instant, out: &mut Actions) {
         out.push(Action::SetTimer {
             kind: TimerKind::Tick,
             at: now.plus_us(self.tick_us),
@@ -199,10 +197,15 @@ impl RaftRsNode {
     }
 }
 
-fn send(msg: PbMessage, out: &mut Vec<Action>) {
+/// Every message the library hands over leaves once the node's earlier
+/// writes are durable: those of a `Ready`'s `persisted_messages` depend on
+/// the write before them, and the ones it may send at once are held only
+/// by writes of earlier `Ready`s.
+fn send(msg: PbMessage, out: &mut Actions) {
     out.push(Action::Send {
         to: NodeId(msg.to as u32),
-        msg: Message::RaftRs(RaftRsMessage(Box::new(msg))),
+        msg: RaftRsMessage(Box::new(msg)),
+        timing: SendTiming::AfterWrites,
     });
 }
 
@@ -216,6 +219,8 @@ fn discard_logger() -> slog::Logger {
 }
 
 impl RaftNode for RaftRsNode {
+    type Message = RaftRsMessage;
+
     fn start(
         id: NodeId,
         cluster_size: usize,
@@ -223,7 +228,7 @@ impl RaftNode for RaftRsNode {
         mut rng: Stream,
         disk: HardState,
         now: Instant,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) -> Self {
         let store = storage(cluster_size, &disk);
         let raw = RawNode::new(&library_config(id, config), store, &discard_logger())
@@ -255,28 +260,15 @@ impl RaftNode for RaftRsNode {
         node
     }
 
-    fn on_message(&mut self, _now: Instant, _from: NodeId, msg: Message, out: &mut Vec<Action>) {
-        match msg {
-            Message::RaftRs(RaftRsMessage(msg)) => self.input(out, |raw| {
-                // A refusal (an unknown peer, a local message type) is the
-                // library's decision to ignore the message.
-                let _ = raw.step(*msg);
-            }),
-            Message::RequestVote(_)
-            | Message::VoteResponse(_)
-            | Message::AppendEntries(_)
-            | Message::AppendResponse(_)
-            | Message::InstallSnapshot(_)
-            | Message::DlVote(_)
-            | Message::DlVoteReply(_)
-            | Message::DlHeartbeat(_)
-            | Message::DlHeartbeatReply(_) => {
-                debug_assert!(false, "a raft-rs cluster carries only raft-rs messages");
-            }
-        }
+    fn on_message(&mut self, _now: Instant, _from: NodeId, msg: RaftRsMessage, out: &mut Actions) {
+        self.input(out, |raw| {
+            // A refusal (an unknown peer, a local message type) is the
+            // library's decision to ignore the message.
+            let _ = raw.step(*msg.0);
+        });
     }
 
-    fn on_timer(&mut self, now: Instant, kind: TimerKind, out: &mut Vec<Action>) {
+    fn on_timer(&mut self, now: Instant, kind: TimerKind, out: &mut Actions) {
         match kind {
             TimerKind::Tick => {
                 if self.raw.raft.randomized_election_timeout() != self.timeout_set {
@@ -302,7 +294,7 @@ impl RaftNode for RaftRsNode {
         }
     }
 
-    fn propose(&mut self, _now: Instant, id: ProposalId, out: &mut Vec<Action>) -> bool {
+    fn propose(&mut self, _now: Instant, id: ProposalId, out: &mut Actions) -> bool {
         if self.raw.raft.state != StateRole::Leader {
             return false;
         }
@@ -313,7 +305,7 @@ impl RaftNode for RaftRsNode {
         accepted
     }
 
-    fn on_persisted(&mut self, _now: Instant, _durable: LogIndex, out: &mut Vec<Action>) {
+    fn on_persisted(&mut self, _now: Instant, _durable: LogIndex, out: &mut Actions) {
         let number = self
             .writes
             .pop_front()

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::cluster::{MAX_DRIFT_PPB, PPB_PER_PPM};
 use crate::faults::{Fault, NodeRef, ScriptEvent};
 use crate::network::{LinkOverride, NetworkPatch};
-use crate::raft::{NodeId, MAX_NODES};
+use crate::node::{NodeId, MAX_NODES};
 use crate::time::Instant;
 
 use super::ms::{range_ms, range_us, AtMs, Ms};

@@ -31,7 +31,7 @@ use crate::cluster::{
 };
 use crate::faults::ScriptEvent;
 use crate::network::NetworkConfig;
-use crate::raft::RaftConfig;
+use crate::node::RaftConfig;
 use crate::time::US_PER_MS;
 
 pub use events::event_spec;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::raft::{ElectionKind, Implementation};
+use crate::node::{ElectionKind, Implementation};
 
 pub use super::ms::{AtMs, Ms, RangeMs};
 

@@ -7,7 +7,7 @@
 
 use crate::cluster::{ClockConfig, StorageConfig, WorkloadConfig, PPB_PER_PPM};
 use crate::network::NetworkConfig;
-use crate::raft::{Bugs, DLedgerTiming, ElectionKind, Implementation, RaftConfig, SnapshotConfig};
+use crate::node::{Bugs, DLedgerTiming, ElectionKind, Implementation, RaftConfig, SnapshotConfig};
 use crate::time::US_PER_MS;
 
 use super::ms::{range_ms, range_us, Ms};

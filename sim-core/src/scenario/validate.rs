@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::metrics::Metrics;
-use crate::raft::{Bugs, ElectionKind, Implementation, RaftConfig, MAX_NODES};
+use crate::node::{Bugs, ElectionKind, Implementation, RaftConfig, MAX_NODES};
 use crate::time::US_PER_MS;
 
 use super::resolve::merge_raft;

@@ -2,7 +2,7 @@
 //! "Warnings"): the run still proceeds, the CLI prints each on stderr. Works
 //! on resolved variants, so a default counts as much as a written value.
 
-use crate::raft::ElectionKind;
+use crate::node::ElectionKind;
 
 use super::{Scenario, Variant};
 

@@ -30,7 +30,7 @@ mod event;
 use event::{Args, Event, Name, Span};
 
 use crate::network::Fate;
-use crate::raft::{Message, NodeId, Role, Term, MAX_NODES};
+use crate::node::{MessageView, NodeId, Role, Term, MAX_NODES};
 use crate::time::Instant;
 use crate::trace::{TraceEvent, Tracer};
 
@@ -213,7 +213,7 @@ impl<W: Write> ChromeTracer<W> {
         ph: &'static str,
         at_us: u64,
         tid: u32,
-        msg: &Message,
+        msg: &dyn MessageView,
         id: u64,
     ) -> io::Result<()> {
         self.write(&Event {

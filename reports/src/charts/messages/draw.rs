@@ -5,7 +5,8 @@
 
 use std::fmt::Write;
 
-use sim_core::trace::window::{Happening, MessageClass, MessageEnd, WindowMessage};
+use sim_core::node::MessageClass;
+use sim_core::trace::window::{Happening, MessageEnd, WindowMessage};
 
 use super::lanes::{draw_lanes, draw_marks, hex, open_svg, Geometry, Labels};
 use super::{Diagram, Focus};

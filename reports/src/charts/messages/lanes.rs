@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use sim_core::raft::{NodeId, Role};
+use sim_core::node::{NodeId, Role};
 use sim_core::trace::window::{Happening, MessageWindow, NodeMark};
 
 use super::Focus;

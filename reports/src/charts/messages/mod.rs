@@ -3,7 +3,7 @@
 //! the messages in the window before it, one lane per node (docs/CHARTS.md).
 //! `plan` picks the moments and their windows from the results; whoever can
 //! simulate (the CLI) replays those windows with
-//! `sim_core::trace::window::record_windows`; `svg` draws one. Drawing is
+//! `sim_core::replay::record_windows`; `svg` draws one. Drawing is
 //! plain SVG text written here (arrows, crosses and labels are easier by
 //! hand than through plotters), byte-for-byte deterministic.
 

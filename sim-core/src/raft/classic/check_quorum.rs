@@ -4,9 +4,9 @@
 //! rules, all here: the period's timer, who counts as heard from, and the
 //! check at the end of each period.
 
-use super::ClassicState;
+use super::{Actions, ClassicState};
+use crate::node::{Action, NodeId, Role, TimerKind};
 use crate::raft::replication::Core;
-use crate::raft::{Action, NodeId, Role, TimerKind};
 use crate::time::Instant;
 
 /// Peers heard from in the current period (bit per node).
@@ -27,13 +27,13 @@ impl CheckQuorum {
     }
 
     /// A new leader arms the first period, if CheckQuorum is on.
-    pub(super) fn arm_timer(core: &Core, now: Instant, out: &mut Vec<Action>) {
+    pub(super) fn arm_timer(core: &Core, now: Instant, out: &mut Actions) {
         if core.config().check_quorum {
             Self::set_timer(core, now, out);
         }
     }
 
-    fn set_timer(core: &Core, now: Instant, out: &mut Vec<Action>) {
+    fn set_timer(core: &Core, now: Instant, out: &mut Actions) {
         out.push(Action::SetTimer {
             kind: TimerKind::Quorum,
             at: now.plus_us(core.config().election_timeout_us.0),
@@ -41,7 +41,7 @@ impl CheckQuorum {
     }
 
     /// A leader stepping down stops the check (harmless if it was off).
-    pub(super) fn cancel_timer(out: &mut Vec<Action>) {
+    pub(super) fn cancel_timer(out: &mut Actions) {
         out.push(Action::CancelTimer {
             kind: TimerKind::Quorum,
         });
@@ -55,7 +55,7 @@ impl ClassicState {
         &mut self,
         core: &mut Core,
         now: Instant,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) {
         if core.role() != Role::Leader {
             return;

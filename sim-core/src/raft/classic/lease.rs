@@ -5,8 +5,8 @@
 //! rules, all here: when contact is recorded and when the lease holds.
 
 use super::ClassicState;
+use crate::node::Role;
 use crate::raft::replication::Core;
-use crate::raft::Role;
 use crate::time::Instant;
 
 /// When a leader of the current term was last heard from.

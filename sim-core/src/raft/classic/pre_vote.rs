@@ -5,14 +5,15 @@
 //! the receiver's term. Counting and winning are the campaign's
 //! (`ClassicState::on_vote_response`): a won pre-vote starts a campaign.
 
-use super::{ClassicState, Votes};
+use super::{Actions, ClassicState, Votes};
+use crate::node::{Action, NodeId, Note, Role};
+use crate::raft::message::{ClassicMessage, Message, RequestVote, Vote, VoteResponse};
 use crate::raft::replication::Core;
-use crate::raft::{Action, Message, NodeId, Note, RequestVote, Role, VoteResponse};
 use crate::time::Instant;
 
 impl ClassicState {
     /// Starts a pre-vote round for `term + 1`, keeping the term.
-    pub(super) fn start_pre_vote(&mut self, core: &mut Core, now: Instant, out: &mut Vec<Action>) {
+    pub(super) fn start_pre_vote(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
         core.set_role(Role::PreCandidate, None);
         self.votes = Votes::for_self(core.id());
         out.push(Action::Note(Note::PreVoteStarted {
@@ -26,7 +27,7 @@ impl ClassicState {
             pre_vote: true,
         };
         for peer in core.peers() {
-            core.send(peer, Message::RequestVote(request), out);
+            core.send(peer, request.into(), out);
         }
         if self.votes.granted() >= core.quorum() {
             self.campaign(core, now, out);
@@ -37,18 +38,13 @@ impl ClassicState {
 /// Pre-vote messages never change the receiver's term: a request only
 /// proposes a term, and a grant carries the proposed term, not the
 /// voter's. A refusal carries the voter's real term, which is adopted.
-pub(super) fn leaves_term_alone(msg: &Message) -> bool {
+pub(super) fn leaves_term_alone(msg: &ClassicMessage) -> bool {
     match msg {
-        Message::RequestVote(request) => request.pre_vote,
-        Message::VoteResponse(response) => response.pre_vote && response.granted,
-        Message::AppendEntries(_)
-        | Message::AppendResponse(_)
-        | Message::InstallSnapshot(_)
-        | Message::DlVote(_)
-        | Message::DlVoteReply(_)
-        | Message::DlHeartbeat(_)
-        | Message::DlHeartbeatReply(_)
-        | Message::RaftRs(_) => false,
+        Message::Election(Vote::Request(request)) => request.pre_vote,
+        Message::Election(Vote::Response(response)) => response.pre_vote && response.granted,
+        Message::AppendEntries(_) | Message::AppendResponse(_) | Message::InstallSnapshot(_) => {
+            false
+        }
     }
 }
 
@@ -61,7 +57,7 @@ pub(super) fn answer(
     request: &RequestVote,
     log_ok: bool,
     free_to_vote: bool,
-    out: &mut Vec<Action>,
+    out: &mut Actions,
 ) {
     debug_assert!(request.pre_vote);
     let granted = log_ok && (request.term > core.term() || free_to_vote);
@@ -70,7 +66,7 @@ pub(super) fn answer(
         granted,
         pre_vote: true,
     };
-    core.send(from, Message::VoteResponse(reply), out);
+    core.send(from, reply.into(), out);
 }
 
 /// Does this answer belong to the pre-candidate's current round? A grant

@@ -3,11 +3,10 @@
 //! tallies each round and steps down on a higher term, an inconsistent
 //! leader, or too long without a quorum (DLedger's own CheckQuorum).
 
-use super::DLedgerState;
+use super::{Actions, DLedgerState};
+use crate::node::{Action, NodeId, Role, Term, TimerKind};
+use crate::raft::message::{DlHeartbeat, DlHeartbeatReply, HeartbeatCode};
 use crate::raft::replication::Core;
-use crate::raft::{
-    Action, DlHeartbeat, DlHeartbeatReply, HeartbeatCode, Message, NodeId, Role, Term, TimerKind,
-};
 use crate::time::Instant;
 
 /// The tally of one heartbeat round (the leader counts itself).
@@ -23,7 +22,7 @@ pub(in crate::raft) struct HeartbeatTally {
 
 impl DLedgerState {
     /// Starts a heartbeat round: the leader counts itself a success.
-    pub(super) fn send_heartbeats(&mut self, core: &mut Core, now: Instant, out: &mut Vec<Action>) {
+    pub(super) fn send_heartbeats(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
         self.round_seq += 1;
         self.heartbeat_round = Some(HeartbeatTally {
             success: 1,
@@ -35,7 +34,7 @@ impl DLedgerState {
             round: self.round_seq,
         };
         for peer in core.peers() {
-            core.send(peer, Message::DlHeartbeat(heartbeat), out);
+            core.send(peer, heartbeat.into(), out);
         }
         out.push(Action::SetTimer {
             kind: TimerKind::Heartbeat,
@@ -52,7 +51,7 @@ impl DLedgerState {
         now: Instant,
         from: NodeId,
         reply: &DlHeartbeatReply,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) {
         if core.role() != Role::Leader || reply.round != self.round_seq {
             return;
@@ -91,12 +90,7 @@ impl DLedgerState {
     }
 
     /// The leader's decision after a round, in DLedger's order.
-    pub(super) fn end_heartbeat_round(
-        &mut self,
-        core: &mut Core,
-        now: Instant,
-        out: &mut Vec<Action>,
-    ) {
+    pub(super) fn end_heartbeat_round(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
         let Some(tally) = self.heartbeat_round.take() else {
             return;
         };
@@ -127,7 +121,7 @@ impl DLedgerState {
         now: Instant,
         from: NodeId,
         heartbeat: &DlHeartbeat,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) {
         let code = self.judge_heartbeat(core, now, from, heartbeat.term, out);
         let reply = DlHeartbeatReply {
@@ -135,7 +129,7 @@ impl DLedgerState {
             code,
             round: heartbeat.round,
         };
-        core.send(from, Message::DlHeartbeatReply(reply), out);
+        core.send(from, reply.into(), out);
     }
 
     /// The receiver's answer; the reply carries this node's term in every case.
@@ -145,7 +139,7 @@ impl DLedgerState {
         now: Instant,
         from: NodeId,
         term: Term,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) -> HeartbeatCode {
         if term < core.term() {
             return HeartbeatCode::ExpiredTerm;

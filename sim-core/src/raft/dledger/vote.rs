@@ -3,11 +3,10 @@
 //! are tallied, the seven outcomes of a round, and the voter's seven checks
 //! in DLedger's order (log before term).
 
-use super::{DLedgerState, ParseResult};
+use super::{Actions, DLedgerState, ParseResult};
+use crate::node::{Action, NodeId, Note, Role, Term, TimerKind};
+use crate::raft::message::{DlVote, DlVoteReply, VoteResult};
 use crate::raft::replication::Core;
-use crate::raft::{
-    Action, DlVote, DlVoteReply, Message, NodeId, Note, Role, Term, TimerKind, VoteResult,
-};
 use crate::time::Instant;
 
 /// The tally of one vote round.
@@ -27,7 +26,7 @@ pub(in crate::raft) struct VoteTally {
 
 impl DLedgerState {
     /// DLedger's `maintainAsCandidate()`, run when a round is due.
-    pub(super) fn candidate_tick(&mut self, core: &mut Core, now: Instant, out: &mut Vec<Action>) {
+    pub(super) fn candidate_tick(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
         if now < self.next_vote_at && !self.need_increase_term_immediately {
             self.arm_candidate_timer(now, out);
             return;
@@ -49,7 +48,7 @@ impl DLedgerState {
     }
 
     /// Asks every peer, and votes for itself through the voter's checks.
-    fn start_vote_round(&mut self, core: &mut Core, now: Instant, out: &mut Vec<Action>) {
+    fn start_vote_round(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
         if self.last_campaign_term != Some(core.term()) {
             self.last_campaign_term = Some(core.term());
             out.push(Action::Note(Note::CampaignStarted { term: core.term() }));
@@ -70,7 +69,7 @@ impl DLedgerState {
         let (term, result) = self.judge_vote(core, now, core.id(), &request, out);
         self.count_vote(core, core.id(), term, result);
         for peer in core.peers() {
-            core.send(peer, Message::DlVote(request), out);
+            core.send(peer, request.into(), out);
         }
         out.push(Action::SetTimer {
             kind: TimerKind::VoteRound,
@@ -87,7 +86,7 @@ impl DLedgerState {
         now: Instant,
         from: NodeId,
         reply: &DlVoteReply,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) {
         if core.role() != Role::Candidate || reply.round != self.round_seq {
             return;
@@ -141,7 +140,7 @@ impl DLedgerState {
     }
 
     /// The seven outcomes of docs/DLEDGER.md, first match wins.
-    pub(super) fn end_vote_round(&mut self, core: &mut Core, now: Instant, out: &mut Vec<Action>) {
+    pub(super) fn end_vote_round(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
         let Some(tally) = self.vote_round.take() else {
             return;
         };
@@ -187,7 +186,7 @@ impl DLedgerState {
         now: Instant,
         from: NodeId,
         request: &DlVote,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) {
         let (term, result) = self.judge_vote(core, now, from, request, out);
         let reply = DlVoteReply {
@@ -195,7 +194,7 @@ impl DLedgerState {
             result,
             round: request.round,
         };
-        core.send(from, Message::DlVoteReply(reply), out);
+        core.send(from, reply.into(), out);
     }
 
     /// The voter's checks, in DLedger's order (log before term). Returns the
@@ -206,7 +205,7 @@ impl DLedgerState {
         now: Instant,
         candidate: NodeId,
         request: &DlVote,
-        out: &mut Vec<Action>,
+        out: &mut Actions,
     ) -> (Term, VoteResult) {
         let log = core.log();
         // Planted bug grant_vote_without_log_check: skips checks 1 and 2;

@@ -4,9 +4,9 @@
 //! of entries it no longer has; the follower installs it.
 
 use super::Core;
-use crate::raft::{
-    Action, AppendEntries, AppendResponse, Entry, InstallSnapshot, LogIndex, Message, NodeId, Term,
-};
+use crate::node::{Entry, LogIndex, NodeId, Term, WireMessage};
+use crate::raft::message::{AppendEntries, AppendResponse, InstallSnapshot, Message};
+use crate::raft::node::Out;
 
 impl Core {
     /// Once the commit index is `threshold_entries` past the snapshot,
@@ -49,7 +49,7 @@ impl Core {
 
     /// Sends follower `to`, whose next index is compacted, the snapshot;
     /// its size is the entries it covers times `entry_bytes`.
-    pub(super) fn send_snapshot(&mut self, to: NodeId, out: &mut Vec<Action>) {
+    pub(super) fn send_snapshot<E: WireMessage>(&mut self, to: NodeId, out: &mut Out<E>) {
         let last_index = self.log.snapshot_index();
         self.progress[to.index()].next = last_index + 1;
         let msg = Message::InstallSnapshot(InstallSnapshot {
@@ -67,11 +67,11 @@ impl Core {
     /// the answer, an `AppendResponse` matching the snapshot's index,
     /// leaves once the write is durable. One at or behind the commit index
     /// changes nothing and is acknowledged as well.
-    pub(in crate::raft) fn accept_snapshot(
+    pub(in crate::raft) fn accept_snapshot<E: WireMessage>(
         &mut self,
         from: NodeId,
         snapshot: &InstallSnapshot,
-        out: &mut Vec<Action>,
+        out: &mut Out<E>,
     ) {
         debug_assert_eq!(snapshot.term, self.term);
         if snapshot.last_index > self.commit_index {

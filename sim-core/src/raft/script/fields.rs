@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::raft::{Bugs, Entry, EntryData, LogIndex, NodeId, Term, TimerKind, MAX_NODES};
+use crate::node::{Bugs, Entry, EntryData, LogIndex, NodeId, Term, TimerKind, MAX_NODES};
 use crate::time::{Instant, US_PER_MS};
 
 /// The `key=value` and bare `flag` words of a command or a message. Every

@@ -6,18 +6,18 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::fields::{format_entries, format_instant, format_node, format_snapshot};
-use super::text::format_action;
-use crate::raft::{Action, HardState, Node, NodeId, RaftConfig, TimerKind};
+use super::text::{format_action, ScriptMessage};
+use crate::node::{Action, HardState, NodeId, RaftConfig, RaftNode, TimerKind};
 use crate::rng::Stream;
 use crate::time::Instant;
 
 /// A node under test, with the disk, clock and timers the cluster would keep.
-pub(super) struct Harness {
+pub(super) struct Harness<N> {
     pub(super) id: NodeId,
     pub(super) cluster_size: usize,
     pub(super) config: RaftConfig,
     /// None while crashed.
-    pub(super) node: Option<Node>,
+    pub(super) node: Option<N>,
     /// The timer stream, kept across a crash.
     pub(super) rng: Option<Stream>,
     pub(super) disk: HardState,
@@ -25,8 +25,11 @@ pub(super) struct Harness {
     pub(super) armed: BTreeMap<TimerKind, Instant>,
 }
 
-impl Harness {
-    pub(super) fn node(&mut self) -> Result<&mut Node, String> {
+impl<N: RaftNode> Harness<N>
+where
+    N::Message: ScriptMessage,
+{
+    pub(super) fn node(&mut self) -> Result<&mut N, String> {
         let id = self.id;
         self.node
             .as_mut()
@@ -48,13 +51,13 @@ impl Harness {
         Ok(at)
     }
 
-    pub(super) fn start(&mut self, out: &mut Vec<Action>) {
+    pub(super) fn start(&mut self, out: &mut Vec<Action<N::Message>>) {
         let rng = self.rng.take().expect("a stopped node left its stream");
         self.armed.clear();
-        self.node = Some(Node::start(
+        self.node = Some(N::start(
             self.id,
             self.cluster_size,
-            self.config.clone(),
+            &self.config,
             rng,
             self.disk.clone(),
             self.now,
@@ -63,7 +66,7 @@ impl Harness {
     }
 
     /// Does what the world would do with `out`, and prints it with the state.
-    pub(super) fn report(&mut self, out: &[Action]) -> String {
+    pub(super) fn report(&mut self, out: &[Action<N::Message>]) -> String {
         let mut text = String::new();
         for action in out {
             match action {
@@ -94,8 +97,8 @@ impl Harness {
             format_node(s.voted_for),
             format_node(s.leader),
             s.commit_index,
-            format_snapshot(node.log().snapshot_index(), node.log().snapshot_term()),
-            format_entries(node.log().entries())
+            format_snapshot(node.log().snapshot_index, node.log().snapshot_term),
+            format_entries(node.log().entries)
         )
     }
 

@@ -7,22 +7,39 @@ use super::fields::{
     format_instant, parse_entries, parse_node_id, parse_snapshot, plant_bugs, timer_by_name, Fields,
 };
 use super::harness::Harness;
-use super::text::parse_message;
+use super::text::{parse_message, ScriptMessage};
 use super::SCRIPT_SEED;
-use crate::raft::{ElectionKind, HardState, LogIndex, NodeId, RaftConfig, MAX_NODES};
+use crate::node::{ElectionKind, HardState, LogIndex, NodeId, RaftConfig, RaftNode, MAX_NODES};
+use crate::raft::{ClassicNode, DLedgerNode};
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
 
 /// The words of a command after its node id.
 type Words<'a> = std::str::SplitWhitespace<'a>;
 
+/// A node under test of either elector (one script may hold both).
+enum AnyHarness {
+    Classic(Harness<ClassicNode>),
+    Dledger(Harness<DLedgerNode>),
+}
+
+/// Runs `$body` with `$h` bound to the harness, whichever its node type.
+macro_rules! with_harness {
+    ($any:expr, $h:ident => $body:expr) => {
+        match $any {
+            AnyHarness::Classic($h) => $body,
+            AnyHarness::Dledger($h) => $body,
+        }
+    };
+}
+
 #[derive(Default)]
 pub(super) struct Interpreter {
-    nodes: BTreeMap<NodeId, Harness>,
+    nodes: BTreeMap<NodeId, AnyHarness>,
 }
 
 impl Interpreter {
-    fn harness(&mut self, id: NodeId) -> Result<&mut Harness, String> {
+    fn harness(&mut self, id: NodeId) -> Result<&mut AnyHarness, String> {
         self.nodes
             .get_mut(&id)
             .ok_or_else(|| format!("node {id} was not created (use `node {id} ...`)"))
@@ -56,12 +73,11 @@ impl Interpreter {
             "restart" => self.restart(id, words),
             "state" | "timers" | "disk" => {
                 Fields::parse(words)?.finish()?;
-                let h = self.harness(id)?;
-                Ok(match command {
+                Ok(with_harness!(self.harness(id)?, h => match command {
                     "state" => h.state_line(),
                     "timers" => h.timers_line(),
                     _ => h.disk_line(),
-                })
+                }))
             }
             other => Err(format!(
                 "unknown command `{other}` (expected node, deliver, fire, propose, persisted, \
@@ -81,12 +97,8 @@ impl Interpreter {
             parse_node_id(Some(&f.required("from")?)).map_err(|why| format!("from=: {why}"))?;
         let at = f.instant("at")?;
         f.finish()?;
-        let msg = parse_message(message.ok_or("deliver needs a message: Kind{...}")?)?;
-        let h = self.harness(id)?;
-        let now = h.advance(at)?;
-        let mut out = Vec::new();
-        h.node()?.on_message(now, from, msg, &mut out);
-        Ok(h.report(&out))
+        let message = message.ok_or("deliver needs a message: Kind{...}")?;
+        with_harness!(self.harness(id)?, h => deliver(h, from, at, message))
     }
 
     fn fire(&mut self, id: NodeId, mut words: Words<'_>) -> Result<String, String> {
@@ -94,71 +106,26 @@ impl Interpreter {
         let mut f = Fields::parse(words)?;
         let at = f.instant("at")?;
         f.finish()?;
-        let h = self.harness(id)?;
-        h.node()?;
-        let kind = if timer == "next" {
-            let (kind, _) = h
-                .armed
-                .iter()
-                .min_by_key(|(_, at)| **at)
-                .ok_or_else(|| format!("node {id} has no timer armed"))?;
-            *kind
-        } else {
-            timer_by_name(timer)?
-        };
-        let deadline = match (at, h.armed.get(&kind)) {
-            (Some(at), _) => at,
-            (None, Some(&deadline)) => deadline,
-            (None, None) => {
-                return Err(format!(
-                    "node {id} has no {} timer armed; give `at=` to fire it anyway",
-                    kind.name()
-                ))
-            }
-        };
-        let now = h.advance(Some(deadline))?;
-        h.armed.remove(&kind);
-        let mut out = Vec::new();
-        h.node()?.on_timer(now, kind, &mut out);
-        Ok(format!("fired {} at={}\n", kind.name(), format_instant(now)) + &h.report(&out))
+        with_harness!(self.harness(id)?, h => fire(h, timer, at))
     }
 
     fn propose(&mut self, id: NodeId, words: Words<'_>) -> Result<String, String> {
         let mut f = Fields::parse(words)?;
         let proposal = f.u64("id")?;
         f.finish()?;
-        let h = self.harness(id)?;
-        let mut out = Vec::new();
-        if h.node()?.propose(proposal, &mut out) {
-            Ok(h.report(&out))
-        } else {
-            debug_assert!(out.is_empty(), "a refused proposal does nothing");
-            Ok(format!(
-                "refused: node {id} is not the leader\n{}",
-                h.state_line()
-            ))
-        }
+        with_harness!(self.harness(id)?, h => propose(h, proposal))
     }
 
     fn persisted(&mut self, id: NodeId, words: Words<'_>) -> Result<String, String> {
         let mut f = Fields::parse(words)?;
         let index: LogIndex = f.u64("index")?;
         f.finish()?;
-        let h = self.harness(id)?;
-        h.node()?.on_persisted(index);
-        Ok(h.state_line())
+        with_harness!(self.harness(id)?, h => persisted(h, index))
     }
 
     fn crash(&mut self, id: NodeId, words: Words<'_>) -> Result<String, String> {
         Fields::parse(words)?.finish()?;
-        let h = self.harness(id)?;
-        let node = h
-            .node
-            .take()
-            .ok_or(format!("node {id} is already crashed"))?;
-        h.rng = Some(node.into_rng());
-        h.armed.clear();
-        Ok(h.disk_line() + "\n" + &h.state_line())
+        with_harness!(self.harness(id)?, h => crash(h))
     }
 
     fn restart(&mut self, id: NodeId, words: Words<'_>) -> Result<String, String> {
@@ -166,15 +133,7 @@ impl Interpreter {
         let at = f.instant("at")?;
         let bugs = f.take("bug")?;
         f.finish()?;
-        let h = self.harness(id)?;
-        if h.node.is_some() {
-            return Err(format!("node {id} is running: `crash {id}` first"));
-        }
-        plant_bugs(&mut h.config.bugs, bugs)?;
-        h.advance(at)?;
-        let mut out = Vec::new();
-        h.start(&mut out);
-        Ok(h.report(&out))
+        with_harness!(self.harness(id)?, h => restart(h, at, bugs))
     }
 
     fn create(&mut self, id: NodeId, words: Words<'_>) -> Result<String, String> {
@@ -191,7 +150,8 @@ impl Interpreter {
             leader_lease: f.flag("leader_lease")?,
             ..RaftConfig::default()
         };
-        if f.flag("dledger")? {
+        let dledger = f.flag("dledger")?;
+        if dledger {
             config.election = ElectionKind::Dledger;
         }
         plant_bugs(&mut config.bugs, f.take("bug")?)?;
@@ -218,24 +178,155 @@ impl Interpreter {
         };
         let now = f.instant("at")?.unwrap_or(Instant::ZERO);
         f.finish()?;
-        let mut harness = Harness {
-            id,
-            cluster_size,
-            config,
-            node: None,
-            rng: Some(Stream::new(
-                SCRIPT_SEED,
-                Purpose::NodeTimers,
-                u64::from(id.0),
-            )),
-            disk,
-            now,
-            armed: BTreeMap::new(),
+        let (text, harness) = if dledger {
+            let (text, h) = create(id, cluster_size, config, disk, now);
+            (text, AnyHarness::Dledger(h))
+        } else {
+            let (text, h) = create(id, cluster_size, config, disk, now);
+            (text, AnyHarness::Classic(h))
         };
-        let mut out = Vec::new();
-        harness.start(&mut out);
-        let text = harness.report(&out);
         self.nodes.insert(id, harness);
         Ok(text)
     }
+}
+
+/// A new node from this disk, and what it printed starting.
+fn create<N: RaftNode>(
+    id: NodeId,
+    cluster_size: usize,
+    config: RaftConfig,
+    disk: HardState,
+    now: Instant,
+) -> (String, Harness<N>)
+where
+    N::Message: ScriptMessage,
+{
+    let mut harness = Harness {
+        id,
+        cluster_size,
+        config,
+        node: None,
+        rng: Some(Stream::new(
+            SCRIPT_SEED,
+            Purpose::NodeTimers,
+            u64::from(id.0),
+        )),
+        disk,
+        now,
+        armed: BTreeMap::new(),
+    };
+    let mut out = Vec::new();
+    harness.start(&mut out);
+    (harness.report(&out), harness)
+}
+
+fn deliver<N: RaftNode>(
+    h: &mut Harness<N>,
+    from: NodeId,
+    at: Option<Instant>,
+    message: &str,
+) -> Result<String, String>
+where
+    N::Message: ScriptMessage,
+{
+    let msg = parse_message(message)?;
+    let now = h.advance(at)?;
+    let mut out = Vec::new();
+    h.node()?.on_message(now, from, msg, &mut out);
+    Ok(h.report(&out))
+}
+
+fn fire<N: RaftNode>(h: &mut Harness<N>, timer: &str, at: Option<Instant>) -> Result<String, String>
+where
+    N::Message: ScriptMessage,
+{
+    let id = h.id;
+    h.node()?;
+
+    let kind = if timer == "next" {
+        let (kind, _) = h
+            .armed
+            .iter()
+            .min_by_key(|(_, at)| **at)
+            .ok_or_else(|| format!("node {id} has no timer armed"))?;
+        *kind
+    } else {
+        timer_by_name(timer)?
+    };
+    let deadline = match (at, h.armed.get(&kind)) {
+        (Some(at), _) => at,
+        (None, Some(&deadline)) => deadline,
+        (None, None) => {
+            return Err(format!(
+                "node {id} has no {} timer armed; give `at=` to fire it anyway",
+                kind.name()
+            ))
+        }
+    };
+    let now = h.advance(Some(deadline))?;
+    h.armed.remove(&kind);
+    let mut out = Vec::new();
+    h.node()?.on_timer(now, kind, &mut out);
+    Ok(format!("fired {} at={}\n", kind.name(), format_instant(now)) + &h.report(&out))
+}
+
+fn propose<N: RaftNode>(h: &mut Harness<N>, proposal: u64) -> Result<String, String>
+where
+    N::Message: ScriptMessage,
+{
+    let id = h.id;
+    let now = h.now;
+    let mut out = Vec::new();
+    if h.node()?.propose(now, proposal, &mut out) {
+        Ok(h.report(&out))
+    } else {
+        assert!(out.is_empty(), "a refused proposal does nothing");
+        Ok(format!(
+            "refused: node {id} is not the leader\n{}",
+            h.state_line()
+        ))
+    }
+}
+
+fn persisted<N: RaftNode>(h: &mut Harness<N>, index: LogIndex) -> Result<String, String>
+where
+    N::Message: ScriptMessage,
+{
+    let now = h.now;
+    let mut out = Vec::new();
+    h.node()?.on_persisted(now, index, &mut out);
+    Ok(h.report(&out))
+}
+
+fn crash<N: RaftNode>(h: &mut Harness<N>) -> Result<String, String>
+where
+    N::Message: ScriptMessage,
+{
+    let id = h.id;
+    let node = h
+        .node
+        .take()
+        .ok_or(format!("node {id} is already crashed"))?;
+    h.rng = Some(node.into_rng());
+    h.armed.clear();
+    Ok(h.disk_line() + "\n" + &h.state_line())
+}
+
+fn restart<N: RaftNode>(
+    h: &mut Harness<N>,
+    at: Option<Instant>,
+    bugs: Option<String>,
+) -> Result<String, String>
+where
+    N::Message: ScriptMessage,
+{
+    let id = h.id;
+    if h.node.is_some() {
+        return Err(format!("node {id} is running: `crash {id}` first"));
+    }
+    plant_bugs(&mut h.config.bugs, bugs)?;
+    h.advance(at)?;
+    let mut out = Vec::new();
+    h.start(&mut out);
+    Ok(h.report(&out))
 }

@@ -380,26 +380,41 @@ fn a_wrong_output_is_reported_with_a_diff_and_rewritten() {
 
 #[test]
 fn messages_print_as_they_parse() {
+    use crate::raft::{ClassicMessage, DLedgerMessage};
     use crate::time::Instant;
     use fields::{format_instant, parse_instant};
-    use text::parse_message;
-    let texts = [
+    use text::{parse_message, ScriptMessage};
+    fn round_trip<M: ScriptMessage>(text: &str) {
+        let msg: M = parse_message(text).unwrap_or_else(|why| panic!("{text}: {why}"));
+        assert_eq!(msg.format(), text);
+    }
+    let replication = [
+        "AppendEntries{term=4 prev_index=2 prev_term=1 entries=[4,4:p7] commit=2}",
+        "AppendEntries{term=4 prev_index=2 prev_term=1 entries=[] commit=2}",
+        "AppendResponse{term=4 success=true index=4}",
+        "InstallSnapshot{term=4 index=9 last_term=3 bytes=1152}",
+    ];
+    let classic = [
         "RequestVote{term=5 last_index=7 last_term=4}",
         "PreVote{term=5 last_index=7 last_term=4}",
         "VoteResponse{term=5 granted=true}",
         "PreVoteResponse{term=5 granted=false}",
-        "AppendEntries{term=4 prev_index=2 prev_term=1 entries=[4,4:p7] commit=2}",
-        "AppendEntries{term=4 prev_index=2 prev_term=1 entries=[] commit=2}",
-        "AppendResponse{term=4 success=true index=4}",
+    ];
+    let dledger = [
         "DlVote{term=3 end_term=2 end_index=2 round=1}",
         "DlVoteReply{term=3 result=REJECT_TERM_SMALL_THAN_LEDGER round=1}",
         "DlHeartbeat{term=3 round=1}",
         "DlHeartbeatReply{term=3 code=INCONSISTENT_LEADER round=1}",
     ];
-    for text in texts {
-        let msg = parse_message(text).unwrap_or_else(|why| panic!("{text}: {why}"));
-        assert_eq!(text::format_message(&msg), text);
+    for text in replication.iter().chain(&classic) {
+        round_trip::<ClassicMessage>(text);
     }
+    for text in replication.iter().chain(&dledger) {
+        round_trip::<DLedgerMessage>(text);
+    }
+    // A node never reads another elector's messages.
+    assert!(parse_message::<ClassicMessage>(dledger[0]).is_err());
+    assert!(parse_message::<DLedgerMessage>(classic[0]).is_err());
     assert_eq!(parse_instant("2.5ms"), Ok(Instant::from_us(2_500)));
     assert_eq!(format_instant(Instant::from_us(2_500)), "2.5ms");
     assert_eq!(format_instant(Instant::from_us(234_567)), "234.567ms");

@@ -1,7 +1,8 @@
 //! The text form of the node's messages and actions, both ways. This is the
-//! only code of the script interpreter that knows the shape of [`Message`]
-//! and [`Action`]: `parse_message` reads a message, `format_action` (with
-//! `format_message`) prints one. Everything else goes through these.
+//! only code of the script interpreter that knows the shape of the model's
+//! messages and of [`Action`]: [`ScriptMessage`] reads and prints a
+//! classic or a DLedger message, `format_action` prints an action.
+//! Everything else goes through these.
 //!
 //! ```text
 //! RequestVote{term=5 last_index=7 last_term=4}     PreVote{...same fields}
@@ -14,14 +15,17 @@
 //! DlHeartbeatReply{term=3 code=SUCCESS round=1}
 //! ```
 //!
-//! Actions print as `send 2 <message>`, `set-timer election at=234.5ms`,
+//! Actions print as `send 2 <message>` (or `send-now 2 <message>` for one
+//! that leaves without waiting for the node's writes: a classic leader's
+//! appends), `set-timer election at=234.5ms`,
 //! `cancel-timer heartbeat`, `persist term=5 vote=2 log_from=3 entries=[5]`
 //! and `note campaign-started term=5` (also `pre-vote-started`, `deposed`).
 
 use super::fields::{format_entries, format_instant, format_snapshot, Fields};
+use crate::node::{Action, Note, SendTiming};
 use crate::raft::{
-    Action, AppendEntries, AppendResponse, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
-    HeartbeatCode, InstallSnapshot, Message, Note, RequestVote, VoteResponse, VoteResult,
+    AppendEntries, AppendResponse, DlElection, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
+    HeartbeatCode, InstallSnapshot, Message, RequestVote, Vote, VoteResponse, VoteResult,
 };
 
 /// DLedger's own names for a voter's answers (`VoteResponse.RESULT`).
@@ -75,8 +79,18 @@ fn heartbeat_code_name(code: HeartbeatCode) -> &'static str {
         .expect("every HeartbeatCode has a name")
 }
 
+/// A message type the scripts can read and print.
+pub(super) trait ScriptMessage: Sized {
+    /// The kinds `parse_kind` reads, for error messages.
+    const KINDS: &'static str;
+    /// Reads a message of kind `kind` from its fields; `None` for a kind
+    /// this type does not have.
+    fn parse_kind(kind: &str, f: &mut Fields) -> Result<Option<Self>, String>;
+    fn format(&self) -> String;
+}
+
 /// Reads `Kind{key=value ...}`. Every field must be given, exactly once.
-pub(super) fn parse_message(text: &str) -> Result<Message, String> {
+pub(super) fn parse_message<M: ScriptMessage>(text: &str) -> Result<M, String> {
     let (kind, body) = text
         .split_once('{')
         .ok_or_else(|| format!("`{text}` is not a message: expected Kind{{key=value ...}}"))?;
@@ -84,149 +98,204 @@ pub(super) fn parse_message(text: &str) -> Result<Message, String> {
         .strip_suffix('}')
         .ok_or_else(|| format!("message `{text}` does not end with `}}`"))?;
     let mut f = Fields::parse(body.split_whitespace())?;
-    let msg = match kind {
-        "RequestVote" | "PreVote" => Message::RequestVote(RequestVote {
-            term: f.u64("term")?,
-            last_log_index: f.u64("last_index")?,
-            last_log_term: f.u64("last_term")?,
-            pre_vote: kind == "PreVote",
-        }),
-        "VoteResponse" | "PreVoteResponse" => Message::VoteResponse(VoteResponse {
-            term: f.u64("term")?,
-            granted: f.bool("granted")?,
-            pre_vote: kind == "PreVoteResponse",
-        }),
-        "AppendEntries" => Message::AppendEntries(AppendEntries {
-            term: f.u64("term")?,
-            prev_log_index: f.u64("prev_index")?,
-            prev_log_term: f.u64("prev_term")?,
-            entries: f.entries("entries")?,
-            leader_commit: f.u64("commit")?,
-        }),
-        "AppendResponse" => Message::AppendResponse(AppendResponse {
-            term: f.u64("term")?,
-            success: f.bool("success")?,
-            index: f.u64("index")?,
-        }),
-        "InstallSnapshot" => Message::InstallSnapshot(InstallSnapshot {
-            term: f.u64("term")?,
-            last_index: f.u64("index")?,
-            last_term: f.u64("last_term")?,
-            bytes: f.u64("bytes")?,
-        }),
-        "DlVote" => Message::DlVote(DlVote {
-            term: f.u64("term")?,
-            ledger_end_term: f.u64("end_term")?,
-            ledger_end_index: f.u64("end_index")?,
-            round: f.u64("round")?,
-        }),
-        "DlVoteReply" => Message::DlVoteReply(DlVoteReply {
-            term: f.u64("term")?,
-            result: f.named("result", &VOTE_RESULTS)?,
-            round: f.u64("round")?,
-        }),
-        "DlHeartbeat" => Message::DlHeartbeat(DlHeartbeat {
-            term: f.u64("term")?,
-            round: f.u64("round")?,
-        }),
-        "DlHeartbeatReply" => Message::DlHeartbeatReply(DlHeartbeatReply {
-            term: f.u64("term")?,
-            code: f.named("code", &HEARTBEAT_CODES)?,
-            round: f.u64("round")?,
-        }),
-        other => {
-            return Err(format!(
-                "unknown message kind `{other}` (expected RequestVote, PreVote, VoteResponse, \
-                 PreVoteResponse, AppendEntries, AppendResponse, InstallSnapshot, DlVote, DlVoteReply, \
-                 DlHeartbeat or DlHeartbeatReply)"
-            ))
-        }
-    };
+    let msg = M::parse_kind(kind, &mut f)?.ok_or_else(|| {
+        format!(
+            "unknown message kind `{kind}` for this node (expected {})",
+            M::KINDS
+        )
+    })?;
     f.finish()?;
     Ok(msg)
 }
 
-/// Prints a message in the form `parse_message` reads.
-pub(super) fn format_message(msg: &Message) -> String {
-    match msg {
-        Message::RequestVote(RequestVote {
-            term,
-            last_log_index,
-            last_log_term,
-            pre_vote,
-        }) => {
-            let kind = if *pre_vote { "PreVote" } else { "RequestVote" };
-            format!("{kind}{{term={term} last_index={last_log_index} last_term={last_log_term}}}")
+/// The election messages of one elector, as scripts read and print them.
+pub(super) trait ScriptElection: Sized {
+    const KINDS: &'static str;
+    fn parse_kind(kind: &str, f: &mut Fields) -> Result<Option<Self>, String>;
+    fn format(&self) -> String;
+}
+
+impl<E: ScriptElection> ScriptMessage for Message<E> {
+    const KINDS: &'static str = E::KINDS;
+
+    fn parse_kind(kind: &str, f: &mut Fields) -> Result<Option<Self>, String> {
+        Ok(Some(match kind {
+            "AppendEntries" => Message::AppendEntries(AppendEntries {
+                term: f.u64("term")?,
+                prev_log_index: f.u64("prev_index")?,
+                prev_log_term: f.u64("prev_term")?,
+                entries: f.entries("entries")?,
+                leader_commit: f.u64("commit")?,
+            }),
+            "AppendResponse" => Message::AppendResponse(AppendResponse {
+                term: f.u64("term")?,
+                success: f.bool("success")?,
+                index: f.u64("index")?,
+            }),
+            "InstallSnapshot" => Message::InstallSnapshot(InstallSnapshot {
+                term: f.u64("term")?,
+                last_index: f.u64("index")?,
+                last_term: f.u64("last_term")?,
+                bytes: f.u64("bytes")?,
+            }),
+            other => return Ok(E::parse_kind(other, f)?.map(Message::Election)),
+        }))
+    }
+
+    fn format(&self) -> String {
+        match self {
+            Message::AppendEntries(AppendEntries {
+                term,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit,
+            }) => format!(
+                "AppendEntries{{term={term} prev_index={prev_log_index} prev_term={prev_log_term} \
+                 entries={} commit={leader_commit}}}",
+                format_entries(entries)
+            ),
+            Message::AppendResponse(AppendResponse {
+                term,
+                success,
+                index,
+            }) => format!("AppendResponse{{term={term} success={success} index={index}}}"),
+            Message::InstallSnapshot(InstallSnapshot {
+                term,
+                last_index,
+                last_term,
+                bytes,
+            }) => format!(
+                "InstallSnapshot{{term={term} index={last_index} last_term={last_term} bytes={bytes}}}"
+            ),
+            Message::Election(election) => election.format(),
         }
-        Message::VoteResponse(VoteResponse {
-            term,
-            granted,
-            pre_vote,
-        }) => {
-            let kind = if *pre_vote {
-                "PreVoteResponse"
-            } else {
-                "VoteResponse"
-            };
-            format!("{kind}{{term={term} granted={granted}}}")
+    }
+}
+
+impl ScriptElection for Vote {
+    const KINDS: &'static str = "RequestVote, PreVote, VoteResponse, PreVoteResponse, \
+                                 AppendEntries, AppendResponse or InstallSnapshot";
+
+    fn parse_kind(kind: &str, f: &mut Fields) -> Result<Option<Self>, String> {
+        Ok(Some(match kind {
+            "RequestVote" | "PreVote" => Vote::Request(RequestVote {
+                term: f.u64("term")?,
+                last_log_index: f.u64("last_index")?,
+                last_log_term: f.u64("last_term")?,
+                pre_vote: kind == "PreVote",
+            }),
+            "VoteResponse" | "PreVoteResponse" => Vote::Response(VoteResponse {
+                term: f.u64("term")?,
+                granted: f.bool("granted")?,
+                pre_vote: kind == "PreVoteResponse",
+            }),
+            _ => return Ok(None),
+        }))
+    }
+
+    fn format(&self) -> String {
+        match self {
+            Vote::Request(RequestVote {
+                term,
+                last_log_index,
+                last_log_term,
+                pre_vote,
+            }) => {
+                let kind = if *pre_vote { "PreVote" } else { "RequestVote" };
+                format!(
+                    "{kind}{{term={term} last_index={last_log_index} last_term={last_log_term}}}"
+                )
+            }
+            Vote::Response(VoteResponse {
+                term,
+                granted,
+                pre_vote,
+            }) => {
+                let kind = if *pre_vote {
+                    "PreVoteResponse"
+                } else {
+                    "VoteResponse"
+                };
+                format!("{kind}{{term={term} granted={granted}}}")
+            }
         }
-        Message::AppendEntries(AppendEntries {
-            term,
-            prev_log_index,
-            prev_log_term,
-            entries,
-            leader_commit,
-        }) => format!(
-            "AppendEntries{{term={term} prev_index={prev_log_index} prev_term={prev_log_term} \
-             entries={} commit={leader_commit}}}",
-            format_entries(entries)
-        ),
-        Message::AppendResponse(AppendResponse {
-            term,
-            success,
-            index,
-        }) => format!("AppendResponse{{term={term} success={success} index={index}}}"),
-        Message::InstallSnapshot(InstallSnapshot {
-            term,
-            last_index,
-            last_term,
-            bytes,
-        }) => format!(
-            "InstallSnapshot{{term={term} index={last_index} last_term={last_term} bytes={bytes}}}"
-        ),
-        Message::DlVote(DlVote {
-            term,
-            ledger_end_term,
-            ledger_end_index,
-            round,
-        }) => format!(
-            "DlVote{{term={term} end_term={ledger_end_term} end_index={ledger_end_index} \
-             round={round}}}"
-        ),
-        Message::DlVoteReply(DlVoteReply {
-            term,
-            result,
-            round,
-        }) => format!(
-            "DlVoteReply{{term={term} result={} round={round}}}",
-            vote_result_name(*result)
-        ),
-        Message::DlHeartbeat(DlHeartbeat { term, round }) => {
-            format!("DlHeartbeat{{term={term} round={round}}}")
+    }
+}
+
+impl ScriptElection for DlElection {
+    const KINDS: &'static str = "DlVote, DlVoteReply, DlHeartbeat, DlHeartbeatReply, \
+                                 AppendEntries, AppendResponse or InstallSnapshot";
+
+    fn parse_kind(kind: &str, f: &mut Fields) -> Result<Option<Self>, String> {
+        Ok(Some(match kind {
+            "DlVote" => DlElection::Vote(DlVote {
+                term: f.u64("term")?,
+                ledger_end_term: f.u64("end_term")?,
+                ledger_end_index: f.u64("end_index")?,
+                round: f.u64("round")?,
+            }),
+            "DlVoteReply" => DlElection::VoteReply(DlVoteReply {
+                term: f.u64("term")?,
+                result: f.named("result", &VOTE_RESULTS)?,
+                round: f.u64("round")?,
+            }),
+            "DlHeartbeat" => DlElection::Heartbeat(DlHeartbeat {
+                term: f.u64("term")?,
+                round: f.u64("round")?,
+            }),
+            "DlHeartbeatReply" => DlElection::HeartbeatReply(DlHeartbeatReply {
+                term: f.u64("term")?,
+                code: f.named("code", &HEARTBEAT_CODES)?,
+                round: f.u64("round")?,
+            }),
+            _ => return Ok(None),
+        }))
+    }
+
+    fn format(&self) -> String {
+        match self {
+            DlElection::Vote(DlVote {
+                term,
+                ledger_end_term,
+                ledger_end_index,
+                round,
+            }) => format!(
+                "DlVote{{term={term} end_term={ledger_end_term} end_index={ledger_end_index} \
+                 round={round}}}"
+            ),
+            DlElection::VoteReply(DlVoteReply {
+                term,
+                result,
+                round,
+            }) => format!(
+                "DlVoteReply{{term={term} result={} round={round}}}",
+                vote_result_name(*result)
+            ),
+            DlElection::Heartbeat(DlHeartbeat { term, round }) => {
+                format!("DlHeartbeat{{term={term} round={round}}}")
+            }
+            DlElection::HeartbeatReply(DlHeartbeatReply { term, code, round }) => format!(
+                "DlHeartbeatReply{{term={term} code={} round={round}}}",
+                heartbeat_code_name(*code)
+            ),
         }
-        Message::DlHeartbeatReply(DlHeartbeatReply { term, code, round }) => format!(
-            "DlHeartbeatReply{{term={term} code={} round={round}}}",
-            heartbeat_code_name(*code)
-        ),
-        // The model never sends one; shown by kind and term only.
-        Message::RaftRs(msg) => format!("{}{{term={}}}", msg.kind(), msg.term()),
     }
 }
 
 /// Prints one action as a line of a command's output.
-pub(super) fn format_action(action: &Action) -> String {
+pub(super) fn format_action<M: ScriptMessage>(action: &Action<M>) -> String {
     match action {
-        Action::Send { to, msg } => format!("send {to} {}", format_message(msg)),
+        Action::Send {
+            to,
+            msg,
+            timing: SendTiming::AfterWrites,
+        } => format!("send {to} {}", msg.format()),
+        Action::Send {
+            to,
+            msg,
+            timing: SendTiming::Now,
+        } => format!("send-now {to} {}", msg.format()),
         Action::SetTimer { kind, at } => {
             format!("set-timer {} at={}", kind.name(), format_instant(*at))
         }

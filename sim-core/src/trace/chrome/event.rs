@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use super::PID;
-use crate::raft::{LogIndex, NodeId, ProposalId, Role, Term, TimerKind};
+use crate::node::{LogIndex, NodeId, ProposalId, Role, Term, TimerKind};
 use crate::trace::{DropReason, FateFields};
 
 /// A node's role span: the slice that is open on its track.

@@ -163,13 +163,6 @@ impl Log {
         }
         keep
     }
-
-    /// Raft's up-to-date rule (§5.4.1): a candidate whose last entry is
-    /// `(last_term, last_index)` is at least as up-to-date as this log.
-    pub fn candidate_is_up_to_date(&self, last_index: LogIndex, last_term: Term) -> bool {
-        last_term > self.last_term()
-            || (last_term == self.last_term() && last_index >= self.last_index())
-    }
 }
 
 #[cfg(test)]
@@ -187,26 +180,6 @@ mod tests {
                 })
                 .collect(),
         )
-    }
-
-    #[test]
-    fn up_to_date_rule() {
-        let log = log_of(&[1, 1, 2]);
-        // (candidate last index, candidate last term, expected)
-        let table = [
-            (3, 2, true),  // identical
-            (4, 2, true),  // longer, same last term
-            (2, 2, false), // shorter, same last term
-            (1, 3, true),  // higher last term wins even if shorter
-            (9, 1, false), // lower last term loses even if longer
-        ];
-        for (index, term, expected) in table {
-            assert_eq!(
-                log.candidate_is_up_to_date(index, term),
-                expected,
-                "candidate ({index}, {term})"
-            );
-        }
     }
 
     #[test]

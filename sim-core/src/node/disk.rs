@@ -1,0 +1,78 @@
+//! What a node keeps on disk and how it is written: log entries, the
+//! durable state that survives a crash, and a write as a node issues it.
+//! The cluster applies writes to its copy of each disk; a node rebuilds
+//! itself from it on restart.
+
+use super::{LogIndex, NodeId, ProposalId, Term};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryData {
+    /// The entry a new leader appends to commit its term.
+    Noop,
+    Proposal(ProposalId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub term: Term,
+    pub data: EntryData,
+}
+
+/// A durable write of term, vote, a snapshot and the log suffix from
+/// `log_from`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersistWrite {
+    pub term: Term,
+    pub voted_for: Option<NodeId>,
+    /// A newer snapshot (last included index and term), applied before the
+    /// log suffix: the disk keeps its entries after that index if it holds
+    /// that entry, else it drops its whole log (docs/SEMANTICS.md
+    /// "Snapshots and log compaction").
+    pub snapshot: Option<(LogIndex, Term)>,
+    /// First log index this write rewrites (after the snapshot, if any);
+    /// the durable log is cut before it, then `entries` are appended.
+    pub log_from: LogIndex,
+    pub entries: Vec<Entry>,
+}
+
+/// What survives a crash: term, vote, the snapshot (its last included
+/// index and term) and the log after it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HardState {
+    pub term: Term,
+    pub voted_for: Option<NodeId>,
+    pub snapshot_index: LogIndex,
+    pub snapshot_term: Term,
+    /// The entries after the snapshot: `log[0]` is `snapshot_index + 1`.
+    pub log: Vec<Entry>,
+}
+
+impl HardState {
+    /// The index of the last entry on disk.
+    pub fn last_index(&self) -> LogIndex {
+        self.snapshot_index + self.log.len() as LogIndex
+    }
+
+    /// Applies a write, as a disk would.
+    pub fn apply(&mut self, write: &PersistWrite) {
+        self.term = write.term;
+        self.voted_for = write.voted_for;
+        if let Some((index, term)) = write.snapshot.filter(|s| s.0 > self.snapshot_index) {
+            let covered = index - self.snapshot_index;
+            let holds = self.log.get(covered as usize - 1).map(|e| e.term) == Some(term);
+            if holds {
+                self.log.drain(..covered as usize);
+            } else {
+                self.log.clear();
+            }
+            self.snapshot_index = index;
+            self.snapshot_term = term;
+        }
+        let keep = write
+            .log_from
+            .saturating_sub(1)
+            .saturating_sub(self.snapshot_index);
+        self.log.truncate((keep as usize).min(self.log.len()));
+        self.log.extend_from_slice(&write.entries);
+    }
+}
