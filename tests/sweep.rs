@@ -256,7 +256,7 @@ fn runs_cut_short_by_a_violation_are_left_out_of_every_statistic() {
         .map(|run| run["metrics"]["max_term"].as_f64().unwrap())
         .collect();
     let max_term = &buggy["metrics"]["max_term"];
-    assert_eq!(max_term["seeds"].as_u64(), Some(counted.len() as u64));
+    assert_eq!(max_term["count"].as_u64(), Some(counted.len() as u64));
     assert_eq!(
         max_term["mean"].as_f64(),
         Some(values.iter().sum::<f64>() / values.len() as f64)
@@ -294,16 +294,16 @@ fn a_metric_without_samples_in_a_seed_is_left_out_not_counted_as_zero() {
     let aggregate: Value = serde_json::from_slice(&out.stdout).unwrap();
     let raft = &aggregate["variants"][0];
     let worst = &raft["metrics"]["failover_ms.max"];
-    assert_eq!(worst["seeds"], 0, "no seed has a failover: {worst}");
+    assert_eq!(worst["count"], 0, "no seed has a failover: {worst}");
     assert_eq!(
         (&worst["min"], &worst["mean"]),
         (&Value::Null, &Value::Null)
     );
-    assert_eq!(raft["metrics"]["failover_ms.count"]["seeds"], 4);
+    assert_eq!(raft["metrics"]["failover_ms.count"]["count"], 4);
     assert_eq!(raft["metrics"]["failover_ms.count"]["max"], 0.0);
     assert_eq!(raft["pooled"]["failover_ms"]["count"], 0);
     assert_eq!(raft["pooled"]["failover_ms"]["p50"], Value::Null);
-    assert_eq!(raft["metrics"]["commit_latency_ms.p99"]["seeds"], 4);
+    assert_eq!(raft["metrics"]["commit_latency_ms.p99"]["count"], 4);
     let summary = raftsim(&["sweep", file.to_str().unwrap(), "--seeds", "0..4"]);
     let summary = text(&summary.stdout);
     let row = summary

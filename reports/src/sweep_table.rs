@@ -83,7 +83,7 @@ pub fn stats_rows(v: &VariantAggregate, ci: fn([f64; 2]) -> String) -> Vec<[Stri
                 s.ci95
                     .map(|[low, high]| clip(low, high, s.min, s.max))
                     .map_or("—".to_string(), ci),
-                s.seeds.to_string(),
+                s.count.to_string(),
             ])
         })
         .collect()

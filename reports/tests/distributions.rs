@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use reports::charts::cdf::{self, CdfOptions, SweepSamples, VariantSamples, XScale};
 use reports::charts::style::{self, variant_colour};
 use reports::charts::ChartError;
-use sim_core::metrics::{Distribution, Metrics};
+use sim_core::metrics::Metrics;
+use sim_core::stats::Summary;
 use sim_core::sweep::{SeedRecord, SeedSamples, SeedVariant};
 use svg::{assert_no_overlapping_text, elements, hex, panel_bounds, panel_of, svg_height, Element};
 
@@ -261,12 +262,12 @@ fn record(seed: u64, leaderless_ms: f64, failovers: u64, max_term: u64) -> SeedR
         label: label.to_string(),
         metrics: Metrics {
             leaderless_ms: leaderless_ms + extra_ms,
-            failover_ms: Distribution {
+            failover_ms: Summary {
                 count: failovers,
                 p50: (failovers > 0).then_some(1.0),
                 p99: (failovers > 0).then_some(2.0),
                 max: (failovers > 0).then_some(leaderless_ms / 2.0 + extra_ms),
-                ..Distribution::default()
+                ..Summary::default()
             },
             max_term,
             ..Metrics::default()

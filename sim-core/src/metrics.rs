@@ -10,64 +10,10 @@ mod failover;
 
 use crate::faults::FaultRecord;
 use crate::node::{NodeId, Term};
-use crate::stats::nearest_rank;
-use crate::sweep::Histogram;
+use crate::stats::{Histogram, Summary};
 use crate::time::{Instant, US_PER_MS};
 pub use failover::FailoverRecord;
 use failover::Failovers;
-
-/// A distribution summary, in milliseconds (nearest-rank percentiles).
-/// With no samples every percentile and the maximum are `None` (null in
-/// JSON, `—` in tables): there is nothing to report, and 0 would look like
-/// a perfect result.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Distribution {
-    pub count: u64,
-    pub p10: Option<f64>,
-    pub p50: Option<f64>,
-    pub p90: Option<f64>,
-    pub p99: Option<f64>,
-    pub max: Option<f64>,
-}
-
-impl Distribution {
-    /// Summarises samples given in microseconds.
-    pub fn from_us(mut samples_us: Vec<u64>) -> Distribution {
-        if samples_us.is_empty() {
-            return Distribution::default();
-        }
-        samples_us.sort_unstable();
-        let rank = |q: f64| Some(nearest_rank(&samples_us, q) as f64 / US_PER_MS as f64);
-        Distribution {
-            count: samples_us.len() as u64,
-            p10: rank(0.10),
-            p50: rank(0.50),
-            p90: rank(0.90),
-            p99: rank(0.99),
-            max: rank(1.0),
-        }
-    }
-
-    /// Summarises a histogram of microsecond samples: percentiles within
-    /// 2^-8 of the exact ones ([`Histogram::quantile_us`]), the exact
-    /// maximum.
-    pub fn from_histogram(histogram: &Histogram) -> Distribution {
-        let rank = |q: f64| {
-            histogram
-                .quantile_us(q)
-                .map(|us| us as f64 / US_PER_MS as f64)
-        };
-        Distribution {
-            count: histogram.count(),
-            p10: rank(0.10),
-            p50: rank(0.50),
-            p90: rank(0.90),
-            p99: rank(0.99),
-            max: rank(1.0),
-        }
-    }
-}
 
 /// Every sample behind a run's distributions, in microseconds, in the order
 /// they occurred: what a sweep pools over seeds.
@@ -94,10 +40,10 @@ pub struct Metrics {
     pub disruptions: u64,
     pub first_leader_ms: Option<f64>,
     pub leaderless_ms: f64,
-    pub failover_ms: Distribution,
-    pub election_ms: Distribution,
+    pub failover_ms: Summary,
+    pub election_ms: Summary,
     pub failovers_unfinished: u64,
-    pub commit_latency_ms: Distribution,
+    pub commit_latency_ms: Summary,
     pub unavailable_ms: f64,
     pub messages_sent: u64,
     pub messages_dropped: u64,
@@ -365,10 +311,10 @@ impl Recorder {
             disruptions: self.disruptions,
             first_leader_ms: self.first_effective_at.map(Instant::as_ms_f64),
             leaderless_ms: self.leaderless_us as f64 / US_PER_MS as f64,
-            failover_ms: Distribution::from_us(failovers.failover_us.clone()),
-            election_ms: Distribution::from_us(failovers.election_us.clone()),
+            failover_ms: Summary::of_us(failovers.failover_us.clone()),
+            election_ms: Summary::of_us(failovers.election_us.clone()),
             failovers_unfinished: failovers.unfinished(),
-            commit_latency_ms: Distribution::from_histogram(&self.commit_latencies),
+            commit_latency_ms: Summary::of_histogram(&self.commit_latencies),
             unavailable_ms: self.unavailable_us as f64 / US_PER_MS as f64,
             messages_sent: network.sent,
             messages_dropped: network.dropped,
@@ -399,7 +345,7 @@ mod tests {
 
     #[test]
     fn nearest_rank_percentiles_and_none_without_samples() {
-        let d = Distribution::from_us((1..=100).map(|ms| ms * 1000).collect());
+        let d = Summary::of_us((1..=100).map(|ms| ms * 1000).collect());
         assert_eq!(
             (d.count, d.p10, d.p50, d.p90, d.p99, d.max),
             (
@@ -411,7 +357,7 @@ mod tests {
                 Some(100.0)
             )
         );
-        let none = Distribution::from_us(vec![]);
+        let none = Summary::of_us(vec![]);
         assert_eq!((none.count, none.p99, none.max), (0, None, None));
         let json = serde_json::to_value(&none).unwrap();
         assert!(json["p50"].is_null(), "{json}");
@@ -490,7 +436,7 @@ mod tests {
     fn metric_lookup_by_key() {
         let m = Metrics {
             max_term: 7,
-            failover_ms: Distribution::from_us(vec![3000]),
+            failover_ms: Summary::of_us(vec![3000]),
             ..Metrics::default()
         };
         assert_eq!(m.get("max_term"), Some(7.0));

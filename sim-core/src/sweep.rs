@@ -13,12 +13,10 @@ use serde::{Deserialize, Serialize};
 use crate::invariants::Violation;
 use crate::metrics::Metrics;
 use crate::results::{ExpectationResult, Results};
-use crate::stats::nearest_rank;
+use crate::stats::Summary;
 
 mod pool;
-pub use pool::{
-    Histogram, Pool, Pooled, PooledDistribution, SeedSamples, HISTOGRAM_SIGNIFICANT_BITS,
-};
+pub use pool::{Pool, Pooled, SeedSamples};
 
 /// What a sweep keeps of one variant of one seed (no series).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -97,64 +95,6 @@ impl SeedRecord {
     }
 }
 
-/// Summary of one metric over the counted seeds of a sweep that have a
-/// value for it (all `null` when none has).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Stats {
-    /// How many seeds had a value (a run without samples of a distribution
-    /// has none of its percentiles).
-    pub seeds: u64,
-    pub min: Option<f64>,
-    pub mean: Option<f64>,
-    pub p50: Option<f64>,
-    pub p90: Option<f64>,
-    pub p99: Option<f64>,
-    pub max: Option<f64>,
-    /// 95% confidence interval of the mean (normal approximation).
-    pub ci95: Option<[f64; 2]>,
-}
-
-impl Stats {
-    /// `values` in seed order (the sum runs in that order, so the mean is
-    /// the same bit for bit however the seeds were run).
-    pub fn of(values: &[f64]) -> Stats {
-        let n = values.len();
-        if n == 0 {
-            return Stats {
-                seeds: 0,
-                min: None,
-                mean: None,
-                p50: None,
-                p90: None,
-                p99: None,
-                max: None,
-                ci95: None,
-            };
-        }
-        let mean = values.iter().sum::<f64>() / n as f64;
-        let half_width = if n > 1 {
-            let variance =
-                values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
-            1.96 * (variance / n as f64).sqrt()
-        } else {
-            0.0
-        };
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        let rank = |q: f64| Some(nearest_rank(&sorted, q));
-        Stats {
-            seeds: n as u64,
-            min: Some(sorted[0]),
-            mean: Some(mean),
-            p50: rank(0.50),
-            p90: rank(0.90),
-            p99: rank(0.99),
-            max: Some(sorted[n - 1]),
-            ci95: Some([mean - half_width, mean + half_width]),
-        }
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VariantAggregate {
     pub label: String,
@@ -168,7 +108,10 @@ pub struct VariantAggregate {
     pub counted: u64,
     /// Every metric key (`failover_ms.p99` style for distributions), over
     /// the counted seeds that have a value for it.
-    pub metrics: BTreeMap<String, Stats>,
+    /// Each metric summarised over the counted seeds that have a value for
+    /// it (`count`: how many; a run without samples of a distribution has
+    /// none of its percentiles).
+    pub metrics: BTreeMap<String, Summary>,
     /// Every failover, election and commit of every counted seed.
     pub pooled: Pooled,
 }
@@ -186,7 +129,7 @@ impl VariantAggregate {
             .map(|key| {
                 let per_seed: Vec<f64> =
                     values.iter().filter_map(|m| seed_value(m, &key)).collect();
-                (key, Stats::of(&per_seed))
+                (key, Summary::of_values(&per_seed))
             })
             .collect();
         let mut pool = Pool::default();
@@ -351,8 +294,8 @@ mod tests {
 
     #[test]
     fn stats_of_a_known_sample() {
-        let s = Stats::of(&[1.0, 2.0, 3.0, 4.0]);
-        assert_eq!((s.seeds, s.min, s.mean), (4, Some(1.0), Some(2.5)));
+        let s = Summary::of_values(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!((s.count, s.min, s.mean), (4, Some(1.0), Some(2.5)));
         assert_eq!(
             (s.p50, s.p90, s.p99, s.max),
             (Some(2.0), Some(4.0), Some(4.0), Some(4.0))
@@ -360,9 +303,6 @@ mod tests {
         // sd = 1.29099, se = 0.645497, 1.96 se = 1.265174
         let ci = s.ci95.unwrap();
         assert!((ci[0] - 1.234826).abs() < 1e-5 && (ci[1] - 3.765174).abs() < 1e-5);
-        assert_eq!(Stats::of(&[7.0]).ci95, Some([7.0, 7.0]));
-        let none = Stats::of(&[]);
-        assert_eq!((none.seeds, none.mean, none.ci95), (0, None, None));
     }
 
     #[test]
