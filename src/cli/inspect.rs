@@ -13,6 +13,7 @@ use sim_core::cluster::Snapshot;
 use sim_core::node::Role;
 use sim_core::results::Results;
 use sim_core::scenario;
+use sim_core::trace::{read_jsonl, Record};
 
 use super::{CliResult, Failure, EXIT_OK};
 
@@ -169,51 +170,56 @@ fn table(state: &VariantState) -> String {
 /// The state of every node at `at_us` from a JSON Lines trace: each node's
 /// last state record at or before it, crashes and restarts.
 fn from_trace(text: &str, shown: &str, at_us: u64) -> Result<VariantState, Failure> {
-    let bad = |why: String| Failure::bad_input(format!("{shown}: {why}"));
-    let mut nodes: std::collections::BTreeMap<u64, NodeRow> = std::collections::BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let record: serde_json::Value = serde_json::from_str(line).map_err(|e| {
-            bad(format!(
-                "line {}: not a JSON Lines trace record: {e}",
-                i + 1
-            ))
-        })?;
-        if record["at_us"].as_u64().is_none_or(|t| t > at_us) {
-            break;
-        }
-        let node = record["node"].as_u64().unwrap_or(0);
-        let id = |key: &str| record[key].as_u64().map(|v| v as u32);
-        match record["kind"].as_str() {
-            Some("state") => {
+    let lines = read_jsonl(text).map_err(|why| Failure::bad_input(format!("{shown}: {why}")))?;
+    let mut nodes: std::collections::BTreeMap<u32, NodeRow> = std::collections::BTreeMap::new();
+    for line in lines.iter().take_while(|line| line.at_us <= at_us) {
+        match &line.record {
+            Record::State {
+                node,
+                term,
+                role,
+                leader,
+                voted_for,
+                log_length,
+                commit_index,
+            } => {
                 nodes.insert(
-                    node,
+                    node.0,
                     NodeRow {
-                        node: node as u32,
+                        node: node.0,
                         up: true,
-                        role: match record["role"].as_str() {
-                            Some("leader") => "leader",
-                            Some("candidate") => "candidate",
-                            Some("pre_candidate") => "pre-candidate",
+                        role: match role.as_ref() {
+                            "leader" => "leader",
+                            "candidate" => "candidate",
+                            "pre_candidate" => "pre-candidate",
                             _ => "follower",
                         },
-                        term: record["term"].as_u64().unwrap_or(0),
-                        voted_for: id("voted_for"),
-                        leader: id("leader"),
-                        log_length: record["log_length"].as_u64().unwrap_or(0),
+                        term: *term,
+                        voted_for: voted_for.map(|n| n.0),
+                        leader: leader.map(|n| n.0),
+                        log_length: *log_length,
                         last_log_term: 0,
-                        commit_index: record["commit_index"].as_u64().unwrap_or(0),
+                        commit_index: *commit_index,
                         cannot_send_to: None,
                         cannot_hear_from: None,
                     },
                 );
             }
-            Some("crash") => {
-                if let Some(row) = nodes.get_mut(&node) {
+            Record::Crash { node } => {
+                if let Some(row) = nodes.get_mut(&node.0) {
                     row.up = false;
                     row.role = "down";
                 }
             }
-            _ => {}
+            Record::Send { .. }
+            | Record::Deliver { .. }
+            | Record::Drop { .. }
+            | Record::Timer { .. }
+            | Record::Restart { .. }
+            | Record::Fault { .. }
+            | Record::Propose { .. }
+            | Record::Commit { .. }
+            | Record::Violation { .. } => {}
         }
     }
     Ok(VariantState {

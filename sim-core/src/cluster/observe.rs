@@ -131,9 +131,12 @@ impl<'t> Observers<'t> {
         to: NodeId,
         msg: &M,
     ) -> Result<(), Broken> {
-        match (self.checker.as_mut(), msg.granted_vote()) {
-            (Some(checker), Some(term)) => checker.on_vote_sent(from, term, to),
-            _ => Ok(()),
+        let Some(term) = msg.granted_vote() else {
+            return Ok(());
+        };
+        match self.checker.as_mut() {
+            Some(checker) => checker.on_vote_sent(from, term, to),
+            None => Ok(()),
         }
     }
 

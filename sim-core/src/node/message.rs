@@ -36,6 +36,22 @@ pub enum FieldValue {
     Text(&'static str),
 }
 
+/// Keys a trace record of a sent message has besides the message's own
+/// fields, which therefore no message field may be called.
+pub const RESERVED_FIELD_NAMES: [&str; 11] = [
+    "seq",
+    "at_us",
+    "kind",
+    "from",
+    "to",
+    "id",
+    "msg",
+    "term",
+    "fate",
+    "arrive_us",
+    "duplicate_us",
+];
+
 /// The most fields a message shows beyond its kind and term.
 pub const MAX_FIELDS: usize = 6;
 

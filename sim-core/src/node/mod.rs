@@ -20,7 +20,10 @@ pub use config::{
 };
 pub use disk::{Entry, EntryData, HardState, PersistWrite};
 pub use log::{Log, LogView};
-pub use message::{Digest, FieldValue, Fields, MessageClass, MessageView, WireMessage, MAX_FIELDS};
+pub use message::{
+    Digest, FieldValue, Fields, MessageClass, MessageView, WireMessage, MAX_FIELDS,
+    RESERVED_FIELD_NAMES,
+};
 
 use std::fmt;
 

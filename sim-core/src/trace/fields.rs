@@ -1,16 +1,16 @@
 //! The fields of a message's fate when sent, shared by both trace formats.
 //! (A message's own fields are its implementation's: `MessageView::fields`.)
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::network::Fate;
 use crate::time::Instant;
 
 /// What the network decided for a message when it was sent, as the
 /// `fate` field and the times that go with it (both trace formats).
-#[derive(Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "fate", rename_all = "snake_case")]
-pub(crate) enum FateFields {
+pub enum FateFields {
     LinkCut,
     Lost,
     Arrives {

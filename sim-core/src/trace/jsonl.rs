@@ -1,0 +1,477 @@
+//! The JSON Lines trace (docs/TRACES.md): one record a line, written by
+//! [`JsonLinesTracer`] and read back by [`read_jsonl`], both through the
+//! one [`Record`] type, so a field can never be written one way and read
+//! another.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+use super::{DropReason, FateFields, TraceEvent, Tracer};
+use crate::node::{Fields, LogIndex, NodeId, ProposalId, Term};
+use crate::time::Instant;
+
+/// One line of a JSON Lines trace: `seq`, `at_us`, then the record's
+/// `kind` and fields (docs/TRACES.md). `F` is a sent message's fields:
+/// [`Fields`] when writing, a map when reading.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Line<'a, F> {
+    pub seq: u64,
+    pub at_us: u64,
+    #[serde(flatten, borrow)]
+    pub record: Record<'a, F>,
+}
+
+/// A trace line as read back from a file: owned, the message fields as a
+/// map from name to value.
+pub type TraceLine = Line<'static, BTreeMap<String, serde_json::Value>>;
+
+/// One record of a trace, the one shape both the writer and the reader
+/// use. Text is borrowed when writing and owned when reading.
+// A record lives on the stack for the one line it writes; boxing the
+// message fields of `Send` would allocate per line instead.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Record<'a, F> {
+    Send {
+        from: NodeId,
+        to: NodeId,
+        id: u64,
+        #[serde(borrow)]
+        msg: Cow<'a, str>,
+        term: Term,
+        #[serde(flatten)]
+        fields: F,
+        #[serde(flatten)]
+        fate: FateFields,
+    },
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        id: u64,
+        #[serde(borrow)]
+        msg: Cow<'a, str>,
+        term: Term,
+    },
+    Drop {
+        from: NodeId,
+        to: NodeId,
+        id: Option<u64>,
+        #[serde(borrow)]
+        msg: Cow<'a, str>,
+        term: Term,
+        reason: DropReason,
+    },
+    Timer {
+        node: NodeId,
+        #[serde(borrow)]
+        timer: Cow<'a, str>,
+    },
+    State {
+        node: NodeId,
+        term: Term,
+        #[serde(borrow)]
+        role: Cow<'a, str>,
+        leader: Option<NodeId>,
+        voted_for: Option<NodeId>,
+        log_length: LogIndex,
+        commit_index: LogIndex,
+    },
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
+    Fault {
+        index: usize,
+        #[serde(borrow)]
+        description: Cow<'a, str>,
+        skipped: bool,
+    },
+    Propose {
+        proposal: ProposalId,
+        leader: Option<NodeId>,
+    },
+    Commit {
+        index: LogIndex,
+    },
+    Violation {
+        #[serde(borrow)]
+        property: Cow<'a, str>,
+        #[serde(borrow)]
+        message: Cow<'a, str>,
+        node: Option<NodeId>,
+    },
+}
+
+impl<'a> Record<'a, Fields> {
+    /// The record of an event as the writer writes it.
+    pub fn of(event: &TraceEvent<'a>) -> Record<'a, Fields> {
+        match *event {
+            TraceEvent::Send {
+                from,
+                to,
+                id,
+                msg,
+                fate,
+            } => Record::Send {
+                from,
+                to,
+                id,
+                msg: Cow::Borrowed(msg.kind()),
+                term: msg.term(),
+                fields: msg.fields(),
+                fate: fate.into(),
+            },
+            TraceEvent::Deliver { from, to, id, msg } => Record::Deliver {
+                from,
+                to,
+                id,
+                msg: Cow::Borrowed(msg.kind()),
+                term: msg.term(),
+            },
+            TraceEvent::Drop {
+                from,
+                to,
+                id,
+                msg,
+                reason,
+            } => Record::Drop {
+                from,
+                to,
+                id,
+                msg: Cow::Borrowed(msg.kind()),
+                term: msg.term(),
+                reason,
+            },
+            TraceEvent::Timer { node, kind } => Record::Timer {
+                node,
+                timer: Cow::Borrowed(kind.name()),
+            },
+            TraceEvent::State {
+                node,
+                term,
+                role,
+                leader,
+                voted_for,
+                log_length,
+                commit_index,
+            } => Record::State {
+                node,
+                term,
+                voted_for,
+                log_length,
+                commit_index,
+                role: Cow::Borrowed(role.name()),
+                leader,
+            },
+            TraceEvent::Crash { node } => Record::Crash { node },
+            TraceEvent::Restart { node } => Record::Restart { node },
+            TraceEvent::Fault {
+                index,
+                description,
+                skipped,
+            } => Record::Fault {
+                index,
+                description: Cow::Borrowed(description),
+                skipped,
+            },
+            TraceEvent::Propose { id, leader } => Record::Propose {
+                proposal: id,
+                leader,
+            },
+            TraceEvent::Commit { index } => Record::Commit { index },
+            TraceEvent::Violation {
+                property,
+                message,
+                node,
+            } => Record::Violation {
+                property: Cow::Borrowed(property.name()),
+                message: Cow::Borrowed(message),
+                node,
+            },
+        }
+    }
+}
+
+/// Writes one JSON object per line for every trace event.
+pub struct JsonLinesTracer<W: Write> {
+    out: W,
+    seq: u64,
+}
+
+impl<W: Write> JsonLinesTracer<W> {
+    pub fn new(out: W) -> Self {
+        JsonLinesTracer { out, seq: 0 }
+    }
+}
+
+impl<W: Write> Tracer for JsonLinesTracer<W> {
+    fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()> {
+        let line: Line<'_, Fields> = Line {
+            seq: self.seq,
+            at_us: at.as_us(),
+            record: Record::of(event),
+        };
+        self.seq += 1;
+        serde_json::to_writer(&mut self.out, &line)?;
+        self.out.write_all(b"\n")
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Reads a JSON Lines trace. An error names the line (1-based) and what
+/// is wrong with it.
+pub fn read_jsonl(text: &str) -> Result<Vec<TraceLine>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            serde_json::from_str::<Line<'_, BTreeMap<String, serde_json::Value>>>(line)
+                .map(Line::into_owned)
+                .map_err(|e| format!("line {}: not a raftsim trace record: {e}", i + 1))
+        })
+        .collect()
+}
+
+impl Line<'_, BTreeMap<String, serde_json::Value>> {
+    /// Owned, and a sent message's fields without the fate's keys (both
+    /// are flattened into one object; the reader hands each all of it).
+    fn into_owned(self) -> TraceLine {
+        let mut record = self.record.into_owned();
+        if let Record::Send { fields, .. } = &mut record {
+            fields.retain(|name, _| !FATE_KEYS.contains(&name.as_str()));
+        }
+        Line {
+            seq: self.seq,
+            at_us: self.at_us,
+            record,
+        }
+    }
+}
+
+/// The keys of a send's fate, which no message field may use.
+const FATE_KEYS: [&str; 3] = ["fate", "arrive_us", "duplicate_us"];
+
+fn owned(text: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(text.into_owned())
+}
+
+impl<F> Record<'_, F> {
+    fn into_owned(self) -> Record<'static, F> {
+        match self {
+            Record::Send {
+                from,
+                to,
+                id,
+                msg,
+                term,
+                fields,
+                fate,
+            } => Record::Send {
+                from,
+                to,
+                id,
+                msg: owned(msg),
+                term,
+                fields,
+                fate,
+            },
+            Record::Deliver {
+                from,
+                to,
+                id,
+                msg,
+                term,
+            } => Record::Deliver {
+                from,
+                to,
+                id,
+                msg: owned(msg),
+                term,
+            },
+            Record::Drop {
+                from,
+                to,
+                id,
+                msg,
+                term,
+                reason,
+            } => Record::Drop {
+                from,
+                to,
+                id,
+                msg: owned(msg),
+                term,
+                reason,
+            },
+            Record::Timer { node, timer } => Record::Timer {
+                node,
+                timer: owned(timer),
+            },
+            Record::State {
+                node,
+                term,
+                role,
+                leader,
+                voted_for,
+                log_length,
+                commit_index,
+            } => Record::State {
+                node,
+                term,
+                role: owned(role),
+                leader,
+                voted_for,
+                log_length,
+                commit_index,
+            },
+            Record::Crash { node } => Record::Crash { node },
+            Record::Restart { node } => Record::Restart { node },
+            Record::Fault {
+                index,
+                description,
+                skipped,
+            } => Record::Fault {
+                index,
+                description: owned(description),
+                skipped,
+            },
+            Record::Propose { proposal, leader } => Record::Propose { proposal, leader },
+            Record::Commit { index } => Record::Commit { index },
+            Record::Violation {
+                property,
+                message,
+                node,
+            } => Record::Violation {
+                property: owned(property),
+                message: owned(message),
+                node,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::Fate;
+    use crate::node::{MessageClass, MessageView, Role};
+
+    #[test]
+    fn what_the_writer_writes_the_reader_reads() {
+        let mut out = Vec::new();
+        let mut tracer = JsonLinesTracer::new(&mut out);
+        let state: TraceEvent<'_> = TraceEvent::State {
+            node: NodeId(2),
+            term: 3,
+            role: Role::Leader,
+            leader: Some(NodeId(2)),
+            voted_for: Some(NodeId(2)),
+            log_length: 7,
+            commit_index: 5,
+        };
+        tracer.record(Instant::from_us(1_500), &state).unwrap();
+        let fault: TraceEvent<'_> = TraceEvent::Fault {
+            index: 0,
+            description: "isolate 3",
+            skipped: false,
+        };
+        tracer.record(Instant::from_us(2_000), &fault).unwrap();
+        tracer.finish().unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines = read_jsonl(&text).expect("a trace reads back");
+        assert_eq!(lines.len(), 2);
+        assert_eq!((lines[0].seq, lines[0].at_us), (0, 1_500));
+        match &lines[0].record {
+            Record::State {
+                node,
+                role,
+                log_length,
+                commit_index,
+                ..
+            } => {
+                assert_eq!((*node, role.as_ref()), (NodeId(2), "leader"));
+                assert_eq!((*log_length, *commit_index), (7, 5));
+            }
+            other => panic!("not a state record: {other:?}"),
+        }
+        assert!(
+            matches!(&lines[1].record, Record::Fault { description, .. } if description == "isolate 3")
+        );
+        let err = read_jsonl("{\"seq\":0}\n").unwrap_err();
+        assert!(err.starts_with("line 1:"), "{err}");
+    }
+
+    /// A message of no implementation: just what a trace shows.
+    struct Probe;
+
+    impl MessageView for Probe {
+        fn term(&self) -> Term {
+            4
+        }
+        fn kind(&self) -> &'static str {
+            "Probe"
+        }
+        fn class(&self) -> MessageClass {
+            MessageClass::Other
+        }
+        fn answer(&self) -> Option<bool> {
+            None
+        }
+        fn fields(&self) -> Fields {
+            Fields::default().number("index", 9).flag("reject", false)
+        }
+    }
+
+    #[test]
+    fn a_sent_message_reads_back_with_its_fields_and_its_fate() {
+        let mut out = Vec::new();
+        let mut tracer = JsonLinesTracer::new(&mut out);
+        let fate = Fate::Arrives {
+            at: Instant::from_us(3_000),
+            duplicate_at: None,
+        };
+        let send: TraceEvent<'_> = TraceEvent::Send {
+            from: NodeId(1),
+            to: NodeId(2),
+            id: 1,
+            msg: &Probe,
+            fate,
+        };
+        tracer.record(Instant::from_us(1_000), &send).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text.trim_end(),
+            r#"{"seq":0,"at_us":1000,"kind":"send","from":1,"to":2,"id":1,"msg":"Probe","term":4,"index":9,"reject":false,"fate":"arrives","arrive_us":3000}"#
+        );
+        let lines = read_jsonl(&text).expect("a trace reads back");
+        let Record::Send {
+            msg, fields, fate, ..
+        } = &lines[0].record
+        else {
+            panic!("not a send: {:?}", lines[0]);
+        };
+        assert_eq!(msg, "Probe");
+        assert_eq!(
+            *fate,
+            FateFields::Arrives {
+                arrive_us: 3_000,
+                duplicate_us: None
+            }
+        );
+        let names: Vec<&str> = fields.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            ["index", "reject"],
+            "the fate is not a message field"
+        );
+    }
+}
