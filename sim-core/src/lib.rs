@@ -19,5 +19,7 @@ pub mod scheduler;
 pub mod shrink;
 pub mod stats;
 pub mod sweep;
+#[cfg(test)]
+mod testkit;
 pub mod time;
 pub mod trace;

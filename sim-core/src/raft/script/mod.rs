@@ -44,144 +44,17 @@ mod text;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::testkit::{self, Outcome};
 use interpreter::Interpreter;
 
 /// The seed of every node's timer stream in scripts.
 const SCRIPT_SEED: u64 = 7;
-/// The environment variable that turns on rewrite mode.
-const REWRITE_VAR: &str = "RAFTSIM_REWRITE";
 
-// ----- script files ----------------------------------------------------
-
-/// One command and the output expected of it.
-struct Block {
-    /// 0-based line of the command.
-    command_at: usize,
-    /// 0-based lines `[from, to)` of the expected output.
-    expected: (usize, usize),
-}
-
-/// Splits a script into its blocks; a malformed layout is an error.
-fn parse_blocks(name: &str, lines: &[&str]) -> Result<Vec<Block>, String> {
-    let mut blocks = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i].trim();
-        if line.is_empty() || line.starts_with('#') {
-            i += 1;
-            continue;
-        }
-        if line == "----" {
-            return Err(format!(
-                "{name}:{}: `----` without a command above it",
-                i + 1
-            ));
-        }
-        let command_at = i;
-        if lines.get(i + 1).map(|l| l.trim()) != Some("----") {
-            return Err(format!(
-                "{name}:{}: a command must be followed by a `----` line and its output \
-                 (is a command split over two lines?)",
-                i + 1
-            ));
-        }
-        let from = i + 2;
-        let mut to = from;
-        while to < lines.len() && !lines[to].trim().is_empty() {
-            to += 1;
-        }
-        blocks.push(Block {
-            command_at,
-            expected: (from, to),
-        });
-        i = to;
-    }
-    Ok(blocks)
-}
-
-/// What running a script found.
-struct Outcome {
-    /// The script with every expected output replaced by the actual one.
-    rewritten: String,
-    /// One readable report per block whose output differs.
-    mismatches: Vec<String>,
-}
-
-/// Runs the script `text` (named `name` in messages).
+/// Runs a single-node script through a fresh interpreter.
 fn run_script(name: &str, text: &str) -> Result<Outcome, String> {
-    let lines: Vec<&str> = text.lines().collect();
-    let blocks = parse_blocks(name, &lines)?;
-    if blocks.is_empty() {
-        return Err(format!(
-            "{name}: no commands: an empty script tests nothing"
-        ));
-    }
     let mut interpreter = Interpreter::default();
-    let mut rewritten = String::new();
-    let mut mismatches = Vec::new();
-    let mut copied = 0;
-    for block in &blocks {
-        let command = lines[block.command_at].trim();
-        let actual = interpreter
-            .run(command)
-            .map_err(|why| format!("{name}:{}: {why}\n    {command}", block.command_at + 1))?;
-        let actual: Vec<&str> = actual.lines().collect();
-        let (from, to) = block.expected;
-        let expected = &lines[from..to];
-        if expected != actual.as_slice() {
-            mismatches.push(format!(
-                "{name}:{}: `{command}` printed something else (- expected, + actual):\n{}",
-                block.command_at + 1,
-                diff(expected, &actual)
-            ));
-        }
-        for line in &lines[copied..from] {
-            rewritten.push_str(line);
-            rewritten.push('\n');
-        }
-        for line in &actual {
-            rewritten.push_str(line);
-            rewritten.push('\n');
-        }
-        copied = to;
-    }
-    for line in &lines[copied..] {
-        rewritten.push_str(line);
-        rewritten.push('\n');
-    }
-    Ok(Outcome {
-        rewritten,
-        mismatches,
-    })
-}
-
-/// A line diff (longest common subsequence): `-` expected, `+` actual.
-fn diff(expected: &[&str], actual: &[&str]) -> String {
-    let (n, m) = (expected.len(), actual.len());
-    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            lcs[i][j] = if expected[i] == actual[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut text) = (0, 0, String::new());
-    while i < n || j < m {
-        if i < n && j < m && expected[i] == actual[j] {
-            text += &format!("      {}\n", expected[i]);
-            (i, j) = (i + 1, j + 1);
-        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            text += &format!("    - {}\n", expected[i]);
-            i += 1;
-        } else {
-            text += &format!("    + {}\n", actual[j]);
-            j += 1;
-        }
-    }
-    text
+    let run = Box::new(move |command: &str| interpreter.run(command));
+    testkit::run_script(name, text, &mut [("model", run)])
 }
 
 fn testdata_dir() -> PathBuf {
@@ -193,22 +66,9 @@ fn testdata_dir() -> PathBuf {
 fn run_file(file: &str) {
     let path = testdata_dir().join(file);
     let name = format!("sim-core/src/raft/testdata/{file}");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {name}: {e}"));
-    let outcome = run_script(&name, &text).unwrap_or_else(|why| panic!("error: {why}"));
-    let rewrite = std::env::var(REWRITE_VAR).is_ok_and(|v| !v.is_empty() && v != "0");
-    if rewrite {
-        if outcome.rewritten != text {
-            std::fs::write(&path, &outcome.rewritten)
-                .unwrap_or_else(|e| panic!("cannot rewrite {name}: {e}"));
-        }
-    } else if !outcome.mismatches.is_empty() {
-        panic!(
-            "{} block(s) differ; if the new behaviour is intended, run\n    \
-             {REWRITE_VAR}=1 cargo test -p sim-core script\nand review the diff.\n\n{}",
-            outcome.mismatches.len(),
-            outcome.mismatches.join("\n")
-        );
-    }
+    let mut interpreter = Interpreter::default();
+    let run = Box::new(move |command: &str| interpreter.run(command));
+    testkit::run_file(&path, &name, true, &mut [("model", run)]);
 }
 
 // ----- the scripts -------------------------------------------------------
