@@ -4,6 +4,8 @@
 pub mod chaos;
 pub mod cluster;
 pub mod faults;
+#[cfg(test)]
+mod interaction;
 pub mod invariants;
 pub mod metrics;
 pub mod network;

@@ -1,0 +1,300 @@
+//! Whole clusters in scripts, in the style of etcd-io/raft's
+//! InteractionEnv (compiled for tests only). Each file in
+//! `interaction/testdata/` drives a cluster, one command a block, and runs
+//! against raftsim's model and against raft-rs: where the two are meant to
+//! agree the block has one expected output; where they differ, one section
+//! per implementation (`---- model`, `---- raft-rs`) shows how (the format:
+//! `crate::testkit`). `RAFTSIM_REWRITE=1 cargo test -p sim-core
+//! interaction` rewrites the outputs.
+//!
+//! Commands (node ids are 1-based; nothing moves unless a command moves
+//! it):
+//!
+//! ```text
+//! add-nodes N [pre_vote] [check_quorum]   N nodes from empty disks; the lease
+//!                                         is on with CheckQuorum (etcd's rule,
+//!                                         which raft-rs follows)
+//! campaign N                              fire N's timers until it stands
+//! heartbeat N                             fire N's timers until it sends
+//! step-down N                             fire N's timers until its role changes
+//! stabilize                               deliver every message in flight, and
+//!                                         what they cause, until none is left
+//! deliver-msgs [from=N] [to=N]           deliver what is in flight now (from/to N)
+//! drop-msgs [from=N] [to=N]               drop what is in flight (from/to N)
+//! propose N                               a client proposal to N
+//! cut A B / isolate N / heal              links down (both ways) / all up
+//! crash N / restart N                     lose volatile state / start from disk
+//! advance MS                              let MS milliseconds pass, firing nothing
+//! status / log N                          print every node's status / N's log
+//! ```
+//!
+//! Time moves forward only, to the deadline of each timer a command fires;
+//! a node's timers fire only when a command fires them. So a node that no
+//! command has fired stays where it was: raft-rs, which counts its lease
+//! and CheckQuorum in its own ticks, still holds the lease there, while
+//! the model measures both in virtual time. Scripts say where that shows.
+//!
+//! Output: a message as `1->2 Kind term=T field=value ...` (its
+//! implementation's own kind and fields), indented beneath the delivery
+//! that caused it; a status line `1: leader term=2 vote=1 leader=1
+//! commit=3 last=3` whenever a node's role, term, leader or commit index
+//! changes.
+
+mod env;
+
+use std::path::Path;
+
+use env::{Env, Until};
+
+use crate::node::{NodeId, RaftConfig, RaftNode};
+use crate::raft::ClassicNode;
+use crate::testkit::{self, Interpreter};
+
+/// One implementation's cluster, driven by a script's commands.
+struct Session<N: RaftNode> {
+    env: Option<Env<N>>,
+    implementation: crate::node::Implementation,
+}
+
+impl<N: RaftNode> Session<N> {
+    fn new(implementation: crate::node::Implementation) -> Self {
+        Session {
+            env: None,
+            implementation,
+        }
+    }
+
+    fn env(&mut self) -> Result<&mut Env<N>, String> {
+        self.env
+            .as_mut()
+            .ok_or_else(|| "no cluster yet: start with `add-nodes N`".to_string())
+    }
+
+    fn node(&mut self, word: Option<&str>) -> Result<NodeId, String> {
+        let word = word.ok_or("which node?")?;
+        let id: u32 = word
+            .parse()
+            .map_err(|_| format!("`{word}` is not a node id"))?;
+        let id = NodeId(id);
+        self.env()?.check(id)?;
+        Ok(id)
+    }
+
+    /// `key=N` words, by key; anything else is an error.
+    fn options<'a>(
+        &mut self,
+        words: impl Iterator<Item = &'a str>,
+        keys: &[&str],
+    ) -> Result<Vec<Option<NodeId>>, String> {
+        let mut found = vec![None; keys.len()];
+        for word in words {
+            let (key, value) = word
+                .split_once('=')
+                .ok_or_else(|| format!("`{word}`: expected key=value"))?;
+            let slot = keys
+                .iter()
+                .position(|k| *k == key)
+                .ok_or_else(|| format!("unknown key `{key}` (expected {})", keys.join(", ")))?;
+            found[slot] = Some(self.node(Some(value))?);
+        }
+        Ok(found)
+    }
+
+    fn run(&mut self, line: &str) -> Result<String, String> {
+        let mut words = line.split_whitespace();
+        let command = words.next().ok_or("empty command")?;
+        let out = match command {
+            "add-nodes" => {
+                if self.env.is_some() {
+                    return Err("the cluster exists already".to_string());
+                }
+                let n: usize = words
+                    .next()
+                    .and_then(|w| w.parse().ok())
+                    .filter(|n| (1..=crate::node::MAX_NODES).contains(n))
+                    .ok_or("add-nodes needs a node count")?;
+                let mut config = RaftConfig {
+                    implementation: self.implementation,
+                    ..RaftConfig::default()
+                };
+                for flag in words.by_ref() {
+                    match flag {
+                        "pre_vote" => config.pre_vote = true,
+                        "check_quorum" => config.check_quorum = true,
+                        other => return Err(format!("unknown flag `{other}`")),
+                    }
+                }
+                config.leader_lease = config.check_quorum;
+                let (env, out) = Env::new(n, config);
+                self.env = Some(env);
+                out
+            }
+            "campaign" | "heartbeat" | "step-down" => {
+                let id = self.node(words.next())?;
+                let until = match command {
+                    "campaign" => Until::Campaign,
+                    "heartbeat" => Until::Sends,
+                    _ => Until::RoleChange,
+                };
+                self.env()?.elapse(id, until)?
+            }
+            "stabilize" => self.env()?.stabilize()?,
+            "deliver-msgs" => {
+                let [from, to] = self.options(words.by_ref(), &["from", "to"])?[..] else {
+                    unreachable!("two keys")
+                };
+                self.env()?.deliver_msgs(from, to)
+            }
+            "drop-msgs" => {
+                let [from, to] = self.options(words.by_ref(), &["from", "to"])?[..] else {
+                    unreachable!("two keys")
+                };
+                self.env()?.drop_msgs(from, to)
+            }
+            "propose" => {
+                let id = self.node(words.next())?;
+                self.env()?.propose(id)?
+            }
+            "cut" => {
+                let a = self.node(words.next())?;
+                let b = self.node(words.next())?;
+                self.env()?.cut(a, b);
+                String::new()
+            }
+            "isolate" => {
+                let id = self.node(words.next())?;
+                self.env()?.isolate(id);
+                String::new()
+            }
+            "heal" => {
+                self.env()?.heal();
+                String::new()
+            }
+            "crash" => {
+                let id = self.node(words.next())?;
+                self.env()?.crash(id)?
+            }
+            "restart" => {
+                let id = self.node(words.next())?;
+                self.env()?.restart(id)?
+            }
+            "advance" => {
+                let ms: u64 = words
+                    .next()
+                    .and_then(|w| w.parse().ok())
+                    .ok_or("advance needs whole milliseconds")?;
+                self.env()?.advance(ms * 1_000);
+                String::new()
+            }
+            "status" => self.env()?.status_lines(),
+            "log" => {
+                let id = self.node(words.next())?;
+                self.env()?.log_line(id)
+            }
+            other => {
+                return Err(format!(
+                    "unknown command `{other}` (expected add-nodes, campaign, heartbeat, \
+                     step-down, stabilize, deliver-msgs, drop-msgs, propose, cut, isolate, heal, crash, \
+                     restart, advance, status or log)"
+                ))
+            }
+        };
+        if let Some(extra) = words.next() {
+            return Err(format!("`{command}`: unexpected `{extra}`"));
+        }
+        Ok(if out.is_empty() {
+            "ok".to_string()
+        } else {
+            out
+        })
+    }
+}
+
+/// Every implementation a script runs against in this build, by name.
+fn interpreters() -> Vec<Interpreter<'static>> {
+    let mut model = Session::<ClassicNode>::new(crate::node::Implementation::Model);
+    let model: Interpreter<'static> = ("model", Box::new(move |line: &str| model.run(line)));
+    #[cfg(feature = "raft-rs")]
+    {
+        let mut library =
+            Session::<crate::raftrs::RaftRsNode>::new(crate::node::Implementation::RaftRs);
+        let library: Interpreter<'static> =
+            ("raft-rs", Box::new(move |line: &str| library.run(line)));
+        vec![model, library]
+    }
+    #[cfg(not(feature = "raft-rs"))]
+    vec![model]
+}
+
+fn run_file(file: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src/interaction/testdata")
+        .join(file);
+    let name = format!("sim-core/src/interaction/testdata/{file}");
+    let complete = cfg!(feature = "raft-rs");
+    testkit::run_file(&path, &name, complete, &mut interpreters());
+}
+
+macro_rules! interaction_tests {
+    ($($test:ident => $file:literal,)*) => {
+        /// Every script, one test each.
+        const SCRIPTS: &[&str] = &[$($file),*];
+        $(
+            #[test]
+            fn $test() {
+                run_file($file);
+            }
+        )*
+    };
+}
+
+interaction_tests! {
+    election => "election.txt",
+    pre_vote => "pre_vote.txt",
+    check_quorum => "check_quorum.txt",
+    partition => "partition.txt",
+    replication => "replication.txt",
+}
+
+#[test]
+fn every_script_in_testdata_is_run() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/interaction/testdata");
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+        .expect("testdata exists")
+        .map(|entry| {
+            entry
+                .expect("readable")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(".txt"))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = SCRIPTS.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed, "add new scripts to interaction_tests!");
+}
+
+#[test]
+fn a_bad_command_fails_with_its_reason() {
+    let mut session = Session::<ClassicNode>::new(crate::node::Implementation::Model);
+    assert!(session.run("status").unwrap_err().contains("add-nodes"));
+    session.run("add-nodes 3").unwrap();
+    assert!(session
+        .run("campaign 4")
+        .unwrap_err()
+        .contains("does not exist"));
+    assert!(session
+        .run("deliver-msgs by=1")
+        .unwrap_err()
+        .contains("unknown key"));
+    assert!(session
+        .run("status extra")
+        .unwrap_err()
+        .contains("unexpected"));
+    assert!(session
+        .run("fly 1")
+        .unwrap_err()
+        .contains("unknown command"));
+}
