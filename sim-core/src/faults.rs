@@ -65,6 +65,21 @@ pub enum Fault {
         node: NodeRef,
         drift_ppb: i64,
     },
+    /// Membership changes (Raft thesis ch. 4), each handed to the leader
+    /// like a client's request.
+    AddLearner(NodeRef),
+    AddVoter(NodeRef),
+    Promote(NodeRef),
+    Remove(NodeRef),
+    /// Joint consensus: these become voters, these leave, these become
+    /// learners.
+    Change {
+        add: Vec<NodeRef>,
+        remove: Vec<NodeRef>,
+        learners: Vec<NodeRef>,
+    },
+    /// The leader hands its leadership to this node (thesis §3.10).
+    TransferLeader(NodeRef),
 }
 
 /// What kind of event a fault is: its key in a scenario file and its
@@ -87,6 +102,12 @@ pub enum FaultKind {
     Pause,
     Resume,
     SetClock,
+    AddLearner,
+    AddVoter,
+    Promote,
+    Remove,
+    Change,
+    TransferLeader,
     /// A kind this version does not know, read from a results file written
     /// by another version; treated as an instant event.
     #[serde(other)]
@@ -112,6 +133,12 @@ impl FaultKind {
             FaultKind::Pause => "pause",
             FaultKind::Resume => "resume",
             FaultKind::SetClock => "set_clock",
+            FaultKind::AddLearner => "add_learner",
+            FaultKind::AddVoter => "add_voter",
+            FaultKind::Promote => "promote",
+            FaultKind::Remove => "remove",
+            FaultKind::Change => "change",
+            FaultKind::TransferLeader => "transfer_leader",
             FaultKind::Other => "other",
         }
     }
@@ -136,6 +163,12 @@ impl FaultKind {
             | FaultKind::Restart
             | FaultKind::ResetNetwork
             | FaultKind::Let
+            | FaultKind::AddLearner
+            | FaultKind::AddVoter
+            | FaultKind::Promote
+            | FaultKind::Remove
+            | FaultKind::Change
+            | FaultKind::TransferLeader
             | FaultKind::Other => false,
         }
     }
@@ -165,6 +198,40 @@ impl Fault {
             Fault::Pause(_) => FaultKind::Pause,
             Fault::Resume(_) => FaultKind::Resume,
             Fault::SetClock { .. } => FaultKind::SetClock,
+            Fault::AddLearner(_) => FaultKind::AddLearner,
+            Fault::AddVoter(_) => FaultKind::AddVoter,
+            Fault::Promote(_) => FaultKind::Promote,
+            Fault::Remove(_) => FaultKind::Remove,
+            Fault::Change { .. } => FaultKind::Change,
+            Fault::TransferLeader(_) => FaultKind::TransferLeader,
+        }
+    }
+
+    /// A request the leader carries out (a membership change or a
+    /// transfer): with no leader it cannot fire.
+    pub fn needs_leader(&self) -> bool {
+        match self {
+            Fault::AddLearner(_)
+            | Fault::AddVoter(_)
+            | Fault::Promote(_)
+            | Fault::Remove(_)
+            | Fault::Change { .. }
+            | Fault::TransferLeader(_) => true,
+            Fault::Isolate(_)
+            | Fault::Partition(_)
+            | Fault::Cut(_)
+            | Fault::CutOneway(_)
+            | Fault::Restore(_)
+            | Fault::Heal
+            | Fault::Crash(_)
+            | Fault::Restart(_)
+            | Fault::SetNetwork(_)
+            | Fault::ResetNetwork
+            | Fault::SetLink { .. }
+            | Fault::Let(_)
+            | Fault::Pause(_)
+            | Fault::Resume(_)
+            | Fault::SetClock { .. } => false,
         }
     }
 
@@ -176,7 +243,17 @@ impl Fault {
             | Fault::Restart(node)
             | Fault::Pause(node)
             | Fault::Resume(node)
-            | Fault::SetClock { node, .. } => vec![node],
+            | Fault::SetClock { node, .. }
+            | Fault::AddLearner(node)
+            | Fault::AddVoter(node)
+            | Fault::Promote(node)
+            | Fault::Remove(node)
+            | Fault::TransferLeader(node) => vec![node],
+            Fault::Change {
+                add,
+                remove,
+                learners,
+            } => add.iter().chain(remove).chain(learners).collect(),
             Fault::Cut(pairs) | Fault::CutOneway(pairs) | Fault::Restore(pairs) => {
                 pairs.iter().flat_map(|(a, b)| [a, b]).collect()
             }
@@ -247,6 +324,10 @@ pub struct FaultRecord {
     /// Drawn by the scenario's `chaos` section.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub chaos: bool,
+    /// For a membership change or a transfer the leader refused: the
+    /// reason (`skipped` says the same, with the leader).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 #[cfg(test)]

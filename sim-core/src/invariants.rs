@@ -8,7 +8,11 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::node::{Entry, EntryData, LogIndex, LogView, NodeId, Role, Status, Term};
+use crate::node::{
+    Entry, EntryData, LogIndex, LogView, Membership, NodeId, NodeSet, Role, Status, Term,
+};
+
+mod membership;
 
 /// The safety properties the checker verifies (docs/SEMANTICS.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -26,16 +30,24 @@ pub enum Property {
     MonotonicTerms,
     /// A node grants at most one vote per term.
     VoteOncePerTerm,
+    /// A leader is elected, and commits, only with a majority of the
+    /// configuration(s) it uses.
+    QuorumDecision,
+    /// No two configurations with disjoint majorities are in force at
+    /// once (the one a leader uses and the one the cluster committed).
+    ConfigurationSafety,
 }
 
 impl Property {
-    pub const ALL: [Property; 6] = [
+    pub const ALL: [Property; 8] = [
         Property::ElectionSafety,
         Property::LogMatching,
         Property::LeaderCompleteness,
         Property::StateMachineSafety,
         Property::MonotonicTerms,
         Property::VoteOncePerTerm,
+        Property::QuorumDecision,
+        Property::ConfigurationSafety,
     ];
 
     /// The property's name in results, reports and replay messages.
@@ -47,6 +59,8 @@ impl Property {
             Property::StateMachineSafety => "state_machine_safety",
             Property::MonotonicTerms => "monotonic_terms",
             Property::VoteOncePerTerm => "vote_once_per_term",
+            Property::QuorumDecision => "quorum_decision",
+            Property::ConfigurationSafety => "configuration_safety",
         }
     }
 }
@@ -74,7 +88,7 @@ pub struct Broken {
     pub message: String,
 }
 
-fn broken(property: Property, message: String) -> Broken {
+pub(crate) fn broken(property: Property, message: String) -> Broken {
     Broken { property, message }
 }
 
@@ -82,6 +96,12 @@ fn entry_code(data: EntryData) -> u64 {
     match data {
         EntryData::Noop => 0,
         EntryData::Proposal(id) => id.wrapping_add(1),
+        EntryData::Config(c) => {
+            0xc0f1_6000_0000_0000
+                ^ c.voters.bits()
+                ^ c.outgoing.bits().rotate_left(21)
+                ^ c.learners.bits().rotate_left(42)
+        }
     }
 }
 
@@ -171,10 +191,16 @@ pub struct Checker {
     /// The committed entries from `low + 1`.
     committed: VecDeque<Committed>,
     leaders: BTreeMap<Term, NodeId>,
+    /// The latest configuration in the cluster's committed prefix.
+    committed_config: Membership,
+    /// The real votes granted, by (term, candidate): who granted them
+    /// (`membership.rs`).
+    votes: BTreeMap<(Term, NodeId), NodeSet>,
 }
 
 impl Checker {
-    pub fn new(nodes: usize) -> Checker {
+    /// A checker of `nodes` nodes whose cluster starts with `initial`.
+    pub fn new(nodes: usize, initial: Membership) -> Checker {
         Checker {
             nodes: (0..nodes).map(|_| NodeView::default()).collect(),
             low: 0,
@@ -184,6 +210,8 @@ impl Checker {
             others_at: BTreeMap::new(),
             committed: VecDeque::new(),
             leaders: BTreeMap::new(),
+            committed_config: initial,
+            votes: BTreeMap::new(),
         }
     }
 
@@ -504,6 +532,7 @@ impl Checker {
             }
         }
         view.last_vote = Some((term, candidate));
+        self.record_vote(voter, term, candidate);
         Ok(())
     }
 

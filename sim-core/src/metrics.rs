@@ -7,13 +7,16 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 mod failover;
+mod membership;
 
 use crate::faults::FaultRecord;
-use crate::node::{NodeId, Term};
+use crate::node::{LogIndex, Membership, NodeId, Term};
 use crate::stats::{Histogram, Summary};
 use crate::time::{Instant, US_PER_MS};
 pub use failover::FailoverRecord;
 use failover::Failovers;
+use membership::MembershipRecorder;
+pub use membership::{ConfigPoint, MembershipCounts};
 
 /// Every sample behind a run's distributions, in microseconds, in the order
 /// they occurred: what a sweep pools over seeds.
@@ -54,6 +57,11 @@ pub struct Metrics {
     pub proposals_submitted: u64,
     pub proposals_committed: u64,
     pub proposals_uncommitted: u64,
+    // Membership (docs/METRICS.md "Membership").
+    pub membership_changes: MembershipCounts,
+    pub reconfiguration_ms: Summary,
+    pub removed_node_disruptions: u64,
+    pub transfer_ms: Summary,
 }
 
 impl Metrics {
@@ -121,6 +129,10 @@ pub struct Series {
     pub faults: Vec<FaultRecord>,
     #[serde(default)]
     pub failovers: Vec<FailoverRecord>,
+    /// Every configuration the cluster committed, in order (none when the
+    /// membership never changed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<ConfigPoint>,
 }
 
 /// Accumulates metrics while a run goes.
@@ -146,6 +158,7 @@ pub struct Recorder {
     unavailable_us: u64,
     pub proposals_submitted: u64,
     pub series: Series,
+    membership: MembershipRecorder,
 }
 
 impl Recorder {
@@ -174,6 +187,7 @@ impl Recorder {
             unavailable_us: 0,
             proposals_submitted: 0,
             series: Series::default(),
+            membership: MembershipRecorder::default(),
         }
     }
 
@@ -202,8 +216,20 @@ impl Recorder {
         self.failovers.on_elected(at, term);
     }
 
-    pub fn on_disruption(&mut self, at: Instant, node: NodeId, by: Option<NodeId>, term: Term) {
+    /// A leader that could reach a majority was deposed by `by`'s higher
+    /// term; `outsider`: `by` is outside the leader's configuration.
+    pub fn on_disruption(
+        &mut self,
+        at: Instant,
+        node: NodeId,
+        by: Option<NodeId>,
+        term: Term,
+        outsider: bool,
+    ) {
         self.disruptions += 1;
+        if outsider {
+            self.membership.removed_node_disruptions += 1;
+        }
         self.series.disruptions.push(DisruptionPoint {
             at_ms: at.as_ms_f64(),
             node,
@@ -222,11 +248,35 @@ impl Recorder {
         self.effective
     }
 
+    /// A leader accepted a membership change; it is done once the cluster
+    /// commits `done_when`.
+    pub fn on_change_proposed(&mut self, at: Instant, done_when: Membership) {
+        self.membership.on_proposed(at, done_when);
+    }
+
+    /// A leader refused a membership change.
+    pub fn on_change_refused(&mut self) {
+        self.membership.on_refused();
+    }
+
+    /// The cluster committed configuration `config` at `index`.
+    pub fn on_config_committed(&mut self, at: Instant, index: LogIndex, config: Membership) {
+        self.membership.on_committed(at, index, config);
+    }
+
+    /// A leader accepted a transfer of leadership to `target`.
+    pub fn on_transfer(&mut self, at: Instant, target: NodeId) {
+        self.membership.on_transfer(at, target);
+    }
+
     /// The effective leader, re-evaluated at `at` during engine event
     /// `event`, is `now`.
     pub fn on_effective_leader(&mut self, at: Instant, event: u64, now: Option<(NodeId, Term)>) {
         if now == self.effective {
             return;
+        }
+        if let Some((leader, _)) = now {
+            self.membership.on_effective_leader(at, leader);
         }
         match (self.effective, now) {
             (Some((_, lost)), None) => self.failovers.lose(at, event, lost),
@@ -324,8 +374,13 @@ impl Recorder {
             proposals_submitted: self.proposals_submitted,
             proposals_committed: committed,
             proposals_uncommitted: self.proposals_submitted - committed,
+            membership_changes: self.membership.counts,
+            reconfiguration_ms: self.membership.reconfiguration_ms(),
+            removed_node_disruptions: self.membership.removed_node_disruptions,
+            transfer_ms: self.membership.transfer_ms(),
         };
         self.series.failovers = failovers.records;
+        self.series.configs = std::mem::take(&mut self.membership.configs);
         let samples = Samples {
             failover_us: failovers.failover_us,
             election_us: failovers.election_us,

@@ -8,7 +8,7 @@ use std::hash::BuildHasherDefault;
 
 use petgraph::matrix_graph::{MatrixGraph, NodeIndex};
 
-use crate::node::NodeId;
+use crate::node::{NodeId, NodeSet};
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
 
@@ -252,17 +252,13 @@ impl Network {
         }
     }
 
-    /// Does `node` have working links both ways to a majority of the live
-    /// nodes (itself included)? `live[i]` says whether node i+1 is up.
-    pub fn can_reach_majority(&self, node: NodeId, live: &[bool]) -> bool {
-        let reachable = self
-            .all_nodes()
-            .filter(|&other| {
-                live[other.index()]
-                    && (other == node || (self.link_up(node, other) && self.link_up(other, node)))
-            })
-            .count();
-        reachable >= crate::node::majority(self.nodes)
+    /// The nodes of `live` that `node` has working links to both ways,
+    /// itself included (if it is live): whom it can reach. Whether they are
+    /// a majority is the configuration's business.
+    pub fn reachable(&self, node: NodeId, live: NodeSet) -> NodeSet {
+        NodeSet::of(live.iter().filter(|&other| {
+            other == node || (self.link_up(node, other) && self.link_up(other, node))
+        }))
     }
 }
 
@@ -296,14 +292,16 @@ mod tests {
     #[test]
     fn reachability_needs_both_directions_and_live_peers() {
         let mut net = Network::new(5, 1, NetworkConfig::default());
-        let live = [true; 5];
-        assert!(net.can_reach_majority(n(1), &live));
+        let all = NodeSet::first(5);
+        assert_eq!(net.reachable(n(1), all), all);
         net.cut_oneway(n(2), n(1));
         net.cut_oneway(n(1), n(3));
-        // Node 1 still reaches 4 and 5 both ways: 3 of 5.
-        assert!(net.can_reach_majority(n(1), &live));
-        let live = [true, true, true, false, true];
-        assert!(!net.can_reach_majority(n(1), &live));
+        // Node 1 still reaches 4 and 5 both ways.
+        assert_eq!(net.reachable(n(1), all), NodeSet::of([n(1), n(4), n(5)]));
+        assert_eq!(
+            net.reachable(n(1), all.without(n(4))),
+            NodeSet::of([n(1), n(5)])
+        );
     }
 
     #[test]

@@ -18,6 +18,12 @@ use crate::scenario::{
 fn names_no_links(fault: &Fault) -> bool {
     match fault {
         Fault::Cut(pairs) | Fault::CutOneway(pairs) | Fault::Restore(pairs) => pairs.is_empty(),
+        // A drawn joint change over no nodes cannot be written either.
+        Fault::Change {
+            add,
+            remove,
+            learners,
+        } => add.is_empty() && remove.is_empty() && learners.is_empty(),
         Fault::Isolate(_)
         | Fault::Partition(_)
         | Fault::Heal
@@ -29,7 +35,12 @@ fn names_no_links(fault: &Fault) -> bool {
         | Fault::Pause(_)
         | Fault::Resume(_)
         | Fault::SetClock { .. }
-        | Fault::Let(_) => false,
+        | Fault::Let(_)
+        | Fault::AddLearner(_)
+        | Fault::AddVoter(_)
+        | Fault::Promote(_)
+        | Fault::Remove(_)
+        | Fault::TransferLeader(_) => false,
     }
 }
 

@@ -21,7 +21,9 @@ pub use jsonl::{read_jsonl, JsonLinesTracer, Record, TraceLine};
 
 use crate::invariants::Property;
 use crate::network::Fate;
-use crate::node::{LogIndex, MessageView, NodeId, ProposalId, Role, Status, Term, TimerKind};
+use crate::node::{
+    LogIndex, Membership, MessageView, NodeId, ProposalId, Role, Status, Term, TimerKind,
+};
 use crate::time::Instant;
 
 /// Why a message never reached its receiver.
@@ -101,6 +103,11 @@ pub enum TraceEvent<'a, M: ?Sized = dyn MessageView> {
     /// The cluster's commit index advanced.
     Commit {
         index: LogIndex,
+    },
+    /// The cluster committed a configuration (its entry's index).
+    Config {
+        index: LogIndex,
+        config: Membership,
     },
     /// A safety property broke in the step just traced: the run's last
     /// record. `node` is the node whose step broke it, if known.
@@ -197,6 +204,7 @@ impl<'a, M: MessageView + 'static> TraceEvent<'a, M> {
             },
             TraceEvent::Propose { id, leader } => TraceEvent::Propose { id, leader },
             TraceEvent::Commit { index } => TraceEvent::Commit { index },
+            TraceEvent::Config { index, config } => TraceEvent::Config { index, config },
             TraceEvent::Violation {
                 property,
                 message,

@@ -219,6 +219,7 @@ fn from_trace(text: &str, shown: &str, at_us: u64) -> Result<VariantState, Failu
             | Record::Fault { .. }
             | Record::Propose { .. }
             | Record::Commit { .. }
+            | Record::Config { .. }
             | Record::Violation { .. } => {}
         }
     }

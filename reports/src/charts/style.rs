@@ -122,6 +122,12 @@ pub fn fault_style(kind: FaultKind) -> FaultStyle {
         FaultKind::SetNetwork | FaultKind::SetLink => {
             (RGBColor(0x27, 0xae, 0x60), "network changed")
         }
+        FaultKind::AddLearner
+        | FaultKind::AddVoter
+        | FaultKind::Promote
+        | FaultKind::Remove
+        | FaultKind::Change => (RGBColor(0x16, 0xa0, 0x85), "membership change"),
+        FaultKind::TransferLeader => (RGBColor(0x2c, 0x3e, 0x50), "leadership transfer"),
         FaultKind::Restore
         | FaultKind::Heal
         | FaultKind::Restart

@@ -127,7 +127,11 @@ impl<N: RaftNode> Cluster<'_, N> {
         let end = commit_index.min(log.last_index());
         let client = &mut self.client;
         client.latencies_us.clear();
-        for entry in (start + 1..=end).filter_map(|index| log.entry(index)) {
+        let mut configs = Vec::new();
+        for index in start + 1..=end {
+            let Some(entry) = log.entry(index) else {
+                continue;
+            };
             match entry.data {
                 EntryData::Proposal(proposal) => {
                     if let Some(pending) = client.pending.remove(&proposal) {
@@ -136,6 +140,7 @@ impl<N: RaftNode> Cluster<'_, N> {
                             .push(self.now.us_since(pending.first_sent_at));
                     }
                 }
+                EntryData::Config(config) => configs.push((index, config)),
                 EntryData::Noop => {}
             }
         }
@@ -146,5 +151,8 @@ impl<N: RaftNode> Cluster<'_, N> {
         self.record(TraceEvent::Commit {
             index: commit_index,
         });
+        for (index, config) in configs {
+            self.on_config_committed(index, config);
+        }
     }
 }

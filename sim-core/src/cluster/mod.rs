@@ -18,6 +18,7 @@
 mod client;
 mod clock;
 mod limits;
+mod membership;
 mod nodes;
 mod observe;
 mod pause;
@@ -28,8 +29,8 @@ use crate::invariants::Violation;
 use crate::metrics::{Metrics, Samples, Series};
 use crate::network::{Network, NetworkConfig};
 use crate::node::{
-    Action, LogIndex, NodeId, PersistWrite, ProposalId, RaftConfig, RaftNode, Status, TimerKind,
-    MAX_NODES,
+    Action, HardState, LogIndex, Membership, NodeId, NodeSet, PersistWrite, ProposalId, RaftConfig,
+    RaftNode, Status, TimerKind, MAX_NODES,
 };
 use crate::scheduler::Scheduler;
 use crate::time::Instant;
@@ -64,6 +65,9 @@ pub struct StorageConfig {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterConfig {
     pub nodes: usize,
+    /// The initial voters (scenario `members`); every other node starts as
+    /// a spare machine with no configuration and an empty log.
+    pub members: NodeSet,
     pub seed: u64,
     pub duration_us: u64,
     pub raft: RaftConfig,
@@ -89,6 +93,7 @@ impl ClusterConfig {
         let raft = RaftConfig::default();
         ClusterConfig {
             nodes,
+            members: NodeSet::first(nodes),
             seed,
             duration_us,
             workload: WorkloadConfig {
@@ -220,8 +225,24 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             (1..=MAX_NODES).contains(&cfg.nodes),
             "a cluster has 1..={MAX_NODES} nodes"
         );
+        assert!(
+            !cfg.members.is_empty() && cfg.members.minus(NodeSet::first(cfg.nodes)).is_empty(),
+            "the initial voters {} are some of nodes 1..={}",
+            cfg.members,
+            cfg.nodes
+        );
+        let bootstrap = Membership::of_voters(cfg.members);
         let slots = (0..cfg.nodes)
-            .map(|i| Slot::new(cfg.seed, NodeId::from_index(i), &cfg.clock))
+            .map(|i| {
+                let id = NodeId::from_index(i);
+                // A member's disk holds the initial configuration; a spare
+                // machine's holds none.
+                let disk = match cfg.members.contains(id) {
+                    true => HardState::bootstrap(bootstrap),
+                    false => HardState::default(),
+                };
+                Slot::new(cfg.seed, id, &cfg.clock, disk)
+            })
             .collect();
         Cluster {
             end: Instant::from_us(cfg.duration_us),

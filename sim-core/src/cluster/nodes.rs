@@ -51,12 +51,12 @@ pub(super) struct Slot<N: RaftNode> {
 }
 
 impl<N: RaftNode> Slot<N> {
-    pub(super) fn new(seed: u64, id: NodeId, clock: &ClockConfig) -> Slot<N> {
+    pub(super) fn new(seed: u64, id: NodeId, clock: &ClockConfig, disk: HardState) -> Slot<N> {
         let stream = u64::from(id.0);
         Slot {
             node: None,
             parked_rng: Some(Stream::new(seed, Purpose::NodeTimers, stream)),
-            disk: HardState::default(),
+            disk,
             incarnation: 0,
             writes_done_at: Instant::ZERO,
             storage_rng: Stream::new(seed, Purpose::Storage, stream),
@@ -84,6 +84,10 @@ impl<N: RaftNode> Slot<N> {
 
     pub(super) fn node(&self) -> Option<&N> {
         self.node.as_ref()
+    }
+
+    pub(super) fn node_mut(&mut self) -> Option<&mut N> {
+        self.node.as_mut()
     }
 }
 
@@ -207,7 +211,7 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// the empty `Vec` that `mem::take` left, which owns no memory: it is
     /// forgotten rather than dropped, saving a call to the drop glue on
     /// every step (anything else is dropped as usual).
-    fn return_actions(&mut self, actions: Vec<Action<N::Message>>) {
+    pub(super) fn return_actions(&mut self, actions: Vec<Action<N::Message>>) {
         let left = std::mem::replace(&mut self.actions, actions);
         if left.capacity() == 0 {
             std::mem::forget(left);
@@ -222,7 +226,11 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// nothing, and the buffer is cleared at the end: a `drain(..)` would
     /// do the same with a call to its drop glue on every step (18
     /// instructions per event).
-    fn execute(&mut self, id: NodeId, actions: &mut Vec<Action<N::Message>>) -> Option<LogIndex> {
+    pub(super) fn execute(
+        &mut self,
+        id: NodeId,
+        actions: &mut Vec<Action<N::Message>>,
+    ) -> Option<LogIndex> {
         let mut log_hint: Option<LogIndex> = None;
         for slot in actions.iter_mut() {
             let taken = Action::CancelTimer {
@@ -243,13 +251,30 @@ impl<N: RaftNode> Cluster<'_, N> {
                 }
                 Action::Note(note) => {
                     // Whether a deposed leader could still reach a majority
-                    // (a disruption) depends on links and live nodes.
-                    let reaches_majority = matches!(note, Note::Deposed { .. }) && {
-                        let live: Vec<bool> = self.slots.iter().map(|s| s.live).collect();
-                        self.network.can_reach_majority(id, &live)
+                    // of its configuration (a disruption) depends on links
+                    // and live nodes; whether the node that deposed it was
+                    // outside that configuration, on the configuration.
+                    let (reaches_majority, outsider) = match note {
+                        Note::Deposed { .. } => {
+                            let membership = self.membership_of(id).unwrap_or_default();
+                            let reachable = self.network.reachable(id, self.live_set());
+                            let outsider = self
+                                .cause
+                                .is_some_and(|c| !membership.members().contains(c));
+                            (membership.has_majority(reachable), outsider)
+                        }
+                        Note::PreVoteStarted { .. } | Note::CampaignStarted { .. } => {
+                            (false, false)
+                        }
                     };
-                    self.observers
-                        .on_note(self.now, id, self.cause, note, reaches_majority);
+                    self.observers.on_note(
+                        self.now,
+                        id,
+                        self.cause,
+                        note,
+                        reaches_majority,
+                        outsider,
+                    );
                 }
             }
         }

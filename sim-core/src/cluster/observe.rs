@@ -11,7 +11,8 @@ use crate::invariants::{Broken, Checker, Violation};
 use crate::metrics::{Metrics, Recorder, Samples, Series};
 use crate::network::{Network, NetworkCounters};
 use crate::node::{
-    majority, ElectionKind, LogIndex, NodeId, Note, RaftNode, Role, Status, Term, WireMessage,
+    ElectionKind, LogIndex, Membership, NodeId, NodeSet, Note, RaftNode, Role, Status, Term,
+    WireMessage,
 };
 use crate::time::Instant;
 use crate::trace::{TraceEvent, TraceHash, Tracer};
@@ -40,7 +41,7 @@ fn fault_window_us(cfg: &ClusterConfig) -> u64 {
 impl<'t> Observers<'t> {
     pub(super) fn new(cfg: &ClusterConfig, tracer: Option<&'t mut dyn Tracer>) -> Observers<'t> {
         Observers {
-            checker: Some(Checker::new(cfg.nodes)),
+            checker: Some(Checker::new(cfg.nodes, Membership::of_voters(cfg.members))),
             recorder: Some(Recorder::new(cfg.raft.heartbeat_us, fault_window_us(cfg))),
             hash: TraceHash::default(),
             tracer,
@@ -147,6 +148,7 @@ impl<'t> Observers<'t> {
         cause: Option<NodeId>,
         note: Note,
         reaches_majority: bool,
+        outsider: bool,
     ) {
         let Some(recorder) = self.recorder.as_mut() else {
             return;
@@ -156,7 +158,7 @@ impl<'t> Observers<'t> {
             Note::CampaignStarted { .. } => recorder.elections_started += 1,
             Note::Deposed { by_term } => {
                 if reaches_majority {
-                    recorder.on_disruption(now, id, cause, by_term);
+                    recorder.on_disruption(now, id, cause, by_term, outsider);
                 }
             }
         }
@@ -169,20 +171,42 @@ impl<'t> Observers<'t> {
         id: NodeId,
         before: &Status,
         after: &Status,
-        node: &N,
+        slots: &[Slot<N>],
         log_hint: Option<LogIndex>,
     ) -> Result<(), Broken> {
         let Some(checker) = self.checker.as_mut() else {
             return Ok(());
         };
+        let node = slots[id.index()].node().expect("a node that stepped is up");
         if log_hint.is_some()
             || (after.last_index, after.last_term) != (before.last_index, before.last_term)
         {
             checker.on_log(id, node.log(), log_hint)?;
         }
         checker.on_status(id, before, after)?;
+        if after.role == Role::Leader {
+            let durably_holds = |n: NodeId, index: LogIndex, term: Term| {
+                let disk = &slots[n.index()].disk;
+                index <= disk.snapshot_index
+                    || disk
+                        .log
+                        .get((index - disk.snapshot_index - 1) as usize)
+                        .is_some_and(|e| e.term == term)
+            };
+            checker.on_decisions(
+                id,
+                before,
+                after,
+                node.membership(),
+                node.log(),
+                &durably_holds,
+            )?;
+        }
         if after.commit_index > before.commit_index {
-            checker.extend_committed(id, after.term);
+            let extended = checker.extend_committed(id, after.term);
+            if !extended.is_empty() {
+                checker.on_committed_prefix(node.log(), after.commit_index);
+            }
         }
         Ok(())
     }
@@ -225,27 +249,29 @@ impl<'t> Observers<'t> {
         let Some(recorder) = self.recorder.as_mut() else {
             return;
         };
-        let quorum = majority(slots.len());
         let effective = slots.iter().enumerate().find_map(|(i, slot)| {
             if !slot.running() || slot.status.role != Role::Leader {
                 return None;
             }
             let leader = NodeId::from_index(i);
             let term = slot.status.term;
-            let backing = slots
-                .iter()
-                .enumerate()
-                .filter(|&(j, s)| {
-                    let node = NodeId::from_index(j);
-                    s.running()
-                        && s.status.term == term
-                        && s.status.leader == Some(leader)
-                        && (node == leader
-                            || (network.link_up(leader, node) && network.link_up(node, leader)))
-                })
-                .count();
-            debug_assert!(backing <= slots.len());
-            (backing >= quorum).then_some((leader, term))
+            let membership = slot.node().map(N::membership)?;
+            let backing = NodeSet::of(
+                slots
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, s)| {
+                        let node = NodeId::from_index(j);
+                        s.running()
+                            && s.status.term == term
+                            && s.status.leader == Some(leader)
+                            && (node == leader
+                                || (network.link_up(leader, node) && network.link_up(node, leader)))
+                    })
+                    .map(|(j, _)| NodeId::from_index(j)),
+            );
+            debug_assert!(backing.contains(leader), "a running leader backs itself");
+            membership.has_majority(backing).then_some((leader, term))
         });
         recorder.on_effective_leader(now, event, effective);
     }
@@ -337,7 +363,7 @@ impl<N: RaftNode> Cluster<'_, N> {
         }
         if let Err(broken) = self
             .observers
-            .check_step(id, &before, &after, node, log_hint)
+            .check_step(id, &before, &after, &self.slots, log_hint)
         {
             self.violation(broken, Some(id));
         }

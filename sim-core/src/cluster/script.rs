@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use super::membership::NotDone;
 use super::Cluster;
 use crate::faults::{Fault, FaultRecord, NodeRef};
 use crate::network::{LinkOverride, NetworkPatch};
@@ -105,7 +106,7 @@ fn settings_text(
 }
 
 impl<N: RaftNode> Cluster<'_, N> {
-    fn resolve(&self, node: &NodeRef) -> Result<NodeId, String> {
+    pub(super) fn resolve(&self, node: &NodeRef) -> Result<NodeId, String> {
         match node {
             NodeRef::Id(id) => Ok(*id),
             NodeRef::Leader => self
@@ -115,9 +116,15 @@ impl<N: RaftNode> Cluster<'_, N> {
                 let leader = self
                     .current_leader()
                     .ok_or_else(|| "there is no leader, so no followers".to_string())?;
-                let followers: Vec<NodeId> = (0..self.cfg.nodes)
-                    .map(NodeId::from_index)
-                    .filter(|&n| n != leader && self.slots[n.index()].live)
+                // The live voters of the leader's configuration.
+                let voters = self
+                    .membership_of(leader)
+                    .expect("the leader is up")
+                    .all_voters();
+                let followers: Vec<NodeId> = voters
+                    .intersection(self.live_set())
+                    .without(leader)
+                    .iter()
                     .collect();
                 followers.get(k - 1).copied().ok_or_else(|| {
                     format!(
@@ -142,8 +149,12 @@ impl<N: RaftNode> Cluster<'_, N> {
         }
     }
 
-    /// Whether every reference of the fault resolves now (else why not).
+    /// Whether every reference of the fault resolves now, and a request
+    /// for the leader has one (else why not).
     fn resolvable(&self, fault: &Fault) -> Result<(), String> {
+        if fault.needs_leader() && self.current_leader().is_none() {
+            return Err("there is no leader".to_string());
+        }
         fault
             .references()
             .into_iter()
@@ -198,6 +209,7 @@ impl<N: RaftNode> Cluster<'_, N> {
                 due_ms: None,
                 until_ms: None,
                 chaos: event.chaos,
+                refused: None,
             });
         }
     }
@@ -213,10 +225,25 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// skipped) and closes the faults it ends.
     pub(super) fn apply_fault(&mut self, index: usize) {
         let fault = self.cfg.script[index].fault.clone();
-        let (applied, skipped) = match self.apply(&fault) {
-            Ok(applied) => (applied, None),
-            Err(reason) => (
+        let outcome = match fault.needs_leader() {
+            true => self
+                .apply_request(&fault)
+                .map(|(description, nodes)| Applied::instant(description, nodes)),
+            false => self.apply(&fault).map_err(NotDone::Skipped),
+        };
+        let (applied, skipped, refused) = match outcome {
+            Ok(applied) => (applied, None, None),
+            Err(NotDone::Skipped(reason)) => (
                 Applied::instant(format!("{} (skipped)", fault.kind()), Vec::new()),
+                Some(reason),
+                None,
+            ),
+            Err(NotDone::Refused { leader, reason }) => (
+                Applied::instant(
+                    format!("{} (refused by {leader})", fault.kind()),
+                    Vec::new(),
+                ),
+                Some(format!("leader {leader} refused it: {reason}")),
                 Some(reason),
             ),
         };
@@ -237,6 +264,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             due_ms: (due != self.now).then(|| due.as_ms_f64()),
             until_ms: None,
             chaos: self.cfg.script[index].chaos,
+            refused,
         });
         self.close_ended_faults(&fault);
         if let Some(open) = applied.open {
@@ -310,6 +338,12 @@ impl<N: RaftNode> Cluster<'_, N> {
             Fault::SetClock { node, drift_ppb } => {
                 self.apply_to_process(node, Process::SetClock(*drift_ppb))?
             }
+            Fault::AddLearner(_)
+            | Fault::AddVoter(_)
+            | Fault::Promote(_)
+            | Fault::Remove(_)
+            | Fault::Change { .. }
+            | Fault::TransferLeader(_) => unreachable!("requests go to apply_request"),
         })
     }
 
@@ -456,7 +490,13 @@ impl<N: RaftNode> Cluster<'_, N> {
                     | Fault::Let(_)
                     | Fault::Pause(_)
                     | Fault::Resume(_)
-                    | Fault::SetClock { .. } => false,
+                    | Fault::SetClock { .. }
+                    | Fault::AddLearner(_)
+                    | Fault::AddVoter(_)
+                    | Fault::Promote(_)
+                    | Fault::Remove(_)
+                    | Fault::Change { .. }
+                    | Fault::TransferLeader(_) => false,
                 },
                 OpenFault::SetLink(a, b) => {
                     matches!(latest, Fault::SetLink { .. })

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 
 use crate::node::{
-    Action, FieldValue, HardState, MessageView, NodeId, Note, ProposalId, RaftConfig, RaftNode,
-    Status, TimerKind,
+    Action, FieldValue, HardState, Membership, MessageView, NodeId, NodeSet, Note, ProposalId,
+    RaftConfig, RaftNode, Status, TimerKind,
 };
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
@@ -93,15 +93,21 @@ fn format_status(id: NodeId, s: &Status) -> String {
 }
 
 impl<N: RaftNode> Env<N> {
-    /// `n` nodes, all started at time 0 from empty disks.
-    pub(super) fn new(n: usize, config: RaftConfig) -> (Env<N>, String) {
+    /// `n` nodes, all started at time 0; `voters` start as the cluster
+    /// (their disks hold that configuration), the others as spare
+    /// machines with no configuration at all.
+    pub(super) fn new(n: usize, config: RaftConfig, voters: NodeSet) -> (Env<N>, String) {
+        let bootstrap = Membership::of_voters(voters);
         let mut env = Env {
             config,
             now: Instant::ZERO,
             members: (1..=n)
                 .map(|id| Member {
                     node: None,
-                    disk: HardState::default(),
+                    disk: match voters.contains(NodeId(id as u32)) {
+                        true => HardState::bootstrap(bootstrap),
+                        false => HardState::default(),
+                    },
                     rng: Some(Stream::new(SEED, Purpose::NodeTimers, id as u64)),
                     armed: BTreeMap::new(),
                 })

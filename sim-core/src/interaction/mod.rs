@@ -46,7 +46,7 @@ use std::path::Path;
 
 use env::{Env, Until};
 
-use crate::node::{NodeId, RaftConfig, RaftNode};
+use crate::node::{NodeId, NodeSet, RaftConfig, RaftNode};
 use crate::raft::ClassicNode;
 use crate::testkit::{self, Interpreter};
 
@@ -125,7 +125,7 @@ impl<N: RaftNode> Session<N> {
                     }
                 }
                 config.leader_lease = config.check_quorum;
-                let (env, out) = Env::new(n, config);
+                let (env, out) = Env::new(n, config, NodeSet::first(n));
                 self.env = Some(env);
                 out
             }

@@ -27,7 +27,7 @@ fn status(term: Term, role: Role, commit_index: LogIndex, last_index: LogIndex) 
 
 #[test]
 fn log_matching_catches_same_entry_different_prefix() {
-    let mut checker = Checker::new(2);
+    let mut checker = Checker::new(2, Membership::of_voters(NodeSet::first(2)));
     checker
         .on_log(NodeId(1), LogView::of_entries(&entries(&[1, 1, 2])), None)
         .unwrap();
@@ -41,7 +41,7 @@ fn log_matching_catches_same_entry_different_prefix() {
 
 #[test]
 fn two_leaders_in_one_term_break_election_safety() {
-    let mut checker = Checker::new(3);
+    let mut checker = Checker::new(3, Membership::of_voters(NodeSet::first(3)));
     let follower = status(2, Role::Candidate, 0, 0);
     checker
         .on_status(NodeId(1), &follower, &status(2, Role::Leader, 0, 0))
@@ -54,7 +54,7 @@ fn two_leaders_in_one_term_break_election_safety() {
 
 #[test]
 fn committed_entries_must_agree_and_leaders_must_hold_them() {
-    let mut checker = Checker::new(3);
+    let mut checker = Checker::new(3, Membership::of_voters(NodeSet::first(3)));
     let log = entries(&[1, 1]);
     checker
         .on_log(NodeId(1), LogView::of_entries(&log), None)
@@ -93,7 +93,7 @@ fn committed_entries_must_agree_and_leaders_must_hold_them() {
 
 #[test]
 fn a_leader_of_an_earlier_term_need_not_hold_what_a_later_term_committed() {
-    let mut checker = Checker::new(3);
+    let mut checker = Checker::new(3, Membership::of_voters(NodeSet::first(3)));
     let log = entries(&[1, 3]);
     checker
         .on_log(NodeId(2), LogView::of_entries(&log), None)
@@ -131,7 +131,7 @@ fn a_leader_of_an_earlier_term_need_not_hold_what_a_later_term_committed() {
 
 #[test]
 fn entries_lost_in_a_crash_before_they_were_durable_are_forgotten() {
-    let mut checker = Checker::new(2);
+    let mut checker = Checker::new(2, Membership::of_voters(NodeSet::first(2)));
     let mut log = entries(&[1, 1]);
     checker
         .on_log(NodeId(1), LogView::of_entries(&log), None)
@@ -144,7 +144,7 @@ fn entries_lost_in_a_crash_before_they_were_durable_are_forgotten() {
         .on_log(NodeId(1), LogView::of_entries(&log), None)
         .unwrap();
     // Had node 2 held the lost entry, the new one would break log matching.
-    let mut checker = Checker::new(2);
+    let mut checker = Checker::new(2, Membership::of_voters(NodeSet::first(2)));
     let mut log = entries(&[1, 1]);
     checker
         .on_log(NodeId(1), LogView::of_entries(&log), None)
@@ -165,7 +165,7 @@ fn entries_lost_in_a_crash_before_they_were_durable_are_forgotten() {
 
 #[test]
 fn terms_never_decrease_and_votes_are_unique() {
-    let mut checker = Checker::new(2);
+    let mut checker = Checker::new(2, Membership::of_voters(NodeSet::first(2)));
     let broken = checker
         .on_status(
             NodeId(1),

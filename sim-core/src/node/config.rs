@@ -37,16 +37,25 @@ pub struct Bugs {
     /// Acknowledge appended entries before they are durable (breaks leader
     /// completeness once a crash loses them).
     pub ack_before_persist: bool,
+    /// Change membership before the leader has committed an entry of its
+    /// own term: the single-server bug of 2015 (two configurations with
+    /// disjoint majorities can then both be in force).
+    pub change_before_term_commit: bool,
+    /// Accept a second single-server change while the first is uncommitted
+    /// (the same, by another road).
+    pub multiple_changes_at_once: bool,
 }
 
 impl Bugs {
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 8] = [
         "grant_vote_without_log_check",
         "forget_vote_on_restart",
         "commit_previous_term_by_count",
         "keep_conflicting_suffix",
         "trust_leader_commit",
         "ack_before_persist",
+        "change_before_term_commit",
+        "multiple_changes_at_once",
     ];
 
     /// Plants the bug called `name`; false if there is no such bug.
@@ -58,6 +67,8 @@ impl Bugs {
             "keep_conflicting_suffix" => &mut self.keep_conflicting_suffix,
             "trust_leader_commit" => &mut self.trust_leader_commit,
             "ack_before_persist" => &mut self.ack_before_persist,
+            "change_before_term_commit" => &mut self.change_before_term_commit,
+            "multiple_changes_at_once" => &mut self.multiple_changes_at_once,
             _ => return false,
         };
         *flag = true;

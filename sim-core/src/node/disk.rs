@@ -3,13 +3,24 @@
 //! The cluster applies writes to its copy of each disk; a node rebuilds
 //! itself from it on restart.
 
-use super::{LogIndex, NodeId, ProposalId, Term};
+use super::{LogIndex, Membership, NodeId, ProposalId, Term};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntryData {
     /// The entry a new leader appends to commit its term.
     Noop,
     Proposal(ProposalId),
+    /// A configuration, in force from the moment a node appends it
+    /// (Raft thesis §4.1), committed or not.
+    Config(Membership),
+}
+
+/// A snapshot's last included entry and the configuration in force there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SnapshotMeta {
+    pub index: LogIndex,
+    pub term: Term,
+    pub config: Membership,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,11 +35,10 @@ pub struct Entry {
 pub struct PersistWrite {
     pub term: Term,
     pub voted_for: Option<NodeId>,
-    /// A newer snapshot (last included index and term), applied before the
-    /// log suffix: the disk keeps its entries after that index if it holds
-    /// that entry, else it drops its whole log (docs/SEMANTICS.md
-    /// "Snapshots and log compaction").
-    pub snapshot: Option<(LogIndex, Term)>,
+    /// A newer snapshot, applied before the log suffix: the disk keeps its
+    /// entries after that index if it holds that entry, else it drops its
+    /// whole log (docs/SEMANTICS.md "Snapshots and log compaction").
+    pub snapshot: Option<SnapshotMeta>,
     /// First log index this write rewrites (after the snapshot, if any);
     /// the durable log is cut before it, then `entries` are appended.
     pub log_from: LogIndex,
@@ -43,6 +53,9 @@ pub struct HardState {
     pub voted_for: Option<NodeId>,
     pub snapshot_index: LogIndex,
     pub snapshot_term: Term,
+    /// The configuration in force at the snapshot: the cluster's initial
+    /// one on a fresh disk (none at all on a spare machine's).
+    pub snapshot_config: Membership,
     /// The entries after the snapshot: `log[0]` is `snapshot_index + 1`.
     pub log: Vec<Entry>,
 }
@@ -57,16 +70,17 @@ impl HardState {
     pub fn apply(&mut self, write: &PersistWrite) {
         self.term = write.term;
         self.voted_for = write.voted_for;
-        if let Some((index, term)) = write.snapshot.filter(|s| s.0 > self.snapshot_index) {
-            let covered = index - self.snapshot_index;
-            let holds = self.log.get(covered as usize - 1).map(|e| e.term) == Some(term);
+        if let Some(meta) = write.snapshot.filter(|s| s.index > self.snapshot_index) {
+            let covered = meta.index - self.snapshot_index;
+            let holds = self.log.get(covered as usize - 1).map(|e| e.term) == Some(meta.term);
             if holds {
                 self.log.drain(..covered as usize);
             } else {
                 self.log.clear();
             }
-            self.snapshot_index = index;
-            self.snapshot_term = term;
+            self.snapshot_index = meta.index;
+            self.snapshot_term = meta.term;
+            self.snapshot_config = meta.config;
         }
         let keep = write
             .log_from
@@ -74,5 +88,27 @@ impl HardState {
             .saturating_sub(self.snapshot_index);
         self.log.truncate((keep as usize).min(self.log.len()));
         self.log.extend_from_slice(&write.entries);
+        debug_assert!(
+            write.entries.is_empty()
+                || self.last_index() == write.log_from + write.entries.len() as LogIndex - 1,
+            "a write's entries land where it says"
+        );
+    }
+
+    /// The snapshot the disk holds.
+    pub fn snapshot(&self) -> SnapshotMeta {
+        SnapshotMeta {
+            index: self.snapshot_index,
+            term: self.snapshot_term,
+            config: self.snapshot_config,
+        }
+    }
+
+    /// A fresh disk: nothing written yet, `config` in force.
+    pub fn bootstrap(config: Membership) -> HardState {
+        HardState {
+            snapshot_config: config,
+            ..HardState::default()
+        }
     }
 }

@@ -3,12 +3,14 @@
 //! snapshot (only the last one's term is kept); the log holds the entries
 //! after it (docs/SEMANTICS.md "Snapshots and log compaction").
 
-use super::{Entry, LogIndex, Term};
+use super::{Entry, EntryData, LogIndex, Membership, SnapshotMeta, Term};
 
 #[derive(Clone, Debug, Default)]
 pub struct Log {
     snapshot_index: LogIndex,
     snapshot_term: Term,
+    /// The configuration in force at the snapshot.
+    snapshot_config: Membership,
     /// `entries[0]` is `snapshot_index + 1`.
     entries: Vec<Entry>,
 }
@@ -19,6 +21,7 @@ pub struct Log {
 pub struct LogView<'a> {
     pub snapshot_index: LogIndex,
     pub snapshot_term: Term,
+    pub snapshot_config: Membership,
     /// `entries[0]` is `snapshot_index + 1`.
     pub entries: &'a [Entry],
 }
@@ -29,6 +32,7 @@ impl<'a> LogView<'a> {
         LogView {
             snapshot_index: 0,
             snapshot_term: 0,
+            snapshot_config: Membership::default(),
             entries,
         }
     }
@@ -52,29 +56,73 @@ impl<'a> LogView<'a> {
         }
         self.entry(index).map(|e| e.term)
     }
+
+    /// The latest configuration at or before `index` (clamped to the log),
+    /// with the index of its entry (the snapshot's for the snapshot's).
+    pub fn config_at(&self, index: LogIndex) -> (LogIndex, Membership) {
+        let last = index.min(self.last_index());
+        let live = last.saturating_sub(self.snapshot_index) as usize;
+        self.entries[..live]
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, e)| match e.data {
+                EntryData::Config(config) => {
+                    Some((self.snapshot_index + i as LogIndex + 1, config))
+                }
+                EntryData::Noop | EntryData::Proposal(_) => None,
+            })
+            .unwrap_or((self.snapshot_index, self.snapshot_config))
+    }
+
+    /// The configuration the log's owner uses: its latest, committed or
+    /// not (Raft thesis §4.1).
+    pub fn latest_config(&self) -> (LogIndex, Membership) {
+        self.config_at(self.last_index())
+    }
 }
 
 impl Log {
-    /// A log of `entries` after a snapshot ending at (`snapshot_index`,
-    /// `snapshot_term`).
-    pub fn from_parts(snapshot_index: LogIndex, snapshot_term: Term, entries: Vec<Entry>) -> Log {
+    /// A log of `entries` after `snapshot`.
+    pub fn from_parts(snapshot: SnapshotMeta, entries: Vec<Entry>) -> Log {
         Log {
-            snapshot_index,
-            snapshot_term,
+            snapshot_index: snapshot.index,
+            snapshot_term: snapshot.term,
+            snapshot_config: snapshot.config,
             entries,
         }
     }
 
     pub fn from_entries(entries: Vec<Entry>) -> Log {
-        Log::from_parts(0, 0, entries)
+        Log::from_parts(SnapshotMeta::default(), entries)
     }
 
     pub fn view(&self) -> LogView<'_> {
         LogView {
             snapshot_index: self.snapshot_index,
             snapshot_term: self.snapshot_term,
+            snapshot_config: self.snapshot_config,
             entries: &self.entries,
         }
+    }
+
+    /// The snapshot: its last entry and the configuration in force there.
+    pub fn snapshot(&self) -> SnapshotMeta {
+        SnapshotMeta {
+            index: self.snapshot_index,
+            term: self.snapshot_term,
+            config: self.snapshot_config,
+        }
+    }
+
+    /// See [`LogView::config_at`].
+    pub fn config_at(&self, index: LogIndex) -> (LogIndex, Membership) {
+        self.view().config_at(index)
+    }
+
+    /// See [`LogView::latest_config`].
+    pub fn latest_config(&self) -> (LogIndex, Membership) {
+        self.view().latest_config()
     }
 
     pub fn snapshot_index(&self) -> LogIndex {
@@ -141,26 +189,36 @@ impl Log {
     /// snapshot.
     pub fn compact_to(&mut self, index: LogIndex) {
         let term = self.term_at(index).expect("compact to a live entry");
+        let (_, config) = self.config_at(index);
         let covered = (index - self.snapshot_index) as usize;
         self.entries.drain(..covered);
         self.snapshot_index = index;
         self.snapshot_term = term;
+        self.snapshot_config = config;
     }
 
     /// Installs a snapshot ending at (`index`, `term`), past this log's
     /// own: the entries after it are kept if this log holds that entry,
     /// else the whole log is discarded (Raft thesis §5.3). Returns whether
     /// the suffix was kept.
-    pub fn install(&mut self, index: LogIndex, term: Term) -> bool {
-        debug_assert!(index > self.snapshot_index);
-        let keep = self.term_at(index) == Some(term);
+    pub fn install(&mut self, snapshot: SnapshotMeta) -> bool {
+        assert!(
+            snapshot.index > self.snapshot_index,
+            "a snapshot only moves forward"
+        );
+        let keep = self.term_at(snapshot.index) == Some(snapshot.term);
         if keep {
-            self.compact_to(index);
+            self.compact_to(snapshot.index);
+            debug_assert_eq!(
+                self.snapshot_config, snapshot.config,
+                "the same prefix, the same configuration"
+            );
         } else {
             self.entries.clear();
-            self.snapshot_index = index;
-            self.snapshot_term = term;
+            self.snapshot_index = snapshot.index;
+            self.snapshot_term = snapshot.term;
         }
+        self.snapshot_config = snapshot.config;
         keep
     }
 }
@@ -197,6 +255,38 @@ mod tests {
     }
 
     #[test]
+    fn the_configuration_in_force_is_the_latest_entry_or_the_snapshot() {
+        let set =
+            |ids: &[u32]| super::super::NodeSet::of(ids.iter().map(|&i| super::super::NodeId(i)));
+        let c0 = Membership::of_voters(set(&[1, 2, 3]));
+        let c1 = Membership::of_voters(set(&[1, 2, 3, 4]));
+        let entry = |term, data| Entry { term, data };
+        let mut log = Log::from_parts(
+            SnapshotMeta {
+                index: 0,
+                term: 0,
+                config: c0,
+            },
+            vec![
+                entry(1, EntryData::Noop),
+                entry(1, EntryData::Config(c1)),
+                entry(1, EntryData::Proposal(7)),
+            ],
+        );
+        assert_eq!(log.latest_config(), (2, c1));
+        assert_eq!(log.config_at(1), (0, c0));
+        log.compact_to(3);
+        assert_eq!(
+            log.snapshot().config,
+            c1,
+            "compaction keeps the configuration in force"
+        );
+        assert_eq!(log.latest_config(), (3, c1));
+        log.truncate_from(4);
+        assert_eq!(log.config_at(9), (3, c1));
+    }
+
+    #[test]
     fn compaction_keeps_indices_and_install_keeps_a_matching_suffix() {
         let mut log = log_of(&[1, 1, 2, 2, 3]);
         log.compact_to(3);
@@ -209,10 +299,18 @@ mod tests {
         assert_eq!(log.last_index(), 5);
         // A snapshot at an entry this log holds keeps what follows it.
         let mut kept = log.clone();
-        assert!(kept.install(4, 2));
+        assert!(kept.install(SnapshotMeta {
+            index: 4,
+            term: 2,
+            config: Membership::default()
+        }));
         assert_eq!((kept.snapshot_index(), kept.last_index()), (4, 5));
         // A snapshot at an entry of another term discards the whole log.
-        assert!(!log.install(4, 9));
+        assert!(!log.install(SnapshotMeta {
+            index: 4,
+            term: 9,
+            config: Membership::default()
+        }));
         assert_eq!((log.last_index(), log.last_term()), (4, 9));
         assert!(log.entries().is_empty());
     }

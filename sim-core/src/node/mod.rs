@@ -13,13 +13,15 @@
 mod config;
 mod disk;
 mod log;
+mod membership;
 mod message;
 
 pub use config::{
     Bugs, DLedgerTiming, ElectionKind, Implementation, RaftConfig, SnapshotConfig, DEFAULT_TICK_US,
 };
-pub use disk::{Entry, EntryData, HardState, PersistWrite};
+pub use disk::{Entry, EntryData, HardState, PersistWrite, SnapshotMeta};
 pub use log::{Log, LogView};
+pub use membership::{Membership, MembershipChange, NodeSet};
 pub use message::{
     Digest, FieldValue, Fields, MessageClass, MessageView, WireMessage, MAX_FIELDS,
     RESERVED_FIELD_NAMES,
@@ -84,10 +86,12 @@ pub enum TimerKind {
     Replicate,
     /// A library driven by logical ticks (raft-rs): the next `tick()`.
     Tick,
+    /// A leader transferring its leadership: when to give up.
+    Transfer,
 }
 
 impl TimerKind {
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 7;
     pub const ALL: [TimerKind; TimerKind::COUNT] = [
         TimerKind::Election,
         TimerKind::Heartbeat,
@@ -95,6 +99,7 @@ impl TimerKind {
         TimerKind::VoteRound,
         TimerKind::Replicate,
         TimerKind::Tick,
+        TimerKind::Transfer,
     ];
     pub fn index(self) -> usize {
         match self {
@@ -104,6 +109,7 @@ impl TimerKind {
             TimerKind::VoteRound => 3,
             TimerKind::Replicate => 4,
             TimerKind::Tick => 5,
+            TimerKind::Transfer => 6,
         }
     }
     pub fn name(self) -> &'static str {
@@ -114,6 +120,7 @@ impl TimerKind {
             TimerKind::VoteRound => "vote_round",
             TimerKind::Replicate => "replicate",
             TimerKind::Tick => "tick",
+            TimerKind::Transfer => "transfer",
         }
     }
 }
@@ -264,6 +271,32 @@ pub trait RaftNode: Sized {
     /// Role, term, vote, leader, commit index and last log entry, for
     /// observers and for the cluster's routing of client proposals.
     fn status(&self) -> Status;
+
+    /// The configuration the node uses now: for the model its latest,
+    /// committed or not (Raft thesis §4.1); for a library, the one it
+    /// acts on. Every majority the observers reckon is of this one.
+    fn membership(&self) -> Membership;
+
+    /// An operator asks this node, the leader, to change the cluster's
+    /// membership. `Ok`: the change is under way (appended); `Err`: why the
+    /// node refused it, in a phrase ("another change is not committed
+    /// yet").
+    fn change_membership(
+        &mut self,
+        now: Instant,
+        change: MembershipChange,
+        out: &mut Vec<Action<Self::Message>>,
+    ) -> Result<(), String>;
+
+    /// An operator asks this node, the leader, to hand its leadership to
+    /// `target` (Raft thesis §3.10). `Ok`: the transfer is under way;
+    /// `Err`: why the node refused it.
+    fn transfer_leader(
+        &mut self,
+        now: Instant,
+        target: NodeId,
+        out: &mut Vec<Action<Self::Message>>,
+    ) -> Result<(), String>;
 
     /// The node's log: its snapshot's last included index and term and the
     /// live entries after it, for the safety checker and for the cluster to

@@ -8,11 +8,15 @@
 mod check_quorum;
 mod lease;
 mod pre_vote;
+mod transfer;
 
 use super::message::{ClassicMessage, Message, RequestVote, Vote, VoteResponse};
 use super::node::{Elector, Out};
 use super::replication::Core;
-use crate::node::{Action, Log, LogIndex, MessageView, NodeId, Note, Role, Term, TimerKind};
+use crate::node::{
+    Action, Log, LogIndex, MembershipChange, MessageView, NodeId, NodeSet, Note, Role, Term,
+    TimerKind,
+};
 use crate::rng::Stream;
 use crate::time::Instant;
 
@@ -21,6 +25,7 @@ type Actions = Out<Vote>;
 
 use check_quorum::CheckQuorum;
 use lease::Lease;
+use transfer::Transfer;
 
 /// The classic elector's state; term, vote and role are the core's.
 pub struct ClassicState {
@@ -29,42 +34,48 @@ pub struct ClassicState {
     votes: Votes,
     lease: Lease,
     check_quorum: CheckQuorum,
+    transfer: Transfer,
 }
 
-/// The votes of the current (pre-)campaign, a bit per node.
+/// The votes of the current (pre-)campaign. Whose count is the
+/// configuration's business: only its voters' do (Raft thesis §4.2.2), so
+/// a candidate outside its configuration does not count its own.
 #[derive(Clone, Copy, Debug, Default)]
 struct Votes {
-    granted: u64,
-    refused: u64,
+    granted: NodeSet,
+    refused: NodeSet,
 }
 
 impl Votes {
     /// A fresh tally: the candidate votes for itself.
     fn for_self(me: NodeId) -> Votes {
         Votes {
-            granted: me.bit(),
-            refused: 0,
+            granted: NodeSet::EMPTY.with(me),
+            refused: NodeSet::EMPTY,
         }
     }
 
-    fn record(&mut self, from: NodeId, granted: bool, cluster_size: usize) {
+    fn record(&mut self, from: NodeId, granted: bool) {
         if granted {
-            self.granted |= from.bit();
+            self.granted = self.granted.with(from);
         } else {
-            self.refused |= from.bit();
+            self.refused = self.refused.with(from);
         }
         debug_assert!(
-            self.granted() <= cluster_size && self.refused() <= cluster_size,
-            "more votes than voters"
+            self.granted.intersection(self.refused).is_empty(),
+            "a voter both granted and refused"
         );
     }
 
-    fn granted(&self) -> usize {
-        self.granted.count_ones() as usize
+    /// Won: a majority of the configuration granted.
+    fn won(&self, core: &Core) -> bool {
+        core.is_majority(self.granted)
     }
 
-    fn refused(&self) -> usize {
-        self.refused.count_ones() as usize
+    /// Lost: the voters that have not refused are no majority.
+    fn lost(&self, core: &Core) -> bool {
+        let may_grant = core.membership().all_voters().minus(self.refused);
+        !core.is_majority(may_grant)
     }
 }
 
@@ -79,6 +90,7 @@ impl Elector for ClassicState {
             votes: Votes::default(),
             lease: Lease::default(),
             check_quorum: CheckQuorum::default(),
+            transfer: Transfer::default(),
         };
         elector.reset_election_timer(core, now, out);
         elector
@@ -101,6 +113,29 @@ impl Elector for ClassicState {
         out: &mut Actions,
     ) {
         self.on_message_received(core, now, from, msg, out);
+    }
+
+    fn step_down(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
+        self.become_follower(core, now, core.term(), None, out);
+    }
+
+    fn change_membership(
+        &mut self,
+        core: &mut Core,
+        change: MembershipChange,
+        out: &mut Actions,
+    ) -> Result<(), String> {
+        core.change_membership(change, out)
+    }
+
+    fn transfer_leader(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        target: NodeId,
+        out: &mut Actions,
+    ) -> Result<(), String> {
+        self.start_transfer(core, now, target, out)
     }
 }
 
@@ -128,10 +163,16 @@ impl ClassicState {
                 if core.role() == Role::Leader {
                     return;
                 }
+                if !core.may_campaign() {
+                    // A spare machine nobody added, or a learner: it only
+                    // waits to hear from a leader.
+                    self.reset_election_timer(core, now, out);
+                    return;
+                }
                 if core.config().pre_vote {
                     self.start_pre_vote(core, now, out);
                 } else {
-                    self.campaign(core, now, out);
+                    self.campaign(core, now, false, out);
                 }
             }
             TimerKind::Heartbeat => {
@@ -145,6 +186,7 @@ impl ClassicState {
                 });
             }
             TimerKind::Quorum => self.on_check_quorum_timer(core, now, out),
+            TimerKind::Transfer => self.abandon_transfer(core),
             // DLedger's timers and the library tick: a classic node never
             // arms them.
             TimerKind::VoteRound | TimerKind::Replicate | TimerKind::Tick => {}
@@ -153,8 +195,10 @@ impl ClassicState {
 
     // ----- campaign and roles ----------------------------------------
 
-    /// Stands in a new term: votes for itself and asks every peer.
-    fn campaign(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
+    /// Stands in a new term: votes for itself and asks every voter of its
+    /// configuration. `transfer`: a leader asked for it (TimeoutNow), so
+    /// voters grant it past their lease.
+    fn campaign(&mut self, core: &mut Core, now: Instant, transfer: bool, out: &mut Actions) {
         core.set_term(core.term() + 1);
         core.set_vote(core.id());
         core.set_role(Role::Candidate, None);
@@ -166,11 +210,12 @@ impl ClassicState {
             last_log_index: core.log().last_index(),
             last_log_term: core.log().last_term(),
             pre_vote: false,
+            transfer,
         };
-        for peer in core.peers() {
+        for peer in core.electors() {
             core.send(peer, request.into(), out);
         }
-        if self.votes.granted() >= core.quorum() {
+        if self.votes.won(core) {
             self.become_leader(core, now, out);
         }
     }
@@ -196,6 +241,7 @@ impl ClassicState {
                 kind: TimerKind::Heartbeat,
             });
             CheckQuorum::cancel_timer(out);
+            self.end_transfer(core, out);
         }
         core.set_role(Role::Follower, leader);
         if leader.is_some() {
@@ -252,7 +298,11 @@ impl ClassicState {
             Message::AppendResponse(response) => {
                 if core.on_append_response(from, response, out) {
                     self.check_quorum.heard_from(from);
+                    self.transfer_progress(core, from, out);
                 }
+            }
+            Message::Election(Vote::TimeoutNow(timeout)) => {
+                self.on_timeout_now(core, now, timeout.term, out)
             }
         }
     }
@@ -267,9 +317,8 @@ impl ClassicState {
         msg: &ClassicMessage,
         out: &mut Actions,
     ) -> bool {
-        if matches!(msg, Message::Election(Vote::Request(_)))
-            && self.lease_ignores_vote_requests(core, now)
-        {
+        let lease_applies = matches!(msg, Message::Election(Vote::Request(r)) if !r.transfer);
+        if lease_applies && self.lease_ignores_vote_requests(core, now) {
             return false;
         }
         if pre_vote::leaves_term_alone(msg) {
@@ -297,7 +346,8 @@ impl ClassicState {
             granted: false,
             pre_vote: request.pre_vote,
         };
-        if request.term < core.term() {
+        if request.term < core.term() || !core.may_vote() {
+            // A learner or a spare machine never votes.
             core.send(from, refuse.into(), out);
             return;
         }
@@ -344,15 +394,14 @@ impl ClassicState {
         if !current {
             return;
         }
-        self.votes
-            .record(from, response.granted, core.cluster_size());
-        if self.votes.granted() >= core.quorum() {
+        self.votes.record(from, response.granted);
+        if self.votes.won(core) {
             if response.pre_vote {
-                self.campaign(core, now, out);
+                self.campaign(core, now, false, out);
             } else {
                 self.become_leader(core, now, out);
             }
-        } else if self.votes.refused() >= core.quorum() {
+        } else if self.votes.lost(core) {
             // Lost: wait as a follower for the next timeout.
             core.set_role(Role::Follower, None);
         }

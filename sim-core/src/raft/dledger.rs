@@ -15,7 +15,7 @@ mod vote;
 use super::message::{AppendResponse, DLedgerMessage, DlElection, Message};
 use super::node::{Elector, Out};
 use super::replication::Core;
-use crate::node::{Action, NodeId, Note, Role, Term, TimerKind};
+use crate::node::{Action, MembershipChange, NodeId, Note, Role, Term, TimerKind};
 use crate::rng::Stream;
 use crate::time::Instant;
 
@@ -106,6 +106,30 @@ impl Elector for DLedgerState {
         out: &mut Actions,
     ) {
         self.on_message_received(core, now, from, msg, out);
+    }
+
+    /// Never called: DLedger's configuration never changes here.
+    fn step_down(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
+        self.become_candidate(core, now, core.term(), out);
+    }
+
+    fn change_membership(
+        &mut self,
+        _: &mut Core,
+        _: MembershipChange,
+        _: &mut Actions,
+    ) -> Result<(), String> {
+        Err("DLedger's elector has no membership changes in raftsim".to_string())
+    }
+
+    fn transfer_leader(
+        &mut self,
+        _: &mut Core,
+        _: Instant,
+        _: NodeId,
+        _: &mut Actions,
+    ) -> Result<(), String> {
+        Err("DLedger's elector has no leadership transfer in raftsim".to_string())
     }
 }
 
@@ -293,9 +317,9 @@ impl DLedgerState {
                     at: now.plus_us(core.config().heartbeat_us),
                 });
             }
-            // Classic's CheckQuorum timer and the library tick: a DLedger
-            // node never arms them.
-            TimerKind::Quorum | TimerKind::Tick => {}
+            // Classic's CheckQuorum and transfer timers and the library
+            // tick: a DLedger node never arms them.
+            TimerKind::Quorum | TimerKind::Tick | TimerKind::Transfer => {}
         }
     }
 

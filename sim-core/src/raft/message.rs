@@ -10,7 +10,8 @@
 //! too, next to the shapes it describes.
 
 use crate::node::{
-    Digest, Entry, Fields, LogIndex, MessageClass, MessageView, SnapshotConfig, Term, WireMessage,
+    Digest, Entry, Fields, LogIndex, Membership, MessageClass, MessageView, SnapshotConfig, Term,
+    WireMessage,
 };
 
 /// A message of the model; `E` is the elector's own messages.
@@ -33,6 +34,7 @@ pub type DLedgerMessage = Message<DlElection>;
 pub enum Vote {
     Request(RequestVote),
     Response(VoteResponse),
+    TimeoutNow(TimeoutNow),
 }
 
 /// DLedger's election messages: vote rounds and heartbeats (only
@@ -47,12 +49,22 @@ pub enum DlElection {
 
 /// A (pre-)vote request. For a pre-vote, `term` is the term the sender
 /// would campaign in (its own term + 1); the sender's term is unchanged.
+/// `transfer` marks a campaign a leader asked for (TimeoutNow): voters
+/// grant it past their lease (Raft thesis §3.10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestVote {
     pub term: Term,
     pub last_log_index: LogIndex,
     pub last_log_term: Term,
     pub pre_vote: bool,
+    pub transfer: bool,
+}
+
+/// A leader handing over its leadership tells the target, whose log is
+/// up to date, to stand at once (Raft thesis §3.10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeoutNow {
+    pub term: Term,
 }
 
 /// A grant carries the request's term; a refusal carries the voter's.
@@ -89,6 +101,8 @@ pub struct InstallSnapshot {
     pub term: Term,
     pub last_index: LogIndex,
     pub last_term: Term,
+    /// The configuration in force at `last_index`.
+    pub config: Membership,
     pub bytes: u64,
 }
 
@@ -182,6 +196,12 @@ impl From<RequestVote> for ClassicMessage {
 impl From<VoteResponse> for ClassicMessage {
     fn from(response: VoteResponse) -> Self {
         Message::Election(Vote::Response(response))
+    }
+}
+
+impl From<TimeoutNow> for ClassicMessage {
+    fn from(timeout: TimeoutNow) -> Self {
+        Message::Election(Vote::TimeoutNow(timeout))
     }
 }
 
@@ -312,6 +332,7 @@ impl MessageView for Vote {
         match self {
             Vote::Request(m) => m.term,
             Vote::Response(m) => m.term,
+            Vote::TimeoutNow(m) => m.term,
         }
     }
 
@@ -321,6 +342,7 @@ impl MessageView for Vote {
             Vote::Request(_) => "RequestVote",
             Vote::Response(m) if m.pre_vote => "PreVoteResponse",
             Vote::Response(_) => "VoteResponse",
+            Vote::TimeoutNow(_) => "TimeoutNow",
         }
     }
 
@@ -328,12 +350,13 @@ impl MessageView for Vote {
         match self {
             Vote::Request(_) => MessageClass::VoteRequest,
             Vote::Response(_) => MessageClass::VoteReply,
+            Vote::TimeoutNow(_) => MessageClass::Other,
         }
     }
 
     fn answer(&self) -> Option<bool> {
         match self {
-            Vote::Request(_) => None,
+            Vote::Request(_) | Vote::TimeoutNow(_) => None,
             Vote::Response(m) => Some(m.granted),
         }
     }
@@ -341,10 +364,19 @@ impl MessageView for Vote {
     fn fields(&self) -> Fields {
         let fields = Fields::default();
         match self {
-            Vote::Request(m) => fields
-                .number("last_log_index", m.last_log_index)
-                .number("last_log_term", m.last_log_term),
+            Vote::Request(m) => {
+                let fields = fields
+                    .number("last_log_index", m.last_log_index)
+                    .number("last_log_term", m.last_log_term);
+                // Only a transfer's campaign says so: other requests read
+                // as they always have.
+                match m.transfer {
+                    true => fields.flag("transfer", true),
+                    false => fields,
+                }
+            }
             Vote::Response(m) => fields.flag("granted", m.granted),
+            Vote::TimeoutNow(_) => fields,
         }
     }
 }
@@ -352,7 +384,7 @@ impl MessageView for Vote {
 impl WireMessage for Vote {
     fn granted_vote(&self) -> Option<Term> {
         match self {
-            Vote::Request(_) => None,
+            Vote::Request(_) | Vote::TimeoutNow(_) => None,
             Vote::Response(m) => (m.granted && !m.pre_vote).then_some(m.term),
         }
     }
@@ -368,8 +400,12 @@ impl WireMessage for Vote {
                 d.word(1 + u64::from(m.pre_vote));
                 d.word(m.last_log_index);
                 d.word(m.last_log_term);
+                if m.transfer {
+                    d.word(17);
+                }
             }
             Vote::Response(m) => d.word(3 + u64::from(m.pre_vote) * 2 + u64::from(m.granted)),
+            Vote::TimeoutNow(_) => d.word(16),
         }
     }
 }

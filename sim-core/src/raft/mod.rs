@@ -76,7 +76,7 @@ pub use dledger::{DLedgerState, ParseResult};
 pub use message::{
     AppendEntries, AppendResponse, ClassicMessage, DLedgerMessage, DlElection, DlHeartbeat,
     DlHeartbeatReply, DlVote, DlVoteReply, HeartbeatCode, InstallSnapshot, Message, RequestVote,
-    Vote, VoteResponse, VoteResult,
+    TimeoutNow, Vote, VoteResponse, VoteResult,
 };
 pub use node::{ClassicNode, DLedgerNode, Node};
 

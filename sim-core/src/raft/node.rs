@@ -11,8 +11,8 @@ use super::dledger::DLedgerState;
 use super::message::Message;
 use super::replication::Core;
 use crate::node::{
-    Action, HardState, Log, LogIndex, LogView, NodeId, ProposalId, RaftConfig, RaftNode, Status,
-    TimerKind, WireMessage,
+    Action, HardState, Log, LogIndex, LogView, Membership, MembershipChange, NodeId, ProposalId,
+    RaftConfig, RaftNode, Status, TimerKind, WireMessage,
 };
 use crate::rng::Stream;
 use crate::time::Instant;
@@ -51,6 +51,27 @@ pub trait Elector: Sized {
 
     /// Hands the timer stream back, so a restarted node continues it.
     fn into_rng(self) -> Stream;
+
+    /// A leader that committed a configuration without itself steps down
+    /// (Raft thesis §4.2.2), in its term.
+    fn step_down(&mut self, core: &mut Core, now: Instant, out: &mut Out<Self::Election>);
+
+    /// An operator's membership change, handed to this leader.
+    fn change_membership(
+        &mut self,
+        core: &mut Core,
+        change: MembershipChange,
+        out: &mut Out<Self::Election>,
+    ) -> Result<(), String>;
+
+    /// An operator asks this leader to hand its leadership to `target`.
+    fn transfer_leader(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        target: NodeId,
+        out: &mut Out<Self::Election>,
+    ) -> Result<(), String>;
 }
 
 /// A model node: the shared core and the elector `E`.
@@ -76,6 +97,16 @@ impl<E: Elector> Node<E> {
     /// The elector's own state (DLedger's, for its tests).
     pub fn elector(&self) -> &E {
         &self.elector
+    }
+
+    /// After every input: a committed joint configuration is left, and a
+    /// leader that committed a configuration without itself steps down.
+    fn settle(&mut self, now: Instant, out: &mut Out<E::Election>) {
+        self.core.leave_joint_if_committed(out);
+        if self.core.must_step_down() {
+            self.elector.step_down(&mut self.core, now, out);
+        }
+        self.core.flush(out);
     }
 }
 
@@ -109,7 +140,7 @@ impl<E: Elector> RaftNode for Node<E> {
         self.core.maybe_compact();
         self.elector
             .on_message(&mut self.core, now, from, &msg, out);
-        self.core.flush(out);
+        self.settle(now, out);
         if let Message::AppendEntries(append) = msg {
             self.core.recycle(append.entries);
         }
@@ -118,26 +149,59 @@ impl<E: Elector> RaftNode for Node<E> {
     fn on_timer(&mut self, now: Instant, kind: TimerKind, out: &mut Out<E::Election>) {
         self.core.maybe_compact();
         self.elector.on_timer(&mut self.core, now, kind, out);
-        self.core.flush(out);
+        self.settle(now, out);
     }
 
     /// A client proposal. Returns false (and does nothing) unless this node
     /// is the leader.
-    fn propose(&mut self, _now: Instant, id: ProposalId, out: &mut Out<E::Election>) -> bool {
+    fn propose(&mut self, now: Instant, id: ProposalId, out: &mut Out<E::Election>) -> bool {
         self.core.maybe_compact();
-        self.core.propose(id, out)
+        let accepted = self.core.propose(id, out);
+        self.settle(now, out);
+        accepted
     }
 
     /// The cluster reports that the disk now holds `durable_last_index`
     /// entries (writes complete in the order they were issued).
     fn on_persisted(
         &mut self,
-        _now: Instant,
+        now: Instant,
         durable_last_index: LogIndex,
-        _: &mut Out<E::Election>,
+        out: &mut Out<E::Election>,
     ) {
         self.core.maybe_compact();
         self.core.on_persisted(durable_last_index);
+        self.settle(now, out);
+    }
+
+    fn membership(&self) -> Membership {
+        self.core.membership()
+    }
+
+    fn change_membership(
+        &mut self,
+        now: Instant,
+        change: MembershipChange,
+        out: &mut Out<E::Election>,
+    ) -> Result<(), String> {
+        self.core.maybe_compact();
+        let result = self.elector.change_membership(&mut self.core, change, out);
+        self.settle(now, out);
+        result
+    }
+
+    fn transfer_leader(
+        &mut self,
+        now: Instant,
+        target: NodeId,
+        out: &mut Out<E::Election>,
+    ) -> Result<(), String> {
+        self.core.maybe_compact();
+        let result = self
+            .elector
+            .transfer_leader(&mut self.core, now, target, out);
+        self.settle(now, out);
+        result
     }
 
     fn status(&self) -> Status {

@@ -7,14 +7,15 @@
 //! passes the log, a committed entry is never removed, a follower's match
 //! index never passes the leader's log.
 
+mod membership;
 mod snapshot;
 
 use super::message::{AppendEntries, AppendResponse, Message};
 use super::node::Out;
 use super::MAX_ENTRIES_PER_APPEND;
 use crate::node::{
-    majority, Action, Entry, EntryData, HardState, Log, LogIndex, NodeId, PersistWrite, ProposalId,
-    RaftConfig, Role, SendTiming, Status, Term, WireMessage, MAX_NODES,
+    Action, Entry, EntryData, HardState, Log, LogIndex, Membership, NodeId, NodeSet, PersistWrite,
+    ProposalId, RaftConfig, Role, SendTiming, Status, Term, WireMessage, MAX_NODES,
 };
 
 /// The leader's view of one follower's log.
@@ -61,6 +62,13 @@ pub struct Core {
     /// Whether a leader's appends leave before its own write of them is
     /// durable (the elector's rule: `Elector::LEADER_WRITES_IN_PARALLEL`).
     leader_writes_in_parallel: bool,
+    /// The configuration in force: the latest in the log (or the
+    /// snapshot's), and the index of its entry. Kept in step with every
+    /// change of the log (`membership.rs`).
+    membership: Membership,
+    membership_index: LogIndex,
+    /// A leader handing over its leadership takes no proposals.
+    transferring: bool,
 }
 
 impl Core {
@@ -82,7 +90,8 @@ impl Core {
         } else {
             disk.voted_for
         };
-        let log = Log::from_parts(disk.snapshot_index, disk.snapshot_term, disk.log);
+        let log = Log::from_parts(disk.snapshot(), disk.log);
+        let (membership_index, membership) = log.latest_config();
         Core {
             id,
             cluster_size,
@@ -100,6 +109,9 @@ impl Core {
             match_scratch: Vec::with_capacity(cluster_size),
             spare_entries: Vec::new(),
             leader_writes_in_parallel: true,
+            membership,
+            membership_index,
+            transferring: false,
         }
     }
 
@@ -153,15 +165,31 @@ impl Core {
         }
     }
 
+    /// Everyone this node replicates to as leader: every member of its
+    /// configuration but itself (a node the configuration dropped gets
+    /// nothing more, Raft thesis §4.2.2).
     pub(super) fn peers(&self) -> impl Iterator<Item = NodeId> + 'static {
-        let me = self.id;
-        (0..self.cluster_size)
-            .map(NodeId::from_index)
-            .filter(move |&n| n != me)
+        self.membership.members().without(self.id).iter()
     }
 
+    /// Everyone whose vote this node asks for when it stands: the voters
+    /// of its configuration but itself.
+    pub(super) fn electors(&self) -> impl Iterator<Item = NodeId> + 'static {
+        self.membership.all_voters().without(self.id).iter()
+    }
+
+    /// Whether `nodes` make a majority of this node's configuration (of
+    /// both voter sets during joint consensus). Only voters count, this
+    /// node's own bit included only if it is one.
+    pub(super) fn is_majority(&self, nodes: NodeSet) -> bool {
+        self.membership.has_majority(nodes)
+    }
+
+    /// How many answers make a majority where an elector counts them
+    /// (DLedger's tallies, whose configuration never changes).
     pub(super) fn quorum(&self) -> usize {
-        majority(self.cluster_size)
+        debug_assert!(!self.membership.is_joint(), "a count has no joint majority");
+        self.membership.voters.len() / 2 + 1
     }
 
     // ----- term, vote and role ----------------------------------------
@@ -223,6 +251,9 @@ impl Core {
         debug_assert!(entry.term <= self.term, "an entry from a future term");
         let index = self.log.append(entry);
         self.mark_log_dirty(index);
+        if let EntryData::Config(config) = entry.data {
+            self.membership_appended(index, config);
+        }
         index
     }
 
@@ -235,6 +266,9 @@ impl Core {
         self.log.truncate_from(index);
         self.durable_index = self.durable_index.min(index - 1);
         self.mark_log_dirty(index);
+        if index <= self.membership_index {
+            self.refresh_membership();
+        }
     }
 
     /// Overwrites the entry at `index` in place, keeping what follows
@@ -248,6 +282,7 @@ impl Core {
         self.log.replace(index, entry);
         self.durable_index = self.durable_index.min(index - 1);
         self.mark_log_dirty(index);
+        self.refresh_membership();
     }
 
     /// Keeps a received append's entries buffer for the next write, if
@@ -275,10 +310,7 @@ impl Core {
             .log_from
             .unwrap_or(self.log.last_index() + 1)
             .max(self.log.snapshot_index() + 1);
-        let snapshot = self
-            .dirty
-            .snapshot
-            .then(|| (self.log.snapshot_index(), self.log.snapshot_term()));
+        let snapshot = self.dirty.snapshot.then(|| self.log.snapshot());
         out.push(Action::Persist(PersistWrite {
             term: self.term,
             voted_for: self.voted_for,
@@ -318,7 +350,7 @@ impl Core {
 
     /// A client proposal: false (and nothing done) unless leading.
     pub(super) fn propose<E: WireMessage>(&mut self, id: ProposalId, out: &mut Out<E>) -> bool {
-        if self.role != Role::Leader {
+        if self.role != Role::Leader || self.transferring {
             return false;
         }
         let index = self.append(Entry {
@@ -426,36 +458,25 @@ impl Core {
     }
 
     /// Commits the highest index a majority holds, if it is of the current
-    /// term (Raft §5.4.2: earlier terms commit only indirectly). The leader
-    /// counts its own log only as far as it is durable.
+    /// term (Raft §5.4.2: earlier terms commit only indirectly). The
+    /// majority is of the configuration in force, of both voter sets during
+    /// joint consensus; the leader counts itself only if it is a voter, and
+    /// its own log only as far as it is durable.
     pub(super) fn maybe_commit(&mut self) {
         let own = self.durable_index.min(self.log.last_index());
-        let me = self.id.index();
-        let quorum = self.quorum();
+        let Membership {
+            voters, outgoing, ..
+        } = self.membership;
         // Most calls (a heartbeat's reply, a follower catching up below the
-        // commit index) change nothing: unless a quorum holds an index past
-        // the commit index, the quorum-th highest cannot pass it either.
-        let ahead = self
-            .progress
-            .iter()
-            .enumerate()
-            .filter(|&(i, p)| (if i == me { own } else { p.matched }) > self.commit_index)
-            .count();
-        if ahead < quorum {
+        // commit index) change nothing: unless a majority holds an index
+        // past the commit index, nothing can commit.
+        if !self.majority_past_commit(voters, own) || !self.majority_past_commit(outgoing, own) {
             return;
         }
-        self.match_scratch.clear();
-        self.match_scratch
-            .extend(
-                self.progress
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| if i == me { own } else { p.matched }),
-            );
-        // The quorum-th highest match index is held by a majority.
-        let (_, &mut candidate, _) = self
-            .match_scratch
-            .select_nth_unstable_by(quorum - 1, |a, b| b.cmp(a));
+        let mut candidate = self.majority_holds(voters, own);
+        if !outgoing.is_empty() {
+            candidate = candidate.min(self.majority_holds(outgoing, own));
+        }
         // Planted bug commit_previous_term_by_count (the thesis' Figure 3.7):
         // breaks leader completeness, as a later leader may lack the entry.
         let term_ok = self.config.bugs.commit_previous_term_by_count
@@ -463,6 +484,40 @@ impl Core {
         if candidate > self.commit_index && term_ok {
             self.commit_to(candidate);
         }
+    }
+
+    /// How far node `n` is known to hold the leader's log.
+    fn matched(&self, n: NodeId, own: LogIndex) -> LogIndex {
+        if n == self.id {
+            own
+        } else {
+            self.progress[n.index()].matched
+        }
+    }
+
+    /// Whether a majority of `set` (trivially, of none) holds an entry past
+    /// the commit index.
+    fn majority_past_commit(&self, set: NodeSet, own: LogIndex) -> bool {
+        let ahead = set
+            .iter()
+            .filter(|&n| self.matched(n, own) > self.commit_index)
+            .count();
+        set.is_empty() || 2 * ahead > set.len()
+    }
+
+    /// The highest index a majority of `set` holds.
+    fn majority_holds(&mut self, set: NodeSet, own: LogIndex) -> LogIndex {
+        debug_assert!(!set.is_empty(), "a majority of no one");
+        self.match_scratch.clear();
+        for n in set.iter() {
+            let matched = self.matched(n, own);
+            self.match_scratch.push(matched);
+        }
+        let majority = set.len() / 2 + 1;
+        let (_, &mut held, _) = self
+            .match_scratch
+            .select_nth_unstable_by(majority - 1, |a, b| b.cmp(a));
+        held
     }
 
     fn commit_to(&mut self, index: LogIndex) {

@@ -3,10 +3,17 @@
 //! data, eight bytes little-endian; an empty entry is a leader's no-op),
 //! and the library's storage rebuilt from a node's durable [`HardState`].
 
-use raft::eraftpb::{ConfState, Entry as PbEntry, EntryType, HardState as PbHardState};
+use protobuf::Message as _;
+use raft::eraftpb::{
+    ConfChangeSingle, ConfChangeTransition, ConfChangeType, ConfChangeV2, ConfState,
+    Entry as PbEntry, EntryType, HardState as PbHardState,
+};
 
 use super::storage::SimStorage;
-use crate::node::{Entry, EntryData, HardState, LogIndex, NodeId, RaftConfig};
+use crate::node::{
+    Entry, EntryData, HardState, LogIndex, Membership, MembershipChange, NodeId, NodeSet,
+    RaftConfig,
+};
 
 /// Byte budget of one append message: about 64 of our entries, the
 /// model's own limit per AppendEntries.
@@ -42,17 +49,25 @@ pub(super) fn library_config(id: NodeId, config: &RaftConfig) -> raft::Config {
     }
 }
 
-/// The library's storage holding a node's durable state: every node of
-/// the cluster a voter, the durable snapshot and log, term and vote. The
-/// commit index is not durable in raftsim (as in the model): a restarted
-/// node learns it again from the leader, beyond its snapshot.
-pub(super) fn storage(cluster_size: usize, disk: &HardState) -> SimStorage {
-    let voters: Vec<u64> = (1..=cluster_size as u64).collect();
+/// The library's storage holding a node's durable state: the
+/// configuration of the durable snapshot (the cluster's initial one on a
+/// fresh disk), the snapshot and log, term and vote. The commit index is
+/// not durable in raftsim (as in the model): a restarted node learns it
+/// again from the leader, beyond its snapshot, and applies the
+/// configuration changes after the snapshot again.
+pub(super) fn storage(disk: &HardState) -> SimStorage {
+    let mut config = disk.snapshot_config;
     let entries: Vec<PbEntry> = disk
         .log
         .iter()
         .enumerate()
-        .map(|(i, entry)| to_library(disk.snapshot_index + i as LogIndex + 1, entry))
+        .map(|(i, entry)| {
+            let pb = to_library(disk.snapshot_index + i as LogIndex + 1, entry, &config);
+            if let EntryData::Config(next) = entry.data {
+                config = next;
+            }
+            pb
+        })
         .collect();
     let state = PbHardState {
         term: disk.term,
@@ -63,35 +78,166 @@ pub(super) fn storage(cluster_size: usize, disk: &HardState) -> SimStorage {
         ..PbHardState::default()
     };
     let snapshot = (disk.snapshot_index, disk.snapshot_term);
-    SimStorage::new(ConfState::from((voters, vec![])), state, snapshot, entries)
+    SimStorage::new(conf_state(&disk.snapshot_config), state, snapshot, entries)
 }
 
-pub(super) fn to_library(index: LogIndex, entry: &Entry) -> PbEntry {
-    let mut pb = PbEntry::default();
-    pb.set_entry_type(EntryType::EntryNormal);
-    pb.term = entry.term;
-    pb.index = index;
-    if let EntryData::Proposal(id) = entry.data {
-        pb.data = id.to_le_bytes().to_vec().into();
+/// An entry of raftsim's log as the library writes it; a configuration
+/// becomes the change from `before`, the configuration in force before it.
+pub(super) fn to_library(index: LogIndex, entry: &Entry, before: &Membership) -> PbEntry {
+    let mut pb = PbEntry {
+        term: entry.term,
+        index,
+        ..PbEntry::default()
+    };
+    match entry.data {
+        EntryData::Noop => pb.set_entry_type(EntryType::EntryNormal),
+        EntryData::Proposal(id) => {
+            pb.set_entry_type(EntryType::EntryNormal);
+            pb.data = id.to_le_bytes().to_vec().into();
+        }
+        EntryData::Config(after) => {
+            pb.set_entry_type(EntryType::EntryConfChangeV2);
+            let change = conf_change_between(before, &after);
+            // The library's own leave-joint entry has no data at all.
+            if !change.get_changes().is_empty() {
+                pb.data = change.write_to_bytes().expect("encodes").into();
+            }
+        }
     }
     pb
 }
 
-pub(super) fn from_library(pb: &PbEntry) -> Entry {
-    let data = match <[u8; 8]>::try_from(&pb.data[..]) {
-        Ok(bytes) => EntryData::Proposal(u64::from_le_bytes(bytes)),
-        Err(_) => {
-            debug_assert!(
-                pb.data.is_empty(),
-                "raftsim proposes eight bytes or nothing"
-            );
-            EntryData::Noop
+/// An entry of the library's log in raftsim's terms; a configuration
+/// change becomes the configuration it leads to from `before`.
+pub(super) fn from_library(pb: &PbEntry, before: &Membership) -> Entry {
+    let data = match pb.get_entry_type() {
+        EntryType::EntryNormal => match <[u8; 8]>::try_from(&pb.data[..]) {
+            Ok(bytes) => EntryData::Proposal(u64::from_le_bytes(bytes)),
+            Err(_) => {
+                debug_assert!(
+                    pb.data.is_empty(),
+                    "raftsim proposes eight bytes or nothing"
+                );
+                EntryData::Noop
+            }
+        },
+        EntryType::EntryConfChangeV2 => {
+            EntryData::Config(apply_conf_change(before, &decode_conf_change(pb)))
+        }
+        EntryType::EntryConfChange => {
+            unreachable!("raftsim proposes every change as a ConfChangeV2")
         }
     };
     Entry {
         term: pb.term,
         data,
     }
+}
+
+/// The change a configuration-change entry carries (none: leave joint).
+pub(super) fn decode_conf_change(pb: &PbEntry) -> ConfChangeV2 {
+    let mut change = ConfChangeV2::default();
+    change
+        .merge_from_bytes(&pb.data)
+        .expect("the library's own encoding decodes");
+    change
+}
+
+/// The library's ConfState of a configuration.
+pub(super) fn conf_state(config: &Membership) -> ConfState {
+    let ids = |set: NodeSet| -> Vec<u64> { set.iter().map(|n| u64::from(n.0)).collect() };
+    // A voter on its way to being a learner is an outgoing voter and a
+    // learner "next" for the library.
+    ConfState {
+        voters: ids(config.voters),
+        voters_outgoing: ids(config.outgoing),
+        learners: ids(config.learners.minus(config.outgoing)),
+        learners_next: ids(config.learners.intersection(config.outgoing)),
+        auto_leave: config.is_joint(),
+        ..ConfState::default()
+    }
+}
+
+/// A configuration as raftsim states it, from the library's ConfState.
+pub(super) fn membership_of(state: &ConfState) -> Membership {
+    let set = |ids: &[u64]| NodeSet::of(ids.iter().map(|&id| NodeId(id as u32)));
+    Membership {
+        voters: set(&state.voters),
+        outgoing: set(&state.voters_outgoing),
+        learners: set(&state.learners).union(set(&state.learners_next)),
+    }
+}
+
+fn single(kind: ConfChangeType, node: NodeId) -> ConfChangeSingle {
+    let mut change = ConfChangeSingle::default();
+    change.set_change_type(kind);
+    change.node_id = u64::from(node.0);
+    change
+}
+
+/// The library's change for an operator's request.
+pub(super) fn conf_change(change: &MembershipChange, before: &Membership) -> ConfChangeV2 {
+    let after = before
+        .apply(change)
+        .expect("the adapter proposes only changes it has checked");
+    conf_change_between(before, &after)
+}
+
+/// The ConfChangeV2 that takes the library from `before` to `after`:
+/// leaving joint consensus (no changes), entering it (implicit transition:
+/// the leader leaves it on its own once it is applied), or one change.
+pub(super) fn conf_change_between(before: &Membership, after: &Membership) -> ConfChangeV2 {
+    let mut change = ConfChangeV2::default();
+    if before.is_joint() && !after.is_joint() {
+        return change;
+    }
+    let mut changes = Vec::new();
+    for n in after.voters.minus(before.voters).iter() {
+        changes.push(single(ConfChangeType::AddNode, n));
+    }
+    for n in after.learners.minus(before.learners).iter() {
+        changes.push(single(ConfChangeType::AddLearnerNode, n));
+    }
+    let gone = before.members().minus(after.voters).minus(after.learners);
+    for n in gone.iter() {
+        changes.push(single(ConfChangeType::RemoveNode, n));
+    }
+    if after.is_joint() {
+        change.set_transition(ConfChangeTransition::Implicit);
+    }
+    change.set_changes(changes.into());
+    change
+}
+
+/// What a ConfChangeV2 does to `before`, as the library applies it.
+pub(super) fn apply_conf_change(before: &Membership, change: &ConfChangeV2) -> Membership {
+    if change.get_changes().is_empty() {
+        return before.leave_joint();
+    }
+    let mut after = *before;
+    let joint =
+        change.get_transition() != ConfChangeTransition::Auto || change.get_changes().len() > 1;
+    if joint {
+        after.outgoing = before.voters;
+    }
+    for single in change.get_changes() {
+        let n = NodeId(single.node_id as u32);
+        match single.get_change_type() {
+            ConfChangeType::AddNode => {
+                after.voters = after.voters.with(n);
+                after.learners = after.learners.without(n);
+            }
+            ConfChangeType::AddLearnerNode => {
+                after.voters = after.voters.without(n);
+                after.learners = after.learners.with(n);
+            }
+            ConfChangeType::RemoveNode => {
+                after.voters = after.voters.without(n);
+                after.learners = after.learners.without(n);
+            }
+        }
+    }
+    after
 }
 
 #[cfg(test)]
@@ -101,16 +247,42 @@ mod tests {
 
     #[test]
     fn entries_survive_the_round_trip() {
-        for data in [
+        let set = |ids: &[u32]| NodeSet::of(ids.iter().map(|&i| NodeId(i)));
+        let before = Membership::of_voters(set(&[1, 2, 3]));
+        let changes = [
+            MembershipChange::AddLearner(NodeId(4)),
+            MembershipChange::AddVoter(NodeId(4)),
+            MembershipChange::Remove(NodeId(2)),
+            MembershipChange::Joint {
+                add: set(&[4, 5]),
+                remove: set(&[1]),
+                learners: set(&[2]),
+            },
+        ];
+        let mut data = vec![
             EntryData::Noop,
             EntryData::Proposal(0),
             EntryData::Proposal(u64::MAX),
-        ] {
-            let entry = Entry { term: 3, data };
-            let pb = to_library(9, &entry);
-            assert_eq!((pb.index, pb.term), (9, 3));
-            assert_eq!(from_library(&pb), entry);
+        ];
+        for change in &changes {
+            data.push(EntryData::Config(before.apply(change).unwrap()));
         }
+        for data in data {
+            let entry = Entry { term: 3, data };
+            let pb = to_library(9, &entry, &before);
+            assert_eq!((pb.index, pb.term), (9, 3));
+            assert_eq!(from_library(&pb, &before), entry, "{data:?}");
+        }
+        // Leaving joint consensus: the library's own empty change.
+        let joint = before.apply(&changes[3]).unwrap();
+        let left = Entry {
+            term: 3,
+            data: EntryData::Config(joint.leave_joint()),
+        };
+        let pb = to_library(10, &left, &joint);
+        assert!(pb.data.is_empty());
+        assert_eq!(from_library(&pb, &joint), left);
+        assert_eq!(membership_of(&conf_state(&joint)), joint);
     }
 
     #[test]

@@ -20,13 +20,19 @@ use std::collections::VecDeque;
 use raft::eraftpb::Message as PbMessage;
 use raft::{RawNode, StateRole, Storage};
 
-use super::convert::{from_library, library_config, storage, timeout_ticks};
+use super::convert::{
+    conf_change, conf_state, decode_conf_change, from_library, library_config, membership_of,
+    storage, timeout_ticks,
+};
 use super::storage::SimStorage;
 use super::RaftRsMessage;
 
+use raft::eraftpb::EntryType;
+
 use crate::node::{
-    Action, HardState, Log, LogIndex, LogView, NodeId, Note, PersistWrite, ProposalId, RaftConfig,
-    RaftNode, Role, SendTiming, SnapshotConfig, Status, Term, TimerKind,
+    Action, HardState, Log, LogIndex, LogView, Membership, MembershipChange, NodeId, Note,
+    PersistWrite, ProposalId, RaftConfig, RaftNode, Role, SendTiming, SnapshotConfig, SnapshotMeta,
+    Status, TimerKind,
 };
 
 /// The actions of a raft-rs node.
@@ -39,9 +45,12 @@ pub struct RaftRsNode {
     /// The library's log in raftsim's terms, kept in step with every
     /// `Ready` and compaction: what observers and the client read.
     log: Log,
-    /// A snapshot (last index and term) the disk has not been told of yet:
-    /// it goes with the next write.
-    unwritten_snapshot: Option<(LogIndex, Term)>,
+    /// The latest configuration in `log` (the one the next mirrored
+    /// configuration change applies to).
+    log_config: Membership,
+    /// A snapshot the disk has not been told of yet: it goes with the next
+    /// write.
+    unwritten_snapshot: Option<SnapshotMeta>,
     /// `raft.snapshot`: when to compact (see `maybe_compact`).
     snapshot: SnapshotConfig,
     /// The node's seeded stream: election timeouts and the tick phase.
@@ -120,9 +129,12 @@ impl RaftRsNode {
         if index <= snapshot {
             return;
         }
-        self.raw.mut_store().compact(index);
         self.log.compact_to(index);
-        self.unwritten_snapshot = Some(self.raw.store().snapshot_point());
+        let snapshot = self.log.snapshot();
+        self.raw
+            .mut_store()
+            .compact(index, conf_state(&snapshot.config));
+        self.unwritten_snapshot = Some(snapshot);
     }
 
     fn handle_ready(&mut self, out: &mut Actions) {
@@ -136,9 +148,15 @@ impl RaftRsNode {
                 // entry (else raft-rs would only have moved its commit).
                 let store = self.raw.mut_store();
                 store.apply_snapshot(ready.snapshot());
-                let (index, term) = store.snapshot_point();
-                self.log.install(index, term);
-                self.unwritten_snapshot = Some((index, term));
+                let meta = ready.snapshot().get_metadata();
+                let snapshot = SnapshotMeta {
+                    index: meta.index,
+                    term: meta.term,
+                    config: membership_of(meta.get_conf_state()),
+                };
+                self.log.install(snapshot);
+                self.log_config = self.log.latest_config().1;
+                self.unwritten_snapshot = Some(snapshot);
             }
             let entries = ready.take_entries();
             let state = (self.raw.raft.term, self.raw.raft.vote);
@@ -149,9 +167,16 @@ impl RaftRsNode {
             for msg in ready.take_persisted_messages() {
                 send(msg, out);
             }
-            // Committed entries need no applying: the cluster reads the
-            // commit index and the log.
-            drop(ready.take_committed_entries());
+            // Committed entries need no applying (the cluster reads the
+            // commit index and the log), but for configuration changes,
+            // which the library acts on only once applied.
+            for entry in ready.take_committed_entries() {
+                if entry.get_entry_type() == EntryType::EntryConfChangeV2 {
+                    self.raw
+                        .apply_conf_change(&decode_conf_change(&entry))
+                        .expect("the adapter proposes only changes the library accepts");
+                }
+            }
             self.raw.advance_append_async(ready);
             // raft-rs counts an installed snapshot as applied, but refuses
             // to apply past what is durable: wait for the snapshot's write.
@@ -175,9 +200,14 @@ impl RaftRsNode {
         store.set_hard_state(hard_state);
         if log_from <= self.log.last_index() {
             self.log.truncate_from(log_from);
+            self.log_config = self.log.latest_config().1;
         }
         for entry in entries {
-            self.log.append(from_library(entry));
+            let mirrored = from_library(entry, &self.log_config);
+            if let crate::node::EntryData::Config(config) = mirrored.data {
+                self.log_config = config;
+            }
+            self.log.append(mirrored);
         }
         self.written = state;
         out.push(Action::Persist(PersistWrite {
@@ -230,7 +260,8 @@ impl RaftNode for RaftRsNode {
         now: Instant,
         out: &mut Actions,
     ) -> Self {
-        let store = storage(cluster_size, &disk);
+        debug_assert!(id.index() < cluster_size, "node {id} of {cluster_size}");
+        let store = storage(&disk);
         let raw = RawNode::new(&library_config(id, config), store, &discard_logger())
             .expect("scenario validation admits only configurations raft-rs accepts");
         // Nodes tick out of phase, as real processes do: the first tick
@@ -239,7 +270,10 @@ impl RaftNode for RaftRsNode {
         let mut node = RaftRsNode {
             seen: (raw.raft.term, raw.raft.state),
             raw,
-            log: Log::from_parts(disk.snapshot_index, disk.snapshot_term, disk.log.clone()),
+            log_config: Log::from_parts(disk.snapshot(), disk.log.clone())
+                .latest_config()
+                .1,
+            log: Log::from_parts(disk.snapshot(), disk.log.clone()),
             unwritten_snapshot: None,
             snapshot: config.snapshot,
             rng,
@@ -290,7 +324,8 @@ impl RaftNode for RaftRsNode {
             | TimerKind::Heartbeat
             | TimerKind::Quorum
             | TimerKind::VoteRound
-            | TimerKind::Replicate => {}
+            | TimerKind::Replicate
+            | TimerKind::Transfer => {}
         }
     }
 
@@ -333,6 +368,69 @@ impl RaftNode for RaftRsNode {
 
     fn log(&self) -> LogView<'_> {
         self.log.view()
+    }
+
+    /// The configuration the library acts on: the last one it applied.
+    fn membership(&self) -> Membership {
+        membership_of(&self.raw.raft.prs().conf().to_conf_state())
+    }
+
+    fn change_membership(
+        &mut self,
+        _now: Instant,
+        change: MembershipChange,
+        out: &mut Actions,
+    ) -> Result<(), String> {
+        let raft = &self.raw.raft;
+        if raft.state != StateRole::Leader {
+            return Err("not the leader".to_string());
+        }
+        if raft.lead_transferee.is_some() {
+            return Err("a leadership transfer is under way".to_string());
+        }
+        // The library's rule, which a new leader meets until it has
+        // applied its whole log (so its term's entry is committed too):
+        // it would drop the change silently, so it is refused here.
+        if raft.has_pending_conf() {
+            return Err("an earlier change is not applied yet".to_string());
+        }
+        let before = self.membership();
+        before.apply(&change)?;
+        let change = conf_change(&change, &before);
+        let mut result = Ok(());
+        self.input(out, |raw| {
+            result = raw
+                .propose_conf_change(Vec::new(), change)
+                .map_err(|e| format!("raft-rs refused it: {e}"));
+        });
+        result
+    }
+
+    fn transfer_leader(
+        &mut self,
+        _now: Instant,
+        target: NodeId,
+        out: &mut Actions,
+    ) -> Result<(), String> {
+        let raft = &self.raw.raft;
+        if raft.state != StateRole::Leader {
+            return Err("not the leader".to_string());
+        }
+        if u64::from(target.0) == raft.id {
+            return Err(format!("node {target} is the leader already"));
+        }
+        let membership = self.membership();
+        if membership.is_learner(target) {
+            return Err(format!("node {target} is a learner"));
+        }
+        if !membership.is_voter(target) {
+            return Err(format!("node {target} is not a voter"));
+        }
+        if let Some(other) = raft.lead_transferee {
+            return Err(format!("a transfer to node {other} is under way"));
+        }
+        self.input(out, |raw| raw.transfer_leader(u64::from(target.0)));
+        Ok(())
     }
 
     fn into_rng(self) -> Stream {

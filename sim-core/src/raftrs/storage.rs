@@ -58,12 +58,13 @@ impl SimStorage {
     }
 
     /// Compacts every entry up to `index` (which must be held) into the
-    /// snapshot.
-    pub(super) fn compact(&mut self, index: u64) {
+    /// snapshot, `conf_state` the configuration in force there.
+    pub(super) fn compact(&mut self, index: u64, conf_state: ConfState) {
         let term = self.term(index).expect("compact to a held entry");
         let covered = (index - self.snapshot.0) as usize;
         self.entries.drain(..covered);
         self.snapshot = (index, term);
+        self.conf_state = conf_state;
     }
 
     /// Installs a snapshot the leader sent: raft-rs hands one over only

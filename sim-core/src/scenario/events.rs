@@ -76,7 +76,7 @@ impl Check {
             0 => {
                 self.fail(
                     path,
-                    "has no action: give one of isolate, partition, cut, cut_oneway, restore, heal, crash, restart, set_network, reset_network, set_link, let, pause, resume, set_clock",
+                    "has no action: give one of isolate, partition, cut, cut_oneway, restore, heal, crash, restart, set_network, reset_network, set_link, let, pause, resume, set_clock, add_learner, add_voter, promote, remove, change, transfer_leader",
                 );
                 return None;
             }
@@ -136,6 +136,12 @@ impl Check {
             pause,
             resume,
             set_clock,
+            add_learner,
+            add_voter,
+            promote,
+            remove,
+            change,
+            transfer_leader,
         } = event;
         let mut actions = Vec::new();
         if let Some(r) = isolate {
@@ -195,6 +201,15 @@ impl Check {
         }
         let process = (pause.as_ref(), resume.as_ref(), set_clock.as_ref());
         actions.extend(self.process_actions(path, process, nodes));
+        let requests = super::membership::Requests {
+            add_learner: add_learner.as_ref(),
+            add_voter: add_voter.as_ref(),
+            promote: promote.as_ref(),
+            remove: remove.as_ref(),
+            change: change.as_ref(),
+            transfer_leader: transfer_leader.as_ref(),
+        };
+        actions.extend(self.requests(path, requests, nodes));
         actions
     }
 
@@ -349,7 +364,12 @@ impl Check {
         })
     }
 
-    fn node_ref(&mut self, path: &str, spec: &NodeRefSpec, nodes: u64) -> Option<NodeRef> {
+    pub(super) fn node_ref(
+        &mut self,
+        path: &str,
+        spec: &NodeRefSpec,
+        nodes: u64,
+    ) -> Option<NodeRef> {
         let node_range = format!("the cluster has nodes 1..={nodes}");
         match spec {
             NodeRefSpec::Id(id) if (1..=nodes).contains(id) => {
@@ -479,7 +499,7 @@ fn is_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn ref_spec(node: &NodeRef) -> NodeRefSpec {
+pub(super) fn ref_spec(node: &NodeRef) -> NodeRefSpec {
     match node {
         NodeRef::Id(id) => NodeRefSpec::Id(u64::from(id.0)),
         NodeRef::Leader => NodeRefSpec::Name("leader".into()),
@@ -551,6 +571,12 @@ pub fn event_spec(event: &ScriptEvent) -> EventSpec {
                     .collect(),
             )
         }
+        Fault::AddLearner(_)
+        | Fault::AddVoter(_)
+        | Fault::Promote(_)
+        | Fault::Remove(_)
+        | Fault::Change { .. }
+        | Fault::TransferLeader(_) => super::membership::write_request(&event.fault, &mut spec),
     }
     spec
 }

@@ -15,6 +15,7 @@
 
 mod chaos;
 mod events;
+mod membership;
 mod model;
 mod ms;
 mod resolve;
@@ -31,14 +32,14 @@ use crate::cluster::{
 };
 use crate::faults::ScriptEvent;
 use crate::network::NetworkConfig;
-use crate::node::RaftConfig;
+use crate::node::{NodeId, NodeSet, RaftConfig};
 use crate::time::US_PER_MS;
 
 pub use events::event_spec;
 pub use model::{
-    AtMs, ChaosSpec, ClockSpec, DLedgerSpec, EventSpec, ExpectSpec, Ms, NetworkSpec, NodeRefSpec,
-    RaftSpec, RangeMs, RepeatSpec, ScenarioFile, SetClockSpec, SetLinkSpec, SnapshotSpec,
-    StorageSpec, VariantSpec, WorkloadSpec,
+    AtMs, ChangeSpec, ChaosSpec, ClockSpec, DLedgerSpec, EventSpec, ExpectSpec, Ms, NetworkSpec,
+    NodeRefSpec, RaftSpec, RangeMs, RepeatSpec, ScenarioFile, SetClockSpec, SetLinkSpec,
+    SnapshotSpec, StorageSpec, VariantSpec, WorkloadSpec,
 };
 pub use timing::{MAX_FIRINGS, MAX_REPEAT_TIMES};
 pub use validate::{MAX_EVENT_LIMIT, MAX_HEARTBEAT_LEAK, MAX_TICK_MS, MAX_TIMER_JITTER_MS};
@@ -242,10 +243,19 @@ impl Scenario {
         script
     }
 
+    /// The initial voters: `members`, or every node.
+    pub fn members(&self) -> NodeSet {
+        let all = NodeSet::first(self.file.nodes as usize);
+        self.file.members.as_ref().map_or(all, |members| {
+            NodeSet::of(members.iter().map(|&n| NodeId(n as u32)))
+        })
+    }
+
     /// The engine configuration of one variant with one seed.
     pub fn cluster_config(&self, variant: &Variant, seed: u64) -> ClusterConfig {
         ClusterConfig {
             nodes: self.file.nodes as usize,
+            members: self.members(),
             seed,
             duration_us: self.file.duration_ms * US_PER_MS,
             raft: variant.raft.clone(),

@@ -26,6 +26,12 @@ pub struct ScenarioFile {
     /// Cluster size, 1..=64.
     #[schemars(range(min = 1, max = 64))]
     pub nodes: u64,
+    /// The initial voters (default: every node 1..=nodes). The others
+    /// start as spare machines with an empty log and no configuration,
+    /// until a membership change adds them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(inner(range(min = 1, max = 64)))]
+    pub members: Option<Vec<u64>>,
     /// Virtual duration of the run, 1..=604800000 (7 days).
     #[schemars(range(min = 1, max = 604_800_000))]
     pub duration_ms: u64,
@@ -394,6 +400,38 @@ pub struct EventSpec {
     /// fired at all if none comes before the end).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait: Option<bool>,
+    /// Membership changes (docs/SCENARIOS.md "Membership"), each handed to
+    /// the leader like a client's request: a new non-voting member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_learner: Option<NodeRefSpec>,
+    /// A new voter, at once (a single-server change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub add_voter: Option<NodeRefSpec>,
+    /// A learner becomes a voter (a single-server change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promote: Option<NodeRefSpec>,
+    /// A voter or learner leaves the configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remove: Option<NodeRefSpec>,
+    /// A change by joint consensus, left automatically once committed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<ChangeSpec>,
+    /// The leader hands its leadership to this node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_leader: Option<NodeRefSpec>,
+}
+
+/// A change by joint consensus: who joins as a voter, who leaves, who
+/// becomes (or stays) a learner.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeSpec {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub add: Vec<NodeRefSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remove: Vec<NodeRefSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub learners: Vec<NodeRefSpec>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -50,6 +50,8 @@ pub(super) fn check(file: &ScenarioFile) -> Result<Vec<TimedEvent>, ScenarioErro
     let script = check.events(file);
     check.variants(&file.variants);
     check.implementations(file);
+    check.members(file);
+    check.dledger_members(file);
     check.expectations(file);
     if check.errors.is_empty() {
         Ok(script)
@@ -316,6 +318,28 @@ impl Check {
     /// raft section merged over the base (docs/IMPLEMENTATIONS.md). An
     /// error names the setting where it was written: the variant's, or the
     /// base's if the variant inherits it.
+    /// DLedger's elector has no membership changes: with it, every node is
+    /// a member from the start.
+    fn dledger_members(&mut self, file: &ScenarioFile) {
+        let all = file
+            .members
+            .as_ref()
+            .is_none_or(|m| m.len() as u64 == file.nodes);
+        let dledger = |raft: &RaftSpec| raft.election == Some(ElectionKind::Dledger);
+        let some_dledger = dledger(&file.raft)
+            || file
+                .variants
+                .iter()
+                .any(|v| dledger(&merge_raft(&file.raft, v.raft.as_ref())));
+        if !all && some_dledger {
+            self.fail(
+                "members",
+                "DLedger's elector has no membership changes in raftsim, so with an \
+                 election: \"dledger\" variant every node is a member (leave members out)",
+            );
+        }
+    }
+
     fn implementations(&mut self, file: &ScenarioFile) {
         if file.variants.is_empty() {
             self.implementation(&file.raft, None, "raft", "");

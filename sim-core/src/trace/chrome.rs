@@ -472,6 +472,20 @@ impl<W: Write> Tracer for ChromeTracer<W> {
                 )?;
                 self.counter(at_us, CLIENT_TID, Name::Text("commit index"), index)?;
             }
+            TraceEvent::Config { index, config } => {
+                let text = config.to_string();
+                self.point(
+                    Point::Instant,
+                    at_us,
+                    CLIENT_TID,
+                    Name::Text("configuration committed"),
+                    "client",
+                    Args::Config {
+                        index,
+                        config: &text,
+                    },
+                )?;
+            }
         }
         Ok(())
     }

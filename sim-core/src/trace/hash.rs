@@ -121,6 +121,13 @@ impl TraceHash {
                 self.word(10);
                 self.word(index);
             }
+            TraceEvent::Config { index, config } => {
+                self.word(12);
+                self.word(index);
+                self.word(config.voters.bits());
+                self.word(config.outgoing.bits());
+                self.word(config.learners.bits());
+            }
             TraceEvent::Violation { property, node, .. } => {
                 self.word(11 + 16 * property as u64);
                 self.node(node);

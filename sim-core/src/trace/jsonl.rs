@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use super::{DropReason, FateFields, TraceEvent, Tracer};
-use crate::node::{Fields, LogIndex, NodeId, ProposalId, Term};
+use crate::node::{Fields, LogIndex, NodeId, NodeSet, ProposalId, Term};
 use crate::time::Instant;
 
 /// One line of a JSON Lines trace: `seq`, `at_us`, then the record's
@@ -99,6 +99,14 @@ pub enum Record<'a, F> {
     Commit {
         index: LogIndex,
     },
+    Config {
+        index: LogIndex,
+        voters: NodeSet,
+        #[serde(default, skip_serializing_if = "NodeSet::is_empty_set")]
+        outgoing: NodeSet,
+        #[serde(default, skip_serializing_if = "NodeSet::is_empty_set")]
+        learners: NodeSet,
+    },
     Violation {
         #[serde(borrow)]
         property: Cow<'a, str>,
@@ -185,6 +193,12 @@ impl<'a> Record<'a, Fields> {
                 leader,
             },
             TraceEvent::Commit { index } => Record::Commit { index },
+            TraceEvent::Config { index, config } => Record::Config {
+                index,
+                voters: config.voters,
+                outgoing: config.outgoing,
+                learners: config.learners,
+            },
             TraceEvent::Violation {
                 property,
                 message,
@@ -346,6 +360,17 @@ impl<F> Record<'_, F> {
             },
             Record::Propose { proposal, leader } => Record::Propose { proposal, leader },
             Record::Commit { index } => Record::Commit { index },
+            Record::Config {
+                index,
+                voters,
+                outgoing,
+                learners,
+            } => Record::Config {
+                index,
+                voters,
+                outgoing,
+                learners,
+            },
             Record::Violation {
                 property,
                 message,

@@ -260,7 +260,8 @@ impl Tracer for WindowTracer {
             | TraceEvent::Deliver { .. }
             | TraceEvent::Timer { .. }
             | TraceEvent::Propose { .. }
-            | TraceEvent::Commit { .. } => {}
+            | TraceEvent::Commit { .. }
+            | TraceEvent::Config { .. } => {}
         }
         Ok(())
     }

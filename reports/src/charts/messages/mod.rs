@@ -170,7 +170,13 @@ pub fn link_changes_us(v: &VariantResult) -> Vec<u64> {
             | FaultKind::Let
             | FaultKind::Pause
             | FaultKind::Resume
-            | FaultKind::SetClock => false,
+            | FaultKind::SetClock
+            | FaultKind::AddLearner
+            | FaultKind::AddVoter
+            | FaultKind::Promote
+            | FaultKind::Remove
+            | FaultKind::Change
+            | FaultKind::TransferLeader => false,
             // Another version's kind: check, to be safe.
             FaultKind::Other => true,
         };

@@ -5,25 +5,25 @@
 //! check at the end of each period.
 
 use super::{Actions, ClassicState};
-use crate::node::{Action, NodeId, Role, TimerKind};
+use crate::node::{Action, NodeId, NodeSet, Role, TimerKind};
 use crate::raft::replication::Core;
 use crate::time::Instant;
 
-/// Peers heard from in the current period (bit per node).
+/// Peers heard from in the current period.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct CheckQuorum {
-    heard_from: u64,
+    heard_from: NodeSet,
 }
 
 impl CheckQuorum {
     /// A new leader starts its first period having heard from no one.
     pub(super) fn start_period(&mut self) {
-        self.heard_from = 0;
+        self.heard_from = NodeSet::EMPTY;
     }
 
     /// A follower answered an append of the leader's term.
     pub(super) fn heard_from(&mut self, from: NodeId) {
-        self.heard_from |= from.bit();
+        self.heard_from = self.heard_from.with(from);
     }
 
     /// A new leader arms the first period, if CheckQuorum is on.
@@ -60,13 +60,11 @@ impl ClassicState {
         if core.role() != Role::Leader {
             return;
         }
-        let heard = 1 + self.check_quorum.heard_from.count_ones() as usize;
-        debug_assert!(
-            heard <= core.cluster_size(),
-            "heard from more nodes than exist"
-        );
+        // The leader hears from itself (it counts if it is a voter; so do
+        // the others, so a node no longer a member counts for nothing).
+        let heard = self.check_quorum.heard_from.with(core.id());
         self.check_quorum.start_period();
-        if heard < core.quorum() {
+        if !core.is_majority(heard) {
             self.become_follower(core, now, core.term(), None, out);
         } else {
             CheckQuorum::set_timer(core, now, out);

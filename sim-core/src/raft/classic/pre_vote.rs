@@ -25,12 +25,13 @@ impl ClassicState {
             last_log_index: core.log().last_index(),
             last_log_term: core.log().last_term(),
             pre_vote: true,
+            transfer: false,
         };
-        for peer in core.peers() {
+        for peer in core.electors() {
             core.send(peer, request.into(), out);
         }
-        if self.votes.granted() >= core.quorum() {
-            self.campaign(core, now, out);
+        if self.votes.won(core) {
+            self.campaign(core, now, false, out);
         }
     }
 }
@@ -42,9 +43,10 @@ pub(super) fn leaves_term_alone(msg: &ClassicMessage) -> bool {
     match msg {
         Message::Election(Vote::Request(request)) => request.pre_vote,
         Message::Election(Vote::Response(response)) => response.pre_vote && response.granted,
-        Message::AppendEntries(_) | Message::AppendResponse(_) | Message::InstallSnapshot(_) => {
-            false
-        }
+        Message::AppendEntries(_)
+        | Message::AppendResponse(_)
+        | Message::InstallSnapshot(_)
+        | Message::Election(Vote::TimeoutNow(_)) => false,
     }
 }
 

@@ -4,7 +4,7 @@
 //! of entries it no longer has; the follower installs it.
 
 use super::Core;
-use crate::node::{Entry, LogIndex, NodeId, Term, WireMessage};
+use crate::node::{Entry, LogIndex, NodeId, SnapshotMeta, Term, WireMessage};
 use crate::raft::message::{AppendEntries, AppendResponse, InstallSnapshot, Message};
 use crate::raft::node::Out;
 
@@ -56,6 +56,7 @@ impl Core {
             term: self.term,
             last_index,
             last_term: self.log.snapshot_term(),
+            config: self.log.snapshot().config,
             bytes: self.config.snapshot.bytes(last_index),
         });
         self.send(to, msg, out);
@@ -75,7 +76,12 @@ impl Core {
     ) {
         debug_assert_eq!(snapshot.term, self.term);
         if snapshot.last_index > self.commit_index {
-            self.log.install(snapshot.last_index, snapshot.last_term);
+            self.log.install(SnapshotMeta {
+                index: snapshot.last_index,
+                term: snapshot.last_term,
+                config: snapshot.config,
+            });
+            self.refresh_membership();
             self.commit_index = snapshot.last_index;
             self.durable_index = self.durable_index.min(self.log.last_index());
             self.mark_log_dirty(snapshot.last_index + 1);

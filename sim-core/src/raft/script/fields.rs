@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::node::{Bugs, Entry, EntryData, LogIndex, NodeId, Term, TimerKind, MAX_NODES};
+use crate::node::{
+    Bugs, Entry, EntryData, LogIndex, Membership, NodeId, NodeSet, Term, TimerKind, MAX_NODES,
+};
 use crate::time::{Instant, US_PER_MS};
 
 /// The `key=value` and bare `flag` words of a command or a message. Every
@@ -117,7 +119,53 @@ pub(super) fn parse_node_id(word: Option<&str>) -> Result<NodeId, String> {
     }
 }
 
-/// `[1,1,2:p7]`: entry terms, `:pN` for client proposal N, else a no-op.
+/// A node set in an entry: `1+2+4`.
+fn parse_set(text: &str) -> Result<NodeSet, String> {
+    if text.is_empty() {
+        return Ok(NodeSet::EMPTY);
+    }
+    text.split('+')
+        .map(|n| parse_node_id(Some(n)))
+        .collect::<Result<Vec<_>, _>>()
+        .map(NodeSet::of)
+}
+
+fn format_set(set: NodeSet) -> String {
+    set.iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+/// A configuration entry's data: `c1+2+3`, with `/o1+2` for the outgoing
+/// voters of a joint configuration and `/l4` for learners.
+fn parse_config(text: &str) -> Result<Membership, String> {
+    let mut parts = text.split('/');
+    let mut config = Membership::of_voters(parse_set(parts.next().unwrap_or(""))?);
+    for part in parts {
+        match part.split_at_checked(1) {
+            Some(("o", set)) => config.outgoing = parse_set(set)?,
+            Some(("l", set)) => config.learners = parse_set(set)?,
+            _ => return Err(format!("`{part}`: expected o<voters> or l<learners>")),
+        }
+    }
+    Ok(config)
+}
+
+fn format_config(config: &Membership) -> String {
+    let mut text = format!("c{}", format_set(config.voters));
+    if config.is_joint() {
+        text += &format!("/o{}", format_set(config.outgoing));
+    }
+    if !config.learners.is_empty() {
+        text += &format!("/l{}", format_set(config.learners));
+    }
+    text
+}
+
+/// `[1,1,2:p7,2:c1+2+4]`: entry terms, `:pN` for client proposal N, `:c`
+/// for a configuration (voters joined by `+`; `/o` the outgoing voters of
+/// a joint one, `/l` the learners), else a no-op.
 pub(super) fn parse_entries(text: &str) -> Result<Vec<Entry>, String> {
     let inner = text
         .strip_prefix('[')
@@ -129,9 +177,10 @@ pub(super) fn parse_entries(text: &str) -> Result<Vec<Entry>, String> {
     inner
         .split(',')
         .map(|item| {
-            let (term, data) = match item.split_once(":p") {
-                Some((term, id)) => (term, EntryData::Proposal(parse_u64("proposal", id)?)),
-                None => (item, EntryData::Noop),
+            let (term, data) = match (item.split_once(":p"), item.split_once(":c")) {
+                (Some((term, id)), _) => (term, EntryData::Proposal(parse_u64("proposal", id)?)),
+                (None, Some((term, config))) => (term, EntryData::Config(parse_config(config)?)),
+                (None, None) => (item, EntryData::Noop),
             };
             Ok(Entry {
                 term: parse_u64("term", term)?,
@@ -147,6 +196,7 @@ pub(super) fn format_entries(entries: &[Entry]) -> String {
         .map(|e| match e.data {
             EntryData::Noop => e.term.to_string(),
             EntryData::Proposal(id) => format!("{}:p{id}", e.term),
+            EntryData::Config(config) => format!("{}:{}", e.term, format_config(&config)),
         })
         .collect();
     format!("[{}]", items.join(","))

@@ -9,7 +9,9 @@ use super::fields::{
 use super::harness::Harness;
 use super::text::{parse_message, ScriptMessage};
 use super::SCRIPT_SEED;
-use crate::node::{ElectionKind, HardState, LogIndex, NodeId, RaftConfig, RaftNode, MAX_NODES};
+use crate::node::{
+    ElectionKind, HardState, LogIndex, Membership, NodeId, NodeSet, RaftConfig, RaftNode, MAX_NODES,
+};
 use crate::raft::{ClassicNode, DLedgerNode};
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
@@ -171,6 +173,8 @@ impl Interpreter {
             voted_for: vote,
             snapshot_index,
             snapshot_term,
+            // Every node of the script's cluster is a voter from the start.
+            snapshot_config: Membership::of_voters(NodeSet::first(cluster_size)),
             log: match f.take("log")? {
                 Some(log) => parse_entries(&log).map_err(|why| format!("`log={log}`: {why}"))?,
                 None => Vec::new(),

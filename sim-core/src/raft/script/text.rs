@@ -23,10 +23,30 @@
 
 use super::fields::{format_entries, format_instant, format_snapshot, Fields};
 use crate::node::{Action, Note, SendTiming};
+use crate::node::{Membership, NodeId, NodeSet};
 use crate::raft::{
     AppendEntries, AppendResponse, DlElection, DlHeartbeat, DlHeartbeatReply, DlVote, DlVoteReply,
-    HeartbeatCode, InstallSnapshot, Message, RequestVote, Vote, VoteResponse, VoteResult,
+    HeartbeatCode, InstallSnapshot, Message, RequestVote, TimeoutNow, Vote, VoteResponse,
+    VoteResult,
 };
+
+/// A snapshot's configuration in a script: `voters=(1,2,3)`, by default
+/// nodes 1..=3 (the scripts' usual cluster).
+fn script_config(voters: Option<String>) -> Result<Membership, String> {
+    let Some(text) = voters else {
+        return Ok(Membership::of_voters(NodeSet::first(3)));
+    };
+    let inner = text
+        .strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        .ok_or_else(|| format!("voters={text}: expected a list like (1,2,3)"))?;
+    let ids = inner
+        .split(',')
+        .map(|n| n.parse::<u32>().map(NodeId))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| format!("voters={text}: expected a list like (1,2,3)"))?;
+    Ok(Membership::of_voters(NodeSet::of(ids)))
+}
 
 /// DLedger's own names for a voter's answers (`VoteResponse.RESULT`).
 const VOTE_RESULTS: [(VoteResult, &str); 8] = [
@@ -136,6 +156,7 @@ impl<E: ScriptElection> ScriptMessage for Message<E> {
                 term: f.u64("term")?,
                 last_index: f.u64("index")?,
                 last_term: f.u64("last_term")?,
+                config: script_config(f.take("voters")?)?,
                 bytes: f.u64("bytes")?,
             }),
             other => return Ok(E::parse_kind(other, f)?.map(Message::Election)),
@@ -164,10 +185,18 @@ impl<E: ScriptElection> ScriptMessage for Message<E> {
                 term,
                 last_index,
                 last_term,
+                config,
                 bytes,
-            }) => format!(
-                "InstallSnapshot{{term={term} index={last_index} last_term={last_term} bytes={bytes}}}"
-            ),
+            }) => {
+                let voters = match *config == script_config(None).expect("the default") {
+                    true => String::new(),
+                    false => format!(" voters={}", config.voters),
+                };
+                format!(
+                    "InstallSnapshot{{term={term} index={last_index} last_term={last_term}{voters} \
+                     bytes={bytes}}}"
+                )
+            }
             Message::Election(election) => election.format(),
         }
     }
@@ -175,7 +204,7 @@ impl<E: ScriptElection> ScriptMessage for Message<E> {
 
 impl ScriptElection for Vote {
     const KINDS: &'static str = "RequestVote, PreVote, VoteResponse, PreVoteResponse, \
-                                 AppendEntries, AppendResponse or InstallSnapshot";
+                                 TimeoutNow, AppendEntries, AppendResponse or InstallSnapshot";
 
     fn parse_kind(kind: &str, f: &mut Fields) -> Result<Option<Self>, String> {
         Ok(Some(match kind {
@@ -184,6 +213,10 @@ impl ScriptElection for Vote {
                 last_log_index: f.u64("last_index")?,
                 last_log_term: f.u64("last_term")?,
                 pre_vote: kind == "PreVote",
+                transfer: f.flag("transfer")?,
+            }),
+            "TimeoutNow" => Vote::TimeoutNow(TimeoutNow {
+                term: f.u64("term")?,
             }),
             "VoteResponse" | "PreVoteResponse" => Vote::Response(VoteResponse {
                 term: f.u64("term")?,
@@ -201,12 +234,15 @@ impl ScriptElection for Vote {
                 last_log_index,
                 last_log_term,
                 pre_vote,
+                transfer,
             }) => {
                 let kind = if *pre_vote { "PreVote" } else { "RequestVote" };
+                let transfer = if *transfer { " transfer" } else { "" };
                 format!(
-                    "{kind}{{term={term} last_index={last_log_index} last_term={last_log_term}}}"
+                    "{kind}{{term={term} last_index={last_log_index} last_term={last_log_term}{transfer}}}"
                 )
             }
+            Vote::TimeoutNow(TimeoutNow { term }) => format!("TimeoutNow{{term={term}}}"),
             Vote::Response(VoteResponse {
                 term,
                 granted,
@@ -308,7 +344,7 @@ pub(super) fn format_action<M: ScriptMessage>(action: &Action<M>) -> String {
                 .map_or_else(|| "none".to_string(), |v| v.to_string()),
             write
                 .snapshot
-                .map_or_else(String::new, |(index, term)| format_snapshot(index, term)),
+                .map_or_else(String::new, |s| format_snapshot(s.index, s.term)),
             write.log_from,
             format_entries(&write.entries)
         ),

@@ -182,6 +182,10 @@ pub(super) enum Args<'a> {
     Commit {
         index: LogIndex,
     },
+    Config {
+        index: LogIndex,
+        config: &'a str,
+    },
     Counter {
         value: u64,
     },

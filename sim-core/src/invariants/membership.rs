@@ -1,0 +1,138 @@
+//! The checks that follow configurations (Raft thesis ch. 4): a leader is
+//! elected by a majority of the configuration it uses, and commits only
+//! what a majority of it holds durably; and the configuration a leader
+//! uses never has a majority disjoint from one of the configuration the
+//! cluster committed. Both are checked from what the nodes expose (the
+//! votes they send, their configuration, the disks), never from their
+//! code.
+
+use super::{broken, Broken, Checker, Property};
+use crate::node::{LogIndex, LogView, Membership, NodeId, NodeSet, Role, Status, Term};
+
+/// The most (term, candidate) vote records kept: older ones go first.
+const MAX_VOTE_RECORDS: usize = 4_096;
+
+impl Checker {
+    /// A granted real vote: who granted it counts for the candidate.
+    pub(super) fn record_vote(&mut self, voter: NodeId, term: Term, candidate: NodeId) {
+        let granted = self.votes.entry((term, candidate)).or_default();
+        *granted = granted.with(voter);
+        if self.votes.len() > MAX_VOTE_RECORDS {
+            self.votes.pop_first();
+        }
+    }
+
+    /// The decisions a node's step made: becoming leader, and a leader's
+    /// commit. `membership` is the configuration it uses; `durably_holds`
+    /// says whether a node's disk holds the entry (index, term).
+    pub fn on_decisions(
+        &mut self,
+        node: NodeId,
+        before: &Status,
+        after: &Status,
+        membership: Membership,
+        log: LogView<'_>,
+        durably_holds: &dyn Fn(NodeId, LogIndex, Term) -> bool,
+    ) -> Result<(), Broken> {
+        if after.role != Role::Leader {
+            return Ok(());
+        }
+        let elected = before.role != Role::Leader || before.term != after.term;
+        if elected {
+            self.elected_by_majority(node, after, membership)?;
+            self.config_in_force(node, after.term, membership)?;
+        }
+        if after.commit_index > before.commit_index {
+            self.committed_by_majority(node, after, membership, log, durably_holds)?;
+            self.config_in_force(node, after.term, membership)?;
+        }
+        Ok(())
+    }
+
+    fn elected_by_majority(
+        &mut self,
+        node: NodeId,
+        after: &Status,
+        membership: Membership,
+    ) -> Result<(), Broken> {
+        let mut granted = self
+            .votes
+            .get(&(after.term, node))
+            .copied()
+            .unwrap_or_default();
+        if after.voted_for == Some(node) {
+            granted = granted.with(node);
+        }
+        // Votes of terms the new leader has passed can matter no more.
+        self.votes = self.votes.split_off(&(after.term, NodeId(0)));
+        if membership.has_majority(granted) {
+            return Ok(());
+        }
+        Err(broken(
+            Property::QuorumDecision,
+            format!(
+                "node {node} became leader of term {} with the votes of {granted}, not a \
+                 majority of its configuration {membership}",
+                after.term
+            ),
+        ))
+    }
+
+    fn committed_by_majority(
+        &self,
+        node: NodeId,
+        after: &Status,
+        membership: Membership,
+        log: LogView<'_>,
+        durably_holds: &dyn Fn(NodeId, LogIndex, Term) -> bool,
+    ) -> Result<(), Broken> {
+        let index = after.commit_index;
+        let Some(term) = log.term_at(index) else {
+            return Ok(()); // beyond its log: state machine safety says so
+        };
+        let holders = NodeSet::of(
+            membership
+                .all_voters()
+                .iter()
+                .filter(|&n| durably_holds(n, index, term)),
+        );
+        if membership.has_majority(holders) {
+            return Ok(());
+        }
+        Err(broken(
+            Property::QuorumDecision,
+            format!(
+                "leader {node} committed entry {index} of term {term} while only {holders} held \
+                 it durably, not a majority of its configuration {membership}"
+            ),
+        ))
+    }
+
+    /// The configuration a leader uses must share a majority with the one
+    /// the cluster committed.
+    fn config_in_force(
+        &self,
+        node: NodeId,
+        term: Term,
+        membership: Membership,
+    ) -> Result<(), Broken> {
+        let committed = self.committed_config;
+        if !membership.has_disjoint_majorities(&committed) {
+            return Ok(());
+        }
+        Err(broken(
+            Property::ConfigurationSafety,
+            format!(
+                "leader {node} of term {term} uses the configuration {membership}, which can \
+                 decide without any node a decision of the committed configuration {committed} \
+                 needs (disjoint majorities)"
+            ),
+        ))
+    }
+
+    /// The cluster's committed prefix grew to `commit` on a node whose log
+    /// is `log`: its configuration there is the committed one.
+    pub fn on_committed_prefix(&mut self, log: LogView<'_>, commit: LogIndex) {
+        self.committed_config = log.config_at(commit).1;
+    }
+}
