@@ -14,6 +14,7 @@ mod progress;
 mod resume;
 mod run;
 mod shrink;
+pub mod stdio;
 mod sweep;
 
 use std::fmt;
@@ -117,7 +118,10 @@ pub fn main() -> i32 {
             } else {
                 EXIT_OK
             };
-            let _ = e.print();
+            if let Err(err) = e.print() {
+                eprintln!("error: stdout: cannot write: {err}");
+                return EXIT_BAD_INPUT;
+            }
             return code;
         }
     };
@@ -144,6 +148,7 @@ pub fn main() -> i32 {
         Command::Inspect(args) => inspect::inspect(args),
         Command::Shrink(args) => shrink::shrink(args),
     };
+    stdio::flush();
     match result {
         Ok(code) => code,
         Err(failure) => {

@@ -53,13 +53,22 @@ pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure>
 /// Writes one file in one step: a temporary file beside it, made durable,
 /// then renamed over it.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let fail = |e: io::Error| Failure::bad_input(format!("{}: cannot write: {e}", path.display()));
+    // A device or a pipe (`/dev/stdout`) is written into, never replaced.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut file| io::Write::write_all(&mut file, bytes))
+            .map_err(fail);
+    }
     let (parent, name) = split(path);
     let temporary = parent.join(staging_name(&name, std::process::id()));
     let written = write_durably(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
-    written.map_err(|e| Failure::bad_input(format!("{}: cannot write: {e}", path.display())))
+    written.map_err(fail)
 }
 
 /// The parent to stage in and the directory's own name.
