@@ -104,3 +104,168 @@ fn shrink_out_to_a_device_writes_into_it() {
         "{shown}"
     );
 }
+
+/// A copy of leader-crash in `dir`, returned with its bytes.
+fn scenario_in(dir: &std::path::Path, name: &str) -> (String, Vec<u8>) {
+    copy_in(dir, name, "leader-crash")
+}
+
+fn copy_in(dir: &std::path::Path, name: &str, bundled: &str) -> (String, Vec<u8>) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let bytes = std::fs::read(common::repo(&format!("scenarios/{bundled}.json"))).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    (path.to_string_lossy().into_owned(), bytes)
+}
+
+fn assert_refused(args: &[&str], input: &str, bytes: &[u8]) {
+    let out = raftsim(args);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains("would replace the input"), "{args:?}: {err}");
+    assert_eq!(std::fs::read(input).unwrap(), bytes, "{args:?}: input kept");
+}
+
+#[test]
+fn no_command_writes_over_its_own_input() {
+    let dir = scratch("own-input");
+    let (file, bytes) = scenario_in(&dir, "s.json");
+    // The trace of one variant, named like the scenario.
+    assert_refused(
+        &["run", &file, "--variant", "raft", "--trace", &file],
+        &file,
+        &bytes,
+    );
+    // The same file by another name: a hard link.
+    let link = dir.join("link.json");
+    std::fs::hard_link(&file, &link).unwrap();
+    assert_refused(
+        &[
+            "run",
+            &file,
+            "--variant",
+            "raft",
+            "--trace",
+            link.to_str().unwrap(),
+        ],
+        &file,
+        &bytes,
+    );
+    // shrink's output.
+    let (planted, planted_bytes) = copy_in(&dir, "planted.json", "figure-3-7");
+    assert_refused(
+        &["shrink", &planted, "--out", &planted],
+        &planted,
+        &planted_bytes,
+    );
+    // An --out directory where the input is one of the files it writes,
+    // or inside a subdirectory it replaces whole.
+    let (inside, inside_bytes) = scenario_in(&dir, "out/results.json");
+    let out_dir = dir.join("out");
+    assert_refused(
+        &[
+            "run",
+            &inside,
+            "--variant",
+            "raft",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        &inside,
+        &inside_bytes,
+    );
+    let (diagram, diagram_bytes) = scenario_in(&dir, "out2/messages/s.json");
+    let out2 = dir.join("out2");
+    assert_refused(
+        &[
+            "run",
+            &diagram,
+            "--variant",
+            "raft",
+            "--out",
+            out2.to_str().unwrap(),
+        ],
+        &diagram,
+        &diagram_bytes,
+    );
+    let (swept, swept_bytes) = scenario_in(&dir, "sweep/sweep.json");
+    let sweep_dir = dir.join("sweep");
+    assert_refused(
+        &[
+            "sweep",
+            &swept,
+            "--seeds",
+            "0..2",
+            "--out",
+            sweep_dir.to_str().unwrap(),
+        ],
+        &swept,
+        &swept_bytes,
+    );
+    // But a scenario beside its --out files is fine: nothing replaces it.
+    let (beside, _) = scenario_in(&dir, "out3/my-scenario.json");
+    let out3 = dir.join("out3");
+    let out = raftsim(&[
+        "run",
+        &beside,
+        "--variant",
+        "raft",
+        "--out",
+        out3.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// `chart` finds the clash only once it knows what it draws: a results file
+/// named like the report it writes beside it.
+#[test]
+fn chart_refuses_to_replace_the_results_it_reads() {
+    let dir = scratch("chart-input");
+    let out = raftsim(&[
+        "run",
+        "leader-crash",
+        "--variant",
+        "raft",
+        "--out",
+        dir.join("run").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let results = dir.join("report.html");
+    std::fs::copy(dir.join("run/results.json"), &results).unwrap();
+    let bytes = std::fs::read(&results).unwrap();
+    assert_refused(
+        &["chart", results.to_str().unwrap()],
+        results.to_str().unwrap(),
+        &bytes,
+    );
+}
+
+#[test]
+fn a_scenario_with_a_byte_order_mark_is_read() {
+    let dir = scratch("bom");
+    let path = dir.join("bom.json");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(std::fs::read(common::repo("scenarios/leader-crash.json")).unwrap());
+    std::fs::write(&path, bytes).unwrap();
+    let out = raftsim(&["validate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// `/dev/zero` never ends: reading stops at the cap, at once.
+#[test]
+fn an_endless_input_stops_at_the_size_cap() {
+    if !std::path::Path::new("/dev/zero").exists() {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let out = raftsim(&["validate", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("/dev/zero: larger than 16 MiB"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(started.elapsed().as_secs() < 20);
+    let out = raftsim(&["chart", "/dev/null"]);
+    assert_eq!(out.status.code(), Some(2));
+}

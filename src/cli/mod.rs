@@ -7,6 +7,7 @@ mod bundled;
 mod chart;
 mod compare;
 mod diff;
+mod input;
 mod inspect;
 mod output;
 mod overrides;
@@ -21,6 +22,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use input::ReadError;
 use sim_core::scenario::{self, Scenario};
 
 /// Exit codes (docs/SCENARIOS.md, "Errors and exit codes").
@@ -178,19 +180,19 @@ pub fn load(arg: &str) -> Result<Loaded, Failure> {
 /// [`load`] with `--set` overrides applied before validation.
 pub fn load_with(arg: &str, sets: &[String]) -> Result<Loaded, Failure> {
     let path = PathBuf::from(arg);
-    let text = match (std::fs::read_to_string(&path), bundled::find(arg)) {
+    let not_found = |err: &ReadError| matches!(err, ReadError::Io(e) if e.kind() == std::io::ErrorKind::NotFound);
+    let text = match (
+        input::read_text(&path, input::MAX_SCENARIO_BYTES),
+        bundled::find(arg),
+    ) {
         (Ok(text), _) => text,
-        (Err(err), Some((_, text)))
-            if err.kind() == std::io::ErrorKind::NotFound || path.is_dir() =>
-        {
-            text.to_string()
-        }
-        (Err(err), _) if err.kind() == std::io::ErrorKind::NotFound => {
+        (Err(err), Some((_, text))) if not_found(&err) || path.is_dir() => text.to_string(),
+        (Err(err), _) if not_found(&err) => {
             return Err(Failure::bad_input(format!(
                 "{arg}: no such file (and no bundled scenario of that name; see `raftsim list`)"
             )))
         }
-        (Err(err), _) => return Err(Failure::bad_input(format!("{arg}: cannot read: {err}"))),
+        (Err(err), _) => return Err(Failure::bad_input(format!("{arg}: {err}"))),
     };
     let (text, shown) = if sets.is_empty() {
         (text, arg.to_string())

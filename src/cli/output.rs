@@ -18,7 +18,68 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::Failure;
+use super::{input, Failure};
+
+/// Where `target` is or would be, canonicalized: None when its directory
+/// does not exist either (then it is no input).
+fn canonical_target(target: &Path) -> Option<PathBuf> {
+    if let Ok(path) = std::fs::canonicalize(target) {
+        return Some(path);
+    }
+    let (parent, _) = split(target);
+    Some(
+        std::fs::canonicalize(parent)
+            .ok()?
+            .join(target.file_name()?),
+    )
+}
+
+/// Refuses to write `target` when it is one of this command's inputs
+/// (the same path, or the same file by another name), or when `whole` and
+/// an input lies inside it (a directory replaced whole).
+fn refuse_input(target: &Path, whole: bool) -> Result<(), Failure> {
+    let Some(canonical) = canonical_target(target) else {
+        return Ok(());
+    };
+    let same_file = |input: &Path| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            if let (Ok(a), Ok(b)) = (std::fs::metadata(input), std::fs::metadata(target)) {
+                return a.dev() == b.dev() && a.ino() == b.ino();
+            }
+        }
+        input == canonical
+    };
+    match input::noted()
+        .into_iter()
+        .find(|i| same_file(i) || (whole && i.starts_with(&canonical)))
+    {
+        Some(found) => Err(Failure::bad_input(format!(
+            "{}: that would replace the input {}; write somewhere else (nothing was written)",
+            target.display(),
+            found.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Refuses, before any work, an output file that is one of the inputs.
+pub fn refuse_input_file(path: &Path) -> Result<(), Failure> {
+    refuse_input(path, false)
+}
+
+/// Refuses an output directory that would replace an input: one of the
+/// `names` it writes (a name with a `/` replaces its subdirectory whole).
+pub fn refuse_inputs_in(dir: &Path, names: &[&str]) -> Result<(), Failure> {
+    for name in names {
+        match name.split_once('/') {
+            Some((subdirectory, _)) => refuse_input(&dir.join(subdirectory), true)?,
+            None => refuse_input(&dir.join(name), false)?,
+        }
+    }
+    Ok(())
+}
 
 /// The prefix and suffix of a staging directory's name: `.NAME.partial-PID`.
 fn staging_name(name: &str, pid: u32) -> String {
@@ -28,6 +89,8 @@ fn staging_name(name: &str, pid: u32) -> String {
 /// Writes `files` (name, bytes) into `dir`, creating it if needed; other
 /// files already in `dir` are kept.
 pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    refuse_inputs_in(dir, &names)?;
     let fail = |what: &str, path: &Path, err: io::Error| {
         Failure::bad_input(format!("{}: cannot {what}: {err}", path.display()))
     };
@@ -53,6 +116,7 @@ pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure>
 /// Writes one file in one step: a temporary file beside it, made durable,
 /// then renamed over it.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    refuse_input_file(path)?;
     let fail = |e: io::Error| Failure::bad_input(format!("{}: cannot write: {e}", path.display()));
     // A device or a pipe (`/dev/stdout`) is written into, never replaced.
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {

@@ -159,6 +159,17 @@ pub fn run(args: RunArgs) -> CliResult {
         })?],
         None => scenario.variants().iter().collect(),
     };
+    if let Some(base) = &args.trace {
+        for v in &selected {
+            output::refuse_input_file(&trace_path(base, &v.label, selected.len() > 1))?;
+        }
+    }
+    if let Some(out) = &args.out {
+        output::refuse_inputs_in(
+            out,
+            &["results.json", reports::artifacts::REPORT, "messages/"],
+        )?;
+    }
     let show_progress = Progress::wanted(args.json);
     let progress = Progress::new(show_progress);
     let spinner = |v: &Variant| progress.spinner(format!("running {}", v.label));

@@ -78,15 +78,16 @@ pub fn shrink(args: ShrinkArgs) -> CliResult {
     let scenario = &loaded.scenario;
     let seed = choose_seed(args.seed, scenario.file.seed)?;
     eprintln!("raftsim: seed {seed}");
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from(format!("{}.seed-{seed}.min.json", scenario.name())));
+    output::refuse_input_file(&out)?;
     let before = scenario.file.clone();
     let drawn = scenario.chaos_events(seed).len();
     let shrunk = shrink::shrink(scenario, args.variant.as_deref(), seed).map_err(|e| match e {
         shrink::ShrinkError::NotReproducible(_) => Failure::failed(format!("{}: {e}", args.file)),
         _ => Failure::bad_input(format!("{}: {e}", args.file)),
     })?;
-    let out = args
-        .out
-        .unwrap_or_else(|| PathBuf::from(format!("{}.seed-{seed}.min.json", scenario.name())));
     let mut file = shrunk.file.clone();
     file.name = format!("{}-min", scenario.name());
     file.description = format!(

@@ -166,6 +166,18 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         fingerprint: scenario.fingerprint(),
         overrides: loaded.overrides.clone(),
     };
+    if let Some(dir) = &args.out {
+        output::refuse_inputs_in(
+            dir,
+            &[
+                "seeds.jsonl",
+                "sweep.json",
+                "shard.json",
+                super::resume::PROGRESS_FILE,
+                artifacts::REPORT,
+            ],
+        )?;
+    }
     let mut done = match (&args.out, args.resume) {
         (Some(dir), true) => finished_seeds(dir, &info)?,
         _ => Vec::new(),
@@ -478,6 +490,8 @@ fn refuse_input_as_output(out: &Path, inputs: &[PathBuf]) -> Result<(), Failure>
 fn read_dir_records(dir: &Path) -> Result<(ShardInfo, Vec<SeedRecord>), Failure> {
     let bad = |what: String| Failure::bad_input(format!("{}: {what}", dir.display()));
     let info_path = dir.join("shard.json");
+    super::input::note(&info_path);
+    super::input::note(&dir.join("seeds.jsonl"));
     let text = std::fs::read_to_string(&info_path).map_err(|e| {
         bad(format!(
             "cannot read shard.json ({e}); is this a `raftsim sweep --out` directory?"
