@@ -140,3 +140,25 @@ fn compare_prints_its_seed_first() {
         text(&out.stderr)
     );
 }
+
+/// `--jobs 100000` used to start 100,000 threads and fail after 18 s.
+#[test]
+fn sweep_jobs_are_capped_at_the_seeds_and_the_machine() {
+    let started = std::time::Instant::now();
+    let out = raftsim(&[
+        "sweep",
+        "leader-crash",
+        "--seeds",
+        "0..3",
+        "--jobs",
+        "100000",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("--jobs 100000 capped at "), "{err}");
+    assert!(err.contains("(3 seeds to run, "), "{err}");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let capped = threads.min(3);
+    assert!(err.contains(&format!("with {capped} job")), "{err}");
+    assert!(started.elapsed().as_secs() < 10);
+}

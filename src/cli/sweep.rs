@@ -147,10 +147,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         Some((k, n)) => sweep::shard_range(args.seeds, k, n),
         None => args.seeds,
     };
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if jobs == 0 {
+    if args.jobs == Some(0) {
         return Err(Failure::bad_input("--jobs must be at least 1"));
     }
     let info = ShardInfo {
@@ -189,6 +186,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
     let seeds: Vec<u64> = (range[0]..range[1])
         .filter(|seed| done.binary_search_by_key(seed, |r| r.seed).is_err())
         .collect();
+    let jobs = jobs(args.jobs, seeds.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
@@ -261,6 +259,22 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         let _ = std::fs::remove_file(&log.path);
     }
     Ok(code)
+}
+
+/// Worker threads: `--jobs` (default: one per hardware thread), at most
+/// one per hardware thread and one per seed to run; a cap is said on
+/// stderr.
+fn jobs(asked: Option<usize>, seeds: usize) -> usize {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = asked.unwrap_or(threads).min(threads).min(seeds.max(1));
+    if let Some(asked) = asked.filter(|&asked| asked > jobs) {
+        eprintln!(
+            "raftsim: --jobs {asked} capped at {jobs} ({} to run, {} on this machine)",
+            plural(seeds, "seed"),
+            plural(threads, "hardware thread")
+        );
+    }
+    jobs
 }
 
 /// The raft-rs adapter's determinism guard over one sweep: every election
