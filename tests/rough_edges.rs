@@ -162,3 +162,22 @@ fn sweep_jobs_are_capped_at_the_seeds_and_the_machine() {
     assert!(err.contains(&format!("with {capped} job")), "{err}");
     assert!(started.elapsed().as_secs() < 10);
 }
+
+#[test]
+fn an_error_quotes_a_huge_number_compactly() {
+    let dir = scratch("huge-number");
+    let path = dir.join("huge.json");
+    std::fs::write(
+        &path,
+        r#"{"name": "x", "nodes": 3, "duration_ms": 1000, "network": {"loss": 1e300}}"#,
+    )
+    .unwrap();
+    let out = raftsim(&["validate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("network.loss: 1e300 is not a probability"),
+        "{err}"
+    );
+    assert!(err.len() < 200, "{err}");
+}

@@ -54,8 +54,33 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&compact_numbers(&self.message))
     }
+}
+
+/// A number of more than 21 digits (a field given `1e300` is quoted back
+/// with 301) written compactly: `1e300`. Shorter ones, every u64 included,
+/// stay exact.
+fn compact_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        out.push_str(&rest[..start]);
+        let number = &rest[start..];
+        let end = number
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(number.len());
+        // A sentence's full stop is not part of the number.
+        let run = number[..end].trim_end_matches('.');
+        let digits = run.chars().filter(char::is_ascii_digit).count();
+        match run.parse::<f64>() {
+            Ok(value) if digits > 21 => out.push_str(&format!("{value:e}")),
+            _ => out.push_str(run),
+        }
+        rest = &number[run.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 pub type CliResult = Result<i32, Failure>;
@@ -298,5 +323,20 @@ pub fn choose_seed(flag: Option<u64>, file_seed: u64) -> Result<u64, Failure> {
         Ok(text) => parse_seed(&text)
             .map_err(|why| Failure::bad_input(format!("RAFTSIM_SEED={text:?}: {why}"))),
         Err(_) => Ok(file_seed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact_numbers;
+
+    #[test]
+    fn long_numbers_in_messages_are_compact() {
+        let huge = format!("{} is not a probability", 1e300);
+        assert_eq!(compact_numbers(&huge), "1e300 is not a probability");
+        let tiny = format!("{} ms.", 1.5e-300);
+        assert_eq!(compact_numbers(&tiny), "1.5e-300 ms.");
+        let exact = "seed 18446744073709551615, events[3].at_ms: 0.25 ms";
+        assert_eq!(compact_numbers(exact), exact);
     }
 }
