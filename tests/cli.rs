@@ -234,7 +234,7 @@ fn a_failed_expectation_exits_1_and_out_writes_results() {
     ignore = "a bundled scenario it runs has raft-rs variants"
 )]
 fn list_validate_and_schema() {
-    let out = raftsim(&["list"]);
+    let out = raftsim(&["list", "--long"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("scenarios/isolate-rejoin.json"));
     let out = raftsim(&[
@@ -257,7 +257,7 @@ fn list_validate_and_schema() {
     ignore = "a bundled scenario it runs has raft-rs variants"
 )]
 fn every_bundled_scenario_is_listed_and_embedded() {
-    let out = stdout(&raftsim(&["list"]));
+    let out = stdout(&raftsim(&["list", "--long"]));
     for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")).unwrap()
     {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();

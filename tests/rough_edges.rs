@@ -27,13 +27,27 @@ fn a_negative_seed_says_what_a_seed_is() {
     ignore = "a bundled scenario it runs has raft-rs variants"
 )]
 fn list_names_bundled_scenarios_as_they_run() {
-    let out = raftsim(&["list"]);
+    let out = raftsim(&["list", "--long"]);
     assert!(out.status.success());
     let shown = text(&out.stdout);
     assert!(
         shown.contains("isolate-rejoin  (raftsim run isolate-rejoin;"),
         "{shown}"
     );
+    // Without --long: a name and one line each, fitting 80 columns.
+    let out = raftsim(&["list"]);
+    let shown = text(&out.stdout);
+    let entries: Vec<&str> = shown.lines().take_while(|l| !l.is_empty()).collect();
+    assert!(entries.len() >= 10, "{shown}");
+    for line in &entries {
+        assert!(line.chars().count() <= 80, "{line}");
+    }
+    assert!(
+        entries.iter().any(|l| l.starts_with("isolate-rejoin ")
+            && l.ends_with("A follower is cut off from everybody for 60 s, then rejoins.")),
+        "{shown}"
+    );
+    assert!(shown.contains("raftsim list --long"), "{shown}");
     let out = raftsim(&["validate", "leader-crash"]);
     let shown = text(&out.stdout);
     assert!(shown.contains("5 variants"), "{shown}");

@@ -113,9 +113,13 @@ enum Command {
     /// Print the JSON Schema of scenario files.
     #[command(after_help = "Example:\n  raftsim schema")]
     Schema,
-    /// List the bundled scenarios.
-    #[command(after_help = "Example:\n  raftsim list")]
-    List,
+    /// List the bundled scenarios: each name with one line about it.
+    #[command(after_help = "Example:\n  raftsim list\n  raftsim list --long")]
+    List {
+        /// Each scenario's whole description and its file.
+        #[arg(long)]
+        long: bool,
+    },
     /// Run several scenarios and print one Markdown table: rows scenarios,
     /// columns policies.
     Compare(compare::CompareArgs),
@@ -163,8 +167,8 @@ pub fn main() -> i32 {
             );
             Ok(EXIT_OK)
         }
-        Command::List => {
-            list();
+        Command::List { long } => {
+            list(long);
             Ok(EXIT_OK)
         }
         Command::Bench(args) => bench::bench(args),
@@ -287,12 +291,25 @@ pub fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-fn list() {
+/// The width `list` fits its lines into.
+const LIST_WIDTH: usize = 80;
+
+fn list(long: bool) {
+    let name_width = bundled::SCENARIOS
+        .iter()
+        .map(|(file, _)| file.trim_end_matches(".json").len())
+        .max()
+        .unwrap_or(0);
     for (file, text) in bundled::SCENARIOS {
         let scenario = scenario::parse(text).expect("bundled scenarios are valid");
         let name = file.strip_suffix(".json").unwrap_or(file);
-        println!("{name}  (raftsim run {name}; the file: scenarios/{file})");
         let description = &scenario.file.description;
+        if !long {
+            let room = LIST_WIDTH - name_width - 2;
+            println!("{name:<name_width$}  {}", first_sentence(description, room));
+            continue;
+        }
+        println!("{name}  (raftsim run {name}; the file: scenarios/{file})");
         let mut line = String::from("   ");
         for word in description.split_whitespace() {
             if line.len() + word.len() > 78 {
@@ -304,6 +321,26 @@ fn list() {
         }
         println!("{line}\n");
     }
+    if !long {
+        println!("\nraftsim list --long: every description in full, with its file");
+    }
+}
+
+/// The first sentence of `text`, cut to `room` characters with "…".
+fn first_sentence(text: &str, room: usize) -> String {
+    let sentence = match text.find(". ") {
+        Some(end) => &text[..=end],
+        None => text.trim_end(),
+    };
+    if sentence.chars().count() <= room {
+        return sentence.to_string();
+    }
+    let cut: String = sentence.chars().take(room.saturating_sub(1)).collect();
+    let cut = match cut.rfind(' ') {
+        Some(space) if space > room / 2 => &cut[..space],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':']))
 }
 
 /// Reads `--seed`: clap's own parser would answer `--seed -1` with a tip
