@@ -195,3 +195,17 @@ fn an_error_quotes_a_huge_number_compactly() {
     );
     assert!(err.len() < 200, "{err}");
 }
+
+#[test]
+fn the_top_level_help_gives_every_exit_code() {
+    let out = raftsim(&["--help"]);
+    let help = text(&out.stdout);
+    for phrase in [
+        "0 ok",
+        "1 a safety violation, a failed expectation or a run cut short",
+        "2 bad input or usage",
+        "cannot be read or written",
+    ] {
+        assert!(help.contains(phrase), "{phrase}: {help}");
+    }
+}
