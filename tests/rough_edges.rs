@@ -209,3 +209,27 @@ fn the_top_level_help_gives_every_exit_code() {
         assert!(help.contains(phrase), "{phrase}: {help}");
     }
 }
+
+/// DLedger's elector has no pre-vote: the setting is not silently ignored.
+#[test]
+fn pre_vote_with_dledger_is_a_warning() {
+    let dir = scratch("dledger-pre-vote");
+    let path = dir.join("d.json");
+    std::fs::write(
+        &path,
+        r#"{"name": "d", "nodes": 3, "duration_ms": 1000,
+            "raft": {"pre_vote": true},
+            "variants": [{"label": "raft"}, {"label": "dledger", "raft": {"election": "dledger"}}]}"#,
+    )
+    .unwrap();
+    let out = raftsim(&["validate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            r#"variant "dledger": raft.pre_vote has no effect with raft.election "dledger""#
+        ),
+        "{err}"
+    );
+    assert!(!err.contains(r#"variant "raft""#), "{err}");
+}
