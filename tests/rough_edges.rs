@@ -233,3 +233,29 @@ fn pre_vote_with_dledger_is_a_warning() {
     );
     assert!(!err.contains(r#"variant "raft""#), "{err}");
 }
+
+/// A reused `--out` keeps no message diagram of the run before.
+#[test]
+fn a_reused_out_keeps_no_stale_message_diagrams() {
+    let dir = scratch("stale-diagrams");
+    let out_dir = dir.join("out");
+    let out = out_dir.to_str().unwrap();
+    let first = raftsim(&["run", "isolate-rejoin", "--variant", "raft", "--out", out]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert!(out_dir.join("messages/raft-1.svg").exists());
+    let second = raftsim(&[
+        "run",
+        "isolate-rejoin",
+        "--variant",
+        "prevote",
+        "--out",
+        out,
+    ]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    assert!(
+        !out_dir.join("messages/raft-1.svg").exists(),
+        "the diagram of the first run is gone"
+    );
+    let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(!report.contains("messages/raft-1.svg"));
+}

@@ -195,7 +195,7 @@ pub fn chart(args: ChartArgs) -> CliResult {
                 ),
             },
         )?;
-    output::write_all(&out, &files)?;
+    output::write_all_owning(&out, &files, &["messages"])?;
     let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     println!("wrote {} into {}", names.join(", "), out.display());
     Ok(EXIT_OK)

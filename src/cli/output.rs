@@ -89,7 +89,20 @@ fn staging_name(name: &str, pid: u32) -> String {
 /// Writes `files` (name, bytes) into `dir`, creating it if needed; other
 /// files already in `dir` are kept.
 pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
-    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    write_all_owning(dir, files, &[])
+}
+
+/// [`write_all`], where each subdirectory in `owned` belongs to this
+/// output whole: replaced by the files written under it, or removed when
+/// none is (no stale message diagram stays in a reused `--out`).
+pub fn write_all_owning(
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+    owned: &[&str],
+) -> Result<(), Failure> {
+    let mut names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
+    names.extend(owned.iter().map(|sub| format!("{sub}/")));
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     refuse_inputs_in(dir, &names)?;
     let fail = |what: &str, path: &Path, err: io::Error| {
         Failure::bad_input(format!("{}: cannot {what}: {err}", path.display()))
@@ -107,7 +120,7 @@ pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure>
             }
             write_durably(&path, bytes).map_err(|e| fail("write", &dir.join(file), e))?;
         }
-        publish(dir, &staging, files).map_err(|e| fail("write", dir, e))
+        publish(dir, &staging, files, owned).map_err(|e| fail("write", dir, e))
     })();
     let _ = std::fs::remove_dir_all(&staging);
     published
@@ -156,7 +169,12 @@ fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Puts the staged files in place: a whole-directory swap where possible.
-fn publish(dir: &Path, staging: &Path, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+fn publish(
+    dir: &Path,
+    staging: &Path,
+    files: &[(String, Vec<u8>)],
+    owned: &[&str],
+) -> io::Result<()> {
     if !dir.exists() {
         return std::fs::rename(staging, dir);
     }
@@ -165,9 +183,9 @@ fn publish(dir: &Path, staging: &Path, files: &[(String, Vec<u8>)]) -> io::Resul
         let entry = entry?;
         let file_name = entry.file_name();
         if entry.file_type()?.is_dir() {
-            // A subdirectory we write into (`messages/`) is replaced whole.
-            let prefix = format!("{}/", file_name.to_string_lossy());
-            if !files.iter().any(|(f, _)| f.starts_with(&prefix)) {
+            // A subdirectory we write into (`messages/`), or own, is
+            // replaced whole.
+            if !replaced_whole(&file_name.to_string_lossy(), files, owned) {
                 has_subdirectories = true;
             }
             continue;
@@ -196,6 +214,13 @@ fn publish(dir: &Path, staging: &Path, files: &[(String, Vec<u8>)]) -> io::Resul
             ""
         }
     );
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type()?.is_dir() && replaced_whole(&name, files, owned) {
+            std::fs::remove_dir_all(entry.path())?;
+        }
+    }
     for (file, _) in files {
         if let Some(parent) = dir.join(file).parent() {
             std::fs::create_dir_all(parent)?;
@@ -203,6 +228,13 @@ fn publish(dir: &Path, staging: &Path, files: &[(String, Vec<u8>)]) -> io::Resul
         std::fs::rename(staging.join(file), dir.join(file))?;
     }
     Ok(())
+}
+
+/// Whether subdirectory `name` of the output is replaced whole: written
+/// into, or owned.
+fn replaced_whole(name: &str, files: &[(String, Vec<u8>)], owned: &[&str]) -> bool {
+    let prefix = format!("{name}/");
+    owned.contains(&name) || files.iter().any(|(f, _)| f.starts_with(&prefix))
 }
 
 /// Swaps two directories atomically. Ok(false) where the platform cannot.
@@ -329,6 +361,28 @@ mod tests {
         assert!(!out.join(svg(2)).exists(), "a stale diagram is gone");
         assert_eq!(
             std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+            "mine"
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn an_owned_subdirectory_not_written_again_is_removed() {
+        let root = scratch("owned");
+        let out = root.join("out");
+        write_all_owning(
+            &out,
+            &files(&[("a.json", "1"), ("messages/raft-1.svg", "1")]),
+            &["messages"],
+        )
+        .unwrap();
+        std::fs::create_dir_all(out.join("mine")).unwrap();
+        std::fs::write(out.join("mine/notes.txt"), "mine").unwrap();
+        write_all_owning(&out, &files(&[("a.json", "2")]), &["messages"]).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a.json")).unwrap(), "2");
+        assert!(!out.join("messages").exists(), "stale diagrams are gone");
+        assert_eq!(
+            std::fs::read_to_string(out.join("mine/notes.txt")).unwrap(),
             "mine"
         );
         let _ = std::fs::remove_dir_all(&root);

@@ -216,7 +216,7 @@ pub fn run(args: RunArgs) -> CliResult {
     if let Some(out) = &args.out {
         let mut files = vec![("results.json".to_string(), format!("{json}\n").into_bytes())];
         files.extend(artifacts(&results, &args.chart_style, show_progress)?);
-        output::write_all(out, &files)?;
+        output::write_all_owning(out, &files, &["messages"])?;
         if !args.json {
             println!("\nwrote {}", out.display());
         }
