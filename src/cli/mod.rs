@@ -9,6 +9,7 @@ mod compare;
 mod diff;
 mod input;
 mod inspect;
+mod mann_whitney;
 mod output;
 mod overrides;
 mod progress;
