@@ -408,6 +408,7 @@ fn summary(aggregate: &Aggregate) -> String {
         plural(aggregate.variants.len(), "variant"),
         plural(seeds as usize * aggregate.variants.len(), "run"),
     );
+    out.push_str(&side_by_side(aggregate));
     for v in &aggregate.variants {
         out.push_str(&variant_summary(v));
     }
@@ -430,6 +431,52 @@ fn summary(aggregate: &Aggregate) -> String {
                 aggregate.failures.len() - 50
             ));
         }
+    }
+    out
+}
+
+/// The width the side-by-side table keeps within: more variants than fit
+/// go on into another block of columns below.
+const TABLE_WIDTH: usize = 120;
+
+/// Every variant side by side: per headline metric, the mean over seeds
+/// with its 95% confidence interval.
+fn side_by_side(aggregate: &Aggregate) -> String {
+    let (head, rows) = sweep_table::side_by_side(aggregate);
+    let width = |col: usize| {
+        rows.iter()
+            .map(|r| r[col].chars().count())
+            .chain([head[col].chars().count()])
+            .max()
+            .unwrap_or(0)
+    };
+    let mut out =
+        String::from("\nside by side: the mean over seeds [its 95% confidence interval]\n");
+    let first = width(0);
+    let mut start = 1;
+    while start < head.len() {
+        let mut end = start;
+        let mut used = 2 + first;
+        while end < head.len() && (end == start || used + 2 + width(end) <= TABLE_WIDTH) {
+            used += 2 + width(end);
+            end += 1;
+        }
+        let line = |cells: &[String]| {
+            let mut line = format!("  {:<first$}", cells[0]);
+            for (col, cell) in cells.iter().enumerate().take(end).skip(start) {
+                line.push_str(&format!("  {cell:>w$}", w = width(col)));
+            }
+            line.push('\n');
+            line
+        };
+        if start > 1 {
+            out.push('\n');
+        }
+        out.push_str(&line(&head));
+        for row in &rows {
+            out.push_str(&line(row));
+        }
+        start = end;
     }
     out
 }
