@@ -7,6 +7,7 @@ pub mod faults;
 pub mod invariants;
 pub mod metrics;
 pub mod network;
+pub mod progress;
 pub mod raft;
 pub mod raftrs;
 pub mod results;
