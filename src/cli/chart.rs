@@ -185,16 +185,14 @@ pub fn chart(args: ChartArgs) -> CliResult {
         )));
     }
     let files =
-        render(&results, args.style.options(), Progress::wanted(false)).map_err(
-            |err| match err {
-                ChartError::Invalid { .. } => {
-                    Failure::bad_input(format!("{}: {err}", args.results.display()))
-                }
-                ChartError::Font | ChartError::Draw(_) | ChartError::Png(_) => Failure::failed(
-                    format!("{}: cannot draw the charts: {err}", args.results.display()),
-                ),
-            },
-        )?;
+        render(&results, args.style.options(), Progress::wanted()).map_err(|err| match err {
+            ChartError::Invalid { .. } => {
+                Failure::bad_input(format!("{}: {err}", args.results.display()))
+            }
+            ChartError::Font | ChartError::Draw(_) | ChartError::Png(_) => Failure::failed(
+                format!("{}: cannot draw the charts: {err}", args.results.display()),
+            ),
+        })?;
     output::write_all_owning(&out, &files, &["messages"])?;
     let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     println!("wrote {} into {}", names.join(", "), out.display());

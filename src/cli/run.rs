@@ -170,33 +170,29 @@ pub fn run(args: RunArgs) -> CliResult {
             &["results.json", reports::artifacts::REPORT, "messages/"],
         )?;
     }
-    let show_progress = Progress::wanted(args.json);
+    let show_progress = Progress::wanted();
     let progress = Progress::new(show_progress);
-    let spinner = |v: &Variant| progress.spinner(format!("running {}", v.label));
+    let total_us = selected.len() as u64 * scenario.file.duration_ms * 1_000;
+    let what = format!("running {}", super::plural(selected.len(), "variant"));
+    let ticker = progress.simulation(&what, Some(total_us));
     let variant_results: Vec<VariantResult> = match &args.trace {
         Some(base) => selected
             .iter()
             .map(|v| {
-                let bar = spinner(v);
                 let path = trace_path(base, &v.label, selected.len() > 1);
                 let result = run_traced(&loaded, v, seed, &path, args.trace_format);
-                bar.finish_and_clear();
                 if result.is_ok() && selected.len() > 1 {
-                    eprintln!("trace of {}: {}", v.label, path.display());
+                    progress.println(format!("trace of {}: {}", v.label, path.display()));
                 }
                 result
             })
             .collect::<Result<_, _>>()?,
         None => selected
             .par_iter()
-            .map(|v| {
-                let bar = spinner(v);
-                let result = results::run_variant(scenario, v, seed, None);
-                bar.finish_and_clear();
-                result
-            })
+            .map(|v| results::run_variant(scenario, v, seed, None))
             .collect(),
     };
+    drop(ticker);
     drop(progress);
     let mut results = results::assemble(scenario, seed, variant_results);
     results.overrides = loaded.overrides.clone();

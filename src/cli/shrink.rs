@@ -6,6 +6,7 @@ use sim_core::results::shell_word;
 use sim_core::scenario::ScenarioFile;
 use sim_core::shrink;
 
+use super::progress::Progress;
 use super::run::reproduce_command;
 use super::{choose_seed, load_with, output, CliResult, Failure, EXIT_OK};
 
@@ -84,7 +85,12 @@ pub fn shrink(args: ShrinkArgs) -> CliResult {
     output::refuse_input_file(&out)?;
     let before = scenario.file.clone();
     let drawn = scenario.chaos_events(seed).len();
-    let shrunk = shrink::shrink(scenario, args.variant.as_deref(), seed).map_err(|e| match e {
+    let progress = Progress::new(Progress::wanted());
+    let ticker = progress.simulation("shrinking", None);
+    let shrunk = shrink::shrink(scenario, args.variant.as_deref(), seed);
+    drop(ticker);
+    drop(progress);
+    let shrunk = shrunk.map_err(|e| match e {
         shrink::ShrinkError::NotReproducible(_) => Failure::failed(format!("{}: {e}", args.file)),
         _ => Failure::bad_input(format!("{}: {e}", args.file)),
     })?;

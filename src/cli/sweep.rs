@@ -4,9 +4,10 @@
 //! per-seed records whatever their order, so merged shards give exactly
 //! what one machine gives.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant as WallClock;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -20,6 +21,7 @@ use sim_core::results::{self, shell_word};
 use sim_core::scenario::Scenario;
 use sim_core::sweep::{self, Aggregate, SeedRecord, VariantAggregate};
 
+use super::progress::{events_per_sec, virtual_time, Progress, Ticker};
 use super::resume::{finished_seeds, ProgressLog};
 use super::run::reproduce_command;
 use super::{load_with, output, plural, CliResult, Failure, EXIT_FAILED, EXIT_OK};
@@ -204,18 +206,26 @@ pub fn sweep(args: SweepArgs) -> CliResult {
             String::new()
         }
     );
-    let progress = if std::io::stderr().is_terminal() && !args.json {
+    let progress = if Progress::wanted() {
         let bar = ProgressBar::new(seeds.len() as u64);
         bar.set_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} seeds · {msg} · ETA {eta}")
                 .expect("valid template"),
         );
-        bar.set_message("0 failing");
         bar
     } else {
         ProgressBar::hidden()
     };
-    let failing = AtomicU64::new(0);
+    let failing = Arc::new(AtomicU64::new(0));
+    let counted = Arc::clone(&failing);
+    let ticker = Ticker::start(progress.clone(), move |bar, done, elapsed| {
+        bar.set_message(format!(
+            "{} failing · {} virtual · {}",
+            counted.load(Ordering::Relaxed),
+            virtual_time(done.virtual_us),
+            events_per_sec(done.events, elapsed)
+        ));
+    });
     let guard = RaftRsGuard::start(scenario);
     let started = WallClock::now();
     let run_seed = |seed: u64| -> Result<SeedRecord, Failure> {
@@ -231,8 +241,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
             })?;
         }
         if record.failed() {
-            let n = failing.fetch_add(1, Ordering::Relaxed) + 1;
-            progress.set_message(format!("{n} failing"));
+            failing.fetch_add(1, Ordering::Relaxed);
         }
         progress.inc(1);
         Ok(record)
@@ -243,6 +252,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
             .map(|&seed| run_seed(seed))
             .collect::<Result<_, _>>()
     })?;
+    drop(ticker);
     progress.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     eprintln!(
