@@ -74,3 +74,127 @@ fn no_page_calls_an_existing_feature_unimplemented() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// The `#anchor` GitHub gives a heading: lower case, punctuation other than
+/// `-` and `_` dropped, spaces as `-`.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// Every heading anchor of a Markdown file (outside code blocks).
+fn anchors(markdown: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_code = false;
+    for line in markdown.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code && line.starts_with('#') {
+            out.push(anchor(line.trim_start_matches('#')));
+        }
+    }
+    out
+}
+
+/// The targets of the Markdown links and images of a file, outside code.
+fn links(markdown: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_code = false;
+    for line in markdown.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        // Inline code spans hold no links.
+        let prose: String = line.split('`').step_by(2).collect::<Vec<_>>().join(" ");
+        let mut rest = prose.as_str();
+        while let Some(at) = rest.find("](") {
+            let after = &rest[at + 2..];
+            let Some(end) = after.find(')') else { break };
+            out.push(after[..end].to_string());
+            rest = &after[end..];
+        }
+    }
+    out
+}
+
+/// Every relative link in README.md, ARCHITECTURE.md and docs/*.md leads
+/// to a file that exists, and a `#heading` to a heading of that file.
+#[test]
+fn every_relative_link_leads_somewhere() {
+    let root = std::path::PathBuf::from(repo("."));
+    let mut pages = vec![root.join("README.md"), root.join("ARCHITECTURE.md")];
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            pages.push(path);
+        }
+    }
+    let mut checked = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for link in links(&text) {
+            if link.contains("://") || link.starts_with("mailto:") {
+                continue;
+            }
+            let (file, fragment) = match link.split_once('#') {
+                Some((file, fragment)) => (file, Some(fragment)),
+                None => (link.as_str(), None),
+            };
+            let target = if file.is_empty() {
+                page.clone()
+            } else {
+                page.parent().unwrap().join(file)
+            };
+            assert!(
+                target.exists(),
+                "{}: the link {link} leads to no file",
+                page.display()
+            );
+            if let (Some(fragment), Some("md")) =
+                (fragment, target.extension().and_then(|e| e.to_str()))
+            {
+                let headings = anchors(&std::fs::read_to_string(&target).unwrap());
+                assert!(
+                    headings.iter().any(|h| h == fragment),
+                    "{}: the link {link} names no heading of {}",
+                    page.display(),
+                    target.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        checked > 50,
+        "only {checked} links found: is the parser right?"
+    );
+}
+
+/// The README is a front door: short, with its two commands as CI runs
+/// them, and no word about how the project was made.
+#[test]
+fn the_readme_is_short_and_its_test_command_is_ci_s() {
+    let readme = page("README.md");
+    assert!(
+        readme.lines().count() <= 250,
+        "{} lines",
+        readme.lines().count()
+    );
+    assert!(readme.contains(
+        "cargo run --release -- run scenarios/isolate-rejoin.json\ncargo test --workspace\n"
+    ));
+    assert!(page(".ci/run").contains("cargo test --workspace --locked 2>&1"));
+    assert!(readme.contains("![") && readme.contains("(docs/term-growth.png)"));
+    for word in ["session", "issue ", "Issue ", "this branch"] {
+        assert!(!readme.contains(word), "README.md says {word:?}");
+    }
+}

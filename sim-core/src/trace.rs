@@ -226,7 +226,7 @@ impl TraceHash {
 
     /// Always inlined: every call site builds one known variant, so the
     /// match and the `TraceEvent` itself fold away there (5.5% of the
-    /// benchmark's wall time; README, Performance).
+    /// benchmark's wall time; docs/PERFORMANCE.md).
     #[inline(always)]
     pub fn add(&mut self, at: Instant, event: &TraceEvent<'_>) {
         self.word(at.as_us());
