@@ -48,8 +48,7 @@ fn a_long_run_shows_virtual_time_events_per_second_and_an_eta() {
     };
     let line = shown
         .lines()
-        .filter(|l| l.contains("running 1 variant"))
-        .last()
+        .rfind(|l| l.contains("running 1 variant"))
         .unwrap_or_else(|| panic!("no progress line in {shown:?}"));
     assert!(line.contains("of 8 min 0 s virtual"), "{line}");
     assert!(line.contains(" events/s"), "{line}");
@@ -63,8 +62,7 @@ fn a_sweep_shows_seeds_done_and_events_per_second() {
     };
     let line = shown
         .lines()
-        .filter(|l| l.contains("/40 seeds"))
-        .last()
+        .rfind(|l| l.contains("/40 seeds"))
         .unwrap_or_else(|| panic!("no progress line in {shown:?}"));
     assert!(line.contains("failing"), "{line}");
     assert!(line.contains("events/s"), "{line}");

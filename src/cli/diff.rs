@@ -626,21 +626,6 @@ fn p_text(p: f64) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_small_relative_change_is_never_minus_zero_percent() {
-        assert_eq!(percent(-0.4), "-0.40%");
-        assert_eq!(percent(-0.04), "-0.040%");
-        assert_eq!(percent(-0.004), "-<0.01%");
-        assert_eq!(percent(12.4), "+12%");
-        assert_eq!(number(Some(-0.0004)), "-4.0e-4");
-        assert_eq!(number(Some(-1.0)), "-1");
-    }
-}
-
 fn render(diff: &Diff, a_about: &str, b_about: &str, all: bool) -> String {
     let mut text = format!("a: {} ({a_about})\nb: {} ({b_about})\n", diff.a, diff.b);
     if diff.kind == Kind::Sweep {
@@ -705,4 +690,19 @@ fn render(diff: &Diff, a_about: &str, b_about: &str, all: bool) -> String {
         if worse == 1 { "" } else { "s" }
     ));
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_relative_change_is_never_minus_zero_percent() {
+        assert_eq!(percent(-0.4), "-0.40%");
+        assert_eq!(percent(-0.04), "-0.040%");
+        assert_eq!(percent(-0.004), "-<0.01%");
+        assert_eq!(percent(12.4), "+12%");
+        assert_eq!(number(Some(-0.0004)), "-4.0e-4");
+        assert_eq!(number(Some(-1.0)), "-1");
+    }
 }
