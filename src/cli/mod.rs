@@ -91,7 +91,7 @@ pub type CliResult = Result<i32, Failure>;
     name = "raftsim",
     version,
     about = "Deterministic simulator of Raft clusters: term inflation and leader disruptions per election policy",
-    after_help = "Exit codes: 0 ok; 1 a safety violation, a failed expectation or a run cut short by a limit; 2 bad input or usage, or a file (or stdout) that cannot be read or written."
+    after_help = "Exit codes:\n  0  ok\n  1  a safety violation, a failed expectation or a run cut short by a limit\n  2  bad input or usage, or a file (or stdout) that cannot be read or written"
 )]
 struct Cli {
     #[command(subcommand)]
