@@ -418,8 +418,10 @@ fn the_sweep_summary_has_a_heading_over_every_column() {
         ["metric", "min", "mean", "p50", "p90", "p99", "max"],
         "{header}"
     );
+    // The first variant's table (the side-by-side table comes before it).
     let row = stdout
         .lines()
+        .skip_while(|l| *l != header)
         .find(|l| l.trim_start().starts_with("max_term"))
         .unwrap();
     let numbers = row
