@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{raftsim, repo, scratch, text};
+use common::{raftsim, repo, scenario_file, text};
 
 fn page(path: &str) -> String {
     std::fs::read_to_string(repo(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -14,16 +14,13 @@ fn page(path: &str) -> String {
 /// the client may hold; the run that passes it says the same number.
 #[test]
 fn the_documented_pending_proposal_limit_is_the_one_that_stops_a_run() {
-    let dir = scratch("pending-limit");
-    let path = dir.join("no-leader.json");
-    std::fs::write(
-        &path,
+    let path = scenario_file(
+        "no-leader",
         r#"{"name": "no-leader", "nodes": 3, "duration_ms": 3000,
             "workload": {"proposals_per_sec": 100000},
             "events": [{"at_ms": 0, "crash": 1}, {"at_ms": 0, "crash": 2}]}"#,
-    )
-    .unwrap();
-    let out = raftsim(&["run", path.to_str().unwrap()]);
+    );
+    let out = raftsim(&["run", &path]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     let limit = err
@@ -57,10 +54,11 @@ fn no_page_calls_an_existing_feature_unimplemented() {
         );
     }
     // What SCENARIOS.md says is not part of the format really is not.
-    let dir = scratch("fraction");
-    let path = dir.join("f.json");
-    std::fs::write(&path, r#"{"name": "f", "nodes": 3, "duration_ms": 1000.5}"#).unwrap();
-    let out = raftsim(&["validate", path.to_str().unwrap()]);
+    let path = scenario_file(
+        "fraction",
+        r#"{"name": "f", "nodes": 3, "duration_ms": 1000.5}"#,
+    );
+    let out = raftsim(&["validate", &path]);
     assert_eq!(out.status.code(), Some(2));
     assert!(page("docs/SCENARIOS.md").contains("`duration_ms` is a whole number"));
     // And what it used to list as missing is there.

@@ -7,7 +7,7 @@ mod common;
 use std::fs::File;
 use std::process::Stdio;
 
-use common::{command, raftsim, scratch, text};
+use common::{command, raftsim, raftsim_ok, scratch, text};
 
 /// stdout on a full disk: every command that prints says so and exits 2.
 #[test]
@@ -160,52 +160,24 @@ fn no_command_writes_over_its_own_input() {
     );
     // An --out directory where the input is one of the files it writes,
     // or inside a subdirectory it replaces whole.
-    let (inside, inside_bytes) = scenario_in(&dir, "out/results.json");
-    let out_dir = dir.join("out");
-    assert_refused(
-        &[
-            "run",
-            &inside,
-            "--variant",
-            "raft",
-            "--out",
-            out_dir.to_str().unwrap(),
-        ],
-        &inside,
-        &inside_bytes,
-    );
-    let (diagram, diagram_bytes) = scenario_in(&dir, "out2/messages/s.json");
-    let out2 = dir.join("out2");
-    assert_refused(
-        &[
-            "run",
-            &diagram,
-            "--variant",
-            "raft",
-            "--out",
-            out2.to_str().unwrap(),
-        ],
-        &diagram,
-        &diagram_bytes,
-    );
-    let (swept, swept_bytes) = scenario_in(&dir, "sweep/sweep.json");
-    let sweep_dir = dir.join("sweep");
-    assert_refused(
-        &[
-            "sweep",
-            &swept,
-            "--seeds",
-            "0..2",
-            "--out",
-            sweep_dir.to_str().unwrap(),
-        ],
-        &swept,
-        &swept_bytes,
-    );
+    for (command, input, out) in [
+        ("run", "out/results.json", "out"),
+        ("run", "out2/messages/s.json", "out2"),
+        ("sweep", "sweep/sweep.json", "sweep"),
+    ] {
+        let (input, bytes) = scenario_in(&dir, input);
+        let out = dir.join(out);
+        let mut args = vec![command, input.as_str(), "--out", out.to_str().unwrap()];
+        match command {
+            "run" => args.extend(["--variant", "raft"]),
+            _ => args.extend(["--seeds", "0..2"]),
+        }
+        assert_refused(&args, &input, &bytes);
+    }
     // But a scenario beside its --out files is fine: nothing replaces it.
     let (beside, _) = scenario_in(&dir, "out3/my-scenario.json");
     let out3 = dir.join("out3");
-    let out = raftsim(&[
+    raftsim_ok(&[
         "run",
         &beside,
         "--variant",
@@ -213,7 +185,6 @@ fn no_command_writes_over_its_own_input() {
         "--out",
         out3.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
 
 /// `chart` finds the clash only once it knows what it draws: a results file
@@ -221,15 +192,15 @@ fn no_command_writes_over_its_own_input() {
 #[test]
 fn chart_refuses_to_replace_the_results_it_reads() {
     let dir = scratch("chart-input");
-    let out = raftsim(&[
+    let run = dir.join("run");
+    raftsim_ok(&[
         "run",
         "leader-crash",
         "--variant",
         "raft",
         "--out",
-        dir.join("run").to_str().unwrap(),
+        run.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let results = dir.join("report.html");
     std::fs::copy(dir.join("run/results.json"), &results).unwrap();
     let bytes = std::fs::read(&results).unwrap();

@@ -40,16 +40,21 @@ fn on_a_terminal(args: &str) -> Option<String> {
     Some(plain)
 }
 
+/// The last state of the progress line that says `what`.
+fn last_line_with<'a>(shown: &'a str, what: &str) -> &'a str {
+    shown
+        .lines()
+        .rfind(|l| l.contains(what))
+        .unwrap_or_else(|| panic!("no progress line with {what:?} in {shown:?}"))
+}
+
 #[test]
 fn a_long_run_shows_virtual_time_events_per_second_and_an_eta() {
     let Some(shown) = on_a_terminal("run chaos-bugs --variant raft --set duration_ms=480000")
     else {
         return;
     };
-    let line = shown
-        .lines()
-        .rfind(|l| l.contains("running 1 variant"))
-        .unwrap_or_else(|| panic!("no progress line in {shown:?}"));
+    let line = last_line_with(&shown, "running 1 variant");
     assert!(line.contains("of 8 min 0 s virtual"), "{line}");
     assert!(line.contains(" events/s"), "{line}");
     assert!(line.contains("ETA"), "{line}");
@@ -60,10 +65,7 @@ fn a_sweep_shows_seeds_done_and_events_per_second() {
     let Some(shown) = on_a_terminal("sweep leader-crash --seeds 0..40 --jobs 1") else {
         return;
     };
-    let line = shown
-        .lines()
-        .rfind(|l| l.contains("/40 seeds"))
-        .unwrap_or_else(|| panic!("no progress line in {shown:?}"));
+    let line = last_line_with(&shown, "/40 seeds");
     assert!(line.contains("failing"), "{line}");
     assert!(line.contains("events/s"), "{line}");
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{raftsim, scratch, text};
+use common::{raftsim, scenario_file, scratch, text};
 
 #[test]
 fn a_negative_seed_says_what_a_seed_is() {
@@ -179,14 +179,11 @@ fn sweep_jobs_are_capped_at_the_seeds_and_the_machine() {
 
 #[test]
 fn an_error_quotes_a_huge_number_compactly() {
-    let dir = scratch("huge-number");
-    let path = dir.join("huge.json");
-    std::fs::write(
-        &path,
+    let path = scenario_file(
+        "huge-number",
         r#"{"name": "x", "nodes": 3, "duration_ms": 1000, "network": {"loss": 1e300}}"#,
-    )
-    .unwrap();
-    let out = raftsim(&["validate", path.to_str().unwrap()]);
+    );
+    let out = raftsim(&["validate", &path]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
@@ -216,16 +213,13 @@ fn the_top_level_help_gives_every_exit_code() {
 /// DLedger's elector has no pre-vote: the setting is not silently ignored.
 #[test]
 fn pre_vote_with_dledger_is_a_warning() {
-    let dir = scratch("dledger-pre-vote");
-    let path = dir.join("d.json");
-    std::fs::write(
-        &path,
+    let path = scenario_file(
+        "dledger-pre-vote",
         r#"{"name": "d", "nodes": 3, "duration_ms": 1000,
             "raft": {"pre_vote": true},
             "variants": [{"label": "raft"}, {"label": "dledger", "raft": {"election": "dledger"}}]}"#,
-    )
-    .unwrap();
-    let out = raftsim(&["validate", path.to_str().unwrap()]);
+    );
+    let out = raftsim(&["validate", &path]);
     assert_eq!(out.status.code(), Some(0));
     let err = text(&out.stderr);
     assert!(
