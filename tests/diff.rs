@@ -90,7 +90,7 @@ fn other_scenarios_and_other_seeds_are_warned_about() {
     for (args, out) in [
         (vec!["run", "leader-crash"], &crash),
         (vec!["run", "leader-crash", "--seed", "2"], &crash_2),
-        (vec!["run", "isolate-rejoin", "--variant", "raft"], &rejoin),
+        (vec!["run", "flaky-link", "--variant", "raft"], &rejoin),
     ] {
         let mut args = args.clone();
         let out = out.to_string_lossy().into_owned();
@@ -113,7 +113,7 @@ fn other_scenarios_and_other_seeds_are_warned_about() {
     let output = raftsim(&["diff", &crash, &rejoin]);
     let err = text(&output.stderr);
     assert!(
-        err.contains(r#"warning: a is of scenario "leader-crash", b of "isolate-rejoin""#),
+        err.contains(r#"warning: a is of scenario "leader-crash", b of "flaky-link""#),
         "{err}"
     );
 }

@@ -250,6 +250,10 @@ fn the_gnu_parallel_recipe_merges_to_the_single_machine_sweep() {
 /// the image's working directory; the manifests use the image the docs
 /// build.
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "the docs' commands run isolate-rejoin, which has raft-rs variants"
+)]
 fn the_dockerfile_agrees_with_the_binary_the_docs_and_the_manifests() {
     let dockerfile = read("Dockerfile");
     let cargo = read("Cargo.toml");

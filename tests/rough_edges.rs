@@ -237,17 +237,10 @@ fn a_reused_out_keeps_no_stale_message_diagrams() {
     let dir = scratch("stale-diagrams");
     let out_dir = dir.join("out");
     let out = out_dir.to_str().unwrap();
-    let first = raftsim(&["run", "isolate-rejoin", "--variant", "raft", "--out", out]);
+    let first = raftsim(&["run", "flaky-link", "--variant", "raft", "--out", out]);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     assert!(out_dir.join("messages/raft-1.svg").exists());
-    let second = raftsim(&[
-        "run",
-        "isolate-rejoin",
-        "--variant",
-        "prevote",
-        "--out",
-        out,
-    ]);
+    let second = raftsim(&["run", "flaky-link", "--variant", "prevote", "--out", out]);
     assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
     assert!(
         !out_dir.join("messages/raft-1.svg").exists(),
