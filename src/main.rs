@@ -1,6 +1,22 @@
 //! The `raftsim` command line. Argument parsing, file I/O and terminal
 //! output live here; simulation lives in sim-core, drawing in reports.
 
+// std's print macros panic when a write fails; these, visible in every
+// module below, end the command with exit 2 instead, or ignore a failed
+// write to stderr (cli/stdio.rs). Use them, not `eprint!` or `write!` to
+// stdout.
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::cli::stdio::out(format_args!($($arg)*)) };
+}
+macro_rules! println {
+    () => { $crate::cli::stdio::out_line(format_args!("")) };
+    ($($arg:tt)*) => { $crate::cli::stdio::out_line(format_args!($($arg)*)) };
+}
+macro_rules! eprintln {
+    () => { $crate::cli::stdio::err_line(format_args!("")) };
+    ($($arg:tt)*) => { $crate::cli::stdio::err_line(format_args!($($arg)*)) };
+}
+
 mod cli;
 
 fn main() {

@@ -234,7 +234,7 @@ fn a_failed_expectation_exits_1_and_out_writes_results() {
     ignore = "a bundled scenario it runs has raft-rs variants"
 )]
 fn list_validate_and_schema() {
-    let out = raftsim(&["list"]);
+    let out = raftsim(&["list", "--long"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("scenarios/isolate-rejoin.json"));
     let out = raftsim(&[
@@ -257,7 +257,7 @@ fn list_validate_and_schema() {
     ignore = "a bundled scenario it runs has raft-rs variants"
 )]
 fn every_bundled_scenario_is_listed_and_embedded() {
-    let out = stdout(&raftsim(&["list"]));
+    let out = stdout(&raftsim(&["list", "--long"]));
     for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")).unwrap()
     {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
@@ -524,19 +524,20 @@ fn usage_errors_exit_2() {
     assert!(stderr(&out).contains("/no/such.json: no such file"));
 }
 
-/// The README's comparison table is `raftsim compare`'s real output.
+/// The comparison table of docs/FINDINGS.md is `raftsim compare`'s real output.
 #[test]
 #[cfg_attr(
     not(feature = "raft-rs"),
     ignore = "a bundled scenario it runs has raft-rs variants"
 )]
-fn readme_comparison_table_is_the_compare_commands_output() {
-    let table = readme_holds_the_output_of(&["compare"]);
+fn findings_comparison_table_is_the_compare_commands_output() {
+    let table = findings_hold_the_output_of(&["compare"]);
     assert!(table.lines().count() >= 11, "{table}");
 }
 
-/// The Markdown table `raftsim ARGS` prints, which README.md must show as is.
-fn readme_holds_the_output_of(args: &[&str]) -> String {
+/// The Markdown table `raftsim ARGS` prints, which docs/FINDINGS.md must
+/// show as is.
+fn findings_hold_the_output_of(args: &[&str]) -> String {
     let out = raftsim(args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let table: String = stdout(&out)
@@ -544,10 +545,10 @@ fn readme_holds_the_output_of(args: &[&str]) -> String {
         .filter(|l| l.starts_with('|'))
         .map(|l| format!("{l}\n"))
         .collect();
-    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let findings = std::fs::read_to_string(repo("docs/FINDINGS.md")).unwrap();
     assert!(
-        readme.contains(&table),
-        "README.md is stale; paste the output of `raftsim {}`:\n{table}",
+        findings.contains(&table),
+        "docs/FINDINGS.md is stale; paste the output of `raftsim {}`:\n{table}",
         args.join(" ")
     );
     table
@@ -588,7 +589,7 @@ fn a_file_that_cannot_be_written_is_an_error_exit_2_naming_the_path_typed() {
     not(feature = "raft-rs"),
     ignore = "a bundled scenario it runs has raft-rs variants"
 )]
-fn readme_implementations_table_is_the_compare_commands_output() {
-    let table = readme_holds_the_output_of(&["compare", "--implementations"]);
+fn findings_implementations_table_is_the_compare_commands_output() {
+    let table = findings_hold_the_output_of(&["compare", "--implementations"]);
     assert!(table.contains("| raft (raft-rs) |"), "{table}");
 }

@@ -39,13 +39,29 @@ fn prevote_against_classic_shows_what_got_better_and_worse() {
             .unwrap_or_else(|| panic!("no {metric} row in\n{shown}"))
             .to_string()
     };
-    assert!(line("term_inflation").contains("▼ better"), "{shown}");
+    assert!(
+        line("term_inflation").contains("▼ better (one sample)"),
+        "{shown}"
+    );
     assert!(line("disruptions").contains("▼ better"), "{shown}");
+    // One run each: no test, and the page says why.
+    assert!(
+        shown.contains("significance: none: each value is one run of one seed, one sample"),
+        "{shown}"
+    );
+    assert!(!shown.contains("-0%"), "{shown}");
+    // Same scenario name, but another file, and the same seed: the
+    // contents differ (pre_vote), which is said.
+    assert!(
+        text(&output.stderr).contains("ran different versions of scenario"),
+        "{}",
+        text(&output.stderr)
+    );
 
     // The other way round it got worse, and --fail-on-worse says so.
     let output = raftsim(&["diff", &b, &a, "--fail-on-worse"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(text(&output.stdout).contains("▲ WORSE"));
+    assert!(text(&output.stdout).contains("▲ worse (one sample)"));
 
     let output = raftsim(&["diff", &a, &b, "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -57,30 +73,120 @@ fn prevote_against_classic_shows_what_got_better_and_worse() {
     assert_eq!(inflation["verdict"], "better");
     assert!(inflation["a"]["value"].as_f64().unwrap() >= 100.0);
     assert_eq!(inflation["b"]["value"], 0.0);
-    // Identical files: nothing changed.
+    // Identical files: nothing changed, nothing to warn about.
     let output = raftsim(&["diff", &a, &a]);
     assert!(text(&output.stdout).contains("x: no metric changed"));
+    assert!(
+        !text(&output.stderr).contains("warning"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[test]
-fn sweeps_compare_means_and_say_when_a_change_is_noise() {
+fn other_scenarios_and_other_seeds_are_warned_about() {
+    let dir = scratch("warnings");
+    let (crash, crash_2, rejoin) = (dir.join("crash"), dir.join("crash-2"), dir.join("rejoin"));
+    for (args, out) in [
+        (vec!["run", "leader-crash"], &crash),
+        (vec!["run", "leader-crash", "--seed", "2"], &crash_2),
+        (vec!["run", "flaky-link", "--variant", "raft"], &rejoin),
+    ] {
+        let mut args = args.clone();
+        let out = out.to_string_lossy().into_owned();
+        args.extend(["--out", &out]);
+        let output = raftsim(&args);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    let (crash, crash_2, rejoin) = (
+        crash.to_string_lossy(),
+        crash_2.to_string_lossy(),
+        rejoin.to_string_lossy(),
+    );
+    let output = raftsim(&["diff", &crash, &crash_2]);
+    let err = text(&output.stderr);
+    assert!(
+        err.contains("warning: a and b ran with another seed (1 and 2)"),
+        "{err}"
+    );
+    assert!(!err.contains("scenario"), "{err}");
+    let output = raftsim(&["diff", &crash, &rejoin]);
+    let err = text(&output.stderr);
+    assert!(
+        err.contains(r#"warning: a is of scenario "leader-crash", b of "flaky-link""#),
+        "{err}"
+    );
+}
+
+#[test]
+fn sweeps_are_compared_by_a_stated_test_on_the_per_seed_values() {
     let dir = scratch("sweeps");
-    let sweep = |seeds: &str| {
-        let output = raftsim(&["sweep", "leader-crash", "--seeds", seeds, "--json"]);
+    let sweep = |name: &str, extra: &[&str]| {
+        let out = dir.join(name);
+        let out_text = out.to_string_lossy().into_owned();
+        let mut args = vec![
+            "sweep",
+            "leader-crash",
+            "--seeds",
+            "0..16",
+            "--out",
+            &out_text,
+        ];
+        args.extend(extra);
+        let output = raftsim(&args);
         assert!(output.status.success(), "{}", text(&output.stderr));
-        let path = dir.join(format!("{}.json", seeds.replace("..", "-")));
-        std::fs::write(&path, &output.stdout).unwrap();
-        path.to_string_lossy().into_owned()
+        out_text
     };
-    let (a, b) = (sweep("0..6"), sweep("6..12"));
+    let a = sweep("short", &[]);
+    // Twice the election timeout: every failover takes longer.
+    let b = sweep("long", &["--set", "raft.election_timeout_ms=[300,600]"]);
     let output = raftsim(&["diff", &a, &b, "--json"]);
     assert!(output.status.success());
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["kind"], "sweep");
+    assert!(json["test"]
+        .as_str()
+        .unwrap()
+        .starts_with("Mann–Whitney U test"));
     let metrics = json["variants"][0]["metrics"].as_array().unwrap();
-    assert!(metrics.iter().all(|m| m["significant"].is_boolean()));
-    let shown = text(&raftsim(&["diff", &a, &b, "--all"]).stdout);
-    assert!(shown.contains("leader-crash, seeds 0..6"), "{shown}");
+    let metric = |name: &str| metrics.iter().find(|m| m["metric"] == name).unwrap();
+    let failover = metric("failover_ms.p50");
+    assert_eq!(failover["verdict"], "worse");
+    assert_eq!(failover["significant"], true);
+    assert!(failover["p_adjusted"].as_f64().unwrap() <= 0.05);
+    assert!(failover["p_adjusted"].as_f64().unwrap() >= failover["p_value"].as_f64().unwrap());
+    // The same seeds, so every seed's commit count is within a proposal or
+    // two: the test finds no difference.
+    let committed = metric("proposals_committed");
+    assert_eq!(committed["significant"], false, "{committed}");
+    let shown = text(&raftsim(&["diff", &a, &b]).stdout);
+    assert!(
+        shown.contains("significance: Mann–Whitney U test"),
+        "{shown}"
+    );
+    assert!(shown.contains("Holm's correction"), "{shown}");
+    let row = shown
+        .lines()
+        .find(|l| l.trim_start().starts_with("failover_ms.p50 "))
+        .unwrap();
+    assert!(row.contains("▲ WORSE (p "), "{row}");
+    assert!(shown.contains("leader-crash, seeds 0..16"), "{shown}");
+
+    // A `sweep --json` file has no per-seed values: untested, and said so.
+    let json_only = dir.join("json-only.json");
+    std::fs::copy(dir.join("short/sweep.json"), &json_only).unwrap();
+    let output = raftsim(&["diff", &json_only.to_string_lossy(), &b, "--fail-on-worse"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "untested changes fail nothing"
+    );
+    let shown = text(&output.stdout);
+    assert!(
+        shown.contains("significance: none: a sweep without seeds.jsonl"),
+        "{shown}"
+    );
+    assert!(shown.contains("worse (untested)"), "{shown}");
 }
 
 #[test]

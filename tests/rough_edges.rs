@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{raftsim, scratch, text};
+use common::{raftsim, scenario_file, scratch, text};
 
 #[test]
 fn a_negative_seed_says_what_a_seed_is() {
@@ -27,13 +27,27 @@ fn a_negative_seed_says_what_a_seed_is() {
     ignore = "a bundled scenario it runs has raft-rs variants"
 )]
 fn list_names_bundled_scenarios_as_they_run() {
-    let out = raftsim(&["list"]);
+    let out = raftsim(&["list", "--long"]);
     assert!(out.status.success());
     let shown = text(&out.stdout);
     assert!(
         shown.contains("isolate-rejoin  (raftsim run isolate-rejoin;"),
         "{shown}"
     );
+    // Without --long: a name and one line each, fitting 80 columns.
+    let out = raftsim(&["list"]);
+    let shown = text(&out.stdout);
+    let entries: Vec<&str> = shown.lines().take_while(|l| !l.is_empty()).collect();
+    assert!(entries.len() >= 10, "{shown}");
+    for line in &entries {
+        assert!(line.chars().count() <= 80, "{line}");
+    }
+    assert!(
+        entries.iter().any(|l| l.starts_with("isolate-rejoin ")
+            && l.ends_with("A follower is cut off from everybody for 60 s, then rejoins.")),
+        "{shown}"
+    );
+    assert!(shown.contains("raftsim list --long"), "{shown}");
     let out = raftsim(&["validate", "leader-crash"]);
     let shown = text(&out.stdout);
     assert!(shown.contains("5 variants"), "{shown}");
@@ -139,4 +153,99 @@ fn compare_prints_its_seed_first() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// `--jobs 100000` used to start 100,000 threads and fail after 18 s.
+#[test]
+fn sweep_jobs_are_capped_at_the_seeds_and_the_machine() {
+    let started = std::time::Instant::now();
+    let out = raftsim(&[
+        "sweep",
+        "leader-crash",
+        "--seeds",
+        "0..3",
+        "--jobs",
+        "100000",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("--jobs 100000 capped at "), "{err}");
+    assert!(err.contains("(3 seeds to run, "), "{err}");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let capped = threads.min(3);
+    assert!(err.contains(&format!("with {capped} job")), "{err}");
+    assert!(started.elapsed().as_secs() < 10);
+}
+
+#[test]
+fn an_error_quotes_a_huge_number_compactly() {
+    let path = scenario_file(
+        "huge-number",
+        r#"{"name": "x", "nodes": 3, "duration_ms": 1000, "network": {"loss": 1e300}}"#,
+    );
+    let out = raftsim(&["validate", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("network.loss: 1e300 is not a probability"),
+        "{err}"
+    );
+    assert!(err.len() < 200, "{err}");
+}
+
+#[test]
+fn the_top_level_help_gives_every_exit_code() {
+    let out = raftsim(&["--help"]);
+    // Whatever the terminal's width wraps.
+    let help = text(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for phrase in [
+        "0 ok",
+        "1 a safety violation, a failed expectation or a run cut short by a limit",
+        "2 bad input or usage, or a file (or stdout) that cannot be read or written",
+    ] {
+        assert!(help.contains(phrase), "{phrase}: {help}");
+    }
+}
+
+/// DLedger's elector has no pre-vote: the setting is not silently ignored.
+#[test]
+fn pre_vote_with_dledger_is_a_warning() {
+    let path = scenario_file(
+        "dledger-pre-vote",
+        r#"{"name": "d", "nodes": 3, "duration_ms": 1000,
+            "raft": {"pre_vote": true},
+            "variants": [{"label": "raft"}, {"label": "dledger", "raft": {"election": "dledger"}}]}"#,
+    );
+    let out = raftsim(&["validate", &path]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            r#"variant "dledger": raft.pre_vote has no effect with raft.election "dledger""#
+        ),
+        "{err}"
+    );
+    assert!(!err.contains(r#"variant "raft""#), "{err}");
+}
+
+/// A reused `--out` keeps no message diagram of the run before.
+#[test]
+fn a_reused_out_keeps_no_stale_message_diagrams() {
+    let dir = scratch("stale-diagrams");
+    let out_dir = dir.join("out");
+    let out = out_dir.to_str().unwrap();
+    let first = raftsim(&["run", "flaky-link", "--variant", "raft", "--out", out]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert!(out_dir.join("messages/raft-1.svg").exists());
+    let second = raftsim(&["run", "flaky-link", "--variant", "prevote", "--out", out]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    assert!(
+        !out_dir.join("messages/raft-1.svg").exists(),
+        "the diagram of the first run is gone"
+    );
+    let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(!report.contains("messages/raft-1.svg"));
 }

@@ -418,8 +418,10 @@ fn the_sweep_summary_has_a_heading_over_every_column() {
         ["metric", "min", "mean", "p50", "p90", "p99", "max"],
         "{header}"
     );
+    // The first variant's table (the side-by-side table comes before it).
     let row = stdout
         .lines()
+        .skip_while(|l| *l != header)
         .find(|l| l.trim_start().starts_with("max_term"))
         .unwrap();
     let numbers = row
@@ -450,4 +452,77 @@ fn the_sweep_summary_has_a_heading_over_every_column() {
         5,
         "one pooled table per variant"
     );
+}
+
+/// Every variant side by side, each cell the mean over seeds with its 95%
+/// confidence interval, in the terminal and in the sweep's report.
+#[test]
+fn a_sweep_shows_every_variant_side_by_side_with_intervals() {
+    let dir = scratch("side-by-side");
+    let out = raftsim(&[
+        "sweep",
+        "leader-crash",
+        "--seeds",
+        "0..6",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    // Up to the per-variant tables ("raft (0 failing seeds; ...").
+    let table: Vec<&str> = shown
+        .lines()
+        .skip_while(|l| !l.starts_with("side by side"))
+        .take_while(|l| !l.starts_with("raft ("))
+        .collect();
+    let heads: Vec<&str> = table
+        .iter()
+        .copied()
+        .filter(|l| l.trim_start().starts_with("mean [95% CI]"))
+        .collect();
+    let labels = [
+        "raft",
+        "prevote",
+        "checkquorum",
+        "prevote+checkquorum",
+        "dledger",
+    ];
+    for label in labels {
+        assert!(
+            heads
+                .iter()
+                .any(|h| h.split("  ").any(|c| c.trim() == label)),
+            "{table:?}"
+        );
+    }
+    assert!(table.iter().all(|l| l.chars().count() <= 120), "{table:?}");
+    let aggregate: Value = serde_json::from_slice(&read(&dir, "sweep.json")).unwrap();
+    let max_term = &aggregate["variants"][0]["metrics"]["max_term"];
+    let cell = format!(
+        "{:.2} [{:.2}, {:.2}]",
+        max_term["mean"].as_f64().unwrap(),
+        max_term["ci95"][0]
+            .as_f64()
+            .unwrap()
+            .max(max_term["min"].as_f64().unwrap()),
+        max_term["ci95"][1]
+            .as_f64()
+            .unwrap()
+            .min(max_term["max"].as_f64().unwrap()),
+    );
+    let row = table
+        .iter()
+        .find(|l| l.trim_start().starts_with("max_term"))
+        .unwrap();
+    assert!(row.contains(&cell), "{row} lacks {cell}");
+    let report = text(&read(&dir, "report.html"));
+    let side = report
+        .split("<table class=\"sweep-side-by-side\">")
+        .nth(1)
+        .expect("the report has the side-by-side table");
+    let side = side.split("</table>").next().unwrap();
+    for label in labels {
+        assert!(side.contains(&format!("<th>{label}</th>")), "{label}");
+    }
+    assert!(side.contains(&cell), "{side}");
 }

@@ -3,7 +3,8 @@
 //! headline metrics over seeds and the pooled distributions. A statistic
 //! without a value reads `—`.
 
-use sim_core::sweep::VariantAggregate;
+use sim_core::stats::Summary;
+use sim_core::sweep::{Aggregate, VariantAggregate};
 
 /// The metrics of the table over seeds, in its order.
 pub const HEADLINE: [&str; 8] = [
@@ -95,6 +96,46 @@ fn clip(low: f64, high: f64, min: Option<f64>, max: Option<f64>) -> [f64; 2] {
     [low, high]
 }
 
+/// The mean over seeds and its 95% confidence interval (clipped to the
+/// samples' range): `12.30 [10.10, 14.50]`, `—` without a value.
+pub fn mean_with_ci(s: &Summary) -> String {
+    match (s.mean, s.ci95) {
+        (Some(mean), Some([low, high])) => {
+            let [low, high] = clip(low, high, s.min, s.max);
+            format!("{mean:.2} [{low:.2}, {high:.2}]")
+        }
+        (mean, _) => cell(mean),
+    }
+}
+
+/// Every variant side by side: a head (`metric`, then the labels) and one
+/// row per `HEADLINE` metric that some variant has, each cell the mean
+/// over seeds with its 95% confidence interval.
+pub fn side_by_side(aggregate: &Aggregate) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut head = vec!["mean [95% CI]".to_string()];
+    head.extend(aggregate.variants.iter().map(|v| v.label.clone()));
+    let rows = HEADLINE
+        .iter()
+        .filter(|&&key| {
+            aggregate
+                .variants
+                .iter()
+                .any(|v| v.metrics.contains_key(key))
+        })
+        .map(|&key| {
+            let mut row = vec![key.to_string()];
+            row.extend(
+                aggregate
+                    .variants
+                    .iter()
+                    .map(|v| v.metrics.get(key).map_or("—".to_string(), mean_with_ci)),
+            );
+            row
+        })
+        .collect();
+    (head, rows)
+}
+
 /// The pooled table: failovers, elections and commits, cells as
 /// `POOLED_HEAD`.
 pub fn pooled_rows(v: &VariantAggregate) -> Vec<[String; 9]> {
@@ -129,6 +170,28 @@ mod tests {
     fn statistics_without_values_show_a_dash() {
         assert_eq!(cell(None), "—");
         assert_eq!(cell(Some(2.5)), "2.50");
+    }
+
+    #[test]
+    fn a_mean_comes_with_its_clipped_interval() {
+        let stats = Summary {
+            count: 3,
+            min: Some(0.0),
+            mean: Some(0.5),
+            p50: Some(0.0),
+            p90: Some(1.0),
+            p99: Some(1.0),
+            max: Some(1.0),
+            ci95: Some([-0.2, 1.2]),
+            ..Summary::default()
+        };
+        assert_eq!(mean_with_ci(&stats), "0.50 [0.00, 1.00]");
+        let none = Summary {
+            mean: None,
+            ci95: None,
+            ..stats
+        };
+        assert_eq!(mean_with_ci(&none), "—");
     }
 
     #[test]

@@ -471,3 +471,35 @@ fn no_text_overlaps_in_a_crowded_chart() {
     assert_no_overlapping_text(&svg, "distributions");
     assert_texts_inside(&svg, "distributions");
 }
+
+/// Eleven variants: the eleventh has the first one's colour, so its lines
+/// (and its legend sample) are dashed: many short segments where the first
+/// variant's are one line.
+#[test]
+fn the_eleventh_variant_is_dashed_in_its_lines_and_its_legend() {
+    let mut s = samples(20, false);
+    let first = s.variants[0].clone();
+    for k in 5..11 {
+        s.variants.push(VariantSamples {
+            label: format!("v{k}"),
+            ..first.clone()
+        });
+    }
+    assert_eq!(style::variant_style(10).colour, variant_colour(0));
+    assert!(style::variant_style(10).dash().is_some());
+    let svg = cdf::svg(&s, CdfOptions::default()).expect("draws");
+    let els = elements(&svg);
+    let strokes = |width: &str| {
+        els.iter()
+            .filter(|e| {
+                e.tag == "polyline"
+                    && e.attr("stroke") == hex(variant_colour(0))
+                    && e.attr("stroke-width") == width
+            })
+            .count()
+    };
+    // Solid: one line per panel, one legend sample. Dashed: many pieces.
+    assert!(strokes("2") > 4 * 4, "{} data pieces", strokes("2"));
+    assert!(strokes("3") > 2, "{} legend pieces", strokes("3"));
+    assert!(els.iter().any(|e| e.tag == "text" && e.text == "v10"));
+}

@@ -113,7 +113,7 @@ fn isolate_rejoin_prevote_header_and_bar_agree() {
 fn the_report_lists_every_property_the_checker_verifies() {
     let results = run("isolate-rejoin", 1);
     let page = reports::html::report(&results, &[]);
-    assert_eq!(Property::ALL.len(), 6);
+    assert_eq!(Property::ALL.len(), 8);
     for property in Property::ALL {
         assert!(page.contains(property.name()), "{property}");
     }

@@ -415,6 +415,57 @@ fn comparison_has_a_bar_per_variant_per_metric() {
     }
 }
 
+/// The bundled chaos scenario compares nine variants, and a scenario may
+/// have 64: no two look alike. The first ten differ by colour; after them
+/// a colour comes back hatched (bars) or dashed (lines).
+#[test]
+fn every_variant_has_its_own_look() {
+    let looks: Vec<_> = (0..64).map(style::variant_style).collect();
+    for (i, a) in looks.iter().enumerate() {
+        for (j, b) in looks.iter().enumerate().skip(i + 1) {
+            assert_ne!(a, b, "variants {i} and {j}");
+        }
+    }
+    let nine: Vec<_> = looks[..9].iter().map(|l| l.colour).collect();
+    for (i, colour) in nine.iter().enumerate() {
+        assert!(!nine[i + 1..].contains(colour), "chaos: variant {i}");
+    }
+}
+
+#[test]
+fn comparison_bars_past_the_tenth_variant_are_hatched_and_so_is_their_legend() {
+    let labels: Vec<String> = (0..12).map(|i| format!("v{i}")).collect();
+    let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let results = fixture(3, &labels, 30);
+    let svg = Chart::Comparison
+        .svg(&results, ChartOptions::default())
+        .expect("draws");
+    let els = elements(&svg);
+    let filled = |colour| {
+        els.iter()
+            .filter(|e| e.tag == "rect" && e.attr("fill") == hex(colour))
+            .count()
+    };
+    let outlined = |colour| {
+        els.iter()
+            .filter(|e| e.tag == "rect" && e.attr("stroke") == hex(colour))
+            .count()
+    };
+    // Variant 0 and variant 10 share a colour: 0 is filled (six panels and
+    // its legend sample), 10 outlined and hatched, legend included.
+    assert_eq!(filled(variant_colour(0)), 6 + 1);
+    assert_eq!(outlined(variant_colour(10)), 6 + 1);
+    assert_eq!(outlined(variant_colour(11)), 6 + 1);
+    let hatching = els
+        .iter()
+        .filter(|e| e.tag == "polyline" && e.attr("stroke") == hex(variant_colour(10)))
+        .count();
+    assert!(hatching > 7, "{hatching} hatching lines");
+    for i in 1..10 {
+        assert_eq!(filled(variant_colour(i)), 6 + 1, "variant {i}");
+    }
+}
+
 // ---- all charts -----------------------------------------------------------
 
 #[test]

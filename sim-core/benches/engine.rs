@@ -1,7 +1,7 @@
 //! Micro-benchmarks of the engine's hot paths, so that a regression shows
 //! up where it happens: the event queue, the network's per-message draw,
 //! the follower's append path. `cargo bench -p sim-core`; the whole
-//! engine's figure is `raftsim bench` (README, Performance).
+//! engine's figure is `raftsim bench` (docs/PERFORMANCE.md).
 
 use divan::{black_box, Bencher};
 use sim_core::network::{Network, NetworkConfig};

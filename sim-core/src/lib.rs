@@ -10,6 +10,7 @@ pub mod invariants;
 pub mod metrics;
 pub mod network;
 pub mod node;
+pub mod progress;
 pub mod raft;
 pub mod raftrs;
 pub mod replay;

@@ -211,7 +211,7 @@ impl Network {
     /// messages see the same network (common random numbers).
     ///
     /// Inlined into the cluster's one caller: a call per message cost
-    /// 2.4% of the benchmark's wall time (README, Performance: the
+    /// 2.4% of the benchmark's wall time (docs/PERFORMANCE.md: the
     /// per-message calls).
     #[inline(always)]
     pub fn send(&mut self, now: Instant, from: NodeId, to: NodeId) -> Fate {

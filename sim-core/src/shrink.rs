@@ -10,6 +10,7 @@ use crate::invariants::Property;
 use crate::results::{assemble, run_variant};
 use crate::scenario::{
     event_spec, EventSpec, ExpectSpec, Ms, NodeRefSpec, Scenario, ScenarioFile, VariantSpec,
+    MAX_EVENTS_IN_SCRIPT,
 };
 
 /// A drawn link fault over no links changes nothing, and a scenario file
@@ -74,24 +75,33 @@ pub struct Shrunk {
 
 /// How `variant` of `scenario` fails with `seed`, if it does.
 pub fn failure_of(scenario: &Scenario, variant: &str, seed: u64) -> Option<Failure> {
+    run_failure(scenario, variant, seed).map(|(failure, _)| failure)
+}
+
+/// How the run fails, and the instant (microseconds) at which a safety
+/// violation stopped it: nothing due after that instant took part.
+fn run_failure(scenario: &Scenario, variant: &str, seed: u64) -> Option<(Failure, Option<u64>)> {
     let v = scenario.variant(variant)?;
     let result = run_variant(scenario, v, seed, None);
     if let Some(violation) = result.safety.violations.first() {
-        return Some(Failure::Safety {
-            property: violation.property,
-        });
+        let stopped_us = (violation.at_ms * 1_000.0).round() as u64;
+        return Some((
+            Failure::Safety {
+                property: violation.property,
+            },
+            Some(stopped_us),
+        ));
     }
     if result.limit_reached.is_some() {
-        return Some(Failure::LimitReached);
+        return Some((Failure::LimitReached, None));
     }
     let results = assemble(scenario, seed, vec![result]);
-    results
-        .expectations
-        .iter()
-        .find(|e| !e.ok)
-        .map(|e| Failure::Expectation {
+    results.expectations.iter().find(|e| !e.ok).map(|e| {
+        let failure = Failure::Expectation {
             metric: e.metric.clone(),
-        })
+        };
+        (failure, None)
+    })
 }
 
 struct Shrinker {
@@ -305,8 +315,72 @@ pub enum ShrinkError {
     NoSuchVariant(String),
     #[error("the run fails ({0}), but not once written out as a standalone scenario; please report this")]
     NotReproducible(Failure),
+    #[error("the failing run draws {events} chaos and scripted events, more than the {MAX_EVENTS_IN_SCRIPT} a scenario file may hold; shrink a shorter run (e.g. --set duration_ms=...)")]
+    TooManyEvents { events: usize },
     #[error("seed {seed} does not fail{}: nothing to shrink", variant.as_ref().map(|v| format!(" in variant {v:?}")).unwrap_or_default())]
     DoesNotFail { seed: u64, variant: Option<String> },
+}
+
+/// The failing run of `label` with `seed` as a standalone file: the
+/// variant's resolved settings at the top, the drawn chaos written out as
+/// events, only the expectation that fails. It replays the run exactly:
+///
+/// - the file's own events stay first and in their order: a ranged `at_ms`
+///   draws from a stream keyed by the event's position in `events`, and at
+///   one instant the engine fires scripted events before chaos ones, in
+///   script order (sorting by time would change both);
+/// - the chaos events follow in the order they were drawn, each at its
+///   instant (whole milliseconds), its roles bound by its own `let`;
+/// - a run a violation stopped at `stopped_us` keeps only the chaos events
+///   due by then: the others never fired, and a restart storm draws
+///   thousands of events a second, more than a file may hold.
+fn standalone(
+    scenario: &Scenario,
+    label: &str,
+    seed: u64,
+    target: &Failure,
+    stopped_us: Option<u64>,
+) -> Result<ScenarioFile, ShrinkError> {
+    let v = scenario.variant(label).expect("a variant of the scenario");
+    let config = &v.config_json;
+    let mut file = scenario.file.clone();
+    file.seed = seed;
+    file.raft = serde_json::from_value(config["raft"].clone()).expect("resolved raft settings");
+    file.network = serde_json::from_value(config["network"].clone()).expect("resolved network");
+    file.workload = serde_json::from_value(config["workload"].clone()).expect("resolved workload");
+    file.storage = serde_json::from_value(config["storage"].clone()).expect("resolved storage");
+    file.variants = vec![VariantSpec {
+        label: label.to_string(),
+        ..VariantSpec::default()
+    }];
+    let drawn = scenario.chaos_events(seed);
+    let due = drawn
+        .iter()
+        .filter(|e| stopped_us.is_none_or(|stop| e.at.as_us() <= stop))
+        .filter(|e| !names_no_links(&e.fault));
+    file.events.extend(due.map(event_spec));
+    if file.events.len() > MAX_EVENTS_IN_SCRIPT {
+        return Err(ShrinkError::TooManyEvents {
+            events: file.events.len(),
+        });
+    }
+    file.clock = serde_json::from_value(config["clock"].clone()).expect("resolved clock");
+    file.chaos = None;
+    file.expect = match target {
+        Failure::Expectation { metric } => scenario
+            .file
+            .expect
+            .iter()
+            .filter(|e| e.metric == *metric && e.variant.as_deref().is_none_or(|l| l == label))
+            .take(1)
+            .map(|e| ExpectSpec {
+                variant: Some(label.to_string()),
+                ..e.clone()
+            })
+            .collect(),
+        Failure::Safety { .. } | Failure::LimitReached => Vec::new(),
+    };
+    Ok(file)
 }
 
 /// Shrinks the failure of `variant` (or the first failing variant) with `seed`.
@@ -328,51 +402,14 @@ pub fn shrink(
             .map(|v| v.label.as_str())
             .collect(),
     };
-    let (label, target) = candidates
+    let (label, (target, stopped_us)) = candidates
         .iter()
-        .find_map(|&label| failure_of(scenario, label, seed).map(|f| (label, f)))
+        .find_map(|&label| run_failure(scenario, label, seed).map(|f| (label, f)))
         .ok_or(ShrinkError::DoesNotFail {
             seed,
             variant: variant.map(str::to_string),
         })?;
-    let v = scenario.variant(label).expect("checked above");
-    // A standalone file: the variant's resolved settings at the top, the
-    // drawn chaos written out as events, only the expectation that fails.
-    let config = &v.config_json;
-    let mut file = scenario.file.clone();
-    file.seed = seed;
-    file.raft = serde_json::from_value(config["raft"].clone()).expect("resolved raft settings");
-    file.network = serde_json::from_value(config["network"].clone()).expect("resolved network");
-    file.workload = serde_json::from_value(config["workload"].clone()).expect("resolved workload");
-    file.storage = serde_json::from_value(config["storage"].clone()).expect("resolved storage");
-    file.variants = vec![VariantSpec {
-        label: label.to_string(),
-        ..VariantSpec::default()
-    }];
-    file.events.extend(
-        scenario
-            .chaos_events(seed)
-            .iter()
-            .filter(|e| !names_no_links(&e.fault))
-            .map(event_spec),
-    );
-    file.clock = serde_json::from_value(config["clock"].clone()).expect("resolved clock");
-    file.events.sort_by_key(|e: &EventSpec| e.at_ms.min());
-    file.chaos = None;
-    file.expect = match &target {
-        Failure::Expectation { metric } => scenario
-            .file
-            .expect
-            .iter()
-            .filter(|e| e.metric == *metric && e.variant.as_deref().is_none_or(|l| l == label))
-            .take(1)
-            .map(|e| ExpectSpec {
-                variant: Some(label.to_string()),
-                ..e.clone()
-            })
-            .collect(),
-        Failure::Safety { .. } | Failure::LimitReached => Vec::new(),
-    };
+    let mut file = standalone(scenario, label, seed, &target, stopped_us)?;
     let mut shrinker = Shrinker {
         seed,
         variant: label.to_string(),

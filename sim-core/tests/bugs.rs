@@ -246,11 +246,14 @@ fn followers_crash_with_writes_in_flight() -> Value {
 }
 
 #[test]
-fn ack_before_persist_loses_committed_entries_in_a_crash_in_every_policy() {
+/// The checker catches the commit itself: a leader counting acks that are
+/// not durable commits without a durable majority (before any crash can
+/// lose the entries).
+fn ack_before_persist_commits_without_a_durable_majority_in_every_policy() {
     let tallies = run_bug(
         followers_crash_with_writes_in_flight(),
         "ack_before_persist",
-        Property::LeaderCompleteness,
+        Property::QuorumDecision,
         &[1, 2, 3, 4],
         policies(),
     );
@@ -295,32 +298,27 @@ const CAUGHT_BY_CHAOS: &[(&str, &str, u64, Property)] = &[
         "ack_before_persist",
         "checkquorum",
         48,
-        Property::LeaderCompleteness,
+        Property::QuorumDecision,
     ),
     (
         "ack_before_persist",
         "dledger",
         41,
-        Property::LeaderCompleteness,
+        Property::QuorumDecision,
     ),
     (
         "ack_before_persist",
         "prevote",
         48,
-        Property::LeaderCompleteness,
+        Property::QuorumDecision,
     ),
     (
         "ack_before_persist",
         "prevote+checkquorum",
         48,
-        Property::LeaderCompleteness,
+        Property::QuorumDecision,
     ),
-    (
-        "ack_before_persist",
-        "raft",
-        48,
-        Property::LeaderCompleteness,
-    ),
+    ("ack_before_persist", "raft", 48, Property::QuorumDecision),
     (
         "forget_vote_on_restart",
         "checkquorum",

@@ -33,7 +33,7 @@ pub struct BenchArgs {
     #[arg(long)]
     json: bool,
     /// Time raftsim's model only, not raft-rs too (for profiling one run
-    /// under callgrind: see README's Performance section).
+    /// under callgrind: see docs/PERFORMANCE.md).
     #[arg(long)]
     model_only: bool,
     /// Time every variant of this scenario file (or bundled scenario)
@@ -62,7 +62,7 @@ fn peak_rss_kib() -> Option<u64> {
 /// The best of `repeat` timed runs of one configuration.
 struct Timing {
     events: u64,
-    /// Messages sent (what the turmoil comparison in README replays).
+    /// Messages sent (what the turmoil comparison in docs/PERFORMANCE.md replays).
     messages: u64,
     wall_s: f64,
     hash: u64,

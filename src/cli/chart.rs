@@ -15,6 +15,7 @@ use sim_core::replay::record_windows;
 use sim_core::results::Results;
 use sim_core::scenario;
 
+use super::input::{self, ReadError};
 use super::progress::Progress;
 use super::{output, CliResult, Failure, EXIT_OK};
 
@@ -144,9 +145,11 @@ pub fn message_diagrams(results: &Results) -> MessageDiagrams {
 /// Reads a results file; every way it can be wrong names the file.
 pub fn read_results(path: &Path) -> Result<Results, Failure> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|err| match err.kind() {
-        std::io::ErrorKind::NotFound => Failure::bad_input(format!("{shown}: no such file")),
-        _ => Failure::bad_input(format!("{shown}: cannot read: {err}")),
+    let text = input::read_text(path, input::MAX_RESULTS_BYTES).map_err(|err| match err {
+        ReadError::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Failure::bad_input(format!("{shown}: no such file"))
+        }
+        _ => Failure::bad_input(format!("{shown}: {err}")),
     })?;
     let mut json = serde_json::Deserializer::from_str(&text);
     let results: Results = serde_path_to_error::deserialize(&mut json).map_err(|err| {
@@ -182,17 +185,15 @@ pub fn chart(args: ChartArgs) -> CliResult {
         )));
     }
     let files =
-        render(&results, args.style.options(), Progress::wanted(false)).map_err(
-            |err| match err {
-                ChartError::Invalid { .. } => {
-                    Failure::bad_input(format!("{}: {err}", args.results.display()))
-                }
-                ChartError::Font | ChartError::Draw(_) | ChartError::Png(_) => Failure::failed(
-                    format!("{}: cannot draw the charts: {err}", args.results.display()),
-                ),
-            },
-        )?;
-    output::write_all(&out, &files)?;
+        render(&results, args.style.options(), Progress::wanted()).map_err(|err| match err {
+            ChartError::Invalid { .. } => {
+                Failure::bad_input(format!("{}: {err}", args.results.display()))
+            }
+            ChartError::Font | ChartError::Draw(_) | ChartError::Png(_) => Failure::failed(
+                format!("{}: cannot draw the charts: {err}", args.results.display()),
+            ),
+        })?;
+    output::write_all_owning(&out, &files, &["messages"])?;
     let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     println!("wrote {} into {}", names.join(", "), out.display());
     Ok(EXIT_OK)

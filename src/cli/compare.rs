@@ -6,7 +6,8 @@ use sim_core::results::{self, Results};
 use serde_json::Value;
 use sim_core::scenario::{self, Scenario};
 
-use super::{choose_seed, load_with, CliResult, Failure, EXIT_FAILED, EXIT_OK};
+use super::progress::Progress;
+use super::{choose_seed, load_with, plural, CliResult, Failure, EXIT_FAILED, EXIT_OK};
 
 /// What a raft-rs twin's label adds to its model variant's.
 const TWIN_SUFFIX: &str = " (raft-rs)";
@@ -145,6 +146,13 @@ pub fn compare(args: CompareArgs) -> CliResult {
         .enumerate()
         .flat_map(|(s, l)| (0..l.scenario.variants().len()).map(move |v| (s, v)))
         .collect();
+    let total_us: u64 = jobs
+        .iter()
+        .map(|&(s, _)| loaded[s].scenario.file.duration_ms * 1_000)
+        .sum();
+    let progress = Progress::new(Progress::wanted());
+    let what = format!("running {}", plural(jobs.len(), "variant"));
+    let ticker = progress.simulation(&what, Some(total_us));
     let mut runs = jobs
         .par_iter()
         .map(|&(s, v)| {
@@ -153,6 +161,8 @@ pub fn compare(args: CompareArgs) -> CliResult {
         })
         .collect::<Vec<_>>()
         .into_iter();
+    drop(ticker);
+    drop(progress);
     let all: Vec<Results> = loaded
         .iter()
         .zip(&seeds)

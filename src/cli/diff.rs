@@ -2,13 +2,32 @@
 //! `sweep`) side by side, per variant and metric, with the change and
 //! whether it is worse or better. Reads the JSON generically, so results of
 //! an older or newer raftsim still compare on the keys they share.
+//!
+//! A change between two sweeps counts only when a stated test says so: the
+//! Mann–Whitney U test on the per-seed values (seeds.jsonl beside each
+//! sweep.json), two-sided, with Holm's correction over the metrics of each
+//! variant, at α = 0.05. Two single runs are one sample each: their changes
+//! are shown, with no claim of significance. Comparing different
+//! scenarios, or different seeds, is said on stderr.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::Value;
 
+use sim_core::sweep::SeedRecord;
+
+use super::input::{self, ReadError};
+use super::mann_whitney;
 use super::{CliResult, Failure, EXIT_FAILED, EXIT_OK};
+
+/// The level at which a Holm-adjusted p-value marks a change significant.
+const ALPHA: f64 = 0.05;
+
+/// The test `diff` applies to two sweeps, as printed.
+const TEST: &str = "Mann–Whitney U test on the per-seed values (two-sided, normal \
+approximation with tie and continuity corrections), Holm's correction over the metrics \
+of each variant, α = 0.05";
 
 #[derive(clap::Args)]
 #[command(after_help = "Example:\n  raftsim run isolate-rejoin --out before\n  \
@@ -76,7 +95,12 @@ struct MetricDiff {
     b: Value1,
     change: Option<f64>,
     verdict: Verdict,
-    /// For sweeps: whether the two 95% intervals of the mean are disjoint.
+    /// For sweeps with per-seed values: the test's p-value, Holm-adjusted
+    /// over the variant's metrics, and whether that is at most α.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p_value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p_adjusted: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     significant: Option<bool>,
 }
@@ -94,15 +118,30 @@ struct Diff {
     kind: Kind,
     a: String,
     b: String,
+    /// The test behind `significant`, or why there is none.
+    test: String,
+    /// Scenarios or seeds that differ, and the like.
+    warnings: Vec<String>,
     variants: Vec<VariantDiff>,
 }
+
+/// Per metric (flattened key), the values of the counted seeds.
+type PerSeed = Vec<(String, Vec<f64>)>;
 
 /// A file as read: its kind, a one-line description, and per variant the
 /// flattened metrics in file order.
 struct Side {
     kind: Kind,
     about: String,
+    scenario: String,
+    /// The scenario's content, where the file says it (a run's results
+    /// hold the whole scenario; a sweep directory, its fingerprint).
+    content: Option<String>,
+    /// The seed, or the seed range, as JSON text.
+    seeds: String,
     variants: Vec<(String, Vec<(String, Value1)>)>,
+    /// A sweep's per-seed values per variant (None without seeds.jsonl).
+    per_seed: Option<Vec<(String, PerSeed)>>,
 }
 
 pub fn diff(args: DiffArgs) -> CliResult {
@@ -118,6 +157,9 @@ pub fn diff(args: DiffArgs) -> CliResult {
         )));
     }
     let diff = compare(&a, &b, &args.a, &args.b);
+    for warning in &diff.warnings {
+        eprintln!("warning: {warning}");
+    }
     if args.json {
         println!(
             "{}",
@@ -126,7 +168,11 @@ pub fn diff(args: DiffArgs) -> CliResult {
     } else {
         print!("{}", render(&diff, &a.about, &b.about, args.all));
     }
-    let worse = diff.variants.iter().flat_map(|v| &v.metrics).any(is_worse);
+    let worse = diff
+        .variants
+        .iter()
+        .flat_map(|v| &v.metrics)
+        .any(|m| is_worse(m, diff.kind));
     Ok(if args.fail_on_worse && worse {
         EXIT_FAILED
     } else {
@@ -158,8 +204,12 @@ fn read_side(path: &Path) -> Result<Side, Failure> {
         path.to_path_buf()
     };
     let shown = path.display();
-    let text = std::fs::read_to_string(&file)
-        .map_err(|e| Failure::bad_input(format!("{shown}: cannot read: {e}")))?;
+    let text = input::read_text(&file, input::MAX_RESULTS_BYTES).map_err(|e| match e {
+        ReadError::Io(_) => Failure::bad_input(format!("{shown}: {e}")),
+        ReadError::TooLarge { .. } | ReadError::NotUtf8 => {
+            Failure::bad_input(format!("{shown}: not JSON: {e}"))
+        }
+    })?;
     let json: Value = serde_json::from_str(&text)
         .map_err(|e| Failure::bad_input(format!("{shown}: not JSON: {e}")))?;
     let variants = json
@@ -186,6 +236,19 @@ fn read_side(path: &Path) -> Result<Side, Failure> {
             _ => format!("{scenario}, seeds {}", json["seeds"]),
         },
     };
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let (content, seeds, per_seed) = match kind {
+        Kind::Results => (
+            json.get("scenario_file").map(Value::to_string),
+            json.get("seed").map_or("?".to_string(), Value::to_string),
+            None,
+        ),
+        Kind::Sweep => (
+            fingerprint(dir),
+            json["seeds"].to_string(),
+            read_per_seed(&dir.join("seeds.jsonl"))?,
+        ),
+    };
     let mut sides = Vec::new();
     for (i, variant) in variants.iter().enumerate() {
         let label = variant
@@ -205,8 +268,69 @@ fn read_side(path: &Path) -> Result<Side, Failure> {
     Ok(Side {
         kind,
         about,
+        scenario: scenario.to_string(),
+        content,
+        seeds,
         variants: sides,
+        per_seed,
     })
+}
+
+/// The scenario fingerprint of a sweep directory (shard.json), if any.
+fn fingerprint(dir: &Path) -> Option<String> {
+    let text = input::read_text(&dir.join("shard.json"), input::MAX_SCENARIO_BYTES).ok()?;
+    let info: Value = serde_json::from_str(&text).ok()?;
+    info.get("fingerprint").map(Value::to_string)
+}
+
+/// The per-seed metric values of a sweep (seeds.jsonl): per variant, per
+/// flattened metric, the values of the seeds the aggregate counts (no run
+/// cut short). None when there is no seeds.jsonl (a `sweep --json` file).
+fn read_per_seed(path: &Path) -> Result<Option<Vec<(String, PerSeed)>>, Failure> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let shown = path.display();
+    let text = input::read_text(path, input::MAX_RESULTS_BYTES)
+        .map_err(|e| Failure::bad_input(format!("{shown}: {e}")))?;
+    let mut out: Vec<(String, PerSeed)> = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let record: SeedRecord = serde_json::from_str(line)
+            .map_err(|e| Failure::bad_input(format!("{shown}: line {}: {e}", i + 1)))?;
+        for variant in record.counted().variants {
+            let metrics = serde_json::to_value(&variant.metrics).expect("metrics serialise");
+            let mut flat = Vec::new();
+            flatten("", &metrics, &mut flat);
+            let slot = match out.iter().position(|(label, _)| *label == variant.label) {
+                Some(k) => &mut out[k].1,
+                None => {
+                    out.push((variant.label.clone(), Vec::new()));
+                    &mut out.last_mut().expect("just pushed").1
+                }
+            };
+            for (metric, value) in flat {
+                let Some(value) = value.value else { continue };
+                match slot.iter_mut().find(|(m, _)| *m == metric) {
+                    Some((_, values)) => values.push(value),
+                    None => slot.push((metric, vec![value])),
+                }
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The values of `metric` of variant `label`, if the side has them.
+fn values_of<'a>(side: &'a Side, label: &str, metric: &str) -> Option<&'a [f64]> {
+    let (_, metrics) = side.per_seed.as_ref()?.iter().find(|(l, _)| l == label)?;
+    metrics
+        .iter()
+        .find(|(m, _)| m == metric)
+        .map(|(_, values)| values.as_slice())
 }
 
 /// `{"a": 1, "b": {"c": 2}}` → `a`, `b.c`; null stays a value without a number.
@@ -298,6 +422,7 @@ fn verdict(metric: &str, a: Option<f64>, b: Option<f64>) -> Verdict {
 }
 
 fn compare(a: &Side, b: &Side, a_path: &Path, b_path: &Path) -> Diff {
+    let tested = a.kind == Kind::Sweep && a.per_seed.is_some() && b.per_seed.is_some();
     let mut variants = Vec::new();
     for (label, a_metrics) in &a.variants {
         let Some((_, b_metrics)) = b.variants.iter().find(|(l, _)| l == label) else {
@@ -308,25 +433,38 @@ fn compare(a: &Side, b: &Side, a_path: &Path, b_path: &Path) -> Diff {
             });
             continue;
         };
-        let metrics = a_metrics
+        let mut metrics: Vec<MetricDiff> = a_metrics
             .iter()
             .filter_map(|(metric, av)| {
                 let (_, bv) = b_metrics.iter().find(|(m, _)| m == metric)?;
                 let change = av.value.zip(bv.value).map(|(x, y)| y - x);
-                let significant = av
-                    .ci95
-                    .zip(bv.ci95)
-                    .map(|((a_lo, a_hi), (b_lo, b_hi))| a_hi < b_lo || b_hi < a_lo);
+                let p_value = values_of(a, label, metric)
+                    .zip(values_of(b, label, metric))
+                    .and_then(|(x, y)| mann_whitney::test(x, y))
+                    .map(|outcome| outcome.p);
                 Some(MetricDiff {
                     metric: metric.clone(),
                     a: *av,
                     b: *bv,
                     change,
                     verdict: verdict(metric, av.value, bv.value),
-                    significant,
+                    p_value,
+                    p_adjusted: None,
+                    significant: None,
                 })
             })
             .collect();
+        if tested {
+            // Holm over the metrics of this variant that were tested.
+            let which: Vec<usize> = (0..metrics.len())
+                .filter(|&k| metrics[k].p_value.is_some())
+                .collect();
+            let p: Vec<f64> = which.iter().filter_map(|&k| metrics[k].p_value).collect();
+            for (&k, adjusted) in which.iter().zip(mann_whitney::holm(&p)) {
+                metrics[k].p_adjusted = Some(adjusted);
+                metrics[k].significant = Some(adjusted <= ALPHA);
+            }
+        }
         variants.push(VariantDiff {
             label: label.clone(),
             present: "both",
@@ -342,27 +480,79 @@ fn compare(a: &Side, b: &Side, a_path: &Path, b_path: &Path) -> Diff {
             });
         }
     }
+    let test = match (a.kind, tested) {
+        (Kind::Sweep, true) => TEST.to_string(),
+        (Kind::Sweep, false) => "none: a sweep without seeds.jsonl beside its sweep.json \
+            (a `sweep --json` file) has no per-seed values; diff the `sweep --out` \
+            directories to test the changes"
+            .to_string(),
+        (Kind::Results, _) => "none: each value is one run of one seed, one sample; \
+            sweep both over seeds and diff the sweep directories to tell a change from noise"
+            .to_string(),
+    };
     Diff {
         kind: a.kind,
         a: a_path.display().to_string(),
         b: b_path.display().to_string(),
+        test,
+        warnings: warnings(a, b),
         variants,
     }
 }
 
-/// Worse, and for a sweep beyond the noise of the two means.
-fn is_worse(m: &MetricDiff) -> bool {
-    m.verdict == Verdict::Worse && m.significant != Some(false)
+/// What makes the comparison suspect: another scenario, other seeds.
+fn warnings(a: &Side, b: &Side) -> Vec<String> {
+    let mut out = Vec::new();
+    if a.scenario != b.scenario {
+        out.push(format!(
+            "a is of scenario {:?}, b of {:?}: the differences may come from the scenarios, not from a change",
+            a.scenario, b.scenario
+        ));
+    } else if let (Some(x), Some(y)) = (&a.content, &b.content) {
+        if x != y {
+            out.push(format!(
+                "a and b ran different versions of scenario {:?} (its settings, events or --set differ)",
+                a.scenario
+            ));
+        }
+    }
+    if a.seeds != b.seeds {
+        let what = match a.kind {
+            Kind::Results => "seed",
+            Kind::Sweep => "seed range",
+        };
+        out.push(format!(
+            "a and b ran with another {what} ({} and {}): the differences include the seeds' own variation",
+            a.seeds, b.seeds
+        ));
+    }
+    out
 }
 
-fn is_better(m: &MetricDiff) -> bool {
-    m.verdict == Verdict::Better && m.significant != Some(false)
+/// Worse, and for a sweep significantly so by the test.
+fn is_worse(m: &MetricDiff, kind: Kind) -> bool {
+    m.verdict == Verdict::Worse && counts(m, kind)
+}
+
+fn is_better(m: &MetricDiff, kind: Kind) -> bool {
+    m.verdict == Verdict::Better && counts(m, kind)
+}
+
+/// A single run's change always counts (there is nothing to test it
+/// with); a sweep's only when the test found it significant.
+fn counts(m: &MetricDiff, kind: Kind) -> bool {
+    match kind {
+        Kind::Results => true,
+        Kind::Sweep => m.significant == Some(true),
+    }
 }
 
 fn number(value: Option<f64>) -> String {
     match value {
         None => "—".to_string(),
         Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
+        // Never "-0": a change too small for three decimals keeps its size.
+        Some(v) if v.abs() < 0.0005 => format!("{v:.1e}"),
         Some(v) => format!("{v:.3}")
             .trim_end_matches('0')
             .trim_end_matches('.')
@@ -376,29 +566,72 @@ fn change_text(m: &MetricDiff) -> String {
     };
     let sign = if change > 0.0 { "+" } else { "" };
     let relative = match m.a.value {
-        Some(a) if a != 0.0 => format!(" ({sign}{:.0}%)", change / a.abs() * 100.0),
+        Some(a) if a != 0.0 => format!(" ({})", percent(change / a.abs() * 100.0)),
         _ => String::new(),
     };
     format!("{sign}{}{relative}", number(Some(change)))
 }
 
-fn verdict_text(m: &MetricDiff) -> &'static str {
-    let noise = m.significant == Some(false);
-    match (m.verdict, noise) {
-        (Verdict::Worse, false) => "▲ WORSE",
-        (Verdict::Worse, true) => "worse (within noise)",
-        (Verdict::Better, false) => "▼ better",
-        (Verdict::Better, true) => "better (within noise)",
-        (Verdict::Changed, _) => "changed",
-        (Verdict::Same, _) => "",
+/// A relative change: whole percents from 1%, two significant digits
+/// below (-0.43%, never "-0%"), "<0.01%" below that.
+fn percent(value: f64) -> String {
+    let sign = if value > 0.0 { "+" } else { "-" };
+    let size = value.abs();
+    if size >= 1.0 {
+        format!("{sign}{size:.0}%")
+    } else if size >= 0.1 {
+        format!("{sign}{size:.2}%")
+    } else if size >= 0.01 {
+        format!("{sign}{size:.3}%")
+    } else {
+        format!("{sign}<0.01%")
+    }
+}
+
+fn verdict_text(m: &MetricDiff, kind: Kind) -> String {
+    let tested = match (kind, m.significant, m.p_adjusted) {
+        (Kind::Results, _, _) => return single_verdict(m.verdict).to_string(),
+        (Kind::Sweep, Some(true), Some(p)) => Ok(p),
+        (Kind::Sweep, Some(false), Some(p)) => Err(format!("not significant, {}", p_text(p))),
+        (Kind::Sweep, _, _) => Err("untested".to_string()),
+    };
+    match (m.verdict, tested) {
+        (Verdict::Worse, Ok(p)) => format!("▲ WORSE ({})", p_text(p)),
+        (Verdict::Better, Ok(p)) => format!("▼ better ({})", p_text(p)),
+        (Verdict::Worse, Err(why)) => format!("worse ({why})"),
+        (Verdict::Better, Err(why)) => format!("better ({why})"),
+        (Verdict::Changed, _) => "changed".to_string(),
+        (Verdict::Same, _) => String::new(),
+    }
+}
+
+/// A single run's change: real for that seed, but one sample of it.
+fn single_verdict(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Worse => "▲ worse (one sample)",
+        Verdict::Better => "▼ better (one sample)",
+        Verdict::Changed => "changed",
+        Verdict::Same => "",
+    }
+}
+
+/// An adjusted p-value: "p = 0.032", "p = 0.0004", "p < 0.0001".
+fn p_text(p: f64) -> String {
+    if p < 0.0001 {
+        "p < 0.0001".to_string()
+    } else if p < 0.01 {
+        format!("p = {p:.4}")
+    } else {
+        format!("p = {p:.3}")
     }
 }
 
 fn render(diff: &Diff, a_about: &str, b_about: &str, all: bool) -> String {
     let mut text = format!("a: {} ({a_about})\nb: {} ({b_about})\n", diff.a, diff.b);
     if diff.kind == Kind::Sweep {
-        text.push_str("means over seeds; \"within noise\": the 95% confidence intervals overlap\n");
+        text.push_str("values: means over seeds\n");
     }
+    text.push_str(&format!("significance: {}\n", diff.test));
     let (mut worse, mut better) = (0, 0);
     for variant in &diff.variants {
         text.push('\n');
@@ -434,27 +667,42 @@ fn render(diff: &Diff, a_about: &str, b_about: &str, all: bool) -> String {
             "metric", "a", "b", "change"
         ));
         for m in shown {
-            worse += usize::from(is_worse(m));
-            better += usize::from(is_better(m));
+            worse += usize::from(is_worse(m, diff.kind));
+            better += usize::from(is_better(m, diff.kind));
             let line = format!(
                 "  {:<width$}  {:>12}  {:>12}  {:>18}  {}",
                 m.metric,
                 number(m.a.value),
                 number(m.b.value),
                 change_text(m),
-                verdict_text(m)
+                verdict_text(m, diff.kind)
             );
             text.push_str(line.trim_end());
             text.push('\n');
         }
     }
     let beyond_noise = match diff.kind {
-        Kind::Results => "",
-        Kind::Sweep => " beyond noise",
+        Kind::Results => " (one run each: no test)",
+        Kind::Sweep => " (significant by the test)",
     };
     text.push_str(&format!(
         "\n{worse} metric{} worse, {better} better{beyond_noise}\n",
         if worse == 1 { "" } else { "s" }
     ));
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_relative_change_is_never_minus_zero_percent() {
+        assert_eq!(percent(-0.4), "-0.40%");
+        assert_eq!(percent(-0.04), "-0.040%");
+        assert_eq!(percent(-0.004), "-<0.01%");
+        assert_eq!(percent(12.4), "+12%");
+        assert_eq!(number(Some(-0.0004)), "-4.0e-4");
+        assert_eq!(number(Some(-1.0)), "-1");
+    }
 }

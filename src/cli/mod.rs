@@ -7,19 +7,23 @@ mod bundled;
 mod chart;
 mod compare;
 mod diff;
+mod input;
 mod inspect;
+mod mann_whitney;
 mod output;
 mod overrides;
 mod progress;
 mod resume;
 mod run;
 mod shrink;
+pub mod stdio;
 mod sweep;
 
 use std::fmt;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use input::ReadError;
 use sim_core::scenario::{self, Scenario};
 
 /// Exit codes (docs/SCENARIOS.md, "Errors and exit codes").
@@ -51,8 +55,33 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&compact_numbers(&self.message))
     }
+}
+
+/// A number of more than 21 digits (a field given `1e300` is quoted back
+/// with 301) written compactly: `1e300`. Shorter ones, every u64 included,
+/// stay exact.
+fn compact_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        out.push_str(&rest[..start]);
+        let number = &rest[start..];
+        let end = number
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(number.len());
+        // A sentence's full stop is not part of the number.
+        let run = number[..end].trim_end_matches('.');
+        let digits = run.chars().filter(char::is_ascii_digit).count();
+        match run.parse::<f64>() {
+            Ok(value) if digits > 21 => out.push_str(&format!("{value:e}")),
+            _ => out.push_str(run),
+        }
+        rest = &number[run.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 pub type CliResult = Result<i32, Failure>;
@@ -62,7 +91,7 @@ pub type CliResult = Result<i32, Failure>;
     name = "raftsim",
     version,
     about = "Deterministic simulator of Raft clusters: term inflation and leader disruptions per election policy",
-    after_help = "Exit codes: 0 ok, 1 a safety violation or a failed expectation, 2 bad input or usage."
+    after_help = "Exit codes:\n  0  ok\n  1  a safety violation, a failed expectation or a run cut short by a limit\n  2  bad input or usage, or a file (or stdout) that cannot be read or written"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -85,9 +114,13 @@ enum Command {
     /// Print the JSON Schema of scenario files.
     #[command(after_help = "Example:\n  raftsim schema")]
     Schema,
-    /// List the bundled scenarios.
-    #[command(after_help = "Example:\n  raftsim list")]
-    List,
+    /// List the bundled scenarios: each name with one line about it.
+    #[command(after_help = "Example:\n  raftsim list\n  raftsim list --long")]
+    List {
+        /// Each scenario's whole description and its file.
+        #[arg(long)]
+        long: bool,
+    },
     /// Run several scenarios and print one Markdown table: rows scenarios,
     /// columns policies.
     Compare(compare::CompareArgs),
@@ -117,7 +150,10 @@ pub fn main() -> i32 {
             } else {
                 EXIT_OK
             };
-            let _ = e.print();
+            if let Err(err) = e.print() {
+                eprintln!("error: stdout: cannot write: {err}");
+                return EXIT_BAD_INPUT;
+            }
             return code;
         }
     };
@@ -132,8 +168,8 @@ pub fn main() -> i32 {
             );
             Ok(EXIT_OK)
         }
-        Command::List => {
-            list();
+        Command::List { long } => {
+            list(long);
             Ok(EXIT_OK)
         }
         Command::Bench(args) => bench::bench(args),
@@ -144,6 +180,7 @@ pub fn main() -> i32 {
         Command::Inspect(args) => inspect::inspect(args),
         Command::Shrink(args) => shrink::shrink(args),
     };
+    stdio::flush();
     match result {
         Ok(code) => code,
         Err(failure) => {
@@ -173,19 +210,19 @@ pub fn load(arg: &str) -> Result<Loaded, Failure> {
 /// [`load`] with `--set` overrides applied before validation.
 pub fn load_with(arg: &str, sets: &[String]) -> Result<Loaded, Failure> {
     let path = PathBuf::from(arg);
-    let text = match (std::fs::read_to_string(&path), bundled::find(arg)) {
+    let not_found = |err: &ReadError| matches!(err, ReadError::Io(e) if e.kind() == std::io::ErrorKind::NotFound);
+    let text = match (
+        input::read_text(&path, input::MAX_SCENARIO_BYTES),
+        bundled::find(arg),
+    ) {
         (Ok(text), _) => text,
-        (Err(err), Some((_, text)))
-            if err.kind() == std::io::ErrorKind::NotFound || path.is_dir() =>
-        {
-            text.to_string()
-        }
-        (Err(err), _) if err.kind() == std::io::ErrorKind::NotFound => {
+        (Err(err), Some((_, text))) if not_found(&err) || path.is_dir() => text.to_string(),
+        (Err(err), _) if not_found(&err) => {
             return Err(Failure::bad_input(format!(
                 "{arg}: no such file (and no bundled scenario of that name; see `raftsim list`)"
             )))
         }
-        (Err(err), _) => return Err(Failure::bad_input(format!("{arg}: cannot read: {err}"))),
+        (Err(err), _) => return Err(Failure::bad_input(format!("{arg}: {err}"))),
     };
     let (text, shown) = if sets.is_empty() {
         (text, arg.to_string())
@@ -255,12 +292,27 @@ pub fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-fn list() {
+/// The width `list` fits its lines into.
+const LIST_WIDTH: usize = 80;
+
+fn list(long: bool) {
+    let name_width = bundled::SCENARIOS
+        .iter()
+        .map(|(file, _)| file.trim_end_matches(".json").len())
+        .max()
+        .unwrap_or(0);
     for (file, text) in bundled::SCENARIOS {
-        let scenario = scenario::parse(text).expect("bundled scenarios are valid");
+        // Read as JSON, not validated: a build without raft-rs still lists
+        // the scenarios whose variants need it.
+        let json: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        let description = json["description"].as_str().unwrap_or_default();
         let name = file.strip_suffix(".json").unwrap_or(file);
+        if !long {
+            let room = LIST_WIDTH - name_width - 2;
+            println!("{name:<name_width$}  {}", first_sentence(description, room));
+            continue;
+        }
         println!("{name}  (raftsim run {name}; the file: scenarios/{file})");
-        let description = &scenario.file.description;
         let mut line = String::from("   ");
         for word in description.split_whitespace() {
             if line.len() + word.len() > 78 {
@@ -272,6 +324,26 @@ fn list() {
         }
         println!("{line}\n");
     }
+    if !long {
+        println!("\nraftsim list --long: every description in full, with its file");
+    }
+}
+
+/// The first sentence of `text`, cut to `room` characters with "…".
+fn first_sentence(text: &str, room: usize) -> String {
+    let sentence = match text.find(". ") {
+        Some(end) => &text[..=end],
+        None => text.trim_end(),
+    };
+    if sentence.chars().count() <= room {
+        return sentence.to_string();
+    }
+    let cut: String = sentence.chars().take(room.saturating_sub(1)).collect();
+    let cut = match cut.rfind(' ') {
+        Some(space) if space > room / 2 => &cut[..space],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':']))
 }
 
 /// Reads `--seed`: clap's own parser would answer `--seed -1` with a tip
@@ -291,5 +363,20 @@ pub fn choose_seed(flag: Option<u64>, file_seed: u64) -> Result<u64, Failure> {
         Ok(text) => parse_seed(&text)
             .map_err(|why| Failure::bad_input(format!("RAFTSIM_SEED={text:?}: {why}"))),
         Err(_) => Ok(file_seed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact_numbers;
+
+    #[test]
+    fn long_numbers_in_messages_are_compact() {
+        let huge = format!("{} is not a probability", 1e300);
+        assert_eq!(compact_numbers(&huge), "1e300 is not a probability");
+        let tiny = format!("{} ms.", 1.5e-300);
+        assert_eq!(compact_numbers(&tiny), "1.5e-300 ms.");
+        let exact = "seed 18446744073709551615, events[3].at_ms: 0.25 ms";
+        assert_eq!(compact_numbers(exact), exact);
     }
 }

@@ -18,7 +18,68 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::Failure;
+use super::{input, Failure};
+
+/// Where `target` is or would be, canonicalized: None when its directory
+/// does not exist either (then it is no input).
+fn canonical_target(target: &Path) -> Option<PathBuf> {
+    if let Ok(path) = std::fs::canonicalize(target) {
+        return Some(path);
+    }
+    let (parent, _) = split(target);
+    Some(
+        std::fs::canonicalize(parent)
+            .ok()?
+            .join(target.file_name()?),
+    )
+}
+
+/// Refuses to write `target` when it is one of this command's inputs
+/// (the same path, or the same file by another name), or when `whole` and
+/// an input lies inside it (a directory replaced whole).
+fn refuse_input(target: &Path, whole: bool) -> Result<(), Failure> {
+    let Some(canonical) = canonical_target(target) else {
+        return Ok(());
+    };
+    let same_file = |input: &Path| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            if let (Ok(a), Ok(b)) = (std::fs::metadata(input), std::fs::metadata(target)) {
+                return a.dev() == b.dev() && a.ino() == b.ino();
+            }
+        }
+        input == canonical
+    };
+    match input::noted()
+        .into_iter()
+        .find(|i| same_file(i) || (whole && i.starts_with(&canonical)))
+    {
+        Some(found) => Err(Failure::bad_input(format!(
+            "{}: that would replace the input {}; write somewhere else (nothing was written)",
+            target.display(),
+            found.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Refuses, before any work, an output file that is one of the inputs.
+pub fn refuse_input_file(path: &Path) -> Result<(), Failure> {
+    refuse_input(path, false)
+}
+
+/// Refuses an output directory that would replace an input: one of the
+/// `names` it writes (a name with a `/` replaces its subdirectory whole).
+pub fn refuse_inputs_in(dir: &Path, names: &[&str]) -> Result<(), Failure> {
+    for name in names {
+        match name.split_once('/') {
+            Some((subdirectory, _)) => refuse_input(&dir.join(subdirectory), true)?,
+            None => refuse_input(&dir.join(name), false)?,
+        }
+    }
+    Ok(())
+}
 
 /// The prefix and suffix of a staging directory's name: `.NAME.partial-PID`.
 fn staging_name(name: &str, pid: u32) -> String {
@@ -28,6 +89,21 @@ fn staging_name(name: &str, pid: u32) -> String {
 /// Writes `files` (name, bytes) into `dir`, creating it if needed; other
 /// files already in `dir` are kept.
 pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure> {
+    write_all_owning(dir, files, &[])
+}
+
+/// [`write_all`], where each subdirectory in `owned` belongs to this
+/// output whole: replaced by the files written under it, or removed when
+/// none is (no stale message diagram stays in a reused `--out`).
+pub fn write_all_owning(
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+    owned: &[&str],
+) -> Result<(), Failure> {
+    let mut names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
+    names.extend(owned.iter().map(|sub| format!("{sub}/")));
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    refuse_inputs_in(dir, &names)?;
     let fail = |what: &str, path: &Path, err: io::Error| {
         Failure::bad_input(format!("{}: cannot {what}: {err}", path.display()))
     };
@@ -44,7 +120,7 @@ pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure>
             }
             write_durably(&path, bytes).map_err(|e| fail("write", &dir.join(file), e))?;
         }
-        publish(dir, &staging, files).map_err(|e| fail("write", dir, e))
+        publish(dir, &staging, files, owned).map_err(|e| fail("write", dir, e))
     })();
     let _ = std::fs::remove_dir_all(&staging);
     published
@@ -53,13 +129,23 @@ pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Failure>
 /// Writes one file in one step: a temporary file beside it, made durable,
 /// then renamed over it.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    refuse_input_file(path)?;
+    let fail = |e: io::Error| Failure::bad_input(format!("{}: cannot write: {e}", path.display()));
+    // A device or a pipe (`/dev/stdout`) is written into, never replaced.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut file| io::Write::write_all(&mut file, bytes))
+            .map_err(fail);
+    }
     let (parent, name) = split(path);
     let temporary = parent.join(staging_name(&name, std::process::id()));
     let written = write_durably(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, path));
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
-    written.map_err(|e| Failure::bad_input(format!("{}: cannot write: {e}", path.display())))
+    written.map_err(fail)
 }
 
 /// The parent to stage in and the directory's own name.
@@ -83,7 +169,12 @@ fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Puts the staged files in place: a whole-directory swap where possible.
-fn publish(dir: &Path, staging: &Path, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+fn publish(
+    dir: &Path,
+    staging: &Path,
+    files: &[(String, Vec<u8>)],
+    owned: &[&str],
+) -> io::Result<()> {
     if !dir.exists() {
         return std::fs::rename(staging, dir);
     }
@@ -92,9 +183,9 @@ fn publish(dir: &Path, staging: &Path, files: &[(String, Vec<u8>)]) -> io::Resul
         let entry = entry?;
         let file_name = entry.file_name();
         if entry.file_type()?.is_dir() {
-            // A subdirectory we write into (`messages/`) is replaced whole.
-            let prefix = format!("{}/", file_name.to_string_lossy());
-            if !files.iter().any(|(f, _)| f.starts_with(&prefix)) {
+            // A subdirectory we write into (`messages/`), or own, is
+            // replaced whole.
+            if !replaced_whole(&file_name.to_string_lossy(), files, owned) {
                 has_subdirectories = true;
             }
             continue;
@@ -123,6 +214,13 @@ fn publish(dir: &Path, staging: &Path, files: &[(String, Vec<u8>)]) -> io::Resul
             ""
         }
     );
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type()?.is_dir() && replaced_whole(&name, files, owned) {
+            std::fs::remove_dir_all(entry.path())?;
+        }
+    }
     for (file, _) in files {
         if let Some(parent) = dir.join(file).parent() {
             std::fs::create_dir_all(parent)?;
@@ -130,6 +228,13 @@ fn publish(dir: &Path, staging: &Path, files: &[(String, Vec<u8>)]) -> io::Resul
         std::fs::rename(staging.join(file), dir.join(file))?;
     }
     Ok(())
+}
+
+/// Whether subdirectory `name` of the output is replaced whole: written
+/// into, or owned.
+fn replaced_whole(name: &str, files: &[(String, Vec<u8>)], owned: &[&str]) -> bool {
+    let prefix = format!("{name}/");
+    owned.contains(&name) || files.iter().any(|(f, _)| f.starts_with(&prefix))
 }
 
 /// Swaps two directories atomically. Ok(false) where the platform cannot.
@@ -256,6 +361,28 @@ mod tests {
         assert!(!out.join(svg(2)).exists(), "a stale diagram is gone");
         assert_eq!(
             std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+            "mine"
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn an_owned_subdirectory_not_written_again_is_removed() {
+        let root = scratch("owned");
+        let out = root.join("out");
+        write_all_owning(
+            &out,
+            &files(&[("a.json", "1"), ("messages/raft-1.svg", "1")]),
+            &["messages"],
+        )
+        .unwrap();
+        std::fs::create_dir_all(out.join("mine")).unwrap();
+        std::fs::write(out.join("mine/notes.txt"), "mine").unwrap();
+        write_all_owning(&out, &files(&[("a.json", "2")]), &["messages"]).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a.json")).unwrap(), "2");
+        assert!(!out.join("messages").exists(), "stale diagrams are gone");
+        assert_eq!(
+            std::fs::read_to_string(out.join("mine/notes.txt")).unwrap(),
             "mine"
         );
         let _ = std::fs::remove_dir_all(&root);

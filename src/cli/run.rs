@@ -159,33 +159,40 @@ pub fn run(args: RunArgs) -> CliResult {
         })?],
         None => scenario.variants().iter().collect(),
     };
-    let show_progress = Progress::wanted(args.json);
+    if let Some(base) = &args.trace {
+        for v in &selected {
+            output::refuse_input_file(&trace_path(base, &v.label, selected.len() > 1))?;
+        }
+    }
+    if let Some(out) = &args.out {
+        output::refuse_inputs_in(
+            out,
+            &["results.json", reports::artifacts::REPORT, "messages/"],
+        )?;
+    }
+    let show_progress = Progress::wanted();
     let progress = Progress::new(show_progress);
-    let spinner = |v: &Variant| progress.spinner(format!("running {}", v.label));
+    let total_us = selected.len() as u64 * scenario.file.duration_ms * 1_000;
+    let what = format!("running {}", super::plural(selected.len(), "variant"));
+    let ticker = progress.simulation(&what, Some(total_us));
     let variant_results: Vec<VariantResult> = match &args.trace {
         Some(base) => selected
             .iter()
             .map(|v| {
-                let bar = spinner(v);
                 let path = trace_path(base, &v.label, selected.len() > 1);
                 let result = run_traced(&loaded, v, seed, &path, args.trace_format);
-                bar.finish_and_clear();
                 if result.is_ok() && selected.len() > 1 {
-                    eprintln!("trace of {}: {}", v.label, path.display());
+                    progress.println(format!("trace of {}: {}", v.label, path.display()));
                 }
                 result
             })
             .collect::<Result<_, _>>()?,
         None => selected
             .par_iter()
-            .map(|v| {
-                let bar = spinner(v);
-                let result = results::run_variant(scenario, v, seed, None);
-                bar.finish_and_clear();
-                result
-            })
+            .map(|v| results::run_variant(scenario, v, seed, None))
             .collect(),
     };
+    drop(ticker);
     drop(progress);
     let mut results = results::assemble(scenario, seed, variant_results);
     results.overrides = loaded.overrides.clone();
@@ -205,7 +212,7 @@ pub fn run(args: RunArgs) -> CliResult {
     if let Some(out) = &args.out {
         let mut files = vec![("results.json".to_string(), format!("{json}\n").into_bytes())];
         files.extend(artifacts(&results, &args.chart_style, show_progress)?);
-        output::write_all(out, &files)?;
+        output::write_all_owning(out, &files, &["messages"])?;
         if !args.json {
             println!("\nwrote {}", out.display());
         }

@@ -6,8 +6,9 @@ use sim_core::results::shell_word;
 use sim_core::scenario::ScenarioFile;
 use sim_core::shrink;
 
+use super::progress::Progress;
 use super::run::reproduce_command;
-use super::{choose_seed, load, output, CliResult, Failure, EXIT_OK};
+use super::{choose_seed, load_with, output, CliResult, Failure, EXIT_OK};
 
 #[derive(clap::Args)]
 #[command(
@@ -22,6 +23,11 @@ pub struct ShrinkArgs {
     /// The failing variant (default: the first one that fails).
     #[arg(long)]
     variant: Option<String>,
+    /// Override one scenario field without editing the file, e.g.
+    /// `--set 'raft.bugs=["forget_vote_on_restart"]'` (repeatable; VALUE
+    /// is JSON). The shrunk scenario holds the result.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
     /// Where to write the shrunk scenario (default: NAME.seed-N.min.json here).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -69,24 +75,34 @@ fn format_scenario(file: &ScenarioFile) -> String {
 }
 
 pub fn shrink(args: ShrinkArgs) -> CliResult {
-    let loaded = load(&args.file)?;
+    let loaded = load_with(&args.file, &args.set)?;
     let scenario = &loaded.scenario;
     let seed = choose_seed(args.seed, scenario.file.seed)?;
     eprintln!("raftsim: seed {seed}");
-    let before = scenario.file.clone();
-    let drawn = scenario.chaos_events(seed).len();
-    let shrunk = shrink::shrink(scenario, args.variant.as_deref(), seed).map_err(|e| match e {
-        shrink::ShrinkError::NotReproducible(_) => Failure::failed(format!("{}: {e}", args.file)),
-        _ => Failure::bad_input(format!("{}: {e}", args.file)),
-    })?;
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from(format!("{}.seed-{seed}.min.json", scenario.name())));
+    output::refuse_input_file(&out)?;
+    let before = scenario.file.clone();
+    let drawn = scenario.chaos_events(seed).len();
+    let progress = Progress::new(Progress::wanted());
+    let ticker = progress.simulation("shrinking", None);
+    let shrunk = shrink::shrink(scenario, args.variant.as_deref(), seed);
+    drop(ticker);
+    drop(progress);
+    let shrunk = shrunk.map_err(|e| match e {
+        shrink::ShrinkError::NotReproducible(_) => Failure::failed(format!("{}: {e}", args.file)),
+        _ => Failure::bad_input(format!("{}: {e}", args.file)),
+    })?;
     let mut file = shrunk.file.clone();
     file.name = format!("{}-min", scenario.name());
     file.description = format!(
-        "Shrunk by `raftsim shrink {} --seed {seed}` from {} scripted and {drawn} chaos events, {} ms and {} nodes: variant {:?} still fails with a {}.",
+        "Shrunk by `raftsim shrink {}{} --seed {seed}` from {} scripted and {drawn} chaos events, {} ms and {} nodes: variant {:?} still fails with a {}.",
         shell_word(&args.file),
+        args.set
+            .iter()
+            .map(|set| format!(" --set {}", shell_word(set)))
+            .collect::<String>(),
         before.events.len(),
         before.duration_ms,
         before.nodes,

@@ -4,9 +4,10 @@
 //! per-seed records whatever their order, so merged shards give exactly
 //! what one machine gives.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant as WallClock;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -20,6 +21,7 @@ use sim_core::results::{self, shell_word};
 use sim_core::scenario::Scenario;
 use sim_core::sweep::{self, Aggregate, SeedRecord, VariantAggregate};
 
+use super::progress::{events_per_sec, virtual_time, Progress, Ticker};
 use super::resume::{finished_seeds, ProgressLog};
 use super::run::reproduce_command;
 use super::{load_with, output, plural, CliResult, Failure, EXIT_FAILED, EXIT_OK};
@@ -147,10 +149,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         Some((k, n)) => sweep::shard_range(args.seeds, k, n),
         None => args.seeds,
     };
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if jobs == 0 {
+    if args.jobs == Some(0) {
         return Err(Failure::bad_input("--jobs must be at least 1"));
     }
     let info = ShardInfo {
@@ -166,6 +165,18 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         fingerprint: scenario.fingerprint(),
         overrides: loaded.overrides.clone(),
     };
+    if let Some(dir) = &args.out {
+        output::refuse_inputs_in(
+            dir,
+            &[
+                "seeds.jsonl",
+                "sweep.json",
+                "shard.json",
+                super::resume::PROGRESS_FILE,
+                artifacts::REPORT,
+            ],
+        )?;
+    }
     let mut done = match (&args.out, args.resume) {
         (Some(dir), true) => finished_seeds(dir, &info)?,
         _ => Vec::new(),
@@ -177,6 +188,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
     let seeds: Vec<u64> = (range[0]..range[1])
         .filter(|seed| done.binary_search_by_key(seed, |r| r.seed).is_err())
         .collect();
+    let jobs = jobs(args.jobs, seeds.len());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
@@ -194,18 +206,26 @@ pub fn sweep(args: SweepArgs) -> CliResult {
             String::new()
         }
     );
-    let progress = if std::io::stderr().is_terminal() && !args.json {
+    let progress = if Progress::wanted() {
         let bar = ProgressBar::new(seeds.len() as u64);
         bar.set_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} seeds · {msg} · ETA {eta}")
                 .expect("valid template"),
         );
-        bar.set_message("0 failing");
         bar
     } else {
         ProgressBar::hidden()
     };
-    let failing = AtomicU64::new(0);
+    let failing = Arc::new(AtomicU64::new(0));
+    let counted = Arc::clone(&failing);
+    let ticker = Ticker::start(progress.clone(), move |bar, done, elapsed| {
+        bar.set_message(format!(
+            "{} failing · {} virtual · {}",
+            counted.load(Ordering::Relaxed),
+            virtual_time(done.virtual_us),
+            events_per_sec(done.events, elapsed)
+        ));
+    });
     let guard = RaftRsGuard::start(scenario);
     let started = WallClock::now();
     let run_seed = |seed: u64| -> Result<SeedRecord, Failure> {
@@ -221,8 +241,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
             })?;
         }
         if record.failed() {
-            let n = failing.fetch_add(1, Ordering::Relaxed) + 1;
-            progress.set_message(format!("{n} failing"));
+            failing.fetch_add(1, Ordering::Relaxed);
         }
         progress.inc(1);
         Ok(record)
@@ -233,6 +252,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
             .map(|&seed| run_seed(seed))
             .collect::<Result<_, _>>()
     })?;
+    drop(ticker);
     progress.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     eprintln!(
@@ -249,6 +269,22 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         let _ = std::fs::remove_file(&log.path);
     }
     Ok(code)
+}
+
+/// Worker threads: `--jobs` (default: one per hardware thread), at most
+/// one per hardware thread and one per seed to run; a cap is said on
+/// stderr.
+fn jobs(asked: Option<usize>, seeds: usize) -> usize {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = asked.unwrap_or(threads).min(threads).min(seeds.max(1));
+    if let Some(asked) = asked.filter(|&asked| asked > jobs) {
+        eprintln!(
+            "raftsim: --jobs {asked} capped at {jobs} ({} to run, {} on this machine)",
+            plural(seeds, "seed"),
+            plural(threads, "hardware thread")
+        );
+    }
+    jobs
 }
 
 /// The raft-rs adapter's determinism guard over one sweep: every election
@@ -382,6 +418,7 @@ fn summary(aggregate: &Aggregate) -> String {
         plural(aggregate.variants.len(), "variant"),
         plural(seeds as usize * aggregate.variants.len(), "run"),
     );
+    out.push_str(&side_by_side(aggregate));
     for v in &aggregate.variants {
         out.push_str(&variant_summary(v));
     }
@@ -404,6 +441,52 @@ fn summary(aggregate: &Aggregate) -> String {
                 aggregate.failures.len() - 50
             ));
         }
+    }
+    out
+}
+
+/// The width the side-by-side table keeps within: more variants than fit
+/// go on into another block of columns below.
+const TABLE_WIDTH: usize = 120;
+
+/// Every variant side by side: per headline metric, the mean over seeds
+/// with its 95% confidence interval.
+fn side_by_side(aggregate: &Aggregate) -> String {
+    let (head, rows) = sweep_table::side_by_side(aggregate);
+    let width = |col: usize| {
+        rows.iter()
+            .map(|r| r[col].chars().count())
+            .chain([head[col].chars().count()])
+            .max()
+            .unwrap_or(0)
+    };
+    let mut out =
+        String::from("\nside by side: the mean over seeds [its 95% confidence interval]\n");
+    let first = width(0);
+    let mut start = 1;
+    while start < head.len() {
+        let mut end = start;
+        let mut used = 2 + first;
+        while end < head.len() && (end == start || used + 2 + width(end) <= TABLE_WIDTH) {
+            used += 2 + width(end);
+            end += 1;
+        }
+        let line = |cells: &[String]| {
+            let mut line = format!("  {:<first$}", cells[0]);
+            for (col, cell) in cells.iter().enumerate().take(end).skip(start) {
+                line.push_str(&format!("  {cell:>w$}", w = width(col)));
+            }
+            line.push('\n');
+            line
+        };
+        if start > 1 {
+            out.push('\n');
+        }
+        out.push_str(&line(&head));
+        for row in &rows {
+            out.push_str(&line(row));
+        }
+        start = end;
     }
     out
 }
@@ -478,6 +561,8 @@ fn refuse_input_as_output(out: &Path, inputs: &[PathBuf]) -> Result<(), Failure>
 fn read_dir_records(dir: &Path) -> Result<(ShardInfo, Vec<SeedRecord>), Failure> {
     let bad = |what: String| Failure::bad_input(format!("{}: {what}", dir.display()));
     let info_path = dir.join("shard.json");
+    super::input::note(&info_path);
+    super::input::note(&dir.join("seeds.jsonl"));
     let text = std::fs::read_to_string(&info_path).map_err(|e| {
         bad(format!(
             "cannot read shard.json ({e}); is this a `raftsim sweep --out` directory?"

@@ -17,6 +17,18 @@ pub fn raftsim(args: &[&str]) -> Output {
     command().args(args).output().expect("raftsim runs")
 }
 
+/// `raftsim ARGS`, which must exit 0; its output.
+pub fn raftsim_ok(args: &[&str]) -> Output {
+    let out = raftsim(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -28,6 +40,13 @@ pub fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch directory");
     dir
+}
+
+/// `json` written as NAME.json in a fresh scratch directory; its path.
+pub fn scenario_file(name: &str, json: &str) -> String {
+    let path = scratch(name).join(format!("{name}.json"));
+    std::fs::write(&path, json).expect("a scratch file");
+    path.to_string_lossy().into_owned()
 }
 
 pub fn read(dir: &Path, name: &str) -> Vec<u8> {

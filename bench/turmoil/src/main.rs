@@ -1,5 +1,5 @@
 //! The message pattern of `raftsim bench` on turmoil (tokio's deterministic
-//! simulator), for the side-by-side in raftsim's README: 5 hosts, a leader
+//! simulator), for the side-by-side in raftsim's docs/PERFORMANCE.md: 5 hosts, a leader
 //! sending a heartbeat to each follower every 50 ms and an append for each
 //! of 20 proposals a second, every follower answering every message, 1%
 //! of messages lost, 1–5 ms latency, 1 ms tick, one virtual hour. Raft

@@ -5,6 +5,7 @@
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -103,6 +104,10 @@ pub enum Sample {
     Triangle,
     /// An outlined, hatched block (a leaderless stretch).
     Hatched(RGBColor),
+    /// A variant's line, dashed as its series is.
+    VariantLine(style::VariantStyle),
+    /// A variant's bar, filled or hatched as its bars are.
+    VariantBar(style::VariantStyle),
 }
 
 pub struct LegendEntry {
@@ -245,7 +250,39 @@ fn draw_sample<DB: DrawingBackend>(
             hatch(root, box_corners, *colour)?;
             root.draw(&Rectangle::new(box_corners, colour.stroke_width(2)))
         }
+        Sample::VariantLine(look) => {
+            variant_line(root, vec![(x, mid_y), (x + SAMPLE_PX, mid_y)], *look, 3)
+        }
+        Sample::VariantBar(look) => variant_bar(root, box_corners, *look),
     }
+}
+
+/// A variant's series as a line: solid, or dashed as its style says.
+pub fn variant_line<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    points: Vec<(i32, i32)>,
+    look: style::VariantStyle,
+    width: u32,
+) -> DrawResult<DB> {
+    let stroke = look.colour.stroke_width(width);
+    match look.dash() {
+        None => root.draw(&PathElement::new(points, stroke)),
+        Some((dash, gap)) => root.draw(&DashedPathElement::new(points, dash, gap, stroke)),
+    }
+}
+
+/// A variant's bar: filled, or outlined and hatched as its style says.
+pub fn variant_bar<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    corners: [(i32, i32); 2],
+    look: style::VariantStyle,
+) -> DrawResult<DB> {
+    if look.pattern == 0 {
+        return root.draw(&Rectangle::new(corners, look.colour.filled()));
+    }
+    root.draw(&Rectangle::new(corners, style::WHITE.filled()))?;
+    hatch_every(root, corners, look.colour, 4 + 2 * look.pattern as i32)?;
+    root.draw(&Rectangle::new(corners, look.colour.stroke_width(2)))
 }
 
 /// A downward triangle centred on (x, centre_y), `2 × size` tall.
@@ -432,11 +469,21 @@ fn draw_stop<DB: DrawingBackend>(
 /// line every `HATCH_PX`, clipped to the box.
 pub fn hatch<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    [(x0, top), (x1, bottom)]: [(i32, i32); 2],
+    corners: [(i32, i32); 2],
     colour: RGBColor,
 ) -> DrawResult<DB> {
+    hatch_every(root, corners, colour, HATCH_PX)
+}
+
+/// [`hatch`] with lines `spacing_px` apart.
+fn hatch_every<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    [(x0, top), (x1, bottom)]: [(i32, i32); 2],
+    colour: RGBColor,
+    spacing_px: i32,
+) -> DrawResult<DB> {
     let h = bottom - top;
-    let mut c = x0 - h + HATCH_PX;
+    let mut c = x0 - h + spacing_px;
     while c < x1 {
         // The line x = c + (bottom - y), clipped to x0..=x1.
         let (sx, sy) = if c < x0 {
@@ -453,7 +500,7 @@ pub fn hatch<DB: DrawingBackend>(
             vec![(sx, sy), (ex, ey)],
             colour.stroke_width(1),
         ))?;
-        c += HATCH_PX;
+        c += spacing_px;
     }
     Ok(())
 }

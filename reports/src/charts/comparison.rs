@@ -82,7 +82,7 @@ fn legend(data: &ChartData) -> Vec<LegendEntry> {
         .iter()
         .enumerate()
         .map(|(i, v)| LegendEntry {
-            sample: Sample::Block(style::variant_colour(i)),
+            sample: Sample::VariantBar(style::variant_style(i)),
             text: v.result.label.clone(),
         })
         .collect()
@@ -222,13 +222,14 @@ fn draw_panel<DB: DrawingBackend>(
         };
         let bar_half = (row_px * 2 / 3) / 2;
         if length > 0 {
-            root.draw(&Rectangle::new(
+            common::variant_bar(
+                root,
                 [
                     (bar_left, mid - bar_half),
                     (bar_left + length, mid + bar_half),
                 ],
-                style::variant_colour(i).filled(),
-            ))?;
+                style::variant_style(i),
+            )?;
         }
         root.draw(&Text::new(
             value_text(panel.unit, value),

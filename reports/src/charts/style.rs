@@ -89,19 +89,57 @@ pub fn text_on(background: RGBColor) -> RGBColor {
     }
 }
 
-/// Variant colours for the comparison bars: muted, so that they are not
-/// mistaken for nodes.
-pub const VARIANT_COLOURS: [RGBColor; 6] = [
-    RGBColor(0x4e, 0x79, 0xa7),
-    RGBColor(0x59, 0xa1, 0x4f),
-    RGBColor(0xb0, 0x7a, 0xa1),
-    RGBColor(0xf2, 0x8e, 0x2b),
-    RGBColor(0x76, 0xb7, 0xb2),
-    RGBColor(0x9c, 0x75, 0x5f),
+/// Variant colours (the bars of the comparison, the lines of a sweep's
+/// distributions): Tableau's ten, muted, so that they are not mistaken for
+/// nodes.
+pub const VARIANT_COLOURS: [RGBColor; 10] = [
+    RGBColor(0x4e, 0x79, 0xa7), // blue
+    RGBColor(0x59, 0xa1, 0x4f), // green
+    RGBColor(0xb0, 0x7a, 0xa1), // purple
+    RGBColor(0xf2, 0x8e, 0x2b), // orange
+    RGBColor(0x76, 0xb7, 0xb2), // teal
+    RGBColor(0x9c, 0x75, 0x5f), // brown
+    RGBColor(0xe1, 0x57, 0x59), // red
+    RGBColor(0xed, 0xc9, 0x48), // yellow
+    RGBColor(0xff, 0x9d, 0xa7), // pink
+    RGBColor(0xba, 0xb0, 0xac), // grey
 ];
 
+/// Line dashes (dash, gap in pixels) and bar hatchings, one per pattern
+/// after the solid one: with the ten colours, 70 distinct looks, more than
+/// the 64 variants a scenario may have.
+pub const VARIANT_DASHES: [(u32, u32); 6] = [(10, 5), (3, 4), (18, 6), (6, 10), (1, 5), (26, 8)];
+
+/// How a variant's series looks: its colour, and beyond the tenth variant
+/// a pattern too, so that no two variants of a chart look alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VariantStyle {
+    pub colour: RGBColor,
+    /// 0: solid; k ≥ 1: the dash `VARIANT_DASHES[k - 1]` of a line, a
+    /// hatching of a bar (lines `4 + 2k` pixels apart).
+    pub pattern: usize,
+}
+
+impl VariantStyle {
+    /// The line's dash and gap, None when solid.
+    pub fn dash(self) -> Option<(u32, u32)> {
+        self.pattern
+            .checked_sub(1)
+            .map(|k| VARIANT_DASHES[k % VARIANT_DASHES.len()])
+    }
+}
+
+/// The look of the `index`-th variant (0-based) of a chart.
+pub fn variant_style(index: usize) -> VariantStyle {
+    let colours = VARIANT_COLOURS.len();
+    VariantStyle {
+        colour: VARIANT_COLOURS[index % colours],
+        pattern: (index / colours) % (VARIANT_DASHES.len() + 1),
+    }
+}
+
 pub fn variant_colour(index: usize) -> RGBColor {
-    VARIANT_COLOURS[index % VARIANT_COLOURS.len()]
+    variant_style(index).colour
 }
 
 /// How a kind of fault is shaded, and what the legend calls it.

@@ -60,6 +60,7 @@ fn write_report(out: &mut String, page: &SweepPage) -> std::fmt::Result {
     writeln!(out, "<pre><code>{}</code></pre>", escape(page.command))?;
     write_failures(out, aggregate)?;
     write_figures(out, page.figures)?;
+    write_side_by_side(out, aggregate)?;
     writeln!(out, "<h2>Distributions</h2>")?;
     writeln!(
         out,
@@ -113,21 +114,33 @@ fn write_row(out: &mut String, cells: &[String]) -> std::fmt::Result {
 }
 
 /// A table of `head` and `rows`.
-fn write_table(
+fn write_table<H: AsRef<str>, R: AsRef<[String]>>(
     out: &mut String,
     class: &str,
-    head: &[&str],
-    rows: &[[String; 9]],
+    head: &[H],
+    rows: &[R],
 ) -> std::fmt::Result {
     write!(out, "<table class=\"{class}\">\n<thead><tr>")?;
     for name in head {
-        write!(out, "<th>{}</th>", escape(name))?;
+        write!(out, "<th>{}</th>", escape(name.as_ref()))?;
     }
     writeln!(out, "</tr></thead>\n<tbody>")?;
     for row in rows {
-        write_row(out, row)?;
+        write_row(out, row.as_ref())?;
     }
     writeln!(out, "</tbody>\n</table>")
+}
+
+/// Every variant side by side: the mean of each headline metric over the
+/// seeds with its 95% confidence interval.
+fn write_side_by_side(out: &mut String, aggregate: &Aggregate) -> std::fmt::Result {
+    writeln!(out, "<h2>Side by side</h2>")?;
+    writeln!(
+        out,
+        "<p>Each cell: the mean over the counted seeds and, in brackets, its 95% confidence interval (normal approximation, clipped to the values seen).</p>"
+    )?;
+    let (head, rows) = sweep_table::side_by_side(aggregate);
+    write_table(out, "sweep-side-by-side", &head, &rows)
 }
 
 /// One variant: what was counted, the table over seeds, the pooled table.

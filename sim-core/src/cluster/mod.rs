@@ -32,6 +32,7 @@ use crate::node::{
     Action, HardState, LogIndex, Membership, NodeId, NodeSet, PersistWrite, ProposalId, RaftConfig,
     RaftNode, Status, TimerKind, MAX_NODES,
 };
+use crate::progress;
 use crate::scheduler::Scheduler;
 use crate::time::Instant;
 use crate::trace::{DropReason, TraceEvent, Tracer};
@@ -292,9 +293,15 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             self.queue.push(Instant::from_us(interval), Event::Propose);
         }
         let mut limit_reached = None;
+        // What this run last added to the process's progress.
+        let (mut reported_events, mut reported_us) = (0, 0);
         while let Some((at, event)) = self.queue.pop() {
             if at > self.end {
                 break;
+            }
+            if self.events >= reported_events + progress::REPORT_EVERY_EVENTS {
+                progress::add(self.events - reported_events, at.as_us() - reported_us);
+                (reported_events, reported_us) = (self.events, at.as_us());
             }
             debug_assert!(at >= self.now, "the queue never goes back in time");
             self.now = at;
@@ -321,6 +328,11 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
         } else {
             self.now
         };
+        progress::add(
+            self.events - reported_events,
+            end.as_us().saturating_sub(reported_us),
+        );
+        progress::run_finished();
         let final_state = self.snapshot();
         let checker_retained_entries = self.observers.checker_retained_entries();
         let (metrics, series, samples, trace_hash, trace_error) =

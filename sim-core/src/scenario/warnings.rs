@@ -68,6 +68,27 @@ fn variant_warnings(v: &Variant, network_changes: bool) -> Vec<String> {
             ms(round_trip_us)
         ));
     }
+    if !classic {
+        // The lease follows pre_vote and check_quorum by default: named
+        // only when it was set on its own.
+        let lease_alone = v.raft.leader_lease && !v.raft.pre_vote && !v.raft.check_quorum;
+        let ignored: Vec<&str> = [
+            (v.raft.pre_vote, "raft.pre_vote"),
+            (v.raft.check_quorum, "raft.check_quorum"),
+            (lease_alone, "raft.leader_lease"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+        if !ignored.is_empty() {
+            out.push(format!(
+                "{} {} no effect with raft.election \"dledger\": DLedger's elector has no \
+                 pre-vote, lease or quorum check (docs/DLEDGER.md)",
+                ignored.join(" and "),
+                if ignored.len() == 1 { "has" } else { "have" }
+            ));
+        }
+    }
     if v.network.loss >= 1.0 && !network_changes {
         out.push(
             "network.loss is 1 and no event changes the network: no message is ever \

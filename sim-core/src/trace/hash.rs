@@ -39,7 +39,7 @@ impl TraceHash {
 
     /// Always inlined: every call site builds one known variant, so the
     /// match and the `TraceEvent` itself fold away there (5.5% of the
-    /// benchmark's wall time; README, Performance).
+    /// benchmark's wall time; docs/PERFORMANCE.md).
     #[inline(always)]
     pub fn add<M: WireMessage>(&mut self, at: Instant, event: &TraceEvent<'_, M>) {
         self.word(at.as_us());

@@ -130,7 +130,7 @@ fn legend(samples: &SweepSamples) -> Vec<LegendEntry> {
         .iter()
         .enumerate()
         .map(|(i, v)| LegendEntry {
-            sample: Sample::Line(style::variant_colour(i)),
+            sample: Sample::VariantLine(style::variant_style(i)),
             text: v.label.clone(),
         })
         .collect()

@@ -287,10 +287,7 @@ fn draw_steps<DB: DrawingBackend>(
             push_point(&mut points, (x, (f.y_px)(upto as f64 / n as f64) + dy));
             below = upto;
         }
-        root.draw(&PathElement::new(
-            points,
-            style::variant_colour(i).stroke_width(2),
-        ))?;
+        common::variant_line(root, points, style::variant_style(i), 2)?;
     }
     Ok(())
 }

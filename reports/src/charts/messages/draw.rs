@@ -20,6 +20,79 @@ const TOP_PX: f64 = 96.0;
 const DROP: &str = "#c00000";
 const ROUTINE: &str = "#b4b4b4";
 
+/// The most messages a diagram draws besides the deposing one. A busier
+/// window leaves out routine traffic first (accepted appends and
+/// heartbeats), then the messages sent furthest from the moment, and says
+/// how many under the legend.
+pub const MAX_ARROWS: usize = 240;
+
+/// Which messages a diagram draws, and what it left out.
+struct Selection {
+    drawn: Vec<bool>,
+    routine_left_out: usize,
+    far_left_out: usize,
+}
+
+impl Selection {
+    fn note(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.routine_left_out > 0 {
+            parts.push(format!(
+                "{} routine appends and heartbeats",
+                self.routine_left_out
+            ));
+        }
+        if self.far_left_out > 0 {
+            parts.push(format!(
+                "{} messages sent furthest from the moment",
+                self.far_left_out
+            ));
+        }
+        (!parts.is_empty()).then(|| {
+            format!(
+                "A busy window: not drawn, so that the rest stays readable: {} (at most {MAX_ARROWS} arrows)",
+                parts.join("; ")
+            )
+        })
+    }
+}
+
+fn select(d: &Diagram, disrupting: Option<usize>) -> Selection {
+    let messages = &d.window.messages;
+    let mut drawn: Vec<bool> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Some(i) != disrupting && shown(m))
+        .collect();
+    let count = |drawn: &[bool]| drawn.iter().filter(|&&x| x).count();
+    let mut routine_left_out = 0;
+    if count(&drawn) > MAX_ARROWS {
+        for (i, m) in messages.iter().enumerate() {
+            if drawn[i] && routine(m) {
+                drawn[i] = false;
+                routine_left_out += 1;
+            }
+        }
+    }
+    let mut far_left_out = 0;
+    let left = count(&drawn);
+    if left > MAX_ARROWS {
+        let at = d.planned.focus.at_us();
+        let mut by_distance: Vec<usize> = (0..messages.len()).filter(|&i| drawn[i]).collect();
+        // Nearest first; ties by send order, so the choice is deterministic.
+        by_distance.sort_by_key(|&i| (messages[i].sent_us.abs_diff(at), i));
+        for &i in &by_distance[MAX_ARROWS..] {
+            drawn[i] = false;
+        }
+        far_left_out = left - MAX_ARROWS;
+    }
+    Selection {
+        drawn,
+        routine_left_out,
+        far_left_out,
+    }
+}
+
 /// Lane spacing: roomy for a few nodes, tighter for many.
 fn lane_px(nodes: u32) -> f64 {
     match nodes {
@@ -52,9 +125,12 @@ fn write_svg(out: &mut String, d: &Diagram) -> std::fmt::Result {
         lane_px: lane_px(d.nodes),
         nodes: d.nodes,
     };
-    let height = (g.bottom() + 96.0).ceil() as u32;
-    open_svg(out, WIDTH_PX, height)?;
     let disrupting = disrupting(d);
+    let selection = select(d, disrupting);
+    let note = selection.note();
+    let note_px = if note.is_some() { 18.0 } else { 0.0 };
+    let height = (g.bottom() + 96.0 + note_px).ceil() as u32;
+    open_svg(out, WIDTH_PX, height)?;
     write_title(out, d, disrupting.is_some())?;
     write_axis(out, &g, d.planned.focus.at_us())?;
     draw_lanes(out, &g, w)?;
@@ -69,7 +145,7 @@ fn write_svg(out: &mut String, d: &Diagram) -> std::fmt::Result {
         write_message(&mut top, &g, &w.messages[i], true, Some(&mut labels))?;
     }
     for (i, m) in w.messages.iter().enumerate() {
-        if Some(i) != disrupting && shown(m) {
+        if selection.drawn[i] {
             let label = labelled(w, i).then_some(&mut labels);
             write_message(out, &g, m, false, label)?;
         }
@@ -77,6 +153,14 @@ fn write_svg(out: &mut String, d: &Diagram) -> std::fmt::Result {
     out.push_str(&top);
     out.push_str(&marks);
     write_legend(out, g.bottom() + 62.0)?;
+    if let Some(note) = note {
+        writeln!(
+            out,
+            "<text class=\"left-out\" x=\"16\" y=\"{:.1}\" font-size=\"11\" fill=\"#555\">{}</text>",
+            g.bottom() + 80.0,
+            escape(&note)
+        )?;
+    }
     writeln!(out, "</svg>")
 }
 
@@ -425,4 +509,88 @@ fn write_legend(out: &mut String, y: f64) -> std::fmt::Result {
         "<text x=\"16\" y=\"{y:.1}\" font-size=\"11\" fill=\"#555\">{}</text>",
         escape(&items.join("   ·   "))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::messages::Planned;
+    use sim_core::node::NodeId;
+    use sim_core::trace::window::MessageWindow;
+
+    /// A second of five nodes sending `votes` vote requests and `appends`
+    /// heartbeats, evenly spread; the moment at its end.
+    fn busy(votes: usize, appends: usize) -> Diagram {
+        let message = |k: usize, class| WindowMessage {
+            id: k as u64,
+            from: NodeId(1 + (k % 5) as u32),
+            to: NodeId(1 + ((k + 1) % 5) as u32),
+            sent_us: (k as u64 * 997) % 1_000_000,
+            kind: "RequestVote",
+            term: 2,
+            class,
+            granted: None,
+            end: MessageEnd::Delivered((k as u64 * 997) % 1_000_000 + 500),
+        };
+        let mut messages: Vec<WindowMessage> = (0..votes)
+            .map(|k| message(k, MessageClass::VoteRequest))
+            .chain((votes..votes + appends).map(|k| message(k, MessageClass::Append)))
+            .collect();
+        messages.sort_by_key(|m| m.sent_us);
+        Diagram {
+            planned: Planned {
+                variant: "raft".into(),
+                k: 1,
+                focus: Focus::Violation {
+                    at_us: 1_000_000,
+                    property: "election_safety".into(),
+                    message: "two leaders".into(),
+                },
+                window: (0, 1_000_000),
+            },
+            window: MessageWindow {
+                start_us: 0,
+                end_us: 1_000_000,
+                initial: vec![(None, true); 5],
+                messages,
+                marks: Vec::new(),
+                happenings: Vec::new(),
+                cut_links: Vec::new(),
+            },
+            nodes: 5,
+        }
+    }
+
+    fn arrows(svg: &str) -> usize {
+        svg.matches("<g class=\"msg\"").count()
+    }
+
+    #[test]
+    fn a_quiet_window_draws_every_message() {
+        let svg = svg(&busy(40, 100));
+        assert_eq!(arrows(&svg), 140);
+        assert!(!svg.contains("left-out"));
+    }
+
+    #[test]
+    fn a_busy_window_leaves_out_heartbeats_first_and_says_so() {
+        let svg = svg(&busy(200, 600));
+        assert_eq!(arrows(&svg), 200, "every vote, no heartbeat");
+        assert!(svg.contains(
+            "not drawn, so that the rest stays readable: 600 routine appends and heartbeats"
+        ));
+    }
+
+    #[test]
+    fn a_storm_keeps_the_messages_nearest_the_moment() {
+        let d = busy(1000, 0);
+        let svg = svg(&d);
+        assert_eq!(arrows(&svg), MAX_ARROWS);
+        assert!(svg.contains("760 messages sent furthest from the moment"));
+        // The latest message (nearest the moment at the end) is drawn, the
+        // earliest is not.
+        let drawn = select(&d, None).drawn;
+        let last = d.window.messages.len() - 1;
+        assert!(drawn[last] && !drawn[0]);
+    }
 }
