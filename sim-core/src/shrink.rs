@@ -349,6 +349,8 @@ fn standalone(
     file.network = serde_json::from_value(config["network"].clone()).expect("resolved network");
     file.workload = serde_json::from_value(config["workload"].clone()).expect("resolved workload");
     file.storage = serde_json::from_value(config["storage"].clone()).expect("resolved storage");
+    // A variant with its own events runs them, not the file's.
+    file.events = scenario.variant_events(label).to_vec();
     file.variants = vec![VariantSpec {
         label: label.to_string(),
         ..VariantSpec::default()

@@ -395,7 +395,17 @@ impl RaftNode for RaftRsNode {
             return Err("an earlier change is not applied yet".to_string());
         }
         let before = self.membership();
-        before.apply(&change)?;
+        let after = before.apply(&change)?;
+        // raft-rs 0.7 panics (an unwrap in `maybe_commit`) when a leader
+        // that is no longer a voter commits: refused, as an operator of
+        // raft-rs must transfer leadership before removing the leader.
+        let me = NodeId(raft.id as u32);
+        if !after.is_voter(me) {
+            return Err(format!(
+                "raft-rs cannot remove or demote its own leader (node {me}): transfer \
+                 leadership first"
+            ));
+        }
         let change = conf_change(&change, &before);
         let mut result = Ok(());
         self.input(out, |raw| {

@@ -26,48 +26,66 @@ impl Check {
     /// The `events` section: its length, then each event in file order.
     /// Node references are only checked against a valid cluster size.
     pub(super) fn events(&mut self, file: &ScenarioFile) -> Vec<TimedEvent> {
-        if file.events.len() > MAX_EVENTS_IN_SCRIPT {
+        self.events_in("events", &file.events, file)
+    }
+
+    /// A list of events at `prefix` (the file's `events`, or a variant's
+    /// own), checked as a script of its own: names bound in one list are
+    /// unknown in another.
+    pub(super) fn events_in(
+        &mut self,
+        prefix: &str,
+        events: &[EventSpec],
+        file: &ScenarioFile,
+    ) -> Vec<TimedEvent> {
+        self.names.clear();
+        if events.len() > MAX_EVENTS_IN_SCRIPT {
             self.fail(
-                "events",
+                prefix,
                 format!(
                     "{} events is more than the limit of {MAX_EVENTS_IN_SCRIPT}",
-                    file.events.len()
+                    events.len()
                 ),
             );
         }
         // Where each name is bound (its first `let`), to check every use.
-        for (i, event) in file.events.iter().enumerate() {
+        for (i, event) in events.iter().enumerate() {
             for name in event.bind.iter().flat_map(|b| b.keys()) {
                 self.names
                     .entry(name.clone())
                     .or_insert((i, event.at_ms.max()));
             }
         }
-        let firings: u64 = file
-            .events
+        let firings: u64 = events
             .iter()
             .map(|e| e.repeat.map_or(1, |r| r.times.min(MAX_REPEAT_TIMES)))
             .sum();
         if firings > MAX_FIRINGS {
             self.fail(
-                "events",
+                prefix,
                 format!("the events fire {firings} times in all (repetitions counted): the limit is {MAX_FIRINGS}"),
             );
         }
         let nodes_ok = (1..=MAX_NODES as u64).contains(&file.nodes);
         if nodes_ok {
-            file.events
+            events
                 .iter()
                 .enumerate()
-                .filter_map(|(i, e)| self.event(i, e, file))
+                .filter_map(|(i, e)| self.event(&format!("{prefix}[{i}]"), i, e, file))
                 .collect()
         } else {
             Vec::new()
         }
     }
 
-    fn event(&mut self, i: usize, event: &EventSpec, file: &ScenarioFile) -> Option<TimedEvent> {
-        let path = format!("events[{i}]");
+    fn event(
+        &mut self,
+        path: &str,
+        i: usize,
+        event: &EventSpec,
+        file: &ScenarioFile,
+    ) -> Option<TimedEvent> {
+        let path = path.to_string();
         let nodes = file.nodes;
         let (at_us, every_us, times) = self.timing(&path, event, file.duration_ms);
         self.current = (i, event.at_ms.min());

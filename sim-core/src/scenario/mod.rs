@@ -96,6 +96,8 @@ pub struct Scenario {
     pub file: ScenarioFile,
     variants: Vec<Variant>,
     script: Vec<timing::TimedEvent>,
+    /// Each variant's own script, by position (`None`: the file's).
+    variant_scripts: Vec<Option<Vec<timing::TimedEvent>>>,
 }
 
 /// One variant, resolved against the file's base settings.
@@ -185,12 +187,13 @@ pub fn json_schema() -> serde_json::Value {
 impl Scenario {
     /// Validates a parsed file, reporting every problem with its path.
     pub fn from_file(file: ScenarioFile) -> Result<Scenario, ScenarioErrors> {
-        let script = validate::check(&file)?;
+        let (script, variant_scripts) = validate::check(&file)?;
         let variants = resolve::variants(&file);
         Ok(Scenario {
             file,
             variants,
             script,
+            variant_scripts,
         })
     }
 
@@ -229,8 +232,34 @@ impl Scenario {
     /// `seed` (numbered after the file's events). The queue orders them by
     /// time; at one instant, scripted ones first.
     pub fn script(&self, seed: u64) -> Vec<ScriptEvent> {
-        let mut script = timing::expand(&self.script, seed);
-        let first_chaos = self.file.events.len();
+        self.script_of(&self.script, seed)
+    }
+
+    /// The script `variant` runs with `seed`: its own events if it has
+    /// them, else the file's; the chaos drawn the same for every variant.
+    pub fn variant_script(&self, variant: &Variant, seed: u64) -> Vec<ScriptEvent> {
+        let own = self
+            .variants
+            .iter()
+            .position(|v| v.label == variant.label)
+            .and_then(|i| self.variant_scripts.get(i))
+            .and_then(Option::as_ref);
+        self.script_of(own.unwrap_or(&self.script), seed)
+    }
+
+    /// The events a variant's fault records number: its own or the file's.
+    pub fn variant_events(&self, label: &str) -> &[EventSpec] {
+        self.file
+            .variants
+            .iter()
+            .find(|v| v.label == label)
+            .and_then(|v| v.events.as_deref())
+            .unwrap_or(&self.file.events)
+    }
+
+    fn script_of(&self, timed: &[timing::TimedEvent], seed: u64) -> Vec<ScriptEvent> {
+        let mut script = timing::expand(timed, seed);
+        let first_chaos = timed.iter().map(|t| t.source + 1).max().unwrap_or(0);
         script.extend(
             self.chaos_events(seed)
                 .into_iter()
@@ -263,7 +292,7 @@ impl Scenario {
             workload: variant.workload,
             storage: variant.storage,
             clock: variant.clock,
-            script: self.script(seed),
+            script: self.variant_script(variant, seed),
             max_events: self.file.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
             max_events_per_sec: self
                 .file

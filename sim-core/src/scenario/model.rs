@@ -448,6 +448,11 @@ pub struct VariantSpec {
     pub storage: Option<StorageSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock: Option<ClockSpec>,
+    /// This variant's own fault script, in place of the file's `events`
+    /// (to compare procedures: with and without a leadership transfer
+    /// before a restart, say). Chaos, if any, is drawn the same for all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<EventSpec>>,
 }
 
 /// `min` and/or `max` bounds on one metric of one variant (or of every

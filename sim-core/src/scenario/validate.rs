@@ -32,7 +32,11 @@ pub const MAX_EVENT_LIMIT: u64 = 1_000_000_000_000;
 
 /// Checks a whole file, section by section in file order, and returns its
 /// script (scripted events in file order) or every error found.
-pub(super) fn check(file: &ScenarioFile) -> Result<Vec<TimedEvent>, ScenarioErrors> {
+/// A checked file's scripts: the file's `events`, and each variant's own
+/// (`None`: it runs the file's).
+pub(super) type Scripts = (Vec<TimedEvent>, Vec<Option<Vec<TimedEvent>>>);
+
+pub(super) fn check(file: &ScenarioFile) -> Result<Scripts, ScenarioErrors> {
     let mut check = Check {
         errors: Vec::new(),
         names: BTreeMap::new(),
@@ -48,13 +52,23 @@ pub(super) fn check(file: &ScenarioFile) -> Result<Vec<TimedEvent>, ScenarioErro
         check.chaos(chaos, file.duration_ms);
     }
     let script = check.events(file);
+    let variant_scripts = file
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.events
+                .as_ref()
+                .map(|events| check.events_in(&format!("variants[{i}].events"), events, file))
+        })
+        .collect();
     check.variants(&file.variants);
     check.implementations(file);
     check.members(file);
     check.dledger_members(file);
     check.expectations(file);
     if check.errors.is_empty() {
-        Ok(script)
+        Ok((script, variant_scripts))
     } else {
         Err(ScenarioErrors(check.errors))
     }
