@@ -231,5 +231,7 @@ mod tests {
         assert_eq!(record::windows(&[(10, true)], 60, 500), vec![(0, 70)]);
         assert_eq!(record::windows(&[(10, false)], 60, 500), vec![(10, 70)]);
         assert_eq!(record::merged(vec![(90, 110), (50, 250)]), vec![(50, 250)]);
+        // A scripted event after the run stopped.
+        assert_eq!(record::windows(&[(900, true)], 60, 500), vec![]);
     }
 }

@@ -269,6 +269,8 @@ pub(super) fn windows(moments: &[(u64, bool)], window_us: u64, end_us: u64) -> V
                 };
                 (start, (at + window_us).min(end_us))
             })
+            // A scripted event after a run stopped early opens nothing.
+            .filter(|(start, end)| start <= end)
             .collect(),
     )
 }
