@@ -223,6 +223,15 @@ fn from_trace(text: &str, shown: &str, at_us: u64) -> Result<VariantState, Failu
     })
 }
 
+/// A JSON Lines trace starts with a record that has a `seq`; a results
+/// file does not.
+pub fn looks_like_trace(text: &str) -> bool {
+    text.lines()
+        .next()
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .is_some_and(|first| first.get("seq").is_some())
+}
+
 pub fn inspect(args: InspectArgs) -> CliResult {
     let path = if args.results.is_dir() {
         args.results.join("results.json")
@@ -232,12 +241,7 @@ pub fn inspect(args: InspectArgs) -> CliResult {
     let shown = path.display();
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Failure::bad_input(format!("{shown}: cannot read: {e}")))?;
-    let is_trace = text
-        .lines()
-        .next()
-        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .is_some_and(|first| first.get("seq").is_some());
-    if is_trace {
+    if looks_like_trace(&text) {
         let state = from_trace(&text, &shown.to_string(), args.at)?;
         if args.json {
             println!(

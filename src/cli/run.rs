@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use reports::artifacts::file_safe;
+use reports::viewer;
 use sim_core::results::{self, shell_word, Results, VariantResult};
-use sim_core::scenario::Variant;
+use sim_core::scenario::{Scenario, Variant};
 use sim_core::trace::{ChromeTracer, JsonLinesTracer, Tracer};
 
 use super::chart::{self, ChartStyle};
 use super::progress::Progress;
+use super::view;
 use super::{choose_seed, load_with, output, CliResult, Failure, Loaded, EXIT_FAILED, EXIT_OK};
 
 #[derive(clap::Args)]
@@ -92,13 +94,34 @@ fn trace_path(base: &Path, label: &str, several: bool) -> PathBuf {
     base.with_file_name(name)
 }
 
+/// One variant's result, and its data for the viewer when `--out` asked
+/// for one.
+type Ran = (VariantResult, Option<String>);
+
+/// Runs one variant, under the viewer's tracer when `viewer` is the
+/// number of variants the page shows (and under `also`).
+fn run_one(
+    scenario: &Scenario,
+    variant: &Variant,
+    seed: u64,
+    viewer: Option<usize>,
+    also: Option<&mut dyn Tracer>,
+) -> Ran {
+    if let Some(variants) = viewer {
+        let (result, data) = view::record(scenario, variant, seed, variants, also);
+        return (result, Some(data));
+    }
+    (results::run_variant(scenario, variant, seed, also), None)
+}
+
 fn run_traced(
     loaded: &Loaded,
     variant: &Variant,
     seed: u64,
     path: &Path,
     format: TraceFormat,
-) -> Result<VariantResult, Failure> {
+    viewer: Option<usize>,
+) -> Result<Ran, Failure> {
     let file = File::create(path)
         .map_err(|e| Failure::bad_input(format!("{}: cannot create: {e}", path.display())))?;
     let out = BufWriter::new(file);
@@ -108,13 +131,19 @@ fn run_traced(
             Box::new(ChromeTracer::new(out, loaded.scenario.file.nodes as usize))
         }
     };
-    let result = results::run_variant(&loaded.scenario, variant, seed, Some(tracer.as_mut()));
-    match &result.trace_error {
+    let ran = run_one(
+        &loaded.scenario,
+        variant,
+        seed,
+        viewer,
+        Some(tracer.as_mut()),
+    );
+    match &ran.0.trace_error {
         Some(e) => Err(Failure::bad_input(format!(
             "{}: cannot write the trace: {e}",
             path.display()
         ))),
-        None => Ok(result),
+        None => Ok(ran),
     }
 }
 
@@ -162,13 +191,14 @@ pub fn run(args: RunArgs) -> CliResult {
     let show_progress = Progress::wanted(args.json);
     let progress = Progress::new(show_progress);
     let spinner = |v: &Variant| progress.spinner(format!("running {}", v.label));
-    let variant_results: Vec<VariantResult> = match &args.trace {
+    let viewer = args.out.is_some().then_some(selected.len());
+    let ran: Vec<Ran> = match &args.trace {
         Some(base) => selected
             .iter()
             .map(|v| {
                 let bar = spinner(v);
                 let path = trace_path(base, &v.label, selected.len() > 1);
-                let result = run_traced(&loaded, v, seed, &path, args.trace_format);
+                let result = run_traced(&loaded, v, seed, &path, args.trace_format, viewer);
                 bar.finish_and_clear();
                 if result.is_ok() && selected.len() > 1 {
                     eprintln!("trace of {}: {}", v.label, path.display());
@@ -180,13 +210,16 @@ pub fn run(args: RunArgs) -> CliResult {
             .par_iter()
             .map(|v| {
                 let bar = spinner(v);
-                let result = results::run_variant(scenario, v, seed, None);
+                let ran = run_one(scenario, v, seed, viewer, None);
                 bar.finish_and_clear();
-                result
+                ran
             })
             .collect(),
     };
     drop(progress);
+    let (variant_results, data): (Vec<VariantResult>, Vec<Option<String>>) =
+        ran.into_iter().unzip();
+    let data: Vec<String> = data.into_iter().flatten().collect();
     let mut results = results::assemble(scenario, seed, variant_results);
     results.overrides = loaded.overrides.clone();
     results.command = Some(reproduce_command(
@@ -205,6 +238,8 @@ pub fn run(args: RunArgs) -> CliResult {
     if let Some(out) = &args.out {
         let mut files = vec![("results.json".to_string(), format!("{json}\n").into_bytes())];
         files.extend(artifacts(&results, &args.chart_style, show_progress)?);
+        let page = view::page(scenario, &results, &data, "results.json");
+        files.push((viewer::FILE.to_string(), page.into_bytes()));
         output::write_all(out, &files)?;
         if !args.json {
             println!("\nwrote {}", out.display());
