@@ -1,5 +1,6 @@
 //! The replay viewer through the real binary: `run --out` writes it,
-//! `view` writes it from a results file or a JSON Lines trace, and bad
+//! `view` writes it from a results file or a JSON Lines trace, `sweep
+//! --out` writes one per failing seed it lists and names it, and bad
 //! input exits 2 naming the path. (What the page shows is checked in
 //! reports/tests/viewer.rs and, in a browser, in viewer_browser.rs.)
 
@@ -83,6 +84,44 @@ fn view_reads_a_json_lines_trace() {
         .unwrap()
         .iter()
         .any(|m| m[1] == "fault"));
+}
+
+#[test]
+fn a_sweep_writes_a_viewer_for_each_failing_seed_and_names_it() {
+    let dir = scratch("sweep");
+    let out_dir = dir.join("sweep");
+    let out = raftsim(&[
+        "sweep",
+        "scenarios/figure-3-7.json",
+        "--seeds",
+        "0..4",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let aggregate: serde_json::Value =
+        serde_json::from_slice(&read(&out_dir, "sweep.json")).unwrap();
+    let failures = aggregate["failures"].as_array().unwrap();
+    assert!(!failures.is_empty());
+    for f in failures {
+        let seed = f["seed"].as_u64().unwrap();
+        let name = format!("viewers/seed-{seed}.html");
+        let shown = out_dir.join(&name);
+        assert!(
+            text(&out.stdout).contains(&format!("viewer: {}", shown.display())),
+            "{}",
+            text(&out.stdout)
+        );
+        let facts = data(&page(&out_dir, &name));
+        assert_eq!(facts["seed"], seed);
+        assert_eq!(facts["command"], f["command"]);
+        // A seed with a violation opens at it.
+        let violated = f["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("safety violation");
+        assert_eq!(facts["start"]["variant"] == "planted", violated, "{f}");
+    }
 }
 
 #[test]

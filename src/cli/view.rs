@@ -4,7 +4,8 @@
 //! overrides, under the viewer's tracer (the run is deterministic, so this is
 //! the run the results describe); from a JSON Lines trace it reads the
 //! trace. Also the one place where the CLI records viewers: `run --out`
-//! records them while it runs (no second run), `chart` replays the run.
+//! records them while it runs (no second run), `chart` replays the run,
+//! `sweep --out` and `shrink` replay their failing seeds.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -131,6 +132,26 @@ pub fn page(scenario: &Scenario, results: &Results, variants: &[String], source:
         start: start(results),
         variants,
     })
+}
+
+/// The page of a scenario's variants with `seed`, replayed here: what
+/// `sweep` and `shrink` write for a failing seed.
+pub fn replay_page(scenario: &Scenario, seed: u64, command: &str) -> String {
+    let count = scenario.variants().len();
+    let runs: Vec<(VariantResult, String)> = scenario
+        .variants()
+        .par_iter()
+        .map(|v| record(scenario, v, seed, count, None))
+        .collect();
+    let (variants, data): (Vec<VariantResult>, Vec<String>) = runs.into_iter().unzip();
+    let mut results = results::assemble(scenario, seed, variants);
+    results.command = Some(command.to_string());
+    page(
+        scenario,
+        &results,
+        &data,
+        &format!("a replay of seed {seed}"),
+    )
 }
 
 fn megabytes(bytes: usize) -> String {
