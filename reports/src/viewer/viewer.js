@@ -298,7 +298,7 @@
 
   // ---- panels ------------------------------------------------------------
 
-  const VIEW_W = 600, VIEW_H = 430, CX = 300, CY = 215;
+  const VIEW_W = 700, VIEW_H = 480, CX = 350, CY = 242;
   const RADIUS = N <= 3 ? 110 : N <= 7 ? 140 : 160;
   const NODE_R = N <= 7 ? 27 : N <= 12 ? 21 : 14;
 
@@ -323,8 +323,9 @@
       role: "img", "aria-label": `nodes of ${d.label}` });
     const linkLayer = svg("g", { class: "links" }, ring);
     const cutLayer = svg("g", { class: "cuts" }, ring);
-    const msgLayer = svg("g", { class: "messages" }, ring);
     const nodeLayer = svg("g", { class: "nodes" }, ring);
+    // Above the nodes: an arrow just sent or about to arrive shows at the rim.
+    const msgLayer = svg("g", { class: "messages" }, ring);
     const links = [];
     for (let a = 0; a < N; a++) {
       for (let b = a + 1; b < N; b++) {
@@ -346,9 +347,9 @@
       const cos = Math.cos(angle), sin = Math.sin(angle);
       const lx = x + cos * (NODE_R + 10), ly = y + sin * (NODE_R + 14);
       const anchor = cos > 0.3 ? "start" : cos < -0.3 ? "end" : "middle";
-      const top = sin < -0.3 ? ly - 30 : sin > 0.3 ? ly : ly - 12;
+      const top = sin < -0.3 ? ly - 34 : sin > 0.3 ? ly : ly - 14;
       const lines = [0, 1, 2].map((k) =>
-        svg("text", { x: lx, y: top + 14 * k + 4, "text-anchor": anchor }, g));
+        svg("text", { x: lx, y: top + 16 * k + 4, "text-anchor": anchor }, g));
       lines[0].setAttribute("class", "role");
       nodes.push({ g, title, icon, lines });
     }
@@ -414,7 +415,7 @@
       const [x1, y1] = position(link.a), [x2, y2] = position(link.b);
       // Both ways: a cross in the middle; one way: near the side that cannot send.
       const f = ab && ba ? 0.5 : ab ? 0.3 : 0.7;
-      cross(panel.cutLayer, x1 + (x2 - x1) * f, y1 + (y2 - y1) * f, 5, "cutmark");
+      cross(panel.cutLayer, x1 + (x2 - x1) * f, y1 + (y2 - y1) * f, 4, "cutmark");
       texts.push(ab && ba ? `${link.a + 1}-${link.b + 1}`
         : ab ? `${link.a + 1}\u2192${link.b + 1}` : `${link.b + 1}\u2192${link.a + 1}`);
     }
@@ -437,8 +438,9 @@
       const len = Math.hypot(x2 - x1, y2 - y1);
       const ux = (x2 - x1) / len, uy = (y2 - y1) / len;
       const side = a < b ? 4 : -4;
-      const sx = x1 + ux * NODE_R - uy * side, sy = y1 + uy * NODE_R + ux * side;
-      const ex = x2 - ux * NODE_R - uy * side, ey = y2 - uy * NODE_R + ux * side;
+      const rim = NODE_R + 3;
+      const sx = x1 + ux * rim - uy * side, sy = y1 + uy * rim + ux * side;
+      const ex = x2 - ux * rim - uy * side, ey = y2 - uy * rim + ux * side;
       const cls = "c-" + panel.d.classes[m.kind[k]];
       const fate = FATES[m.fate[k]];
       const kind = panel.d.kinds[m.kind[k]];
