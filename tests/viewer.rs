@@ -151,6 +151,17 @@ fn bad_input_exits_2_naming_the_path() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains(&format!("{}: line 2:", trace.display())));
 
+    let before = std::fs::read(&trace).unwrap();
+    let same = trace.to_str().unwrap();
+    let out = raftsim(&["view", same, "--out", same]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("that is the input"));
+    assert_eq!(
+        std::fs::read(&trace).unwrap(),
+        before,
+        "the input is left alone"
+    );
+
     let out = raftsim(&[
         "view",
         garbage.to_str().unwrap(),

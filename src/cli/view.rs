@@ -24,10 +24,8 @@ use super::inspect::looks_like_trace;
 use super::{output, CliResult, Failure, EXIT_OK};
 
 #[derive(clap::Args)]
-#[command(
-    after_help = "Example:\n  raftsim run isolate-rejoin --json > rejoin.json\n  \
-    raftsim view rejoin.json --out rejoin.html"
-)]
+#[command(after_help = "Example:\n  raftsim run isolate-rejoin --out rejoin\n  \
+    raftsim view rejoin/results.json --out rejoin.html")]
 pub struct ViewArgs {
     /// A results file of `raftsim run --out DIR` (DIR/results.json, or DIR)
     /// or `raftsim run --json`; or a JSON Lines trace of `raftsim run --trace`.
@@ -166,11 +164,15 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn from_trace(path: &Path, text: &str, out: Option<PathBuf>) -> Result<(PathBuf, String), Failure> {
+/// The name a trace's viewer gets by default: `TRACE.viewer.html`.
+fn trace_stem(path: &Path) -> String {
+    path.file_stem()
+        .map_or("trace".to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+fn from_trace(path: &Path, text: &str) -> Result<String, Failure> {
     let shown = path.display();
-    let stem = path
-        .file_stem()
-        .map_or("trace".to_string(), |s| s.to_string_lossy().into_owned());
+    let stem = trace_stem(path);
     let end_us = text
         .lines()
         .rev()
@@ -197,8 +199,7 @@ fn from_trace(path: &Path, text: &str, out: Option<PathBuf>) -> Result<(PathBuf,
         start: None,
         variants: std::slice::from_ref(&data),
     });
-    let out = out.unwrap_or_else(|| path.with_file_name(format!("{stem}.viewer.html")));
-    Ok((out, html))
+    Ok(html)
 }
 
 /// The page of a saved run, every variant replayed from the scenario the
@@ -236,7 +237,7 @@ pub fn results_page(results: &Results, shown: &str, source: &str) -> Result<Stri
     Ok(page(&scenario, results, &data, source))
 }
 
-fn from_results(path: &Path, out: Option<PathBuf>) -> Result<(PathBuf, String), Failure> {
+fn from_results(path: &Path) -> Result<String, Failure> {
     let results = read_results(path)?;
     let source = path
         .file_name()
@@ -248,8 +249,7 @@ fn from_results(path: &Path, out: Option<PathBuf>) -> Result<(PathBuf, String), 
         super::plural(results.variants.len(), "variant"),
         started.elapsed().as_secs_f64()
     );
-    let out = out.unwrap_or_else(|| path.with_file_name(viewer::FILE));
-    Ok((out, html))
+    Ok(html)
 }
 
 pub fn view(args: ViewArgs) -> CliResult {
@@ -272,18 +272,24 @@ pub fn view(args: ViewArgs) -> CliResult {
             )));
         }
     }
-    let (out, html) = if looks_like_trace(&text) {
-        from_trace(&path, &text, args.out)?
-    } else {
-        drop(text);
-        from_results(&path, args.out)?
-    };
+    let trace = looks_like_trace(&text);
+    let out = args.out.unwrap_or_else(|| match trace {
+        true => path.with_file_name(format!("{}.viewer.html", trace_stem(&path))),
+        false => path.with_file_name(viewer::FILE),
+    });
     if same_file(&out, &path) {
         return Err(Failure::bad_input(format!(
             "--out {}: that is the input; write the viewer somewhere else",
             out.display()
         )));
     }
+    let html = match trace {
+        true => from_trace(&path, &text)?,
+        false => {
+            drop(text);
+            from_results(&path)?
+        }
+    };
     output::write_file(&out, html.as_bytes())?;
     println!("wrote {} ({})", out.display(), megabytes(html.len()));
     Ok(EXIT_OK)
