@@ -12,7 +12,7 @@ use serde::Serialize;
 use sim_core::cluster::Snapshot;
 use sim_core::raft::Role;
 use sim_core::results::{self, Results};
-use sim_core::scenario;
+use sim_core::scenario::{self, Scenario};
 
 use super::{CliResult, Failure, EXIT_OK};
 
@@ -223,6 +223,22 @@ fn from_trace(text: &str, shown: &str, at_us: u64) -> Result<VariantState, Failu
     })
 }
 
+/// The scenario a results file holds (overrides applied), to replay it;
+/// `shown` names the file in errors.
+pub fn recorded_scenario(results: &Results, shown: &str) -> Result<Scenario, Failure> {
+    let file = results.scenario_file.as_ref().ok_or_else(|| {
+        Failure::bad_input(format!(
+            "{shown}: holds no scenario to replay (written by an older raftsim? run it again)"
+        ))
+    })?;
+    scenario::parse(&file.to_string()).map_err(|e| {
+        Failure::bad_input(format!(
+            "{shown}: its scenario does not validate: {}",
+            e.0[0]
+        ))
+    })
+}
+
 /// A JSON Lines trace starts with a record that has a `seq`; a results
 /// file does not.
 pub fn looks_like_trace(text: &str) -> bool {
@@ -261,17 +277,7 @@ pub fn inspect(args: InspectArgs) -> CliResult {
     let results: Results = serde_json::from_str(&text).map_err(|e| {
         Failure::bad_input(format!("{shown}: not the results of `raftsim run`: {e}"))
     })?;
-    let file = results.scenario_file.as_ref().ok_or_else(|| {
-        Failure::bad_input(format!(
-            "{shown}: holds no scenario to replay (written by an older raftsim? run it again)"
-        ))
-    })?;
-    let scenario = scenario::parse(&file.to_string()).map_err(|e| {
-        Failure::bad_input(format!(
-            "{shown}: its scenario does not validate: {}",
-            e.0[0]
-        ))
-    })?;
+    let scenario = recorded_scenario(&results, &shown.to_string())?;
     let end_us = results.duration_ms.saturating_mul(1_000);
     if args.at > end_us {
         return Err(Failure::bad_input(format!(

@@ -15,12 +15,12 @@ use rayon::prelude::*;
 use reports::viewer::{self, Page, ViewerTracer};
 use sim_core::raft::{NodeId, Status};
 use sim_core::results::{self, Results, VariantResult};
-use sim_core::scenario::{self, Scenario, Variant};
+use sim_core::scenario::{Scenario, Variant};
 use sim_core::time::Instant;
 use sim_core::trace::{TraceEvent, Tracer};
 
 use super::chart::read_results;
-use super::inspect::looks_like_trace;
+use super::inspect::{looks_like_trace, recorded_scenario};
 use super::{output, CliResult, Failure, EXIT_OK};
 
 #[derive(clap::Args)]
@@ -206,17 +206,7 @@ fn from_trace(path: &Path, text: &str) -> Result<String, Failure> {
 /// results hold (`shown`: the results file as the user named it, for
 /// errors; `source`: as the page names it).
 pub fn results_page(results: &Results, shown: &str, source: &str) -> Result<String, Failure> {
-    let file = results.scenario_file.as_ref().ok_or_else(|| {
-        Failure::bad_input(format!(
-            "{shown}: holds no scenario to replay (written by an older raftsim? run it again)"
-        ))
-    })?;
-    let scenario = scenario::parse(&file.to_string()).map_err(|e| {
-        Failure::bad_input(format!(
-            "{shown}: its scenario does not validate: {}",
-            e.0[0]
-        ))
-    })?;
+    let scenario = recorded_scenario(results, shown)?;
     // Replay the variants the results hold (all, or the one `--variant` ran).
     let variants: Vec<&Variant> = results
         .variants
