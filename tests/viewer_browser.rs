@@ -294,6 +294,10 @@ fn a_paused_leader_shows_what_inspect_prints() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "the bundled isolate-rejoin scenario has raft-rs variants"
+)]
 fn an_isolated_node_shows_what_inspect_prints() {
     shows_what_inspect_prints("isolate-rejoin", &["raft", "prevote"]);
 }
