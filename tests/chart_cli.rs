@@ -4,7 +4,7 @@
 
 use std::process::Output;
 
-const ARTIFACTS: [&str; 7] = [
+const ARTIFACTS: [&str; 8] = [
     "term-growth.svg",
     "term-growth.png",
     "leader-timeline.svg",
@@ -12,6 +12,7 @@ const ARTIFACTS: [&str; 7] = [
     "comparison.svg",
     "comparison.png",
     "report.html",
+    "viewer.html",
 ];
 
 mod common;

@@ -333,6 +333,16 @@ fn shrink_reduces_a_failing_chaos_scenario_that_still_fails() {
         out_file.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The shrunk run's replay viewer, beside it, named in the output.
+    let viewer = dir.join("min.viewer.html");
+    assert!(
+        text(&out.stdout).contains(&format!("viewer: {}", viewer.display())),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(std::fs::read_to_string(&viewer)
+        .unwrap()
+        .contains("\"violation\""));
     let shrunk: Value = serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
     let original: Value = serde_json::from_str(BUGGY_CHAOS).unwrap();
     assert!(

@@ -8,3 +8,4 @@ pub mod charts;
 pub mod html;
 pub mod sweep_table;
 pub mod table;
+pub mod viewer;

@@ -2,17 +2,14 @@
 //! engine: what a panel's header says agrees with what its chart draws,
 //! and the report states what the checker verified.
 
+mod common;
+
 use reports::charts::{prepare, Chart, ChartOptions};
-use serde_json::Value;
 use sim_core::invariants::Property;
-use sim_core::node::Implementation;
 use sim_core::results::{self, Results};
 
 fn run(name: &str, seed: u64) -> Results {
-    let path = format!("{}/../scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("a bundled scenario");
-    let scenario =
-        sim_core::scenario::parse(&without_missing_implementations(&text)).expect("it parses");
+    let scenario = common::scenario(name);
     let variants = scenario
         .variants()
         .iter()
@@ -21,53 +18,12 @@ fn run(name: &str, seed: u64) -> Results {
     results::assemble(&scenario, seed, variants)
 }
 
-/// The scenario without the variants (and their expectations) of an
-/// implementation this build lacks: `--no-default-features` leaves raft-rs
-/// out, and these tests are about the charts, not about raft-rs.
-fn without_missing_implementations(text: &str) -> String {
-    if Implementation::RaftRs.available() {
-        return text.to_string();
-    }
-    let mut file: Value = serde_json::from_str(text).expect("JSON");
-    let mut dropped = Vec::new();
-    if let Some(variants) = file["variants"].as_array_mut() {
-        variants.retain(|v| {
-            let raft_rs = v["raft"]["implementation"] == "raft-rs";
-            if raft_rs {
-                dropped.push(v["label"].clone());
-            }
-            !raft_rs
-        });
-    }
-    if let Some(expect) = file["expect"].as_array_mut() {
-        expect.retain(|e| !dropped.contains(&e["variant"]));
-    }
-    file.to_string()
-}
-
-fn bundled() -> Vec<String> {
-    let dir = format!("{}/../scenarios", env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("scenarios/")
-        .map(|e| e.expect("an entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .map(|p| {
-            p.file_stem()
-                .expect("a stem")
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
-}
-
 /// The leader timeline's "no leader" stretches add up to the leaderless
 /// time its panel header states, in every variant of every bundled
 /// scenario (seed 1), stopped runs included.
 #[test]
 fn the_no_leader_bars_add_up_to_the_leaderless_header() {
-    let names = bundled();
+    let names = common::bundled();
     assert!(names.len() >= 10, "{names:?}");
     for name in names {
         let results = run(&name, 1);

@@ -224,4 +224,18 @@ pub trait Tracer {
     fn finish(&mut self) -> io::Result<()> {
         Ok(())
     }
+
+    /// A node's status as the cluster now keeps it, each time any part of
+    /// it changes (its log length and commit index too, which a `State`
+    /// record carries only when the term, role or leader changes) and at
+    /// each (re)start: until the node's next call, the status
+    /// `results::state_at` reports for it. For a tracer that shows every
+    /// node at any instant (the replay viewer); the default ignores it. It
+    /// is not part of the trace hash.
+    fn status(&mut self, _at: Instant, _node: NodeId, _status: &Status) {}
+
+    /// After each scripted event has fired (or been skipped): the directed
+    /// links (from, to) that are now cut and the nodes now paused, which
+    /// no record carries. The default ignores it; not part of the hash.
+    fn after_fault(&mut self, _at: Instant, _cut_links: &[(NodeId, NodeId)], _paused: &[NodeId]) {}
 }

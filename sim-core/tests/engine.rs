@@ -4,10 +4,11 @@
 use sim_core::cluster::{Cluster, ClusterConfig, RunOutput};
 use sim_core::faults::{Fault, NodeRef, ScriptEvent};
 use sim_core::invariants::Property;
-use sim_core::node::NodeId;
+use sim_core::node::{NodeId, Status};
 use sim_core::raft::ClassicNode;
 use sim_core::run::run;
 use sim_core::time::Instant;
+use sim_core::trace::{TraceEvent, Tracer};
 
 fn at(ms: u64, fault: Fault) -> ScriptEvent {
     ScriptEvent::scripted(Instant::from_ms(ms), fault)
@@ -72,6 +73,79 @@ fn observers_only_watch_switching_them_off_keeps_the_trace_hash() {
     assert_eq!(unwatched.metrics.proposals_committed, 0, "metrics were off");
     assert_eq!(watched.trace_hash, unwatched.trace_hash);
     assert_eq!(watched.series.faults, unwatched.series.faults);
+}
+
+/// What the fault hook hears: when, the cut links, the paused nodes.
+type AfterFault = (u64, Vec<(NodeId, NodeId)>, Vec<NodeId>);
+
+/// Keeps what a tracer's status and fault hooks hear.
+#[derive(Default)]
+struct Hooks {
+    statuses: Vec<(u64, NodeId, Status)>,
+    faults: Vec<AfterFault>,
+}
+
+impl Tracer for Hooks {
+    fn record(&mut self, _: Instant, _: &TraceEvent<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn status(&mut self, at: Instant, node: NodeId, status: &Status) {
+        self.statuses.push((at.as_us(), node, *status));
+    }
+    fn after_fault(&mut self, at: Instant, cut: &[(NodeId, NodeId)], paused: &[NodeId]) {
+        self.faults
+            .push((at.as_us(), cut.to_vec(), paused.to_vec()));
+    }
+}
+
+#[test]
+fn the_status_and_fault_hooks_tell_the_state_of_any_instant() {
+    let mut cfg = isolate_rejoin(5);
+    cfg.storage.persist_latency_us = (1_000, 5_000);
+    cfg.script.extend([
+        at(3_000, Fault::Crash(NodeRef::Leader)),
+        at(4_000, Fault::Restart(NodeRef::Crashed)),
+        at(8_000, Fault::Let(vec![("P".to_string(), NodeRef::Leader)])),
+        at(8_000, Fault::Pause(NodeRef::Name("P".to_string()))),
+        at(9_000, Fault::Resume(NodeRef::Name("P".to_string()))),
+    ]);
+    let mut hooks = Hooks::default();
+    let out = Cluster::<ClassicNode>::new(cfg.clone(), Some(&mut hooks)).run();
+    assert_eq!(
+        out.trace_hash,
+        run(cfg.clone()).trace_hash,
+        "hooks only watch"
+    );
+    assert_eq!(hooks.faults.len(), 7, "{:?}", hooks.faults);
+    assert_eq!(hooks.faults[4].2.len(), 1, "one node paused at 8 s");
+    assert!(hooks.faults[5].2.is_empty(), "and resumed at 9 s");
+    for at_ms in [
+        0, 1_000, 3_000, 3_500, 4_000, 5_000, 8_000, 8_500, 12_345, 15_000, 19_999,
+    ] {
+        let at_us = at_ms * 1_000;
+        let mut upto = cfg.clone();
+        upto.duration_us = at_us;
+        let snapshot = run(upto).final_state;
+        for state in &snapshot.nodes {
+            let heard = hooks
+                .statuses
+                .iter()
+                .rfind(|(t, n, _)| *t <= at_us && *n == state.node)
+                .map(|(_, _, s)| *s);
+            assert_eq!(
+                heard,
+                Some(state.status),
+                "node {} at {at_ms} ms",
+                state.node
+            );
+        }
+        let cut = hooks
+            .faults
+            .iter()
+            .rfind(|(t, _, _)| *t <= at_us)
+            .map_or(Vec::new(), |(_, cut, _)| cut.clone());
+        assert_eq!(cut, snapshot.cut_links, "at {at_ms} ms");
+    }
 }
 
 fn first_leader_ms(out: &RunOutput) -> Option<f64> {

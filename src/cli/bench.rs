@@ -11,7 +11,9 @@ use sim_core::cluster::ClusterConfig;
 use sim_core::node::Implementation;
 use sim_core::raftrs::unreplaced_timeouts;
 use sim_core::run::run;
+use sim_core::scenario::Scenario;
 
+use super::view;
 use super::{choose_seed, load, CliResult, Failure, EXIT_OK};
 
 #[derive(clap::Args)]
@@ -41,6 +43,11 @@ pub struct BenchArgs {
     /// configures it. `scenarios/bench.json` is the built-in workload.
     #[arg(long, value_name = "FILE")]
     scenario: Option<String>,
+    /// With --scenario: also time each variant under the replay viewer's
+    /// tracer (its data and page made too) against plain runs of it,
+    /// alternating the two.
+    #[arg(long, requires = "scenario")]
+    viewer: bool,
 }
 
 /// The benchmark's cluster: 5 nodes, 50 ms heartbeats, 1% loss, 20 proposals/s.
@@ -219,6 +226,10 @@ fn bench_scenario(args: &BenchArgs, file: &str) -> CliResult {
         let timing = time_runs(&cfg, args.repeat, &what)?;
         timed.push((label, implementation, timing));
     }
+    let viewer = match args.viewer {
+        true => Some(viewer_cost(scenario, seed, args.repeat)),
+        false => None,
+    };
     if timed.is_empty() {
         return Err(Failure::bad_input(format!(
             "{file}: no variant to time ({})",
@@ -252,7 +263,7 @@ fn bench_scenario(args: &BenchArgs, file: &str) -> CliResult {
             serde_json::json!({
                 "scenario": scenario.name(), "file": file, "seed": seed,
                 "repeat": args.repeat, "variants": variants, "skipped": skipped,
-                "peak_rss_kib": peak,
+                "peak_rss_kib": peak, "viewer": viewer.as_ref().map(ViewerCost::json),
             })
         );
         return Ok(EXIT_OK);
@@ -289,8 +300,78 @@ fn bench_scenario(args: &BenchArgs, file: &str) -> CliResult {
             unreplaced_timeouts()
         );
     }
+    if let Some(cost) = &viewer {
+        println!(
+            "viewer       {:.2} MB; its tracer and data {:.3} s, page {:.3} s, against plain runs {:.3} s: +{:.1}%",
+            cost.bytes as f64 / 1e6,
+            cost.traced_s,
+            cost.page_s,
+            cost.plain_s,
+            100.0 * cost.overhead()
+        );
+    }
     if let Some(kib) = peak {
         println!("peak memory  {:.1} MiB", kib as f64 / 1024.0);
     }
     Ok(EXIT_OK)
+}
+
+/// What writing the replay viewer costs: every variant run plainly and
+/// under its tracer (its data made too), `repeat` times each, the two
+/// alternating so that a busy machine slows both alike; the best of each,
+/// summed over the variants; then the page made.
+struct ViewerCost {
+    plain_s: f64,
+    traced_s: f64,
+    page_s: f64,
+    bytes: usize,
+}
+
+impl ViewerCost {
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "plain_s": self.plain_s, "traced_s": self.traced_s, "page_s": self.page_s,
+            "bytes": self.bytes, "overhead": self.overhead(),
+        })
+    }
+
+    /// The tracer, the data and the page, as a share of the plain runs.
+    fn overhead(&self) -> f64 {
+        (self.traced_s + self.page_s - self.plain_s) / self.plain_s
+    }
+}
+
+fn viewer_cost(scenario: &Scenario, seed: u64, repeat: u32) -> ViewerCost {
+    let (mut plain_s, mut traced_s) = (0.0, 0.0);
+    let mut data = Vec::new();
+    let count = scenario.variants().len();
+    let timed = |f: &mut dyn FnMut()| {
+        let started = WallClock::now();
+        f();
+        started.elapsed().as_secs_f64()
+    };
+    for variant in scenario.variants() {
+        let (mut plain, mut traced) = (f64::INFINITY, f64::INFINITY);
+        let mut kept = None;
+        for _ in 0..repeat {
+            plain = plain.min(timed(&mut || {
+                sim_core::results::run_variant(scenario, variant, seed, None);
+            }));
+            traced = traced.min(timed(&mut || {
+                kept = Some(view::record(scenario, variant, seed, count, None).1);
+            }));
+        }
+        plain_s += plain;
+        traced_s += traced;
+        data.extend(kept);
+    }
+    let results = sim_core::results::assemble(scenario, seed, Vec::new());
+    let started = WallClock::now();
+    let page = view::page(scenario, &results, &data, "bench");
+    ViewerCost {
+        plain_s,
+        traced_s,
+        page_s: started.elapsed().as_secs_f64(),
+        bytes: page.len(),
+    }
 }

@@ -57,6 +57,14 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "election-timeouts.json",
         include_str!("../../scenarios/election-timeouts.json"),
     ),
+    (
+        "removed-server.json",
+        include_str!("../../scenarios/removed-server.json"),
+    ),
+    (
+        "remove-leader.json",
+        include_str!("../../scenarios/remove-leader.json"),
+    ),
     ("bench.json", include_str!("../../scenarios/bench.json")),
 ];
 

@@ -1,7 +1,8 @@
 //! `raftsim chart RESULTS.json [--out DIR]`: the charts and the report of a
 //! saved run, regenerated from the results alone; only the message diagrams
-//! replay the windows they show, from the scenario the results hold (the
-//! run is deterministic, so they come out the same). Also the one place
+//! replay the windows they show, and the replay viewer the report links
+//! replays the whole run, from the scenario the results hold (the run is
+//! deterministic, so they come out the same). Also the one place
 //! where the CLI turns results into files for `run --out`, so both commands
 //! write the same bytes.
 
@@ -11,12 +12,14 @@ use rayon::prelude::*;
 use reports::artifacts::MessageDiagrams;
 use reports::charts::messages::{self, Diagram};
 use reports::charts::{ChartError, ChartOptions, YScale};
+use reports::viewer;
 use sim_core::replay::record_windows;
 use sim_core::results::Results;
 use sim_core::scenario;
 
 use super::input::{self, ReadError};
 use super::progress::Progress;
+use super::view;
 use super::{output, CliResult, Failure, EXIT_OK};
 
 /// How the term chart's y axis is scaled.
@@ -193,6 +196,16 @@ pub fn chart(args: ChartArgs) -> CliResult {
                 format!("{}: cannot draw the charts: {err}", args.results.display()),
             ),
         })?;
+    let mut files = files;
+    // The report links the viewer: it is written beside it, as `run --out` does.
+    match view::results_page(
+        &results,
+        &args.results.display().to_string(),
+        "results.json",
+    ) {
+        Ok(page) => files.push((viewer::FILE.to_string(), page.into_bytes())),
+        Err(why) => eprintln!("warning: no {}: {why}", viewer::FILE),
+    }
     output::write_all_owning(&out, &files, &["messages"])?;
     let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     println!("wrote {} into {}", names.join(", "), out.display());

@@ -12,7 +12,7 @@ use serde::Serialize;
 use sim_core::cluster::Snapshot;
 use sim_core::node::Role;
 use sim_core::results::Results;
-use sim_core::scenario;
+use sim_core::scenario::{self, Scenario};
 use sim_core::trace::{read_jsonl, Record};
 
 use super::{CliResult, Failure, EXIT_OK};
@@ -230,6 +230,31 @@ fn from_trace(text: &str, shown: &str, at_us: u64) -> Result<VariantState, Failu
     })
 }
 
+/// The scenario a results file holds (overrides applied), to replay it;
+/// `shown` names the file in errors.
+pub fn recorded_scenario(results: &Results, shown: &str) -> Result<Scenario, Failure> {
+    let file = results.scenario_file.as_ref().ok_or_else(|| {
+        Failure::bad_input(format!(
+            "{shown}: holds no scenario to replay (written by an older raftsim? run it again)"
+        ))
+    })?;
+    scenario::parse(&file.to_string()).map_err(|e| {
+        Failure::bad_input(format!(
+            "{shown}: its scenario does not validate: {}",
+            e.0[0]
+        ))
+    })
+}
+
+/// A JSON Lines trace starts with a record that has a `seq`; a results
+/// file does not.
+pub fn looks_like_trace(text: &str) -> bool {
+    text.lines()
+        .next()
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .is_some_and(|first| first.get("seq").is_some())
+}
+
 pub fn inspect(args: InspectArgs) -> CliResult {
     let path = if args.results.is_dir() {
         args.results.join("results.json")
@@ -239,12 +264,7 @@ pub fn inspect(args: InspectArgs) -> CliResult {
     let shown = path.display();
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Failure::bad_input(format!("{shown}: cannot read: {e}")))?;
-    let is_trace = text
-        .lines()
-        .next()
-        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .is_some_and(|first| first.get("seq").is_some());
-    if is_trace {
+    if looks_like_trace(&text) {
         let state = from_trace(&text, &shown.to_string(), args.at)?;
         if args.json {
             println!(
@@ -264,17 +284,7 @@ pub fn inspect(args: InspectArgs) -> CliResult {
     let results: Results = serde_json::from_str(&text).map_err(|e| {
         Failure::bad_input(format!("{shown}: not the results of `raftsim run`: {e}"))
     })?;
-    let file = results.scenario_file.as_ref().ok_or_else(|| {
-        Failure::bad_input(format!(
-            "{shown}: holds no scenario to replay (written by an older raftsim? run it again)"
-        ))
-    })?;
-    let scenario = scenario::parse(&file.to_string()).map_err(|e| {
-        Failure::bad_input(format!(
-            "{shown}: its scenario does not validate: {}",
-            e.0[0]
-        ))
-    })?;
+    let scenario = recorded_scenario(&results, &shown.to_string())?;
     let end_us = results.duration_ms.saturating_mul(1_000);
     if args.at > end_us {
         return Err(Failure::bad_input(format!(

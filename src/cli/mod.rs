@@ -18,6 +18,7 @@ mod run;
 mod shrink;
 pub mod stdio;
 mod sweep;
+mod view;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -133,6 +134,8 @@ enum Command {
     /// Show every node's role, term, vote, log, commit index and links at
     /// one virtual instant of a saved run.
     Inspect(inspect::InspectArgs),
+    /// Write the replay viewer (one HTML file) of a saved run or a trace.
+    View(view::ViewArgs),
     /// Combine the output directories of sharded sweeps.
     Merge(sweep::MergeArgs),
     /// Shrink a failing run to the smallest scenario that still fails with its seed.
@@ -178,6 +181,7 @@ pub fn main() -> i32 {
         Command::Merge(args) => sweep::merge(args),
         Command::Diff(args) => diff::diff(args),
         Command::Inspect(args) => inspect::inspect(args),
+        Command::View(args) => view::view(args),
         Command::Shrink(args) => shrink::shrink(args),
     };
     stdio::flush();

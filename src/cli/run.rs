@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use reports::artifacts::file_safe;
+use reports::viewer;
 use sim_core::results::{self, shell_word, Results, VariantResult};
-use sim_core::scenario::Variant;
+use sim_core::scenario::{Scenario, Variant};
 use sim_core::trace::{ChromeTracer, JsonLinesTracer, Tracer};
 
 use super::chart::{self, ChartStyle};
 use super::progress::Progress;
+use super::view;
 use super::{choose_seed, load_with, output, CliResult, Failure, Loaded, EXIT_FAILED, EXIT_OK};
 
 #[derive(clap::Args)]
@@ -92,13 +94,34 @@ fn trace_path(base: &Path, label: &str, several: bool) -> PathBuf {
     base.with_file_name(name)
 }
 
+/// One variant's result, and its data for the viewer when `--out` asked
+/// for one.
+type Ran = (VariantResult, Option<String>);
+
+/// Runs one variant, under the viewer's tracer when `viewer` is the
+/// number of variants the page shows (and under `also`).
+fn run_one(
+    scenario: &Scenario,
+    variant: &Variant,
+    seed: u64,
+    viewer: Option<usize>,
+    also: Option<&mut dyn Tracer>,
+) -> Ran {
+    if let Some(variants) = viewer {
+        let (result, data) = view::record(scenario, variant, seed, variants, also);
+        return (result, Some(data));
+    }
+    (results::run_variant(scenario, variant, seed, also), None)
+}
+
 fn run_traced(
     loaded: &Loaded,
     variant: &Variant,
     seed: u64,
     path: &Path,
     format: TraceFormat,
-) -> Result<VariantResult, Failure> {
+    viewer: Option<usize>,
+) -> Result<Ran, Failure> {
     let file = File::create(path)
         .map_err(|e| Failure::bad_input(format!("{}: cannot create: {e}", path.display())))?;
     let out = BufWriter::new(file);
@@ -108,13 +131,19 @@ fn run_traced(
             Box::new(ChromeTracer::new(out, loaded.scenario.file.nodes as usize))
         }
     };
-    let result = results::run_variant(&loaded.scenario, variant, seed, Some(tracer.as_mut()));
-    match &result.trace_error {
+    let ran = run_one(
+        &loaded.scenario,
+        variant,
+        seed,
+        viewer,
+        Some(tracer.as_mut()),
+    );
+    match &ran.0.trace_error {
         Some(e) => Err(Failure::bad_input(format!(
             "{}: cannot write the trace: {e}",
             path.display()
         ))),
-        None => Ok(result),
+        None => Ok(ran),
     }
 }
 
@@ -175,12 +204,13 @@ pub fn run(args: RunArgs) -> CliResult {
     let total_us = selected.len() as u64 * scenario.file.duration_ms * 1_000;
     let what = format!("running {}", super::plural(selected.len(), "variant"));
     let ticker = progress.simulation(&what, Some(total_us));
-    let variant_results: Vec<VariantResult> = match &args.trace {
+    let viewer = args.out.is_some().then_some(selected.len());
+    let ran: Vec<Ran> = match &args.trace {
         Some(base) => selected
             .iter()
             .map(|v| {
                 let path = trace_path(base, &v.label, selected.len() > 1);
-                let result = run_traced(&loaded, v, seed, &path, args.trace_format);
+                let result = run_traced(&loaded, v, seed, &path, args.trace_format, viewer);
                 if result.is_ok() && selected.len() > 1 {
                     progress.println(format!("trace of {}: {}", v.label, path.display()));
                 }
@@ -189,11 +219,14 @@ pub fn run(args: RunArgs) -> CliResult {
             .collect::<Result<_, _>>()?,
         None => selected
             .par_iter()
-            .map(|v| results::run_variant(scenario, v, seed, None))
+            .map(|v| run_one(scenario, v, seed, viewer, None))
             .collect(),
     };
     drop(ticker);
     drop(progress);
+    let (variant_results, data): (Vec<VariantResult>, Vec<Option<String>>) =
+        ran.into_iter().unzip();
+    let data: Vec<String> = data.into_iter().flatten().collect();
     let mut results = results::assemble(scenario, seed, variant_results);
     results.overrides = loaded.overrides.clone();
     results.command = Some(reproduce_command(
@@ -212,6 +245,8 @@ pub fn run(args: RunArgs) -> CliResult {
     if let Some(out) = &args.out {
         let mut files = vec![("results.json".to_string(), format!("{json}\n").into_bytes())];
         files.extend(artifacts(&results, &args.chart_style, show_progress)?);
+        let page = view::page(scenario, &results, &data, "results.json");
+        files.push((viewer::FILE.to_string(), page.into_bytes()));
         output::write_all_owning(out, &files, &["messages"])?;
         if !args.json {
             println!("\nwrote {}", out.display());

@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use sim_core::results::shell_word;
 use sim_core::scenario::ScenarioFile;
-use sim_core::shrink;
+use sim_core::{scenario, shrink};
 
 use super::progress::Progress;
 use super::run::reproduce_command;
+use super::view;
 use super::{choose_seed, load_with, output, CliResult, Failure, EXIT_OK};
 
 #[derive(clap::Args)]
@@ -111,8 +112,19 @@ pub fn shrink(args: ShrinkArgs) -> CliResult {
     );
     let text = format_scenario(&file);
     output::write_file(&out, text.as_bytes())?;
+    // The shrunk run in the replay viewer, beside the scenario.
+    let replay = reproduce_command(&out.to_string_lossy(), &[], seed, None);
+    let viewer = out.with_extension("viewer.html");
+    let small = scenario::parse(&text).map_err(|e| {
+        Failure::failed(format!(
+            "{}: the shrunk scenario does not validate: {}",
+            out.display(),
+            e.0[0]
+        ))
+    })?;
+    output::write_file(&viewer, view::replay_page(&small, seed, &replay).as_bytes())?;
     println!(
-        "{} in variant {:?} with seed {seed}\n  before: {} scripted + {drawn} chaos events, {} ms, {} nodes\n  after:  {} ({} runs to verify)\nwrote {}\nreplay: {}",
+        "{} in variant {:?} with seed {seed}\n  before: {} scripted + {drawn} chaos events, {} ms, {} nodes\n  after:  {} ({} runs to verify)\nwrote {}\nviewer: {}\nreplay: {}",
         shrunk.failure,
         shrunk.variant,
         before.events.len(),
@@ -121,7 +133,8 @@ pub fn shrink(args: ShrinkArgs) -> CliResult {
         summary(&shrunk.file),
         shrunk.runs,
         out.display(),
-        reproduce_command(&out.to_string_lossy(), &[], seed, None)
+        viewer.display(),
+        replay
     );
     Ok(EXIT_OK)
 }

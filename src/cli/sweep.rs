@@ -24,6 +24,7 @@ use sim_core::sweep::{self, Aggregate, SeedRecord, VariantAggregate};
 use super::progress::{events_per_sec, virtual_time, Progress, Ticker};
 use super::resume::{finished_seeds, ProgressLog};
 use super::run::reproduce_command;
+use super::view;
 use super::{load_with, output, plural, CliResult, Failure, EXIT_FAILED, EXIT_OK};
 
 /// The most seeds one sweep may run.
@@ -263,7 +264,14 @@ pub fn sweep(args: SweepArgs) -> CliResult {
     );
     guard.finish()?;
     records.append(&mut done);
-    let code = finish(&info, range, &records, args.out.as_deref(), args.json)?;
+    let code = finish(
+        &info,
+        range,
+        &records,
+        args.out.as_deref(),
+        args.json,
+        Some(scenario),
+    )?;
     if let Some(log) = log {
         // Published: the progress is no longer needed.
         let _ = std::fs::remove_file(&log.path);
@@ -327,13 +335,32 @@ impl RaftRsGuard {
     }
 }
 
-/// Aggregates, prints and (with `out`) writes a sweep's results.
+/// At most this many failing seeds are listed, and get a viewer.
+const FAILURES_LISTED: usize = 50;
+
+/// The replay viewer of each failing seed listed, replayed from `scenario`:
+/// (seed, file name under the sweep's directory, page).
+fn failure_viewers(scenario: &Scenario, aggregate: &Aggregate) -> Vec<(u64, String, String)> {
+    aggregate
+        .failures
+        .iter()
+        .take(FAILURES_LISTED)
+        .map(|f| {
+            let page = view::replay_page(scenario, f.seed, &f.command);
+            (f.seed, format!("viewers/seed-{}.html", f.seed), page)
+        })
+        .collect()
+}
+
+/// Aggregates, prints and (with `out`) writes a sweep's results; with the
+/// scenario, the failing seeds listed get a viewer each under `out`.
 fn finish(
     info: &ShardInfo,
     range: [u64; 2],
     records: &[SeedRecord],
     out: Option<&Path>,
     json: bool,
+    scenario: Option<&Scenario>,
 ) -> CliResult {
     let file = info.file.clone();
     let overrides = info.overrides.clone();
@@ -341,10 +368,18 @@ fn finish(
         move |seed: u64, variant: Option<&str>| reproduce_command(&file, &overrides, seed, variant);
     let aggregate = sweep::aggregate(&info.scenario, &info.file, range, records, &command);
     let aggregate_json = serde_json::to_string_pretty(&aggregate).expect("aggregate serialises");
+    let viewers = match (out, scenario) {
+        (Some(_), Some(scenario)) => failure_viewers(scenario, &aggregate),
+        _ => Vec::new(),
+    };
     if json {
         println!("{aggregate_json}");
     } else {
-        print!("{}", summary(&aggregate));
+        let named: Vec<(u64, PathBuf)> = viewers
+            .iter()
+            .filter_map(|(seed, name, _)| Some((*seed, out?.join(name))))
+            .collect();
+        print!("{}", summary(&aggregate, &named));
     }
     if let Some(dir) = out {
         let mut sorted: Vec<&SeedRecord> = records.iter().collect();
@@ -378,6 +413,11 @@ fn finish(
                 Failure::failed(format!("{}: cannot draw the charts: {e}", dir.display()))
             })?;
         files.extend(charts.into_iter().map(|a| (a.name, a.bytes)));
+        files.extend(
+            viewers
+                .into_iter()
+                .map(|(_, name, page)| (name, page.into_bytes())),
+        );
         output::write_all(dir, &files)?;
         if !json {
             println!("\nwrote {}", dir.display());
@@ -406,8 +446,9 @@ fn sweep_command(info: &ShardInfo) -> String {
 }
 
 /// The headline metrics of each variant over the seeds and its pooled
-/// distributions, then the failing seeds with their reproduce commands.
-fn summary(aggregate: &Aggregate) -> String {
+/// distributions, then the failing seeds with their reproduce commands
+/// (and the viewer written for each, if any).
+fn summary(aggregate: &Aggregate, viewers: &[(u64, PathBuf)]) -> String {
     let seeds = aggregate.seeds[1] - aggregate.seeds[0];
     let mut out = format!(
         "{} — seeds {}..{} ({} × {} = {})\n",
@@ -429,16 +470,19 @@ fn summary(aggregate: &Aggregate) -> String {
             "\n{}:\n",
             plural(aggregate.failed_seeds as usize, "failing seed")
         ));
-        for f in aggregate.failures.iter().take(50) {
+        for f in aggregate.failures.iter().take(FAILURES_LISTED) {
             out.push_str(&format!("  {}\n", f.command));
             for reason in &f.reasons {
                 out.push_str(&format!("      {reason}\n"));
             }
+            if let Some((_, path)) = viewers.iter().find(|(seed, _)| *seed == f.seed) {
+                out.push_str(&format!("      viewer: {}\n", path.display()));
+            }
         }
-        if aggregate.failures.len() > 50 {
+        if aggregate.failures.len() > FAILURES_LISTED {
             out.push_str(&format!(
                 "  ... and {} more (see sweep.json)\n",
-                aggregate.failures.len() - 50
+                aggregate.failures.len() - FAILURES_LISTED
             ));
         }
     }
@@ -645,11 +689,13 @@ pub fn merge(args: MergeArgs) -> CliResult {
         shard: None,
         ..info
     };
+    // The shards' own directories hold the viewers of their failing seeds.
     finish(
         &merged,
         merged.seeds,
         &records,
         args.out.as_deref(),
         args.json,
+        None,
     )
 }

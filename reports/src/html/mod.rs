@@ -1,8 +1,8 @@
 //! The HTML report: one self-contained page per run (inline CSS, charts as
 //! inline SVG; no script, no external resource, nothing fetched) with the
-//! scenario, the verdict, the side-by-side metrics, the expectations, the
-//! safety verdict, the faults, the charts and the command that reproduces
-//! the run. Every text from the results is HTML-escaped. A sweep's page
+//! scenario, the verdict, a link to the replay viewer beside it, the
+//! side-by-side metrics, the expectations, the safety verdict, the faults,
+//! the charts and the command that reproduces the run. Every text from the results is HTML-escaped. A sweep's page
 //! (`sweep`) shares the style, the head and the figures.
 
 use std::fmt::Write;
@@ -90,6 +90,7 @@ fn write_report(out: &mut String, results: &Results, figures: &[Figure]) -> std:
     write_head(out, &name)?;
     write_summary(out, &name, results)?;
     let command = write_reproduce(out, results)?;
+    write_viewer_link(out)?;
     write_metrics(out, results)?;
     write_expectations(out, results)?;
     write_safety(out, results, &command)?;
@@ -188,6 +189,19 @@ fn write_reproduce(out: &mut String, results: &Results) -> Result<String, std::f
     };
     writeln!(out, "<pre><code>{}</code></pre>", escape(&command))?;
     Ok(command)
+}
+
+/// The link to the replay viewer written beside the report.
+fn write_viewer_link(out: &mut String) -> std::fmt::Result {
+    writeln!(out, "<h2>Watch it</h2>")?;
+    writeln!(
+        out,
+        "<p><a href=\"{}\">Open the replay viewer</a>: the nodes, their messages and the \
+         faults of every variant, step by step, two variants side by side on one clock \
+         (the file beside this report; <code>raftsim view results.json</code> writes it \
+         again).</p>",
+        crate::viewer::FILE
+    )
 }
 
 /// The side-by-side metrics, one column per variant.

@@ -354,7 +354,6 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
     /// Every node's state and the links that are down, as the run ended
     /// (what `raftsim inspect` shows for an instant).
     fn snapshot(&self) -> Snapshot {
-        let ids = || (0..self.cfg.nodes).map(NodeId::from_index);
         Snapshot {
             at_us: self.now.as_us(),
             nodes: self
@@ -368,11 +367,17 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
                     retained_entries: slot.retained_entries(),
                 })
                 .collect(),
-            cut_links: ids()
-                .flat_map(|a| ids().map(move |b| (a, b)))
-                .filter(|&(a, b)| a != b && !self.network.link_up(a, b))
-                .collect(),
+            cut_links: self.cut_links(),
         }
+    }
+
+    /// The directed links (from, to) that are down now.
+    fn cut_links(&self) -> Vec<(NodeId, NodeId)> {
+        let ids = || (0..self.cfg.nodes).map(NodeId::from_index);
+        ids()
+            .flat_map(|a| ids().map(move |b| (a, b)))
+            .filter(|&(a, b)| a != b && !self.network.link_up(a, b))
+            .collect()
     }
 
     fn record(&mut self, event: TraceEvent<'_, N::Message>) {

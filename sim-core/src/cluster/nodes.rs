@@ -127,6 +127,7 @@ impl<N: RaftNode> Cluster<'_, N> {
         slot.writes_done_at = self.now;
         let before = slot.status;
         slot.status = status;
+        self.observers.on_status(self.now, id, &status);
         if let Err(broken) = self.observers.on_restart(id, status.term) {
             self.violation(broken, Some(id));
         }

@@ -64,6 +64,33 @@ impl<'t> Observers<'t> {
         }
     }
 
+    /// A node's status as the cluster keeps it changed (or it started):
+    /// the tracer hears of it, if there is one.
+    pub(super) fn on_status(&mut self, now: Instant, id: NodeId, status: &Status) {
+        if let Some(tracer) = self.tracer.as_mut() {
+            tracer.status(now, id, status);
+        }
+    }
+
+    /// Whether a tracer watches (the cut links and pauses it hears of
+    /// after each fault are only gathered for one).
+    pub(super) fn traced(&self) -> bool {
+        self.tracer.is_some()
+    }
+
+    /// A scripted event fired: the tracer, if there is one, hears which
+    /// links are cut and which nodes paused.
+    pub(super) fn after_fault(
+        &mut self,
+        now: Instant,
+        cut_links: &[(NodeId, NodeId)],
+        paused: &[NodeId],
+    ) {
+        if let Some(tracer) = self.tracer.as_mut() {
+            tracer.after_fault(now, cut_links, paused);
+        }
+    }
+
     pub(super) fn on_initial_term(&mut self, id: NodeId) {
         if let Some(recorder) = self.recorder.as_mut() {
             recorder.on_term(Instant::ZERO, id, 0);
@@ -347,6 +374,14 @@ impl<N: RaftNode> Cluster<'_, N> {
             }
         }
         self.update_effective_leader();
+        if self.observers.traced() {
+            let cut = self.cut_links();
+            let paused: Vec<NodeId> = (0..self.cfg.nodes)
+                .map(NodeId::from_index)
+                .filter(|n| self.slots[n.index()].paused)
+                .collect();
+            self.observers.after_fault(self.now, &cut, &paused);
+        }
     }
 
     /// After a node's step: checks it, moves the client's commits forward,
@@ -371,6 +406,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             self.on_node_commit(id, after.commit_index);
         }
         self.slots[id.index()].status = after;
+        self.observers.on_status(self.now, id, &after);
         if (after.term, after.role, after.leader) != (before.term, before.role, before.leader) {
             self.record(TraceEvent::state(id, &after));
             if after.term != before.term {

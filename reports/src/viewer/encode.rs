@@ -1,0 +1,327 @@
+//! The viewer's data as one JSON document for the page. The two long
+//! lists, status changes and messages, are byte streams of unsigned LEB128
+//! integers (small deltas, mostly one byte each) in base64, a third of the
+//! size of the same numbers as JSON text; everything else is plain JSON.
+//! The page's script (`viewer.js`, `decodeStatuses` and `decodeMessages`)
+//! reads exactly this layout.
+//!
+//! Status streams, one per node, one record per change, in time order: the
+//! time since the node's previous record (µs), the bit set of the fields
+//! that differ from that record (1 role, 2 term, 4 vote, 8 leader, 16 log,
+//! 32 commit; the first record has them all), then those fields in that
+//! order: the role (0 follower, 1 pre-candidate, 2
+//! candidate, 3 leader), the term, the vote and the leader (0 for none,
+//! else the node), and the log and commit as zigzag deltas.
+//!
+//! Window stream: per detail window, the time from the previous window's
+//! end (or 0) to its start, and its length (µs).
+//!
+//! Node event stream (crashes, restarts, pauses, resumes), in time order:
+//! the time since the previous event (µs), node + nodes × what (0 crash, 1
+//! restart, 2 pause, 3 resume).
+//!
+//! Message stream, in send order: the time since the previous send (µs),
+//! from × nodes + to (0-based), kind × 8 + fate, the flight time (µs, 0
+//! for a message that never left), the term as a zigzag delta from the
+//! previous message's.
+
+use serde_json::{json, Value};
+use sim_core::node::Role;
+
+use super::record::{
+    Fate, Marker, MarkerKind, NodeEventKind, NodeView, StatusChange, VariantReplay,
+};
+
+/// Unsigned LEB128.
+fn varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// A signed delta, zigzag-folded into an unsigned one.
+fn zigzag(out: &mut Vec<u8>, delta: i64) {
+    varint(out, ((delta << 1) ^ (delta >> 63)) as u64);
+}
+
+fn delta(now: u64, before: u64) -> i64 {
+    (now as i64).wrapping_sub(before as i64)
+}
+
+/// Standard base64 with padding, as `atob` reads it.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let sextet = |n: u32, shift: u32| ALPHABET[(n >> shift) as usize & 63];
+    let mut out = vec![b'='; bytes.len().div_ceil(3) * 4];
+    let whole = bytes.chunks_exact(3);
+    let rest = whole.remainder();
+    let mut to = out.chunks_exact_mut(4);
+    for (chunk, slot) in whole.zip(&mut to) {
+        let n = (u32::from(chunk[0]) << 16) | (u32::from(chunk[1]) << 8) | u32::from(chunk[2]);
+        slot.copy_from_slice(&[sextet(n, 18), sextet(n, 12), sextet(n, 6), sextet(n, 0)]);
+    }
+    if let (Some(slot), Some(&first)) = (to.next(), rest.first()) {
+        let n = (u32::from(first) << 16) | (u32::from(rest.get(1).copied().unwrap_or(0)) << 8);
+        slot[0] = sextet(n, 18);
+        slot[1] = sextet(n, 12);
+        if rest.len() == 2 {
+            slot[2] = sextet(n, 6);
+        }
+    }
+    String::from_utf8(out).expect("base64 is ASCII")
+}
+
+pub fn role_code(role: Role) -> u64 {
+    match role {
+        Role::Follower => 0,
+        Role::PreCandidate => 1,
+        Role::Candidate => 2,
+        Role::Leader => 3,
+    }
+}
+
+/// One node's status stream.
+fn statuses(changes: &[StatusChange]) -> String {
+    let mut out = Vec::with_capacity(changes.len() * 6);
+    let mut before: Option<NodeView> = None;
+    let mut at = 0;
+    for s in changes {
+        let v = s.view;
+        let flags = match before {
+            None => 63,
+            Some(b) => {
+                u64::from(b.role != v.role)
+                    | u64::from(b.term != v.term) << 1
+                    | u64::from(b.vote != v.vote) << 2
+                    | u64::from(b.leader != v.leader) << 3
+                    | u64::from(b.log != v.log) << 4
+                    | u64::from(b.commit != v.commit) << 5
+            }
+        };
+        let (log_before, commit_before) = before.map_or((0, 0), |b| (b.log, b.commit));
+        before = Some(v);
+        varint(&mut out, s.at_us - at);
+        at = s.at_us;
+        varint(&mut out, flags);
+        if flags & 1 != 0 {
+            varint(&mut out, role_code(v.role));
+        }
+        if flags & 2 != 0 {
+            varint(&mut out, v.term);
+        }
+        if flags & 4 != 0 {
+            varint(&mut out, v.vote.map_or(0, u64::from));
+        }
+        if flags & 8 != 0 {
+            varint(&mut out, v.leader.map_or(0, u64::from));
+        }
+        if flags & 16 != 0 {
+            zigzag(&mut out, delta(v.log, log_before));
+        }
+        if flags & 32 != 0 {
+            zigzag(&mut out, delta(v.commit, commit_before));
+        }
+    }
+    base64(&out)
+}
+
+fn messages(replay: &VariantReplay) -> String {
+    let mut out = Vec::with_capacity(replay.messages.len() * 7);
+    let (mut sent, mut term) = (0, 0);
+    let nodes = u64::from(replay.nodes);
+    for m in &replay.messages {
+        varint(&mut out, m.sent_us - sent);
+        sent = m.sent_us;
+        varint(
+            &mut out,
+            u64::from(m.from - 1) * nodes + u64::from(m.to - 1),
+        );
+        varint(&mut out, u64::from(m.kind) * 8 + u64::from(m.fate.code()));
+        varint(&mut out, m.end_us - m.sent_us);
+        zigzag(&mut out, delta(u64::from(m.term), term));
+        term = u64::from(m.term);
+    }
+    base64(&out)
+}
+
+/// What part a message of this kind plays, from its name alone (the
+/// model's, DLedger's and raft-rs's names): the colour of its arrow.
+pub fn message_class(kind: &str) -> &'static str {
+    let reply = ["Response", "Resp", "Reply"]
+        .iter()
+        .any(|end| kind.ends_with(end));
+    if kind.contains("PreVote") {
+        if reply {
+            "vote-reply"
+        } else {
+            "prevote"
+        }
+    } else if kind.contains("Vote") {
+        if reply {
+            "vote-reply"
+        } else {
+            "vote"
+        }
+    } else if kind.contains("Snapshot") {
+        "snapshot"
+    } else if kind.contains("Append") || kind.contains("Heartbeat") {
+        if reply {
+            "append-reply"
+        } else {
+            "append"
+        }
+    } else {
+        "other"
+    }
+}
+
+fn windows(replay: &VariantReplay) -> String {
+    let mut out = Vec::with_capacity(replay.windows.len() * 4);
+    let mut at = 0;
+    for &(start, end) in &replay.windows {
+        varint(&mut out, start - at);
+        varint(&mut out, end - start);
+        at = end;
+    }
+    base64(&out)
+}
+
+fn node_event_code(kind: NodeEventKind) -> u64 {
+    match kind {
+        NodeEventKind::Crash => 0,
+        NodeEventKind::Restart => 1,
+        NodeEventKind::Pause => 2,
+        NodeEventKind::Resume => 3,
+    }
+}
+
+fn node_events(replay: &VariantReplay) -> String {
+    let mut out = Vec::with_capacity(replay.node_events.len() * 3);
+    let mut at = 0;
+    for e in &replay.node_events {
+        varint(&mut out, e.at_us - at);
+        at = e.at_us;
+        varint(
+            &mut out,
+            u64::from(e.node - 1) + u64::from(replay.nodes) * node_event_code(e.kind),
+        );
+    }
+    base64(&out)
+}
+
+/// Markers as the page reads them: `[at_us, kind, text]`.
+pub fn markers(markers: &[Marker]) -> Value {
+    markers
+        .iter()
+        .map(|m| json!([m.at_us, m.kind.name(), m.text]))
+        .collect()
+}
+
+/// JSON text that can sit inside a `<script>` element: nothing in it
+/// looks like a closing tag or a comment (`<` only occurs inside strings,
+/// where `\u003c` is the same character).
+pub fn script_safe(value: &Value) -> String {
+    value.to_string().replace('<', "\\u003c")
+}
+
+/// One variant as the page reads it, as JSON text.
+pub fn variant(replay: &VariantReplay) -> String {
+    let facts = json!({
+        "label": replay.label,
+        "end_us": replay.end_us,
+        "coarse_us": replay.coarse_us,
+        "links_known": replay.links_known,
+        "kinds": replay.kinds,
+        "classes": replay.kinds.iter().map(|k| message_class(k)).collect::<Vec<_>>(),
+        "markers": markers(&replay.markers),
+        "links": replay.links.iter().map(|l| {
+            json!([l.at_us, l.cut.iter().flat_map(|&(a, b)| [a, b]).collect::<Vec<_>>()])
+        }).collect::<Vec<_>>(),
+        "configs": replay.configs.iter().map(|c| json!([c.at_us, c.voters, c.learners])).collect::<Vec<_>>(),
+        "window_count": replay.windows.len(),
+        "node_event_count": replay.node_events.len(),
+        "status_counts": replay.statuses.iter().map(Vec::len).collect::<Vec<_>>(),
+        "statuses": replay.statuses.iter().map(|changes| statuses(changes)).collect::<Vec<_>>(),
+        "message_count": replay.messages.len(),
+    });
+    let streams = [
+        ("windows", windows(replay)),
+        ("node_events", node_events(replay)),
+        ("messages", messages(replay)),
+    ];
+    let mut out = script_safe(&facts);
+    out.pop(); // its closing brace: the streams go in before it
+    for (key, base64) in streams {
+        out.push_str(",\"");
+        out.push_str(key);
+        out.push_str("\":\"");
+        out.push_str(&base64);
+        out.push('"');
+    }
+    out.push('}');
+    out
+}
+
+/// The names the page gives fates and marker kinds, in code order.
+pub fn vocabulary() -> Value {
+    json!({
+        "fates": Fate::ALL.iter().map(|f| f.name()).collect::<Vec<_>>(),
+        "markers": MarkerKind::ALL.iter().map(|m| m.name()).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard_alphabet_and_padding() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64(&[0xff, 0xfe]), "//4=");
+    }
+
+    #[test]
+    fn varints_are_leb128_and_zigzag_folds_signs() {
+        let mut out = Vec::new();
+        varint(&mut out, 0);
+        varint(&mut out, 127);
+        varint(&mut out, 128);
+        varint(&mut out, 300);
+        assert_eq!(out, [0, 127, 0x80, 1, 0xac, 2]);
+        let mut out = Vec::new();
+        for d in [0, -1, 1, -2] {
+            zigzag(&mut out, d);
+        }
+        assert_eq!(out, [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn message_kinds_of_every_implementation_get_a_class() {
+        for (kind, class) in [
+            ("RequestVote", "vote"),
+            ("PreVote", "prevote"),
+            ("VoteResponse", "vote-reply"),
+            ("PreVoteResponse", "vote-reply"),
+            ("AppendEntries", "append"),
+            ("AppendResponse", "append-reply"),
+            ("InstallSnapshot", "snapshot"),
+            ("DlVote", "vote"),
+            ("DlVoteReply", "vote-reply"),
+            ("DlHeartbeat", "append"),
+            ("DlHeartbeatReply", "append-reply"),
+            ("MsgRequestPreVote", "prevote"),
+            ("MsgRequestVoteResponse", "vote-reply"),
+            ("MsgHeartbeatResponse", "append-reply"),
+            ("MsgSnapshot", "snapshot"),
+            ("MsgTimeoutNow", "other"),
+        ] {
+            assert_eq!(message_class(kind), class, "{kind}");
+        }
+    }
+}

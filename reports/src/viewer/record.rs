@@ -1,0 +1,739 @@
+//! What one run leaves for the viewer, and the rule that keeps it small.
+//!
+//! The [`Recorder`] hears a run as it goes (node statuses, messages, crashes,
+//! faults, cut links, pauses, violations) and keeps:
+//!
+//! - every change of a node's role, term, vote or leader, every crash,
+//!   restart, pause, resume, fault, change of links or of the
+//!   configuration, and every violation: always;
+//! - everything else (each message, each change of a log length or a
+//!   commit index) in full inside the *detail windows*: `window_us` from
+//!   each of those *moments* on, and for a scripted event (whose instant is
+//!   known before the run) `window_us` before it too. A leader elected or
+//!   deposed, a known leader changing, a fault, a crash or restart, a pause
+//!   or resume, a change of links or configuration, a violation: each is a
+//!   moment. A campaign (a node's new term or vote) is one unless the same
+//!   node started another in the last four windows: a node cut off and
+//!   campaigning again and again opens a window now and then, not always;
+//! - between windows, no messages, and per node only the last change of
+//!   its log and commit in each period of `coarse_us` (and the last before
+//!   each window, the state it opens with).
+//!
+//! So inside a window the state of every node at any instant is exactly the
+//! run's, and outside one its role, term, vote and leader are, its log and
+//! commit at most one period old.
+//!
+//! It decides as it hears, holding nothing back: a message outside the
+//! windows costs one comparison, a status change outside them a few. Its
+//! memory is what it keeps, bounded by the windows and the periods.
+
+use sim_core::metrics::DisruptionPoint;
+use sim_core::node::Role;
+
+/// A node's Raft state as the viewer shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeView {
+    pub role: Role,
+    pub term: u64,
+    pub vote: Option<u8>,
+    pub leader: Option<u8>,
+    /// Log length: the index of its last entry.
+    pub log: u64,
+    pub commit: u64,
+}
+
+impl NodeView {
+    /// Whether `other` differs in role, term, vote or leader: a change
+    /// that is always kept (and a moment around which detail is kept).
+    pub(super) fn differs_in_state(&self, other: &NodeView) -> bool {
+        (self.role, self.term, self.vote, self.leader)
+            != (other.role, other.term, other.vote, other.leader)
+    }
+}
+
+/// A node's status from `at_us` on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatusChange {
+    pub at_us: u64,
+    /// 1-based.
+    pub node: u32,
+    pub view: NodeView,
+}
+
+/// What happened to a node's process or membership.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeEventKind {
+    Crash,
+    Restart,
+    Pause,
+    Resume,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeEvent {
+    pub at_us: u64,
+    pub node: u32,
+    pub kind: NodeEventKind,
+}
+
+/// How a message ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Fate {
+    Delivered,
+    /// Lost to the link's loss probability when sent.
+    Lost,
+    /// Its link was cut when it was sent.
+    LinkCut,
+    /// Its link was cut while it was in flight.
+    CutInFlight,
+    /// Its receiver was down when it arrived.
+    NodeDown,
+}
+
+impl Fate {
+    pub const ALL: [Fate; 5] = [
+        Fate::Delivered,
+        Fate::Lost,
+        Fate::LinkCut,
+        Fate::CutInFlight,
+        Fate::NodeDown,
+    ];
+
+    pub fn code(self) -> u8 {
+        match self {
+            Fate::Delivered => 0,
+            Fate::Lost => 1,
+            Fate::LinkCut => 2,
+            Fate::CutInFlight => 3,
+            Fate::NodeDown => 4,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Fate::Delivered => "delivered",
+            Fate::Lost => "lost",
+            Fate::LinkCut => "link_cut",
+            Fate::CutInFlight => "cut_in_flight",
+            Fate::NodeDown => "node_down",
+        }
+    }
+}
+
+/// One message (a duplicated one is two). Small: a run keeps many.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub sent_us: u64,
+    /// When it arrived or was dropped on arrival; `sent_us` when it never
+    /// left (lost, or its link was cut).
+    pub end_us: u64,
+    /// Its term (past 2^32 - 1, which no run reaches, that).
+    pub term: u32,
+    /// 1-based, like `to`.
+    pub from: u8,
+    pub to: u8,
+    /// Index into the variant's `kinds`.
+    pub kind: u8,
+    pub fate: Fate,
+}
+
+impl Message {
+    /// A term as a message holds it.
+    pub fn term_of(term: u64) -> u32 {
+        u32::try_from(term).unwrap_or(u32::MAX)
+    }
+}
+
+/// What a marker on the timeline stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MarkerKind {
+    /// A scripted (or chaos) event fired or was skipped.
+    Fault,
+    /// A node became leader.
+    Election,
+    /// A leader stepped down on a higher term.
+    Disruption,
+    /// The configuration changed.
+    Config,
+    /// A safety property broke.
+    Violation,
+}
+
+impl MarkerKind {
+    pub const ALL: [MarkerKind; 5] = [
+        MarkerKind::Fault,
+        MarkerKind::Election,
+        MarkerKind::Disruption,
+        MarkerKind::Config,
+        MarkerKind::Violation,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MarkerKind::Fault => "fault",
+            MarkerKind::Election => "election",
+            MarkerKind::Disruption => "disruption",
+            MarkerKind::Config => "config",
+            MarkerKind::Violation => "violation",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Marker {
+    pub at_us: u64,
+    pub kind: MarkerKind,
+    pub text: String,
+}
+
+/// The directed links (from, to) cut from `at_us` on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkState {
+    pub at_us: u64,
+    pub cut: Vec<(u32, u32)>,
+}
+
+/// The cluster's configuration from `at_us` on: its voters and learners;
+/// a node in neither is outside it (removed, or a spare never added).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigState {
+    pub at_us: u64,
+    pub voters: Vec<u32>,
+    pub learners: Vec<u32>,
+}
+
+/// What the viewer knows of one variant's run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VariantReplay {
+    pub label: String,
+    pub nodes: u32,
+    /// Where the run ended (earlier than the scenario's end when a
+    /// violation or a limit stopped it).
+    pub end_us: u64,
+    /// Message kinds, as the messages index them.
+    pub kinds: Vec<String>,
+    /// Each node's status changes (index 0 is node 1), in time order.
+    pub statuses: Vec<Vec<StatusChange>>,
+    pub node_events: Vec<NodeEvent>,
+    /// In send order.
+    pub messages: Vec<Message>,
+    pub markers: Vec<Marker>,
+    /// Each change of the set of cut links, in time order.
+    pub links: Vec<LinkState>,
+    /// Each change of configuration (none until the run has one).
+    pub configs: Vec<ConfigState>,
+    /// The instants around which detail is kept (see the module comment):
+    /// each with whether its window opens before it (a scripted event,
+    /// known before the run) or at it (anything else); how far.
+    pub moments: Vec<(u64, bool)>,
+    pub window_us: u64,
+    /// The detail windows `[start, end]`, in time order, disjoint.
+    pub windows: Vec<(u64, u64)>,
+    /// The period of the log and commit samples between windows.
+    pub coarse_us: u64,
+    /// Whether the run's link cuts and pauses are known (a JSON Lines
+    /// trace does not carry them).
+    pub links_known: bool,
+}
+
+/// How much detail to keep (see the module comment): windows of
+/// `window_us` on either side of each moment; between them a sample per
+/// node each `coarse_us`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Detail {
+    pub window_us: u64,
+    pub coarse_us: u64,
+}
+
+impl Detail {
+    pub fn new(window_us: u64, coarse_us: u64) -> Detail {
+        Detail {
+            window_us,
+            coarse_us: coarse_us.max(1),
+        }
+    }
+}
+
+/// The windows of `window_us` after each moment (and before one known in
+/// advance), merged, within `[0, end_us]`.
+pub(super) fn windows(moments: &[(u64, bool)], window_us: u64, end_us: u64) -> Vec<(u64, u64)> {
+    merged(
+        moments
+            .iter()
+            .map(|&(at, before)| {
+                let start = if before {
+                    at.saturating_sub(window_us)
+                } else {
+                    at
+                };
+                (start, (at + window_us).min(end_us))
+            })
+            // A scripted event after a run stopped early opens nothing.
+            .filter(|(start, end)| start <= end)
+            .collect(),
+    )
+}
+
+/// Spans `[start, end]`, sorted and merged where they touch or overlap.
+pub(super) fn merged(mut spans: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    spans.sort_unstable();
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for (start, end) in spans {
+        match out.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => out.push((start, end)),
+        }
+    }
+    out
+}
+
+/// One node's Raft state as the viewer computes it for an instant: the
+/// state as of its last status change at or before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeAt {
+    pub node: u32,
+    pub up: bool,
+    pub paused: bool,
+    pub view: NodeView,
+    /// Inside a detail window: log and commit are exact.
+    pub exact: bool,
+}
+
+impl VariantReplay {
+    /// Every node's state at `at_us` (records at that instant included), by
+    /// the same rule as the page's script: a node's last status change at
+    /// or before the instant, whether it is down or paused by its last
+    /// crash, restart, pause or resume. `None` for a node with no status
+    /// yet.
+    pub fn state_at(&self, at_us: u64) -> Vec<Option<NodeAt>> {
+        let exact = self
+            .windows
+            .iter()
+            .any(|&(start, end)| (start..=end).contains(&at_us));
+        self.statuses
+            .iter()
+            .enumerate()
+            .map(|(index, changes)| {
+                let node = index as u32 + 1;
+                let upto = changes.partition_point(|s| s.at_us <= at_us);
+                let view = changes[..upto].last()?.view;
+                let mut up = true;
+                let mut paused = false;
+                for e in self
+                    .node_events
+                    .iter()
+                    .filter(|e| e.node == node && e.at_us <= at_us)
+                {
+                    match e.kind {
+                        NodeEventKind::Crash => (up, paused) = (false, false),
+                        NodeEventKind::Restart => up = true,
+                        NodeEventKind::Pause => paused = true,
+                        NodeEventKind::Resume => paused = false,
+                    }
+                }
+                Some(NodeAt {
+                    node,
+                    up,
+                    paused,
+                    view,
+                    exact,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Keeps what the viewer shows of one run, as it goes (module comment).
+pub struct Recorder {
+    detail: Detail,
+    replay: VariantReplay,
+    /// The windows around the scripted events, known before the run
+    /// (sorted, merged), and the first that has not ended yet.
+    planned: Vec<(u64, u64)>,
+    next_planned: usize,
+    /// How many planned windows have been reached (their opening state
+    /// kept).
+    planned_entered: usize,
+    /// The end of the window opened by the latest moment of the run.
+    open_until: Option<u64>,
+    /// Per node: its last status; and when that last change fell outside
+    /// the windows and is not kept yet, its instant and sample period (it
+    /// is kept if it is the last of its period, or the state a window
+    /// opens with).
+    last: Vec<Option<NodeView>>,
+    pending: Vec<Option<(u64, u64)>>,
+    /// Per node: until when a campaign of its own is no moment.
+    quiet_until: Vec<u64>,
+    /// The sample period of the latest change heard (its number, and
+    /// where it ends).
+    period: u64,
+    period_end_us: u64,
+    paused: Vec<u32>,
+    /// The time of the latest record heard.
+    now_us: u64,
+    /// The longest flight of a message kept: how far back a drop looks
+    /// for the message it drops.
+    longest_flight_us: u64,
+}
+
+impl Recorder {
+    /// `planned_us`: the instants of the scripted events, known before the
+    /// run: their windows open `window_us` before them.
+    pub fn new(label: &str, nodes: u32, detail: Detail, planned_us: &[u64]) -> Recorder {
+        let planned = merged(
+            planned_us
+                .iter()
+                .map(|&at| (at.saturating_sub(detail.window_us), at + detail.window_us))
+                .collect(),
+        );
+        Recorder {
+            detail,
+            replay: VariantReplay {
+                label: label.to_string(),
+                nodes,
+                coarse_us: detail.coarse_us,
+                window_us: detail.window_us,
+                links_known: true,
+                statuses: vec![Vec::new(); nodes as usize],
+                moments: planned_us.iter().map(|&at| (at, true)).collect(),
+                ..VariantReplay::default()
+            },
+            planned,
+            next_planned: 0,
+            planned_entered: 0,
+            open_until: None,
+            last: vec![None; nodes as usize],
+            pending: vec![None; nodes as usize],
+            quiet_until: vec![0; nodes as usize],
+            period: 0,
+            period_end_us: detail.coarse_us,
+            paused: Vec::new(),
+            now_us: 0,
+            longest_flight_us: 0,
+        }
+    }
+
+    /// Whether `at_us` (never earlier than the last instant asked about)
+    /// is inside a window. On reaching a planned window, each node's last
+    /// change is kept: the state it opens with.
+    #[inline]
+    fn inside(&mut self, at_us: u64) -> bool {
+        self.now_us = at_us;
+        if self.open_until.is_some_and(|until| at_us <= until) {
+            return true;
+        }
+        match self.planned.get(self.next_planned) {
+            Some(&(start, end)) if start <= at_us => {
+                if self.next_planned < self.planned_entered || at_us > end {
+                    return self.reach_planned(at_us);
+                }
+                at_us <= end
+            }
+            _ => false,
+        }
+    }
+
+    /// The planned windows that start at or before `at_us`: each one
+    /// reached keeps the state it opens with; whether `at_us` is in one.
+    #[cold]
+    fn reach_planned(&mut self, at_us: u64) -> bool {
+        while let Some(&(start, end)) = self.planned.get(self.next_planned) {
+            if start > at_us {
+                return false;
+            }
+            if self.planned_entered <= self.next_planned {
+                self.keep_pending();
+                self.planned_entered = self.next_planned + 1;
+            }
+            if at_us <= end {
+                return true;
+            }
+            self.next_planned += 1;
+        }
+        false
+    }
+
+    /// Each node's last change not kept yet is kept: the state of the
+    /// window about to open.
+    fn keep_pending(&mut self) {
+        for (index, slot) in self.pending.iter_mut().enumerate() {
+            if let (Some((at_us, _)), Some(view)) = (slot.take(), self.last[index]) {
+                self.replay.statuses[index].push(StatusChange {
+                    at_us,
+                    node: index as u32 + 1,
+                    view,
+                });
+            }
+        }
+    }
+
+    /// Something worth seeing in full happened at `at_us`: a window from
+    /// it for `window_us`.
+    fn moment(&mut self, at_us: u64) {
+        if !self.inside(at_us) {
+            self.keep_pending();
+        }
+        if self.replay.moments.last() != Some(&(at_us, false)) {
+            self.replay.moments.push((at_us, false));
+        }
+        let end = at_us + self.detail.window_us;
+        self.open_until = Some(self.open_until.map_or(end, |until| until.max(end)));
+    }
+
+    /// Whether a change of role, term, vote or leader is a moment: always
+    /// when a leader comes or goes or a node's known leader changes; a
+    /// node's campaign (a new term or vote without a leader) only if that
+    /// node started none in the last four windows, so that a node cut off
+    /// and campaigning again and again does not keep every message of the
+    /// cluster.
+    fn is_moment(
+        &mut self,
+        index: usize,
+        at_us: u64,
+        before: Option<NodeView>,
+        view: &NodeView,
+    ) -> bool {
+        let Some(before) = before else {
+            return true;
+        };
+        if view.role == Role::Leader || before.role == Role::Leader || view.leader != before.leader
+        {
+            return true;
+        }
+        if at_us < self.quiet_until[index] {
+            return false;
+        }
+        self.quiet_until[index] = at_us + 4 * self.detail.window_us;
+        true
+    }
+
+    /// A node's status changed (or it started) at `at_us`.
+    #[inline]
+    pub fn status(&mut self, at_us: u64, node: u32, view: NodeView) {
+        let index = node as usize - 1;
+        let Some(&before) = self.last.get(index) else {
+            return;
+        };
+        let state_changed = before.is_none_or(|last| last.differs_in_state(&view));
+        if state_changed && self.is_moment(index, at_us, before, &view) {
+            self.moment(at_us);
+        }
+        if self.inside(at_us) {
+            self.pending[index] = None;
+            self.replay.statuses[index].push(StatusChange { at_us, node, view });
+        } else {
+            if at_us >= self.period_end_us {
+                self.period = at_us / self.detail.coarse_us;
+                self.period_end_us = (self.period + 1) * self.detail.coarse_us;
+            }
+            let period = self.period;
+            if let (Some((last_us, last_period)), Some(last)) = (self.pending[index], before) {
+                if last_period != period || state_changed {
+                    self.replay.statuses[index].push(StatusChange {
+                        at_us: last_us,
+                        node,
+                        view: last,
+                    });
+                }
+            }
+            if state_changed {
+                // Kept always, even outside the windows.
+                self.pending[index] = None;
+                self.replay.statuses[index].push(StatusChange { at_us, node, view });
+            } else {
+                self.pending[index] = Some((at_us, period));
+            }
+        }
+        self.last[index] = Some(view);
+    }
+
+    /// The index of a message kind, added on first sight (past 255 kinds,
+    /// which no implementation has, the rest share the last).
+    pub fn kind_index(&mut self, kind: &str) -> u8 {
+        if let Some(i) = self.replay.kinds.iter().position(|k| k == kind) {
+            return i as u8;
+        }
+        if self.replay.kinds.len() == usize::from(u8::MAX) {
+            self.replay.kinds.push("(other kinds)".to_string());
+        }
+        if self.replay.kinds.len() > usize::from(u8::MAX) {
+            return u8::MAX;
+        }
+        self.replay.kinds.push(kind.to_string());
+        (self.replay.kinds.len() - 1) as u8
+    }
+
+    /// Whether a message sent at `at_us` is kept: asked first, so that
+    /// one outside the windows costs nothing more.
+    #[inline]
+    pub fn keeps_message(&mut self, at_us: u64) -> bool {
+        self.inside(at_us)
+    }
+
+    /// A message left (or was lost at once, `end_us == sent_us`), inside
+    /// a window ([`Recorder::keeps_message`]).
+    #[inline]
+    pub fn send(&mut self, message: Message) {
+        self.longest_flight_us = self.longest_flight_us.max(message.end_us - message.sent_us);
+        self.replay.messages.push(message);
+    }
+
+    /// The message from `from` to `to` arriving at `at_us` was dropped
+    /// on arrival (its link cut in flight, or its receiver down), if it
+    /// was kept.
+    pub fn dropped(&mut self, at_us: u64, from: u8, to: u8, fate: Fate) {
+        // Messages are kept in send order: the one dropped now left at
+        // most the longest flight ago.
+        let horizon = at_us.saturating_sub(self.longest_flight_us);
+        for m in self.replay.messages.iter_mut().rev() {
+            if m.sent_us < horizon {
+                break;
+            }
+            if m.from == from && m.to == to && m.end_us == at_us && m.fate == Fate::Delivered {
+                m.fate = fate;
+                return;
+            }
+        }
+    }
+
+    pub fn crash(&mut self, at_us: u64, node: u32) {
+        self.node_event(at_us, node, NodeEventKind::Crash);
+        self.paused.retain(|&n| n != node);
+    }
+
+    pub fn restart(&mut self, at_us: u64, node: u32) {
+        self.node_event(at_us, node, NodeEventKind::Restart);
+    }
+
+    fn node_event(&mut self, at_us: u64, node: u32, kind: NodeEventKind) {
+        self.moment(at_us);
+        self.replay
+            .node_events
+            .push(NodeEvent { at_us, node, kind });
+    }
+
+    /// A scripted event fired (or was skipped).
+    pub fn fault(&mut self, at_us: u64, description: &str, skipped: bool) {
+        if !skipped {
+            self.moment(at_us);
+        }
+        let text = match skipped {
+            true if description.ends_with("(skipped)") => description.to_string(),
+            true => format!("{description} (skipped)"),
+            false => description.to_string(),
+        };
+        self.marker(at_us, MarkerKind::Fault, text);
+    }
+
+    /// The links cut and the nodes paused after a fault.
+    pub fn after_fault(&mut self, at_us: u64, cut: &[(u32, u32)], paused: &[u32]) {
+        let unchanged = match self.replay.links.last() {
+            Some(last) => last.cut == cut,
+            None => cut.is_empty(),
+        };
+        if !unchanged {
+            self.moment(at_us);
+            self.replay.links.push(LinkState {
+                at_us,
+                cut: cut.to_vec(),
+            });
+        }
+        for &node in paused {
+            if !self.paused.contains(&node) {
+                self.node_event(at_us, node, NodeEventKind::Pause);
+            }
+        }
+        for node in self.paused.clone() {
+            if !paused.contains(&node) {
+                self.node_event(at_us, node, NodeEventKind::Resume);
+            }
+        }
+        self.paused = paused.to_vec();
+    }
+
+    /// The configuration changed: `voters` and `learners` from now on.
+    pub fn config(&mut self, at_us: u64, voters: Vec<u32>, learners: Vec<u32>, text: String) {
+        self.moment(at_us);
+        self.replay.configs.push(ConfigState {
+            at_us,
+            voters,
+            learners,
+        });
+        self.marker(at_us, MarkerKind::Config, text);
+    }
+
+    pub fn violation(&mut self, at_us: u64, text: String) {
+        self.moment(at_us);
+        self.marker(at_us, MarkerKind::Violation, text);
+    }
+
+    fn marker(&mut self, at_us: u64, kind: MarkerKind, text: String) {
+        self.replay.markers.push(Marker { at_us, kind, text });
+    }
+
+    /// The leaders the run's metrics counted as disrupted.
+    pub fn disruptions(&mut self, disruptions: &[DisruptionPoint]) {
+        for d in disruptions {
+            let by = d.by.map_or(String::new(), |by| format!(" by node {by}"));
+            self.marker(
+                (d.at_ms * 1000.0).round() as u64,
+                MarkerKind::Disruption,
+                format!("leader {} deposed{by} (term {})", d.node, d.term),
+            );
+        }
+    }
+
+    /// Marks, from the statuses kept, each node that became leader, and
+    /// (when `step_downs`: a trace holds no disruption series) each leader
+    /// that stepped down on a higher term.
+    fn derive_markers(&mut self, step_downs: bool) {
+        let mut found = Vec::new();
+        for (index, changes) in self.replay.statuses.iter().enumerate() {
+            let node = index + 1;
+            let mut before: Option<NodeView> = None;
+            for s in changes {
+                let was_leader = before.filter(|b| b.role == Role::Leader);
+                if s.view.role == Role::Leader && was_leader.is_none_or(|b| b.term != s.view.term) {
+                    found.push(Marker {
+                        at_us: s.at_us,
+                        kind: MarkerKind::Election,
+                        text: format!("node {node} leads term {}", s.view.term),
+                    });
+                }
+                if let Some(b) = was_leader.filter(|b| step_downs && s.view.term > b.term) {
+                    found.push(Marker {
+                        at_us: s.at_us,
+                        kind: MarkerKind::Disruption,
+                        text: format!(
+                            "leader {node} of term {} stepped down (term {})",
+                            b.term, s.view.term
+                        ),
+                    });
+                }
+                before = Some(s.view);
+            }
+        }
+        self.replay.markers.extend(found);
+    }
+
+    /// Ends the record at `end_us` (where the run ended): each node's last
+    /// change is kept.
+    pub fn finish(mut self, end_us: u64, step_downs: bool) -> VariantReplay {
+        self.keep_pending();
+        self.replay.end_us = end_us.max(self.now_us);
+        self.replay.windows = windows(
+            &self.replay.moments,
+            self.detail.window_us,
+            self.replay.end_us,
+        );
+        self.derive_markers(step_downs);
+        self.replay.markers.sort_by_key(|m| (m.at_us, m.kind));
+        self.replay
+    }
+
+    /// Records a trace without the links and pauses (a JSON Lines trace).
+    pub fn links_unknown(&mut self) {
+        self.replay.links_known = false;
+    }
+}
