@@ -43,6 +43,10 @@ pub struct PersistWrite {
     /// the durable log is cut before it, then `entries` are appended.
     pub log_from: LogIndex,
     pub entries: Vec<Entry>,
+    /// The commit index, for an implementation that keeps it on disk
+    /// (raft-rs keeps it in its hard state, as etcd does); the model does
+    /// not (`None`).
+    pub commit: Option<LogIndex>,
 }
 
 /// What survives a crash: term, vote, the snapshot (its last included
@@ -58,6 +62,8 @@ pub struct HardState {
     pub snapshot_config: Membership,
     /// The entries after the snapshot: `log[0]` is `snapshot_index + 1`.
     pub log: Vec<Entry>,
+    /// The last commit index written with the state (0: none written).
+    pub commit: LogIndex,
 }
 
 impl HardState {
@@ -88,6 +94,10 @@ impl HardState {
             .saturating_sub(self.snapshot_index);
         self.log.truncate((keep as usize).min(self.log.len()));
         self.log.extend_from_slice(&write.entries);
+        if let Some(commit) = write.commit {
+            debug_assert!(commit >= self.commit, "a written commit index never falls");
+            self.commit = commit;
+        }
         debug_assert!(
             write.entries.is_empty()
                 || self.last_index() == write.log_from + write.entries.len() as LogIndex - 1,

@@ -312,6 +312,7 @@ impl Core {
             .max(self.log.snapshot_index() + 1);
         let snapshot = self.dirty.snapshot.then(|| self.log.snapshot());
         out.push(Action::Persist(PersistWrite {
+            commit: None,
             term: self.term,
             voted_for: self.voted_for,
             snapshot,

@@ -31,7 +31,8 @@ pub(super) fn timeout_ticks(config: &RaftConfig) -> (u64, u64) {
 /// The library's configuration. Scenario validation has made every
 /// timeout a whole number of ticks and the election timeout longer than
 /// the heartbeat, so the library's own validation passes.
-pub(super) fn library_config(id: NodeId, config: &RaftConfig) -> raft::Config {
+/// `applied`: how far the node had applied (the commit index it wrote).
+pub(super) fn library_config(id: NodeId, config: &RaftConfig, applied: LogIndex) -> raft::Config {
     let (lo, hi) = timeout_ticks(config);
     raft::Config {
         id: u64::from(id.0),
@@ -44,7 +45,7 @@ pub(super) fn library_config(id: NodeId, config: &RaftConfig) -> raft::Config {
         check_quorum: config.check_quorum,
         max_size_per_msg: MAX_SIZE_PER_MSG,
         max_inflight_msgs: MAX_INFLIGHT_MSGS,
-        applied: 0,
+        applied,
         ..raft::Config::default()
     }
 }
@@ -72,13 +73,23 @@ pub(super) fn storage(disk: &HardState) -> SimStorage {
     let state = PbHardState {
         term: disk.term,
         vote: disk.voted_for.map_or(0, |n| u64::from(n.0)),
-        // What a snapshot covers is committed; raft-rs refuses a hard
-        // state committing less than its first index implies.
-        commit: disk.snapshot_index,
+        commit: durable_commit(disk),
         ..PbHardState::default()
     };
     let snapshot = (disk.snapshot_index, disk.snapshot_term);
-    SimStorage::new(conf_state(&disk.snapshot_config), state, snapshot, entries)
+    // The configuration applied as far as the node had committed, as an
+    // application restarting raft-rs gives it back its applied ConfState.
+    let log = crate::node::Log::from_parts(disk.snapshot(), disk.log.clone());
+    let applied = log.config_at(durable_commit(disk)).1;
+    SimStorage::new(conf_state(&applied), state, snapshot, entries)
+}
+
+/// The commit index on disk, within the durable log: what a snapshot
+/// covers is committed (raft-rs refuses a hard state committing less than
+/// its first index implies), and a commit written past the entries made
+/// durable by then stops at them.
+pub(super) fn durable_commit(disk: &HardState) -> LogIndex {
+    disk.commit.clamp(disk.snapshot_index, disk.last_index())
 }
 
 /// An entry of raftsim's log as the library writes it; a configuration
@@ -293,7 +304,7 @@ mod tests {
             heartbeat_us: 50_000,
             ..RaftConfig::default()
         };
-        let library = library_config(NodeId(2), &config);
+        let library = library_config(NodeId(2), &config, 0);
         assert_eq!(library.id, 2);
         assert_eq!(library.heartbeat_tick, 5);
         assert_eq!(library.election_tick, 15);

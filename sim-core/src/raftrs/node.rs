@@ -21,8 +21,8 @@ use raft::eraftpb::Message as PbMessage;
 use raft::{RawNode, StateRole, Storage};
 
 use super::convert::{
-    conf_change, conf_state, decode_conf_change, from_library, library_config, membership_of,
-    storage, timeout_ticks,
+    conf_change, conf_state, decode_conf_change, durable_commit, from_library, library_config,
+    membership_of, storage, timeout_ticks,
 };
 use super::storage::SimStorage;
 use super::RaftRsMessage;
@@ -211,6 +211,7 @@ impl RaftRsNode {
         }
         self.written = state;
         out.push(Action::Persist(PersistWrite {
+            commit: Some(self.raw.raft.raft_log.committed),
             term: state.0,
             voted_for: node_id(state.1),
             snapshot: self.unwritten_snapshot.take(),
@@ -262,7 +263,8 @@ impl RaftNode for RaftRsNode {
     ) -> Self {
         debug_assert!(id.index() < cluster_size, "node {id} of {cluster_size}");
         let store = storage(&disk);
-        let raw = RawNode::new(&library_config(id, config), store, &discard_logger())
+        let applied = durable_commit(&disk);
+        let raw = RawNode::new(&library_config(id, config, applied), store, &discard_logger())
             .expect("scenario validation admits only configurations raft-rs accepts");
         // Nodes tick out of phase, as real processes do: the first tick
         // comes after a drawn fraction of a tick.

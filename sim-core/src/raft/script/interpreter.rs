@@ -179,6 +179,7 @@ impl Interpreter {
                 Some(log) => parse_entries(&log).map_err(|why| format!("`log={log}`: {why}"))?,
                 None => Vec::new(),
             },
+            commit: 0,
         };
         let now = f.instant("at")?.unwrap_or(Instant::ZERO);
         f.finish()?;
