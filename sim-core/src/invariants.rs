@@ -133,6 +133,12 @@ struct NodeView {
     durable_base: LogIndex,
     /// Last vote this node sent: (term, candidate).
     last_vote: Option<(Term, NodeId)>,
+    /// The configuration in force in this node's log: its latest.
+    config: Membership,
+    /// The configuration the node said it used at its last step as leader.
+    used: Membership,
+    /// The latest configuration in its log (kept as the log changes).
+    log_config: Membership,
 }
 
 impl NodeView {
@@ -202,7 +208,20 @@ impl Checker {
     /// A checker of `nodes` nodes whose cluster starts with `initial`.
     pub fn new(nodes: usize, initial: Membership) -> Checker {
         Checker {
-            nodes: (0..nodes).map(|_| NodeView::default()).collect(),
+            nodes: (0..nodes)
+                .map(|i| {
+                    // A spare machine's disk holds no configuration.
+                    let config = match initial.members().contains(NodeId::from_index(i)) {
+                        true => initial,
+                        false => Membership::default(),
+                    };
+                    NodeView {
+                        config,
+                        log_config: config,
+                        ..NodeView::default()
+                    }
+                })
+                .collect(),
             low: 0,
             low_hash: 0,
             low_term: 0,
@@ -283,6 +302,8 @@ impl Checker {
         while from > base + 1 && view.at(from - 1).map(|p| p.0) != log.term_at(from - 1) {
             from -= 1;
         }
+        // Rewritten, or read afresh (after a crash or a snapshot).
+        let rewritten = from <= view.last() || view.prefix.is_empty();
         view.prefix.truncate((from - base - 1) as usize);
         let mut prev = view.hash_at(from - 1).expect("within the view");
         let bit = 1u64 << node.index();
@@ -304,6 +325,12 @@ impl Checker {
                     ),
                 ));
             }
+            if let EntryData::Config(config) = entry.data {
+                self.nodes[node.index()].log_config = config;
+            }
+        }
+        if rewritten {
+            self.nodes[node.index()].log_config = log.latest_config().1;
         }
         Ok(())
     }
@@ -368,9 +395,14 @@ impl Checker {
             .committed_hash(durable_snapshot)
             .expect("a durable snapshot is committed and at or past the window");
         let view = &mut self.nodes[node.index()];
-        view.prefix.clear();
-        view.base = durable_snapshot;
-        view.base_hash = base_hash;
+        if view.base == durable_snapshot && durable_last >= view.base {
+            // What is on its disk it still holds (its configuration too).
+            view.prefix.truncate((durable_last - view.base) as usize);
+        } else {
+            view.prefix.clear();
+            view.base = durable_snapshot;
+            view.base_hash = base_hash;
+        }
         view.commit = 0;
     }
     /// Checks a node's status after a step: its term never falls, a new

@@ -211,6 +211,14 @@ impl<'t> Observers<'t> {
             checker.on_log(id, node.log(), log_hint)?;
         }
         checker.on_status(id, before, after)?;
+        // The configuration it uses changes only with its log or as it
+        // commits (a library applies a change once committed).
+        if log_hint.is_some()
+            || after.last_index != before.last_index
+            || after.commit_index != before.commit_index
+        {
+            checker.on_config_used(id, node.membership())?;
+        }
         if after.role == Role::Leader {
             let durably_holds = |n: NodeId, index: LogIndex, term: Term| {
                 let disk = &slots[n.index()].disk;

@@ -38,12 +38,19 @@ impl Checker {
             return Ok(());
         }
         let elected = before.role != Role::Leader || before.term != after.term;
+        // The configuration of the step before: a library that applies a
+        // change once committed decided that commit under it.
+        let before_config = match elected {
+            true => membership,
+            false => self.nodes[node.index()].used,
+        };
+        self.nodes[node.index()].used = membership;
         if elected {
             self.elected_by_majority(node, after, membership)?;
             self.config_in_force(node, after.term, membership)?;
         }
         if after.commit_index > before.commit_index {
-            self.committed_by_majority(node, after, membership, log, durably_holds)?;
+            self.committed_by_majority(node, after, [before_config, membership], log, durably_holds)?;
             self.config_in_force(node, after.term, membership)?;
         }
         Ok(())
@@ -78,11 +85,14 @@ impl Checker {
         ))
     }
 
+    /// The leader's commit: a majority of the configuration it used
+    /// before this step or after it (one that applies a change as it
+    /// commits it decides under the one before) holds the entry durably.
     fn committed_by_majority(
         &self,
         node: NodeId,
         after: &Status,
-        membership: Membership,
+        [before, membership]: [Membership; 2],
         log: LogView<'_>,
         durably_holds: &dyn Fn(NodeId, LogIndex, Term) -> bool,
     ) -> Result<(), Broken> {
@@ -93,10 +103,11 @@ impl Checker {
         let holders = NodeSet::of(
             membership
                 .all_voters()
+                .union(before.all_voters())
                 .iter()
                 .filter(|&n| durably_holds(n, index, term)),
         );
-        if membership.has_majority(holders) {
+        if membership.has_majority(holders) || before.has_majority(holders) {
             return Ok(());
         }
         Err(broken(
@@ -126,6 +137,51 @@ impl Checker {
                 "leader {node} of term {term} uses the configuration {membership}, which can \
                  decide without any node a decision of the committed configuration {committed} \
                  needs (disjoint majorities)"
+            ),
+        ))
+    }
+
+    /// Whether `node` may yet decide with the configuration it uses: it
+    /// is a voter in it, its log holds no newer configuration (a library
+    /// that applies a change once committed is about to use that one, and
+    /// does not stand meanwhile), and its log holds the whole committed
+    /// prefix.
+    fn may_decide(&self, node: NodeId) -> bool {
+        let view = &self.nodes[node.index()];
+        if !view.config.is_voter(node) || view.config != view.log_config {
+            return false;
+        }
+        let committed = self.committed_len();
+        committed <= view.base
+            || (committed <= view.last() && view.hash_at(committed) == self.committed_hash(committed))
+    }
+
+    /// `node` uses `config` now (the model its log's latest; a library
+    /// what it has applied): two nodes that both hold the committed prefix,
+    /// and so may both yet decide, must not use configurations with
+    /// disjoint majorities (a single-server change at a time, after the
+    /// leader's term has a committed entry, keeps them one change apart).
+    pub fn on_config_used(&mut self, node: NodeId, config: Membership) -> Result<(), Broken> {
+        if self.nodes[node.index()].config == config {
+            return Ok(());
+        }
+        self.nodes[node.index()].config = config;
+        if !self.may_decide(node) {
+            return Ok(());
+        }
+        let clash = (0..self.nodes.len())
+            .map(NodeId::from_index)
+            .filter(|&other| other != node && self.may_decide(other))
+            .find(|&other| config.has_disjoint_majorities(&self.nodes[other.index()].config));
+        let Some(other) = clash else {
+            return Ok(());
+        };
+        Err(broken(
+            Property::ConfigurationSafety,
+            format!(
+                "nodes {node} and {other} both hold every committed entry and vote in \
+                 configurations {config} and {} with disjoint majorities",
+                self.nodes[other.index()].config
             ),
         ))
     }
