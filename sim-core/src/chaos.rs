@@ -68,6 +68,10 @@ pub struct ChaosConfig {
     pub power_failure_per_min: f64,
     /// Every node in turn crashes and restarts, one a millisecond.
     pub restart_storm_per_min: f64,
+    /// Membership changes: a voter removed and added back (as a learner
+    /// then promoted, or by joint consensus), leadership transferred, and
+    /// changes that race a leader change (docs/SCENARIOS.md "Chaos").
+    pub membership_per_min: f64,
     /// How long each fault lasts, in microseconds, drawn uniformly.
     pub duration_us: (u64, u64),
     /// Loss probability during a spike, drawn uniformly.
@@ -90,9 +94,10 @@ enum Kind {
     StaleLeader = 8,
     PowerFailure = 9,
     RestartStorm = 10,
+    Membership = 11,
 }
 
-const KINDS: [Kind; 11] = [
+const KINDS: [Kind; 12] = [
     Kind::Isolate,
     Kind::Partition,
     Kind::Cut,
@@ -104,6 +109,7 @@ const KINDS: [Kind; 11] = [
     Kind::StaleLeader,
     Kind::PowerFailure,
     Kind::RestartStorm,
+    Kind::Membership,
 ];
 
 /// The stream index of the swarm draw (past every kind's).
@@ -124,6 +130,7 @@ impl ChaosConfig {
             Kind::StaleLeader => self.stale_leader_per_min,
             Kind::PowerFailure => self.power_failure_per_min,
             Kind::RestartStorm => self.restart_storm_per_min,
+            Kind::Membership => self.membership_per_min,
         }
     }
 
@@ -155,7 +162,13 @@ fn draw_ms(rng: &mut Stream, (min_us, max_us): (u64, u64)) -> u64 {
 /// Draws the chaos schedule of one seed: each fault and the events that
 /// end it, sorted by time (stably: an episode's events of one instant keep
 /// their order).
-pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<ScriptEvent> {
+/// `members` is how many nodes start as voters.
+pub fn chaos_schedule(
+    chaos: &ChaosConfig,
+    nodes: usize,
+    members: usize,
+    seed: u64,
+) -> Vec<ScriptEvent> {
     let mut events = Vec::new();
     for (kind, per_min) in chaos.rates(seed) {
         if per_min <= 0.0 {
@@ -180,13 +193,15 @@ pub fn chaos_schedule(chaos: &ChaosConfig, nodes: usize, seed: u64) -> Vec<Scrip
                 | Kind::SplitVote
                 | Kind::StaleLeader
                 | Kind::PowerFailure
-                | Kind::RestartStorm => {
+                | Kind::RestartStorm
+                | Kind::Membership => {
                     let hit = rng.chance(p);
                     let at = slot + rng.below(SLOT_US / US_PER_MS) * US_PER_MS;
                     let episode = Episode {
                         at,
                         duration: draw_ms(&mut rng, chaos.duration_us),
                         nodes,
+                        members,
                     };
                     if hit && at < chaos.end.as_us() {
                         episode.draw(kind, &mut rng, &mut out);
@@ -304,7 +319,8 @@ fn blind(
         | Kind::SplitVote
         | Kind::StaleLeader
         | Kind::PowerFailure
-        | Kind::RestartStorm => unreachable!("a targeted kind is drawn by Episode"),
+        | Kind::RestartStorm
+        | Kind::Membership => unreachable!("a targeted kind is drawn by Episode"),
     };
     out.push(at, fault);
     out.push(at + duration, undo);
@@ -315,6 +331,8 @@ struct Episode {
     at: u64,
     duration: u64,
     nodes: usize,
+    /// How many nodes start as voters.
+    members: usize,
 }
 
 /// The shapes of the targeted episodes, in milliseconds.
@@ -322,6 +340,8 @@ const STALE_LEADER_CRASH_MS: (u64, u64) = (50, 300);
 const STALE_LEADER_DOWN_MS: (u64, u64) = (100, 1_000);
 const FLAP_PERIOD_MS: (u64, u64) = (10, 40);
 const POWER_DOWN_MS: (u64, u64) = (1, 100);
+/// The least time between two steps of a membership episode.
+const MEMBERSHIP_STEP_US: u64 = 200 * US_PER_MS;
 
 fn ms(range: (u64, u64)) -> (u64, u64) {
     (range.0 * US_PER_MS, range.1 * US_PER_MS)
@@ -336,6 +356,7 @@ impl Episode {
             Kind::StaleLeader => self.stale_leader(rng, out),
             Kind::PowerFailure => self.power_failure(rng, out),
             Kind::RestartStorm => self.restart_storm(out),
+            Kind::Membership => self.membership(rng, out),
             Kind::Isolate | Kind::Partition | Kind::Cut | Kind::Crash | Kind::LossSpike => {
                 unreachable!("a blind kind is drawn by blind()")
             }
@@ -522,6 +543,79 @@ impl Episode {
             out.push(self.at + down, Fault::Restart(NodeRef::Name(name.clone())));
         }
         out.push(self.at + self.duration.max(down), Fault::Restore(links));
+    }
+
+    /// A membership episode, one of four shapes (drawn; the race half the
+    /// time, the others a sixth each): a follower removed and added back
+    /// as a learner then promoted; removed and added back by joint
+    /// consensus; leadership transferred to a follower; or the race below. Removals are drawn only with four voters or more, so
+    /// the cluster never drops below three (a transfer otherwise). The
+    /// requests that re-add a node wait for a leader, and the node comes
+    /// back even when a leader refused the removal (it is then refused as a
+    /// member already).
+    fn membership(&self, rng: &mut Stream, out: &mut Out<'_>) {
+        // 0-2: the three plain shapes; 3-5: the race.
+        let shape = rng.below(6).min(3);
+        let k = 1 + rng.below(self.members.saturating_sub(1).max(1) as u64) as usize;
+        let gap = self.duration.max(4 * MEMBERSHIP_STEP_US) / 4;
+        if self.members < 4 || shape == 2 {
+            let target = NodeRef::Follower(k.min(self.nodes.saturating_sub(1)).max(1));
+            out.push(self.at, Fault::TransferLeader(target));
+            return;
+        }
+        let v = out.name("V");
+        out.push(self.at, Fault::Let(vec![(v.clone(), NodeRef::Follower(k))]));
+        let node = || NodeRef::Name(v.clone());
+        match shape {
+            0 => {
+                out.push(self.at, Fault::Remove(node()));
+                out.push_waiting(self.at + gap, Fault::AddLearner(node()));
+                out.push_waiting(self.at + 2 * gap, Fault::Promote(node()));
+            }
+            1 => {
+                let change = |add: Vec<NodeRef>, remove: Vec<NodeRef>| Fault::Change {
+                    add,
+                    remove,
+                    learners: Vec::new(),
+                };
+                out.push(self.at, change(Vec::new(), vec![node()]));
+                out.push_waiting(self.at + gap, change(vec![node()], Vec::new()));
+            }
+            _ => self.membership_race(&v, k, gap, out),
+        }
+    }
+
+    /// Changes that race each other and a leader change, where Raft's two
+    /// rules for single-server changes matter: a second removal a
+    /// millisecond after the first (one uncommitted change at a time), and,
+    /// with the removed node added back by a leader cut off from everyone
+    /// that then crashes, a removal asked of the next leader the moment it
+    /// is elected (not before its term has a committed entry). A correct
+    /// leader refuses both; everything is undone afterwards.
+    fn membership_race(&self, v: &str, k: usize, gap: u64, out: &mut Out<'_>) {
+        let u = out.name("U");
+        let other = if k == 1 { 2 } else { k - 1 };
+        out.push(self.at, Fault::Let(vec![(u.clone(), NodeRef::Follower(other))]));
+        out.push(self.at, Fault::Remove(NodeRef::Name(v.to_string())));
+        out.push(self.at + US_PER_MS, Fault::Remove(NodeRef::Name(u.clone())));
+        // The node comes back by a leader no one hears, which then crashes:
+        // only its disk holds that change.
+        let race = self.at + gap;
+        let leader = out.name("L");
+        let links = self.links_of(&leader);
+        out.push(race, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
+        out.push(race, Fault::Isolate(NodeRef::Name(leader.clone())));
+        out.push(race, Fault::AddVoter(NodeRef::Name(v.to_string())));
+        // Its write of the change durable first (fsyncs take milliseconds).
+        out.push(race + 20 * US_PER_MS, Fault::Crash(NodeRef::Name(leader.clone())));
+        // Waits for the next leader, and is handed to it as it is elected.
+        out.push_waiting(race + 21 * US_PER_MS, Fault::Remove(NodeRef::Name(u.clone())));
+        // Undone: the leader back, then both nodes voters again.
+        let end = race + gap;
+        out.push(end, Fault::Restore(links));
+        out.push(end, Fault::Restart(NodeRef::Name(leader)));
+        out.push_waiting(end + gap, Fault::AddVoter(NodeRef::Name(u)));
+        out.push_waiting(end + 2 * gap, Fault::AddVoter(NodeRef::Name(v.to_string())));
     }
 
     /// For the fault's duration, node `t mod n` crashes and

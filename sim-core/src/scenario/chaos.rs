@@ -37,6 +37,7 @@ impl Check {
             ("stale_leader_per_min", spec.stale_leader_per_min),
             ("power_failure_per_min", spec.power_failure_per_min),
             ("restart_storm_per_min", spec.restart_storm_per_min),
+            ("membership_per_min", spec.membership_per_min),
         ];
         for (name, rate) in rates {
             if let Some(rate) = rate {
@@ -109,6 +110,7 @@ pub(super) fn config(spec: &ChaosSpec, duration_ms: u64) -> ChaosConfig {
         stale_leader_per_min: spec.stale_leader_per_min.unwrap_or(0.0),
         power_failure_per_min: spec.power_failure_per_min.unwrap_or(0.0),
         restart_storm_per_min: spec.restart_storm_per_min.unwrap_or(0.0),
+        membership_per_min: spec.membership_per_min.unwrap_or(0.0),
         duration_us: range_us(spec.duration_ms.unwrap_or(DEFAULT_DURATION_MS)),
         spike_loss: (loss_min, loss_max),
         swarm: spec.swarm.unwrap_or(false).then(|| {

@@ -223,7 +223,12 @@ impl Scenario {
             return Vec::new();
         };
         let config = chaos::config(spec, self.file.duration_ms);
-        chaos_schedule(&config, self.file.nodes as usize, seed)
+        chaos_schedule(
+            &config,
+            self.file.nodes as usize,
+            self.members().len(),
+            seed,
+        )
     }
 
     /// The scripted events of `seed` (in file order, each repetition in

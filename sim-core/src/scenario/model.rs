@@ -141,6 +141,13 @@ pub struct ChaosSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = 60))]
     pub restart_storm_per_min: Option<f64>,
+    /// Membership changes: a follower removed and added back (as a
+    /// learner then promoted, or by joint consensus), leadership
+    /// transferred, and changes racing a leader change; never below three
+    /// voters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 60))]
+    pub membership_per_min: Option<f64>,
     /// Swarm testing: each seed draws its own mix of fault kinds (default
     /// false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
