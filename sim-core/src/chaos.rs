@@ -247,6 +247,20 @@ impl Out<'_> {
     fn name(&self, role: &str) -> String {
         format!("{}{role}", self.prefix)
     }
+
+    /// Makes `node` a voter again: asked at `at_us` and twice more, each a
+    /// membership step later, as a request is refused while another change
+    /// is uncommitted (a node already a voter refuses the repeat, harmless).
+    /// Without the repeats a cluster would shrink with every refused re-add
+    /// until no episode could run.
+    fn readd(&mut self, at_us: u64, node: &str) {
+        for step in 0..3 {
+            self.push_waiting(
+                at_us + step * MEMBERSHIP_STEP_US,
+                Fault::AddVoter(NodeRef::Name(node.to_string())),
+            );
+        }
+    }
 }
 
 /// One slot of a blind kind: the draws of the earlier versions, in their
@@ -342,6 +356,8 @@ const FLAP_PERIOD_MS: (u64, u64) = (10, 40);
 const POWER_DOWN_MS: (u64, u64) = (1, 100);
 /// The least time between two steps of a membership episode.
 const MEMBERSHIP_STEP_US: u64 = 200 * US_PER_MS;
+/// When a race episode's leader is cut off, after its first removal.
+const RACE_AFTER_US: u64 = 50 * US_PER_MS;
 
 fn ms(range: (u64, u64)) -> (u64, u64) {
     (range.0 * US_PER_MS, range.1 * US_PER_MS)
@@ -571,6 +587,7 @@ impl Episode {
                 out.push(self.at, Fault::Remove(node()));
                 out.push_waiting(self.at + gap, Fault::AddLearner(node()));
                 out.push_waiting(self.at + 2 * gap, Fault::Promote(node()));
+                out.readd(self.at + 3 * gap, &v);
             }
             1 => {
                 let change = |add: Vec<NodeRef>, remove: Vec<NodeRef>| Fault::Change {
@@ -580,6 +597,7 @@ impl Episode {
                 };
                 out.push(self.at, change(Vec::new(), vec![node()]));
                 out.push_waiting(self.at + gap, change(vec![node()], Vec::new()));
+                out.readd(self.at + 2 * gap, &v);
             }
             _ => self.membership_race(&v, k, gap, out),
         }
@@ -595,27 +613,46 @@ impl Episode {
     fn membership_race(&self, v: &str, k: usize, gap: u64, out: &mut Out<'_>) {
         let u = out.name("U");
         let other = if k == 1 { 2 } else { k - 1 };
-        out.push(self.at, Fault::Let(vec![(u.clone(), NodeRef::Follower(other))]));
+        out.push(
+            self.at,
+            Fault::Let(vec![(u.clone(), NodeRef::Follower(other))]),
+        );
         out.push(self.at, Fault::Remove(NodeRef::Name(v.to_string())));
         out.push(self.at + US_PER_MS, Fault::Remove(NodeRef::Name(u.clone())));
         // The node comes back by a leader no one hears, which then crashes:
         // only its disk holds that change.
-        let race = self.at + gap;
+        // Before the removed node's first election timeout, while the
+        // leader it left is still in office (classic Raft's removed node
+        // deposes it as soon as it times out).
+        let race = self.at + RACE_AFTER_US;
         let leader = out.name("L");
         let links = self.links_of(&leader);
         out.push(race, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
         out.push(race, Fault::Isolate(NodeRef::Name(leader.clone())));
         out.push(race, Fault::AddVoter(NodeRef::Name(v.to_string())));
         // Its write of the change durable first (fsyncs take milliseconds).
-        out.push(race + 20 * US_PER_MS, Fault::Crash(NodeRef::Name(leader.clone())));
-        // Waits for the next leader, and is handed to it as it is elected.
-        out.push_waiting(race + 21 * US_PER_MS, Fault::Remove(NodeRef::Name(u.clone())));
+        out.push(
+            race + 20 * US_PER_MS,
+            Fault::Crash(NodeRef::Name(leader.clone())),
+        );
+        // Waits for the next leader, and is handed to it as it is elected:
+        // the removal of one of its followers.
+        let w = out.name("W");
+        out.push_waiting(
+            race + 21 * US_PER_MS,
+            Fault::Let(vec![(w.clone(), NodeRef::Follower(1))]),
+        );
+        out.push_waiting(
+            race + 21 * US_PER_MS,
+            Fault::Remove(NodeRef::Name(w.clone())),
+        );
         // Undone: the leader back, then both nodes voters again.
         let end = race + gap;
         out.push(end, Fault::Restore(links));
         out.push(end, Fault::Restart(NodeRef::Name(leader)));
-        out.push_waiting(end + gap, Fault::AddVoter(NodeRef::Name(u)));
-        out.push_waiting(end + 2 * gap, Fault::AddVoter(NodeRef::Name(v.to_string())));
+        out.readd(end + gap, &u);
+        out.readd(end + gap + MEMBERSHIP_STEP_US / 3, v);
+        out.readd(end + gap + 2 * MEMBERSHIP_STEP_US / 3, &w);
     }
 
     /// For the fault's duration, node `t mod n` crashes and

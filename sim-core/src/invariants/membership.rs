@@ -50,7 +50,13 @@ impl Checker {
             self.config_in_force(node, after.term, membership)?;
         }
         if after.commit_index > before.commit_index {
-            self.committed_by_majority(node, after, [before_config, membership], log, durably_holds)?;
+            self.committed_by_majority(
+                node,
+                after,
+                [before_config, membership],
+                log,
+                durably_holds,
+            )?;
             self.config_in_force(node, after.term, membership)?;
         }
         Ok(())
@@ -153,7 +159,8 @@ impl Checker {
         }
         let committed = self.committed_len();
         committed <= view.base
-            || (committed <= view.last() && view.hash_at(committed) == self.committed_hash(committed))
+            || (committed <= view.last()
+                && view.hash_at(committed) == self.committed_hash(committed))
     }
 
     /// `node` uses `config` now (the model its log's latest; a library

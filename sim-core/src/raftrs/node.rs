@@ -172,9 +172,11 @@ impl RaftRsNode {
             // which the library acts on only once applied.
             for entry in ready.take_committed_entries() {
                 if entry.get_entry_type() == EntryType::EntryConfChangeV2 {
-                    self.raw
+                    let applied = self
+                        .raw
                         .apply_conf_change(&decode_conf_change(&entry))
                         .expect("the adapter proposes only changes the library accepts");
+                    self.step_down_if_removed(&applied);
                 }
             }
             self.raw.advance_append_async(ready);
@@ -184,6 +186,23 @@ impl RaftRsNode {
             if self.raw.raft.raft_log.persisted >= installed {
                 self.raw.advance_apply();
             }
+        }
+    }
+
+    /// A leader that has just applied its own removal, proposed by an
+    /// earlier leader, steps down. raft-rs 0.7 leaves it in office without
+    /// a progress of its own and panics on its next commit (an unwrap in
+    /// `maybe_commit`; the library's comment marks the branch untested);
+    /// etcd's server stops a removed member. A follower again, it never
+    /// stands: it is no longer promotable.
+    fn step_down_if_removed(&mut self, applied: &raft::eraftpb::ConfState) {
+        let raft = &mut self.raw.raft;
+        if raft.state == raft::StateRole::Leader && !applied.voters.contains(&raft.id) {
+            let term = raft.term;
+            raft.become_follower(term, raft::INVALID_ID);
+            debug_assert!(!raft.promotable(), "a removed node is not promotable");
+            // The step down drew a library timeout: replaced by a seeded one.
+            self.replace_timeout();
         }
     }
 
@@ -264,8 +283,12 @@ impl RaftNode for RaftRsNode {
         debug_assert!(id.index() < cluster_size, "node {id} of {cluster_size}");
         let store = storage(&disk);
         let applied = durable_commit(&disk);
-        let raw = RawNode::new(&library_config(id, config, applied), store, &discard_logger())
-            .expect("scenario validation admits only configurations raft-rs accepts");
+        let raw = RawNode::new(
+            &library_config(id, config, applied),
+            store,
+            &discard_logger(),
+        )
+        .expect("scenario validation admits only configurations raft-rs accepts");
         // Nodes tick out of phase, as real processes do: the first tick
         // comes after a drawn fraction of a tick.
         let phase = rng.between(1, config.tick_us);
