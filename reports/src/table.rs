@@ -106,6 +106,44 @@ pub const ROWS: [Row; 16] = [
     ("trace hash", |v| v.trace_hash.chars().take(8).collect()),
 ];
 
+/// The membership rows, shown (before "safety") when a variant changed
+/// its membership, transferred leadership or was disrupted by a removed
+/// node: a scenario without any keeps the table it always had.
+pub const MEMBERSHIP_ROWS: [Row; 4] = [
+    ("membership changes", |v| {
+        let c = v.metrics.membership_changes;
+        match c.refused {
+            0 => format!("{}/{}", c.committed, c.proposed),
+            refused => format!("{}/{} ({refused} refused)", c.committed, c.proposed),
+        }
+    }),
+    ("reconfiguration p50", |v| {
+        optional_ms(v.metrics.reconfiguration_ms.p50)
+    }),
+    ("removed-node disruptions", |v| {
+        v.metrics.removed_node_disruptions.to_string()
+    }),
+    ("transfer p50", |v| optional_ms(v.metrics.transfer_ms.p50)),
+];
+
+/// The rows of the side-by-side table of `results`, in order.
+pub fn rows(results: &Results) -> Vec<Row> {
+    let membership = results.variants.iter().any(|v| {
+        let m = &v.metrics;
+        m.membership_changes.proposed + m.membership_changes.refused > 0
+            || m.removed_node_disruptions > 0
+            || m.transfer_ms.count > 0
+    });
+    let (headline, tail) = ROWS.split_at(ROWS.len() - 2);
+    let mut rows = headline.to_vec();
+    if membership {
+        rows.extend(MEMBERSHIP_ROWS);
+    }
+    rows.extend_from_slice(tail);
+    debug_assert_eq!(rows.last().map(|r| r.0), Some("trace hash"));
+    rows
+}
+
 /// A metric value or bound as the expectations show it: whole numbers
 /// without decimals.
 pub fn format_number(x: f64) -> String {
@@ -150,7 +188,7 @@ pub fn side_by_side(results: &Results) -> String {
     let mut grid: Vec<Vec<String>> = vec![std::iter::once("metric".to_string())
         .chain(results.variants.iter().map(|v| v.label.clone()))
         .collect()];
-    for (name, cell) in ROWS {
+    for (name, cell) in rows(results) {
         grid.push(
             std::iter::once(name.to_string())
                 .chain(results.variants.iter().map(cell))

@@ -212,7 +212,7 @@ fn write_metrics(out: &mut String, results: &Results) -> std::fmt::Result {
         write!(out, "<th>{}</th>", escape(&v.label))?;
     }
     writeln!(out, "</tr></thead>\n<tbody>")?;
-    for (row, cell) in table::ROWS {
+    for (row, cell) in table::rows(results) {
         write!(out, "<tr><td>{}</td>", escape(row))?;
         for v in &results.variants {
             write!(out, "<td>{}</td>", escape(&cell(v)))?;
