@@ -217,7 +217,9 @@ impl Recorder {
     }
 
     /// A leader that could reach a majority was deposed by `by`'s higher
-    /// term; `outsider`: `by` is outside the leader's configuration.
+    /// term; `outsider`: `by` is outside the leader's configuration. A
+    /// leader deposed by the target of a transfer under way handed over as
+    /// asked: not a disruption.
     pub fn on_disruption(
         &mut self,
         at: Instant,
@@ -226,6 +228,9 @@ impl Recorder {
         term: Term,
         outsider: bool,
     ) {
+        if by.is_some_and(|by| self.membership.is_transfer_target(by)) {
+            return;
+        }
         self.disruptions += 1;
         if outsider {
             self.membership.removed_node_disruptions += 1;
@@ -438,6 +443,20 @@ mod tests {
         assert_eq!(s.leaders.len(), 4);
         assert_eq!(s.failovers.len(), 2);
         assert_eq!(s.failovers[1].effective_at_ms, None);
+    }
+
+    #[test]
+    fn a_leader_handing_over_to_its_transfer_target_is_not_disrupted() {
+        let mut r = recorder();
+        let t = Instant::from_ms;
+        r.on_transfer(t(100), NodeId(2));
+        r.on_disruption(t(110), NodeId(1), Some(NodeId(2)), 3, false);
+        assert_eq!(r.disruptions, 0, "the target's campaign was asked for");
+        r.on_disruption(t(120), NodeId(1), Some(NodeId(3)), 4, true);
+        assert_eq!(r.disruptions, 1, "another node's campaign disrupts");
+        let (m, s, _) = r.finish(t(200), Default::default(), 0);
+        assert_eq!((m.disruptions, m.removed_node_disruptions), (1, 1));
+        assert_eq!(s.disruptions.len(), 1);
     }
 
     #[test]

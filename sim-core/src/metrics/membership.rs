@@ -97,6 +97,11 @@ impl MembershipRecorder {
         self.transfers.push(PendingTransfer { at, target });
     }
 
+    /// Whether a transfer to `node` is under way.
+    pub(super) fn is_transfer_target(&self, node: NodeId) -> bool {
+        self.transfers.iter().any(|t| t.target == node)
+    }
+
     /// A new effective leader: a transfer to it is done; any other transfer
     /// under way has failed (it is not counted).
     pub(super) fn on_effective_leader(&mut self, at: Instant, leader: NodeId) {
