@@ -237,10 +237,10 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             .map(|i| {
                 let id = NodeId::from_index(i);
                 // A member's disk holds the initial configuration; a spare
-                // machine's holds none.
+                // machine's holds none, but knows it.
                 let disk = match cfg.members.contains(id) {
                     true => HardState::bootstrap(bootstrap),
-                    false => HardState::default(),
+                    false => HardState::spare(bootstrap),
                 };
                 Slot::new(cfg.seed, id, &cfg.clock, disk)
             })

@@ -64,6 +64,13 @@ pub struct HardState {
     pub log: Vec<Entry>,
     /// The last commit index written with the state (0: none written).
     pub commit: LogIndex,
+    /// The configuration the cluster was formed with, which every machine
+    /// is told when installed, a spare included (etcd's initial cluster). A
+    /// spare's log does not hold it: an implementation whose log holds
+    /// configuration changes as deltas (raft-rs) replays them from it. The
+    /// model ignores it: a spare uses no configuration until a change
+    /// names it.
+    pub initial_config: Membership,
 }
 
 impl HardState {
@@ -118,7 +125,27 @@ impl HardState {
     pub fn bootstrap(config: Membership) -> HardState {
         HardState {
             snapshot_config: config,
+            initial_config: config,
             ..HardState::default()
         }
+    }
+
+    /// A spare machine's fresh disk: no configuration in force, told the
+    /// cluster's initial one.
+    pub fn spare(initial: Membership) -> HardState {
+        HardState {
+            initial_config: initial,
+            ..HardState::default()
+        }
+    }
+
+    /// The snapshot with the configuration a log replay starts from: the
+    /// initial configuration on a disk that has never held one.
+    pub fn replay_base(&self) -> SnapshotMeta {
+        let mut meta = self.snapshot();
+        if meta.index == 0 && meta.config.is_empty() {
+            meta.config = self.initial_config;
+        }
+        meta
     }
 }

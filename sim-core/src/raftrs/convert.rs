@@ -57,7 +57,8 @@ pub(super) fn library_config(id: NodeId, config: &RaftConfig, applied: LogIndex)
 /// again from the leader, beyond its snapshot, and applies the
 /// configuration changes after the snapshot again.
 pub(super) fn storage(disk: &HardState) -> SimStorage {
-    let mut config = disk.snapshot_config;
+    let base = disk.replay_base();
+    let mut config = base.config;
     let entries: Vec<PbEntry> = disk
         .log
         .iter()
@@ -79,7 +80,7 @@ pub(super) fn storage(disk: &HardState) -> SimStorage {
     let snapshot = (disk.snapshot_index, disk.snapshot_term);
     // The configuration applied as far as the node had committed, as an
     // application restarting raft-rs gives it back its applied ConfState.
-    let log = crate::node::Log::from_parts(disk.snapshot(), disk.log.clone());
+    let log = crate::node::Log::from_parts(base, disk.log.clone());
     let applied = log.config_at(durable_commit(disk)).1;
     SimStorage::new(conf_state(&applied), state, snapshot, entries)
 }

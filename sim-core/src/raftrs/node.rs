@@ -170,14 +170,21 @@ impl RaftRsNode {
             // Committed entries need no applying (the cluster reads the
             // commit index and the log), but for configuration changes,
             // which the library acts on only once applied.
-            for entry in ready.take_committed_entries() {
+            let committed = ready.take_committed_entries();
+            for entry in &committed {
                 if entry.get_entry_type() == EntryType::EntryConfChangeV2 {
                     let applied = self
                         .raw
-                        .apply_conf_change(&decode_conf_change(&entry))
+                        .apply_conf_change(&decode_conf_change(entry))
                         .expect("the adapter proposes only changes the library accepts");
                     self.step_down_if_removed(&applied);
                 }
+            }
+            if let Some(last) = committed.last() {
+                let conf_state = self.raw.raft.prs().conf().to_conf_state();
+                self.raw
+                    .mut_store()
+                    .set_applied(last.index, last.term, conf_state);
             }
             self.raw.advance_append_async(ready);
             // raft-rs counts an installed snapshot as applied, but refuses
@@ -295,10 +302,10 @@ impl RaftNode for RaftRsNode {
         let mut node = RaftRsNode {
             seen: (raw.raft.term, raw.raft.state),
             raw,
-            log_config: Log::from_parts(disk.snapshot(), disk.log.clone())
+            log_config: Log::from_parts(disk.replay_base(), disk.log.clone())
                 .latest_config()
                 .1,
-            log: Log::from_parts(disk.snapshot(), disk.log.clone()),
+            log: Log::from_parts(disk.replay_base(), disk.log.clone()),
             unwritten_snapshot: None,
             snapshot: config.snapshot,
             rng,

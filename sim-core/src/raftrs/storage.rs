@@ -20,6 +20,11 @@ pub(super) struct SimStorage {
     snapshot: (u64, u64),
     /// Index `snapshot.0 + 1` is `entries[0]`.
     entries: Vec<Entry>,
+    /// The applied point (index, term) and the configuration applied
+    /// there: where a snapshot asked for is taken, as an application takes
+    /// one of its state machine (none applied yet since start: the
+    /// compacted snapshot).
+    applied: Option<(u64, u64, ConfState)>,
 }
 
 impl SimStorage {
@@ -34,7 +39,18 @@ impl SimStorage {
             conf_state,
             snapshot,
             entries,
+            applied: None,
         }
+    }
+
+    /// The application applied the log up to `index` (of `term`), with
+    /// `conf_state` the configuration in force there.
+    pub(super) fn set_applied(&mut self, index: u64, term: u64, conf_state: ConfState) {
+        debug_assert!(
+            self.applied.as_ref().is_none_or(|a| a.0 <= index),
+            "the applied index never falls"
+        );
+        self.applied = Some((index, term, conf_state));
     }
 
     /// Position of `index` (past the snapshot) in `entries`.
@@ -150,20 +166,28 @@ impl Storage for SimStorage {
         Ok(self.snapshot.0 + self.entries.len() as u64)
     }
 
-    /// The snapshot as compacted: its last index and term and the
-    /// configuration. (Its data is the state machine's, which raftsim
-    /// does not model: the cluster charges its transfer by size.)
+    /// A snapshot of the state machine as applied, as an application
+    /// makes one when the library asks (TiKV generates one): its last index
+    /// and term and the configuration applied there, which names a node
+    /// added since the last compaction (a snapshot that does not, the node
+    /// refuses to install). Before anything is applied, the compacted one.
+    /// (Its data is the state machine's, which raftsim does not model: the
+    /// cluster charges its transfer by size.)
     fn snapshot(&self, request_index: u64, _to: u64) -> raft::Result<Snapshot> {
-        if self.snapshot.0 == 0 || request_index > self.snapshot.0 {
+        let (index, term, conf_state) = match &self.applied {
+            Some((index, term, conf)) if *index > self.snapshot.0 => (*index, *term, conf),
+            _ => (self.snapshot.0, self.snapshot.1, &self.conf_state),
+        };
+        if index == 0 || request_index > index {
             return Err(raft::Error::Store(
                 StorageError::SnapshotTemporarilyUnavailable,
             ));
         }
         let mut snapshot = Snapshot::default();
         let meta = snapshot.mut_metadata();
-        meta.index = self.snapshot.0;
-        meta.term = self.snapshot.1;
-        meta.set_conf_state(self.conf_state.clone());
+        meta.index = index;
+        meta.term = term;
+        meta.set_conf_state(conf_state.clone());
         Ok(snapshot)
     }
 }

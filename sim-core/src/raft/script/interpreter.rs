@@ -180,6 +180,7 @@ impl Interpreter {
                 None => Vec::new(),
             },
             commit: 0,
+            initial_config: Membership::of_voters(NodeSet::first(cluster_size)),
         };
         let now = f.instant("at")?.unwrap_or(Instant::ZERO);
         f.finish()?;
