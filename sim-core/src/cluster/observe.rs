@@ -219,6 +219,15 @@ impl<'t> Observers<'t> {
         {
             checker.on_config_used(id, node.membership())?;
         }
+        // The committed prefix first: a leader that commits C_old,new and
+        // appends C_new in one step (the automatic leave) is checked against
+        // the configuration it just committed.
+        if after.commit_index > before.commit_index {
+            let extended = checker.extend_committed(id, after.term);
+            if !extended.is_empty() {
+                checker.on_committed_prefix(node.log(), after.commit_index);
+            }
+        }
         if after.role == Role::Leader {
             let durably_holds = |n: NodeId, index: LogIndex, term: Term| {
                 let disk = &slots[n.index()].disk;
@@ -236,12 +245,6 @@ impl<'t> Observers<'t> {
                 node.log(),
                 &durably_holds,
             )?;
-        }
-        if after.commit_index > before.commit_index {
-            let extended = checker.extend_committed(id, after.term);
-            if !extended.is_empty() {
-                checker.on_committed_prefix(node.log(), after.commit_index);
-            }
         }
         Ok(())
     }
