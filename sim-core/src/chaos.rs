@@ -27,7 +27,7 @@
 
 use crate::faults::{Fault, NodeRef, ScriptEvent};
 use crate::network::NetworkPatch;
-use crate::node::NodeId;
+use crate::node::{NodeId, NodeSet};
 use crate::rng::{Purpose, Stream};
 use crate::time::{Instant, US_PER_MS};
 
@@ -162,11 +162,12 @@ fn draw_ms(rng: &mut Stream, (min_us, max_us): (u64, u64)) -> u64 {
 /// Draws the chaos schedule of one seed: each fault and the events that
 /// end it, sorted by time (stably: an episode's events of one instant keep
 /// their order).
-/// `members` is how many nodes start as voters.
+/// `members` are the nodes that start as voters (the others are spare
+/// machines).
 pub fn chaos_schedule(
     chaos: &ChaosConfig,
     nodes: usize,
-    members: usize,
+    members: NodeSet,
     seed: u64,
 ) -> Vec<ScriptEvent> {
     let mut events = Vec::new();
@@ -345,8 +346,8 @@ struct Episode {
     at: u64,
     duration: u64,
     nodes: usize,
-    /// How many nodes start as voters.
-    members: usize,
+    /// The nodes that start as voters.
+    members: NodeSet,
 }
 
 /// The shapes of the targeted episodes, in milliseconds.
@@ -561,20 +562,36 @@ impl Episode {
         out.push(self.at + self.duration.max(down), Fault::Restore(links));
     }
 
-    /// A membership episode, one of four shapes (drawn; the race half the
-    /// time, the others a sixth each): a follower removed and added back
-    /// as a learner then promoted; removed and added back by joint
-    /// consensus; leadership transferred to a follower; or the race below. Removals are drawn only with four voters or more, so
-    /// the cluster never drops below three (a transfer otherwise). The
-    /// requests that re-add a node wait for a leader, and the node comes
-    /// back even when a leader refused the removal (it is then refused as a
-    /// member already).
+    /// A membership episode, one of five shapes (drawn): a follower
+    /// removed and added back as a learner then promoted; removed and
+    /// added back by joint consensus; leadership transferred to a follower;
+    /// the race below; and, where the cluster has spare machines, a
+    /// follower replaced by a spare and back. Without spares the race is
+    /// drawn half the time and the others a sixth each; with spares, a
+    /// quarter of the episodes are replacements. Removals are drawn only
+    /// with four voters or more, so the cluster never drops below three (a
+    /// transfer otherwise; a replacement keeps the count). The requests
+    /// that re-add a node wait for a leader, and the node comes back even
+    /// when a leader refused the removal (it is then refused as a member
+    /// already).
     fn membership(&self, rng: &mut Stream, out: &mut Out<'_>) {
-        // 0-2: the three plain shapes; 3-5: the race.
-        let shape = rng.below(6).min(3);
-        let k = 1 + rng.below(self.members.saturating_sub(1).max(1) as u64) as usize;
+        let voters = self.members.len();
+        let spares = NodeSet::first(self.nodes).minus(self.members);
+        // 0-2: the three plain shapes; 3-5: the race; 6-7: a replacement.
+        let shape = match spares.is_empty() {
+            true => rng.below(6).min(3),
+            false => rng.below(8),
+        };
+        let k = 1 + rng.below(voters.saturating_sub(1).max(1) as u64) as usize;
         let gap = self.duration.max(4 * MEMBERSHIP_STEP_US) / 4;
-        if self.members < 4 || shape == 2 {
+        if shape >= 6 {
+            let nth = rng.below(spares.len() as u64) as usize;
+            let spare = spares.iter().nth(nth).expect("drawn below the count");
+            self.replacement(spare, k, gap, out);
+            return;
+        }
+        let shape = shape.min(3);
+        if voters < 4 || shape == 2 {
             let target = NodeRef::Follower(k.min(self.nodes.saturating_sub(1)).max(1));
             out.push(self.at, Fault::TransferLeader(target));
             return;
@@ -601,6 +618,28 @@ impl Episode {
             }
             _ => self.membership_race(&v, k, gap, out),
         }
+    }
+
+    /// A follower replaced by the spare machine `spare`, as an operator
+    /// replaces a failing one: the spare joins as a learner and catches up,
+    /// one joint change swaps it in and the follower out; later the swap is
+    /// undone the same way (the follower as a learner first) and the spare
+    /// removed.
+    fn replacement(&self, spare: NodeId, k: usize, gap: u64, out: &mut Out<'_>) {
+        let v = out.name("V");
+        out.push(self.at, Fault::Let(vec![(v.clone(), NodeRef::Follower(k))]));
+        let node = || NodeRef::Name(v.clone());
+        let swap = |add: NodeRef, remove: NodeRef| Fault::Change {
+            add: vec![add],
+            remove: vec![remove],
+            learners: Vec::new(),
+        };
+        out.push_waiting(self.at, Fault::AddLearner(NodeRef::Id(spare)));
+        out.push_waiting(self.at + gap, swap(NodeRef::Id(spare), node()));
+        out.push_waiting(self.at + 2 * gap, Fault::AddLearner(node()));
+        out.push_waiting(self.at + 3 * gap, swap(node(), NodeRef::Id(spare)));
+        out.push_waiting(self.at + 4 * gap, Fault::Remove(NodeRef::Id(spare)));
+        out.readd(self.at + 4 * gap + MEMBERSHIP_STEP_US / 2, &v);
     }
 
     /// Changes that race each other and a leader change, where Raft's two

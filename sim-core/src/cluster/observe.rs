@@ -211,6 +211,16 @@ impl<'t> Observers<'t> {
             checker.on_log(id, node.log(), log_hint)?;
         }
         checker.on_status(id, before, after)?;
+        // The committed prefix first: a leader that commits C_old,new and
+        // appends C_new in one step (the automatic leave) is checked against
+        // the configuration it just committed, and only nodes that hold it
+        // may still decide.
+        if after.commit_index > before.commit_index {
+            let extended = checker.extend_committed(id, after.term);
+            if !extended.is_empty() {
+                checker.on_committed_prefix(node.log(), after.commit_index);
+            }
+        }
         // The configuration it uses changes only with its log or as it
         // commits (a library applies a change once committed).
         if log_hint.is_some()
@@ -218,15 +228,6 @@ impl<'t> Observers<'t> {
             || after.commit_index != before.commit_index
         {
             checker.on_config_used(id, node.membership())?;
-        }
-        // The committed prefix first: a leader that commits C_old,new and
-        // appends C_new in one step (the automatic leave) is checked against
-        // the configuration it just committed.
-        if after.commit_index > before.commit_index {
-            let extended = checker.extend_committed(id, after.term);
-            if !extended.is_empty() {
-                checker.on_committed_prefix(node.log(), after.commit_index);
-            }
         }
         if after.role == Role::Leader {
             let durably_holds = |n: NodeId, index: LogIndex, term: Term| {

@@ -223,12 +223,7 @@ impl Scenario {
             return Vec::new();
         };
         let config = chaos::config(spec, self.file.duration_ms);
-        chaos_schedule(
-            &config,
-            self.file.nodes as usize,
-            self.members().len(),
-            seed,
-        )
+        chaos_schedule(&config, self.file.nodes as usize, self.members(), seed)
     }
 
     /// The scripted events of `seed` (in file order, each repetition in
