@@ -11,7 +11,11 @@
 //! it):
 //!
 //! ```text
-//! add-nodes N [pre_vote] [check_quorum]   N nodes from empty disks; the lease
+//! add-nodes N [voters=K] [pre_vote] [check_quorum]
+//!                                         N nodes from empty disks: 1..=K (all
+//!                                         by default) hold the configuration
+//!                                         voters=(1..K), the others none (spare
+//!                                         machines a leader may add); the lease
 //!                                         is on with CheckQuorum (etcd's rule,
 //!                                         which raft-rs follows)
 //! campaign N                              fire N's timers until it stands
@@ -25,8 +29,17 @@
 //! cut A B / isolate N / heal              links down (both ways) / all up
 //! crash N / restart N                     lose volatile state / start from disk
 //! advance MS                              let MS milliseconds pass, firing nothing
-//! status / log N                          print every node's status / N's log
+//! status / log N                          print every node's status and
+//!                                         configuration / N's log
+//! add-voter L N / add-learner L N         ask leader L to change the membership:
+//! promote L N / remove L N                one node at a time, or by joint
+//! change L [add=N,..] [remove=N,..] [learners=N,..]
+//!                                         consensus (left automatically)
+//! transfer-leader L N                     ask leader L to hand over to N
 //! ```
+//!
+//! A membership or transfer request prints what the node sent and changed,
+//! then `refused: <reason>` if it refused.
 //!
 //! Time moves forward only, to the deadline of each timer a command fires;
 //! a node's timers fire only when a command fires them. So a node that no
@@ -38,7 +51,10 @@
 //! implementation's own kind and fields), indented beneath the delivery
 //! that caused it; a status line `1: leader term=2 vote=1 leader=1
 //! commit=3 last=3` whenever a node's role, term, leader or commit index
-//! changes.
+//! changes; `1: config=voters=(1,2,3) learners=(4)` whenever the
+//! configuration it uses changes (the model's on append, raft-rs's on
+//! apply); in `log N` a configuration entry shows its configuration,
+//! `2[voters=(1,2,3)]`.
 
 mod env;
 
@@ -46,7 +62,7 @@ use std::path::Path;
 
 use env::{Env, Until};
 
-use crate::node::{NodeId, NodeSet, RaftConfig, RaftNode};
+use crate::node::{MembershipChange, NodeId, NodeSet, RaftConfig, RaftNode};
 use crate::raft::ClassicNode;
 use crate::testkit::{self, Interpreter};
 
@@ -100,6 +116,29 @@ impl<N: RaftNode> Session<N> {
         Ok(found)
     }
 
+    /// `key=N,M,...` words, by key, as sets of nodes (empty if absent);
+    /// anything else is an error.
+    fn sets<'a>(
+        &mut self,
+        words: impl Iterator<Item = &'a str>,
+        keys: &[&str],
+    ) -> Result<Vec<NodeSet>, String> {
+        let mut found = vec![NodeSet::EMPTY; keys.len()];
+        for word in words {
+            let (key, value) = word
+                .split_once('=')
+                .ok_or_else(|| format!("`{word}`: expected key=N,M,..."))?;
+            let slot = keys
+                .iter()
+                .position(|k| *k == key)
+                .ok_or_else(|| format!("unknown key `{key}` (expected {})", keys.join(", ")))?;
+            for id in value.split(',').filter(|v| !v.is_empty()) {
+                found[slot] = found[slot].with(self.node(Some(id))?);
+            }
+        }
+        Ok(found)
+    }
+
     fn run(&mut self, line: &str) -> Result<String, String> {
         let mut words = line.split_whitespace();
         let command = words.next().ok_or("empty command")?;
@@ -117,15 +156,25 @@ impl<N: RaftNode> Session<N> {
                     implementation: self.implementation,
                     ..RaftConfig::default()
                 };
+                let mut voters = n;
                 for flag in words.by_ref() {
-                    match flag {
-                        "pre_vote" => config.pre_vote = true,
-                        "check_quorum" => config.check_quorum = true,
-                        other => return Err(format!("unknown flag `{other}`")),
+                    match flag.split_once('=') {
+                        Some(("voters", k)) => {
+                            voters = k
+                                .parse()
+                                .ok()
+                                .filter(|k| (1..=n).contains(k))
+                                .ok_or_else(|| format!("`{flag}`: voters=K with K in 1..={n}"))?;
+                        }
+                        _ => match flag {
+                            "pre_vote" => config.pre_vote = true,
+                            "check_quorum" => config.check_quorum = true,
+                            other => return Err(format!("unknown flag `{other}`")),
+                        },
                     }
                 }
                 config.leader_lease = config.check_quorum;
-                let (env, out) = Env::new(n, config, NodeSet::first(n));
+                let (env, out) = Env::new(n, config, NodeSet::first(voters));
                 self.env = Some(env);
                 out
             }
@@ -191,11 +240,42 @@ impl<N: RaftNode> Session<N> {
                 let id = self.node(words.next())?;
                 self.env()?.log_line(id)
             }
+            "add-voter" | "add-learner" | "promote" | "remove" => {
+                let leader = self.node(words.next())?;
+                let target = self.node(words.next())?;
+                let change = match command {
+                    "add-voter" => MembershipChange::AddVoter(target),
+                    "add-learner" => MembershipChange::AddLearner(target),
+                    "promote" => MembershipChange::Promote(target),
+                    _ => MembershipChange::Remove(target),
+                };
+                self.env()?.change(leader, change)?
+            }
+            "change" => {
+                let leader = self.node(words.next())?;
+                let [add, remove, learners] =
+                    self.sets(words.by_ref(), &["add", "remove", "learners"])?[..]
+                else {
+                    unreachable!("three keys")
+                };
+                let change = MembershipChange::Joint {
+                    add,
+                    remove,
+                    learners,
+                };
+                self.env()?.change(leader, change)?
+            }
+            "transfer-leader" => {
+                let leader = self.node(words.next())?;
+                let target = self.node(words.next())?;
+                self.env()?.transfer(leader, target)?
+            }
             other => {
                 return Err(format!(
                     "unknown command `{other}` (expected add-nodes, campaign, heartbeat, \
                      step-down, stabilize, deliver-msgs, drop-msgs, propose, cut, isolate, heal, crash, \
-                     restart, advance, status or log)"
+                     restart, advance, status, log, add-voter, add-learner, promote, remove, \
+                     change or transfer-leader)"
                 ))
             }
         };
