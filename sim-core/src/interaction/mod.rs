@@ -11,13 +11,16 @@
 //! it):
 //!
 //! ```text
-//! add-nodes N [voters=K] [pre_vote] [check_quorum]
+//! add-nodes N [voters=K] [snapshot=S] [pre_vote] [check_quorum]
 //!                                         N nodes from empty disks: 1..=K (all
 //!                                         by default) hold the configuration
 //!                                         voters=(1..K), the others none (spare
-//!                                         machines a leader may add); the lease
-//!                                         is on with CheckQuorum (etcd's rule,
-//!                                         which raft-rs follows)
+//!                                         machines a leader may add); with
+//!                                         snapshot=S a node compacts its log
+//!                                         once S entries past its snapshot are
+//!                                         committed (to S/2 behind the commit);
+//!                                         the lease is on with CheckQuorum
+//!                                         (etcd's rule, which raft-rs follows)
 //! campaign N                              fire N's timers until it stands
 //! heartbeat N                             fire N's timers until it sends
 //! step-down N                             fire N's timers until its role changes
@@ -165,6 +168,13 @@ impl<N: RaftNode> Session<N> {
                                 .ok()
                                 .filter(|k| (1..=n).contains(k))
                                 .ok_or_else(|| format!("`{flag}`: voters=K with K in 1..={n}"))?;
+                        }
+                        Some(("snapshot", k)) => {
+                            config.snapshot.threshold_entries = k
+                                .parse()
+                                .ok()
+                                .filter(|k| *k >= 2)
+                                .ok_or_else(|| format!("`{flag}`: snapshot=K with K >= 2"))?;
                         }
                         _ => match flag {
                             "pre_vote" => config.pre_vote = true,
@@ -334,6 +344,10 @@ interaction_tests! {
     check_quorum => "check_quorum.txt",
     partition => "partition.txt",
     replication => "replication.txt",
+    membership => "membership.txt",
+    removed_server => "removed_server.txt",
+    remove_leader => "remove_leader.txt",
+    transfer => "transfer.txt",
 }
 
 #[test]
