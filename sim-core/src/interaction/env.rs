@@ -275,6 +275,39 @@ impl<N: RaftNode> Env<N> {
         ))
     }
 
+    /// Lets `us` pass for node `id`: fires each of its timers that falls
+    /// due by then, earliest first (a timer it arms meanwhile too), and
+    /// leaves the clock at the end of the span.
+    pub(super) fn elapse_for(&mut self, id: NodeId, us: u64) -> Result<String, String> {
+        let mut out = String::new();
+        if self.status(id).is_none() {
+            return Err(format!("node {id} is crashed"));
+        }
+        let deadline = self.now.plus_us(us);
+        for _ in 0..MAX_FIRINGS {
+            let member = &mut self.members[id.index()];
+            let Some((kind, at)) = member
+                .armed
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(kind, at)| (*kind, *at))
+                .filter(|(_, at)| *at <= deadline)
+            else {
+                self.now = self.now.max(deadline);
+                return Ok(out);
+            };
+            member.armed.remove(&kind);
+            self.now = self.now.max(at);
+            self.step(id, &mut out, "", |node, now, actions| {
+                node.on_timer(now, kind, actions)
+            });
+        }
+        Err(format!(
+            "node {id} fired {MAX_FIRINGS} timers in {} ms",
+            us / 1_000
+        ))
+    }
+
     /// Delivers one message: dropped if its link is cut or its receiver is
     /// down, else handed over and its effects printed beneath it.
     fn deliver(&mut self, message: InFlight<N::Message>, out: &mut String) {

@@ -24,6 +24,8 @@
 //! campaign N                              fire N's timers until it stands
 //! heartbeat N                             fire N's timers until it sends
 //! step-down N                             fire N's timers until its role changes
+//! elapse N MS                             fire N's timers due in the next MS
+//!                                         milliseconds (whatever they do)
 //! stabilize                               deliver every message in flight, and
 //!                                         what they cause, until none is left
 //! deliver-msgs [from=N] [to=N]           deliver what is in flight now (from/to N)
@@ -39,6 +41,8 @@
 //! change L [add=N,..] [remove=N,..] [learners=N,..]
 //!                                         consensus (left automatically)
 //! transfer-leader L N                     ask leader L to hand over to N
+//! reset                                   discard the cluster: a script may
+//!                                         go on with another `add-nodes`
 //! ```
 //!
 //! A membership or transfer request prints what the node sent and changed,
@@ -148,7 +152,7 @@ impl<N: RaftNode> Session<N> {
         let out = match command {
             "add-nodes" => {
                 if self.env.is_some() {
-                    return Err("the cluster exists already".to_string());
+                    return Err("the cluster exists already (`reset` first)".to_string());
                 }
                 let n: usize = words
                     .next()
@@ -196,6 +200,18 @@ impl<N: RaftNode> Session<N> {
                     _ => Until::RoleChange,
                 };
                 self.env()?.elapse(id, until)?
+            }
+            "elapse" => {
+                let id = self.node(words.next())?;
+                let ms: u64 = words
+                    .next()
+                    .and_then(|w| w.parse().ok())
+                    .ok_or("elapse needs whole milliseconds")?;
+                self.env()?.elapse_for(id, ms * 1_000)?
+            }
+            "reset" => {
+                self.env = None;
+                String::new()
             }
             "stabilize" => self.env()?.stabilize()?,
             "deliver-msgs" => {
@@ -284,8 +300,8 @@ impl<N: RaftNode> Session<N> {
                 return Err(format!(
                     "unknown command `{other}` (expected add-nodes, campaign, heartbeat, \
                      step-down, stabilize, deliver-msgs, drop-msgs, propose, cut, isolate, heal, crash, \
-                     restart, advance, status, log, add-voter, add-learner, promote, remove, \
-                     change or transfer-leader)"
+                     restart, advance, elapse, status, log, add-voter, add-learner, promote, \
+                     remove, change, transfer-leader or reset)"
                 ))
             }
         };
