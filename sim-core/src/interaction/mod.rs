@@ -407,4 +407,26 @@ fn a_bad_command_fails_with_its_reason() {
         .run("fly 1")
         .unwrap_err()
         .contains("unknown command"));
+    assert!(session
+        .run("change 1 join=2")
+        .unwrap_err()
+        .contains("unknown key"));
+    assert!(session
+        .run("add-voter 1 9")
+        .unwrap_err()
+        .contains("does not exist"));
+    assert!(session
+        .run("add-nodes 3")
+        .unwrap_err()
+        .contains("exists already"));
+    session.run("reset").unwrap();
+    assert!(session
+        .run("add-nodes 3 voters=4")
+        .unwrap_err()
+        .contains("voters=K"));
+    session.run("add-nodes 3 voters=2").unwrap();
+    assert_eq!(
+        session.run("remove 1 2").unwrap(),
+        "refused: not the leader\n"
+    );
 }
