@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 
 use crate::node::{
-    Action, FieldValue, HardState, Membership, MessageView, NodeId, NodeSet, Note, ProposalId,
-    RaftConfig, RaftNode, Status, TimerKind,
+    Action, EntryData, FieldValue, HardState, Membership, MembershipChange, MessageView, NodeId,
+    NodeSet, Note, ProposalId, RaftConfig, RaftNode, Role, Status, TimerKind,
 };
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
@@ -176,16 +176,25 @@ impl<N: RaftNode> Env<N> {
             return 0;
         };
         let before = node.status();
+        let config_before = node.membership();
         let mut actions = Vec::new();
         input(node, now, &mut actions);
         let queued = self.inflight.len();
         self.carry_out(id, actions, out, indent);
         let sent = self.inflight.len() - queued;
-        let after = self.status(id).expect("a step does not crash a node");
+        let node = self.members[id.index()]
+            .node
+            .as_ref()
+            .expect("a step does not crash a node");
+        let after = node.status();
+        let config_after = node.membership();
         if (after.role, after.term, after.leader, after.commit_index)
             != (before.role, before.term, before.leader, before.commit_index)
         {
             writeln!(out, "{indent}{}", format_status(id, &after)).expect("writing to a String");
+        }
+        if config_after != config_before {
+            writeln!(out, "{indent}{id}: config={config_after}").expect("writing to a String");
         }
         sent
     }
@@ -263,6 +272,39 @@ impl<N: RaftNode> Env<N> {
         }
         Err(format!(
             "node {id} did nothing in {MAX_FIRINGS} timer firings"
+        ))
+    }
+
+    /// Lets `us` pass for node `id`: fires each of its timers that falls
+    /// due by then, earliest first (a timer it arms meanwhile too), and
+    /// leaves the clock at the end of the span.
+    pub(super) fn elapse_for(&mut self, id: NodeId, us: u64) -> Result<String, String> {
+        let mut out = String::new();
+        if self.status(id).is_none() {
+            return Err(format!("node {id} is crashed"));
+        }
+        let deadline = self.now.plus_us(us);
+        for _ in 0..MAX_FIRINGS {
+            let member = &mut self.members[id.index()];
+            let Some((kind, at)) = member
+                .armed
+                .iter()
+                .min_by_key(|(_, at)| **at)
+                .map(|(kind, at)| (*kind, *at))
+                .filter(|(_, at)| *at <= deadline)
+            else {
+                self.now = self.now.max(deadline);
+                return Ok(out);
+            };
+            member.armed.remove(&kind);
+            self.now = self.now.max(at);
+            self.step(id, &mut out, "", |node, now, actions| {
+                node.on_timer(now, kind, actions)
+            });
+        }
+        Err(format!(
+            "node {id} fired {MAX_FIRINGS} timers in {} ms",
+            us / 1_000
         ))
     }
 
@@ -382,9 +424,51 @@ impl<N: RaftNode> Env<N> {
         });
         if !accepted {
             assert!(out.is_empty(), "a refused proposal does nothing");
-            return Ok(format!(
-                "{id}: refused proposal {proposal} (not the leader)\n"
-            ));
+            let why = match self.status(id).map(|s| s.role) {
+                Some(Role::Leader) => "the leader refused it",
+                _ => "not the leader",
+            };
+            return Ok(format!("{id}: refused proposal {proposal} ({why})\n"));
+        }
+        Ok(out)
+    }
+
+    /// An operator's membership change handed to node `id`: what it sent
+    /// and changed, or `refused: <reason>`.
+    pub(super) fn change(
+        &mut self,
+        id: NodeId,
+        change: MembershipChange,
+    ) -> Result<String, String> {
+        self.operate(id, |node, now, actions| {
+            node.change_membership(now, change, actions)
+        })
+    }
+
+    /// An operator asks node `id` to hand its leadership to `target`.
+    pub(super) fn transfer(&mut self, id: NodeId, target: NodeId) -> Result<String, String> {
+        self.operate(id, |node, now, actions| {
+            node.transfer_leader(now, target, actions)
+        })
+    }
+
+    /// Runs an operator's request through node `id`: its effects, then
+    /// `refused: <reason>` if it refused.
+    fn operate(
+        &mut self,
+        id: NodeId,
+        request: impl FnOnce(&mut N, Instant, &mut Vec<Action<N::Message>>) -> Result<(), String>,
+    ) -> Result<String, String> {
+        if self.members[id.index()].node.is_none() {
+            return Err(format!("node {id} is crashed"));
+        }
+        let mut out = String::new();
+        let mut result = Ok(());
+        self.step(id, &mut out, "", |node, now, actions| {
+            result = request(node, now, actions);
+        });
+        if let Err(why) = result {
+            writeln!(out, "refused: {why}").expect("writing to a String");
         }
         Ok(out)
     }
@@ -394,13 +478,18 @@ impl<N: RaftNode> Env<N> {
         self.now = self.now.plus_us(us);
     }
 
-    /// Every node's status, in id order.
+    /// Every node's status and the configuration it uses, in id order.
     pub(super) fn status_lines(&self) -> String {
         let mut out = String::new();
         for i in 0..self.members.len() {
             let id = NodeId::from_index(i);
-            match self.status(id) {
-                Some(status) => writeln!(out, "{}", format_status(id, &status)),
+            match self.members[id.index()].node.as_ref() {
+                Some(node) => writeln!(
+                    out,
+                    "{} config={}",
+                    format_status(id, &node.status()),
+                    node.membership()
+                ),
                 None => writeln!(out, "{id}: crashed"),
             }
             .expect("writing to a String");
@@ -408,14 +497,22 @@ impl<N: RaftNode> Env<N> {
         out
     }
 
-    /// Node `id`'s log: the snapshot, if any, then each entry's term.
+    /// Node `id`'s log: the snapshot, if any, then each entry's term (a
+    /// configuration entry with its configuration: `2[voters=(1,2,3)]`).
     pub(super) fn log_line(&self, id: NodeId) -> String {
         let member = &self.members[id.index()];
         let Some(node) = member.node.as_ref() else {
             return format!("{id}: crashed\n");
         };
         let log = node.log();
-        let terms: Vec<String> = log.entries.iter().map(|e| e.term.to_string()).collect();
+        let terms: Vec<String> = log
+            .entries
+            .iter()
+            .map(|e| match e.data {
+                EntryData::Config(config) => format!("{}[{config}]", e.term),
+                EntryData::Noop | EntryData::Proposal(_) => e.term.to_string(),
+            })
+            .collect();
         let snapshot = if log.snapshot_index > 0 {
             format!(" snapshot={}:{}", log.snapshot_index, log.snapshot_term)
         } else {

@@ -11,12 +11,21 @@
 //! it):
 //!
 //! ```text
-//! add-nodes N [pre_vote] [check_quorum]   N nodes from empty disks; the lease
-//!                                         is on with CheckQuorum (etcd's rule,
-//!                                         which raft-rs follows)
+//! add-nodes N [voters=K] [snapshot=S] [pre_vote] [check_quorum]
+//!                                         N nodes from empty disks: 1..=K (all
+//!                                         by default) hold the configuration
+//!                                         voters=(1..K), the others none (spare
+//!                                         machines a leader may add); with
+//!                                         snapshot=S a node compacts its log
+//!                                         once S entries past its snapshot are
+//!                                         committed (to S/2 behind the commit);
+//!                                         the lease is on with CheckQuorum
+//!                                         (etcd's rule, which raft-rs follows)
 //! campaign N                              fire N's timers until it stands
 //! heartbeat N                             fire N's timers until it sends
 //! step-down N                             fire N's timers until its role changes
+//! elapse N MS                             fire N's timers due in the next MS
+//!                                         milliseconds (whatever they do)
 //! stabilize                               deliver every message in flight, and
 //!                                         what they cause, until none is left
 //! deliver-msgs [from=N] [to=N]           deliver what is in flight now (from/to N)
@@ -25,8 +34,19 @@
 //! cut A B / isolate N / heal              links down (both ways) / all up
 //! crash N / restart N                     lose volatile state / start from disk
 //! advance MS                              let MS milliseconds pass, firing nothing
-//! status / log N                          print every node's status / N's log
+//! status / log N                          print every node's status and
+//!                                         configuration / N's log
+//! add-voter L N / add-learner L N         ask leader L to change the membership:
+//! promote L N / remove L N                one node at a time, or by joint
+//! change L [add=N,..] [remove=N,..] [learners=N,..]
+//!                                         consensus (left automatically)
+//! transfer-leader L N                     ask leader L to hand over to N
+//! reset                                   discard the cluster: a script may
+//!                                         go on with another `add-nodes`
 //! ```
+//!
+//! A membership or transfer request prints what the node sent and changed,
+//! then `refused: <reason>` if it refused.
 //!
 //! Time moves forward only, to the deadline of each timer a command fires;
 //! a node's timers fire only when a command fires them. So a node that no
@@ -38,7 +58,10 @@
 //! implementation's own kind and fields), indented beneath the delivery
 //! that caused it; a status line `1: leader term=2 vote=1 leader=1
 //! commit=3 last=3` whenever a node's role, term, leader or commit index
-//! changes.
+//! changes; `1: config=voters=(1,2,3) learners=(4)` whenever the
+//! configuration it uses changes (the model's on append, raft-rs's on
+//! apply); in `log N` a configuration entry shows its configuration,
+//! `2[voters=(1,2,3)]`.
 
 mod env;
 
@@ -46,7 +69,7 @@ use std::path::Path;
 
 use env::{Env, Until};
 
-use crate::node::{NodeId, NodeSet, RaftConfig, RaftNode};
+use crate::node::{MembershipChange, NodeId, NodeSet, RaftConfig, RaftNode};
 use crate::raft::ClassicNode;
 use crate::testkit::{self, Interpreter};
 
@@ -100,13 +123,36 @@ impl<N: RaftNode> Session<N> {
         Ok(found)
     }
 
+    /// `key=N,M,...` words, by key, as sets of nodes (empty if absent);
+    /// anything else is an error.
+    fn sets<'a>(
+        &mut self,
+        words: impl Iterator<Item = &'a str>,
+        keys: &[&str],
+    ) -> Result<Vec<NodeSet>, String> {
+        let mut found = vec![NodeSet::EMPTY; keys.len()];
+        for word in words {
+            let (key, value) = word
+                .split_once('=')
+                .ok_or_else(|| format!("`{word}`: expected key=N,M,..."))?;
+            let slot = keys
+                .iter()
+                .position(|k| *k == key)
+                .ok_or_else(|| format!("unknown key `{key}` (expected {})", keys.join(", ")))?;
+            for id in value.split(',').filter(|v| !v.is_empty()) {
+                found[slot] = found[slot].with(self.node(Some(id))?);
+            }
+        }
+        Ok(found)
+    }
+
     fn run(&mut self, line: &str) -> Result<String, String> {
         let mut words = line.split_whitespace();
         let command = words.next().ok_or("empty command")?;
         let out = match command {
             "add-nodes" => {
                 if self.env.is_some() {
-                    return Err("the cluster exists already".to_string());
+                    return Err("the cluster exists already (`reset` first)".to_string());
                 }
                 let n: usize = words
                     .next()
@@ -117,15 +163,32 @@ impl<N: RaftNode> Session<N> {
                     implementation: self.implementation,
                     ..RaftConfig::default()
                 };
+                let mut voters = n;
                 for flag in words.by_ref() {
-                    match flag {
-                        "pre_vote" => config.pre_vote = true,
-                        "check_quorum" => config.check_quorum = true,
-                        other => return Err(format!("unknown flag `{other}`")),
+                    match flag.split_once('=') {
+                        Some(("voters", k)) => {
+                            voters = k
+                                .parse()
+                                .ok()
+                                .filter(|k| (1..=n).contains(k))
+                                .ok_or_else(|| format!("`{flag}`: voters=K with K in 1..={n}"))?;
+                        }
+                        Some(("snapshot", k)) => {
+                            config.snapshot.threshold_entries = k
+                                .parse()
+                                .ok()
+                                .filter(|k| *k >= 2)
+                                .ok_or_else(|| format!("`{flag}`: snapshot=K with K >= 2"))?;
+                        }
+                        _ => match flag {
+                            "pre_vote" => config.pre_vote = true,
+                            "check_quorum" => config.check_quorum = true,
+                            other => return Err(format!("unknown flag `{other}`")),
+                        },
                     }
                 }
                 config.leader_lease = config.check_quorum;
-                let (env, out) = Env::new(n, config, NodeSet::first(n));
+                let (env, out) = Env::new(n, config, NodeSet::first(voters));
                 self.env = Some(env);
                 out
             }
@@ -137,6 +200,18 @@ impl<N: RaftNode> Session<N> {
                     _ => Until::RoleChange,
                 };
                 self.env()?.elapse(id, until)?
+            }
+            "elapse" => {
+                let id = self.node(words.next())?;
+                let ms: u64 = words
+                    .next()
+                    .and_then(|w| w.parse().ok())
+                    .ok_or("elapse needs whole milliseconds")?;
+                self.env()?.elapse_for(id, ms * 1_000)?
+            }
+            "reset" => {
+                self.env = None;
+                String::new()
             }
             "stabilize" => self.env()?.stabilize()?,
             "deliver-msgs" => {
@@ -191,11 +266,42 @@ impl<N: RaftNode> Session<N> {
                 let id = self.node(words.next())?;
                 self.env()?.log_line(id)
             }
+            "add-voter" | "add-learner" | "promote" | "remove" => {
+                let leader = self.node(words.next())?;
+                let target = self.node(words.next())?;
+                let change = match command {
+                    "add-voter" => MembershipChange::AddVoter(target),
+                    "add-learner" => MembershipChange::AddLearner(target),
+                    "promote" => MembershipChange::Promote(target),
+                    _ => MembershipChange::Remove(target),
+                };
+                self.env()?.change(leader, change)?
+            }
+            "change" => {
+                let leader = self.node(words.next())?;
+                let [add, remove, learners] =
+                    self.sets(words.by_ref(), &["add", "remove", "learners"])?[..]
+                else {
+                    unreachable!("three keys")
+                };
+                let change = MembershipChange::Joint {
+                    add,
+                    remove,
+                    learners,
+                };
+                self.env()?.change(leader, change)?
+            }
+            "transfer-leader" => {
+                let leader = self.node(words.next())?;
+                let target = self.node(words.next())?;
+                self.env()?.transfer(leader, target)?
+            }
             other => {
                 return Err(format!(
                     "unknown command `{other}` (expected add-nodes, campaign, heartbeat, \
                      step-down, stabilize, deliver-msgs, drop-msgs, propose, cut, isolate, heal, crash, \
-                     restart, advance, status or log)"
+                     restart, advance, elapse, status, log, add-voter, add-learner, promote, \
+                     remove, change, transfer-leader or reset)"
                 ))
             }
         };
@@ -254,6 +360,10 @@ interaction_tests! {
     check_quorum => "check_quorum.txt",
     partition => "partition.txt",
     replication => "replication.txt",
+    membership => "membership.txt",
+    removed_server => "removed_server.txt",
+    remove_leader => "remove_leader.txt",
+    transfer => "transfer.txt",
 }
 
 #[test]
@@ -297,4 +407,26 @@ fn a_bad_command_fails_with_its_reason() {
         .run("fly 1")
         .unwrap_err()
         .contains("unknown command"));
+    assert!(session
+        .run("change 1 join=2")
+        .unwrap_err()
+        .contains("unknown key"));
+    assert!(session
+        .run("add-voter 1 9")
+        .unwrap_err()
+        .contains("does not exist"));
+    assert!(session
+        .run("add-nodes 3")
+        .unwrap_err()
+        .contains("exists already"));
+    session.run("reset").unwrap();
+    assert!(session
+        .run("add-nodes 3 voters=4")
+        .unwrap_err()
+        .contains("voters=K"));
+    session.run("add-nodes 3 voters=2").unwrap();
+    assert_eq!(
+        session.run("remove 1 2").unwrap(),
+        "refused: not the leader\n"
+    );
 }
