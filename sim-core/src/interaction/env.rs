@@ -106,7 +106,7 @@ impl<N: RaftNode> Env<N> {
                     node: None,
                     disk: match voters.contains(NodeId(id as u32)) {
                         true => HardState::bootstrap(bootstrap),
-                        false => HardState::default(),
+                        false => HardState::spare(bootstrap),
                     },
                     rng: Some(Stream::new(SEED, Purpose::NodeTimers, id as u64)),
                     armed: BTreeMap::new(),

@@ -420,9 +420,13 @@ impl RaftNode for RaftRsNode {
         if raft.lead_transferee.is_some() {
             return Err("a leadership transfer is under way".to_string());
         }
-        // The library's rule, which a new leader meets until it has
-        // applied its whole log (so its term's entry is committed too):
-        // it would drop the change silently, so it is refused here.
+        // The library's rule: no change while one in the log is not yet
+        // applied (a new leader counts everything past its applied index
+        // as pending). It would drop the change silently, so it is refused
+        // here. Unlike the model, raft-rs does not wait for an entry of the
+        // leader's own term: a new leader whose log is all applied accepts
+        // a change at once (safe in raft-rs, which uses a configuration
+        // only once committed).
         if raft.has_pending_conf() {
             return Err("an earlier change is not applied yet".to_string());
         }
