@@ -65,6 +65,26 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "remove-leader.json",
         include_str!("../../scenarios/remove-leader.json"),
     ),
+    (
+        "replace-node.json",
+        include_str!("../../scenarios/replace-node.json"),
+    ),
+    (
+        "two-node-removal.json",
+        include_str!("../../scenarios/two-node-removal.json"),
+    ),
+    (
+        "rolling-upgrade.json",
+        include_str!("../../scenarios/rolling-upgrade.json"),
+    ),
+    (
+        "add-voter-while-degraded.json",
+        include_str!("../../scenarios/add-voter-while-degraded.json"),
+    ),
+    (
+        "membership-churn.json",
+        include_str!("../../scenarios/membership-churn.json"),
+    ),
     ("bench.json", include_str!("../../scenarios/bench.json")),
 ];
 
