@@ -334,6 +334,35 @@ fn each_validation_rule_names_the_json_path_and_exits_2() {
             "events[0].isolate: node 9 does not exist (the cluster has nodes 1..=5)",
         ),
         (
+            "members-beyond-nodes",
+            with(base(), "members", json!([1, 2, 6])),
+            "members[2]: node 6 does not exist (the cluster has nodes 1..=5)",
+        ),
+        (
+            "no-members",
+            with(base(), "members", json!([])),
+            "members: names no node",
+        ),
+        (
+            "change-names-no-such-node",
+            with(
+                base(),
+                "events",
+                json!([{"at_ms": 1, "change": {"add": [2], "remove": [7]}}]),
+            ),
+            "events[0].change.remove[0]: node 7 does not exist (the cluster has nodes 1..=5)",
+        ),
+        (
+            "add-voter-no-such-node",
+            with(base(), "events", json!([{"at_ms": 1, "add_voter": 6}])),
+            "events[0].add_voter: node 6 does not exist",
+        ),
+        (
+            "membership-rate",
+            with(base(), "chaos", json!({"membership_per_min": 61})),
+            "chaos.membership_per_min: 61 is out of range",
+        ),
+        (
             "no-such-follower",
             with(
                 base(),
