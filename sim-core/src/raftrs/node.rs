@@ -204,7 +204,8 @@ impl RaftRsNode {
     /// stands: it is no longer promotable.
     fn step_down_if_removed(&mut self, applied: &raft::eraftpb::ConfState) {
         let raft = &mut self.raw.raft;
-        if raft.state == raft::StateRole::Leader && !applied.voters.contains(&raft.id) {
+        let voter = applied.voters.contains(&raft.id) || applied.voters_outgoing.contains(&raft.id);
+        if raft.state == raft::StateRole::Leader && !voter {
             let term = raft.term;
             raft.become_follower(term, raft::INVALID_ID);
             debug_assert!(!raft.promotable(), "a removed node is not promotable");
@@ -435,8 +436,10 @@ impl RaftNode for RaftRsNode {
         // raft-rs 0.7 panics (an unwrap in `maybe_commit`) when a leader
         // that is no longer a voter commits: refused, as an operator of
         // raft-rs must transfer leadership before removing the leader.
+        // A joint change that leaves it only among the outgoing voters would
+        // do the same once it leaves the joint configuration.
         let me = NodeId(raft.id as u32);
-        if !after.is_voter(me) {
+        if !after.voters.contains(me) {
             return Err(format!(
                 "raft-rs cannot remove or demote its own leader (node {me}): transfer \
                  leadership first"
