@@ -135,17 +135,28 @@ fn a_removed_server_disrupts_classic_raft_but_not_prevote_nor_raft_rs() {
         raft.metrics.removed_node_disruptions, raft.metrics.disruptions,
         "every disruption is the removed node's"
     );
-    for label in [
-        "prevote",
-        "prevote+lease",
-        "raft-rs",
-        "raft-rs prevote+checkquorum",
-    ] {
+    for label in ["prevote", "prevote+lease", "raft-rs prevote+checkquorum"] {
         let out = variant(&runs, label);
         assert_eq!(out.metrics.removed_node_disruptions, 0, "{label}");
         assert_eq!(out.metrics.membership_changes.committed, 1, "{label}");
         assert!(out.metrics.leaderless_ms < 1_000.0, "{label}");
     }
+}
+
+/// raft-rs keeps replicating to a node until its removal is applied: the
+/// node that got the commit in time applies its removal and never stands;
+/// one that did not never learns it was removed and disrupts plain raft-rs
+/// as the model's removed node does.
+#[test]
+fn a_raft_rs_removed_node_stands_only_when_it_never_learned_of_its_removal() {
+    let mut file = bundled_json("removed-server");
+    file["variants"] = json!([{"label": "raft-rs", "raft": {"implementation": "raft-rs"}}]);
+    file["expect"] = json!([]);
+    let disruptions: Vec<u64> = (0..8)
+        .map(|seed| run_all(&file, seed)[0].1.metrics.removed_node_disruptions)
+        .collect();
+    assert!(disruptions.contains(&0), "{disruptions:?}");
+    assert!(disruptions.iter().any(|&d| d >= 20), "{disruptions:?}");
 }
 
 #[test]
@@ -271,4 +282,15 @@ fn what_the_cluster_refuses_is_recorded_with_its_reason() {
         );
         assert!(refused >= 1, "{raft}");
     }
+    // raft-rs cannot remove its own leader, by a joint change either.
+    let (refused, reasons) = one(
+        json!([{"at_ms": 1000, "let": {"L": "leader"}},
+               {"at_ms": 1000, "change": {"add": [3], "remove": ["L"]}}]),
+        json!({"implementation": "raft-rs"}),
+    );
+    assert_eq!(refused, 1);
+    assert!(
+        reasons[0].contains("cannot remove or demote its own leader"),
+        "{reasons:?}"
+    );
 }
