@@ -61,6 +61,10 @@ struct NodeRow {
     node: u32,
     up: bool,
     role: &'static str,
+    /// Its place in the configuration it uses: voter, learner, or outside
+    /// it (a removed node, or a spare machine not yet added). None: not
+    /// known (a trace does not hold it).
+    member: Option<&'static str>,
     term: u64,
     voted_for: Option<u32>,
     leader: Option<u32>,
@@ -77,7 +81,37 @@ struct NodeRow {
 struct VariantState {
     variant: String,
     at_ms: f64,
+    /// The configuration the leader (or, without one, most nodes) uses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    configuration: Option<String>,
     nodes: Vec<NodeRow>,
+}
+
+/// The configuration a cluster works by at an instant: the leader of the
+/// highest term's, or without a leader the one most live nodes use.
+fn configuration(snapshot: &Snapshot) -> Option<String> {
+    let leader = snapshot
+        .nodes
+        .iter()
+        .filter(|n| n.live && n.status.role == Role::Leader)
+        .max_by_key(|n| n.status.term);
+    if let Some(leader) = leader {
+        return Some(format!("{} (leader {}'s)", leader.config, leader.node));
+    }
+    let live: Vec<_> = snapshot.nodes.iter().filter(|n| n.live).collect();
+    live.iter()
+        .max_by_key(|n| live.iter().filter(|m| m.config == n.config).count())
+        .map(|n| format!("{} (most live nodes'; no leader)", n.config))
+}
+
+fn member(config: &sim_core::node::Membership, id: sim_core::node::NodeId) -> &'static str {
+    if config.is_voter(id) {
+        "voter"
+    } else if config.is_learner(id) {
+        "learner"
+    } else {
+        "outside"
+    }
 }
 
 fn rows(snapshot: &Snapshot) -> Vec<NodeRow> {
@@ -107,6 +141,7 @@ fn rows(snapshot: &Snapshot) -> Vec<NodeRow> {
                 } else {
                     "down"
                 },
+                member: Some(member(&n.config, id)),
                 term: n.status.term,
                 voted_for: n.status.voted_for.map(|v| v.0),
                 leader: n.status.leader.map(|l| l.0),
@@ -145,16 +180,20 @@ fn list(nodes: &Option<Vec<u32>>) -> String {
 
 fn table(state: &VariantState) -> String {
     let dash = |v: Option<u32>| v.map_or("—".to_string(), |v| v.to_string());
-    let mut text = format!(
-        "{} at {:.3} s\n  node  role           term  vote  leader      log  commit  cannot send to  cannot hear from\n",
-        state.variant,
-        state.at_ms / 1000.0
+    let mut text = format!("{} at {:.3} s\n", state.variant, state.at_ms / 1000.0);
+    if let Some(config) = &state.configuration {
+        text.push_str(&format!("  configuration {config}\n"));
+    }
+    text.push_str(
+        "  node  role           member    term  vote  leader      log  commit  cannot send to  \
+         cannot hear from\n",
     );
     for row in &state.nodes {
         text.push_str(&format!(
-            "  {:>4}  {:<13} {:>5}  {:>4}  {:>6}  {:>7}  {:>6}  {:<14}  {}\n",
+            "  {:>4}  {:<13}  {:<8} {:>5}  {:>4}  {:>6}  {:>7}  {:>6}  {:<14}  {}\n",
             row.node,
             row.role,
+            row.member.unwrap_or("?"),
             row.term,
             dash(row.voted_for),
             dash(row.leader),
@@ -194,6 +233,7 @@ fn from_trace(text: &str, shown: &str, at_us: u64) -> Result<VariantState, Failu
                             "pre_candidate" => "pre-candidate",
                             _ => "follower",
                         },
+                        member: None,
                         term: *term,
                         voted_for: voted_for.map(|n| n.0),
                         leader: leader.map(|n| n.0),
@@ -226,6 +266,7 @@ fn from_trace(text: &str, shown: &str, at_us: u64) -> Result<VariantState, Failu
     Ok(VariantState {
         variant: "(trace)".to_string(),
         at_ms: at_us as f64 / 1000.0,
+        configuration: None,
         nodes: nodes.into_values().collect(),
     })
 }
@@ -314,6 +355,7 @@ pub fn inspect(args: InspectArgs) -> CliResult {
         states.push(VariantState {
             variant: label.to_string(),
             at_ms: args.at as f64 / 1000.0,
+            configuration: configuration(&snapshot),
             nodes: rows(&snapshot),
         });
     }

@@ -153,6 +153,9 @@ pub struct NodeState {
     pub status: Status,
     /// The log entries it holds past its snapshot (its disk's while down).
     pub retained_entries: u64,
+    /// The configuration it uses (the model: its log's latest; a library:
+    /// the last it applied); while down, its disk's latest.
+    pub config: Membership,
 }
 
 /// What the queue holds; `M` is the implementation's message type.
@@ -365,6 +368,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
                     live: slot.live,
                     status: slot.status,
                     retained_entries: slot.retained_entries(),
+                    config: slot.config(),
                 })
                 .collect(),
             cut_links: self.cut_links(),

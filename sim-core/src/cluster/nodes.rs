@@ -13,8 +13,8 @@ use super::pause::Pending;
 use super::{Cluster, Event, Input};
 use crate::network::Fate;
 use crate::node::{
-    Action, HardState, LogIndex, NodeId, Note, PersistWrite, RaftNode, Role, SendTiming, Status,
-    TimerKind, WireMessage,
+    Action, HardState, LogIndex, Membership, NodeId, Note, PersistWrite, RaftNode, Role,
+    SendTiming, Status, TimerKind, WireMessage,
 };
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
@@ -51,6 +51,15 @@ pub(super) struct Slot<N: RaftNode> {
 }
 
 impl<N: RaftNode> Slot<N> {
+    /// The configuration the node uses; while it is down, its disk's
+    /// latest.
+    pub(super) fn config(&self) -> Membership {
+        match &self.node {
+            Some(node) => node.membership(),
+            None => self.disk.latest_config(),
+        }
+    }
+
     pub(super) fn new(seed: u64, id: NodeId, clock: &ClockConfig, disk: HardState) -> Slot<N> {
         let stream = u64::from(id.0);
         Slot {

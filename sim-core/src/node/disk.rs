@@ -112,6 +112,19 @@ impl HardState {
         );
     }
 
+    /// The latest configuration on disk: the last configuration entry's,
+    /// or the snapshot's.
+    pub fn latest_config(&self) -> Membership {
+        self.log
+            .iter()
+            .rev()
+            .find_map(|entry| match entry.data {
+                EntryData::Config(config) => Some(config),
+                _ => None,
+            })
+            .unwrap_or(self.snapshot_config)
+    }
+
     /// The snapshot the disk holds.
     pub fn snapshot(&self) -> SnapshotMeta {
         SnapshotMeta {
