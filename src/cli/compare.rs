@@ -72,8 +72,11 @@ pub struct CompareArgs {
     /// Scenario files (or bundled scenario names); default: every bundled
     /// scenario but those that plant a bug (figure-3-7), chaos-bugs (made
     /// for sweeps with a bug planted), the election-timeouts experiment
-    /// (its variants are timeout ranges, not policies) and bench (the
-    /// benchmark's fault-free hour: nothing to compare).
+    /// (its variants are timeout ranges, not policies), bench (the
+    /// benchmark's fault-free hour: nothing to compare) and those whose
+    /// variants run events of their own (their columns are stories, not
+    /// policies under one script: remove-leader, replace-node,
+    /// two-node-removal, rolling-upgrade, add-voter-while-degraded).
     files: Vec<String>,
     /// Override one scenario field without editing the file, e.g.
     /// `--set nodes=7`, `--set raft.pre_vote=true`,
@@ -90,6 +93,14 @@ pub struct CompareArgs {
     seed: Option<u64>,
 }
 
+/// Whether a bundled scenario gives some variant events of its own.
+fn has_variant_events(text: &str) -> bool {
+    let file: Value = serde_json::from_str(text).expect("a bundled scenario is JSON");
+    file["variants"]
+        .as_array()
+        .is_some_and(|variants| variants.iter().any(|v| v.get("events").is_some()))
+}
+
 pub fn compare(args: CompareArgs) -> CliResult {
     let files: Vec<String> = if args.files.is_empty() {
         super::bundled::SCENARIOS
@@ -99,6 +110,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
                     && *file != "election-timeouts.json"
                     && *file != "chaos-bugs.json"
                     && *file != "bench.json"
+                    && !has_variant_events(text)
             })
             .map(|(file, _)| format!("scenarios/{file}"))
             .collect()

@@ -298,13 +298,17 @@ pub fn plural(count: usize, noun: &str) -> String {
 
 /// The width `list` fits its lines into.
 const LIST_WIDTH: usize = 80;
+/// The widest name column `list` aligns to: a longer name takes its own
+/// width, and its line less of the description.
+const LIST_NAME_WIDTH: usize = 18;
 
 fn list(long: bool) {
     let name_width = bundled::SCENARIOS
         .iter()
         .map(|(file, _)| file.trim_end_matches(".json").len())
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(LIST_NAME_WIDTH);
     for (file, text) in bundled::SCENARIOS {
         // Read as JSON, not validated: a build without raft-rs still lists
         // the scenarios whose variants need it.
@@ -312,7 +316,7 @@ fn list(long: bool) {
         let description = json["description"].as_str().unwrap_or_default();
         let name = file.strip_suffix(".json").unwrap_or(file);
         if !long {
-            let room = LIST_WIDTH - name_width - 2;
+            let room = LIST_WIDTH.saturating_sub(name.len().max(name_width) + 2);
             println!("{name:<name_width$}  {}", first_sentence(description, room));
             continue;
         }
