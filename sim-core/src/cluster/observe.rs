@@ -218,7 +218,7 @@ impl<'t> Observers<'t> {
         if after.commit_index > before.commit_index {
             let extended = checker.extend_committed(id, after.term);
             if !extended.is_empty() {
-                checker.on_committed_prefix(node.log(), after.commit_index);
+                checker.on_committed_prefix(node.log(), extended);
             }
         }
         // The configuration it uses changes only with its log or as it

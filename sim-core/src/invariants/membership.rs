@@ -7,7 +7,7 @@
 //! code.
 
 use super::{broken, Broken, Checker, Property};
-use crate::node::{LogIndex, LogView, Membership, NodeId, NodeSet, Role, Status, Term};
+use crate::node::{EntryData, LogIndex, LogView, Membership, NodeId, NodeSet, Role, Status, Term};
 
 /// The most (term, candidate) vote records kept: older ones go first.
 const MAX_VOTE_RECORDS: usize = 4_096;
@@ -193,9 +193,25 @@ impl Checker {
         ))
     }
 
-    /// The cluster's committed prefix grew to `commit` on a node whose log
-    /// is `log`: its configuration there is the committed one.
-    pub fn on_committed_prefix(&mut self, log: LogView<'_>, commit: LogIndex) {
-        self.committed_config = log.config_at(commit).1;
+    /// The cluster's committed prefix grew by `extended` on a node whose
+    /// log is `log`: the last configuration among the new entries, if any,
+    /// is the committed one. Only the new entries are read (a whole-log
+    /// scan per commit made a long log quadratic), unless some of them are
+    /// already compacted on that node.
+    pub fn on_committed_prefix(&mut self, log: LogView<'_>, extended: std::ops::Range<LogIndex>) {
+        debug_assert!(!extended.is_empty(), "the prefix grew");
+        if extended.start <= log.snapshot_index {
+            self.committed_config = log.config_at(extended.end - 1).1;
+            return;
+        }
+        let newest = extended
+            .rev()
+            .find_map(|index| match log.entry(index).map(|e| e.data) {
+                Some(EntryData::Config(config)) => Some(config),
+                _ => None,
+            });
+        if let Some(config) = newest {
+            self.committed_config = config;
+        }
     }
 }

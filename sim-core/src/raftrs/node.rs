@@ -48,6 +48,10 @@ pub struct RaftRsNode {
     /// The latest configuration in `log` (the one the next mirrored
     /// configuration change applies to).
     log_config: Membership,
+    /// The configuration the library acts on (the last it applied), kept
+    /// here: reading it from the library builds a `ConfState`, an
+    /// allocation the observers would pay on every step.
+    applied_config: Membership,
     /// A snapshot the disk has not been told of yet: it goes with the next
     /// write.
     unwritten_snapshot: Option<SnapshotMeta>,
@@ -156,6 +160,7 @@ impl RaftRsNode {
                 };
                 self.log.install(snapshot);
                 self.log_config = self.log.latest_config().1;
+                self.applied_config = snapshot.config;
                 self.unwritten_snapshot = Some(snapshot);
             }
             let entries = ready.take_entries();
@@ -177,14 +182,15 @@ impl RaftRsNode {
                         .raw
                         .apply_conf_change(&decode_conf_change(entry))
                         .expect("the adapter proposes only changes the library accepts");
+                    self.applied_config = membership_of(&applied);
                     self.step_down_if_removed(&applied);
                 }
             }
             if let Some(last) = committed.last() {
-                let conf_state = self.raw.raft.prs().conf().to_conf_state();
+                let config = self.applied_config;
                 self.raw
                     .mut_store()
-                    .set_applied(last.index, last.term, conf_state);
+                    .set_applied(last.index, last.term, config);
             }
             self.raw.advance_append_async(ready);
             // raft-rs counts an installed snapshot as applied, but refuses
@@ -300,7 +306,9 @@ impl RaftNode for RaftRsNode {
         // Nodes tick out of phase, as real processes do: the first tick
         // comes after a drawn fraction of a tick.
         let phase = rng.between(1, config.tick_us);
+        let applied_config = membership_of(&raw.raft.prs().conf().to_conf_state());
         let mut node = RaftRsNode {
+            applied_config,
             seen: (raw.raft.term, raw.raft.state),
             raw,
             log_config: Log::from_parts(disk.replay_base(), disk.log.clone())
@@ -405,7 +413,12 @@ impl RaftNode for RaftRsNode {
 
     /// The configuration the library acts on: the last one it applied.
     fn membership(&self) -> Membership {
-        membership_of(&self.raw.raft.prs().conf().to_conf_state())
+        debug_assert_eq!(
+            self.applied_config,
+            membership_of(&self.raw.raft.prs().conf().to_conf_state()),
+            "the kept configuration is the library's"
+        );
+        self.applied_config
     }
 
     fn change_membership(

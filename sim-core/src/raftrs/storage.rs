@@ -13,6 +13,9 @@ use protobuf::Message as _;
 use raft::eraftpb::{ConfState, Entry, HardState, Snapshot};
 use raft::{GetEntriesContext, RaftState, Storage, StorageError, NO_LIMIT};
 
+use super::convert::conf_state;
+use crate::node::Membership;
+
 pub(super) struct SimStorage {
     hard_state: HardState,
     conf_state: ConfState,
@@ -24,7 +27,7 @@ pub(super) struct SimStorage {
     /// there: where a snapshot asked for is taken, as an application takes
     /// one of its state machine (none applied yet since start: the
     /// compacted snapshot).
-    applied: Option<(u64, u64, ConfState)>,
+    applied: Option<(u64, u64, Membership)>,
 }
 
 impl SimStorage {
@@ -45,12 +48,12 @@ impl SimStorage {
 
     /// The application applied the log up to `index` (of `term`), with
     /// `conf_state` the configuration in force there.
-    pub(super) fn set_applied(&mut self, index: u64, term: u64, conf_state: ConfState) {
+    pub(super) fn set_applied(&mut self, index: u64, term: u64, config: Membership) {
         debug_assert!(
             self.applied.as_ref().is_none_or(|a| a.0 <= index),
             "the applied index never falls"
         );
-        self.applied = Some((index, term, conf_state));
+        self.applied = Some((index, term, config));
     }
 
     /// Position of `index` (past the snapshot) in `entries`.
@@ -175,8 +178,10 @@ impl Storage for SimStorage {
     /// cluster charges its transfer by size.)
     fn snapshot(&self, request_index: u64, _to: u64) -> raft::Result<Snapshot> {
         let (index, term, conf_state) = match &self.applied {
-            Some((index, term, conf)) if *index > self.snapshot.0 => (*index, *term, conf),
-            _ => (self.snapshot.0, self.snapshot.1, &self.conf_state),
+            Some((index, term, config)) if *index > self.snapshot.0 => {
+                (*index, *term, conf_state(config))
+            }
+            _ => (self.snapshot.0, self.snapshot.1, self.conf_state.clone()),
         };
         if index == 0 || request_index > index {
             return Err(raft::Error::Store(
@@ -187,7 +192,7 @@ impl Storage for SimStorage {
         let meta = snapshot.mut_metadata();
         meta.index = index;
         meta.term = term;
-        meta.set_conf_state(conf_state.clone());
+        meta.set_conf_state(conf_state);
         Ok(snapshot)
     }
 }
