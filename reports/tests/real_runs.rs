@@ -91,3 +91,22 @@ fn a_stopped_run_draws_nothing_after_it_stopped() {
     let correct = &data.variants[1];
     assert_eq!(correct.end_ms, data.duration_ms, "the other variant ran on");
 }
+
+/// The charts mark each configuration the cluster committed and each
+/// request a leader refused, with its reason.
+#[test]
+fn configuration_changes_and_refusals_are_marked() {
+    let results = run("remove-leader", 1);
+    let svg = Chart::LeaderTimeline
+        .svg(&results, ChartOptions::default())
+        .expect("drawn");
+    // The model removes leader 3 and commits the four others.
+    assert!(svg.contains("committed: voters=(1,2,4,5)"), "{svg}");
+    // raft-rs refuses to remove its own leader.
+    if sim_core::node::Implementation::RaftRs.available() {
+        assert!(
+            svg.contains("remove refused: raft-rs cannot remove"),
+            "{svg}"
+        );
+    }
+}

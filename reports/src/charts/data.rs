@@ -195,6 +195,17 @@ impl Bounds {
             for (k, node) in f.nodes.iter().enumerate() {
                 self.node(self.path("faults", i, &format!("nodes[{k}]")), node.0)?;
             }
+            // A request the leader refused is marked, with the refusal (a
+            // skipped event did nothing and is left out).
+            if let Some(reason) = &f.refused {
+                faults.push(FaultSpan {
+                    from_ms,
+                    to_ms: None,
+                    kind: f.kind,
+                    description: format!("{} refused: {reason}", f.kind.name()),
+                });
+                continue;
+            }
             if f.skipped.is_some() {
                 continue;
             }
@@ -226,6 +237,27 @@ impl Bounds {
         // An instant event at the moment a fault ended is what ended it
         // (the heal after an isolate): the end of the shading shows it.
         faults.retain(|f| f.to_ms.is_some() || !ends.contains(&f.from_ms));
+        // Each configuration the cluster committed, where it took effect.
+        for (i, c) in series.configs.iter().enumerate() {
+            let from_ms = self.time(
+                self.path("configs", i, "committed_at_ms"),
+                c.committed_at_ms,
+            )?;
+            let joint = match c.outgoing.is_empty() {
+                true => String::new(),
+                false => format!(" outgoing={}", c.outgoing),
+            };
+            let learners = match c.learners.is_empty() {
+                true => String::new(),
+                false => format!(" learners={}", c.learners),
+            };
+            faults.push(FaultSpan {
+                from_ms,
+                to_ms: None,
+                kind: FaultKind::Change,
+                description: format!("committed: voters={}{joint}{learners}", c.voters),
+            });
+        }
         Ok(faults)
     }
 
