@@ -27,7 +27,7 @@
 
 mod membership;
 
-use crate::faults::{Fault, NodeRef, ScriptEvent};
+use crate::faults::{Fault, NodeRef, Request, ScriptEvent};
 use crate::network::NetworkPatch;
 use crate::node::{NodeId, NodeSet};
 use crate::rng::{Purpose, Stream};
@@ -228,11 +228,11 @@ struct Out<'a> {
 }
 
 impl Out<'_> {
-    fn push(&mut self, at_us: u64, fault: Fault) {
+    fn push(&mut self, at_us: u64, fault: impl Into<Fault>) {
         let at = Instant::from_us(at_us.min(self.end.as_us()));
         self.events.push(ScriptEvent {
             at,
-            fault,
+            fault: fault.into(),
             chaos: true,
             wait: false,
             source: None,
@@ -240,7 +240,7 @@ impl Out<'_> {
     }
 
     /// An event that waits for its references to resolve (`"wait": true`).
-    fn push_waiting(&mut self, at_us: u64, fault: Fault) {
+    fn push_waiting(&mut self, at_us: u64, fault: impl Into<Fault>) {
         self.push(at_us, fault);
         if let Some(event) = self.events.last_mut() {
             event.wait = true;
@@ -260,7 +260,7 @@ impl Out<'_> {
         for step in 0..3 {
             self.push_waiting(
                 at_us + step * MEMBERSHIP_STEP_US,
-                Fault::AddVoter(NodeRef::Name(node.to_string())),
+                Request::AddVoter(NodeRef::Name(node.to_string())),
             );
         }
     }
