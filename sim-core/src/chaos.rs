@@ -27,7 +27,7 @@
 
 mod membership;
 
-use crate::faults::{Fault, NodeRef, ScriptEvent};
+use crate::faults::{Fault, NodeRef, Request, ScriptEvent};
 use crate::network::NetworkPatch;
 use crate::node::{NodeId, NodeSet};
 use crate::rng::{Purpose, Stream};
@@ -81,38 +81,71 @@ pub struct ChaosConfig {
     pub swarm: Option<Swarm>,
 }
 
-/// The kinds of random fault, each with its own random stream: the
-/// discriminant is the stream's index, so it must never change.
+/// The kinds of random fault, each with its own random stream
+/// ([`Kind::stream`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
-    Isolate = 0,
-    Partition = 1,
-    Cut = 2,
-    Crash = 3,
-    LossSpike = 4,
-    LeaderCrash = 5,
-    StaleRejoin = 6,
-    SplitVote = 7,
-    StaleLeader = 8,
-    PowerFailure = 9,
-    RestartStorm = 10,
-    Membership = 11,
+    Blind(Blind),
+    Targeted(Targeted),
+}
+
+/// The faults drawn on nodes picked by number (`blind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Blind {
+    Isolate,
+    Partition,
+    Cut,
+    Crash,
+    LossSpike,
+}
+
+/// The episodes that bind the roles they act on when they fire (`Episode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Targeted {
+    LeaderCrash,
+    StaleRejoin,
+    SplitVote,
+    StaleLeader,
+    PowerFailure,
+    RestartStorm,
+    Membership,
 }
 
 const KINDS: [Kind; 12] = [
-    Kind::Isolate,
-    Kind::Partition,
-    Kind::Cut,
-    Kind::Crash,
-    Kind::LossSpike,
-    Kind::LeaderCrash,
-    Kind::StaleRejoin,
-    Kind::SplitVote,
-    Kind::StaleLeader,
-    Kind::PowerFailure,
-    Kind::RestartStorm,
-    Kind::Membership,
+    Kind::Blind(Blind::Isolate),
+    Kind::Blind(Blind::Partition),
+    Kind::Blind(Blind::Cut),
+    Kind::Blind(Blind::Crash),
+    Kind::Blind(Blind::LossSpike),
+    Kind::Targeted(Targeted::LeaderCrash),
+    Kind::Targeted(Targeted::StaleRejoin),
+    Kind::Targeted(Targeted::SplitVote),
+    Kind::Targeted(Targeted::StaleLeader),
+    Kind::Targeted(Targeted::PowerFailure),
+    Kind::Targeted(Targeted::RestartStorm),
+    Kind::Targeted(Targeted::Membership),
 ];
+
+impl Kind {
+    /// The index of the kind's random stream: it must never change, or
+    /// every seed would draw another schedule.
+    fn stream(self) -> u64 {
+        match self {
+            Kind::Blind(Blind::Isolate) => 0,
+            Kind::Blind(Blind::Partition) => 1,
+            Kind::Blind(Blind::Cut) => 2,
+            Kind::Blind(Blind::Crash) => 3,
+            Kind::Blind(Blind::LossSpike) => 4,
+            Kind::Targeted(Targeted::LeaderCrash) => 5,
+            Kind::Targeted(Targeted::StaleRejoin) => 6,
+            Kind::Targeted(Targeted::SplitVote) => 7,
+            Kind::Targeted(Targeted::StaleLeader) => 8,
+            Kind::Targeted(Targeted::PowerFailure) => 9,
+            Kind::Targeted(Targeted::RestartStorm) => 10,
+            Kind::Targeted(Targeted::Membership) => 11,
+        }
+    }
+}
 
 /// The stream index of the swarm draw (past every kind's).
 const SWARM_STREAM: u64 = 100;
@@ -121,18 +154,18 @@ const SLOT_US: u64 = 1_000_000;
 impl ChaosConfig {
     fn rate(&self, kind: Kind) -> f64 {
         match kind {
-            Kind::Isolate => self.isolate_per_min,
-            Kind::Partition => self.partition_per_min,
-            Kind::Cut => self.cut_per_min,
-            Kind::Crash => self.crash_per_min,
-            Kind::LossSpike => self.loss_spike_per_min,
-            Kind::LeaderCrash => self.leader_crash_per_min,
-            Kind::StaleRejoin => self.stale_rejoin_per_min,
-            Kind::SplitVote => self.split_vote_per_min,
-            Kind::StaleLeader => self.stale_leader_per_min,
-            Kind::PowerFailure => self.power_failure_per_min,
-            Kind::RestartStorm => self.restart_storm_per_min,
-            Kind::Membership => self.membership_per_min,
+            Kind::Blind(Blind::Isolate) => self.isolate_per_min,
+            Kind::Blind(Blind::Partition) => self.partition_per_min,
+            Kind::Blind(Blind::Cut) => self.cut_per_min,
+            Kind::Blind(Blind::Crash) => self.crash_per_min,
+            Kind::Blind(Blind::LossSpike) => self.loss_spike_per_min,
+            Kind::Targeted(Targeted::LeaderCrash) => self.leader_crash_per_min,
+            Kind::Targeted(Targeted::StaleRejoin) => self.stale_rejoin_per_min,
+            Kind::Targeted(Targeted::SplitVote) => self.split_vote_per_min,
+            Kind::Targeted(Targeted::StaleLeader) => self.stale_leader_per_min,
+            Kind::Targeted(Targeted::PowerFailure) => self.power_failure_per_min,
+            Kind::Targeted(Targeted::RestartStorm) => self.restart_storm_per_min,
+            Kind::Targeted(Targeted::Membership) => self.membership_per_min,
         }
     }
 
@@ -177,7 +210,7 @@ pub fn chaos_schedule(
         if per_min <= 0.0 {
             continue;
         }
-        let mut rng = Stream::new(seed, Purpose::Chaos, kind as u64);
+        let mut rng = Stream::new(seed, Purpose::Chaos, kind.stream());
         let p = (per_min / 60.0).min(1.0);
         let mut slot = chaos.start.as_us();
         let mut index = 0;
@@ -185,19 +218,11 @@ pub fn chaos_schedule(
             let mut out = Out {
                 events: &mut events,
                 end: chaos.end,
-                prefix: format!("Chaos{}_{index}_", kind as u64),
+                prefix: format!("Chaos{}_{index}_", kind.stream()),
             };
             match kind {
-                Kind::Isolate | Kind::Partition | Kind::Cut | Kind::Crash | Kind::LossSpike => {
-                    blind(chaos, kind, nodes, slot, p, &mut rng, &mut out)
-                }
-                Kind::LeaderCrash
-                | Kind::StaleRejoin
-                | Kind::SplitVote
-                | Kind::StaleLeader
-                | Kind::PowerFailure
-                | Kind::RestartStorm
-                | Kind::Membership => {
+                Kind::Blind(kind) => blind(chaos, kind, nodes, slot, p, &mut rng, &mut out),
+                Kind::Targeted(kind) => {
                     let hit = rng.chance(p);
                     let at = slot + rng.below(SLOT_US / US_PER_MS) * US_PER_MS;
                     let episode = Episode {
@@ -228,11 +253,11 @@ struct Out<'a> {
 }
 
 impl Out<'_> {
-    fn push(&mut self, at_us: u64, fault: Fault) {
+    fn push(&mut self, at_us: u64, fault: impl Into<Fault>) {
         let at = Instant::from_us(at_us.min(self.end.as_us()));
         self.events.push(ScriptEvent {
             at,
-            fault,
+            fault: fault.into(),
             chaos: true,
             wait: false,
             source: None,
@@ -240,7 +265,7 @@ impl Out<'_> {
     }
 
     /// An event that waits for its references to resolve (`"wait": true`).
-    fn push_waiting(&mut self, at_us: u64, fault: Fault) {
+    fn push_waiting(&mut self, at_us: u64, fault: impl Into<Fault>) {
         self.push(at_us, fault);
         if let Some(event) = self.events.last_mut() {
             event.wait = true;
@@ -260,7 +285,7 @@ impl Out<'_> {
         for step in 0..3 {
             self.push_waiting(
                 at_us + step * MEMBERSHIP_STEP_US,
-                Fault::AddVoter(NodeRef::Name(node.to_string())),
+                Request::AddVoter(NodeRef::Name(node.to_string())),
             );
         }
     }
@@ -270,7 +295,7 @@ impl Out<'_> {
 /// order, so a schedule without swarm or targeted kinds is unchanged.
 fn blind(
     chaos: &ChaosConfig,
-    kind: Kind,
+    kind: Blind,
     nodes: usize,
     slot: u64,
     p: f64,
@@ -300,8 +325,8 @@ fn blind(
             .collect()
     };
     let (fault, undo) = match kind {
-        Kind::Isolate => (Fault::Isolate(NodeRef::Id(a)), Fault::Restore(others(a))),
-        Kind::Partition => {
+        Blind::Isolate => (Fault::Isolate(NodeRef::Id(a)), Fault::Restore(others(a))),
+        Blind::Partition => {
             if nodes < 3 {
                 return;
             }
@@ -316,28 +341,21 @@ fn blind(
                 .collect();
             (Fault::Partition(vec![small, large]), Fault::Restore(cross))
         }
-        Kind::Cut => {
+        Blind::Cut => {
             if a == b {
                 return;
             }
             let pair = vec![(NodeRef::Id(a), NodeRef::Id(b))];
             (Fault::Cut(pair.clone()), Fault::Restore(pair))
         }
-        Kind::Crash => (Fault::Crash(NodeRef::Id(a)), Fault::Restart(NodeRef::Id(a))),
-        Kind::LossSpike => (
+        Blind::Crash => (Fault::Crash(NodeRef::Id(a)), Fault::Restart(NodeRef::Id(a))),
+        Blind::LossSpike => (
             Fault::SetNetwork(NetworkPatch {
                 loss: Some((loss * 1000.0).round() / 1000.0),
                 ..NetworkPatch::default()
             }),
             Fault::ResetNetwork,
         ),
-        Kind::LeaderCrash
-        | Kind::StaleRejoin
-        | Kind::SplitVote
-        | Kind::StaleLeader
-        | Kind::PowerFailure
-        | Kind::RestartStorm
-        | Kind::Membership => unreachable!("a targeted kind is drawn by Episode"),
     };
     out.push(at, fault);
     out.push(at + duration, undo);
@@ -367,18 +385,15 @@ fn ms(range: (u64, u64)) -> (u64, u64) {
 }
 
 impl Episode {
-    fn draw(&self, kind: Kind, rng: &mut Stream, out: &mut Out<'_>) {
+    fn draw(&self, kind: Targeted, rng: &mut Stream, out: &mut Out<'_>) {
         match kind {
-            Kind::LeaderCrash => self.leader_crash(out),
-            Kind::StaleRejoin => self.stale_rejoin(rng, out),
-            Kind::SplitVote => self.split_vote(rng, out),
-            Kind::StaleLeader => self.stale_leader(rng, out),
-            Kind::PowerFailure => self.power_failure(rng, out),
-            Kind::RestartStorm => self.restart_storm(out),
-            Kind::Membership => self.membership(rng, out),
-            Kind::Isolate | Kind::Partition | Kind::Cut | Kind::Crash | Kind::LossSpike => {
-                unreachable!("a blind kind is drawn by blind()")
-            }
+            Targeted::LeaderCrash => self.leader_crash(out),
+            Targeted::StaleRejoin => self.stale_rejoin(rng, out),
+            Targeted::SplitVote => self.split_vote(rng, out),
+            Targeted::StaleLeader => self.stale_leader(rng, out),
+            Targeted::PowerFailure => self.power_failure(rng, out),
+            Targeted::RestartStorm => self.restart_storm(out),
+            Targeted::Membership => self.membership(rng, out),
         }
     }
 

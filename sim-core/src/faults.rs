@@ -65,8 +65,15 @@ pub enum Fault {
         node: NodeRef,
         drift_ppb: i64,
     },
-    /// Membership changes (Raft thesis ch. 4), each handed to the leader
-    /// like a client's request.
+    /// A request handed to the leader like a client's: with no leader it
+    /// cannot fire.
+    Request(Request),
+}
+
+/// A request the leader carries out: a membership change (Raft thesis
+/// ch. 4) or a leadership transfer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Request {
     AddLearner(NodeRef),
     AddVoter(NodeRef),
     Promote(NodeRef),
@@ -80,6 +87,12 @@ pub enum Fault {
     },
     /// The leader hands its leadership to this node (thesis §3.10).
     TransferLeader(NodeRef),
+}
+
+impl From<Request> for Fault {
+    fn from(request: Request) -> Fault {
+        Fault::Request(request)
+    }
 }
 
 /// What kind of event a fault is: its key in a scenario file and its
@@ -198,41 +211,14 @@ impl Fault {
             Fault::Pause(_) => FaultKind::Pause,
             Fault::Resume(_) => FaultKind::Resume,
             Fault::SetClock { .. } => FaultKind::SetClock,
-            Fault::AddLearner(_) => FaultKind::AddLearner,
-            Fault::AddVoter(_) => FaultKind::AddVoter,
-            Fault::Promote(_) => FaultKind::Promote,
-            Fault::Remove(_) => FaultKind::Remove,
-            Fault::Change { .. } => FaultKind::Change,
-            Fault::TransferLeader(_) => FaultKind::TransferLeader,
+            Fault::Request(request) => request.kind(),
         }
     }
 
     /// A request the leader carries out (a membership change or a
     /// transfer): with no leader it cannot fire.
     pub fn needs_leader(&self) -> bool {
-        match self {
-            Fault::AddLearner(_)
-            | Fault::AddVoter(_)
-            | Fault::Promote(_)
-            | Fault::Remove(_)
-            | Fault::Change { .. }
-            | Fault::TransferLeader(_) => true,
-            Fault::Isolate(_)
-            | Fault::Partition(_)
-            | Fault::Cut(_)
-            | Fault::CutOneway(_)
-            | Fault::Restore(_)
-            | Fault::Heal
-            | Fault::Crash(_)
-            | Fault::Restart(_)
-            | Fault::SetNetwork(_)
-            | Fault::ResetNetwork
-            | Fault::SetLink { .. }
-            | Fault::Let(_)
-            | Fault::Pause(_)
-            | Fault::Resume(_)
-            | Fault::SetClock { .. } => false,
-        }
+        matches!(self, Fault::Request(_))
     }
 
     /// Every node reference of the fault, in order (pairs flattened).
@@ -243,17 +229,7 @@ impl Fault {
             | Fault::Restart(node)
             | Fault::Pause(node)
             | Fault::Resume(node)
-            | Fault::SetClock { node, .. }
-            | Fault::AddLearner(node)
-            | Fault::AddVoter(node)
-            | Fault::Promote(node)
-            | Fault::Remove(node)
-            | Fault::TransferLeader(node) => vec![node],
-            Fault::Change {
-                add,
-                remove,
-                learners,
-            } => add.iter().chain(remove).chain(learners).collect(),
+            | Fault::SetClock { node, .. } => vec![node],
             Fault::Cut(pairs) | Fault::CutOneway(pairs) | Fault::Restore(pairs) => {
                 pairs.iter().flat_map(|(a, b)| [a, b]).collect()
             }
@@ -262,6 +238,36 @@ impl Fault {
             Fault::Partition(_) | Fault::Heal | Fault::SetNetwork(_) | Fault::ResetNetwork => {
                 Vec::new()
             }
+            Fault::Request(request) => request.references(),
+        }
+    }
+}
+
+impl Request {
+    pub fn kind(&self) -> FaultKind {
+        match self {
+            Request::AddLearner(_) => FaultKind::AddLearner,
+            Request::AddVoter(_) => FaultKind::AddVoter,
+            Request::Promote(_) => FaultKind::Promote,
+            Request::Remove(_) => FaultKind::Remove,
+            Request::Change { .. } => FaultKind::Change,
+            Request::TransferLeader(_) => FaultKind::TransferLeader,
+        }
+    }
+
+    /// Every node reference of the request, in order.
+    pub fn references(&self) -> Vec<&NodeRef> {
+        match self {
+            Request::AddLearner(node)
+            | Request::AddVoter(node)
+            | Request::Promote(node)
+            | Request::Remove(node)
+            | Request::TransferLeader(node) => vec![node],
+            Request::Change {
+                add,
+                remove,
+                learners,
+            } => add.iter().chain(remove).chain(learners).collect(),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! fewer nodes, simpler settings — re-running the real engine to verify
 //! every step. Pure: no files, no clock.
 
-use crate::faults::Fault;
+use crate::faults::{Fault, Request};
 use crate::invariants::Property;
 use crate::results::{assemble, run_variant};
 use crate::scenario::{
@@ -20,11 +20,11 @@ fn names_no_links(fault: &Fault) -> bool {
     match fault {
         Fault::Cut(pairs) | Fault::CutOneway(pairs) | Fault::Restore(pairs) => pairs.is_empty(),
         // A drawn joint change over no nodes cannot be written either.
-        Fault::Change {
+        Fault::Request(Request::Change {
             add,
             remove,
             learners,
-        } => add.is_empty() && remove.is_empty() && learners.is_empty(),
+        }) => add.is_empty() && remove.is_empty() && learners.is_empty(),
         Fault::Isolate(_)
         | Fault::Partition(_)
         | Fault::Heal
@@ -37,11 +37,13 @@ fn names_no_links(fault: &Fault) -> bool {
         | Fault::Resume(_)
         | Fault::SetClock { .. }
         | Fault::Let(_)
-        | Fault::AddLearner(_)
-        | Fault::AddVoter(_)
-        | Fault::Promote(_)
-        | Fault::Remove(_)
-        | Fault::TransferLeader(_) => false,
+        | Fault::Request(
+            Request::AddLearner(_)
+            | Request::AddVoter(_)
+            | Request::Promote(_)
+            | Request::Remove(_)
+            | Request::TransferLeader(_),
+        ) => false,
     }
 }
 

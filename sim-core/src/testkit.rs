@@ -269,6 +269,27 @@ pub fn run_file(path: &Path, name: &str, complete: bool, interpreters: &mut [Int
     }
 }
 
+/// Fails unless the `.txt` scripts in `dir` are exactly `listed`, so that
+/// a script added to a testdata directory cannot go unrun; `hint` says
+/// where to list it.
+pub fn assert_every_script_is_listed(dir: &Path, listed: &[&str], hint: &str) {
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+        .expect("testdata exists")
+        .map(|entry| {
+            entry
+                .expect("readable")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(".txt"))
+        .collect();
+    on_disk.sort();
+    let mut listed = listed.to_vec();
+    listed.sort_unstable();
+    assert_eq!(on_disk, listed, "{hint}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

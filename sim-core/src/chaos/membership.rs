@@ -3,7 +3,7 @@
 //! by spares, leadership transferred, and changes racing a leader change.
 
 use super::{Episode, Out, MEMBERSHIP_STEP_US, RACE_AFTER_US};
-use crate::faults::{Fault, NodeRef};
+use crate::faults::{Fault, NodeRef, Request};
 use crate::node::{NodeId, NodeSet};
 use crate::rng::Stream;
 use crate::time::US_PER_MS;
@@ -40,7 +40,7 @@ impl Episode {
         let shape = shape.min(3);
         if voters < 4 || shape == 2 {
             let target = NodeRef::Follower(k.min(self.nodes.saturating_sub(1)).max(1));
-            out.push(self.at, Fault::TransferLeader(target));
+            out.push(self.at, Request::TransferLeader(target));
             return;
         }
         let v = out.name("V");
@@ -48,13 +48,13 @@ impl Episode {
         let node = || NodeRef::Name(v.clone());
         match shape {
             0 => {
-                out.push(self.at, Fault::Remove(node()));
-                out.push_waiting(self.at + gap, Fault::AddLearner(node()));
-                out.push_waiting(self.at + 2 * gap, Fault::Promote(node()));
+                out.push(self.at, Request::Remove(node()));
+                out.push_waiting(self.at + gap, Request::AddLearner(node()));
+                out.push_waiting(self.at + 2 * gap, Request::Promote(node()));
                 out.readd(self.at + 3 * gap, &v);
             }
             1 => {
-                let change = |add: Vec<NodeRef>, remove: Vec<NodeRef>| Fault::Change {
+                let change = |add: Vec<NodeRef>, remove: Vec<NodeRef>| Request::Change {
                     add,
                     remove,
                     learners: Vec::new(),
@@ -76,16 +76,16 @@ impl Episode {
         let v = out.name("V");
         out.push(self.at, Fault::Let(vec![(v.clone(), NodeRef::Follower(k))]));
         let node = || NodeRef::Name(v.clone());
-        let swap = |add: NodeRef, remove: NodeRef| Fault::Change {
+        let swap = |add: NodeRef, remove: NodeRef| Request::Change {
             add: vec![add],
             remove: vec![remove],
             learners: Vec::new(),
         };
-        out.push_waiting(self.at, Fault::AddLearner(NodeRef::Id(spare)));
+        out.push_waiting(self.at, Request::AddLearner(NodeRef::Id(spare)));
         out.push_waiting(self.at + gap, swap(NodeRef::Id(spare), node()));
-        out.push_waiting(self.at + 2 * gap, Fault::AddLearner(node()));
+        out.push_waiting(self.at + 2 * gap, Request::AddLearner(node()));
         out.push_waiting(self.at + 3 * gap, swap(node(), NodeRef::Id(spare)));
-        out.push_waiting(self.at + 4 * gap, Fault::Remove(NodeRef::Id(spare)));
+        out.push_waiting(self.at + 4 * gap, Request::Remove(NodeRef::Id(spare)));
         out.readd(self.at + 4 * gap + MEMBERSHIP_STEP_US / 2, &v);
     }
 
@@ -103,8 +103,11 @@ impl Episode {
             self.at,
             Fault::Let(vec![(u.clone(), NodeRef::Follower(other))]),
         );
-        out.push(self.at, Fault::Remove(NodeRef::Name(v.to_string())));
-        out.push(self.at + US_PER_MS, Fault::Remove(NodeRef::Name(u.clone())));
+        out.push(self.at, Request::Remove(NodeRef::Name(v.to_string())));
+        out.push(
+            self.at + US_PER_MS,
+            Request::Remove(NodeRef::Name(u.clone())),
+        );
         // The node comes back by a leader no one hears, which then crashes:
         // only its disk holds that change.
         // Before the removed node's first election timeout, while the
@@ -115,7 +118,7 @@ impl Episode {
         let links = self.links_of(&leader);
         out.push(race, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
         out.push(race, Fault::Isolate(NodeRef::Name(leader.clone())));
-        out.push(race, Fault::AddVoter(NodeRef::Name(v.to_string())));
+        out.push(race, Request::AddVoter(NodeRef::Name(v.to_string())));
         // Its write of the change durable first (fsyncs take milliseconds).
         out.push(
             race + 20 * US_PER_MS,
@@ -130,7 +133,7 @@ impl Episode {
         );
         out.push_waiting(
             race + 21 * US_PER_MS,
-            Fault::Remove(NodeRef::Name(w.clone())),
+            Request::Remove(NodeRef::Name(w.clone())),
         );
         // Undone: the leader back, then both nodes voters again.
         let end = race + gap;

@@ -7,7 +7,7 @@
 //! rule, never the cluster's.
 
 use super::Cluster;
-use crate::faults::{Fault, NodeRef};
+use crate::faults::{NodeRef, Request};
 use crate::node::{Action, LogIndex, Membership, MembershipChange, NodeId, NodeSet, RaftNode};
 use crate::trace::TraceEvent;
 
@@ -49,15 +49,15 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// the nodes it named, or why it did nothing.
     pub(super) fn apply_request(
         &mut self,
-        fault: &Fault,
+        request: &Request,
     ) -> Result<(String, Vec<NodeId>), NotDone> {
         let one = |r: &NodeRef| self.resolve(r).map_err(NotDone::Skipped);
-        let change = match fault {
-            Fault::AddLearner(node) => MembershipChange::AddLearner(one(node)?),
-            Fault::AddVoter(node) => MembershipChange::AddVoter(one(node)?),
-            Fault::Promote(node) => MembershipChange::Promote(one(node)?),
-            Fault::Remove(node) => MembershipChange::Remove(one(node)?),
-            Fault::Change {
+        let change = match request {
+            Request::AddLearner(node) => MembershipChange::AddLearner(one(node)?),
+            Request::AddVoter(node) => MembershipChange::AddVoter(one(node)?),
+            Request::Promote(node) => MembershipChange::Promote(one(node)?),
+            Request::Remove(node) => MembershipChange::Remove(one(node)?),
+            Request::Change {
                 add,
                 remove,
                 learners,
@@ -66,25 +66,10 @@ impl<N: RaftNode> Cluster<'_, N> {
                 remove: self.resolve_all(remove)?,
                 learners: self.resolve_all(learners)?,
             },
-            Fault::TransferLeader(node) => {
+            Request::TransferLeader(node) => {
                 let target = one(node)?;
                 return self.transfer(target);
             }
-            Fault::Isolate(_)
-            | Fault::Partition(_)
-            | Fault::Cut(_)
-            | Fault::CutOneway(_)
-            | Fault::Restore(_)
-            | Fault::Heal
-            | Fault::Crash(_)
-            | Fault::Restart(_)
-            | Fault::SetNetwork(_)
-            | Fault::ResetNetwork
-            | Fault::SetLink { .. }
-            | Fault::Let(_)
-            | Fault::Pause(_)
-            | Fault::Resume(_)
-            | Fault::SetClock { .. } => unreachable!("not a request to the leader: {fault:?}"),
         };
         self.change(change)
     }

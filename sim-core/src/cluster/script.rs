@@ -225,11 +225,11 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// skipped) and closes the faults it ends.
     pub(super) fn apply_fault(&mut self, index: usize) {
         let fault = self.cfg.script[index].fault.clone();
-        let outcome = match fault.needs_leader() {
-            true => self
-                .apply_request(&fault)
+        let outcome = match &fault {
+            Fault::Request(request) => self
+                .apply_request(request)
                 .map(|(description, nodes)| Applied::instant(description, nodes)),
-            false => self.apply(&fault).map_err(NotDone::Skipped),
+            other => self.apply(other).map_err(NotDone::Skipped),
         };
         let (applied, skipped, refused) = match outcome {
             Ok(applied) => (applied, None, None),
@@ -338,12 +338,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             Fault::SetClock { node, drift_ppb } => {
                 self.apply_to_process(node, Process::SetClock(*drift_ppb))?
             }
-            Fault::AddLearner(_)
-            | Fault::AddVoter(_)
-            | Fault::Promote(_)
-            | Fault::Remove(_)
-            | Fault::Change { .. }
-            | Fault::TransferLeader(_) => unreachable!("requests go to apply_request"),
+            Fault::Request(_) => unreachable!("requests go to apply_request"),
         })
     }
 
@@ -491,12 +486,7 @@ impl<N: RaftNode> Cluster<'_, N> {
                     | Fault::Pause(_)
                     | Fault::Resume(_)
                     | Fault::SetClock { .. }
-                    | Fault::AddLearner(_)
-                    | Fault::AddVoter(_)
-                    | Fault::Promote(_)
-                    | Fault::Remove(_)
-                    | Fault::Change { .. }
-                    | Fault::TransferLeader(_) => false,
+                    | Fault::Request(_) => false,
                 },
                 OpenFault::SetLink(a, b) => {
                     matches!(latest, Fault::SetLink { .. })

@@ -368,22 +368,11 @@ interaction_tests! {
 
 #[test]
 fn every_script_in_testdata_is_run() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/interaction/testdata");
-    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
-        .expect("testdata exists")
-        .map(|entry| {
-            entry
-                .expect("readable")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter(|name| name.ends_with(".txt"))
-        .collect();
-    on_disk.sort();
-    let mut listed: Vec<String> = SCRIPTS.iter().map(|s| s.to_string()).collect();
-    listed.sort();
-    assert_eq!(on_disk, listed, "add new scripts to interaction_tests!");
+    testkit::assert_every_script_is_listed(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/interaction/testdata"),
+        SCRIPTS,
+        "add new scripts to interaction_tests!",
+    );
 }
 
 #[test]

@@ -589,12 +589,7 @@ pub fn event_spec(event: &ScriptEvent) -> EventSpec {
                     .collect(),
             )
         }
-        Fault::AddLearner(_)
-        | Fault::AddVoter(_)
-        | Fault::Promote(_)
-        | Fault::Remove(_)
-        | Fault::Change { .. }
-        | Fault::TransferLeader(_) => super::membership::write_request(&event.fault, &mut spec),
+        Fault::Request(request) => super::membership::write_request(request, &mut spec),
     }
     spec
 }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::faults::{Fault, NodeRef};
+use crate::faults::{Fault, NodeRef, Request};
 use crate::node::{NodeId, NodeSet};
 
 use super::events::ref_spec;
@@ -33,19 +33,23 @@ impl Check {
         nodes: u64,
     ) -> Vec<Option<Fault>> {
         let mut actions = Vec::new();
-        type Single<'a> = (&'a str, Option<&'a NodeRefSpec>, fn(NodeRef) -> Fault);
+        type Single<'a> = (&'a str, Option<&'a NodeRefSpec>, fn(NodeRef) -> Request);
         let singles: [Single<'_>; 5] = [
-            ("add_learner", r.add_learner, Fault::AddLearner),
-            ("add_voter", r.add_voter, Fault::AddVoter),
-            ("promote", r.promote, Fault::Promote),
-            ("remove", r.remove, Fault::Remove),
-            ("transfer_leader", r.transfer_leader, Fault::TransferLeader),
+            ("add_learner", r.add_learner, Request::AddLearner),
+            ("add_voter", r.add_voter, Request::AddVoter),
+            ("promote", r.promote, Request::Promote),
+            ("remove", r.remove, Request::Remove),
+            (
+                "transfer_leader",
+                r.transfer_leader,
+                Request::TransferLeader,
+            ),
         ];
-        for (key, spec, fault) in singles {
+        for (key, spec, request) in singles {
             if let Some(spec) = spec {
                 actions.push(
                     self.node_ref(&format!("{path}.{key}"), spec, nodes)
-                        .map(fault),
+                        .map(|node| Fault::Request(request(node))),
                 );
             }
         }
@@ -85,11 +89,11 @@ impl Check {
         let add = list(self, "add", &spec.add);
         let remove = list(self, "remove", &spec.remove);
         let learners = list(self, "learners", &spec.learners);
-        (self.errors.len() == before).then_some(Fault::Change {
+        (self.errors.len() == before).then_some(Fault::Request(Request::Change {
             add,
             remove,
             learners,
-        })
+        }))
     }
 
     /// `members`: the initial voters, some of nodes 1..=nodes, each once.
@@ -131,16 +135,16 @@ impl Check {
     }
 }
 
-/// Writes a membership fault back as the event field it came from.
-pub(super) fn write_request(fault: &Fault, spec: &mut EventSpec) {
+/// Writes a request back as the event field it came from.
+pub(super) fn write_request(request: &Request, spec: &mut EventSpec) {
     let list = |refs: &[NodeRef]| refs.iter().map(ref_spec).collect::<Vec<_>>();
-    match fault {
-        Fault::AddLearner(n) => spec.add_learner = Some(ref_spec(n)),
-        Fault::AddVoter(n) => spec.add_voter = Some(ref_spec(n)),
-        Fault::Promote(n) => spec.promote = Some(ref_spec(n)),
-        Fault::Remove(n) => spec.remove = Some(ref_spec(n)),
-        Fault::TransferLeader(n) => spec.transfer_leader = Some(ref_spec(n)),
-        Fault::Change {
+    match request {
+        Request::AddLearner(n) => spec.add_learner = Some(ref_spec(n)),
+        Request::AddVoter(n) => spec.add_voter = Some(ref_spec(n)),
+        Request::Promote(n) => spec.promote = Some(ref_spec(n)),
+        Request::Remove(n) => spec.remove = Some(ref_spec(n)),
+        Request::TransferLeader(n) => spec.transfer_leader = Some(ref_spec(n)),
+        Request::Change {
             add,
             remove,
             learners,
@@ -151,20 +155,5 @@ pub(super) fn write_request(fault: &Fault, spec: &mut EventSpec) {
                 learners: list(learners),
             })
         }
-        Fault::Isolate(_)
-        | Fault::Partition(_)
-        | Fault::Cut(_)
-        | Fault::CutOneway(_)
-        | Fault::Restore(_)
-        | Fault::Heal
-        | Fault::Crash(_)
-        | Fault::Restart(_)
-        | Fault::SetNetwork(_)
-        | Fault::ResetNetwork
-        | Fault::SetLink { .. }
-        | Fault::Let(_)
-        | Fault::Pause(_)
-        | Fault::Resume(_)
-        | Fault::SetClock { .. } => unreachable!("not a membership request: {fault:?}"),
     }
 }

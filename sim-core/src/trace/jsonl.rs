@@ -20,7 +20,7 @@ use crate::time::Instant;
 pub struct Line<'a, F> {
     pub seq: u64,
     pub at_us: u64,
-    #[serde(flatten, borrow)]
+    #[serde(flatten)]
     pub record: Record<'a, F>,
 }
 
@@ -40,7 +40,6 @@ pub enum Record<'a, F> {
         from: NodeId,
         to: NodeId,
         id: u64,
-        #[serde(borrow)]
         msg: Cow<'a, str>,
         term: Term,
         #[serde(flatten)]
@@ -52,7 +51,6 @@ pub enum Record<'a, F> {
         from: NodeId,
         to: NodeId,
         id: u64,
-        #[serde(borrow)]
         msg: Cow<'a, str>,
         term: Term,
     },
@@ -60,20 +58,17 @@ pub enum Record<'a, F> {
         from: NodeId,
         to: NodeId,
         id: Option<u64>,
-        #[serde(borrow)]
         msg: Cow<'a, str>,
         term: Term,
         reason: DropReason,
     },
     Timer {
         node: NodeId,
-        #[serde(borrow)]
         timer: Cow<'a, str>,
     },
     State {
         node: NodeId,
         term: Term,
-        #[serde(borrow)]
         role: Cow<'a, str>,
         leader: Option<NodeId>,
         voted_for: Option<NodeId>,
@@ -88,7 +83,6 @@ pub enum Record<'a, F> {
     },
     Fault {
         index: usize,
-        #[serde(borrow)]
         description: Cow<'a, str>,
         skipped: bool,
     },
@@ -108,9 +102,7 @@ pub enum Record<'a, F> {
         learners: NodeSet,
     },
     Violation {
-        #[serde(borrow)]
         property: Cow<'a, str>,
-        #[serde(borrow)]
         message: Cow<'a, str>,
         node: Option<NodeId>,
     },
@@ -248,141 +240,26 @@ pub fn read_jsonl(text: &str) -> Result<Vec<TraceLine>, String> {
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(i, line)| {
-            serde_json::from_str::<Line<'_, BTreeMap<String, serde_json::Value>>>(line)
-                .map(Line::into_owned)
+            serde_json::from_str::<TraceLine>(line)
+                .map(TraceLine::without_fate_keys)
                 .map_err(|e| format!("line {}: not a raftsim trace record: {e}", i + 1))
         })
         .collect()
 }
 
-impl Line<'_, BTreeMap<String, serde_json::Value>> {
-    /// Owned, and a sent message's fields without the fate's keys (both
-    /// are flattened into one object; the reader hands each all of it).
-    fn into_owned(self) -> TraceLine {
-        let mut record = self.record.into_owned();
-        if let Record::Send { fields, .. } = &mut record {
+impl TraceLine {
+    /// A sent message's fields without the fate's keys (both are
+    /// flattened into one object; the reader hands each all of it).
+    fn without_fate_keys(mut self) -> TraceLine {
+        if let Record::Send { fields, .. } = &mut self.record {
             fields.retain(|name, _| !FATE_KEYS.contains(&name.as_str()));
         }
-        Line {
-            seq: self.seq,
-            at_us: self.at_us,
-            record,
-        }
+        self
     }
 }
 
 /// The keys of a send's fate, which no message field may use.
 const FATE_KEYS: [&str; 3] = ["fate", "arrive_us", "duplicate_us"];
-
-fn owned(text: Cow<'_, str>) -> Cow<'static, str> {
-    Cow::Owned(text.into_owned())
-}
-
-impl<F> Record<'_, F> {
-    fn into_owned(self) -> Record<'static, F> {
-        match self {
-            Record::Send {
-                from,
-                to,
-                id,
-                msg,
-                term,
-                fields,
-                fate,
-            } => Record::Send {
-                from,
-                to,
-                id,
-                msg: owned(msg),
-                term,
-                fields,
-                fate,
-            },
-            Record::Deliver {
-                from,
-                to,
-                id,
-                msg,
-                term,
-            } => Record::Deliver {
-                from,
-                to,
-                id,
-                msg: owned(msg),
-                term,
-            },
-            Record::Drop {
-                from,
-                to,
-                id,
-                msg,
-                term,
-                reason,
-            } => Record::Drop {
-                from,
-                to,
-                id,
-                msg: owned(msg),
-                term,
-                reason,
-            },
-            Record::Timer { node, timer } => Record::Timer {
-                node,
-                timer: owned(timer),
-            },
-            Record::State {
-                node,
-                term,
-                role,
-                leader,
-                voted_for,
-                log_length,
-                commit_index,
-            } => Record::State {
-                node,
-                term,
-                role: owned(role),
-                leader,
-                voted_for,
-                log_length,
-                commit_index,
-            },
-            Record::Crash { node } => Record::Crash { node },
-            Record::Restart { node } => Record::Restart { node },
-            Record::Fault {
-                index,
-                description,
-                skipped,
-            } => Record::Fault {
-                index,
-                description: owned(description),
-                skipped,
-            },
-            Record::Propose { proposal, leader } => Record::Propose { proposal, leader },
-            Record::Commit { index } => Record::Commit { index },
-            Record::Config {
-                index,
-                voters,
-                outgoing,
-                learners,
-            } => Record::Config {
-                index,
-                voters,
-                outgoing,
-                learners,
-            },
-            Record::Violation {
-                property,
-                message,
-                node,
-            } => Record::Violation {
-                property: owned(property),
-                message: owned(message),
-                node,
-            },
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

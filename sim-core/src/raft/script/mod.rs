@@ -41,7 +41,6 @@ mod harness;
 mod interpreter;
 mod text;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::testkit::{self, Outcome};
@@ -73,23 +72,10 @@ fn run_file(file: &str) {
 
 // ----- the scripts -------------------------------------------------------
 
-/// Every script, one test each.
-const SCRIPTS: [&str; 11] = [
-    "up_to_date.txt",
-    "vote.txt",
-    "pre_vote.txt",
-    "leader_lease.txt",
-    "check_quorum.txt",
-    "replication.txt",
-    "dledger_voter.txt",
-    "dledger_round.txt",
-    "dledger_heartbeat.txt",
-    "bugs.txt",
-    "snapshot.txt",
-];
-
 macro_rules! script_tests {
     ($($test:ident => $file:literal,)*) => {
+        /// Every script, one test each.
+        const SCRIPTS: &[&str] = &[$($file),*];
         $(
             #[test]
             fn $test() {
@@ -115,21 +101,10 @@ script_tests! {
 
 #[test]
 fn every_script_in_testdata_is_run() {
-    let on_disk: BTreeSet<String> = std::fs::read_dir(testdata_dir())
-        .expect("testdata exists")
-        .map(|entry| {
-            entry
-                .expect("readable")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter(|name| name.ends_with(".txt"))
-        .collect();
-    let listed: BTreeSet<String> = SCRIPTS.iter().map(|s| s.to_string()).collect();
-    assert_eq!(
-        on_disk, listed,
-        "add new scripts to SCRIPTS and script_tests!"
+    testkit::assert_every_script_is_listed(
+        &testdata_dir(),
+        SCRIPTS,
+        "add new scripts to script_tests!",
     );
 }
 
