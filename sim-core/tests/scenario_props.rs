@@ -222,3 +222,20 @@ proptest! {
         }
     }
 }
+
+/// Found by the property above: with latencies longer than the election
+/// timeout, a voter granted a candidate's second campaign and then refused
+/// its first, delivered late, with the same (current) term; the candidate
+/// counted that voter both ways and a debug assertion fired. Debug builds
+/// run the whole engine's assertions, so this run must end cleanly.
+#[test]
+fn a_late_refusal_after_a_grant_is_not_counted_twice() {
+    let file = r#"{"name":"generated","nodes":6,"duration_ms":283,"seed":1,
+        "raft":{"election_timeout_ms":[24,123],"dledger":{}},
+        "network":{"latency_ms":[2,130]},"events":[],
+        "variants":[{"label":"raft"}]}"#;
+    let scenario = parse(file).expect("a valid scenario");
+    let variant = &scenario.variants()[0];
+    let output = run(scenario.cluster_config(variant, 1));
+    assert!(output.final_state.at_us <= 283_000);
+}

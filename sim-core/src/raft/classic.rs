@@ -55,10 +55,16 @@ impl Votes {
         }
     }
 
+    /// One voter's answer. A voter grants at most once in a term, so a
+    /// grant is its answer; a refusal may answer an older request that the
+    /// network delivered late (the voter refuses it with its current term,
+    /// which is this campaign's), so a grant outweighs a refusal in either
+    /// order of arrival.
     fn record(&mut self, from: NodeId, granted: bool) {
         if granted {
             self.granted = self.granted.with(from);
-        } else {
+            self.refused = self.refused.without(from);
+        } else if !self.granted.contains(from) {
             self.refused = self.refused.with(from);
         }
         debug_assert!(
@@ -468,5 +474,26 @@ mod tests {
                 "candidate ({index}, {term})"
             );
         }
+    }
+
+    /// A voter that granted this campaign's request and then refused an
+    /// older one delivered late is counted once, as a grant, whichever
+    /// answer arrived first.
+    #[test]
+    fn a_grant_outweighs_a_late_refusal() {
+        let (me, voter) = (NodeId(1), NodeId(2));
+        let mut grant_first = Votes::for_self(me);
+        grant_first.record(voter, true);
+        grant_first.record(voter, false);
+        let mut refusal_first = Votes::for_self(me);
+        refusal_first.record(voter, false);
+        refusal_first.record(voter, true);
+        for votes in [grant_first, refusal_first] {
+            assert!(votes.granted.contains(voter));
+            assert!(!votes.refused.contains(voter));
+        }
+        let mut refused = Votes::for_self(me);
+        refused.record(voter, false);
+        assert!(refused.refused.contains(voter) && !refused.granted.contains(voter));
     }
 }
