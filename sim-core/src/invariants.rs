@@ -207,6 +207,14 @@ pub struct Checker {
 impl Checker {
     /// A checker of `nodes` nodes whose cluster starts with `initial`.
     pub fn new(nodes: usize, initial: Membership) -> Checker {
+        assert!(
+            (1..=crate::node::MAX_NODES).contains(&nodes),
+            "a checker of {nodes} nodes"
+        );
+        assert!(
+            initial.is_well_formed() && !initial.voters.is_empty(),
+            "a cluster starts with voters: {initial}"
+        );
         Checker {
             nodes: (0..nodes)
                 .map(|i| {
@@ -332,6 +340,16 @@ impl Checker {
         if rewritten {
             self.nodes[node.index()].log_config = log.latest_config().1;
         }
+        // The checker's copy now describes the node's log exactly.
+        let view = &self.nodes[node.index()];
+        debug_assert!(
+            view.base == log.snapshot_index && view.last() == log.last_index(),
+            "the checker's copy of node {node}'s log ends at {} (base {}), the log at {} (base {})",
+            view.last(),
+            view.base,
+            log.last_index(),
+            log.snapshot_index
+        );
         Ok(())
     }
 
@@ -361,6 +379,11 @@ impl Checker {
         }
         view.base = index;
         view.base_hash = hash;
+        debug_assert!(
+            index >= self.low,
+            "a snapshot at {index}, below what every node made durable ({})",
+            self.low
+        );
         Ok(())
     }
 
@@ -372,6 +395,10 @@ impl Checker {
     /// different entry at that index). The checker reads the restarted
     /// node's log again from its durable snapshot.
     pub fn on_crash(&mut self, node: NodeId, durable_last: LogIndex, durable_snapshot: LogIndex) {
+        debug_assert!(
+            durable_snapshot <= durable_last,
+            "a disk's snapshot ends within its log"
+        );
         let bit = 1u64 << node.index();
         let view = &self.nodes[node.index()];
         let lost: Vec<(LogIndex, Term)> = (durable_last.max(view.base) + 1..=view.last())
@@ -404,6 +431,11 @@ impl Checker {
             view.base_hash = base_hash;
         }
         view.commit = 0;
+        // What it restarts with is at most what its disk holds.
+        debug_assert!(
+            view.base == durable_snapshot && view.last() <= durable_last,
+            "node {node} keeps entries past its durable log"
+        );
     }
     /// Checks a node's status after a step: its term never falls, a new
     /// leader is alone in its term and holds every entry committed before,
@@ -450,6 +482,7 @@ impl Checker {
             }
         }
         self.leaders.insert(after.term, node);
+        debug_assert_eq!(self.leaders.get(&after.term), Some(&node));
         // Every entry committed in an earlier term is in the new leader's
         // log. (Commit terms never decrease along the log, so those entries
         // are a prefix.) Its snapshot is a committed prefix (checked when
@@ -518,6 +551,10 @@ impl Checker {
         let start = self.committed_len();
         let view = &self.nodes[node.index()];
         let commit = view.commit;
+        debug_assert!(
+            commit <= view.last(),
+            "node {node} commits {commit}, past its log (on_status reports that first)"
+        );
         for index in start + 1..=commit {
             let (entry_term, hash) = view.at(index).expect("a committed entry past the snapshot");
             self.committed.push_back(Committed {
@@ -526,6 +563,11 @@ impl Checker {
                 term,
             });
         }
+        debug_assert_eq!(
+            self.committed_len(),
+            commit.max(start),
+            "the committed prefix reaches the node's commit index"
+        );
         (start + 1)..(commit.max(start) + 1)
     }
 
@@ -545,6 +587,11 @@ impl Checker {
         self.low = low;
         self.low_hash = last.hash;
         self.low_term = last.entry_term;
+        debug_assert!(
+            self.low <= self.committed_len()
+                && self.nodes.iter().all(|v| v.durable_base >= self.low),
+            "the window starts at or below every durable snapshot, within the committed prefix"
+        );
     }
 
     /// A node sent a granted (real) vote.
@@ -563,6 +610,7 @@ impl Checker {
                 ));
             }
         }
+        debug_assert!(voter != candidate, "a vote is sent to another node");
         view.last_vote = Some((term, candidate));
         self.record_vote(voter, term, candidate);
         Ok(())

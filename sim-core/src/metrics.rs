@@ -228,6 +228,8 @@ impl Recorder {
         term: Term,
         outsider: bool,
     ) {
+        debug_assert!(term > 0, "a leader is deposed only by a higher term");
+        debug_assert!(by != Some(node), "a leader deposed by itself");
         if by.is_some_and(|by| self.membership.is_transfer_target(by)) {
             return;
         }
@@ -300,6 +302,10 @@ impl Recorder {
             }
             (None, None) => {}
         }
+        debug_assert!(
+            at >= self.effective_since,
+            "the effective leader changes in time order"
+        );
         self.effective = now;
         self.effective_since = at;
         self.series.leaders.push(LeaderPoint {
@@ -321,6 +327,12 @@ impl Recorder {
     /// proposals it committed.
     pub fn on_commit_advance(&mut self, at: Instant, latencies_us: &[u64]) {
         self.end_stall(at);
+        debug_assert!(
+            latencies_us.len() as u64 <= self.pending,
+            "{} proposals committed of {} pending",
+            latencies_us.len(),
+            self.pending
+        );
         self.pending -= latencies_us.len() as u64;
         for &latency in latencies_us {
             self.commit_latencies.add(latency);
@@ -329,6 +341,11 @@ impl Recorder {
         if self.pending > 0 {
             self.stall_since = Some(at);
         }
+        debug_assert_eq!(
+            self.commits + self.pending,
+            self.proposals_submitted,
+            "every proposal submitted is committed or pending"
+        );
     }
 
     pub fn finish(
@@ -351,6 +368,15 @@ impl Recorder {
         );
         let committed = self.commits;
         debug_assert!(committed <= self.proposals_submitted);
+        assert_eq!(
+            self.commit_latencies.count(),
+            committed,
+            "one latency per committed proposal"
+        );
+        assert!(
+            self.first_effective_at.is_none_or(|at| at <= end),
+            "the first leader appeared within the run"
+        );
         let leader_terms = self.leader_terms.len() as u64;
         // Terms 1..=max_term that elected nobody. (DLedger can elect a
         // leader in term 0, which burns nothing.)

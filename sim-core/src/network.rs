@@ -86,6 +86,16 @@ fn ix(node: NodeId) -> NodeIndex {
 impl Network {
     /// A full mesh of `nodes` nodes, every link working.
     pub fn new(nodes: usize, seed: u64, defaults: NetworkConfig) -> Network {
+        // Link streams are numbered from * MAX_NODES + to.
+        assert!(
+            nodes <= crate::node::MAX_NODES,
+            "a network of {nodes} nodes, more than {}",
+            crate::node::MAX_NODES
+        );
+        assert!(
+            defaults.latency_us.0 <= defaults.latency_us.1,
+            "validation orders latency ranges"
+        );
         let mut links = MatrixGraph::with_capacity(nodes);
         for _ in 0..nodes {
             links.add_node(());
@@ -109,10 +119,16 @@ impl Network {
             counters: NetworkCounters::default(),
         };
         network.heal();
+        assert_eq!(network.streams.len(), nodes * nodes);
         network
     }
 
     fn slot(&self, from: NodeId, to: NodeId) -> usize {
+        debug_assert!(
+            from.index() < self.nodes && to.index() < self.nodes,
+            "link {from}->{to} outside a network of {} nodes",
+            self.nodes
+        );
         from.index() * self.nodes + to.index()
     }
 
@@ -128,12 +144,17 @@ impl Network {
         if self.link_up(from, to) {
             self.links.remove_edge(ix(from), ix(to));
         }
+        debug_assert!(!self.link_up(from, to), "link {from}->{to} cut");
     }
 
     pub fn restore_oneway(&mut self, from: NodeId, to: NodeId) {
         if from != to {
             self.links.update_edge(ix(from), ix(to), ());
         }
+        debug_assert!(
+            self.link_up(from, to) == (from != to),
+            "link {from}->{to} restored (a node has no link to itself)"
+        );
     }
 
     pub fn cut(&mut self, a: NodeId, b: NodeId) {
@@ -158,6 +179,11 @@ impl Network {
         let mut group_of = vec![usize::MAX; self.nodes];
         for (g, group) in groups.iter().enumerate() {
             for node in group {
+                debug_assert_eq!(
+                    group_of[node.index()],
+                    usize::MAX,
+                    "node {node} in two groups (validation lists every node once)"
+                );
                 group_of[node.index()] = g;
             }
         }
@@ -168,6 +194,13 @@ impl Network {
                 }
             }
         }
+        debug_assert!(
+            groups.iter().all(|g| g.iter().all(|&a| self
+                .all_nodes()
+                .filter(|&b| !g.contains(&b))
+                .all(|b| !self.link_up(a, b)))),
+            "no link leaves a group"
+        );
     }
 
     /// Every link works again.
@@ -185,6 +218,9 @@ impl Network {
     }
 
     pub fn apply_patch(&mut self, patch: NetworkPatch) {
+        debug_assert!(patch.latency_us.is_none_or(|(min, max)| min <= max));
+        debug_assert!(patch.loss.is_none_or(|p| (0.0..=1.0).contains(&p)));
+        debug_assert!(patch.duplicate.is_none_or(|p| (0.0..=1.0).contains(&p)));
         if let Some(latency) = patch.latency_us {
             self.defaults.latency_us = latency;
         }
@@ -246,6 +282,10 @@ impl Network {
                 <= self.counters.sent + self.counters.duplicated,
             "no message arrives or is dropped that was not sent"
         );
+        debug_assert!(
+            (min..=max).contains(&latency) && (min..=max).contains(&duplicate_latency),
+            "a latency drawn within the link's range"
+        );
         Fate::Arrives {
             at: now.plus_us(latency),
             duplicate_at,
@@ -256,9 +296,14 @@ impl Network {
     /// itself included (if it is live): whom it can reach. Whether they are
     /// a majority is the configuration's business.
     pub fn reachable(&self, node: NodeId, live: NodeSet) -> NodeSet {
-        NodeSet::of(live.iter().filter(|&other| {
+        let reachable = NodeSet::of(live.iter().filter(|&other| {
             other == node || (self.link_up(node, other) && self.link_up(other, node))
-        }))
+        }));
+        debug_assert!(
+            reachable.minus(live).is_empty() && reachable.contains(node) == live.contains(node),
+            "only live nodes are reached, the node itself if it is live"
+        );
+        reachable
     }
 }
 

@@ -106,6 +106,7 @@ impl Stream {
         if self.next >= BUFFER_DRAWS {
             self.refill();
         }
+        debug_assert!(self.next < BUFFER_DRAWS, "a draw within the buffer");
         let (lo, hi) = (self.words[2 * self.next], self.words[2 * self.next + 1]);
         self.next += 1;
         (u64::from(hi) << 32) | u64::from(lo)
@@ -130,7 +131,9 @@ impl Stream {
         if (product as u64) < bound {
             return self.below_rejecting(bound, product);
         }
-        (product >> 64) as u64
+        let drawn = (product >> 64) as u64;
+        debug_assert!(drawn < bound, "{drawn} drawn below {bound}");
+        drawn
     }
 
     /// The rare path of [`Stream::below`]: redraws while the low half of
@@ -142,29 +145,39 @@ impl Stream {
         while (product as u64) < threshold {
             product = u128::from(self.next_u64()) * u128::from(bound);
         }
-        (product >> 64) as u64
+        let drawn = (product >> 64) as u64;
+        debug_assert!(drawn < bound, "{drawn} drawn below {bound}");
+        drawn
     }
 
     /// Uniform in `min..=max`.
     #[inline]
     pub fn between(&mut self, min: u64, max: u64) -> u64 {
         debug_assert!(min <= max);
-        match (max - min).checked_add(1) {
+        let drawn = match (max - min).checked_add(1) {
             Some(span) => min + self.below(span),
             None => self.next_u64(),
-        }
+        };
+        debug_assert!(
+            (min..=max).contains(&drawn),
+            "{drawn} outside [{min}, {max}]"
+        );
+        drawn
     }
 
     /// Uniform in [0, 1).
     #[inline]
     pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        let unit = (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+        debug_assert!((0.0..1.0).contains(&unit), "{unit} outside [0, 1)");
+        unit
     }
 
     /// True with probability `p`. Always consumes exactly one draw, so that
     /// streams stay aligned whatever `p` is (common random numbers).
     #[inline]
     pub fn chance(&mut self, p: f64) -> bool {
+        debug_assert!(!p.is_nan(), "a chance of NaN");
         self.unit() < p
     }
 }

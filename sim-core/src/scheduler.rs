@@ -74,6 +74,10 @@ pub struct Scheduler<E> {
     next_seq: u64,
     /// The time of the last event popped: nothing may be scheduled before it.
     now: Instant,
+    /// The rank of the last key popped: every pop's is higher (checked in
+    /// debug builds only).
+    #[cfg(debug_assertions)]
+    last_popped: Option<u128>,
 }
 
 impl<E> Default for Scheduler<E> {
@@ -86,6 +90,8 @@ impl<E> Default for Scheduler<E> {
             free: Vec::with_capacity(1024),
             next_seq: 0,
             now: Instant::ZERO,
+            #[cfg(debug_assertions)]
+            last_popped: None,
         }
     }
 }
@@ -105,6 +111,10 @@ impl<E> Scheduler<E> {
         self.next_seq += 1;
         let slot = match self.free.pop() {
             Some(slot) => {
+                debug_assert!(
+                    self.slots[slot as usize].is_none(),
+                    "a free slot holds no event"
+                );
                 self.slots[slot as usize] = Some(event);
                 slot
             }
@@ -128,6 +138,13 @@ impl<E> Scheduler<E> {
         }
         self.near[i] = key;
         self.near_len += 1;
+        // `near` stays sorted latest first: the key sits between a later
+        // one (or the sentinel) and an earlier one.
+        debug_assert!(
+            self.near[i - 1].rank() > rank
+                && (i == self.near_len || self.near[i + 1].rank() < rank),
+            "the sorted array lost its order at {i}"
+        );
     }
 
     /// The earliest event, ties broken by insertion order. Inlined, as
@@ -148,6 +165,26 @@ impl<E> Scheduler<E> {
             return None;
         };
         debug_assert!(key.at >= self.now, "events come out in time order");
+        #[cfg(debug_assertions)]
+        {
+            // (time, seq) order: a later push always has a higher sequence
+            // and is never earlier than `now`, so every pop ranks higher.
+            debug_assert!(
+                self.last_popped.is_none_or(|last| key.rank() > last),
+                "events come out in (time, seq) order"
+            );
+            self.last_popped = Some(key.rank());
+        }
+        debug_assert!(
+            self.near_len == 0 || self.near[self.near_len].rank() > key.rank(),
+            "the popped key is earlier than the sorted array's earliest"
+        );
+        debug_assert!(
+            self.far
+                .peek()
+                .is_none_or(|Reverse(far)| far.rank() > key.rank()),
+            "the popped key is earlier than the heap's earliest"
+        );
         self.now = key.at;
         self.free.push(key.slot);
         let event = self.slots[key.slot as usize]

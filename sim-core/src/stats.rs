@@ -23,7 +23,12 @@ pub fn nearest_rank<T: Copy + PartialOrd>(sorted: &[T], q: f64) -> T {
         "samples not sorted"
     );
     let rank = ((q * n as f64).ceil() as usize).clamp(1, n);
-    sorted[rank - 1]
+    let value = sorted[rank - 1];
+    debug_assert!(
+        sorted[0] <= value && value <= sorted[n - 1],
+        "a percentile lies within min..max"
+    );
+    value
 }
 
 /// The quantiles every summary reports.
@@ -89,20 +94,35 @@ impl Summary {
         samples_us.sort_unstable();
         let quantiles = QUANTILES.map(|q| ms(nearest_rank(&samples_us, q)));
         let last = samples_us.len() - 1;
-        Summary::of_quantiles(
+        let summary = Summary::of_quantiles(
             samples_us.len() as u64,
             ms(samples_us[0]),
             quantiles,
             ms(samples_us[last]),
-        )
+        );
+        assert_eq!(summary.count, samples_us.len() as u64);
+        summary
     }
 
     /// From a histogram of microsecond samples: percentiles within 2^-8 of
     /// the exact ones ([`Histogram::quantile_us`]), the exact extremes.
     pub fn of_histogram(histogram: &Histogram) -> Summary {
         let (Some(min_us), Some(max_us)) = (histogram.min_us, histogram.max_us) else {
+            assert_eq!(
+                histogram.count(),
+                0,
+                "a histogram with samples has extremes"
+            );
             return Summary::default();
         };
+        assert!(
+            min_us <= max_us,
+            "histogram minimum {min_us} above its maximum {max_us}"
+        );
+        assert!(
+            histogram.count() > 0,
+            "a histogram with extremes has samples"
+        );
         let quantiles = QUANTILES.map(|q| ms(histogram.quantile_us(q).expect("not empty")));
         Summary::of_quantiles(histogram.count(), ms(min_us), quantiles, ms(max_us))
     }
@@ -116,6 +136,10 @@ impl Summary {
         if n == 0 {
             return Summary::default();
         }
+        debug_assert!(
+            values.iter().all(|v| !v.is_nan()),
+            "a summary of numbers, not NaN"
+        );
         let mean = values.iter().sum::<f64>() / n as f64;
         let half_width = if n > 1 {
             let variance =
@@ -146,7 +170,12 @@ pub const HISTOGRAM_SIGNIFICANT_BITS: u32 = 8;
 fn bucket_of(value_us: u64) -> (u64, u64) {
     let bits = u64::BITS - value_us.leading_zeros();
     let shift = bits.saturating_sub(HISTOGRAM_SIGNIFICANT_BITS);
-    ((value_us >> shift) << shift, 1 << shift)
+    let (lower, width) = ((value_us >> shift) << shift, 1u64 << shift);
+    debug_assert!(
+        lower <= value_us && value_us - lower < width,
+        "{value_us} outside its bucket [{lower}, {lower} + {width})"
+    );
+    (lower, width)
 }
 
 /// A log-linear histogram of microsecond samples (see
@@ -166,11 +195,13 @@ impl Histogram {
         for &v in samples_us {
             *buckets.entry(bucket_of(v).0).or_insert(0u64) += 1;
         }
-        Histogram {
+        let histogram = Histogram {
             min_us: samples_us.iter().copied().min(),
             max_us: samples_us.iter().copied().max(),
             buckets: buckets.into_iter().collect(),
-        }
+        };
+        debug_assert_eq!(histogram.count(), samples_us.len() as u64);
+        histogram
     }
 
     /// Adds one sample (a run records its commit latencies this way, so
@@ -179,10 +210,25 @@ impl Histogram {
         self.min_us = Some(self.min_us.map_or(value_us, |m| m.min(value_us)));
         self.max_us = Some(self.max_us.map_or(value_us, |m| m.max(value_us)));
         let lower = bucket_of(value_us).0;
-        match self.buckets.binary_search_by_key(&lower, |&(b, _)| b) {
-            Ok(i) => self.buckets[i].1 += 1,
-            Err(i) => self.buckets.insert(i, (lower, 1)),
-        }
+        let i = match self.buckets.binary_search_by_key(&lower, |&(b, _)| b) {
+            Ok(i) => {
+                self.buckets[i].1 += 1;
+                i
+            }
+            Err(i) => {
+                self.buckets.insert(i, (lower, 1));
+                i
+            }
+        };
+        // The buckets stay ascending, each lower bound once.
+        debug_assert!(
+            (i == 0 || self.buckets[i - 1].0 < lower)
+                && self
+                    .buckets
+                    .get(i + 1)
+                    .is_none_or(|&(next, _)| lower < next),
+            "bucket {lower} out of order"
+        );
     }
 
     pub fn count(&self) -> u64 {
@@ -214,6 +260,7 @@ impl Histogram {
             .copied()
             .expect("the rank is within the count");
         let (_, width) = bucket_of(lower);
+        debug_assert!(min_us <= max_us, "histogram extremes out of order");
         Some((lower + (width - 1) / 2).clamp(min_us, max_us))
     }
 }

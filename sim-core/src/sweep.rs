@@ -136,7 +136,7 @@ impl VariantAggregate {
         for v in &counted {
             pool.add(&v.samples);
         }
-        VariantAggregate {
+        let aggregate = VariantAggregate {
             label: label.to_string(),
             runs: runs.len() as u64,
             failed_seeds: runs.iter().filter(|v| v.failed()).count() as u64,
@@ -144,7 +144,26 @@ impl VariantAggregate {
             counted: counted.len() as u64,
             metrics,
             pooled: pool.finish(),
-        }
+        };
+        // A run cut short failed; every run is counted or cut short.
+        assert!(
+            aggregate.cut_short <= aggregate.failed_seeds
+                && aggregate.failed_seeds <= aggregate.runs
+                && aggregate.counted + aggregate.cut_short == aggregate.runs,
+            "variant {label}: {} runs, {} failed, {} cut short, {} counted",
+            aggregate.runs,
+            aggregate.failed_seeds,
+            aggregate.cut_short,
+            aggregate.counted
+        );
+        assert!(
+            aggregate
+                .metrics
+                .values()
+                .all(|s| s.count <= aggregate.counted),
+            "a metric summarised over more seeds than were counted"
+        );
+        aggregate
     }
 }
 
@@ -201,6 +220,10 @@ pub fn aggregate(
 ) -> Aggregate {
     let mut records: Vec<&SeedRecord> = records.iter().collect();
     records.sort_by_key(|r| r.seed);
+    assert!(
+        records.windows(2).all(|w| w[0].seed < w[1].seed),
+        "one record per seed"
+    );
     let labels: Vec<String> = records
         .first()
         .map(|r| r.variants.iter().map(|v| v.label.clone()).collect())
@@ -218,7 +241,7 @@ pub fn aggregate(
         .filter(|r| r.failed())
         .map(|r| failure(r, command))
         .collect();
-    Aggregate {
+    let aggregate = Aggregate {
         scenario: scenario.to_string(),
         file: file.to_string(),
         seeds,
@@ -226,7 +249,15 @@ pub fn aggregate(
         failed_seeds: failures.len() as u64,
         variants,
         failures,
-    }
+    };
+    assert!(
+        aggregate
+            .variants
+            .iter()
+            .all(|v| v.runs == aggregate.runs && v.failed_seeds <= aggregate.failed_seeds),
+        "every variant ran once per seed, and failed only in failing seeds"
+    );
+    aggregate
 }
 
 /// A failed seed's reasons and the command that replays it.

@@ -59,6 +59,10 @@ impl<N: RaftNode> Cluster<'_, N> {
     }
 
     fn submit(&mut self, id: ProposalId) {
+        debug_assert!(
+            self.client.pending.contains_key(&id),
+            "proposal {id} submitted while not pending"
+        );
         let leader = self.current_leader();
         self.record(TraceEvent::Propose { id, leader });
         let Some(leader) = leader else {
@@ -67,6 +71,14 @@ impl<N: RaftNode> Cluster<'_, N> {
         };
         self.step(leader, Input::Propose(id));
         let deadline = self.now.plus_us(self.cfg.workload.retry_us);
+        // Time only moves forward, so the resends stay in deadline order.
+        debug_assert!(
+            self.client
+                .retries
+                .back()
+                .is_none_or(|&(last, _)| last <= deadline),
+            "resend deadlines out of order"
+        );
         self.client.retries.push_back((deadline, id));
         self.arm_retry();
     }
@@ -79,6 +91,10 @@ impl<N: RaftNode> Cluster<'_, N> {
                 self.client.retry_armed_at = Some(front);
                 self.queue.push(front, Event::ClientRetry);
             }
+            debug_assert!(
+                self.client.retry_armed_at.is_some_and(|at| at <= front),
+                "a retry is queued by the earliest resend deadline"
+            );
         }
     }
 
@@ -102,6 +118,7 @@ impl<N: RaftNode> Cluster<'_, N> {
                 return; // the run stops after this step (limits.rs)
             }
             self.client.retries.pop_front();
+            debug_assert!(deadline <= self.now, "a resend before its deadline");
             if self.client.pending.contains_key(&id) {
                 self.events += 1;
                 self.submit(id);
@@ -144,6 +161,14 @@ impl<N: RaftNode> Cluster<'_, N> {
                 EntryData::Noop => {}
             }
         }
+        debug_assert!(
+            commit_index > client.committed,
+            "the cluster's committed prefix only grows"
+        );
+        debug_assert!(
+            client.latencies_us.len() as u64 <= end.saturating_sub(start),
+            "at most one proposal per committed entry"
+        );
         client.committed = commit_index;
         let latencies = std::mem::take(&mut client.latencies_us);
         self.observers.on_commit_advance(self.now, &latencies);

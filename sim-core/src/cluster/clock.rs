@@ -65,6 +65,10 @@ impl NodeClock {
             let drawn = Stream::new(seed, Purpose::ClockDrift, node).between(0, 2 * max);
             drawn as i64 - max as i64
         };
+        assert!(
+            config.timer_jitter_us.0 <= config.timer_jitter_us.1,
+            "validation orders the timer jitter range"
+        );
         let mut clock = NodeClock {
             rate: BILLION,
             inverse: u64::MAX / BILLION,
@@ -72,6 +76,10 @@ impl NodeClock {
             jitter: Stream::new(seed, Purpose::TimerJitter, node),
         };
         clock.set_drift_ppb(drift_ppb);
+        assert!(
+            drift_ppb.unsigned_abs() <= max,
+            "drift {drift_ppb} ppb drawn beyond {max}"
+        );
         clock
     }
 
@@ -86,6 +94,7 @@ impl NodeClock {
         debug_assert!(drift_ppb.unsigned_abs() <= MAX_DRIFT_PPB);
         self.rate = BILLION.saturating_add_signed(drift_ppb);
         self.inverse = u64::MAX / self.rate;
+        debug_assert!(self.rate > 0 && self.inverse > 0);
     }
 
     /// `local_us` at the clock's rate: local_us · 10^9 / rate, rounded to
@@ -103,6 +112,10 @@ impl NodeClock {
         while u128::from(quotient + 1) * rate <= n {
             quotient += 1;
         }
+        debug_assert!(
+            u128::from(quotient) * rate <= n && n < u128::from(quotient + 1) * rate,
+            "the rounded quotient of {local_us} at rate {rate}"
+        );
         quotient
     }
 
@@ -121,6 +134,8 @@ impl NodeClock {
         } else {
             self.jitter.between(min, max)
         };
+        // Jitter only ever makes a timer late.
+        debug_assert!(late <= max, "timer lateness {late} beyond {max}");
         scaled.saturating_add(late)
     }
 }

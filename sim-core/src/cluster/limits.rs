@@ -49,6 +49,11 @@ impl<N: RaftNode> Cluster<'_, N> {
                 events_before: self.events,
             };
         }
+        debug_assert!(
+            now_us < self.window.ends_us || self.window.ends_us == u64::MAX,
+            "the window holds the current instant"
+        );
+        debug_assert!(self.window.events_before <= self.events);
     }
 
     /// True when the run has spent its events, in all or in this second:

@@ -235,6 +235,10 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             cfg.members,
             cfg.nodes
         );
+        assert!(
+            cfg.storage.persist_latency_us.0 <= cfg.storage.persist_latency_us.1,
+            "validation orders the persist latency range"
+        );
         let bootstrap = Membership::of_voters(cfg.members);
         let slots = (0..cfg.nodes)
             .map(|i| {
@@ -326,6 +330,16 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             }
         }
         self.record_never_fired();
+        assert!(
+            self.violations.is_empty() || limit_reached.is_none(),
+            "a run stops at its first violation or at a limit, not both"
+        );
+        assert_eq!(
+            self.violations.len(),
+            self.violation_nodes.len(),
+            "each violation knows its node, if any"
+        );
+        assert!(self.now <= self.end, "no event ran past the end of the run");
         let end = if self.violations.is_empty() && limit_reached.is_none() {
             self.end
         } else {
@@ -357,7 +371,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
     /// Every node's state and the links that are down, as the run ended
     /// (what `raftsim inspect` shows for an instant).
     fn snapshot(&self) -> Snapshot {
-        Snapshot {
+        let snapshot = Snapshot {
             at_us: self.now.as_us(),
             nodes: self
                 .slots
@@ -372,7 +386,9 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
                 })
                 .collect(),
             cut_links: self.cut_links(),
-        }
+        };
+        assert_eq!(snapshot.nodes.len(), self.cfg.nodes);
+        snapshot
     }
 
     /// The directed links (from, to) that are down now.
@@ -391,7 +407,14 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
     fn dispatch(&mut self, event: Event<N::Message>) {
         match event {
             Event::Timer { node, kind } => self.on_timer_event(node, kind),
-            Event::Deliver { from, to, id, msg } => self.deliver(from, to, id, msg),
+            Event::Deliver { from, to, id, msg } => {
+                debug_assert!(from != to, "node {from} delivers to itself");
+                debug_assert!(
+                    (1..=self.network.counters.sent).contains(&id),
+                    "message {id} delivered before it was sent"
+                );
+                self.deliver(from, to, id, msg)
+            }
             Event::Depart {
                 from,
                 incarnation,
@@ -453,7 +476,10 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
     fn on_timer_event(&mut self, node: NodeId, kind: TimerKind) {
         let timer = &mut self.slots[node.index()].timers[kind.index()];
         if timer.queued != Some(self.now) {
-            return; // superseded by an earlier wake-up
+            // Superseded by an earlier wake-up, which is queued at or
+            // after now (or has fired and left nothing queued).
+            debug_assert!(timer.queued.is_none_or(|queued| queued > self.now));
+            return;
         }
         timer.queued = None;
         match timer.deadline {

@@ -13,8 +13,8 @@ use super::pause::Pending;
 use super::{Cluster, Event, Input};
 use crate::network::Fate;
 use crate::node::{
-    Action, HardState, LogIndex, Membership, NodeId, Note, PersistWrite, RaftNode, Role,
-    SendTiming, Status, TimerKind, WireMessage,
+    Action, HardState, LogIndex, Membership, MessageClass, MessageView, NodeId, Note, PersistWrite,
+    RaftNode, Role, SendTiming, Status, TimerKind, WireMessage,
 };
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
@@ -116,6 +116,10 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// Starts (or restarts) a node from its disk.
     pub(super) fn start_node(&mut self, id: NodeId) {
         let slot = &mut self.slots[id.index()];
+        debug_assert!(
+            !slot.live && slot.node.is_none() && !slot.paused,
+            "node {id} starts only while down"
+        );
         let rng = slot
             .parked_rng
             .take()
@@ -142,6 +146,10 @@ impl<N: RaftNode> Cluster<'_, N> {
         }
         let hint = self.execute(id, &mut actions);
         self.return_actions(actions);
+        debug_assert!(
+            self.slots[id.index()].live,
+            "a node's first actions never crash it"
+        );
         let node = self.slots[id.index()].node.as_ref().expect("just started");
         let log_check = self.observers.on_started(self.now, id, &before, node, hint);
         if let Err(broken) = log_check {
@@ -151,6 +159,7 @@ impl<N: RaftNode> Cluster<'_, N> {
 
     pub(super) fn crash(&mut self, id: NodeId) {
         let slot = &mut self.slots[id.index()];
+        debug_assert!(slot.live, "crash a live node");
         let node = slot.node.take().expect("crash a live node");
         slot.parked_rng = Some(node.into_rng());
         slot.live = false;
@@ -163,6 +172,11 @@ impl<N: RaftNode> Cluster<'_, N> {
         }
         let durable_last = slot.disk.last_index();
         let durable_snapshot = slot.disk.snapshot_index;
+        debug_assert!(durable_snapshot <= durable_last);
+        debug_assert!(
+            !self.script.crashed.contains(&id),
+            "node {id} crashed twice without a restart"
+        );
         self.script.crashed.push(id);
         self.observers.on_crash(id, durable_last, durable_snapshot);
         self.record(TraceEvent::Crash { node: id });
@@ -170,6 +184,7 @@ impl<N: RaftNode> Cluster<'_, N> {
     }
 
     pub(super) fn restart(&mut self, id: NodeId) {
+        debug_assert!(!self.slots[id.index()].live, "restart a crashed node");
         self.script.crashed.retain(|&n| n != id);
         self.record(TraceEvent::Restart { node: id });
         self.start_node(id);
@@ -247,7 +262,26 @@ impl<N: RaftNode> Cluster<'_, N> {
                 kind: TimerKind::Election,
             };
             match std::mem::replace(slot, taken) {
-                Action::Send { to, msg, timing } => self.send(id, to, msg, timing),
+                Action::Send { to, msg, timing } => {
+                    debug_assert!(
+                        to != id && to.index() < self.cfg.nodes,
+                        "node {id} sends to {to}"
+                    );
+                    // A message carries its sender's term; a (pre-)vote
+                    // request or answer may carry the term it proposes.
+                    debug_assert!(
+                        matches!(
+                            msg.class(),
+                            MessageClass::VoteRequest | MessageClass::VoteReply
+                        ) || self.slots[id.index()]
+                            .node()
+                            .is_none_or(|n| msg.term() <= n.status().term),
+                        "node {id} sends a {} of term {} ahead of its own",
+                        msg.kind(),
+                        msg.term()
+                    );
+                    self.send(id, to, msg, timing)
+                }
                 Action::SetTimer { kind, at } => self.set_timer(id, kind, at),
                 Action::CancelTimer { kind } => {
                     self.slots[id.index()].timers[kind.index()].deadline = None;
@@ -297,6 +331,7 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// the implementation's rule, not the cluster's).
     fn send(&mut self, from: NodeId, to: NodeId, msg: N::Message, timing: SendTiming) {
         let slot = &self.slots[from.index()];
+        debug_assert!(slot.live, "a down node sends nothing");
         let waits = match timing {
             SendTiming::AfterWrites => true,
             SendTiming::Now => false,
@@ -334,6 +369,8 @@ impl<N: RaftNode> Cluster<'_, N> {
         let slot = &mut self.slots[id.index()];
         let latency = slot.storage_rng.between(min, max);
         let done = slot.writes_done_at.max(self.now.plus_us(latency));
+        // Writes become durable in the order they were issued.
+        debug_assert!(done >= slot.writes_done_at && done >= self.now);
         slot.writes_done_at = done;
         let event = Event::Durable {
             node: id,
@@ -367,6 +404,15 @@ impl<N: RaftNode> Cluster<'_, N> {
             timer.queued = Some(at);
             self.queue.push(at, Event::Timer { node: id, kind });
         }
+        // A wake-up is queued no later than the deadline: the timer fires
+        // on time (a later wake-up re-queues itself until the deadline).
+        debug_assert!(
+            timer
+                .queued
+                .is_some_and(|queued| queued <= at && queued >= self.now),
+            "node {id}'s {} timer has no wake-up by its deadline {at}",
+            kind.name()
+        );
     }
 
     /// Puts a message on the network now.
@@ -384,6 +430,10 @@ impl<N: RaftNode> Cluster<'_, N> {
             fate,
         });
         if let Fate::Arrives { at, duplicate_at } = fate {
+            debug_assert!(
+                at >= self.now && duplicate_at.is_none_or(|d| d >= self.now),
+                "a message never arrives before it leaves"
+            );
             // A snapshot takes its transfer time on top of the latency.
             let snapshot = &self.cfg.raft.snapshot;
             let transfer_us = msg

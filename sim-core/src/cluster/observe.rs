@@ -205,6 +205,10 @@ impl<'t> Observers<'t> {
             return Ok(());
         };
         let node = slots[id.index()].node().expect("a node that stepped is up");
+        debug_assert!(
+            log_hint.is_none_or(|hint| hint >= 1),
+            "log positions are 1-based"
+        );
         if log_hint.is_some()
             || (after.last_index, after.last_term) != (before.last_index, before.last_term)
         {
@@ -328,6 +332,10 @@ impl<'t> Observers<'t> {
                 self.trace_error.get_or_insert(e.to_string());
             }
         }
+        assert!(
+            counters.delivered + counters.dropped <= counters.sent + counters.duplicated,
+            "the network delivered or dropped more than was sent: {counters:?}"
+        );
         let (metrics, mut series, samples) = match self.recorder {
             Some(recorder) => recorder.finish(end, counters, events),
             None => Default::default(),
@@ -405,6 +413,16 @@ impl<N: RaftNode> Cluster<'_, N> {
             return;
         };
         let after = node.status();
+        // What observers read of a node agrees with itself: its status
+        // and its log describe the same last entry.
+        debug_assert_eq!(
+            (after.last_index, Some(after.last_term)),
+            (
+                node.log().last_index(),
+                node.log().term_at(node.log().last_index())
+            ),
+            "node {id}'s status and log disagree on its last entry"
+        );
         if after == before && log_hint.is_none() {
             return;
         }

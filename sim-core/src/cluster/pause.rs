@@ -25,6 +25,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             return Err(format!("node {id} is already paused"));
         }
         slot.paused = true;
+        debug_assert!(slot.pending.is_empty(), "a fresh pause has nothing queued");
         self.update_effective_leader();
         Ok(format!("pause {id}"))
     }
@@ -37,6 +38,7 @@ impl<N: RaftNode> Cluster<'_, N> {
         if !slot.paused {
             return Err(format!("node {id} is not paused"));
         }
+        debug_assert!(slot.live, "a paused node is up (a crash ends a pause)");
         slot.paused = false;
         let queued = std::mem::take(&mut slot.pending);
         for item in queued {
@@ -52,6 +54,10 @@ impl<N: RaftNode> Cluster<'_, N> {
                 Pending::Input(input) => self.step(id, input),
             }
         }
+        debug_assert!(
+            self.slots[id.index()].pending.is_empty(),
+            "a resumed node queues nothing more"
+        );
         self.update_effective_leader();
         Ok(format!("resume {id}"))
     }

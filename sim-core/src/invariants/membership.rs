@@ -20,6 +20,10 @@ impl Checker {
         if self.votes.len() > MAX_VOTE_RECORDS {
             self.votes.pop_first();
         }
+        debug_assert!(
+            self.votes.len() <= MAX_VOTE_RECORDS,
+            "the vote records stay bounded"
+        );
     }
 
     /// The decisions a node's step made: becoming leader, and a leader's
@@ -78,6 +82,13 @@ impl Checker {
         }
         // Votes of terms the new leader has passed can matter no more.
         self.votes = self.votes.split_off(&(after.term, NodeId(0)));
+        debug_assert!(
+            self.votes
+                .keys()
+                .next()
+                .is_none_or(|&(term, _)| term >= after.term),
+            "only votes of this term on are kept"
+        );
         if membership.has_majority(granted) {
             return Ok(());
         }

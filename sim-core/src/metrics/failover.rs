@@ -72,6 +72,12 @@ impl Failovers {
     /// see `on_fault`).
     pub fn lose(&mut self, at: Instant, event: u64, term: Term) {
         debug_assert!(self.open.is_none(), "one failover at a time");
+        debug_assert!(
+            self.records
+                .last()
+                .is_none_or(|r| r.lost_at_ms <= at.as_ms_f64()),
+            "failovers start in time order"
+        );
         let fault = self
             .last_fault
             .filter(|&(fault_at, _, _)| at.us_since(fault_at) <= self.window_us)
@@ -95,6 +101,11 @@ impl Failovers {
     /// A fault (index `index` in `series.faults`) was applied during engine
     /// event `event`. A loss in that same event is its doing.
     pub fn on_fault(&mut self, at: Instant, event: u64, index: usize) {
+        debug_assert!(
+            self.last_fault
+                .is_none_or(|(last_at, last_event, _)| last_at <= at && last_event <= event),
+            "faults come in time order"
+        );
         self.last_fault = Some((at, event, index));
         if let Some(open) = self
             .open
@@ -123,12 +134,22 @@ impl Failovers {
             return;
         };
         let elected_at = open.elected_at.unwrap_or(at);
+        // Lost, then elected, then effective.
+        debug_assert!(
+            open.lost_at <= elected_at && elected_at <= at,
+            "a failover's instants out of order"
+        );
         let record = &mut self.records[open.record];
         record.elected_at_ms = Some(elected_at.as_ms_f64());
         record.effective_at_ms = Some(at.as_ms_f64());
         record.terms = Some(term.saturating_sub(open.lost_term));
         self.failover_us.push(at.us_since(open.lost_at));
         self.election_us.push(elected_at.us_since(open.lost_at));
+        debug_assert_eq!(
+            self.failover_us.len(),
+            self.election_us.len(),
+            "each finished failover has both durations"
+        );
     }
 }
 

@@ -74,6 +74,10 @@ impl MembershipRecorder {
     /// The cluster committed `config` at `index`: every change it completes
     /// is done.
     pub(super) fn on_committed(&mut self, at: Instant, index: LogIndex, config: Membership) {
+        debug_assert!(
+            self.configs.last().is_none_or(|c| c.index < index),
+            "configurations commit in log order"
+        );
         self.configs.push(ConfigPoint {
             index,
             committed_at_ms: at.as_ms_f64(),
@@ -91,6 +95,11 @@ impl MembershipRecorder {
         });
         self.counts.committed += done.len() as u64;
         self.reconfiguration_us.extend(done);
+        debug_assert!(
+            self.counts.committed <= self.counts.proposed
+                && self.reconfiguration_us.len() as u64 == self.counts.committed,
+            "a change commits once, after it was proposed"
+        );
     }
 
     pub(super) fn on_transfer(&mut self, at: Instant, target: NodeId) {
@@ -106,6 +115,7 @@ impl MembershipRecorder {
     /// under way has failed (it is not counted).
     pub(super) fn on_effective_leader(&mut self, at: Instant, leader: NodeId) {
         for transfer in self.transfers.drain(..) {
+            debug_assert!(transfer.at <= at, "a transfer ends after it was asked for");
             if transfer.target == leader {
                 self.transfer_us.push(at.us_since(transfer.at));
             }

@@ -71,6 +71,10 @@ impl Bugs {
             "multiple_changes_at_once" => &mut self.multiple_changes_at_once,
             _ => return false,
         };
+        debug_assert!(
+            Self::NAMES.contains(&name),
+            "bug {name} is missing from NAMES"
+        );
         *flag = true;
         true
     }
@@ -185,7 +189,14 @@ impl SnapshotConfig {
     /// up from entries); else none.
     pub fn compaction_point(&self, commit: LogIndex, snapshot: LogIndex) -> Option<LogIndex> {
         let threshold = self.threshold_entries.max(1);
-        (commit.saturating_sub(snapshot) >= threshold).then(|| commit - threshold / 2)
+        let point = (commit.saturating_sub(snapshot) >= threshold).then(|| commit - threshold / 2);
+        // A snapshot only moves forward and only ever covers committed
+        // entries.
+        debug_assert!(
+            point.is_none_or(|p| p > snapshot && p <= commit),
+            "compaction point {point:?} outside ({snapshot}, {commit}]"
+        );
+        point
     }
 }
 

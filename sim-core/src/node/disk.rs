@@ -81,6 +81,7 @@ impl HardState {
 
     /// Applies a write, as a disk would.
     pub fn apply(&mut self, write: &PersistWrite) {
+        debug_assert!(write.log_from >= 1, "log positions are 1-based");
         self.term = write.term;
         self.voted_for = write.voted_for;
         if let Some(meta) = write.snapshot.filter(|s| s.index > self.snapshot_index) {
@@ -94,7 +95,20 @@ impl HardState {
             self.snapshot_index = meta.index;
             self.snapshot_term = meta.term;
             self.snapshot_config = meta.config;
+            debug_assert!(
+                self.last_index() >= meta.index,
+                "the disk holds at least what its snapshot covers"
+            );
         }
+        // Produced by the node's flush (`write_pending`), consumed here:
+        // each write rewrites the log from a point the disk already
+        // reaches, so the durable log never has a gap.
+        debug_assert!(
+            write.log_from <= self.last_index() + 1,
+            "a write from entry {} leaves a gap after the disk's last entry {}",
+            write.log_from,
+            self.last_index()
+        );
         let keep = write
             .log_from
             .saturating_sub(1)
@@ -136,6 +150,10 @@ impl HardState {
 
     /// A fresh disk: nothing written yet, `config` in force.
     pub fn bootstrap(config: Membership) -> HardState {
+        assert!(
+            !config.voters.is_empty() && !config.is_joint(),
+            "a cluster is formed with voters, outside joint consensus: {config}"
+        );
         HardState {
             snapshot_config: config,
             initial_config: config,
@@ -146,6 +164,10 @@ impl HardState {
     /// A spare machine's fresh disk: no configuration in force, told the
     /// cluster's initial one.
     pub fn spare(initial: Membership) -> HardState {
+        assert!(
+            !initial.voters.is_empty(),
+            "a spare is told a configuration with voters"
+        );
         HardState {
             initial_config: initial,
             ..HardState::default()

@@ -62,7 +62,7 @@ impl<'a> LogView<'a> {
     pub fn config_at(&self, index: LogIndex) -> (LogIndex, Membership) {
         let last = index.min(self.last_index());
         let live = last.saturating_sub(self.snapshot_index) as usize;
-        self.entries[..live]
+        let found = self.entries[..live]
             .iter()
             .enumerate()
             .rev()
@@ -72,7 +72,14 @@ impl<'a> LogView<'a> {
                 }
                 EntryData::Noop | EntryData::Proposal(_) => None,
             })
-            .unwrap_or((self.snapshot_index, self.snapshot_config))
+            .unwrap_or((self.snapshot_index, self.snapshot_config));
+        debug_assert!(
+            found.0 >= self.snapshot_index && found.0 <= last.max(self.snapshot_index),
+            "the configuration in force at {index} comes from entry {}, outside {}..={last}",
+            found.0,
+            self.snapshot_index
+        );
+        found
     }
 
     /// The configuration the log's owner uses: its latest, committed or
@@ -85,6 +92,11 @@ impl<'a> LogView<'a> {
 impl Log {
     /// A log of `entries` after `snapshot`.
     pub fn from_parts(snapshot: SnapshotMeta, entries: Vec<Entry>) -> Log {
+        debug_assert!(
+            snapshot.index > 0 || snapshot.term == 0,
+            "index 0 is the empty prefix, of term 0, not {}",
+            snapshot.term
+        );
         Log {
             snapshot_index: snapshot.index,
             snapshot_term: snapshot.term,
@@ -163,26 +175,49 @@ impl Log {
         let from = from.max(self.snapshot_index + 1);
         let start = self.position(from).min(self.entries.len());
         let end = start.saturating_add(max).min(self.entries.len());
+        debug_assert!(
+            start == end || from + (end - start) as LogIndex - 1 <= self.last_index(),
+            "a slice from {from} ends within the log"
+        );
         &self.entries[start..end]
     }
 
+    /// Appends `entry` right after the last one; returns its index.
     pub fn append(&mut self, entry: Entry) -> LogIndex {
+        let before = self.last_index();
         self.entries.push(entry);
+        debug_assert_eq!(
+            self.last_index(),
+            before + 1,
+            "an appended entry follows the last one"
+        );
         self.last_index()
     }
 
     /// Overwrites the entry at `index` (which must exist).
     pub fn replace(&mut self, index: LogIndex, entry: Entry) {
         debug_assert!(index > self.snapshot_index && index <= self.last_index());
+        let last = self.last_index();
         let position = self.position(index);
         self.entries[position] = entry;
+        debug_assert_eq!(self.last_index(), last, "a replacement keeps the length");
     }
 
     /// Removes every entry from `index` on.
     pub fn truncate_from(&mut self, index: LogIndex) {
         debug_assert!(index > self.snapshot_index);
+        debug_assert!(
+            index <= self.last_index() + 1,
+            "truncate from {index}, past the end of a log of {}",
+            self.last_index()
+        );
         let position = self.position(index);
         self.entries.truncate(position);
+        debug_assert_eq!(
+            self.last_index(),
+            index - 1,
+            "the log ends just before the cut"
+        );
     }
 
     /// Compacts every entry up to `index` (which must be live) into the
@@ -190,11 +225,13 @@ impl Log {
     pub fn compact_to(&mut self, index: LogIndex) {
         let term = self.term_at(index).expect("compact to a live entry");
         let (_, config) = self.config_at(index);
+        let last = self.last_index();
         let covered = (index - self.snapshot_index) as usize;
         self.entries.drain(..covered);
         self.snapshot_index = index;
         self.snapshot_term = term;
         self.snapshot_config = config;
+        debug_assert_eq!(self.last_index(), last, "compaction moves no entry's index");
     }
 
     /// Installs a snapshot ending at (`index`, `term`), past this log's
@@ -219,6 +256,11 @@ impl Log {
             self.snapshot_term = snapshot.term;
         }
         self.snapshot_config = snapshot.config;
+        debug_assert_eq!(self.snapshot(), snapshot, "the snapshot installed");
+        debug_assert!(
+            keep || self.entries.is_empty(),
+            "a snapshot the log does not match leaves no entry"
+        );
         keep
     }
 }

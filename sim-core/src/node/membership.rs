@@ -85,6 +85,7 @@ impl NodeSet {
                 return None;
             }
             let index = bits.trailing_zeros() as usize;
+            debug_assert!(index < MAX_NODES, "a set holds ids in 1..={MAX_NODES}");
             bits &= bits - 1;
             Some(NodeId::from_index(index))
         })
@@ -220,6 +221,7 @@ impl MembershipChange {
 impl Membership {
     /// The configuration every node of `voters` starts with.
     pub fn of_voters(voters: NodeSet) -> Membership {
+        debug_assert!(!voters.is_empty(), "a configuration always has a voter");
         Membership {
             voters,
             outgoing: NodeSet::EMPTY,
@@ -234,6 +236,14 @@ impl Membership {
     /// No configuration: a spare node nobody has added yet.
     pub fn is_empty(&self) -> bool {
         self.voters.is_empty() && self.outgoing.is_empty() && self.learners.is_empty()
+    }
+
+    /// Whether this is a configuration Raft can be in: none at all (a
+    /// spare), or one with a voter whose learners do not vote (during
+    /// joint consensus an outgoing voter may be becoming a learner).
+    pub fn is_well_formed(&self) -> bool {
+        self.is_empty()
+            || (!self.voters.is_empty() && self.voters.intersection(self.learners).is_empty())
     }
 
     /// Everyone whose vote counts: the voters, and during joint consensus
@@ -272,6 +282,7 @@ impl Membership {
     /// both), so it never reports a pair that cannot decide apart.
     pub fn has_disjoint_majorities(&self, other: &Membership) -> bool {
         // Checked on every commit: no allocation.
+        debug_assert!(self.is_well_formed() && other.is_well_formed());
         let sets = |m: &Membership| [m.voters, m.outgoing].into_iter().filter(|s| !s.is_empty());
         sets(self).next().is_some()
             && sets(other).next().is_some()
@@ -280,6 +291,7 @@ impl Membership {
 
     /// The configuration `change` leads to, or why it is refused.
     pub fn apply(&self, change: &MembershipChange) -> Result<Membership, String> {
+        debug_assert!(self.is_well_formed(), "applying {change} to {self}");
         if self.is_joint() {
             return Err("a joint configuration is still in force".to_string());
         }
@@ -345,17 +357,37 @@ impl Membership {
             }
         }
         debug_assert!(!next.voters.is_empty(), "a change never leaves no voter");
+        debug_assert!(next.is_well_formed(), "{change} of {self} leads to {next}");
+        debug_assert!(next != *self, "an accepted change changes something");
+        debug_assert_eq!(
+            next.is_joint(),
+            matches!(change, MembershipChange::Joint { .. }),
+            "only a joint change enters joint consensus"
+        );
+        // What makes single-server changes safe: the old and new voters
+        // differ by at most one node, so any majorities of the two overlap.
+        debug_assert!(
+            !change.is_single_server()
+                || NodeSet::from_bits(next.voters.bits() ^ self.voters.bits()).len() <= 1,
+            "{change} changed more than one voter"
+        );
         Ok(next)
     }
 
     /// C_new after C_old,new: the joint configuration left.
     pub fn leave_joint(&self) -> Membership {
         debug_assert!(self.is_joint(), "leaving a joint configuration");
-        Membership {
+        debug_assert!(
+            !self.voters.is_empty(),
+            "both halves of a joint configuration have voters"
+        );
+        let next = Membership {
             voters: self.voters,
             outgoing: NodeSet::EMPTY,
             learners: self.learners,
-        }
+        };
+        debug_assert!(next.is_well_formed(), "leaving {self} leads to {next}");
+        next
     }
 }
 
@@ -363,6 +395,7 @@ impl Membership {
 /// each takes as few shared nodes as it can, and the two fit side by side
 /// in what `p` and `q` share.
 fn majorities_can_be_disjoint(p: NodeSet, q: NodeSet) -> bool {
+    debug_assert!(!p.is_empty() && !q.is_empty(), "a majority of no one");
     let majority = |s: NodeSet| s.len() / 2 + 1;
     let from_shared_p = majority(p).saturating_sub(p.minus(q).len());
     let from_shared_q = majority(q).saturating_sub(q.minus(p).len());

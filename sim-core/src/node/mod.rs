@@ -45,9 +45,14 @@ pub struct NodeId(pub u32);
 impl NodeId {
     /// 0-based position, for indexing per-node vectors.
     pub fn index(self) -> usize {
+        debug_assert!(self.0 >= 1, "node ids are 1-based");
         self.0 as usize - 1
     }
     pub fn from_index(index: usize) -> NodeId {
+        debug_assert!(
+            index < MAX_NODES,
+            "node index {index} past {MAX_NODES} nodes"
+        );
         NodeId(index as u32 + 1)
     }
     /// This node's bit in a 64-bit set of nodes.
@@ -102,7 +107,7 @@ impl TimerKind {
         TimerKind::Transfer,
     ];
     pub fn index(self) -> usize {
-        match self {
+        let index = match self {
             TimerKind::Election => 0,
             TimerKind::Heartbeat => 1,
             TimerKind::Quorum => 2,
@@ -110,7 +115,12 @@ impl TimerKind {
             TimerKind::Replicate => 4,
             TimerKind::Tick => 5,
             TimerKind::Transfer => 6,
-        }
+        };
+        debug_assert!(
+            TimerKind::ALL[index] == self,
+            "TimerKind::ALL is in index order"
+        );
+        index
     }
     pub fn name(self) -> &'static str {
         match self {

@@ -149,6 +149,10 @@ impl ClassicState {
     fn reset_election_timer(&mut self, core: &Core, now: Instant, out: &mut Actions) {
         let (min, max) = core.config().election_timeout_us;
         let at = now.plus_us(self.rng.between(min, max));
+        debug_assert!(
+            at.us_since(now) >= min,
+            "an election timeout is at least the minimum"
+        );
         out.push(Action::SetTimer {
             kind: TimerKind::Election,
             at,
@@ -205,6 +209,7 @@ impl ClassicState {
     /// configuration. `transfer`: a leader asked for it (TimeoutNow), so
     /// voters grant it past their lease.
     fn campaign(&mut self, core: &mut Core, now: Instant, transfer: bool, out: &mut Actions) {
+        debug_assert!(core.role() != Role::Leader, "a leader does not campaign");
         core.set_term(core.term() + 1);
         core.set_vote(core.id());
         core.set_role(Role::Candidate, None);
@@ -221,6 +226,11 @@ impl ClassicState {
         for peer in core.electors() {
             core.send(peer, request.into(), out);
         }
+        debug_assert_eq!(
+            core.voted_for(),
+            Some(core.id()),
+            "a candidate votes for itself"
+        );
         if self.votes.won(core) {
             self.become_leader(core, now, out);
         }
@@ -236,6 +246,7 @@ impl ClassicState {
         leader: Option<NodeId>,
         out: &mut Actions,
     ) {
+        debug_assert!(term >= core.term(), "follow a leader of an older term");
         if term > core.term() {
             if core.role() == Role::Leader {
                 out.push(Action::Note(Note::Deposed { by_term: term }));
@@ -254,9 +265,14 @@ impl ClassicState {
             self.lease.heard_from_leader(now);
         }
         self.reset_election_timer(core, now, out);
+        debug_assert_eq!(core.term(), term, "a follower is in the term it follows");
     }
 
     fn become_leader(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
+        debug_assert!(
+            self.votes.won(core),
+            "elected by a majority of its configuration"
+        );
         core.start_leading();
         self.check_quorum.start_period();
         out.push(Action::CancelTimer {
@@ -336,6 +352,7 @@ impl ClassicState {
             Message::AppendResponse(_) | Message::Election(_) => None,
         };
         self.become_follower(core, now, msg.term(), leader, out);
+        debug_assert_eq!(core.term(), msg.term(), "a higher term is adopted");
         true
     }
 
@@ -401,6 +418,14 @@ impl ClassicState {
             return;
         }
         self.votes.record(from, response.granted);
+        debug_assert!(
+            self.votes.granted.union(self.votes.refused).len() <= core.cluster_size(),
+            "a tally of more votes than nodes"
+        );
+        debug_assert!(
+            !(self.votes.won(core) && self.votes.lost(core)),
+            "a campaign is not both won and lost"
+        );
         if self.votes.won(core) {
             if response.pre_vote {
                 self.campaign(core, now, false, out);
@@ -437,6 +462,11 @@ impl ClassicState {
             self.lease.heard_from_leader(now);
             self.reset_election_timer(core, now, out);
         }
+        debug_assert!(
+            core.role() == Role::Follower && core.leader() == Some(from) && core.term() == term,
+            "node {} follows {from} in term {term}",
+            core.id()
+        );
         true
     }
 }

@@ -86,6 +86,7 @@ impl Elector for DLedgerState {
         };
         core.set_role(Role::Candidate, None);
         elector.arm_candidate_timer(now, out);
+        elector.debug_check(core);
         elector
     }
 
@@ -95,6 +96,7 @@ impl Elector for DLedgerState {
 
     fn on_timer(&mut self, core: &mut Core, now: Instant, kind: TimerKind, out: &mut Actions) {
         self.on_timer_fired(core, now, kind, out);
+        self.debug_check(core);
     }
 
     fn on_message(
@@ -106,6 +108,7 @@ impl Elector for DLedgerState {
         out: &mut Actions,
     ) {
         self.on_message_received(core, now, from, msg, out);
+        self.debug_check(core);
     }
 
     /// Never called: DLedger's configuration never changes here.
@@ -134,15 +137,46 @@ impl Elector for DLedgerState {
 }
 
 impl DLedgerState {
+    /// The elector's invariants, after every input (debug builds): the
+    /// highest term known is at least the node's own (`next_term()` only
+    /// ever adopts it), a vote round runs only while a candidate and in
+    /// the node's term, a heartbeat round only while leading.
+    fn debug_check(&self, core: &Core) {
+        debug_assert!(
+            self.known_max_term >= core.term(),
+            "node {}: known_max_term {} below its term {}",
+            core.id(),
+            self.known_max_term,
+            core.term()
+        );
+        debug_assert!(
+            self.vote_round
+                .is_none_or(|t| core.role() == Role::Candidate && t.term() == core.term()),
+            "node {}: a vote round outside candidacy",
+            core.id()
+        );
+        debug_assert!(
+            self.heartbeat_round.is_none() || core.role() == Role::Leader,
+            "node {}: a heartbeat round without leading",
+            core.id()
+        );
+        debug_assert!(
+            core.role() != Role::PreCandidate,
+            "DLedger has no pre-candidates"
+        );
+    }
+
     // ----- timing ----------------------------------------------------
 
     /// `min + rand[0, max - min)`, DLedger's way of drawing its delays.
     fn uniform_below(&mut self, min: u64, max: u64) -> u64 {
-        if max > min {
+        let drawn = if max > min {
             min + self.rng.below(max - min)
         } else {
             min
-        }
+        };
+        debug_assert!(drawn >= min && (drawn < max || drawn == min));
+        drawn
     }
 
     /// `now + vote interval`: DLedger's `getNextTimeToRequestVote()`.
@@ -188,8 +222,10 @@ impl DLedgerState {
         } else {
             core.term() + 1
         };
+        let before = core.term();
         core.set_term(next);
         self.known_max_term = self.known_max_term.max(next);
+        debug_assert!(core.term() > before && self.known_max_term >= core.term());
     }
 
     /// Remembers a higher term seen, for `next_term()` to adopt.
@@ -221,6 +257,10 @@ impl DLedgerState {
         }
         core.set_role(Role::Candidate, None);
         self.arm_candidate_timer(now, out);
+        debug_assert!(
+            self.heartbeat_round.is_none(),
+            "a candidate runs no heartbeat round"
+        );
     }
 
     /// Steps down to candidate on a higher term, to adopt it at once
@@ -246,12 +286,21 @@ impl DLedgerState {
                 kind: TimerKind::VoteRound,
             });
         }
+        debug_assert!(
+            core.role() != Role::Leader,
+            "a DLedger leader steps down to candidate, not follower"
+        );
         self.last_parse_result = ParseResult::WaitToRevote;
         core.set_role(Role::Follower, Some(leader));
         Self::reset_follower_timer(core, now, out);
+        debug_assert!(self.vote_round.is_none(), "a follower runs no vote round");
     }
 
     fn become_leader(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
+        debug_assert!(
+            self.vote_round.is_none(),
+            "a round ends before its candidate leads"
+        );
         out.push(Action::CancelTimer {
             kind: TimerKind::VoteRound,
         });

@@ -12,7 +12,7 @@ use super::message::Message;
 use super::replication::Core;
 use crate::node::{
     Action, HardState, Log, LogIndex, LogView, Membership, MembershipChange, NodeId, ProposalId,
-    RaftConfig, RaftNode, Status, TimerKind, WireMessage,
+    RaftConfig, RaftNode, Role, Status, TimerKind, WireMessage,
 };
 use crate::rng::Stream;
 use crate::time::Instant;
@@ -107,6 +107,11 @@ impl<E: Elector> Node<E> {
             self.elector.step_down(&mut self.core, now, out);
         }
         self.core.flush(out);
+        debug_assert!(
+            !self.core.must_step_down(),
+            "a leader outside the configuration it committed has stepped down"
+        );
+        self.core.debug_check();
     }
 }
 
@@ -126,6 +131,11 @@ impl<E: Elector> RaftNode for Node<E> {
         let mut core = Core::new(id, cluster_size, config.clone(), disk);
         core.set_leader_writes_in_parallel(E::LEADER_WRITES_IN_PARALLEL);
         let elector = E::start(&mut core, rng, now, out);
+        debug_assert!(
+            core.role() != Role::Leader,
+            "a node never starts as leader: it must be elected"
+        );
+        core.debug_check();
         Node { core, elector }
     }
 
@@ -157,6 +167,10 @@ impl<E: Elector> RaftNode for Node<E> {
     fn propose(&mut self, now: Instant, id: ProposalId, out: &mut Out<E::Election>) -> bool {
         self.core.maybe_compact();
         let accepted = self.core.propose(id, out);
+        debug_assert!(
+            !accepted || self.core.role() == Role::Leader,
+            "only a leader accepts a proposal"
+        );
         self.settle(now, out);
         accepted
     }
@@ -185,7 +199,12 @@ impl<E: Elector> RaftNode for Node<E> {
         out: &mut Out<E::Election>,
     ) -> Result<(), String> {
         self.core.maybe_compact();
+        let last = self.core.log().last_index();
         let result = self.elector.change_membership(&mut self.core, change, out);
+        debug_assert!(
+            result.is_err() || self.core.log().last_index() > last,
+            "an accepted change is appended"
+        );
         self.settle(now, out);
         result
     }

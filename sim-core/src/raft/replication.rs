@@ -90,9 +90,13 @@ impl Core {
         } else {
             disk.voted_for
         };
+        assert!(
+            config.election_timeout_us.0 <= config.election_timeout_us.1 && config.heartbeat_us > 0,
+            "validation admits ordered election timeouts and a positive heartbeat"
+        );
         let log = Log::from_parts(disk.snapshot(), disk.log);
         let (membership_index, membership) = log.latest_config();
-        Core {
+        let core = Core {
             id,
             cluster_size,
             config,
@@ -112,6 +116,79 @@ impl Core {
             membership,
             membership_index,
             transferring: false,
+        };
+        core.debug_check();
+        core
+    }
+
+    /// The core's invariants, checked after every input (debug builds):
+    /// the commit index lies between the snapshot and the end of the log,
+    /// only a leader names
+    /// itself leader or transfers, the configuration in force is the
+    /// log's latest, and a leader's view of each follower lies within its
+    /// own log (matched < next <= last + 1).
+    pub(super) fn debug_check(&self) {
+        if !cfg!(debug_assertions) {
+            return;
+        }
+        let (snapshot, last) = (self.log.snapshot_index(), self.log.last_index());
+        debug_assert!(
+            snapshot <= self.commit_index && self.commit_index <= last,
+            "node {}: commit index {} outside its snapshot {snapshot} and last index {last}",
+            self.id,
+            self.commit_index
+        );
+        debug_assert!(
+            self.durable_index <= last,
+            "node {}: durable index {} past its log's end {last}",
+            self.id,
+            self.durable_index
+        );
+        debug_assert_eq!(
+            self.role == Role::Leader,
+            self.leader == Some(self.id),
+            "node {}: a leader, and only a leader, leads itself",
+            self.id
+        );
+        debug_assert!(
+            self.voted_for.is_none_or(|v| v.index() < self.cluster_size),
+            "node {} voted for a node outside the cluster",
+            self.id
+        );
+        debug_assert!(
+            !self.transferring || self.role == Role::Leader,
+            "only a leader transfers its leadership"
+        );
+        debug_assert!(
+            self.membership.is_well_formed(),
+            "node {} uses {}",
+            self.id,
+            self.membership
+        );
+        // Its entry may since have been compacted into the snapshot.
+        debug_assert!(
+            self.membership_index <= last,
+            "node {}: its configuration's entry {} is past its log",
+            self.id,
+            self.membership_index
+        );
+        debug_assert!(
+            self.membership_index <= snapshot
+                || self.log.view().entry(self.membership_index).map(|e| e.data)
+                    == Some(EntryData::Config(self.membership)),
+            "node {}: entry {} does not hold the configuration in force",
+            self.id,
+            self.membership_index
+        );
+        if self.role == Role::Leader {
+            for peer in self.peers() {
+                let Progress { next, matched } = self.progress[peer.index()];
+                debug_assert!(
+                    matched < next && next <= last + 1,
+                    "leader {}: follower {peer} matched {matched}, next {next}, log ends at {last}",
+                    self.id
+                );
+            }
         }
     }
 
@@ -208,6 +285,14 @@ impl Core {
     }
 
     pub(super) fn set_vote(&mut self, candidate: NodeId) {
+        debug_assert!(
+            self.voted_for.is_none_or(|v| v == candidate),
+            "node {} votes for {candidate} after voting for {:?} in term {}",
+            self.id,
+            self.voted_for,
+            self.term
+        );
+        debug_assert!(candidate.index() < self.cluster_size);
         self.voted_for = Some(candidate);
         self.dirty.hard_state = true;
     }
@@ -229,26 +314,41 @@ impl Core {
     /// term is appended (commits count only entries of the current term,
     /// Raft §5.4.2). Sends nothing; the elector announces the leader.
     pub(super) fn start_leading(&mut self) {
+        debug_assert_eq!(self.role, Role::Candidate, "only a candidate is elected");
         self.role = Role::Leader;
         self.leader = Some(self.id);
         let next = self.log.last_index() + 1;
         for progress in &mut self.progress {
             *progress = Progress { next, matched: 0 };
         }
-        self.append(Entry {
+        let noop = self.append(Entry {
             term: self.term,
             data: EntryData::Noop,
         });
+        debug_assert_eq!(
+            self.log.term_at(noop),
+            Some(self.term),
+            "a new leader's last entry is of its term"
+        );
     }
 
     // ----- persistence and the outbox --------------------------------
 
     fn mark_log_dirty(&mut self, from: LogIndex) {
+        debug_assert!(
+            from > self.log.snapshot_index(),
+            "node {} rewrites entry {from}, which its snapshot covers",
+            self.id
+        );
         self.dirty.log_from = Some(self.dirty.log_from.map_or(from, |f| f.min(from)));
     }
 
     fn append(&mut self, entry: Entry) -> LogIndex {
         debug_assert!(entry.term <= self.term, "an entry from a future term");
+        debug_assert!(
+            self.role != Role::Leader || entry.term == self.term,
+            "a leader appends only entries of its own term"
+        );
         let index = self.log.append(entry);
         self.mark_log_dirty(index);
         if let EntryData::Config(config) = entry.data {
@@ -263,12 +363,17 @@ impl Core {
             "node {} asked to remove committed entry {index}",
             self.id
         );
+        debug_assert!(self.role != Role::Leader, "a leader never cuts its own log");
         self.log.truncate_from(index);
         self.durable_index = self.durable_index.min(index - 1);
         self.mark_log_dirty(index);
         if index <= self.membership_index {
             self.refresh_membership();
         }
+        debug_assert!(
+            self.membership_index < index,
+            "the configuration in force is not a removed entry's"
+        );
     }
 
     /// Overwrites the entry at `index` in place, keeping what follows
@@ -278,6 +383,10 @@ impl Core {
             index > self.commit_index,
             "node {} asked to overwrite committed entry {index}",
             self.id
+        );
+        debug_assert!(
+            self.role != Role::Leader,
+            "a leader never rewrites its own log"
         );
         self.log.replace(index, entry);
         self.durable_index = self.durable_index.min(index - 1);
@@ -311,18 +420,27 @@ impl Core {
             .unwrap_or(self.log.last_index() + 1)
             .max(self.log.snapshot_index() + 1);
         let snapshot = self.dirty.snapshot.then(|| self.log.snapshot());
+        let entries = {
+            let mut entries = std::mem::take(&mut self.spare_entries);
+            entries.clear();
+            entries.extend_from_slice(self.log.slice_from(log_from, usize::MAX));
+            entries
+        };
+        // Consumed by `HardState::apply`: the write holds the log from
+        // `log_from` to its end, so the disk ends where the log does.
+        debug_assert_eq!(
+            log_from + entries.len() as LogIndex,
+            self.log.last_index() + 1,
+            "node {}: a write from {log_from} stops short of the log's end",
+            self.id
+        );
         out.push(Action::Persist(PersistWrite {
             commit: None,
             term: self.term,
             voted_for: self.voted_for,
             snapshot,
             log_from,
-            entries: {
-                let mut entries = std::mem::take(&mut self.spare_entries);
-                entries.clear();
-                entries.extend_from_slice(self.log.slice_from(log_from, usize::MAX));
-                entries
-            },
+            entries,
         }));
         self.dirty = Dirty::default();
     }
@@ -334,6 +452,24 @@ impl Core {
 
     fn send_timed<E>(&mut self, to: NodeId, msg: Message<E>, timing: SendTiming, out: &mut Out<E>) {
         debug_assert!(to != self.id, "node {} sends to itself", self.id);
+        debug_assert!(
+            to.index() < self.cluster_size,
+            "node {} sends to {to}, outside its cluster",
+            self.id
+        );
+        debug_assert!(
+            match &msg {
+                Message::AppendEntries(m) => m.term == self.term,
+                Message::InstallSnapshot(m) => m.term == self.term,
+                Message::AppendResponse(m) => m.term == self.term,
+                // The elector's own messages: a pre-vote may propose a
+                // later term, checked where they are made.
+                Message::Election(_) => true,
+            },
+            "node {}: a replication message carries the sender's term {}",
+            self.id,
+            self.term
+        );
         self.flush(out);
         out.push(Action::Send { to, msg, timing });
     }
@@ -358,6 +494,7 @@ impl Core {
             term: self.term,
             data: EntryData::Proposal(id),
         });
+        debug_assert_eq!(index, self.log.last_index(), "a proposal goes last");
         for peer in self.peers() {
             if self.progress[peer.index()].next == index {
                 self.send_append(peer, out);
@@ -402,11 +539,20 @@ impl Core {
             .log
             .term_at(prev_log_index)
             .expect("a leader's next index is within its log");
+        debug_assert!(
+            prev_log_term <= self.term,
+            "the leader's log holds no later term"
+        );
         let entries = self
             .log
             .slice_from(progress.next, MAX_ENTRIES_PER_APPEND)
             .to_vec();
         progress.next += entries.len() as LogIndex;
+        debug_assert!(
+            progress.next <= self.log.last_index() + 1,
+            "follower {to}'s next index {} past the leader's log",
+            progress.next
+        );
         let msg = Message::AppendEntries(AppendEntries {
             term: self.term,
             prev_log_index,
@@ -453,6 +599,12 @@ impl Core {
             progress.next = (response.index + 1)
                 .min(progress.next)
                 .max(progress.matched + 1);
+            debug_assert!(
+                progress.matched < progress.next && progress.next <= last_index + 1,
+                "follower {from} backed off to {} with {} matched",
+                progress.next,
+                progress.matched
+            );
             self.send_append(from, out);
         }
         true
@@ -464,6 +616,7 @@ impl Core {
     /// joint consensus; the leader counts itself only if it is a voter, and
     /// its own log only as far as it is durable.
     pub(super) fn maybe_commit(&mut self) {
+        debug_assert_eq!(self.role, Role::Leader, "only a leader commits by counting");
         let own = self.durable_index.min(self.log.last_index());
         let Membership {
             voters, outgoing, ..
@@ -518,6 +671,11 @@ impl Core {
         let (_, &mut held, _) = self
             .match_scratch
             .select_nth_unstable_by(majority - 1, |a, b| b.cmp(a));
+        debug_assert!(
+            held <= self.log.last_index(),
+            "a majority holds {held}, past the leader's last index {}",
+            self.log.last_index()
+        );
         held
     }
 
@@ -583,6 +741,13 @@ impl Core {
                 } else {
                     last_new
                 };
+                debug_assert!(
+                    last_new >= append.prev_log_index && last_new <= self.log.last_index(),
+                    "node {}: the append's last entry {last_new} outside {}..={}",
+                    self.id,
+                    append.prev_log_index,
+                    self.log.last_index()
+                );
                 let commit = append.leader_commit.min(matched);
                 if commit > self.commit_index {
                     self.commit_to(commit);
@@ -631,7 +796,17 @@ impl Core {
                 }
             }
         }
-        prev + entries.len() as LogIndex
+        let last_new = prev + entries.len() as LogIndex;
+        // Log matching, this side: the log now holds every entry sent, at
+        // its index, contiguous after `prev`.
+        debug_assert!(
+            entries
+                .last()
+                .is_none_or(|e| self.log.term_at(last_new) == Some(e.term)),
+            "node {}: entry {last_new} is not the one just merged",
+            self.id
+        );
+        last_new
     }
 
     /// On a mismatch at `index`, skip back over the whole run of the
@@ -643,6 +818,7 @@ impl Core {
         while first > self.commit_index + 1 && self.log.term_at(first - 1) == conflict_term {
             first -= 1;
         }
+        debug_assert!(first >= 1 && first <= index, "a hint below the conflict");
         first - 1
     }
 }

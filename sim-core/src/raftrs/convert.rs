@@ -25,7 +25,12 @@ const MAX_INFLIGHT_MSGS: usize = 256;
 /// The election timeout range in ticks, both ends included.
 pub(super) fn timeout_ticks(config: &RaftConfig) -> (u64, u64) {
     let (lo, hi) = config.election_timeout_us;
-    (lo / config.tick_us, hi / config.tick_us)
+    let ticks = (lo / config.tick_us, hi / config.tick_us);
+    debug_assert!(
+        ticks.0 <= ticks.1,
+        "an ordered election timeout stays ordered in ticks"
+    );
+    ticks
 }
 
 /// The library's configuration. Scenario validation has made every
@@ -34,6 +39,10 @@ pub(super) fn timeout_ticks(config: &RaftConfig) -> (u64, u64) {
 /// `applied`: how far the node had applied (the commit index it wrote).
 pub(super) fn library_config(id: NodeId, config: &RaftConfig, applied: LogIndex) -> raft::Config {
     let (lo, hi) = timeout_ticks(config);
+    debug_assert!(
+        config.heartbeat_us >= config.tick_us && lo > config.heartbeat_us / config.tick_us,
+        "validation: a heartbeat of whole ticks, shorter than the election timeout"
+    );
     raft::Config {
         id: u64::from(id.0),
         election_tick: lo as usize,
@@ -82,6 +91,11 @@ pub(super) fn storage(disk: &HardState) -> SimStorage {
     // application restarting raft-rs gives it back its applied ConfState.
     let log = crate::node::Log::from_parts(base, disk.log.clone());
     let applied = log.config_at(durable_commit(disk)).1;
+    debug_assert_eq!(
+        entries.len(),
+        disk.log.len(),
+        "every durable entry is stored"
+    );
     SimStorage::new(conf_state(&applied), state, snapshot, entries)
 }
 
@@ -160,24 +174,36 @@ pub(super) fn conf_state(config: &Membership) -> ConfState {
     let ids = |set: NodeSet| -> Vec<u64> { set.iter().map(|n| u64::from(n.0)).collect() };
     // A voter on its way to being a learner is an outgoing voter and a
     // learner "next" for the library.
-    ConfState {
+    let state = ConfState {
         voters: ids(config.voters),
         voters_outgoing: ids(config.outgoing),
         learners: ids(config.learners.minus(config.outgoing)),
         learners_next: ids(config.learners.intersection(config.outgoing)),
         auto_leave: config.is_joint(),
         ..ConfState::default()
-    }
+    };
+    // Paired with `membership_of`: the two are inverses.
+    debug_assert_eq!(
+        membership_of(&state),
+        *config,
+        "a configuration survives the library's ConfState"
+    );
+    state
 }
 
 /// A configuration as raftsim states it, from the library's ConfState.
 pub(super) fn membership_of(state: &ConfState) -> Membership {
     let set = |ids: &[u64]| NodeSet::of(ids.iter().map(|&id| NodeId(id as u32)));
-    Membership {
+    let membership = Membership {
         voters: set(&state.voters),
         outgoing: set(&state.voters_outgoing),
         learners: set(&state.learners).union(set(&state.learners_next)),
-    }
+    };
+    debug_assert!(
+        membership.is_well_formed(),
+        "the library's configuration {membership}"
+    );
+    membership
 }
 
 fn single(kind: ConfChangeType, node: NodeId) -> ConfChangeSingle {
@@ -218,6 +244,13 @@ pub(super) fn conf_change_between(before: &Membership, after: &Membership) -> Co
         change.set_transition(ConfChangeTransition::Implicit);
     }
     change.set_changes(changes.into());
+    // Paired with `apply_conf_change`: the change leads where it was made
+    // to lead.
+    debug_assert_eq!(
+        apply_conf_change(before, &change),
+        *after,
+        "the change from {before} to {after}"
+    );
     change
 }
 
@@ -249,6 +282,7 @@ pub(super) fn apply_conf_change(before: &Membership, change: &ConfChangeV2) -> M
             }
         }
     }
+    debug_assert!(after.is_well_formed(), "{before} changes to {after}");
     after
 }
 

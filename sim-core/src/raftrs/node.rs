@@ -133,6 +133,10 @@ impl RaftRsNode {
         if index <= snapshot {
             return;
         }
+        debug_assert!(
+            index <= committed,
+            "a snapshot covers only committed entries"
+        );
         self.log.compact_to(index);
         let snapshot = self.log.snapshot();
         self.raw
@@ -158,7 +162,11 @@ impl RaftRsNode {
                     term: meta.term,
                     config: membership_of(meta.get_conf_state()),
                 };
-                self.log.install(snapshot);
+                let kept = self.log.install(snapshot);
+                debug_assert!(
+                    !kept,
+                    "raft-rs hands over a snapshot only when the log lacks its last entry"
+                );
                 self.log_config = self.log.latest_config().1;
                 self.applied_config = snapshot.config;
                 self.unwritten_snapshot = Some(snapshot);
@@ -243,6 +251,13 @@ impl RaftRsNode {
             self.log.append(mirrored);
         }
         self.written = state;
+        // The mirror stays in step with the library's storage.
+        debug_assert_eq!(
+            Ok(self.log.last_index()),
+            self.raw.store().last_index(),
+            "the mirrored log and the library's storage end together"
+        );
+        debug_assert!(log_from >= 1 && log_from <= self.log.last_index() + 1);
         out.push(Action::Persist(PersistWrite {
             commit: Some(self.raw.raft.raft_log.committed),
             term: state.0,
@@ -386,6 +401,10 @@ impl RaftNode for RaftRsNode {
             .writes
             .pop_front()
             .expect("a durable write was issued by this incarnation");
+        debug_assert!(
+            self.writes.front().is_none_or(|&next| next > number),
+            "writes become durable in the order they were issued"
+        );
         self.input(out, |raw| raw.on_persist_ready(number));
     }
 

@@ -69,6 +69,11 @@ impl SimStorage {
             assert!(keep <= self.entries.len(), "appended entries leave no gap");
             self.entries.truncate(keep);
             self.entries.extend_from_slice(entries);
+            debug_assert_eq!(
+                self.snapshot.0 + self.entries.len() as u64,
+                entries[entries.len() - 1].index,
+                "the log ends with the last entry appended"
+            );
         }
     }
 
@@ -80,10 +85,16 @@ impl SimStorage {
     /// snapshot, `conf_state` the configuration in force there.
     pub(super) fn compact(&mut self, index: u64, conf_state: ConfState) {
         let term = self.term(index).expect("compact to a held entry");
+        let last = self.snapshot.0 + self.entries.len() as u64;
         let covered = (index - self.snapshot.0) as usize;
         self.entries.drain(..covered);
         self.snapshot = (index, term);
         self.conf_state = conf_state;
+        debug_assert_eq!(
+            self.snapshot.0 + self.entries.len() as u64,
+            last,
+            "compaction moves no entry's index"
+        );
     }
 
     /// Installs a snapshot the leader sent: raft-rs hands one over only
@@ -128,7 +139,12 @@ impl Storage for SimStorage {
             "entries up to {high} of a log ending at {}",
             self.last_index()?
         );
+        debug_assert!(low <= high, "entries {low}..{high}");
         let range = &self.entries[self.position(low)..self.position(high)];
+        debug_assert!(
+            range.first().is_none_or(|e| e.index == low),
+            "the stored entries' indices are their positions"
+        );
         // raft-rs's `limit_size`, counted before copying: the first entry
         // always, then as many as keep the total within `max_size`.
         let fits = match max_size {

@@ -63,6 +63,11 @@ impl Pool {
         }
         self.commit_min_us = self.commit_min_us.into_iter().chain(h.min_us).min();
         self.commit_max_us = self.commit_max_us.into_iter().chain(h.max_us).max();
+        assert_eq!(
+            self.commit_min_us.is_some(),
+            self.commit_max_us.is_some(),
+            "pooled extremes come in pairs"
+        );
     }
 
     pub fn finish(self) -> Pooled {
@@ -71,6 +76,11 @@ impl Pool {
             max_us: self.commit_max_us,
             buckets: self.commit_buckets.into_iter().collect(),
         };
+        assert_eq!(
+            commits.min_us.is_none(),
+            commits.count() == 0,
+            "a pooled histogram has extremes exactly when it has samples"
+        );
         Pooled {
             failover_ms: Summary::of_us(self.failover_us),
             election_ms: Summary::of_us(self.election_us),

@@ -65,7 +65,12 @@ impl ClassicState {
         let heard = self.check_quorum.heard_from.with(core.id());
         self.check_quorum.start_period();
         if !core.is_majority(heard) {
-            self.become_follower(core, now, core.term(), None, out);
+            let term = core.term();
+            self.become_follower(core, now, term, None, out);
+            debug_assert!(
+                core.role() == Role::Follower && core.term() == term,
+                "a leader cut off from a majority steps down in its term"
+            );
         } else {
             CheckQuorum::set_timer(core, now, out);
         }

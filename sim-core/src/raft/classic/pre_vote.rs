@@ -14,6 +14,8 @@ use crate::time::Instant;
 impl ClassicState {
     /// Starts a pre-vote round for `term + 1`, keeping the term.
     pub(super) fn start_pre_vote(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
+        debug_assert!(core.role() != Role::Leader, "a leader does not pre-vote");
+        let term = core.term();
         core.set_role(Role::PreCandidate, None);
         self.votes = Votes::for_self(core.id());
         out.push(Action::Note(Note::PreVoteStarted {
@@ -30,6 +32,7 @@ impl ClassicState {
         for peer in core.electors() {
             core.send(peer, request.into(), out);
         }
+        debug_assert_eq!(core.term(), term, "a pre-vote leaves the term alone");
         if self.votes.won(core) {
             self.campaign(core, now, false, out);
         }
@@ -62,12 +65,19 @@ pub(super) fn answer(
     out: &mut Actions,
 ) {
     debug_assert!(request.pre_vote);
+    debug_assert!(
+        request.term >= core.term(),
+        "a stale pre-vote is refused before it is judged"
+    );
     let granted = log_ok && (request.term > core.term() || free_to_vote);
     let reply = VoteResponse {
         term: if granted { request.term } else { core.term() },
         granted,
         pre_vote: true,
     };
+    // A grant carries the proposed term, a refusal the voter's own: never
+    // below the voter's.
+    debug_assert!(reply.term >= core.term());
     core.send(from, reply.into(), out);
 }
 

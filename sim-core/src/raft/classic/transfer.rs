@@ -73,6 +73,11 @@ impl ClassicState {
 
     fn send_timeout_now(&mut self, core: &mut Core, target: NodeId, out: &mut Actions) {
         debug_assert_eq!(self.transfer.target, Some(target));
+        debug_assert!(!self.transfer.sent, "TimeoutNow goes once per transfer");
+        debug_assert!(
+            core.caught_up(target),
+            "the target holds the whole log before it stands"
+        );
         self.transfer.sent = true;
         let timeout = TimeoutNow { term: core.term() };
         core.send(target, timeout.into(), out);
@@ -81,6 +86,10 @@ impl ClassicState {
     /// The election timeout passed without a new leader: the leader takes
     /// proposals again.
     pub(super) fn abandon_transfer(&mut self, core: &mut Core) {
+        debug_assert!(
+            core.role() == Role::Leader || self.transfer.target.is_none(),
+            "a leader stepping down ends its transfer (end_transfer)"
+        );
         if core.role() == Role::Leader {
             core.set_transferring(false);
         }
@@ -110,6 +119,7 @@ impl ClassicState {
         let voter = core.membership().is_voter(core.id());
         if term == core.term() && core.role() != Role::Leader && voter {
             self.campaign(core, now, true, out);
+            debug_assert_eq!(core.term(), term + 1, "the target stands in the next term");
         }
     }
 }

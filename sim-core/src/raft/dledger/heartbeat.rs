@@ -23,6 +23,7 @@ pub(in crate::raft) struct HeartbeatTally {
 impl DLedgerState {
     /// Starts a heartbeat round: the leader counts itself a success.
     pub(super) fn send_heartbeats(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
+        debug_assert_eq!(core.role(), Role::Leader, "only a leader sends heartbeats");
         self.round_seq += 1;
         self.heartbeat_round = Some(HeartbeatTally {
             success: 1,
@@ -94,6 +95,11 @@ impl DLedgerState {
         let Some(tally) = self.heartbeat_round.take() else {
             return;
         };
+        debug_assert_eq!(core.role(), Role::Leader, "a heartbeat round is a leader's");
+        debug_assert!(
+            tally.replied & core.id().bit() != 0 && tally.success >= 1,
+            "a leader counts itself in its heartbeat round"
+        );
         let q = core.quorum();
         if tally.max_term > core.term() {
             // A higher term in an EXPIRED_TERM reply: step down to it.
@@ -148,7 +154,7 @@ impl DLedgerState {
             self.step_down_to_adopt(core, now, term, out);
             return HeartbeatCode::TermNotReady;
         }
-        match core.leader() {
+        let code = match core.leader() {
             Some(leader) if leader == from => {
                 Self::reset_follower_timer(core, now, out);
                 HeartbeatCode::Success
@@ -158,6 +164,12 @@ impl DLedgerState {
                 HeartbeatCode::Success
             }
             Some(_) => HeartbeatCode::InconsistentLeader,
-        }
+        };
+        debug_assert!(
+            code != HeartbeatCode::Success
+                || (core.role() == Role::Follower && core.leader() == Some(from)),
+            "a heartbeat answered with success makes its sender this node's leader"
+        );
+        code
     }
 }

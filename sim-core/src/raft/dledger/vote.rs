@@ -24,9 +24,20 @@ pub(in crate::raft) struct VoteTally {
     replied: u64,
 }
 
+impl VoteTally {
+    /// The term the round was started in.
+    pub(super) fn term(&self) -> Term {
+        self.term
+    }
+}
+
 impl DLedgerState {
     /// DLedger's `maintainAsCandidate()`, run when a round is due.
     pub(super) fn candidate_tick(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
+        debug_assert!(
+            core.role() == Role::Candidate && self.vote_round.is_none(),
+            "a round is due only to a candidate between rounds"
+        );
         if now < self.next_vote_at && !self.need_increase_term_immediately {
             self.arm_candidate_timer(now, out);
             return;
@@ -67,6 +78,10 @@ impl DLedgerState {
             round: self.round_seq,
         };
         let (term, result) = self.judge_vote(core, now, core.id(), &request, out);
+        debug_assert!(
+            result != VoteResult::RejectTermNotReady,
+            "a candidate's own request is never of a later term than its own"
+        );
         self.count_vote(core, core.id(), term, result);
         for peer in core.peers() {
             core.send(peer, request.into(), out);
@@ -107,6 +122,11 @@ impl DLedgerState {
         }
         tally.replied |= from.bit();
         tally.valid += 1;
+        debug_assert_eq!(
+            tally.valid,
+            tally.replied.count_ones() as usize,
+            "one valid reply per node that replied"
+        );
         match result {
             VoteResult::Accept => tally.accepted += 1,
             VoteResult::RejectAlreadyHasLeader => tally.has_leader = true,
@@ -171,6 +191,7 @@ impl DLedgerState {
             // Outcome 7 (otherwise): WAIT_TO_VOTE_NEXT, term + 1 next round.
             (ParseResult::WaitToVoteNext, next)
         };
+        debug_assert!(next_vote_at >= now, "the next round is never in the past");
         self.last_parse_result = result;
         self.next_vote_at = next_vote_at;
         if result == ParseResult::Passed && core.term() == tally.term {
@@ -249,6 +270,7 @@ impl DLedgerState {
             );
         }
         // Check 7: vote (persisted); role and timers untouched.
+        debug_assert_eq!(request.term, core.term(), "a vote in the voter's own term");
         core.set_vote(candidate);
         (core.term(), VoteResult::Accept)
     }

@@ -24,6 +24,16 @@ impl Core {
             index > self.membership_index,
             "configurations come in log order"
         );
+        debug_assert_eq!(
+            index,
+            self.log.last_index(),
+            "a configuration is appended last"
+        );
+        debug_assert!(
+            config.is_well_formed() && !config.voters.is_empty(),
+            "node {} appended the configuration {config}",
+            self.id
+        );
         let joined = config.members().minus(self.membership.members());
         self.membership = config;
         self.membership_index = index;
@@ -41,6 +51,10 @@ impl Core {
     /// cut, a snapshot installed): the one in force is found again.
     pub(super) fn refresh_membership(&mut self) {
         let (index, config) = self.log.latest_config();
+        debug_assert!(
+            index <= self.log.last_index(),
+            "the configuration in force is in the log"
+        );
         self.membership = config;
         self.membership_index = index;
     }
@@ -84,11 +98,12 @@ impl Core {
             return Err("no entry of this leader's term is committed yet".to_string());
         }
         let next = self.membership.apply(&change)?;
-        self.append(Entry {
+        let index = self.append(Entry {
             term: self.term,
             data: EntryData::Config(next),
         });
         debug_assert_eq!(self.membership, next, "appended, and so in force");
+        debug_assert_eq!(self.membership_index, index, "in force from its own entry");
         self.send_append_to_all(out);
         self.maybe_commit();
         self.flush(out);
@@ -110,6 +125,10 @@ impl Core {
             term: self.term,
             data: EntryData::Config(next),
         });
+        debug_assert!(
+            !self.membership.is_joint() && !self.membership_committed(),
+            "C_new is in force, uncommitted, once C_old,new is left"
+        );
         self.send_append_to_all(out);
         self.maybe_commit();
         true
@@ -149,11 +168,16 @@ impl Core {
     /// Whether follower `n` holds everything this leader has.
     pub(in crate::raft) fn caught_up(&self, n: NodeId) -> bool {
         debug_assert_eq!(self.role, Role::Leader);
+        debug_assert!(n != self.id, "a leader is always caught up with itself");
         self.progress[n.index()].matched == self.log.last_index()
     }
 
     /// Sends follower `n` whatever it lacks (a heartbeat if nothing).
     pub(in crate::raft) fn send_append_to<E: WireMessage>(&mut self, n: NodeId, out: &mut Out<E>) {
+        debug_assert!(
+            self.membership.members().contains(n),
+            "a leader replicates only to members"
+        );
         self.send_append(n, out);
     }
 }

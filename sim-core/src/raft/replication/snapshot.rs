@@ -26,6 +26,11 @@ impl Core {
             self.log.compact_to(index);
             self.dirty.snapshot = true;
         }
+        debug_assert!(
+            self.log.snapshot_index() <= self.commit_index,
+            "node {}: a snapshot covers only committed entries",
+            self.id
+        );
     }
 
     /// The part of an append past this node's snapshot: (prev index, prev
@@ -40,17 +45,28 @@ impl Core {
             return (append.prev_log_index, append.prev_log_term, &append.entries);
         }
         let covered = (snapshot - append.prev_log_index).min(append.entries.len() as LogIndex);
-        (
-            snapshot,
-            self.log.snapshot_term(),
-            &append.entries[covered as usize..],
-        )
+        let rest = &append.entries[covered as usize..];
+        // Whatever is left starts right after the snapshot.
+        debug_assert!(
+            rest.is_empty() || append.prev_log_index + covered == snapshot,
+            "entries kept after a snapshot at {snapshot} start at {}",
+            append.prev_log_index + covered + 1
+        );
+        (snapshot, self.log.snapshot_term(), rest)
     }
 
     /// Sends follower `to`, whose next index is compacted, the snapshot;
     /// its size is the entries it covers times `entry_bytes`.
     pub(super) fn send_snapshot<E: WireMessage>(&mut self, to: NodeId, out: &mut Out<E>) {
         let last_index = self.log.snapshot_index();
+        debug_assert!(
+            last_index >= 1,
+            "a leader sends a snapshot only past index 0"
+        );
+        debug_assert!(
+            self.progress[to.index()].matched <= last_index,
+            "follower {to} already holds entries past the snapshot"
+        );
         self.progress[to.index()].next = last_index + 1;
         let msg = Message::InstallSnapshot(InstallSnapshot {
             term: self.term,
@@ -86,7 +102,17 @@ impl Core {
             self.durable_index = self.durable_index.min(self.log.last_index());
             self.mark_log_dirty(snapshot.last_index + 1);
             self.dirty.snapshot = true;
+            debug_assert_eq!(
+                (self.log.snapshot_index(), self.log.snapshot_term()),
+                (snapshot.last_index, snapshot.last_term),
+                "the snapshot installed"
+            );
         }
+        debug_assert!(
+            self.commit_index >= snapshot.last_index,
+            "node {}: a snapshot installed or acknowledged is committed here",
+            self.id
+        );
         let reply = Message::AppendResponse(AppendResponse {
             term: self.term,
             success: true,
