@@ -110,3 +110,37 @@ fn configuration_changes_and_refusals_are_marked() {
         );
     }
 }
+
+/// A node is drawn as outside the configuration exactly while it is: the
+/// spare until the change that adds it commits, the replaced node from the
+/// commit that removes it to the end; the others never.
+#[test]
+fn nodes_outside_the_configuration_are_drawn_as_such() {
+    let results = run("replace-node", 1);
+    assert_eq!(
+        results.members.map(|m| m.len()),
+        Some(5),
+        "node 6 is a spare"
+    );
+    let data = prepare(&results).expect("charts draw");
+    let replaced = &data.variants[0];
+    let configs = &replaced.result.series.configs;
+    let (added_ms, removed_ms) = (configs[0].committed_at_ms, configs[2].committed_at_ms);
+    assert_eq!(replaced.outside[5], vec![(0.0, added_ms)], "node 6");
+    assert_eq!(
+        replaced.outside[4],
+        vec![(removed_ms, replaced.end_ms)],
+        "node 5"
+    );
+    assert!(replaced.outside[..4].iter().all(Vec::is_empty));
+    let kept = data.variants.last().expect("the variant without changes");
+    assert_eq!(
+        kept.outside[5],
+        vec![(0.0, kept.end_ms)],
+        "a spare never added"
+    );
+    let svg = Chart::TermGrowth
+        .svg(&results, ChartOptions::default())
+        .expect("drawn");
+    assert!(svg.contains("dashed: outside the configuration"), "{svg}");
+}

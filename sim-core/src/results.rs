@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::invariants::Violation;
 use crate::metrics::{Metrics, Samples, Series};
+use crate::node::NodeSet;
 use crate::run::run_with;
 use crate::scenario::{Scenario, Variant};
 use crate::trace::{hash_hex, Tracer};
@@ -19,6 +20,11 @@ pub struct Results {
     pub seed: u64,
     pub nodes: u64,
     pub duration_ms: u64,
+    /// The voters the cluster started with (the scenario's `members`),
+    /// when not every node: the others are spares outside the
+    /// configuration until a change adds them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<NodeSet>,
     pub variants: Vec<VariantResult>,
     pub expectations: Vec<ExpectationResult>,
     /// The command that reproduces this run (filled in by the CLI).
@@ -189,6 +195,7 @@ pub fn assemble(scenario: &Scenario, seed: u64, variants: Vec<VariantResult>) ->
         seed,
         nodes: scenario.file.nodes,
         duration_ms: scenario.file.duration_ms,
+        members: scenario.file.members.is_some().then(|| scenario.members()),
         variants,
         expectations,
         command: None,

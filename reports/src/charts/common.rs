@@ -94,6 +94,8 @@ pub fn seconds_label(seconds: &f64) -> String {
 pub enum Sample {
     /// A line in a colour (a node's series).
     Line(RGBColor),
+    /// A thin dashed line in a colour, with its (dash, gap) in pixels.
+    Dashed(RGBColor, (u32, u32)),
     /// A filled block (a leader band, a bar).
     Block(RGBColor),
     /// A shaded block as faults are shaded.
@@ -230,6 +232,12 @@ fn draw_sample<DB: DrawingBackend>(
         Sample::Line(colour) => root.draw(&PathElement::new(
             vec![(x, mid_y), (x + SAMPLE_PX, mid_y)],
             colour.stroke_width(3),
+        )),
+        Sample::Dashed(colour, (dash, gap)) => root.draw(&DashedPathElement::new(
+            vec![(x, mid_y), (x + SAMPLE_PX, mid_y)],
+            *dash,
+            *gap,
+            colour.stroke_width(1),
         )),
         Sample::Block(colour) => root.draw(&Rectangle::new(box_corners, colour.filled())),
         Sample::Shade(colour) => {

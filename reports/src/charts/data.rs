@@ -6,6 +6,7 @@
 
 use sim_core::faults::FaultKind;
 use sim_core::metrics::Series;
+use sim_core::node::{NodeId, NodeSet};
 use sim_core::results::{Results, VariantResult};
 
 use super::ChartError;
@@ -33,6 +34,10 @@ pub struct VariantData<'a> {
     pub leaders: Vec<LeaderSpan>,
     pub faults: Vec<FaultSpan>,
     pub disruptions: Vec<Disruption>,
+    /// Per node (index 0 = node 1): the stretches `(from_ms, to_ms)` it was
+    /// outside the committed configuration (neither voter nor learner): a
+    /// spare not yet added, or a server removed.
+    pub outside: Vec<Vec<(f64, f64)>>,
 }
 
 /// Who was effective leader from `from_ms` to `to_ms` (None: nobody).
@@ -261,6 +266,47 @@ impl Bounds {
         Ok(faults)
     }
 
+    /// When each node was outside the committed configuration: from the
+    /// start if `members` left it out, and after each committed
+    /// configuration that does not name it until one that does.
+    fn outside(
+        &self,
+        members: Option<NodeSet>,
+        series: &Series,
+    ) -> Result<Vec<Vec<(f64, f64)>>, ChartError> {
+        let mut outside = vec![Vec::new(); self.nodes as usize];
+        let mut since: Vec<Option<f64>> = (1..=self.nodes)
+            .map(|n| match members {
+                Some(members) if !members.contains(NodeId(n)) => Some(0.0),
+                _ => None,
+            })
+            .collect();
+        for (i, c) in series.configs.iter().enumerate() {
+            let at_ms = self.time(
+                self.path("configs", i, "committed_at_ms"),
+                c.committed_at_ms,
+            )?;
+            let inside = c.voters.union(c.outgoing).union(c.learners);
+            for (index, since) in since.iter_mut().enumerate() {
+                let node = NodeId(index as u32 + 1);
+                match (inside.contains(node), *since) {
+                    (true, Some(from_ms)) => {
+                        outside[index].push((from_ms, at_ms));
+                        *since = None;
+                    }
+                    (false, None) => *since = Some(at_ms),
+                    _ => {}
+                }
+            }
+        }
+        for (index, since) in since.into_iter().enumerate() {
+            if let Some(from_ms) = since.filter(|&from_ms| from_ms < self.end_ms) {
+                outside[index].push((from_ms, self.end_ms));
+            }
+        }
+        Ok(outside)
+    }
+
     fn disruptions(&self, series: &Series) -> Result<Vec<Disruption>, ChartError> {
         let mut disruptions = Vec::new();
         for (i, d) in series.disruptions.iter().enumerate() {
@@ -319,6 +365,7 @@ pub fn prepare(results: &Results) -> Result<ChartData<'_>, ChartError> {
             leaders: bounds.leaders(series)?,
             faults: bounds.faults(series)?,
             disruptions: bounds.disruptions(series)?,
+            outside: bounds.outside(results.members, series)?,
         });
     }
     Ok(ChartData {

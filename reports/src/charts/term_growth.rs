@@ -4,6 +4,7 @@
 //! labelled; disruptions ringed. Draws from `ChartData` only.
 
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -74,11 +75,21 @@ const MIN_PLOT_PX: i32 = 180;
 const PANEL_GAP_PX: i32 = 16;
 
 fn legend(data: &ChartData) -> Vec<LegendEntry> {
-    let ring = LegendEntry {
+    let mut marks = vec![LegendEntry {
         sample: Sample::Ring,
         text: "disruption (leader deposed)".into(),
-    };
-    common::node_legend(data, Sample::Line, vec![ring])
+    }];
+    if data
+        .variants
+        .iter()
+        .any(|v| v.outside.iter().any(|o| !o.is_empty()))
+    {
+        marks.push(LegendEntry {
+            sample: Sample::Dashed(style::MUTED, OUTSIDE_DASH),
+            text: "dashed: outside the configuration".into(),
+        });
+    }
+    common::node_legend(data, Sample::Line, marks)
 }
 
 fn layout(data: &ChartData) -> PanelLayout {
@@ -94,6 +105,47 @@ pub fn size(data: &ChartData) -> (u32, u32) {
 fn offset_px(node: u32, nodes: u32) -> i32 {
     let step = if nodes <= 5 { 2 } else { 1 };
     (node as i32 - 1) * step - ((nodes as i32 - 1) * step) / 2
+}
+
+/// How a node's line is dashed while it is outside the configuration.
+const OUTSIDE_DASH: (u32, u32) = (5, 4);
+
+/// `[0, end_ms]` cut at the edges of the `outside` stretches, each piece
+/// with whether the node was outside the configuration then.
+fn stretches(outside: &[(f64, f64)], end_ms: f64) -> Vec<(f64, f64, bool)> {
+    let mut pieces = Vec::with_capacity(outside.len() * 2 + 1);
+    let mut at_ms = 0.0;
+    for &(from_ms, to_ms) in outside {
+        if from_ms > at_ms {
+            pieces.push((at_ms, from_ms, false));
+        }
+        if to_ms > from_ms {
+            pieces.push((from_ms, to_ms, true));
+        }
+        at_ms = at_ms.max(to_ms);
+    }
+    if end_ms > at_ms || pieces.is_empty() {
+        pieces.push((at_ms, end_ms.max(at_ms), false));
+    }
+    pieces
+}
+
+/// The corners of a step line of `(at_ms, term)` steps (sorted by time,
+/// the first at 0 ms) from `from_ms` to `to_ms`.
+fn step_line(steps: &[(f64, u64)], from_ms: f64, to_ms: f64) -> Vec<(f64, u64)> {
+    let first = steps.partition_point(|&(at_ms, _)| at_ms <= from_ms);
+    let mut term = steps[..first].last().map_or(0, |&(_, term)| term);
+    let mut corners = vec![(from_ms, term)];
+    for &(at_ms, next) in steps[first..]
+        .iter()
+        .take_while(|&&(at_ms, _)| at_ms < to_ms)
+    {
+        corners.push((at_ms, term));
+        corners.push((at_ms, next));
+        term = next;
+    }
+    corners.push((to_ms, term));
+    corners
 }
 
 /// Drops points that add nothing to a step line in pixel space.
@@ -203,23 +255,28 @@ fn draw_terms<DB: DrawingBackend>(
     for (index, steps) in variant.terms.iter().enumerate() {
         let node = index as u32 + 1;
         let dy = offset_px(node, data.nodes);
-        let mut points = Vec::with_capacity(steps.len() * 2 + 1);
-        let mut previous: Option<u64> = None;
-        for &(at_ms, term) in steps {
-            let x = axis.x(at_ms);
-            if let Some(before) = previous {
-                push_point(&mut points, (x, y_px(before) + dy));
+        let x_px = |at_ms: f64| match at_ms >= variant.end_ms {
+            true => axis.end_px(variant.end_ms),
+            false => axis.x(at_ms),
+        };
+        let point = |(at_ms, term): (f64, u64)| (x_px(at_ms), y_px(term) + dy);
+        // Solid while in the configuration, thin and dashed while outside.
+        for (from_ms, to_ms, outside) in stretches(&variant.outside[index], variant.end_ms) {
+            let mut points = Vec::new();
+            for p in step_line(steps, from_ms, to_ms) {
+                push_point(&mut points, point(p));
             }
-            push_point(&mut points, (x, y_px(term) + dy));
-            previous = Some(term);
+            let colour = style::node_colour(node);
+            match outside {
+                false => root.draw(&PathElement::new(points, colour.stroke_width(2)))?,
+                true => root.draw(&DashedPathElement::new(
+                    points,
+                    OUTSIDE_DASH.0,
+                    OUTSIDE_DASH.1,
+                    colour.stroke_width(1),
+                ))?,
+            }
         }
-        if let Some(term) = previous {
-            push_point(&mut points, (axis.end_px(variant.end_ms), y_px(term) + dy));
-        }
-        root.draw(&PathElement::new(
-            points,
-            style::node_colour(node).stroke_width(2),
-        ))?;
     }
 
     for d in &variant.disruptions {
@@ -236,6 +293,25 @@ fn draw_terms<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stretches_alternate_inside_and_outside() {
+        assert_eq!(stretches(&[], 10.0), vec![(0.0, 10.0, false)]);
+        assert_eq!(
+            stretches(&[(0.0, 3.0), (6.0, 10.0)], 10.0),
+            vec![(0.0, 3.0, true), (3.0, 6.0, false), (6.0, 10.0, true)]
+        );
+    }
+
+    #[test]
+    fn a_step_line_starts_at_the_term_then_and_ends_at_the_edge() {
+        let steps = [(0.0, 0), (2.0, 1), (5.0, 3)];
+        assert_eq!(
+            step_line(&steps, 3.0, 8.0),
+            vec![(3.0, 1), (5.0, 1), (5.0, 3), (8.0, 3)]
+        );
+        assert_eq!(step_line(&steps, 0.0, 2.0), vec![(0.0, 0), (2.0, 0)]);
+    }
 
     #[test]
     fn linear_axis_tops_out_on_a_round_number() {
