@@ -452,6 +452,15 @@ fn each_validation_rule_names_the_json_path_and_exits_2() {
             "expect[0].metric: unknown metric \"max_trem\"",
         ),
         (
+            "expect-message-type-empty",
+            with(
+                base(),
+                "expect",
+                json!([{"metric": "messages_by_type.", "max": 1}]),
+            ),
+            "expect[0].metric: unknown metric \"messages_by_type.\"",
+        ),
+        (
             "expect-bounds",
             with(base(), "expect", json!([{"metric": "max_term"}])),
             "expect[0]: gives neither min nor max",

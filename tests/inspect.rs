@@ -96,9 +96,48 @@ fn inspect_refuses_instants_and_variants_that_are_not_there() {
     assert!(text(&out.stderr).contains("no variant is labelled"));
 }
 
+/// The trace of `run --trace` says what ran, so inspecting it replays the
+/// run and shows exactly what inspecting its results shows (the leader
+/// crash at 30 s once showed log 200 / commit 200 from the trace and 601 /
+/// 601 from the results).
 #[test]
-fn inspect_reads_a_json_lines_trace_too() {
+fn inspect_of_a_trace_shows_what_inspect_of_its_results_shows() {
     let dir = scratch("trace");
+    let trace = dir.join("t.jsonl");
+    let out_dir = dir.join("out");
+    let out = raftsim(&[
+        "run",
+        "leader-crash",
+        "--variant",
+        "raft",
+        "--trace",
+        &trace.to_string_lossy(),
+        "--out",
+        &out_dir.to_string_lossy(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trace = trace.to_string_lossy().into_owned();
+    for at in ["5s", "30s", "36.2s"] {
+        let from_trace = states(&trace, at);
+        assert_eq!(
+            from_trace,
+            states(&out_dir.to_string_lossy(), at),
+            "at {at}"
+        );
+        let nodes = from_trace[0]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), 5);
+        assert!(nodes.iter().all(|n| n["log_length"].as_u64() > Some(0)));
+    }
+    let out = raftsim(&["inspect", &trace, "--at", "5s", "--variant", "prevote"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("a trace of variant \"raft\""));
+}
+
+/// A trace that does not say what ran (written by hand, or before traces
+/// did) shows each node as of its last state record, and no links.
+#[test]
+fn inspect_reads_a_trace_without_its_run_record_from_its_state_records() {
+    let dir = scratch("bare-trace");
     let trace = dir.join("t.jsonl");
     let out = raftsim(&[
         "run",
@@ -109,6 +148,10 @@ fn inspect_reads_a_json_lines_trace_too() {
         &trace.to_string_lossy(),
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    let whole = std::fs::read_to_string(&trace).unwrap();
+    let (run, rest) = whole.split_once('\n').unwrap();
+    assert!(run.contains(r#""kind":"run""#), "{run}");
+    std::fs::write(&trace, rest).unwrap();
     let trace = trace.to_string_lossy().into_owned();
     let out = raftsim(&["inspect", &trace, "--at", "5s", "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -60,10 +60,14 @@ fn run_out_writes_the_viewer_and_view_writes_the_same_from_the_results() {
     assert_eq!(page(&run_dir, "viewer.html"), written);
 }
 
+/// A trace of `run --trace` says what ran, so its viewer replays the run
+/// and shows what the run's own viewer shows; a trace without that record
+/// is read record by record (no links).
 #[test]
 fn view_reads_a_json_lines_trace() {
     let dir = scratch("trace");
     let trace = dir.join("crash.jsonl");
+    let run_dir = dir.join("run");
     let out = raftsim(&[
         "run",
         "scenarios/leader-crash.json",
@@ -71,8 +75,20 @@ fn view_reads_a_json_lines_trace() {
         "raft",
         "--trace",
         trace.to_str().unwrap(),
+        "--out",
+        run_dir.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = raftsim(&["view", trace.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let replayed = data(&page(&dir, "crash.viewer.html"));
+    let recorded = data(&page(&run_dir, "viewer.html"));
+    assert_eq!(replayed["variants"], recorded["variants"]);
+    assert_eq!(replayed["variants"][0]["label"], "raft");
+
+    let whole = std::fs::read_to_string(&trace).unwrap();
+    let (_, records) = whole.split_once('\n').unwrap();
+    std::fs::write(&trace, records).unwrap();
     let out = raftsim(&["view", trace.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let facts = data(&page(&dir, "crash.viewer.html"));

@@ -185,9 +185,7 @@ pub fn side_by_side(results: &Results) -> String {
         results.nodes,
         virtual_time(results)
     ));
-    let mut grid: Vec<Vec<String>> = vec![std::iter::once("metric".to_string())
-        .chain(results.variants.iter().map(|v| v.label.clone()))
-        .collect()];
+    let mut grid: Vec<Vec<String>> = vec![header("metric", results)];
     for (name, cell) in rows(results) {
         grid.push(
             std::iter::once(name.to_string())
@@ -195,6 +193,106 @@ pub fn side_by_side(results: &Results) -> String {
                 .collect(),
         );
     }
+    out.push_str(&grid_text(&grid));
+    for v in &results.variants {
+        for violation in &v.safety.violations {
+            out.push_str(&format!(
+                "\n✗ {}: safety violation ({}) at {} (event {}): {}\n",
+                v.label,
+                violation.property,
+                duration_ms(violation.at_ms),
+                violation.event,
+                violation.message
+            ));
+        }
+        if let Some(limit) = &v.limit_reached {
+            out.push_str(&format!("\n✗ {}: {limit}\n", v.label));
+        }
+    }
+    out.push_str(&faults_section(results));
+    out.push_str(&messages_section(results));
+    if !results.expectations.is_empty() {
+        out.push_str("\nexpectations\n");
+        for e in &results.expectations {
+            let bound = expected(e);
+            let actual = actual(e);
+            out.push_str(&format!(
+                "  {} {}: {} = {actual}, expected {bound}\n",
+                if e.ok { "✓" } else { "✗" },
+                e.variant,
+                e.metric
+            ));
+        }
+    }
+    out
+}
+
+/// The first row of a side-by-side grid: `corner`, then each variant.
+fn header(corner: &str, results: &Results) -> Vec<String> {
+    std::iter::once(corner.to_string())
+        .chain(results.variants.iter().map(|v| v.label.clone()))
+        .collect()
+}
+
+/// The messages each variant sent, in total and by type (types sorted by
+/// name; "—" where a variant sent none of a type), then how many were
+/// dropped.
+pub fn message_rows(results: &Results) -> Vec<(String, Vec<String>)> {
+    let variants = &results.variants;
+    let mut kinds: Vec<&str> = variants
+        .iter()
+        .flat_map(|v| v.metrics.messages_by_type.keys().map(String::as_str))
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let mut rows = vec![(
+        "sent".to_string(),
+        variants
+            .iter()
+            .map(|v| v.metrics.messages_sent.to_string())
+            .collect(),
+    )];
+    for kind in kinds {
+        let cells = variants
+            .iter()
+            .map(|v| match v.metrics.messages_by_type.get(kind) {
+                Some(count) => count.to_string(),
+                None => "—".to_string(),
+            })
+            .collect();
+        rows.push((format!("  {kind}"), cells));
+    }
+    rows.push((
+        "dropped".to_string(),
+        variants
+            .iter()
+            .map(|v| v.metrics.messages_dropped.to_string())
+            .collect(),
+    ));
+    rows
+}
+
+/// The "messages" block of the printed table (nothing for results written
+/// before messages were counted by type).
+pub fn messages_section(results: &Results) -> String {
+    if results
+        .variants
+        .iter()
+        .all(|v| v.metrics.messages_by_type.is_empty())
+    {
+        return String::new();
+    }
+    let mut grid = vec![header("messages", results)];
+    for (name, cells) in message_rows(results) {
+        grid.push(std::iter::once(name).chain(cells).collect());
+    }
+    format!("\n{}", grid_text(&grid))
+}
+
+/// A grid as aligned text: the first column left-aligned, the others
+/// right-aligned, a rule under the first row.
+fn grid_text(grid: &[Vec<String>]) -> String {
+    let mut out = String::new();
     let columns = grid[0].len();
     let widths: Vec<usize> = (0..columns)
         .map(|c| {
@@ -222,35 +320,6 @@ pub fn side_by_side(results: &Results) -> String {
             let rule: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
             out.push_str(&rule.join("  "));
             out.push('\n');
-        }
-    }
-    for v in &results.variants {
-        for violation in &v.safety.violations {
-            out.push_str(&format!(
-                "\n✗ {}: safety violation ({}) at {} (event {}): {}\n",
-                v.label,
-                violation.property,
-                duration_ms(violation.at_ms),
-                violation.event,
-                violation.message
-            ));
-        }
-        if let Some(limit) = &v.limit_reached {
-            out.push_str(&format!("\n✗ {}: {limit}\n", v.label));
-        }
-    }
-    out.push_str(&faults_section(results));
-    if !results.expectations.is_empty() {
-        out.push_str("\nexpectations\n");
-        for e in &results.expectations {
-            let bound = expected(e);
-            let actual = actual(e);
-            out.push_str(&format!(
-                "  {} {}: {} = {actual}, expected {bound}\n",
-                if e.ok { "✓" } else { "✗" },
-                e.variant,
-                e.metric
-            ));
         }
     }
     out
@@ -442,6 +511,34 @@ pub(crate) mod tests {
             text.contains("✗ raft: commit_latency_ms.p99 = — (no samples), expected <= 1000"),
             "{text}"
         );
+    }
+
+    /// Each type a variant sent has a row; a type another implementation
+    /// sends reads "—"; results without per-type counts print no block.
+    #[test]
+    fn messages_are_listed_by_type() {
+        let mut results = results_without_samples();
+        assert!(!side_by_side(&results).contains("\nmessages"));
+        let mut other = results.variants[0].clone();
+        other.label = "raft-rs".into();
+        let model = &mut results.variants[0].metrics;
+        model.messages_sent = 7;
+        model.messages_by_type = [("AppendEntries".into(), 4), ("RequestVote".into(), 3)].into();
+        other.metrics.messages_sent = 2;
+        other.metrics.messages_by_type = [("MsgAppend".into(), 2)].into();
+        results.variants.push(other);
+        let text = side_by_side(&results);
+        let row = |name: &str| {
+            let line = text.lines().find(|l| l.starts_with(name)).expect(name);
+            line.split_whitespace()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(row("sent "), "7 2", "{text}");
+        assert_eq!(row("  AppendEntries"), "4 —", "{text}");
+        assert_eq!(row("  MsgAppend"), "— 2", "{text}");
+        assert_eq!(row("  RequestVote"), "3 —", "{text}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! O(1) work per event and O(1) memory apart from the series and the
 //! latency samples. It observes; it never changes a run.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +50,11 @@ pub struct Metrics {
     pub unavailable_ms: f64,
     pub messages_sent: u64,
     pub messages_dropped: u64,
+    /// Messages sent, by the implementation's type name ("AppendEntries",
+    /// "MsgAppend"); they add up to `messages_sent`. A type never sent is
+    /// absent, and reads as 0 through [`Metrics::get`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub messages_by_type: BTreeMap<String, u64>,
     pub events: u64,
     // Counters beyond the headline metrics.
     pub messages_delivered: u64,
@@ -68,6 +73,9 @@ impl Metrics {
     /// A metric by its key; `failover_ms.p99` reaches into a distribution.
     /// None for an unknown key and for a metric without samples (null).
     pub fn get(&self, key: &str) -> Option<f64> {
+        if let Some(kind) = Metrics::message_type(key) {
+            return Some(self.messages_by_type.get(kind).copied().unwrap_or(0) as f64);
+        }
         let value = serde_json::to_value(self).ok()?;
         let mut at = &value;
         for part in key.split('.') {
@@ -76,7 +84,20 @@ impl Metrics {
         at.as_f64()
     }
 
-    /// Every key `get` accepts, for error messages and the schema.
+    /// The type name in a `messages_by_type.TYPE` key.
+    pub fn message_type(key: &str) -> Option<&str> {
+        key.strip_prefix(MESSAGES_BY_TYPE)
+            .filter(|kind| !kind.is_empty() && !kind.contains('.'))
+    }
+
+    /// Whether `get` accepts `key`: one of [`Metrics::keys`] or a
+    /// `messages_by_type.TYPE`.
+    pub fn is_key(key: &str) -> bool {
+        Metrics::message_type(key).is_some() || Metrics::keys().iter().any(|k| k == key)
+    }
+
+    /// Every fixed key `get` accepts (besides `messages_by_type.TYPE`),
+    /// for error messages and the schema.
     pub fn keys() -> Vec<String> {
         let value = serde_json::to_value(Metrics::default()).expect("metrics serialise");
         let mut keys = Vec::new();
@@ -159,6 +180,38 @@ pub struct Recorder {
     pub proposals_submitted: u64,
     pub series: Series,
     membership: MembershipRecorder,
+    sent_by_type: TypeCounts,
+}
+
+/// The key prefix of the per-type message counts.
+const MESSAGES_BY_TYPE: &str = "messages_by_type.";
+
+/// Counts by message type name. A run sends a handful of types, so a short
+/// list beats a map: the type names are static strings, found by address
+/// first.
+#[derive(Default)]
+struct TypeCounts(Vec<(&'static str, u64)>);
+
+impl TypeCounts {
+    #[inline]
+    fn add(&mut self, kind: &'static str) {
+        let found = self
+            .0
+            .iter_mut()
+            .find(|(k, _)| std::ptr::eq(*k, kind) || *k == kind);
+        match found {
+            Some((_, count)) => *count += 1,
+            None => self.0.push((kind, 1)),
+        }
+    }
+
+    fn into_map(self) -> BTreeMap<String, u64> {
+        let mut map = BTreeMap::new();
+        for (kind, count) in self.0 {
+            *map.entry(kind.to_string()).or_insert(0) += count;
+        }
+        map
+    }
 }
 
 impl Recorder {
@@ -188,6 +241,7 @@ impl Recorder {
             proposals_submitted: 0,
             series: Series::default(),
             membership: MembershipRecorder::default(),
+            sent_by_type: TypeCounts::default(),
         }
     }
 
@@ -199,6 +253,12 @@ impl Recorder {
                 self.unavailable_us += stall_us;
             }
         }
+    }
+
+    /// A message of type `kind` was sent (whatever its fate).
+    #[inline]
+    pub fn on_sent(&mut self, kind: &'static str) {
+        self.sent_by_type.add(kind);
     }
 
     pub fn on_term(&mut self, at: Instant, node: NodeId, term: Term) {
@@ -399,6 +459,7 @@ impl Recorder {
             unavailable_ms: self.unavailable_us as f64 / US_PER_MS as f64,
             messages_sent: network.sent,
             messages_dropped: network.dropped,
+            messages_by_type: self.sent_by_type.into_map(),
             messages_delivered: network.delivered,
             messages_duplicated: network.duplicated,
             events,

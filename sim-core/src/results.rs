@@ -174,7 +174,7 @@ pub fn assemble(scenario: &Scenario, seed: u64, variants: Vec<VariantResult>) ->
             });
             let reason = actual
                 .is_none()
-                .then(|| match Metrics::keys().contains(&spec.metric) {
+                .then(|| match Metrics::is_key(&spec.metric) {
                     true => "no samples".to_string(),
                     false => format!("unknown metric {:?}", spec.metric),
                 });

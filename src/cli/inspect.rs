@@ -2,8 +2,10 @@
 //! vote, log length, commit index and links at one virtual instant of a
 //! saved run. The results file holds the scenario that ran and its seed;
 //! the run is deterministic, so replaying it up to T gives exactly the state
-//! the saved run passed through at T. A JSON Lines trace holds each node's
-//! state records: inspecting one shows the last record of each node at or
+//! the saved run passed through at T. A JSON Lines trace of `run --trace`
+//! starts with the same (scenario, seed, variant), so it replays the same
+//! way and shows the same state. A trace without that record (written by
+//! hand, or by an older raftsim) shows each node's last state record at or
 //! before T (log length and commit index as of that record), and no links.
 
 use std::path::PathBuf;
@@ -251,7 +253,8 @@ fn from_trace(text: &str, shown: &str, at_us: u64) -> Result<VariantState, Failu
                     row.role = "down";
                 }
             }
-            Record::Send { .. }
+            Record::Run { .. }
+            | Record::Send { .. }
             | Record::Deliver { .. }
             | Record::Drop { .. }
             | Record::Timer { .. }
@@ -287,6 +290,30 @@ pub fn recorded_scenario(results: &Results, shown: &str) -> Result<Scenario, Fai
     })
 }
 
+/// What a trace's first record says ran, if it says: the scenario, the
+/// seed and the variant's label.
+pub fn recorded_run(text: &str, shown: &str) -> Result<Option<(Scenario, u64, String)>, Failure> {
+    let first = text.lines().find(|line| !line.trim().is_empty());
+    let Some(line) = first.and_then(|line| read_jsonl(line).ok()?.pop()) else {
+        return Ok(None);
+    };
+    let Record::Run {
+        scenario,
+        seed,
+        variant,
+    } = line.record
+    else {
+        return Ok(None);
+    };
+    let scenario = scenario::parse(&scenario.to_string()).map_err(|e| {
+        Failure::bad_input(format!(
+            "{shown}: the scenario its first record holds does not validate: {}",
+            e.0[0]
+        ))
+    })?;
+    Ok(Some((scenario, seed, variant.into_owned())))
+}
+
 /// A JSON Lines trace starts with a record that has a `seq`; a results
 /// file does not.
 pub fn looks_like_trace(text: &str) -> bool {
@@ -305,7 +332,17 @@ pub fn inspect(args: InspectArgs) -> CliResult {
     let shown = path.display();
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Failure::bad_input(format!("{shown}: cannot read: {e}")))?;
-    if looks_like_trace(&text) {
+    let trace = looks_like_trace(&text);
+    if trace {
+        if let Some((scenario, seed, label)) = recorded_run(&text, &shown.to_string())? {
+            if args.variant.as_ref().is_some_and(|v| *v != label) {
+                return Err(Failure::bad_input(format!(
+                    "{shown}: a trace of variant {label:?}, not {:?}",
+                    args.variant.as_deref().unwrap_or_default()
+                )));
+            }
+            return replay(&args, &shown.to_string(), &scenario, seed, &[label]);
+        }
         let state = from_trace(&text, &shown.to_string(), args.at)?;
         if args.json {
             println!(
@@ -326,7 +363,23 @@ pub fn inspect(args: InspectArgs) -> CliResult {
         Failure::bad_input(format!("{shown}: not the results of `raftsim run`: {e}"))
     })?;
     let scenario = recorded_scenario(&results, &shown.to_string())?;
-    let end_us = results.duration_ms.saturating_mul(1_000);
+    let labels: Vec<String> = match &args.variant {
+        Some(label) => vec![label.clone()],
+        None => results.variants.iter().map(|v| v.label.clone()).collect(),
+    };
+    replay(&args, &shown.to_string(), &scenario, results.seed, &labels)
+}
+
+/// Replays `scenario` with `seed` up to `--at` and prints the state of
+/// each variant of `labels`.
+fn replay(
+    args: &InspectArgs,
+    shown: &str,
+    scenario: &Scenario,
+    seed: u64,
+    labels: &[String],
+) -> CliResult {
+    let end_us = scenario.file.duration_ms.saturating_mul(1_000);
     if args.at > end_us {
         return Err(Failure::bad_input(format!(
             "--at {:.3} s is after the end of the run ({:.3} s)",
@@ -334,24 +387,20 @@ pub fn inspect(args: InspectArgs) -> CliResult {
             end_us as f64 / 1e6
         )));
     }
-    let labels: Vec<&str> = match &args.variant {
-        Some(label) => vec![label.as_str()],
-        None => results.variants.iter().map(|v| v.label.as_str()).collect(),
-    };
     let mut states = Vec::new();
     for label in labels {
         let variant = scenario.variant(label).ok_or_else(|| {
             Failure::bad_input(format!(
                 "{shown}: no variant is labelled {label:?}: the variants are {}",
-                results
-                    .variants
+                scenario
+                    .variants()
                     .iter()
                     .map(|v| v.label.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
             ))
         })?;
-        let snapshot = sim_core::replay::state_at(&scenario, variant, results.seed, args.at);
+        let snapshot = sim_core::replay::state_at(scenario, variant, seed, args.at);
         states.push(VariantState {
             variant: label.to_string(),
             at_ms: args.at as f64 / 1000.0,
@@ -366,9 +415,8 @@ pub fn inspect(args: InspectArgs) -> CliResult {
         );
     } else {
         println!(
-            "{} — seed {}, at {:.3} s virtual\n",
-            results.scenario,
-            results.seed,
+            "{} — seed {seed}, at {:.3} s virtual\n",
+            scenario.file.name,
             args.at as f64 / 1e6
         );
         for state in &states {

@@ -126,7 +126,17 @@ fn run_traced(
         .map_err(|e| Failure::bad_input(format!("{}: cannot create: {e}", path.display())))?;
     let out = BufWriter::new(file);
     let mut tracer: Box<dyn Tracer> = match format {
-        TraceFormat::Jsonl => Box::new(JsonLinesTracer::new(out)),
+        // The first record says what ran, so that the trace alone replays
+        // any instant of it (`raftsim inspect TRACE`).
+        TraceFormat::Jsonl => {
+            let scenario =
+                serde_json::to_value(&loaded.scenario.file).expect("a scenario file serialises");
+            let tracer =
+                JsonLinesTracer::with_run(out, scenario, seed, &variant.label).map_err(|e| {
+                    Failure::bad_input(format!("{}: cannot write the trace: {e}", path.display()))
+                })?;
+            Box::new(tracer)
+        }
         TraceFormat::Chrome => {
             Box::new(ChromeTracer::new(out, loaded.scenario.file.nodes as usize))
         }

@@ -20,7 +20,7 @@ use sim_core::time::Instant;
 use sim_core::trace::{TraceEvent, Tracer};
 
 use super::chart::read_results;
-use super::inspect::{looks_like_trace, recorded_scenario};
+use super::inspect::{looks_like_trace, recorded_run, recorded_scenario};
 use super::{output, CliResult, Failure, EXIT_OK};
 
 #[derive(clap::Args)]
@@ -170,8 +170,21 @@ fn trace_stem(path: &Path) -> String {
         .map_or("trace".to_string(), |s| s.to_string_lossy().into_owned())
 }
 
+/// A trace whose first record says what ran is replayed like a results
+/// file (every detail, the same page); any other is read record by record.
 fn from_trace(path: &Path, text: &str) -> Result<String, Failure> {
     let shown = path.display();
+    if let Some((scenario, seed, label)) = recorded_run(text, &shown.to_string())? {
+        let variant = scenario.variant(&label).ok_or_else(|| {
+            Failure::bad_input(format!(
+                "{shown}: its first record names variant {label:?}, which its scenario lacks"
+            ))
+        })?;
+        let (result, data) = record(&scenario, variant, seed, 1, None);
+        let results = results::assemble(&scenario, seed, vec![result]);
+        let source = format!("a replay of the trace {}", trace_stem(path));
+        return Ok(page(&scenario, &results, &[data], &source));
+    }
     let stem = trace_stem(path);
     let end_us = text
         .lines()

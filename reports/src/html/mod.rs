@@ -219,6 +219,23 @@ fn write_metrics(out: &mut String, results: &Results) -> std::fmt::Result {
         }
         writeln!(out, "</tr>")?;
     }
+    let by_type = results
+        .variants
+        .iter()
+        .any(|v| !v.metrics.messages_by_type.is_empty());
+    if by_type {
+        for (row, cells) in table::message_rows(results) {
+            let name = match row.strip_prefix("  ") {
+                Some(kind) => format!("messages: {kind}"),
+                None => format!("messages {row}"),
+            };
+            write!(out, "<tr><td>{}</td>", escape(&name))?;
+            for cell in cells {
+                write!(out, "<td>{}</td>", escape(&cell))?;
+            }
+            writeln!(out, "</tr>")?;
+        }
+    }
     writeln!(out, "</tbody>\n</table>")
 }
 

@@ -430,6 +430,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
                 } else {
                     self.network.counters.sent += 1;
                     self.network.counters.dropped += 1;
+                    self.observers.on_sent(&msg);
                     self.record(TraceEvent::Drop {
                         from,
                         to,

@@ -150,6 +150,15 @@ impl<'t> Observers<'t> {
         self.checker.as_ref().map_or(0, Checker::retained_entries)
     }
 
+    /// A message is sent, whether or not it leaves (its sender may have
+    /// crashed since it was handed over).
+    #[inline(always)]
+    pub(super) fn on_sent<M: WireMessage>(&mut self, msg: &M) {
+        if let Some(recorder) = self.recorder.as_mut() {
+            recorder.on_sent(msg.kind());
+        }
+    }
+
     /// A message leaves `from` for `to`. Inlined into `transmit`, where
     /// almost every message passes the vote check in a branch or two.
     #[inline(always)]
@@ -159,6 +168,7 @@ impl<'t> Observers<'t> {
         to: NodeId,
         msg: &M,
     ) -> Result<(), Broken> {
+        self.on_sent(msg);
         let Some(term) = msg.granted_vote() else {
             return Ok(());
         };

@@ -510,11 +510,11 @@ impl Check {
                 );
             }
         }
-        if !metric_keys.contains(&e.metric) {
+        if !metric_keys.contains(&e.metric) && Metrics::message_type(&e.metric).is_none() {
             self.fail(
                 format!("{path}.metric"),
                 format!(
-                    "unknown metric {:?}: known metrics are {}",
+                    "unknown metric {:?}: known metrics are {} and messages_by_type.TYPE",
                     e.metric,
                     metric_keys.join(", ")
                 ),

@@ -36,6 +36,14 @@ pub type TraceLine = Line<'static, BTreeMap<String, serde_json::Value>>;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record<'a, F> {
+    /// The first record of a trace `raftsim run --trace` writes: what ran
+    /// (the scenario file with any overrides applied, the seed, the
+    /// variant), so that the trace alone replays any instant of the run.
+    Run {
+        scenario: serde_json::Value,
+        seed: u64,
+        variant: Cow<'a, str>,
+    },
     Send {
         from: NodeId,
         to: NodeId,
@@ -214,18 +222,40 @@ impl<W: Write> JsonLinesTracer<W> {
     pub fn new(out: W) -> Self {
         JsonLinesTracer { out, seq: 0 }
     }
-}
 
-impl<W: Write> Tracer for JsonLinesTracer<W> {
-    fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()> {
+    /// A tracer whose first record says what runs: `scenario` (the file
+    /// as it runs), `seed` and `variant`.
+    pub fn with_run(
+        out: W,
+        scenario: serde_json::Value,
+        seed: u64,
+        variant: &str,
+    ) -> io::Result<Self> {
+        let mut tracer = JsonLinesTracer::new(out);
+        let record: Record<'_, Fields> = Record::Run {
+            scenario,
+            seed,
+            variant: Cow::Borrowed(variant),
+        };
+        tracer.write(Instant::ZERO, record)?;
+        Ok(tracer)
+    }
+
+    fn write(&mut self, at: Instant, record: Record<'_, Fields>) -> io::Result<()> {
         let line: Line<'_, Fields> = Line {
             seq: self.seq,
             at_us: at.as_us(),
-            record: Record::of(event),
+            record,
         };
         self.seq += 1;
         serde_json::to_writer(&mut self.out, &line)?;
         self.out.write_all(b"\n")
+    }
+}
+
+impl<W: Write> Tracer for JsonLinesTracer<W> {
+    fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()> {
+        self.write(at, Record::of(event))
     }
 
     fn finish(&mut self) -> io::Result<()> {
