@@ -160,13 +160,46 @@ fn inspect(results: &Path, label: &str, at_ms: f64) -> Vec<(String, u64, u64, u6
 }
 
 /// Inspect's role for the viewer's: `crashed` is inspect's `down`; a
-/// paused node is shown as paused, and inspect prints the role it holds.
+/// paused node is shown as paused, a node outside the committed
+/// configuration as removed and a learner as learner, and inspect prints
+/// the role it holds.
 fn inspect_role(node: &Value) -> String {
     match node["role"].as_str().unwrap() {
         "crashed" => "down".to_string(),
-        "paused" => inspect_role(&serde_json::json!({ "role": node["raft_role"] })),
+        "paused" | "removed" | "learner" => {
+            inspect_role(&serde_json::json!({ "role": node["raft_role"] }))
+        }
         "precandidate" => "pre-candidate".to_string(),
         role => role.to_string(),
+    }
+}
+
+/// Where `node` stands at `at_ms` in the configuration the cluster had
+/// committed then (results' `members` and `series.configs`), as the
+/// viewer names it: `removed` (outside), `learner`, or None (a voter).
+fn committed_place(results: &Value, label: &str, at_ms: f64, node: u64) -> Option<&'static str> {
+    let variant = results["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["label"] == label)
+        .expect("the variant");
+    let has = |set: &Value| {
+        set.as_array()
+            .is_some_and(|s| s.iter().any(|n| n.as_u64() == Some(node)))
+    };
+    let configs = variant["series"]["configs"].as_array();
+    let last = configs.and_then(|c| {
+        c.iter()
+            .rev()
+            .find(|c| c["committed_at_ms"].as_f64().unwrap() <= at_ms)
+    });
+    match last {
+        Some(c) if has(&c["learners"]) => Some("learner"),
+        Some(c) if has(&c["voters"]) || has(&c["outgoing"]) => None,
+        Some(_) => Some("removed"),
+        None if results["members"].is_null() || has(&results["members"]) => None,
+        None => Some("removed"),
     }
 }
 
@@ -275,6 +308,12 @@ fn shows_what_inspect_prints(name: &str, labels: &[&str]) {
                 assert_eq!(d["t_us"].as_f64(), Some((t * 1000.0).round()), "{place}");
                 assert_eq!(d["exact"], true, "{place}: full detail around a fault");
                 assert_eq!(&inspect_role(d), role, "{place}: role {d}");
+                if role != "down" && d["role"] != "paused" {
+                    let place_in_config = committed_place(&results, label, *t, node as u64 + 1);
+                    let shown = d["role"].as_str().unwrap();
+                    let expected = place_in_config.unwrap_or(d["raft_role"].as_str().unwrap());
+                    assert_eq!(shown, expected, "{place}: in the committed configuration");
+                }
                 assert_eq!(d["term"].as_u64(), Some(*term), "{place}: term");
                 assert_eq!(d["commit"].as_u64(), Some(*commit), "{place}: commit");
                 assert_eq!(d["log"].as_u64(), Some(*log), "{place}: log");
@@ -300,6 +339,17 @@ fn a_paused_leader_shows_what_inspect_prints() {
 )]
 fn an_isolated_node_shows_what_inspect_prints() {
     shows_what_inspect_prints("isolate-rejoin", &["raft", "prevote"]);
+}
+
+/// A spare outside the configuration until it is added, a replaced node
+/// outside it after its removal.
+#[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "the bundled replace-node scenario has raft-rs variants"
+)]
+fn a_replacement_shows_what_inspect_prints() {
+    shows_what_inspect_prints("replace-node", &["raft", "raft-rs"]);
 }
 
 #[test]
@@ -379,5 +429,54 @@ fn the_address_opens_the_page_at_its_instant_and_variants() {
         assert_eq!(value("data-term"), term.to_string());
         assert_eq!(value("data-commit"), commit.to_string());
         assert_eq!(value("data-log"), log.to_string());
+    }
+}
+
+/// The screenshot in README.md and docs/VIEWER.md, taken here: the page of
+/// isolate-rejoin at the instant the isolated node returns, classic Raft
+/// beside PreVote. The test checks that the browser paints the page at the
+/// size asked; `RAFTSIM_UPDATE_SCREENSHOT=1` also writes it to
+/// docs/viewer.png.
+#[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "the bundled isolate-rejoin scenario has raft-rs variants"
+)]
+fn the_readme_screenshot_is_taken_by_the_browser() {
+    let Some(browser) = browser() else {
+        return;
+    };
+    let dir = scratch("browser-screenshot");
+    let run_dir = dir.join("run");
+    let out = raftsim(&[
+        "run",
+        "scenarios/isolate-rejoin.json",
+        "--out",
+        run_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shot = dir.join("viewer.png");
+    let address = format!(
+        "{}#t=80004&variant=raft&compare=prevote",
+        file_url(&run_dir.join("viewer.html"))
+    );
+    let status = chromium(&browser, &dir.join("profile"))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg("--window-size=1280,900")
+        .arg("--hide-scrollbars")
+        .arg(&address)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("the browser starts");
+    assert!(status.success());
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let size = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    assert_eq!((size(16), size(20)), (1280, 900), "width and height");
+    assert!(png.len() > 50_000, "a painted page, not a blank one");
+    if std::env::var_os("RAFTSIM_UPDATE_SCREENSHOT").is_some_and(|v| v == "1") {
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/viewer.png");
+        std::fs::write(docs, &png).expect("docs/viewer.png");
     }
 }

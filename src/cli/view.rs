@@ -93,6 +93,9 @@ pub fn record(
         viewer::detail_for(&variant.raft, duration_us),
         &planned,
     );
+    if scenario.file.members.is_some() {
+        tracer.initial_voters(scenario.members());
+    }
     let result = match also {
         Some(second) => {
             let mut both = Both {

@@ -652,6 +652,20 @@ impl Recorder {
         self.paused = paused.to_vec();
     }
 
+    /// The configuration the cluster starts with, when not every node is
+    /// in it (no marker: nothing happened).
+    pub fn initial_config(&mut self, voters: Vec<u32>) {
+        debug_assert!(
+            self.replay.configs.is_empty(),
+            "the initial configuration comes first"
+        );
+        self.replay.configs.push(ConfigState {
+            at_us: 0,
+            voters,
+            learners: Vec::new(),
+        });
+    }
+
     /// The configuration changed: `voters` and `learners` from now on.
     pub fn config(&mut self, at_us: u64, voters: Vec<u32>, learners: Vec<u32>, text: String) {
         self.moment(at_us);

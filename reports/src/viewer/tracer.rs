@@ -8,7 +8,7 @@
 use std::io;
 
 use sim_core::network::Fate as NetworkFate;
-use sim_core::node::{NodeId, Status};
+use sim_core::node::{NodeId, NodeSet, Status};
 use sim_core::time::Instant;
 use sim_core::trace::{DropReason, TraceEvent, Tracer};
 
@@ -30,6 +30,14 @@ impl ViewerTracer {
             recorder: Recorder::new(label, nodes, detail, planned_us),
             kinds: Vec::new(),
         }
+    }
+
+    /// The cluster starts with `voters` only (the scenario's `members`):
+    /// the other nodes are spares, outside the configuration until a change
+    /// adds them.
+    pub fn initial_voters(&mut self, voters: NodeSet) {
+        self.recorder
+            .initial_config(voters.iter().map(|n| n.0).collect());
     }
 
     #[inline]
