@@ -9,7 +9,9 @@
 use super::{broken, Broken, Checker, Property};
 use crate::node::{EntryData, LogIndex, LogView, Membership, NodeId, NodeSet, Role, Status, Term};
 
-/// The most (term, candidate) vote records kept: older ones go first.
+/// The most (term, candidate) vote records kept: older ones go first. A
+/// candidate wins within a few election timeouts of its votes, long before
+/// 4,096 newer campaigns have started.
 const MAX_VOTE_RECORDS: usize = 4_096;
 
 impl Checker {
@@ -80,15 +82,10 @@ impl Checker {
         if after.voted_for == Some(node) {
             granted = granted.with(node);
         }
-        // Votes of terms the new leader has passed can matter no more.
-        self.votes = self.votes.split_off(&(after.term, NodeId(0)));
-        debug_assert!(
-            self.votes
-                .keys()
-                .next()
-                .is_none_or(|&(term, _)| term >= after.term),
-            "only votes of this term on are kept"
-        );
+        // Votes of older terms are kept: a candidate of an older term can
+        // still win after a newer term elected its leader, when its voters
+        // have not heard of the newer term yet (a stale leader, which Raft
+        // allows). Only the record bound drops them, oldest term first.
         if membership.has_majority(granted) {
             return Ok(());
         }
