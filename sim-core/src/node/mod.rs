@@ -15,6 +15,7 @@ mod disk;
 mod log;
 mod membership;
 mod message;
+mod sessions;
 
 pub use config::{
     Bugs, DLedgerTiming, ElectionKind, Implementation, RaftConfig, SnapshotConfig, DEFAULT_TICK_US,
@@ -26,6 +27,7 @@ pub use message::{
     Digest, FieldValue, Fields, MessageClass, MessageView, WireMessage, MAX_FIELDS,
     RESERVED_FIELD_NAMES,
 };
+pub use sessions::Sessions;
 
 use std::fmt;
 

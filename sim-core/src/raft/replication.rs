@@ -15,7 +15,7 @@ use super::node::Out;
 use super::MAX_ENTRIES_PER_APPEND;
 use crate::node::{
     Action, Entry, EntryData, HardState, Log, LogIndex, Membership, NodeId, NodeSet, PersistWrite,
-    ProposalId, RaftConfig, Role, SendTiming, Status, Term, WireMessage, MAX_NODES,
+    ProposalId, RaftConfig, Role, SendTiming, Sessions, Status, Term, WireMessage, MAX_NODES,
 };
 
 /// The leader's view of one follower's log.
@@ -69,6 +69,9 @@ pub struct Core {
     membership_index: LogIndex,
     /// A leader handing over its leadership takes no proposals.
     transferring: bool,
+    /// While leading, the proposals in the log past the commit index: a
+    /// client's retry of one is not appended again.
+    sessions: Sessions,
 }
 
 impl Core {
@@ -116,6 +119,7 @@ impl Core {
             membership,
             membership_index,
             transferring: false,
+            sessions: Sessions::default(),
         };
         core.debug_check();
         core
@@ -485,10 +489,18 @@ impl Core {
 
     // ----- the leader's side -----------------------------------------
 
-    /// A client proposal: false (and nothing done) unless leading.
+    /// A client proposal: false (and nothing done) unless leading. A
+    /// retry of a proposal the leader holds uncommitted is taken and not
+    /// appended again (client sessions, Raft thesis §6.3).
     pub(super) fn propose<E: WireMessage>(&mut self, id: ProposalId, out: &mut Out<E>) -> bool {
         if self.role != Role::Leader || self.transferring {
             return false;
+        }
+        if !self
+            .sessions
+            .first_time(self.term, self.commit_index, self.log.view(), id)
+        {
+            return true;
         }
         let index = self.append(Entry {
             term: self.term,

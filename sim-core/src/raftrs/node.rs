@@ -31,8 +31,8 @@ use raft::eraftpb::EntryType;
 
 use crate::node::{
     Action, HardState, Log, LogIndex, LogView, Membership, MembershipChange, NodeId, Note,
-    PersistWrite, ProposalId, RaftConfig, RaftNode, Role, SendTiming, SnapshotConfig, SnapshotMeta,
-    Status, TimerKind,
+    PersistWrite, ProposalId, RaftConfig, RaftNode, Role, SendTiming, Sessions, SnapshotConfig,
+    SnapshotMeta, Status, TimerKind,
 };
 
 /// The actions of a raft-rs node.
@@ -70,6 +70,10 @@ pub struct RaftRsNode {
     writes: VecDeque<u64>,
     /// Term and vote as last written.
     written: (u64, u64),
+    /// While leading, the proposals in the log past the commit index: a
+    /// client's retry of one is not proposed again (client sessions, as
+    /// an application on raft-rs keeps them).
+    sessions: Sessions,
 }
 
 impl RaftRsNode {
@@ -338,6 +342,7 @@ impl RaftNode for RaftRsNode {
             tick_us: config.tick_us,
             writes: VecDeque::new(),
             written: (disk.term, disk.voted_for.map_or(0, |n| u64::from(n.0))),
+            sessions: Sessions::default(),
         };
         debug_assert_eq!(node.raw.raft.raft_log.last_index(), node.log.last_index());
         // `RawNode::new` drew a timeout with the library's generator.
@@ -386,13 +391,25 @@ impl RaftNode for RaftRsNode {
     }
 
     fn propose(&mut self, _now: Instant, id: ProposalId, out: &mut Actions) -> bool {
-        if self.raw.raft.state != StateRole::Leader {
+        let raft = &self.raw.raft;
+        if raft.state != StateRole::Leader {
             return false;
+        }
+        let commit = raft.raft_log.committed.min(self.log.last_index());
+        if !self
+            .sessions
+            .first_time(raft.term, commit, self.log.view(), id)
+        {
+            return true;
         }
         let mut accepted = false;
         self.input(out, |raw| {
             accepted = raw.propose(Vec::new(), id.to_le_bytes().to_vec()).is_ok();
         });
+        if !accepted {
+            // Refused (a transfer under way): not held, so a retry is new.
+            self.sessions.forget(id);
+        }
         accepted
     }
 
