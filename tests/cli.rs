@@ -172,7 +172,7 @@ fn golden_trace_hashes_of_isolate_rejoin() {
 const GOLDEN: [(&str, &str); 7] = [
     ("raft", "c6b1bc0da3acbff0"),
     ("prevote", "4b439056393a8abb"),
-    ("checkquorum", "ff3eff42d41ca251"),
+    ("checkquorum", "cc199b0590bcd4ee"),
     ("prevote+checkquorum", "24273981b3a3127c"),
     ("dledger", "efcbb4f697edd793"),
     ("raft-rs", "c1687c091f2709ab"),

@@ -150,6 +150,9 @@ impl Kind {
 /// The stream index of the swarm draw (past every kind's).
 const SWARM_STREAM: u64 = 100;
 const SLOT_US: u64 = 1_000_000;
+/// The most events a chaos schedule may be expected to draw
+/// ([`ChaosConfig::expected_events`]): about 200 MiB of schedule.
+pub const MAX_CHAOS_EVENTS: u64 = 2_000_000;
 
 impl ChaosConfig {
     fn rate(&self, kind: Kind) -> f64 {
@@ -167,6 +170,47 @@ impl ChaosConfig {
             Kind::Targeted(Targeted::RestartStorm) => self.restart_storm_per_min,
             Kind::Targeted(Targeted::Membership) => self.membership_per_min,
         }
+    }
+
+    /// About how many events a schedule of this configuration draws for a
+    /// cluster of `nodes`: the expected number (every kind at its mean
+    /// rate, each episode of the mean duration), rounded up per episode.
+    /// Validation refuses a chaos section above [`MAX_CHAOS_EVENTS`]: the
+    /// schedule is drawn before the run starts.
+    pub fn expected_events(&self, nodes: usize) -> u64 {
+        let slots = self
+            .end
+            .as_us()
+            .saturating_sub(self.start.as_us())
+            .div_ceil(SLOT_US);
+        let scale = self
+            .swarm
+            .map_or(1.0, |s| (1.0 - s.off) * (s.scale.0 + s.scale.1) / 2.0);
+        let mean_ms = (self.duration_us.0 + self.duration_us.1) / 2 / US_PER_MS;
+        let mean_period_ms = (FLAP_PERIOD_MS.0 + FLAP_PERIOD_MS.1) / 2;
+        let nodes = nodes as u64;
+        let events: f64 = KINDS
+            .iter()
+            .map(|&kind| {
+                let per_min = (self.rate(kind) * scale).min(MAX_PER_MIN);
+                let episodes = slots as f64 * (per_min / 60.0).min(1.0);
+                let per_episode = match kind {
+                    // A crash and a restart every millisecond.
+                    Kind::Targeted(Targeted::RestartStorm) => 2 * mean_ms + 8,
+                    // Every voter crashes and restarts each flap period.
+                    Kind::Targeted(Targeted::SplitVote) => {
+                        2 * nodes * (mean_ms / mean_period_ms + 1) + 16
+                    }
+                    // A fault and the event that ends it.
+                    Kind::Blind(_) => 2,
+                    // A few lets, crashes and restarts, at most one of
+                    // each per node.
+                    Kind::Targeted(_) => 4 + 2 * nodes,
+                };
+                episodes * per_episode as f64
+            })
+            .sum();
+        events.ceil() as u64
     }
 
     /// Each kind's rate for `seed`: as configured, or the seed's swarm mix.

@@ -205,3 +205,47 @@ fn chaos_bugs_without_a_bug_runs_clean() {
         }
     }
 }
+
+/// A chaos section whose schedule would not fit is refused by validation
+/// with the reason (a week of chaos-bugs once built 5 GB of schedule and
+/// aborted before its first event), and the estimate behind the refusal
+/// is of the right size: within a factor of three of what bundled chaos
+/// scenarios actually draw.
+#[test]
+fn a_chaos_schedule_too_big_to_draw_is_refused_and_the_estimate_is_close() {
+    for name in ["chaos", "chaos-bugs", "membership-churn"] {
+        let path = format!("{}/../scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let scenario = sim_core::scenario::parse(&text).expect("bundled");
+        let drawn: usize = (0..5).map(|seed| scenario.chaos_events(seed).len()).sum();
+        let expected = scenario.chaos_expected_events() as f64 * 5.0;
+        let ratio = expected / drawn as f64;
+        assert!(
+            (0.33..=3.0).contains(&ratio),
+            "{name}: expected {expected}, drawn {drawn}"
+        );
+
+        let mut week: serde_json::Value = serde_json::from_str(&text).unwrap();
+        week["duration_ms"] = serde_json::json!(604_800_000u64);
+        match (name, sim_core::scenario::parse(&week.to_string())) {
+            // A week of the general chaos or of membership churn fits.
+            ("chaos" | "membership-churn", Ok(_)) => {}
+            ("chaos" | "membership-churn", Err(errors)) => {
+                panic!("a week of {name} refused: {}", errors.0[0])
+            }
+            (_, Ok(_)) => panic!("{name}: a week of it validates"),
+            (_, Err(errors)) => {
+                let error = errors
+                    .0
+                    .iter()
+                    .find(|e| e.path == "chaos")
+                    .expect("on chaos");
+                assert!(
+                    error.message.contains("more than the limit"),
+                    "{}",
+                    error.message
+                );
+            }
+        }
+    }
+}

@@ -4,7 +4,8 @@
 //! draws a random number, so the schedule depends only on the seed and the
 //! section, the same for every variant.
 
-use crate::chaos::{ChaosConfig, Swarm};
+use crate::chaos::{ChaosConfig, Swarm, MAX_CHAOS_EVENTS};
+use crate::node::MAX_NODES;
 use crate::time::Instant;
 
 use super::ms::{range_us, Ms, RangeMs};
@@ -24,7 +25,8 @@ const DEFAULT_SWARM_SCALE: [f64; 2] = [0.25, 2.0];
 const MAX_SWARM_SCALE: f64 = 10.0;
 
 impl Check {
-    pub(super) fn chaos(&mut self, spec: &ChaosSpec, duration_ms: u64) {
+    pub(super) fn chaos(&mut self, spec: &ChaosSpec, duration_ms: u64, nodes: u64) {
+        let errors_before = self.errors.len();
         let rates = [
             ("isolate_per_min", spec.isolate_per_min),
             ("partition_per_min", spec.partition_per_min),
@@ -88,6 +90,24 @@ impl Check {
                 "chaos.start_ms",
                 format!("{start} ms is not before the end of the chaos window ({end} ms)"),
             );
+        }
+        // The schedule is drawn whole before the run starts: a window and
+        // rates that would draw more than the limit are refused here, not
+        // found out by exhausting memory.
+        if self.errors.len() == errors_before {
+            let nodes = nodes.clamp(1, MAX_NODES as u64) as usize;
+            let expected = config(spec, duration_ms).expected_events(nodes);
+            if expected > MAX_CHAOS_EVENTS {
+                self.fail(
+                    "chaos",
+                    format!(
+                        "would draw about {expected} fault events over its window \
+                         ({start} to {end} ms), more than the limit of {MAX_CHAOS_EVENTS} \
+                         (the schedule is drawn before the run starts): shorten the window \
+                         (duration_ms, chaos.end_ms) or lower the rates"
+                    ),
+                );
+            }
         }
     }
 }

@@ -226,6 +226,14 @@ impl Scenario {
         chaos_schedule(&config, self.file.nodes as usize, self.members(), seed)
     }
 
+    /// About how many events the `chaos` section draws per seed (0
+    /// without one): what validation holds to `MAX_CHAOS_EVENTS`.
+    pub fn chaos_expected_events(&self) -> u64 {
+        self.file.chaos.as_ref().map_or(0, |spec| {
+            chaos::config(spec, self.file.duration_ms).expected_events(self.file.nodes as usize)
+        })
+    }
+
     /// The scripted events of `seed` (in file order, each repetition in
     /// order, ranged instants drawn; a fault record's `index` is its
     /// event's position in `events`) followed by the chaos events of

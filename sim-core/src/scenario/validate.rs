@@ -49,7 +49,7 @@ pub(super) fn check(file: &ScenarioFile) -> Result<Scripts, ScenarioErrors> {
     check.storage("storage", &file.storage);
     check.clock("clock", &file.clock);
     if let Some(chaos) = &file.chaos {
-        check.chaos(chaos, file.duration_ms);
+        check.chaos(chaos, file.duration_ms, file.nodes);
     }
     let script = check.events(file);
     let variant_scripts = file
