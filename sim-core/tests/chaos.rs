@@ -212,6 +212,10 @@ fn chaos_bugs_without_a_bug_runs_clean() {
 /// is of the right size: within a factor of three of what bundled chaos
 /// scenarios actually draw.
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "the bundled chaos scenarios have raft-rs variants"
+)]
 fn a_chaos_schedule_too_big_to_draw_is_refused_and_the_estimate_is_close() {
     for name in ["chaos", "chaos-bugs", "membership-churn"] {
         let path = format!("{}/../scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
