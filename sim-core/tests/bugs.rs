@@ -352,7 +352,7 @@ const CAUGHT_BY_CHAOS: &[(&str, &str, u64, Property)] = &[
     (
         "trust_leader_commit",
         "checkquorum",
-        31,
+        0,
         Property::StateMachineSafety,
     ),
     (
