@@ -96,6 +96,18 @@ fn inspect_refuses_instants_and_variants_that_are_not_there() {
     assert!(text(&out.stderr).contains("no variant is labelled"));
 }
 
+/// Runs leader-crash's raft variant with `--trace DIR/t.jsonl` and `extra`
+/// options; the trace's path.
+fn leader_crash_trace(dir: &std::path::Path, extra: &[&str]) -> std::path::PathBuf {
+    let trace = dir.join("t.jsonl");
+    let path = trace.to_string_lossy().into_owned();
+    let mut args = vec!["run", "leader-crash", "--variant", "raft", "--trace", &path];
+    args.extend_from_slice(extra);
+    let out = raftsim(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    trace
+}
+
 /// The trace of `run --trace` says what ran, so inspecting it replays the
 /// run and shows exactly what inspecting its results shows (the leader
 /// crash at 30 s once showed log 200 / commit 200 from the trace and 601 /
@@ -103,19 +115,8 @@ fn inspect_refuses_instants_and_variants_that_are_not_there() {
 #[test]
 fn inspect_of_a_trace_shows_what_inspect_of_its_results_shows() {
     let dir = scratch("trace");
-    let trace = dir.join("t.jsonl");
     let out_dir = dir.join("out");
-    let out = raftsim(&[
-        "run",
-        "leader-crash",
-        "--variant",
-        "raft",
-        "--trace",
-        &trace.to_string_lossy(),
-        "--out",
-        &out_dir.to_string_lossy(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trace = leader_crash_trace(&dir, &["--out", &out_dir.to_string_lossy()]);
     let trace = trace.to_string_lossy().into_owned();
     for at in ["5s", "30s", "36.2s"] {
         let from_trace = states(&trace, at);
@@ -137,17 +138,7 @@ fn inspect_of_a_trace_shows_what_inspect_of_its_results_shows() {
 /// did) shows each node as of its last state record, and no links.
 #[test]
 fn inspect_reads_a_trace_without_its_run_record_from_its_state_records() {
-    let dir = scratch("bare-trace");
-    let trace = dir.join("t.jsonl");
-    let out = raftsim(&[
-        "run",
-        "leader-crash",
-        "--variant",
-        "raft",
-        "--trace",
-        &trace.to_string_lossy(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trace = leader_crash_trace(&scratch("bare-trace"), &[]);
     let whole = std::fs::read_to_string(&trace).unwrap();
     let (run, rest) = whole.split_once('\n').unwrap();
     assert!(run.contains(r#""kind":"run""#), "{run}");

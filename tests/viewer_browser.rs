@@ -56,6 +56,16 @@ fn browser() -> Option<PathBuf> {
     found
 }
 
+/// Runs bundled scenario `name` with `--out DIR/run` (it must pass); that
+/// directory.
+fn run_out(dir: &Path, name: &str) -> PathBuf {
+    let run_dir = dir.join("run");
+    let scenario = format!("scenarios/{name}.json");
+    let out = raftsim(&["run", &scenario, "--out", run_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    run_dir
+}
+
 /// Chromium's flags for a quiet, offline, throwaway headless run.
 fn chromium(browser: &Path, profile: &Path) -> Command {
     let mut command = Command::new(browser);
@@ -378,14 +388,7 @@ fn the_address_opens_the_page_at_its_instant_and_variants() {
         return;
     };
     let dir = scratch("browser-address");
-    let run_dir = dir.join("run");
-    let out = raftsim(&[
-        "run",
-        "scenarios/chaos.json",
-        "--out",
-        run_dir.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run_dir = run_out(&dir, "chaos");
     let page = file_url(&run_dir.join("viewer.html"));
     let address = format!(
         "{page}#t=21401.5&variant={}&compare={}",
@@ -447,14 +450,7 @@ fn the_readme_screenshot_is_taken_by_the_browser() {
         return;
     };
     let dir = scratch("browser-screenshot");
-    let run_dir = dir.join("run");
-    let out = raftsim(&[
-        "run",
-        "scenarios/isolate-rejoin.json",
-        "--out",
-        run_dir.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run_dir = run_out(&dir, "isolate-rejoin");
     let shot = dir.join("viewer.png");
     let address = format!(
         "{}#t=80004&variant=raft&compare=prevote",
