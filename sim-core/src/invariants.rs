@@ -131,6 +131,16 @@ struct NodeView {
     /// Highest snapshot index ever made durable by this node: it never
     /// again holds an entry at or below it.
     durable_base: LogIndex,
+    /// The committed prefix's hash at `durable_base`, where known.
+    durable_hash: Option<u64>,
+    /// Whether the node runs: a crashed node no longer holds the window
+    /// back (see `Checker::trim`).
+    down: bool,
+    /// Once the window has moved past this node's snapshot (it was down):
+    /// the last index at which its log still agrees with the committed
+    /// prefix. Its entries up to there are committed ones; past it, none
+    /// is (prefix hashes agree on a prefix only).
+    agrees_to: LogIndex,
     /// Last vote this node sent: (term, candidate).
     last_vote: Option<(Term, NodeId)>,
     /// The configuration in force in this node's log: its latest.
@@ -226,6 +236,7 @@ impl Checker {
                     NodeView {
                         config,
                         log_config: config,
+                        durable_hash: Some(0),
                         ..NodeView::default()
                     }
                 })
@@ -270,10 +281,31 @@ impl Checker {
         self.committed_at(index).map(|c| c.hash)
     }
 
-    /// The record of (index, term), creating it for `hash` if none exists.
-    fn seen(&mut self, index: LogIndex, term: Term, hash: u64) -> &mut Seen {
-        debug_assert!(index > self.low, "entry {index} at or below {}", self.low);
-        let position = (index - self.low - 1) as usize;
+    /// The committed prefix's hash at `index` as far as `node` can need
+    /// it: from `low` on, the cluster's; below, known only where the node's
+    /// own log agrees with it (the window moved past it while it was
+    /// down): up to `agrees_to`, or up to `low` once its log holds the
+    /// committed entry there (prefix hashes agree on a prefix). None where
+    /// its log differs, or where that is not known.
+    fn committed_hash_for(&self, node: NodeId, index: LogIndex) -> Option<u64> {
+        if index >= self.low {
+            return self.committed_hash(index);
+        }
+        let view = &self.nodes[node.index()];
+        let holds_window = view.base <= self.low && view.hash_at(self.low) == Some(self.low_hash);
+        match index <= view.agrees_to || holds_window {
+            true => view.hash_at(index),
+            false => None,
+        }
+    }
+
+    /// The record of (index, term), creating it for `hash` if none exists;
+    /// None at or below the window. Only a node the window passed while it
+    /// was down writes an entry there again (from a leader that was down
+    /// too): its entries there are checked against the committed prefix,
+    /// not against other logs (`committed_hash_for`).
+    fn seen(&mut self, index: LogIndex, term: Term, hash: u64) -> Option<&mut Seen> {
+        let position = index.checked_sub(self.low + 1)? as usize;
         if self.first_at.len() <= position {
             self.first_at.resize(position + 1, None);
         }
@@ -282,11 +314,11 @@ impl Checker {
             hash,
             holders: 0,
         };
-        match &mut self.first_at[position] {
+        Some(match &mut self.first_at[position] {
             slot @ None => slot.insert(fresh),
             Some(first) if first.term == term => first,
             Some(_) => self.others_at.entry((index, term)).or_insert(fresh),
-        }
+        })
     }
 
     /// Brings the checker's copy of `node`'s log up to date and checks log
@@ -312,6 +344,7 @@ impl Checker {
         }
         // Rewritten, or read afresh (after a crash or a snapshot).
         let rewritten = from <= view.last() || view.prefix.is_empty();
+        view.agrees_to = view.agrees_to.min(from - 1);
         view.prefix.truncate((from - base - 1) as usize);
         let mut prev = view.hash_at(from - 1).expect("within the view");
         let bit = 1u64 << node.index();
@@ -321,17 +354,18 @@ impl Checker {
             self.nodes[node.index()]
                 .prefix
                 .push_back((entry.term, prev));
-            let seen = self.seen(index, entry.term, prev);
-            seen.holders |= bit;
-            if seen.hash != prev {
-                return Err(broken(
-                    Property::LogMatching,
-                    format!(
-                        "node {node} holds entry {index} of term {} but its log before it differs \
-                         from another node's log holding the same entry",
-                        entry.term
-                    ),
-                ));
+            if let Some(seen) = self.seen(index, entry.term, prev) {
+                seen.holders |= bit;
+                if seen.hash != prev {
+                    return Err(broken(
+                        Property::LogMatching,
+                        format!(
+                            "node {node} holds entry {index} of term {} but its log before it \
+                             differs from another node's log holding the same entry",
+                            entry.term
+                        ),
+                    ));
+                }
             }
             if let EntryData::Config(config) = entry.data {
                 self.nodes[node.index()].log_config = config;
@@ -359,9 +393,11 @@ impl Checker {
     fn rebase(&mut self, node: NodeId, index: LogIndex, term: Term) -> Result<(), Broken> {
         let term_ok = match self.committed_at(index) {
             Some(committed) => committed.entry_term == term,
-            None => index == self.low && term == self.low_term,
+            None if index == self.low => term == self.low_term,
+            // Below the window: its own entry, if that one was committed.
+            None => self.nodes[node.index()].at(index).map(|p| p.0) == Some(term),
         };
-        let Some(hash) = self.committed_hash(index).filter(|_| term_ok) else {
+        let Some(hash) = self.committed_hash_for(node, index).filter(|_| term_ok) else {
             return Err(broken(
                 Property::StateMachineSafety,
                 format!(
@@ -380,8 +416,8 @@ impl Checker {
         view.base = index;
         view.base_hash = hash;
         debug_assert!(
-            index >= self.low,
-            "a snapshot at {index}, below what every node made durable ({})",
+            index >= self.low || index <= self.nodes[node.index()].agrees_to,
+            "a snapshot at {index}, below the window ({}) and past node {node}'s committed entries",
             self.low
         );
         Ok(())
@@ -401,7 +437,10 @@ impl Checker {
         );
         let bit = 1u64 << node.index();
         let view = &self.nodes[node.index()];
-        let lost: Vec<(LogIndex, Term)> = (durable_last.max(view.base) + 1..=view.last())
+        // Entries at or below the window are committed ones, or were dropped
+        // with it (see `seen`).
+        let lost: Vec<(LogIndex, Term)> = (durable_last.max(view.base).max(self.low) + 1
+            ..=view.last())
             .filter_map(|index| view.at(index).map(|p| (index, p.0)))
             .collect();
         for (index, term) in lost {
@@ -418,17 +457,21 @@ impl Checker {
                 }
             }
         }
-        let base_hash = self
-            .committed_hash(durable_snapshot)
-            .expect("a durable snapshot is committed and at or past the window");
+        let view = &self.nodes[node.index()];
+        let base_hash = match durable_snapshot == view.durable_base {
+            true => view.durable_hash,
+            false => self.committed_hash_for(node, durable_snapshot),
+        };
         let view = &mut self.nodes[node.index()];
+        view.down = true;
         if view.base == durable_snapshot && durable_last >= view.base {
             // What is on its disk it still holds (its configuration too).
             view.prefix.truncate((durable_last - view.base) as usize);
         } else {
             view.prefix.clear();
             view.base = durable_snapshot;
-            view.base_hash = base_hash;
+            view.base_hash =
+                base_hash.expect("a durable snapshot is a committed prefix the checker knows");
         }
         view.commit = 0;
         // What it restarts with is at most what its disk holds.
@@ -532,7 +575,8 @@ impl Checker {
         }
         // Up to its snapshot a node's log is a committed prefix already.
         let check_at = commit_index.min(committed_len);
-        if check_at > view.base && view.hash_at(check_at) != self.committed_hash(check_at) {
+        if check_at > view.base && view.hash_at(check_at) != self.committed_hash_for(node, check_at)
+        {
             return Err(broken(
                 Property::StateMachineSafety,
                 format!(
@@ -571,13 +615,23 @@ impl Checker {
         (start + 1)..(commit.max(start) + 1)
     }
 
-    /// Drops what no node can need again: everything at or below the lowest
-    /// durable snapshot.
+    /// Drops what no running node can need again: everything at or below
+    /// the lowest durable snapshot of the nodes that run. A node that is
+    /// down keeps its own copy of its log; the window moving past it first
+    /// notes how far that log agrees with the committed prefix. Everything
+    /// below the window is committed, so that, and whether the node's log
+    /// later holds the committed entry at the window, is all the checks
+    /// need of its entries there once it restarts. So a node down for a
+    /// week costs nothing per entry the others commit.
     fn trim(&mut self) {
-        let low = self.nodes.iter().map(|v| v.durable_base).min().unwrap_or(0);
+        let running = self.nodes.iter().filter(|v| !v.down);
+        let low = running.map(|v| v.durable_base).min().unwrap_or(self.low);
         let low = low.min(self.committed_len());
         if low <= self.low {
             return;
+        }
+        for i in 0..self.nodes.len() {
+            self.fold(NodeId::from_index(i), low);
         }
         let dropped = (low - self.low) as usize;
         let last = self.committed_at(low).copied().expect("within the window");
@@ -589,9 +643,37 @@ impl Checker {
         self.low_term = last.entry_term;
         debug_assert!(
             self.low <= self.committed_len()
-                && self.nodes.iter().all(|v| v.durable_base >= self.low),
-            "the window starts at or below every durable snapshot, within the committed prefix"
+                && self
+                    .nodes
+                    .iter()
+                    .all(|v| v.base >= self.low || v.agrees_to >= v.base),
+            "the window starts within the committed prefix, and every node it passed was folded"
         );
+    }
+
+    /// The window moves up to `low`: if it passes `node`'s snapshot, note
+    /// how far the node's log agrees with the committed prefix up to `low`
+    /// (it agreed up to its snapshot; prefix hashes agree on a prefix).
+    fn fold(&mut self, node: NodeId, low: LogIndex) {
+        let view = &self.nodes[node.index()];
+        if view.base >= low {
+            return;
+        }
+        let mut agrees_to = match view.base >= self.low {
+            true => view.base,
+            false => view.agrees_to,
+        };
+        // Once it disagreed below the old window, it never agrees again.
+        if agrees_to >= self.low {
+            while agrees_to < low.min(view.last())
+                && view.hash_at(agrees_to + 1).is_some()
+                && view.hash_at(agrees_to + 1) == self.committed_hash(agrees_to + 1)
+            {
+                agrees_to += 1;
+            }
+        }
+        debug_assert!(agrees_to >= view.base && agrees_to <= view.last().max(view.base));
+        self.nodes[node.index()].agrees_to = agrees_to;
     }
 
     /// A node sent a granted (real) vote.
@@ -622,7 +704,13 @@ impl Checker {
         let view = &mut self.nodes[node.index()];
         view.durable_term = view.durable_term.max(term);
         if snapshot_index > view.durable_base {
+            let hash = match snapshot_index == view.base {
+                true => Some(view.base_hash),
+                false => self.committed_hash_for(node, snapshot_index),
+            };
+            let view = &mut self.nodes[node.index()];
             view.durable_base = snapshot_index;
+            view.durable_hash = hash;
             self.trim();
         }
     }
@@ -630,7 +718,8 @@ impl Checker {
     /// A node (re)started: its term must not be below what it had made
     /// durable. (`on_crash` already dropped its volatile state.)
     pub fn on_restart(&mut self, node: NodeId, term: Term) -> Result<(), Broken> {
-        let view = &self.nodes[node.index()];
+        let view = &mut self.nodes[node.index()];
+        view.down = false;
         if term < view.durable_term {
             return Err(broken(
                 Property::MonotonicTerms,

@@ -117,6 +117,35 @@ fn a_long_run_keeps_every_log_and_the_checker_window_bounded() {
     );
 }
 
+#[test]
+fn a_node_down_for_good_does_not_hold_the_checker_window_back() {
+    // 3 nodes, 50 proposals/s for 10 virtual minutes; a follower crashes
+    // after 1 minute and never comes back. The checker keeps the dead
+    // node's log, not every entry the other two commit after it.
+    let threshold = 500;
+    let mut cfg = ClusterConfig::new(3, 5, 600_000_000);
+    cfg.raft.snapshot.threshold_entries = threshold;
+    cfg.workload.proposals_per_sec = 50.0;
+    cfg.script = vec![ScriptEvent::scripted(
+        Instant::from_ms(60_000),
+        Fault::Crash(NodeRef::Follower(1)),
+    )];
+    let out = run(cfg);
+    assert!(out.violations.is_empty(), "{:?}", out.violations);
+    let nodes = &out.final_state.nodes;
+    let commit = nodes.iter().map(|n| n.status.commit_index).max().unwrap();
+    assert!(commit > 29_000, "commit index {commit}");
+    assert_eq!(nodes.iter().filter(|n| !n.live).count(), 1);
+    // The dead node's ~3,000 entries, plus two thresholds per index and
+    // per running node.
+    let bound = 3_000 + (2 + 3) * 2 * threshold as usize;
+    assert!(
+        out.checker_retained_entries <= bound,
+        "the checker holds {} entries (bound {bound})",
+        out.checker_retained_entries
+    );
+}
+
 /// raft-rs compacts by the model's rule and sends its own snapshot: the
 /// restarted follower installs it and catches up, the run stays safe, and
 /// every log stays within the threshold.

@@ -224,3 +224,69 @@ fn a_leader_of_an_older_term_elected_after_a_newer_one_is_no_violation() {
     let broken = elect(&mut checker, 5, 96).unwrap_err();
     assert_eq!(broken.property, Property::QuorumDecision);
 }
+
+#[test]
+fn a_node_down_while_the_window_passes_it_is_still_checked_when_it_returns() {
+    let mut checker = Checker::new(3, Membership::of_voters(NodeSet::first(3)));
+    // Node 3 holds entry 3 of term 2 durably, which nobody else got, and
+    // crashes.
+    let stale = entries(&[1, 1, 2]);
+    checker
+        .on_log(NodeId(3), LogView::of_entries(&stale), None)
+        .unwrap();
+    checker.on_crash(NodeId(3), 3, 0);
+    // Nodes 1 and 2 go on: node 1 leads term 3 and commits 5 entries.
+    let log = entries(&[1, 1, 3, 3, 3]);
+    for node in [NodeId(1), NodeId(2)] {
+        checker
+            .on_log(node, LogView::of_entries(&log), None)
+            .unwrap();
+    }
+    let leader = status(3, Role::Leader, 0, 5);
+    checker
+        .on_status(NodeId(1), &status(3, Role::Candidate, 0, 5), &leader)
+        .unwrap();
+    checker
+        .on_status(NodeId(1), &leader, &status(3, Role::Leader, 5, 5))
+        .unwrap();
+    assert_eq!(checker.extend_committed(NodeId(1), 3), 1..6);
+    // Both running nodes make a snapshot up to 4 durable: the window moves
+    // past node 3's whole log although node 3 never wrote a snapshot.
+    for node in [NodeId(1), NodeId(2)] {
+        let compacted = LogView {
+            snapshot_index: 4,
+            snapshot_term: 3,
+            snapshot_config: Membership::of_voters(NodeSet::first(3)),
+            entries: &log[4..],
+        };
+        checker.on_log(node, compacted, None).unwrap();
+        checker.on_durable(node, 3, 4);
+    }
+    assert_eq!(checker.low, 4);
+    assert_eq!(checker.nodes[2].agrees_to, 2);
+    // Back up, node 3 may commit what agrees with the cluster, not its own
+    // entry 3, nor make a snapshot of it.
+    checker.on_restart(NodeId(3), 2).unwrap();
+    checker
+        .on_log(NodeId(3), LogView::of_entries(&stale), None)
+        .unwrap();
+    let follower = |commit| status(3, Role::Follower, commit, 3);
+    checker
+        .on_status(NodeId(3), &follower(0), &follower(2))
+        .unwrap();
+    let broken = checker
+        .on_status(NodeId(3), &follower(2), &follower(3))
+        .unwrap_err();
+    assert_eq!(broken.property, Property::StateMachineSafety);
+    let snapshot_of = |index: LogIndex, term| LogView {
+        snapshot_index: index,
+        snapshot_term: term,
+        snapshot_config: Membership::of_voters(NodeSet::first(3)),
+        entries: &stale[index as usize..],
+    };
+    checker.on_log(NodeId(3), snapshot_of(2, 1), None).unwrap();
+    let broken = checker
+        .on_log(NodeId(3), snapshot_of(3, 2), None)
+        .unwrap_err();
+    assert_eq!(broken.property, Property::StateMachineSafety);
+}
