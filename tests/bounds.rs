@@ -125,3 +125,73 @@ fn a_run_cut_short_by_its_per_second_limit_exits_1() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("max_events_per_sec"), "{err}");
 }
+
+/// Logs never compacted under heavy load: about 170 MiB at the end of the
+/// run, so a budget of 32 MiB stops it early.
+fn growing_logs() -> Value {
+    json!({"name": "growing", "nodes": 5, "duration_ms": 30000,
+        "raft": {"snapshot": {"threshold_entries": 100_000_000}},
+        "workload": {"proposals_per_sec": 5000}})
+}
+
+#[test]
+fn a_run_past_its_memory_budget_stops_cleanly_in_every_command() {
+    let path = write("growing", &growing_logs().to_string());
+    let file = path.to_str().expect("utf-8");
+    let out_dir = scratch("growing-out").join("out");
+    let out_arg = out_dir.to_str().expect("utf-8");
+    let budget = "the run holds about";
+    let raise = "past its memory budget of 32 MiB (raise it with --max-memory";
+    // run: exit 1, cut short, the budget and how to raise it named, and
+    // the results written say so too.
+    let out = raftsim(&["run", file, "--max-memory", "32MiB", "--out", out_arg]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(budget) && err.contains(raise), "{err}");
+    let results = std::fs::read_to_string(out_dir.join("results.json")).expect("results");
+    assert!(
+        results.contains("past its memory budget of 32 MiB"),
+        "no limit in results.json"
+    );
+    // The same budget in the file.
+    let mut with_field = growing_logs();
+    with_field["max_memory_mb"] = json!(32);
+    let (code, err) = run("growing-field", &with_field);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains(raise), "{err}");
+    // sweep: the failing seed's replay command carries the budget.
+    let out = raftsim(&["sweep", file, "--seeds", "0..2", "--max-memory", "32MiB"]);
+    let err = text(&out.stderr) + &text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("--set max_memory_mb=32"), "{err}");
+    // compare and bench stop the same way.
+    let out = raftsim(&["compare", file, "--max-memory", "32MiB"]);
+    let err = text(&out.stderr) + &text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(raise), "{err}");
+    let out = raftsim(&[
+        "bench",
+        "--scenario",
+        file,
+        "--repeat",
+        "1",
+        "--max-memory",
+        "32MiB",
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(raise), "{err}");
+    // Under the default budget of 1 GiB the run completes.
+    let out = raftsim(&["run", file]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // A budget that is no size is bad input.
+    for bad in ["0", "12 parsecs", "2TiB"] {
+        let out = raftsim(&["run", file, "--max-memory", bad]);
+        assert_eq!(out.status.code(), Some(2), "--max-memory {bad}");
+    }
+    let mut zero = growing_logs();
+    zero["max_memory_mb"] = json!(0);
+    let (code, err) = run("growing-zero", &zero);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("max_memory_mb: must be at least 1"), "{err}");
+}

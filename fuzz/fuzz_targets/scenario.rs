@@ -12,6 +12,9 @@ use sim_core::scenario;
 const MAX_RUN_US: u64 = 300_000;
 /// The most engine events one input runs.
 const MAX_RUN_EVENTS: u64 = 20_000;
+/// The memory budget of one input's run, MiB: the fuzzer's own budget
+/// (`-rss_limit_mb`, 2048 by default) stays far away.
+const MAX_RUN_MEMORY_MB: u64 = 256;
 /// The most variants of one input that run.
 const MAX_RUN_VARIANTS: usize = 2;
 
@@ -29,6 +32,7 @@ fuzz_target!(|data: &[u8]| {
         let mut config = scenario.cluster_config(variant, seed);
         config.duration_us = config.duration_us.min(MAX_RUN_US);
         config.max_events = config.max_events.min(MAX_RUN_EVENTS);
+        config.max_memory_mb = config.max_memory_mb.min(MAX_RUN_MEMORY_MB);
         let output = cluster::run(config);
         assert!(output.final_state.at_us <= MAX_RUN_US);
     }

@@ -25,7 +25,10 @@
 //! every instant is a whole millisecond, so a drawn schedule can be written
 //! out as scenario events exactly (`raftsim shrink`).
 
+mod draw;
 mod membership;
+
+pub use draw::{chaos_schedule, ChaosDraw, ChaosPlan};
 
 use crate::faults::{Fault, NodeRef, Request, ScriptEvent};
 use crate::network::NetworkPatch;
@@ -151,7 +154,8 @@ impl Kind {
 const SWARM_STREAM: u64 = 100;
 const SLOT_US: u64 = 1_000_000;
 /// The most events a chaos schedule may be expected to draw
-/// ([`ChaosConfig::expected_events`]): about 200 MiB of schedule.
+/// ([`ChaosConfig::expected_events`]): each leaves a fault record in the
+/// results, about 200 bytes, so about 400 MiB of records.
 pub const MAX_CHAOS_EVENTS: u64 = 2_000_000;
 
 impl ChaosConfig {
@@ -175,8 +179,8 @@ impl ChaosConfig {
     /// About how many events a schedule of this configuration draws for a
     /// cluster of `nodes`: the expected number (every kind at its mean
     /// rate, each episode of the mean duration), rounded up per episode.
-    /// Validation refuses a chaos section above [`MAX_CHAOS_EVENTS`]: the
-    /// schedule is drawn before the run starts.
+    /// Validation refuses a chaos section above [`MAX_CHAOS_EVENTS`]: each
+    /// event fired leaves a fault record.
     pub fn expected_events(&self, nodes: usize) -> u64 {
         let slots = self
             .end
@@ -238,62 +242,14 @@ fn draw_ms(rng: &mut Stream, (min_us, max_us): (u64, u64)) -> u64 {
     rng.between(min_us / US_PER_MS, max_us / US_PER_MS) * US_PER_MS
 }
 
-/// Draws the chaos schedule of one seed: each fault and the events that
-/// end it, sorted by time (stably: an episode's events of one instant keep
-/// their order).
-/// `members` are the nodes that start as voters (the others are spare
-/// machines).
-pub fn chaos_schedule(
-    chaos: &ChaosConfig,
-    nodes: usize,
-    members: NodeSet,
-    seed: u64,
-) -> Vec<ScriptEvent> {
-    let mut events = Vec::new();
-    for (kind, per_min) in chaos.rates(seed) {
-        if per_min <= 0.0 {
-            continue;
-        }
-        let mut rng = Stream::new(seed, Purpose::Chaos, kind.stream());
-        let p = (per_min / 60.0).min(1.0);
-        let mut slot = chaos.start.as_us();
-        let mut index = 0;
-        while slot < chaos.end.as_us() {
-            let mut out = Out {
-                events: &mut events,
-                end: chaos.end,
-                prefix: format!("Chaos{}_{index}_", kind.stream()),
-            };
-            match kind {
-                Kind::Blind(kind) => blind(chaos, kind, nodes, slot, p, &mut rng, &mut out),
-                Kind::Targeted(kind) => {
-                    let hit = rng.chance(p);
-                    let at = slot + rng.below(SLOT_US / US_PER_MS) * US_PER_MS;
-                    let episode = Episode {
-                        at,
-                        duration: draw_ms(&mut rng, chaos.duration_us),
-                        nodes,
-                        members,
-                    };
-                    if hit && at < chaos.end.as_us() {
-                        episode.draw(kind, &mut rng, &mut out);
-                    }
-                }
-            }
-            slot += SLOT_US;
-            index += 1;
-        }
-    }
-    events.sort_by_key(|e| e.at);
-    events
-}
-
 /// Where an episode writes its events; none past the chaos window's end.
 struct Out<'a> {
     events: &'a mut Vec<ScriptEvent>,
     end: Instant,
-    /// The names this episode binds start with this (unique per run).
-    prefix: String,
+    /// The kind's stream and the slot's number: the names this episode
+    /// binds start with `Chaos{stream}_{index}_` (unique per run).
+    stream: u64,
+    index: u64,
 }
 
 impl Out<'_> {
@@ -317,7 +273,7 @@ impl Out<'_> {
     }
 
     fn name(&self, role: &str) -> String {
-        format!("{}{role}", self.prefix)
+        format!("Chaos{}_{}_{role}", self.stream, self.index)
     }
 
     /// Makes `node` a voter again: asked at `at_us` and twice more, each a
@@ -335,10 +291,16 @@ impl Out<'_> {
     }
 }
 
+/// The shape of a blind fault: how long it lasts, how lossy a spike is.
+struct BlindShape {
+    duration_us: (u64, u64),
+    spike_loss: (f64, f64),
+}
+
 /// One slot of a blind kind: the draws of the earlier versions, in their
 /// order, so a schedule without swarm or targeted kinds is unchanged.
 fn blind(
-    chaos: &ChaosConfig,
+    chaos: &BlindShape,
     kind: Blind,
     nodes: usize,
     slot: u64,
@@ -359,7 +321,7 @@ fn blind(
     let minority = 1 + rng.below(((nodes as u64).saturating_sub(1) / 2).max(1)) as usize;
     let loss = chaos.spike_loss.0 + rng.unit() * (chaos.spike_loss.1 - chaos.spike_loss.0);
     let at = slot + offset;
-    if !hit || at >= chaos.end.as_us() {
+    if !hit || at >= out.end.as_us() {
         return;
     }
     let others = |n: NodeId| -> Vec<(NodeRef, NodeRef)> {

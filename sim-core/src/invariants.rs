@@ -268,6 +268,15 @@ impl Checker {
             + self.nodes.iter().map(|v| v.prefix.len()).sum::<usize>()
     }
 
+    /// The memory the checker holds, about: its entries, its records of
+    /// leaders and of votes.
+    pub fn held_bytes(&self) -> u64 {
+        const RECORD: u64 = 48;
+        let entry = std::mem::size_of::<Option<Seen>>() as u64;
+        self.retained_entries() as u64 * entry
+            + (self.leaders.len() + self.votes.len()) as u64 * RECORD
+    }
+
     fn committed_at(&self, index: LogIndex) -> Option<&Committed> {
         let offset = index.checked_sub(self.low + 1)?;
         self.committed.get(offset as usize)

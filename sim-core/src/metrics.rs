@@ -215,6 +215,21 @@ impl TypeCounts {
 }
 
 impl Recorder {
+    /// The memory the recorder holds, about: its series (the run's
+    /// history, kept whole for the results) and the leaders' terms.
+    pub fn held_bytes(&self) -> u64 {
+        fn bytes<T>(v: &Vec<T>) -> u64 {
+            (v.capacity() * std::mem::size_of::<T>()) as u64
+        }
+        let series = &self.series;
+        bytes(&series.terms)
+            + bytes(&series.leaders)
+            + bytes(&series.disruptions)
+            + bytes(&series.failovers)
+            + bytes(&series.configs)
+            + self.leader_terms.len() as u64 * 40
+    }
+
     /// `stall_threshold_us`: a stall (proposals pending, commit index not
     /// advancing) counts as unavailability only if it lasts this long.
     /// `fault_window_us`: how long before a leader is lost a fault can have

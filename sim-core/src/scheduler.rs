@@ -102,13 +102,36 @@ impl<E> Scheduler<E> {
     /// short now, and the run loop calls them for every event.
     #[inline(always)]
     pub fn push(&mut self, at: Instant, event: E) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.push_at_seq(at, seq, event);
+    }
+
+    /// Sets aside `count` insertion sequences, to be given later to
+    /// events pushed with [`Scheduler::push_reserved`]: such an event runs,
+    /// among those of its instant, where it would have had it been pushed
+    /// now. Returns the first.
+    pub fn reserve(&mut self, count: u64) -> u64 {
+        let first = self.next_seq;
+        self.next_seq = first.checked_add(count).expect("sequences to spare");
+        first
+    }
+
+    /// Queues `event` at `at` with a sequence set aside by `reserve`. The
+    /// caller gives each sequence once and never one that ranks before an
+    /// event already popped.
+    pub fn push_reserved(&mut self, at: Instant, seq: u64, event: E) {
+        assert!(seq < self.next_seq, "sequence {seq} was never reserved");
+        self.push_at_seq(at, seq, event);
+    }
+
+    #[inline(always)]
+    fn push_at_seq(&mut self, at: Instant, seq: u64, event: E) {
         debug_assert!(
             at >= self.now,
             "an event scheduled at {at}, before the current {}",
             self.now
         );
-        let seq = self.next_seq;
-        self.next_seq += 1;
         let slot = match self.free.pop() {
             Some(slot) => {
                 debug_assert!(
@@ -196,6 +219,11 @@ impl<E> Scheduler<E> {
 
     pub fn len(&self) -> usize {
         self.near_len + self.far.len()
+    }
+
+    /// Every queued event, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &E> {
+        self.slots.iter().flatten()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -14,7 +14,7 @@ use sim_core::run::run;
 use sim_core::scenario::Scenario;
 
 use super::view;
-use super::{choose_seed, load, CliResult, Failure, EXIT_OK};
+use super::{choose_seed, load_with, CliResult, Failure, EXIT_OK};
 
 #[derive(clap::Args)]
 #[command(
@@ -48,6 +48,11 @@ pub struct BenchArgs {
     /// alternating the two.
     #[arg(long, requires = "scenario")]
     viewer: bool,
+    /// The memory budget of each run, e.g. `256MiB` or `2GiB` (default
+    /// 1GiB, or with --scenario the file's max_memory_mb). A run that holds
+    /// more stops there, cut short.
+    #[arg(long, value_name = "SIZE", value_parser = super::overrides::parse_memory)]
+    max_memory: Option<u64>,
 }
 
 /// The benchmark's cluster: 5 nodes, 50 ms heartbeats, 1% loss, 20 proposals/s.
@@ -144,7 +149,10 @@ pub fn bench(args: BenchArgs) -> CliResult {
     }
     let duration_us = (args.hours * 3_600_000_000.0).round() as u64;
     let seed = choose_seed(args.seed, 1)?;
-    let cfg = bench_config(seed, duration_us);
+    let mut cfg = bench_config(seed, duration_us);
+    if let Some(mb) = args.max_memory {
+        cfg.max_memory_mb = mb;
+    }
     let model = time_runs(
         &cfg,
         args.repeat,
@@ -208,7 +216,12 @@ fn bench_scenario(args: &BenchArgs, file: &str) -> CliResult {
     if args.repeat == 0 {
         return Err(Failure::bad_input("--repeat must be at least 1"));
     }
-    let loaded = load(file)?;
+    let sets: Vec<String> = args
+        .max_memory
+        .map(|mb| format!("max_memory_mb={mb}"))
+        .into_iter()
+        .collect();
+    let loaded = load_with(file, &sets)?;
     let scenario = &loaded.scenario;
     let seed = choose_seed(args.seed, scenario.file.seed)?;
     let mut timed = Vec::new();

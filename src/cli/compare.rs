@@ -6,6 +6,7 @@ use sim_core::results::{self, Results};
 use serde_json::Value;
 use sim_core::scenario::{self, Scenario};
 
+use super::overrides::Overrides;
 use super::progress::Progress;
 use super::{choose_seed, load_with, plural, CliResult, Failure, EXIT_FAILED, EXIT_OK};
 
@@ -78,11 +79,8 @@ pub struct CompareArgs {
     /// policies under one script: remove-leader, replace-node,
     /// two-node-removal, rolling-upgrade, add-voter-while-degraded).
     files: Vec<String>,
-    /// Override one scenario field without editing the file, e.g.
-    /// `--set nodes=7`, `--set raft.pre_vote=true`,
-    /// `--set network.latency_ms=[2,8]` (repeatable; VALUE is JSON).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    set: Vec<String>,
+    #[command(flatten)]
+    overrides: Overrides,
     /// Run every classic variant a second time with TiKV's raft-rs (same
     /// pre_vote and check_quorum; raft-rs has the lease only with
     /// CheckQuorum) and show the two side by side.
@@ -119,7 +117,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
     };
     let mut loaded = files
         .iter()
-        .map(|f| load_with(f, &args.set))
+        .map(|f| load_with(f, &args.overrides.sets()))
         .collect::<Result<Vec<_>, _>>()?;
     if args.implementations {
         for l in &mut loaded {
@@ -146,10 +144,10 @@ pub fn compare(args: CompareArgs) -> CliResult {
                 .join(", ")
         ),
     }
-    if !args.set.is_empty() {
+    if !args.overrides.sets().is_empty() {
         eprintln!(
             "raftsim: every scenario with --set {}",
-            args.set.join(" --set ")
+            args.overrides.sets().join(" --set ")
         );
     }
     // Every (scenario, variant) pair is an independent run.
@@ -221,10 +219,17 @@ pub fn compare(args: CompareArgs) -> CliResult {
             ok = false;
         }
         for v in r.variants.iter().filter(|v| !v.ok()) {
-            eprintln!(
-                "✗ {}: {}: safety violation or run cut short",
-                l.shown_as, v.label
-            );
+            let why = match (&v.limit_reached, v.safety.violations.first()) {
+                (_, Some(violation)) => {
+                    format!(
+                        "safety violation ({}): {}",
+                        violation.property, violation.message
+                    )
+                }
+                (Some(limit), None) => format!("run cut short: {limit}"),
+                (None, None) => "failed".to_string(),
+            };
+            eprintln!("✗ {}: {}: {why}", l.shown_as, v.label);
             ok = false;
         }
     }

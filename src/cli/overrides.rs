@@ -7,6 +7,61 @@
 
 use serde_json::{Map, Value};
 
+/// The overrides of every command that runs a scenario: `--set` and the
+/// memory budget.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct Overrides {
+    /// Override one scenario field without editing the file, e.g.
+    /// `--set nodes=7`, `--set raft.pre_vote=true`,
+    /// `--set network.latency_ms=[2,8]` (repeatable; VALUE is JSON).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// The memory budget of each run, e.g. `256MiB` or `2GiB` (default: the
+    /// scenario's max_memory_mb, else 1GiB). A run that holds more (logs,
+    /// messages in flight, queued events, proposals, checker state) stops
+    /// there, cut short. The same as `--set max_memory_mb=N`.
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+    pub max_memory: Option<u64>,
+}
+
+impl Overrides {
+    /// The `--set` overrides, the memory budget last as one of them (so
+    /// it is recorded and repeated in replay commands like the others).
+    pub fn sets(&self) -> Vec<String> {
+        let mut sets = self.set.clone();
+        sets.extend(self.max_memory.map(|mb| format!("max_memory_mb={mb}")));
+        sets
+    }
+}
+
+/// A memory size in MiB: `512MiB`, `2GiB`, `1.5GiB`, `512M`, `2G`, or a
+/// plain number of MiB; from 1 MiB to 1 TiB.
+pub fn parse_memory(text: &str) -> Result<u64, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let (number, unit) = match lower.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => lower.split_at(i),
+        None => (lower.as_str(), "mib"),
+    };
+    let scale = match unit.trim() {
+        "m" | "mb" | "mib" => 1.0,
+        "g" | "gb" | "gib" => 1024.0,
+        "t" | "tb" | "tib" => 1024.0 * 1024.0,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}`: use MiB or GiB, e.g. 512MiB or 2GiB"
+            ))
+        }
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size, e.g. 512MiB or 2GiB"))?;
+    let mb = (value * scale).round();
+    if !(1.0..=1_048_576.0).contains(&mb) {
+        return Err(format!("`{text}` is out of range: from 1MiB to 1TiB"));
+    }
+    Ok(mb as u64)
+}
+
 /// The most `--set` flags one command takes, and the longest path.
 const MAX_OVERRIDES: usize = 64;
 const MAX_PATH_STEPS: usize = 16;
@@ -139,6 +194,24 @@ pub fn apply_all(text: &str, sets: &[String]) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_sizes_read_in_mib() {
+        assert_eq!(parse_memory("512MiB"), Ok(512));
+        assert_eq!(parse_memory("2GiB"), Ok(2048));
+        assert_eq!(parse_memory("1.5G"), Ok(1536));
+        assert_eq!(parse_memory("300"), Ok(300));
+        assert_eq!(parse_memory("1TiB"), Ok(1_048_576));
+        assert!(parse_memory("0").is_err());
+        assert!(parse_memory("2TiB").is_err());
+        assert!(parse_memory("12 parsecs").is_err());
+        assert!(parse_memory("GiB").is_err());
+        let budget = Overrides {
+            set: vec!["nodes=7".into()],
+            max_memory: Some(256),
+        };
+        assert_eq!(budget.sets(), ["nodes=7", "max_memory_mb=256"]);
+    }
     use serde_json::json;
 
     fn set(doc: &mut Value, s: &str) -> Result<(), String> {

@@ -12,6 +12,7 @@ use sim_core::scenario::{Scenario, Variant};
 use sim_core::trace::{ChromeTracer, JsonLinesTracer, Tracer};
 
 use super::chart::{self, ChartStyle};
+use super::overrides::Overrides;
 use super::progress::Progress;
 use super::view;
 use super::{choose_seed, load_with, output, CliResult, Failure, Loaded, EXIT_FAILED, EXIT_OK};
@@ -24,11 +25,8 @@ pub struct RunArgs {
     /// Seed (default: RAFTSIM_SEED, else the scenario's `seed`).
     #[arg(long, allow_hyphen_values = true, value_parser = super::parse_seed)]
     seed: Option<u64>,
-    /// Override one scenario field without editing the file, e.g.
-    /// `--set nodes=7`, `--set raft.pre_vote=true`,
-    /// `--set network.latency_ms=[2,8]` (repeatable; VALUE is JSON).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    set: Vec<String>,
+    #[command(flatten)]
+    overrides: Overrides,
     /// Run only the variant with this label.
     #[arg(long)]
     variant: Option<String>,
@@ -179,7 +177,7 @@ fn check_out(args: &RunArgs) -> Result<(), Failure> {
 
 pub fn run(args: RunArgs) -> CliResult {
     check_out(&args)?;
-    let loaded = load_with(&args.file, &args.set)?;
+    let loaded = load_with(&args.file, &args.overrides.sets())?;
     let scenario = &loaded.scenario;
     let seed = choose_seed(args.seed, scenario.file.seed)?;
     eprintln!("raftsim: seed {seed}");

@@ -6,6 +6,7 @@ use sim_core::results::shell_word;
 use sim_core::scenario::ScenarioFile;
 use sim_core::{scenario, shrink};
 
+use super::overrides::Overrides;
 use super::progress::Progress;
 use super::run::reproduce_command;
 use super::view;
@@ -24,11 +25,8 @@ pub struct ShrinkArgs {
     /// The failing variant (default: the first one that fails).
     #[arg(long)]
     variant: Option<String>,
-    /// Override one scenario field without editing the file, e.g.
-    /// `--set 'raft.bugs=["forget_vote_on_restart"]'` (repeatable; VALUE
-    /// is JSON). The shrunk scenario holds the result.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    set: Vec<String>,
+    #[command(flatten)]
+    overrides: Overrides,
     /// Where to write the shrunk scenario (default: NAME.seed-N.min.json here).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -76,7 +74,7 @@ fn format_scenario(file: &ScenarioFile) -> String {
 }
 
 pub fn shrink(args: ShrinkArgs) -> CliResult {
-    let loaded = load_with(&args.file, &args.set)?;
+    let loaded = load_with(&args.file, &args.overrides.sets())?;
     let scenario = &loaded.scenario;
     let seed = choose_seed(args.seed, scenario.file.seed)?;
     eprintln!("raftsim: seed {seed}");
@@ -100,7 +98,8 @@ pub fn shrink(args: ShrinkArgs) -> CliResult {
     file.description = format!(
         "Shrunk by `raftsim shrink {}{} --seed {seed}` from {} scripted and {drawn} chaos events, {} ms and {} nodes: variant {:?} still fails with a {}.",
         shell_word(&args.file),
-        args.set
+        args.overrides
+            .sets()
             .iter()
             .map(|set| format!(" --set {}", shell_word(set)))
             .collect::<String>(),

@@ -21,6 +21,7 @@ use sim_core::results::{self, shell_word};
 use sim_core::scenario::Scenario;
 use sim_core::sweep::{self, Aggregate, SeedRecord, VariantAggregate};
 
+use super::overrides::Overrides;
 use super::progress::{events_per_sec, virtual_time, Progress, Ticker};
 use super::resume::{finished_seeds, ProgressLog};
 use super::run::reproduce_command;
@@ -35,11 +36,8 @@ const MAX_SEEDS: u64 = 100_000_000;
 pub struct SweepArgs {
     /// Scenario file (or the name of a bundled scenario).
     file: String,
-    /// Override one scenario field without editing the file, e.g.
-    /// `--set nodes=7`, `--set raft.pre_vote=true`,
-    /// `--set network.latency_ms=[2,8]` (repeatable; VALUE is JSON).
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    set: Vec<String>,
+    #[command(flatten)]
+    overrides: Overrides,
     /// Half-open seed range, `A..B` (seeds A to B-1).
     #[arg(long, value_parser = parse_range, value_name = "A..B")]
     seeds: [u64; 2],
@@ -144,7 +142,7 @@ pub(super) struct ShardInfo {
 }
 
 pub fn sweep(args: SweepArgs) -> CliResult {
-    let loaded = load_with(&args.file, &args.set)?;
+    let loaded = load_with(&args.file, &args.overrides.sets())?;
     let scenario = &loaded.scenario;
     let range = match args.shard {
         Some((k, n)) => sweep::shard_range(args.seeds, k, n),

@@ -33,6 +33,16 @@ pub(super) struct Client {
 }
 
 impl Client {
+    /// The memory the client holds, about: each proposal in flight is in
+    /// the pending map, maybe in the waiting queue and in the retries.
+    pub(super) fn held_bytes(&self) -> u64 {
+        const MAP_ENTRY: u64 = 48;
+        let queued = std::mem::size_of::<(Instant, ProposalId)>() as u64;
+        self.pending.len() as u64 * MAP_ENTRY
+            + (self.waiting.capacity() as u64) * 8
+            + (self.retries.capacity() as u64) * queued
+    }
+
     /// Proposals sent and not yet committed.
     pub(super) fn pending_count(&self) -> usize {
         self.pending.len()

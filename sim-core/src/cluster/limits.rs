@@ -1,11 +1,14 @@
 //! The limits that stop a runaway run (docs/SEMANTICS.md "Limits of a
 //! run"): the total number of engine events, the events in one second of
-//! virtual time, the proposals the client holds and the events queued. A
-//! run that reaches one stops at that instant, cut short (exit 1), instead
-//! of exhausting memory or running for hours.
+//! virtual time, the proposals the client holds, the events queued and the
+//! memory the run holds. A run that reaches one stops at that instant, cut
+//! short (exit 1), instead of exhausting memory or running for hours.
 
-use super::Cluster;
-use crate::node::RaftNode;
+use std::mem::size_of;
+
+use super::pause::Pending;
+use super::{Cluster, Event};
+use crate::node::{Entry, RaftNode, WireMessage};
 use crate::time::Instant;
 
 /// The default limit on events in one run.
@@ -26,6 +29,25 @@ pub const MAX_PENDING_PROPOSALS: usize = 100_000;
 pub const MAX_QUEUED_EVENTS: usize = 4_000_000;
 
 const US_PER_SEC: u64 = 1_000_000;
+
+/// The default memory budget of a run (`max_memory_mb`, `--max-memory`).
+pub const DEFAULT_MAX_MEMORY_MB: u64 = 1_024;
+/// The run counts what it holds once every so many events: memory grows
+/// by a few entries per event at most, so it cannot run far past the
+/// budget in between, and counting costs nothing per event.
+const MEMORY_CHECK_EVERY: u64 = 16_384;
+const BYTES_PER_MB: u64 = 1 << 20;
+
+impl<M: WireMessage> Event<M> {
+    /// The memory the event holds beyond its slot in the queue.
+    fn held_bytes(&self) -> u64 {
+        match self {
+            Event::Deliver { msg, .. } | Event::Depart { msg, .. } => msg.held_bytes(),
+            Event::Durable { write, .. } => size_of_val(write.entries.as_slice()) as u64,
+            Event::Timer { .. } | Event::Fault(_) | Event::Propose | Event::ClientRetry => 0,
+        }
+    }
+}
 
 /// The events counted in the current second of virtual time.
 #[derive(Clone, Copy, Debug, Default)]
@@ -63,8 +85,36 @@ impl<N: RaftNode> Cluster<'_, N> {
             || self.events - self.window.events_before >= self.cfg.max_events_per_sec
     }
 
+    /// What the run holds, counted (not asked of the allocator): every
+    /// node's log and durable copy, the inputs a paused node holds, the
+    /// queued events with the messages and writes they carry, the client's
+    /// proposals, the checker's and the recorder's state and the fault
+    /// records. An estimate from the sizes of what is held, within a small
+    /// factor of the process's resident memory.
+    pub(super) fn held_bytes(&self) -> u64 {
+        let entry = size_of::<Entry>() as u64;
+        let nodes: u64 = self
+            .slots
+            .iter()
+            .map(|slot| {
+                // The node's log (twice: an implementation keeps a copy
+                // for its storage, as raft-rs does) and its disk's.
+                let entries = 2 * slot.retained_entries() + slot.disk.log.len() as u64;
+                let pending = slot.pending.len() as u64 * size_of::<Pending<N::Message>>() as u64;
+                entries * entry + pending
+            })
+            .sum();
+        let event = size_of::<Event<N::Message>>() as u64;
+        let queue: u64 = self.queue.iter().map(|e| event + e.held_bytes()).sum();
+        nodes
+            + queue
+            + self.client.held_bytes()
+            + self.observers.held_bytes()
+            + self.script.held_bytes()
+    }
+
     /// Why the run must stop now, if it must.
-    pub(super) fn limit_reached(&self) -> Option<String> {
+    pub(super) fn limit_reached(&mut self) -> Option<String> {
         let at = self.now;
         if self.events >= self.cfg.max_events {
             return Some(format!(
@@ -92,6 +142,19 @@ impl<N: RaftNode> Cluster<'_, N> {
                 "stopped at {at}: {queued} events are queued, more than the limit of {}",
                 self.cfg.max_queued_events
             ));
+        }
+        if self.events >= self.memory_checked_at + MEMORY_CHECK_EVERY {
+            self.memory_checked_at = self.events;
+            let held = self.held_bytes();
+            let budget = self.cfg.max_memory_mb.saturating_mul(BYTES_PER_MB);
+            if held > budget {
+                return Some(format!(
+                    "stopped at {at}: the run holds about {:.1} MiB, past its memory budget of \
+                     {} MiB (raise it with --max-memory, or max_memory_mb in the scenario)",
+                    held as f64 / BYTES_PER_MB as f64,
+                    self.cfg.max_memory_mb
+                ));
+            }
         }
         None
     }

@@ -24,6 +24,7 @@ mod observe;
 mod pause;
 mod script;
 
+use crate::chaos::ChaosPlan;
 use crate::faults::ScriptEvent;
 use crate::invariants::Violation;
 use crate::metrics::{Metrics, Samples, Series};
@@ -39,7 +40,8 @@ use crate::trace::{DropReason, TraceEvent, Tracer};
 
 pub use clock::{ClockConfig, MAX_DRIFT_PPB, PPB_PER_PPM};
 pub use limits::{
-    DEFAULT_MAX_EVENTS, DEFAULT_MAX_EVENTS_PER_SEC, MAX_PENDING_PROPOSALS, MAX_QUEUED_EVENTS,
+    DEFAULT_MAX_EVENTS, DEFAULT_MAX_EVENTS_PER_SEC, DEFAULT_MAX_MEMORY_MB, MAX_PENDING_PROPOSALS,
+    MAX_QUEUED_EVENTS,
 };
 
 use client::Client;
@@ -77,6 +79,8 @@ pub struct ClusterConfig {
     pub storage: StorageConfig,
     pub clock: ClockConfig,
     pub script: Vec<ScriptEvent>,
+    /// Random faults drawn as the run goes, after `script`'s events.
+    pub chaos: Option<ChaosPlan>,
     /// The run stops with an error past this many events.
     pub max_events: u64,
     /// The run stops with an error past this many events in one second
@@ -86,6 +90,10 @@ pub struct ClusterConfig {
     /// ([`MAX_QUEUED_EVENTS`] for every scenario file; the library may
     /// lower it).
     pub max_queued_events: usize,
+    /// The run stops when what it holds passes this many MiB
+    /// ([`DEFAULT_MAX_MEMORY_MB`] unless a scenario or `--max-memory` says
+    /// otherwise).
+    pub max_memory_mb: u64,
 }
 
 impl ClusterConfig {
@@ -106,9 +114,11 @@ impl ClusterConfig {
             storage: StorageConfig::default(),
             clock: ClockConfig::default(),
             script: Vec::new(),
+            chaos: None,
             max_events: DEFAULT_MAX_EVENTS,
             max_events_per_sec: DEFAULT_MAX_EVENTS_PER_SEC,
             max_queued_events: MAX_QUEUED_EVENTS,
+            max_memory_mb: DEFAULT_MAX_MEMORY_MB,
         }
     }
 }
@@ -220,6 +230,8 @@ pub struct Cluster<'t, N: RaftNode> {
     cause: Option<NodeId>,
     /// A node became leader during this step: waiting proposals can go.
     leader_appeared: bool,
+    /// The event count when the run last counted what it holds.
+    memory_checked_at: u64,
 }
 
 impl<'t, N: RaftNode> Cluster<'t, N> {
@@ -260,7 +272,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             network: Network::new(cfg.nodes, cfg.seed, cfg.network),
             actions: Vec::with_capacity(64),
             client: Client::default(),
-            script: Script::default(),
+            script: Script::new(&cfg),
             observers: Observers::new(&cfg, tracer),
             events: 0,
             window: limits::Window::default(),
@@ -268,6 +280,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             violation_nodes: Vec::new(),
             cause: None,
             leader_appeared: false,
+            memory_checked_at: 0,
             cfg,
         }
     }
@@ -296,6 +309,7 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
         for (index, event) in self.cfg.script.iter().enumerate() {
             self.queue.push(event.at, Event::Fault(index));
         }
+        self.start_chaos();
         if let Some(interval) = self.client.proposal_interval_us(&self.cfg.workload) {
             self.queue.push(Instant::from_us(interval), Event::Propose);
         }

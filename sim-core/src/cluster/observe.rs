@@ -145,6 +145,12 @@ impl<'t> Observers<'t> {
         }
     }
 
+    /// The memory the checker and the recorder hold, about.
+    pub(super) fn held_bytes(&self) -> u64 {
+        self.checker.as_ref().map_or(0, Checker::held_bytes)
+            + self.recorder.as_ref().map_or(0, Recorder::held_bytes)
+    }
+
     /// How many entries the safety checker holds (0 without it).
     pub(super) fn checker_retained_entries(&self) -> usize {
         self.checker.as_ref().map_or(0, Checker::retained_entries)

@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 
 use super::membership::NotDone;
-use super::Cluster;
-use crate::faults::{Fault, FaultRecord, NodeRef};
+use super::{Cluster, Event};
+use crate::chaos::ChaosDraw;
+use crate::faults::{Fault, FaultRecord, NodeRef, ScriptEvent};
 use crate::network::{LinkOverride, NetworkPatch};
 use crate::node::{NodeId, RaftNode};
 use crate::trace::TraceEvent;
@@ -61,7 +62,6 @@ impl Applied {
     }
 }
 
-#[derive(Default)]
 pub(super) struct Script {
     /// One record per event fired, in firing order.
     pub(super) records: Vec<FaultRecord>,
@@ -73,6 +73,52 @@ pub(super) struct Script {
     bindings: BTreeMap<String, Result<NodeId, String>>,
     /// `wait` events that are due but cannot resolve yet, in due order.
     waiting: Vec<usize>,
+    /// The chaos still to draw: one chaos event is queued at a time, the
+    /// next drawn when it fires (so a week of chaos costs what one episode
+    /// does).
+    draw: Option<ChaosDraw>,
+    /// The chaos events queued or waiting, by their number in the script
+    /// (after the file's events).
+    chaos: BTreeMap<usize, ScriptEvent>,
+    /// How many chaos events were drawn, and the queue sequences set aside
+    /// for them: each runs where it would have, had every chaos event been
+    /// queued as the run started.
+    drawn: u64,
+    first_seq: u64,
+}
+
+/// The most chaos events of one run (each one counts against the event
+/// limit long before).
+const MAX_CHAOS_EVENTS_PER_RUN: u64 = 1 << 48;
+
+impl Script {
+    /// The memory the script holds, about: the fault records (each with
+    /// its description), the names bound and the chaos events queued.
+    pub(super) fn held_bytes(&self) -> u64 {
+        const TEXT: u64 = 64;
+        let record = std::mem::size_of::<FaultRecord>() as u64 + TEXT;
+        let event = std::mem::size_of::<ScriptEvent>() as u64 + TEXT;
+        self.records.capacity() as u64 * record
+            + self.bindings.len() as u64 * 2 * TEXT
+            + self.chaos.len() as u64 * event
+    }
+
+    pub(super) fn new(cfg: &super::ClusterConfig) -> Script {
+        Script {
+            records: Vec::new(),
+            open: Vec::new(),
+            crashed: Vec::new(),
+            bindings: BTreeMap::new(),
+            waiting: Vec::new(),
+            draw: cfg
+                .chaos
+                .as_ref()
+                .map(|plan| plan.draw(cfg.nodes, cfg.members)),
+            chaos: BTreeMap::new(),
+            drawn: 0,
+            first_seq: 0,
+        }
+    }
 }
 
 fn pairs_text(pairs: &[(NodeId, NodeId)], separator: &str) -> String {
@@ -161,15 +207,55 @@ impl<N: RaftNode> Cluster<'_, N> {
             .try_for_each(|node| self.resolve(node).map(drop))
     }
 
+    /// Script event `index`: one of the file's, or a chaos event drawn.
+    fn script_event(&self, index: usize) -> &ScriptEvent {
+        match self.cfg.script.get(index) {
+            Some(event) => event,
+            None => &self.script.chaos[&index],
+        }
+    }
+
+    /// The run starts: queues the first chaos event.
+    pub(super) fn start_chaos(&mut self) {
+        self.script.first_seq = self.queue.reserve(MAX_CHAOS_EVENTS_PER_RUN);
+        self.queue_next_chaos();
+    }
+
+    /// Draws the next chaos event, if any, and queues it.
+    fn queue_next_chaos(&mut self) {
+        let Some(event) = self.script.draw.as_mut().and_then(Iterator::next) else {
+            return;
+        };
+        let drawn = self.script.drawn;
+        assert!(drawn < MAX_CHAOS_EVENTS_PER_RUN, "chaos events to spare");
+        let k = usize::try_from(drawn).expect("a chaos event's number fits");
+        let index = self.cfg.script.len() + k;
+        self.queue
+            .push_reserved(event.at, self.script.first_seq + drawn, Event::Fault(index));
+        self.script.chaos.insert(index, event);
+        self.script.drawn += 1;
+    }
+
+    /// Done with script event `index` (fired, or never to fire).
+    fn forget_event(&mut self, index: usize) {
+        if index >= self.cfg.script.len() {
+            self.script.chaos.remove(&index);
+        }
+    }
+
     /// A script event is due: fires it, or keeps it waiting if it says
     /// `wait` and cannot resolve yet; then retries the waiting ones.
     pub(super) fn fault_due(&mut self, index: usize) {
-        let event = &self.cfg.script[index];
+        if index >= self.cfg.script.len() {
+            self.queue_next_chaos();
+        }
+        let event = self.script_event(index);
         if event.wait && self.resolvable(&event.fault).is_err() {
             self.script.waiting.push(index);
             return;
         }
         self.apply_fault(index);
+        self.forget_event(index);
         self.retry_waiting_faults();
     }
 
@@ -180,10 +266,11 @@ impl<N: RaftNode> Cluster<'_, N> {
         let mut i = 0;
         while i < self.script.waiting.len() && !self.events_spent() {
             let index = self.script.waiting[i];
-            if self.resolvable(&self.cfg.script[index].fault).is_ok() {
+            if self.resolvable(&self.script_event(index).fault).is_ok() {
                 self.script.waiting.remove(i);
                 self.events += 1;
                 self.apply_fault(index);
+                self.forget_event(index);
                 i = 0;
             } else {
                 i += 1;
@@ -196,7 +283,7 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// "never resolved: <why>".
     pub(super) fn record_never_fired(&mut self) {
         for index in std::mem::take(&mut self.script.waiting) {
-            let event = &self.cfg.script[index];
+            let event = self.script_event(index);
             let reason = self.resolvable(&event.fault).err().unwrap_or_default();
             let kind = event.fault.kind();
             self.script.records.push(FaultRecord {
@@ -211,6 +298,7 @@ impl<N: RaftNode> Cluster<'_, N> {
                 chaos: event.chaos,
                 refused: None,
             });
+            self.forget_event(index);
         }
     }
 
@@ -224,7 +312,13 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// Fires script event `index`: applies it (or records why it was
     /// skipped) and closes the faults it ends.
     pub(super) fn apply_fault(&mut self, index: usize) {
-        let fault = self.cfg.script[index].fault.clone();
+        let event = self.script_event(index);
+        let (fault, due, source, chaos) = (
+            event.fault.clone(),
+            event.at,
+            event.source.unwrap_or(index),
+            event.chaos,
+        );
         let outcome = match &fault {
             Fault::Request(request) => self
                 .apply_request(request)
@@ -253,9 +347,8 @@ impl<N: RaftNode> Cluster<'_, N> {
             skipped: skipped.is_some(),
         });
         let record = self.script.records.len();
-        let due = self.cfg.script[index].at;
         self.script.records.push(FaultRecord {
-            index: self.cfg.script[index].source.unwrap_or(index),
+            index: source,
             at_ms: self.now.as_ms_f64(),
             kind: fault.kind(),
             description: applied.description,
@@ -263,7 +356,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             skipped,
             due_ms: (due != self.now).then(|| due.as_ms_f64()),
             until_ms: None,
-            chaos: self.cfg.script[index].chaos,
+            chaos,
             refused,
         });
         self.close_ended_faults(&fault);

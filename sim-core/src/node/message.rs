@@ -163,6 +163,10 @@ pub trait WireMessage: MessageView + Clone + fmt::Debug + 'static {
     /// the network adds to the link's latency; `None` for other messages.
     fn snapshot_bytes(&self, config: &SnapshotConfig) -> Option<u64>;
 
+    /// The memory the message owns beyond its own size (the entries an
+    /// append carries): what the run's memory budget counts for it.
+    fn held_bytes(&self) -> u64;
+
     /// Feeds the trace hash everything that identifies the message beyond
     /// its term. The words are part of every golden trace hash: change
     /// them only on purpose.

@@ -303,6 +303,14 @@ impl<E: WireMessage> WireMessage for Message<E> {
         }
     }
 
+    fn held_bytes(&self) -> u64 {
+        match self {
+            Message::AppendEntries(m) => std::mem::size_of_val(m.entries.as_slice()) as u64,
+            Message::AppendResponse(_) | Message::InstallSnapshot(_) => 0,
+            Message::Election(m) => m.held_bytes(),
+        }
+    }
+
     #[inline(always)]
     fn digest(&self, d: &mut impl Digest) {
         match self {
@@ -393,6 +401,10 @@ impl WireMessage for Vote {
         None
     }
 
+    fn held_bytes(&self) -> u64 {
+        0
+    }
+
     #[inline(always)]
     fn digest(&self, d: &mut impl Digest) {
         match self {
@@ -474,6 +486,10 @@ impl WireMessage for DlElection {
 
     fn snapshot_bytes(&self, _: &SnapshotConfig) -> Option<u64> {
         None
+    }
+
+    fn held_bytes(&self) -> u64 {
+        0
     }
 
     #[inline(always)]

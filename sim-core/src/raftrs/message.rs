@@ -91,6 +91,17 @@ impl WireMessage for RaftRsMessage {
         self.snapshot_index().map(|index| config.bytes(index))
     }
 
+    /// The entries and their payloads (raft-rs keeps each entry's data
+    /// and context in its own buffer).
+    fn held_bytes(&self) -> u64 {
+        let entry = std::mem::size_of::<raft::eraftpb::Entry>() as u64;
+        self.0
+            .entries
+            .iter()
+            .map(|e| entry + (e.data.len() + e.context.len()) as u64)
+            .sum()
+    }
+
     fn digest(&self, d: &mut impl Digest) {
         let code = self.msg_type() as u64;
         d.word(14 + code * 16 + u64::from(self.0.reject) * 1024);

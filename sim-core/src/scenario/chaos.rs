@@ -104,7 +104,7 @@ impl Check {
                     format!(
                         "would draw about {expected} fault events over its window \
                          ({start} to {end} ms), more than the limit of {MAX_CHAOS_EVENTS} \
-                         (the schedule is drawn before the run starts): shorten the window \
+                         (each leaves a fault record in the results): shorten the window \
                          (duration_ms, chaos.end_ms) or lower the rates"
                     ),
                 );

@@ -25,10 +25,10 @@ mod warnings;
 
 use std::fmt;
 
-use crate::chaos::chaos_schedule;
+use crate::chaos::{chaos_schedule, ChaosPlan};
 use crate::cluster::{
     ClockConfig, ClusterConfig, StorageConfig, WorkloadConfig, DEFAULT_MAX_EVENTS,
-    DEFAULT_MAX_EVENTS_PER_SEC, MAX_QUEUED_EVENTS,
+    DEFAULT_MAX_EVENTS_PER_SEC, DEFAULT_MAX_MEMORY_MB, MAX_QUEUED_EVENTS,
 };
 use crate::faults::ScriptEvent;
 use crate::network::NetworkConfig;
@@ -246,13 +246,29 @@ impl Scenario {
     /// The script `variant` runs with `seed`: its own events if it has
     /// them, else the file's; the chaos drawn the same for every variant.
     pub fn variant_script(&self, variant: &Variant, seed: u64) -> Vec<ScriptEvent> {
+        self.script_of(self.timed_events(variant), seed)
+    }
+
+    /// The variant's own timed events, or the file's.
+    fn timed_events(&self, variant: &Variant) -> &[timing::TimedEvent] {
         let own = self
             .variants
             .iter()
             .position(|v| v.label == variant.label)
             .and_then(|i| self.variant_scripts.get(i))
             .and_then(Option::as_ref);
-        self.script_of(own.unwrap_or(&self.script), seed)
+        own.unwrap_or(&self.script)
+    }
+
+    /// The chaos of a run with `seed` that runs the events `timed`, for
+    /// the engine to draw as it goes (None without a `chaos` section).
+    fn chaos_plan(&self, timed: &[timing::TimedEvent], seed: u64) -> Option<ChaosPlan> {
+        let spec = self.file.chaos.as_ref()?;
+        Some(ChaosPlan {
+            config: chaos::config(spec, self.file.duration_ms),
+            seed,
+            first_source: timed.iter().map(|t| t.source + 1).max().unwrap_or(0),
+        })
     }
 
     /// The events a variant's fault records number: its own or the file's.
@@ -267,16 +283,9 @@ impl Scenario {
 
     fn script_of(&self, timed: &[timing::TimedEvent], seed: u64) -> Vec<ScriptEvent> {
         let mut script = timing::expand(timed, seed);
-        let first_chaos = timed.iter().map(|t| t.source + 1).max().unwrap_or(0);
-        script.extend(
-            self.chaos_events(seed)
-                .into_iter()
-                .enumerate()
-                .map(|(k, mut e)| {
-                    e.source = Some(first_chaos + k);
-                    e
-                }),
-        );
+        if let Some(plan) = self.chaos_plan(timed, seed) {
+            script.extend(plan.draw(self.file.nodes as usize, self.members()));
+        }
         script
     }
 
@@ -300,13 +309,17 @@ impl Scenario {
             workload: variant.workload,
             storage: variant.storage,
             clock: variant.clock,
-            script: self.variant_script(variant, seed),
+            // The file's events; the chaos drawn as the run goes, the same
+            // events `variant_script` lists after them.
+            script: timing::expand(self.timed_events(variant), seed),
+            chaos: self.chaos_plan(self.timed_events(variant), seed),
             max_events: self.file.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
             max_events_per_sec: self
                 .file
                 .max_events_per_sec
                 .unwrap_or(DEFAULT_MAX_EVENTS_PER_SEC),
             max_queued_events: MAX_QUEUED_EVENTS,
+            max_memory_mb: self.file.max_memory_mb.unwrap_or(DEFAULT_MAX_MEMORY_MB),
         }
     }
 }

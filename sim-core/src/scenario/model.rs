@@ -69,6 +69,12 @@ pub struct ScenarioFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 1_000_000_000_000_u64))]
     pub max_events_per_sec: Option<u64>,
+    /// Stop a run with an error once what it holds (logs, messages in
+    /// flight, queued events, proposals, checker state) passes this many
+    /// MiB, 1..=1048576 (default 1024).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1_048_576))]
+    pub max_memory_mb: Option<u64>,
     /// Random faults drawn from the seed, on top of `events`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chaos: Option<ChaosSpec>,

@@ -27,6 +27,8 @@ pub const MAX_TIMER_JITTER_MS: u64 = 1_000;
 pub const MAX_TICK_MS: u64 = 1_000;
 /// The most heartbeats a DLedger follower may wait for.
 pub const MAX_HEARTBEAT_LEAK: u64 = 1_000;
+/// The highest `max_memory_mb`: 1 TiB.
+const MAX_MEMORY_MB: u64 = 1 << 20;
 /// The highest `max_events` and `max_events_per_sec`: 10^12.
 pub const MAX_EVENT_LIMIT: u64 = 1_000_000_000_000;
 
@@ -208,6 +210,7 @@ impl Check {
             file.max_events_per_sec,
             MAX_EVENT_LIMIT,
         );
+        self.count("max_memory_mb", file.max_memory_mb, MAX_MEMORY_MB);
     }
 
     pub(super) fn raft(&mut self, path: &str, spec: &RaftSpec) {

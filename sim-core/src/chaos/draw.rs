@@ -1,0 +1,305 @@
+//! Drawing a chaos schedule as the run goes: each kind's slots are drawn
+//! only once the run reaches them, merged into one stream in the order a
+//! whole schedule sorted by time would have.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use super::{blind, draw_ms, BlindShape, ChaosConfig, Episode, Kind, Out, SLOT_US};
+use crate::faults::ScriptEvent;
+use crate::node::NodeSet;
+use crate::rng::{Purpose, Stream};
+use crate::time::{Instant, US_PER_MS};
+
+/// A run's chaos: the section's settings and the seed, drawn by the
+/// engine as the run goes ([`ChaosDraw`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChaosPlan {
+    pub config: ChaosConfig,
+    pub seed: u64,
+    /// The number the first chaos event has in fault records (after the
+    /// scenario file's own events).
+    pub first_source: usize,
+}
+
+impl ChaosPlan {
+    /// The plan's events for a cluster of `nodes` whose voters start as
+    /// `members`, numbered from `first_source` on.
+    pub fn draw(&self, nodes: usize, members: NodeSet) -> ChaosDraw {
+        ChaosDraw {
+            first_source: Some(self.first_source),
+            ..ChaosDraw::new(&self.config, nodes, members, self.seed)
+        }
+    }
+}
+
+/// Draws the whole chaos schedule of one seed at once: each fault and the
+/// events that end it, sorted by time (stably: an episode's events of one
+/// instant keep their order). `members` are the nodes that start as
+/// voters (the others are spare machines). A run draws the same events as
+/// it goes ([`ChaosDraw`]); this is for writing a schedule out (`shrink`)
+/// and for tests.
+pub fn chaos_schedule(
+    chaos: &ChaosConfig,
+    nodes: usize,
+    members: NodeSet,
+    seed: u64,
+) -> Vec<ScriptEvent> {
+    ChaosDraw::new(chaos, nodes, members, seed).collect()
+}
+
+/// The chaos schedule of one seed, drawn as the run goes: each kind's
+/// slots are drawn only once the run reaches them, so its memory is the
+/// episodes in flight, whatever the run's length. Yields the events
+/// [`chaos_schedule`] returns, in its order: by time, then kind (in the
+/// order of [`KINDS`]), then the order the episode wrote them.
+pub struct ChaosDraw {
+    kinds: Vec<KindDraw>,
+    end: Instant,
+    duration_us: (u64, u64),
+    spike_loss: (f64, f64),
+    nodes: usize,
+    members: NodeSet,
+    /// Drawn, not yet yielded: (time, kind's position, order drawn).
+    pending: BinaryHeap<Reverse<(Instant, usize, u64)>>,
+    events: BTreeMap<u64, ScriptEvent>,
+    drawn: u64,
+    /// Reused by each slot's draw.
+    scratch: Vec<ScriptEvent>,
+    /// Numbers the events yielded from here on ([`ScriptEvent::source`]).
+    first_source: Option<usize>,
+    yielded: usize,
+}
+
+/// One kind's draw: its stream and the next slot it draws.
+struct KindDraw {
+    kind: Kind,
+    /// The probability of an episode per slot.
+    p: f64,
+    rng: Stream,
+    /// The start of the next slot to draw (µs), and its number.
+    slot: u64,
+    index: u64,
+}
+
+impl ChaosDraw {
+    pub fn new(chaos: &ChaosConfig, nodes: usize, members: NodeSet, seed: u64) -> ChaosDraw {
+        let kinds = chaos
+            .rates(seed)
+            .into_iter()
+            .filter(|&(_, per_min)| per_min > 0.0)
+            .map(|(kind, per_min)| KindDraw {
+                kind,
+                p: (per_min / 60.0).min(1.0),
+                rng: Stream::new(seed, Purpose::Chaos, kind.stream()),
+                slot: chaos.start.as_us(),
+                index: 0,
+            })
+            .collect();
+        ChaosDraw {
+            kinds,
+            end: chaos.end,
+            duration_us: chaos.duration_us,
+            spike_loss: chaos.spike_loss,
+            nodes,
+            members,
+            pending: BinaryHeap::new(),
+            events: BTreeMap::new(),
+            drawn: 0,
+            scratch: Vec::new(),
+            first_source: None,
+            yielded: 0,
+        }
+    }
+
+    /// The kind whose next slot starts first (the first in order on a tie),
+    /// with that slot's start; None once every kind has drawn its last.
+    fn next_slot(&self) -> Option<(usize, u64)> {
+        let end = self.end.as_us();
+        let mut next: Option<(usize, u64)> = None;
+        for (position, kind) in self.kinds.iter().enumerate() {
+            if kind.slot < end && next.is_none_or(|(_, slot)| kind.slot < slot) {
+                next = Some((position, kind.slot));
+            }
+        }
+        next
+    }
+
+    /// Draws one slot of the kind at `position` into `pending`.
+    fn draw_slot(&mut self, position: usize) {
+        let mut events = std::mem::take(&mut self.scratch);
+        let draw = &mut self.kinds[position];
+        let slot = draw.slot;
+        let mut out = Out {
+            events: &mut events,
+            end: self.end,
+            stream: draw.kind.stream(),
+            index: draw.index,
+        };
+        match draw.kind {
+            Kind::Blind(kind) => {
+                let shape = BlindShape {
+                    duration_us: self.duration_us,
+                    spike_loss: self.spike_loss,
+                };
+                blind(
+                    &shape,
+                    kind,
+                    self.nodes,
+                    slot,
+                    draw.p,
+                    &mut draw.rng,
+                    &mut out,
+                );
+            }
+            Kind::Targeted(kind) => {
+                let hit = draw.rng.chance(draw.p);
+                let at = slot + draw.rng.below(SLOT_US / US_PER_MS) * US_PER_MS;
+                let episode = Episode {
+                    at,
+                    duration: draw_ms(&mut draw.rng, self.duration_us),
+                    nodes: self.nodes,
+                    members: self.members,
+                };
+                if hit && at < self.end.as_us() {
+                    episode.draw(kind, &mut draw.rng, &mut out);
+                }
+            }
+        }
+        draw.slot += SLOT_US;
+        draw.index += 1;
+        for event in events.drain(..) {
+            debug_assert!(event.at.as_us() >= slot, "an episode starts in its slot");
+            self.pending.push(Reverse((event.at, position, self.drawn)));
+            self.events.insert(self.drawn, event);
+            self.drawn += 1;
+        }
+        self.scratch = events;
+    }
+}
+
+impl Iterator for ChaosDraw {
+    type Item = ScriptEvent;
+
+    /// The next event: the earliest drawn one, once every kind has drawn
+    /// the slots that could still yield an event before it or with it.
+    fn next(&mut self) -> Option<ScriptEvent> {
+        loop {
+            let earliest = self.pending.peek().map(|Reverse((at, _, _))| *at);
+            match (earliest, self.next_slot()) {
+                (Some(at), Some((_, slot))) if at.as_us() < slot => break,
+                (_, Some((position, _))) => self.draw_slot(position),
+                (Some(_), None) => break,
+                (None, None) => return None,
+            }
+        }
+        let Reverse((_, _, drawn)) = self.pending.pop().expect("peeked");
+        let mut event = self.events.remove(&drawn).expect("a pending event is kept");
+        debug_assert_eq!(self.pending.len(), self.events.len());
+        if let Some(first) = self.first_source {
+            event.source = Some(first + self.yielded);
+        }
+        self.yielded += 1;
+        Some(event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chaos::Swarm;
+
+    /// The schedule as earlier versions drew it: every slot of every kind,
+    /// kind after kind, then sorted by time, stably.
+    fn drawn_whole(
+        chaos: &ChaosConfig,
+        nodes: usize,
+        members: NodeSet,
+        seed: u64,
+    ) -> Vec<ScriptEvent> {
+        let mut draw = ChaosDraw::new(chaos, nodes, members, seed);
+        for position in 0..draw.kinds.len() {
+            while draw.kinds[position].slot < chaos.end.as_us() {
+                draw.draw_slot(position);
+            }
+        }
+        let mut events: Vec<ScriptEvent> = std::mem::take(&mut draw.events).into_values().collect();
+        events.sort_by_key(|e| e.at);
+        events
+    }
+
+    #[test]
+    fn drawn_as_the_run_goes_is_the_whole_schedule_in_its_order() {
+        let every_kind = ChaosConfig {
+            start: Instant::from_ms(1_000),
+            end: Instant::from_ms(240_000),
+            isolate_per_min: 3.0,
+            partition_per_min: 2.0,
+            cut_per_min: 4.0,
+            crash_per_min: 3.0,
+            loss_spike_per_min: 2.0,
+            leader_crash_per_min: 2.0,
+            stale_rejoin_per_min: 1.0,
+            split_vote_per_min: 1.0,
+            stale_leader_per_min: 1.0,
+            power_failure_per_min: 1.0,
+            restart_storm_per_min: 1.0,
+            membership_per_min: 2.0,
+            duration_us: (500_000, 8_000_000),
+            spike_loss: (0.2, 0.6),
+            swarm: None,
+        };
+        let swarm = ChaosConfig {
+            swarm: Some(Swarm {
+                off: 0.3,
+                scale: (0.5, 2.0),
+            }),
+            ..every_kind.clone()
+        };
+        let mut compared = 0;
+        for chaos in [every_kind, swarm] {
+            for (nodes, members) in [
+                (5, NodeSet::first(5)),
+                (7, NodeSet::first(5)),
+                (3, NodeSet::first(3)),
+            ] {
+                for seed in 0..6 {
+                    let whole = drawn_whole(&chaos, nodes, members, seed);
+                    let lazy: Vec<ScriptEvent> =
+                        ChaosDraw::new(&chaos, nodes, members, seed).collect();
+                    assert_eq!(lazy, whole, "{nodes} nodes, seed {seed}");
+                    compared += whole.len();
+                }
+            }
+        }
+        assert!(compared > 10_000, "only {compared} events compared");
+    }
+
+    #[test]
+    fn a_long_draw_holds_only_the_episodes_in_flight() {
+        let chaos = ChaosConfig {
+            end: Instant::from_ms(7 * 24 * 3_600_000),
+            crash_per_min: 30.0,
+            leader_crash_per_min: 30.0,
+            duration_us: (500_000, 8_000_000),
+            ..ChaosConfig::default()
+        };
+        let mut draw = ChaosDraw::new(&chaos, 5, NodeSet::first(5), 1);
+        let (mut yielded, mut most_held) = (0u64, 0);
+        let mut last = Instant::ZERO;
+        while let Some(event) = draw.next() {
+            assert!(event.at >= last, "events come in time order");
+            last = event.at;
+            yielded += 1;
+            most_held = most_held.max(draw.events.len());
+            if yielded == 200_000 {
+                break;
+            }
+        }
+        // 200,000 events are about 28 virtual hours of faults; episodes
+        // last at most 8 s and start at most twice a second: a few dozen
+        // are in flight at any time.
+        assert_eq!(yielded, 200_000);
+        assert!(most_held < 100, "{most_held} events held");
+    }
+}
