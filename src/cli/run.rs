@@ -244,13 +244,16 @@ pub fn run(args: RunArgs) -> CliResult {
         args.variant.as_deref(),
     ));
     report_failures(&loaded, &results);
-    let json = serde_json::to_string_pretty(&results).expect("results serialise");
+    // Serialised only when asked for: a virtual week's series make tens
+    // of MiB of JSON.
+    let json = || serde_json::to_string_pretty(&results).expect("results serialise");
     if args.json {
-        println!("{json}");
+        println!("{}", json());
     } else {
         print!("{}", reports::table::side_by_side(&results));
     }
     if let Some(out) = &args.out {
+        let json = json();
         let mut files = vec![("results.json".to_string(), format!("{json}\n").into_bytes())];
         files.extend(artifacts(&results, &args.chart_style, show_progress)?);
         let page = view::page(scenario, &results, &data, "results.json");
