@@ -249,3 +249,56 @@ fn a_reused_out_keeps_no_stale_message_diagrams() {
     let report = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
     assert!(!report.contains("messages/raft-1.svg"));
 }
+
+/// `bench --table` measures every size and implementation in a process of
+/// its own; `--implementation` times one, with its sweep, on `--nodes`.
+#[test]
+fn bench_table_has_a_row_per_size_and_implementation() {
+    let out = raftsim(&["bench", "--table", "--hours", "0.0003", "--repeat", "1"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    let rows: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| nodes"))
+        .collect();
+    let implementations: &[&str] = match sim_core::node::Implementation::RaftRs.available() {
+        true => &["model", "raft-rs"],
+        false => &["model"],
+    };
+    assert_eq!(rows.len(), 5 * implementations.len(), "{shown}");
+    for (row, (nodes, implementation)) in rows.iter().zip(
+        [3, 5, 7, 16, 64]
+            .iter()
+            .flat_map(|n| implementations.iter().map(move |i| (n, i))),
+    ) {
+        assert!(
+            row.starts_with(&format!("| {nodes} | {implementation} | ")),
+            "{row}"
+        );
+        assert!(row.contains(" M | ") && row.contains(" MiB | "), "{row}");
+    }
+    let out = raftsim(&[
+        "bench",
+        "--nodes",
+        "7",
+        "--implementation",
+        "model",
+        "--sweep",
+        "3",
+        "--hours",
+        "0.0003",
+        "--repeat",
+        "1",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["nodes"], 7);
+    assert_eq!(json["implementation"], "model");
+    assert_eq!(json["sweep"]["seeds"], 3);
+    assert!(json["sweep"]["events"].as_u64().unwrap() > json["events"].as_u64().unwrap());
+    for bad in [["--nodes", "65"], ["--nodes", "0"]] {
+        let out = raftsim(&["bench", "--implementation", "model", bad[0], bad[1]]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+}

@@ -53,11 +53,46 @@ pub struct BenchArgs {
     /// more stops there, cut short.
     #[arg(long, value_name = "SIZE", value_parser = super::overrides::parse_memory)]
     max_memory: Option<u64>,
+    /// Nodes in the built-in workload's cluster (1 to 64).
+    #[arg(long, default_value_t = 5, conflicts_with = "scenario")]
+    nodes: usize,
+    /// Time only this implementation on the built-in workload (default:
+    /// the model, then raft-rs when built in). `--json` then gives its
+    /// figures at the top level.
+    #[arg(long, value_enum, conflicts_with_all = ["scenario", "model_only"])]
+    implementation: Option<BenchImplementation>,
+    /// Also time a sweep of the built-in workload: this many seeds, one run
+    /// each, on every core; reports the events per second of all of them.
+    #[arg(long, value_name = "SEEDS", requires = "implementation")]
+    sweep: Option<u64>,
+    /// Print docs/PERFORMANCE.md's table (Markdown): for 3, 5, 7, 16 and
+    /// 64 nodes, the model and raft-rs, one run's events per second and
+    /// peak memory and a sweep's events per second, each row measured in
+    /// a process of its own.
+    #[arg(long, conflicts_with_all = ["scenario", "json", "implementation", "sweep", "nodes"])]
+    table: bool,
 }
 
-/// The benchmark's cluster: 5 nodes, 50 ms heartbeats, 1% loss, 20 proposals/s.
-pub fn bench_config(seed: u64, duration_us: u64) -> ClusterConfig {
-    let mut cfg = ClusterConfig::new(5, seed, duration_us);
+/// An implementation `bench --implementation` times alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchImplementation {
+    Model,
+    RaftRs,
+}
+
+impl BenchImplementation {
+    pub fn name(self) -> &'static str {
+        match self {
+            BenchImplementation::Model => "model",
+            BenchImplementation::RaftRs => "raft-rs",
+        }
+    }
+}
+
+/// The benchmark's workload on a cluster of `nodes` (5 by default): 50 ms
+/// heartbeats, 1% loss, 20 proposals/s.
+fn bench_config(nodes: usize, seed: u64, duration_us: u64) -> ClusterConfig {
+    let mut cfg = ClusterConfig::new(nodes, seed, duration_us);
     cfg.raft.heartbeat_us = 50_000;
     cfg.network.loss = 0.01;
     cfg.workload.proposals_per_sec = 20.0;
@@ -139,17 +174,22 @@ pub fn bench(args: BenchArgs) -> CliResult {
     if let Some(file) = &args.scenario {
         return bench_scenario(&args, file);
     }
-    // At least one virtual second, at most a week: whole microseconds.
-    if !(args.hours * 3_600.0 >= 1.0 && args.hours <= 168.0) || args.repeat == 0 {
+    if args.table {
+        return super::bench_table::table(args.hours, args.repeat);
+    }
+    if !(1..=sim_core::node::MAX_NODES).contains(&args.nodes) {
         return Err(Failure::bad_input(format!(
-            "--hours {} --repeat {}: --hours must be from 1/3600 (one second) to 168 and \
-             --repeat at least 1",
-            args.hours, args.repeat
+            "--nodes {}: a cluster has 1 to {} nodes",
+            args.nodes,
+            sim_core::node::MAX_NODES
         )));
     }
-    let duration_us = (args.hours * 3_600_000_000.0).round() as u64;
+    let duration_us = duration_us(args.hours, args.repeat)?;
     let seed = choose_seed(args.seed, 1)?;
-    let mut cfg = bench_config(seed, duration_us);
+    if let Some(only) = args.implementation {
+        return bench_one(&args, only, seed, duration_us);
+    }
+    let mut cfg = bench_config(args.nodes, seed, duration_us);
     if let Some(mb) = args.max_memory {
         cfg.max_memory_mb = mb;
     }
@@ -180,7 +220,7 @@ pub fn bench(args: BenchArgs) -> CliResult {
         json["raft_rs"] = raft_rs.into();
         println!("{json}");
     } else {
-        println!("workload     5 nodes, 50 ms heartbeats, 1% loss, 20 proposals/s, {} virtual h, seed {seed}", args.hours);
+        println!("workload     {} nodes, 50 ms heartbeats, 1% loss, 20 proposals/s, {} virtual h, seed {seed}", args.nodes, args.hours);
         println!(
             "events       {} ({} messages sent)",
             model.events, model.messages
@@ -208,6 +248,140 @@ pub fn bench(args: BenchArgs) -> CliResult {
         }
     }
     Ok(EXIT_OK)
+}
+
+/// `--hours` as microseconds: at least one virtual second, at most a week.
+pub fn duration_us(hours: f64, repeat: u32) -> Result<u64, Failure> {
+    if !(hours * 3_600.0 >= 1.0 && hours <= 168.0) || repeat == 0 {
+        return Err(Failure::bad_input(format!(
+            "--hours {hours} --repeat {repeat}: --hours must be from 1/3600 (one second) to \
+             168 and --repeat at least 1"
+        )));
+    }
+    Ok((hours * 3_600_000_000.0).round() as u64)
+}
+
+/// `bench --implementation I [--sweep SEEDS]`: one implementation on the
+/// built-in workload of `--nodes`, one run timed (best of `--repeat`),
+/// the process's peak memory after it, then the sweep if asked for.
+fn bench_one(
+    args: &BenchArgs,
+    only: BenchImplementation,
+    seed: u64,
+    duration_us: u64,
+) -> CliResult {
+    let mut cfg = bench_config(args.nodes, seed, duration_us);
+    if let Some(mb) = args.max_memory {
+        cfg.max_memory_mb = mb;
+    }
+    if only == BenchImplementation::RaftRs {
+        if !Implementation::RaftRs.available() {
+            return Err(Failure::bad_input(
+                "--implementation raft-rs: raft-rs is not built in (cargo feature `raft-rs`)",
+            ));
+        }
+        cfg.raft.implementation = Implementation::RaftRs;
+    }
+    let what = format!(
+        "the benchmark's {}, {} nodes, seed {seed}",
+        only.name(),
+        args.nodes
+    );
+    let one = time_runs(&cfg, args.repeat, &what)?;
+    let peak = peak_rss_kib();
+    let sweep = match args.sweep {
+        Some(seeds) => Some(time_sweep(&cfg, seeds, &what)?),
+        None => None,
+    };
+    if args.json {
+        let mut json = one.json();
+        json["implementation"] = only.name().into();
+        json["nodes"] = args.nodes.into();
+        json["peak_rss_kib"] = peak.into();
+        json["sweep"] = sweep
+            .map(|(seeds, jobs, t)| {
+                serde_json::json!({
+                    "seeds": seeds, "jobs": jobs, "events": t.events, "wall_s": t.wall_s,
+                    "events_per_sec": t.events_per_sec(),
+                })
+            })
+            .into();
+        println!("{json}");
+        return Ok(EXIT_OK);
+    }
+    println!(
+        "workload     {} nodes, 50 ms heartbeats, 1% loss, 20 proposals/s, {} virtual h, seed {seed}, {}",
+        args.nodes,
+        args.hours,
+        only.name()
+    );
+    println!(
+        "events       {} ({} messages sent)",
+        one.events, one.messages
+    );
+    println!("wall time    {:.3} s (best of {})", one.wall_s, args.repeat);
+    println!("events/s     {:.2} M", one.events_per_sec() / 1e6);
+    println!("speed-up     {:.0}× virtual over wall time", one.speedup());
+    if let Some(kib) = peak {
+        println!("peak memory  {:.1} MiB", kib as f64 / 1024.0);
+    }
+    if let Some((seeds, jobs, t)) = sweep {
+        println!(
+            "sweep        {seeds} seeds on {jobs} threads: {:.2} M events/s ({} events, {:.3} s)",
+            t.events_per_sec() / 1e6,
+            t.events,
+            t.wall_s
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+/// A sweep of `seeds` runs of `cfg` (seeds 1.., one run each) on one
+/// thread per core: (seeds, threads, totals).
+fn time_sweep(
+    cfg: &ClusterConfig,
+    seeds: u64,
+    what: &str,
+) -> Result<(u64, usize, Timing), Failure> {
+    use rayon::prelude::*;
+    if seeds == 0 || seeds > 100_000 {
+        return Err(Failure::bad_input(format!(
+            "--sweep {seeds}: from 1 to 100000 seeds"
+        )));
+    }
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let started = WallClock::now();
+    let outcomes: Vec<Result<u64, Failure>> = (1..=seeds)
+        .into_par_iter()
+        .map(|seed| {
+            let mut cfg = cfg.clone();
+            cfg.seed = seed;
+            let out = run(cfg);
+            match (out.violations.first(), &out.limit_reached) {
+                (None, None) => Ok(out.metrics.events),
+                (Some(v), _) => Err(Failure::failed(format!(
+                    "{what}: sweep seed {seed}: safety violation ({}); not a measurement",
+                    v.property
+                ))),
+                (None, Some(why)) => Err(Failure::failed(format!(
+                    "{what}: sweep seed {seed}: {why}; a run cut short is not a measurement"
+                ))),
+            }
+        })
+        .collect();
+    let wall_s = started.elapsed().as_secs_f64();
+    let events = outcomes.into_iter().sum::<Result<u64, Failure>>()?;
+    Ok((
+        seeds,
+        jobs,
+        Timing {
+            events,
+            messages: 0,
+            wall_s,
+            hash: 0,
+            virtual_s: cfg.duration_us as f64 / 1e6 * seeds as f64,
+        },
+    ))
 }
 
 /// `raftsim bench --scenario FILE`: each variant of the scenario, timed

@@ -3,6 +3,7 @@
 //! is written unless everything before it succeeded.
 
 mod bench;
+mod bench_table;
 mod bundled;
 mod chart;
 mod compare;
