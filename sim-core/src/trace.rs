@@ -126,7 +126,68 @@ impl<M: ?Sized> Clone for TraceEvent<'_, M> {
 
 impl<M: ?Sized> Copy for TraceEvent<'_, M> {}
 
+/// The kinds of [`TraceEvent`], for a tracer to say which it hears
+/// ([`Tracer::hears`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    Send,
+    Deliver,
+    Drop,
+    Timer,
+    State,
+    Crash,
+    Restart,
+    Fault,
+    Propose,
+    Commit,
+    Config,
+    Violation,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 12] = [
+        EventKind::Send,
+        EventKind::Deliver,
+        EventKind::Drop,
+        EventKind::Timer,
+        EventKind::State,
+        EventKind::Crash,
+        EventKind::Restart,
+        EventKind::Fault,
+        EventKind::Propose,
+        EventKind::Commit,
+        EventKind::Config,
+        EventKind::Violation,
+    ];
+
+    /// The kind's bit in a set of kinds.
+    #[inline(always)]
+    pub const fn bit(self) -> u16 {
+        1 << self as u16
+    }
+}
+
 impl<M: ?Sized> TraceEvent<'_, M> {
+    /// The event's kind. Inlined: where the engine builds a known event,
+    /// it folds to a constant.
+    #[inline(always)]
+    pub fn kind(&self) -> EventKind {
+        match self {
+            TraceEvent::Send { .. } => EventKind::Send,
+            TraceEvent::Deliver { .. } => EventKind::Deliver,
+            TraceEvent::Drop { .. } => EventKind::Drop,
+            TraceEvent::Timer { .. } => EventKind::Timer,
+            TraceEvent::State { .. } => EventKind::State,
+            TraceEvent::Crash { .. } => EventKind::Crash,
+            TraceEvent::Restart { .. } => EventKind::Restart,
+            TraceEvent::Fault { .. } => EventKind::Fault,
+            TraceEvent::Propose { .. } => EventKind::Propose,
+            TraceEvent::Commit { .. } => EventKind::Commit,
+            TraceEvent::Config { .. } => EventKind::Config,
+            TraceEvent::Violation { .. } => EventKind::Violation,
+        }
+    }
+
     /// The state record of `node` with this status.
     pub fn state(node: NodeId, status: &Status) -> TraceEvent<'static, M> {
         TraceEvent::State {
@@ -221,6 +282,14 @@ impl<'a, M: MessageView + 'static> TraceEvent<'a, M> {
 /// Receives every trace event of a run, in execution order.
 pub trait Tracer {
     fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()>;
+
+    /// Whether the tracer wants events of `kind` (asked once, as the run
+    /// starts): a tracer that ignores most kinds spares the run a call per
+    /// event. The default hears everything.
+    fn hears(&self, _kind: EventKind) -> bool {
+        true
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         Ok(())
     }

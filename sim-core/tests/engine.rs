@@ -265,3 +265,52 @@ fn a_partitioned_minority_never_elects_and_the_majority_carries_on() {
     let faults = &out.series.faults;
     assert_eq!(faults[0].until_ms, Some(12_000.0), "{faults:?}");
 }
+
+/// A tracer hears only the kinds it asks for, and the run is the same.
+#[test]
+fn a_tracer_hears_only_the_kinds_it_asks_for() {
+    use sim_core::run::run_with;
+    use sim_core::trace::EventKind;
+
+    /// Counts what it hears; hears faults and sends only, or everything.
+    struct Picky {
+        all: bool,
+        heard: Vec<EventKind>,
+    }
+    impl Tracer for Picky {
+        fn record(&mut self, _: Instant, event: &TraceEvent<'_>) -> std::io::Result<()> {
+            self.heard.push(event.kind());
+            Ok(())
+        }
+        fn hears(&self, kind: EventKind) -> bool {
+            self.all || matches!(kind, EventKind::Fault | EventKind::Send)
+        }
+    }
+    let mut picky = Picky {
+        all: false,
+        heard: Vec::new(),
+    };
+    let mut every = Picky {
+        all: true,
+        heard: Vec::new(),
+    };
+    let a = run_with(isolate_rejoin(3), Some(&mut picky));
+    let b = run_with(isolate_rejoin(3), Some(&mut every));
+    assert_eq!(a.trace_hash, b.trace_hash);
+    let wanted = |k: &&EventKind| matches!(k, EventKind::Fault | EventKind::Send);
+    assert!(picky.heard.iter().all(|k| wanted(&k)));
+    assert_eq!(picky.heard.len(), every.heard.iter().filter(wanted).count());
+    assert!(
+        every.heard.len() > 2 * picky.heard.len(),
+        "{}",
+        every.heard.len()
+    );
+    assert_eq!(
+        picky
+            .heard
+            .iter()
+            .filter(|k| **k == EventKind::Fault)
+            .count(),
+        2
+    );
+}

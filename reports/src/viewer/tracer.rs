@@ -10,7 +10,7 @@ use std::io;
 use sim_core::network::Fate as NetworkFate;
 use sim_core::node::{NodeId, NodeSet, Status};
 use sim_core::time::Instant;
-use sim_core::trace::{DropReason, TraceEvent, Tracer};
+use sim_core::trace::{DropReason, EventKind, TraceEvent, Tracer};
 
 use super::record::{Detail, Fate, Message, NodeView, Recorder, VariantReplay};
 
@@ -65,6 +65,26 @@ impl ViewerTracer {
 }
 
 impl Tracer for ViewerTracer {
+    /// What the page shows: messages and their fates, crashes, restarts,
+    /// faults, configurations and violations; node state comes through
+    /// `status`.
+    fn hears(&self, kind: EventKind) -> bool {
+        match kind {
+            EventKind::Send
+            | EventKind::Drop
+            | EventKind::Crash
+            | EventKind::Restart
+            | EventKind::Fault
+            | EventKind::Config
+            | EventKind::Violation => true,
+            EventKind::Deliver
+            | EventKind::Timer
+            | EventKind::State
+            | EventKind::Propose
+            | EventKind::Commit => false,
+        }
+    }
+
     #[inline]
     fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()> {
         let at_us = at.as_us();

@@ -15,7 +15,7 @@ use crate::node::{
     WireMessage,
 };
 use crate::time::Instant;
-use crate::trace::{TraceEvent, TraceHash, Tracer};
+use crate::trace::{EventKind, TraceEvent, TraceHash, Tracer};
 
 use super::ClusterConfig;
 
@@ -24,6 +24,9 @@ pub(super) struct Observers<'t> {
     pub(super) recorder: Option<Recorder>,
     hash: TraceHash,
     tracer: Option<&'t mut dyn Tracer>,
+    /// The kinds of event the tracer hears ([`EventKind::bit`]); none
+    /// without a tracer.
+    heard: u16,
     trace_error: Option<String>,
 }
 
@@ -44,6 +47,12 @@ impl<'t> Observers<'t> {
             checker: Some(Checker::new(cfg.nodes, Membership::of_voters(cfg.members))),
             recorder: Some(Recorder::new(cfg.raft.heartbeat_us, fault_window_us(cfg))),
             hash: TraceHash::default(),
+            heard: tracer.as_ref().map_or(0, |tracer| {
+                EventKind::ALL
+                    .iter()
+                    .filter(|&&kind| tracer.hears(kind))
+                    .fold(0, |set, kind| set | kind.bit())
+            }),
             tracer,
             trace_error: None,
         }
@@ -55,6 +64,9 @@ impl<'t> Observers<'t> {
     #[inline(always)]
     pub(super) fn record<M: WireMessage>(&mut self, now: Instant, event: &TraceEvent<'_, M>) {
         self.hash.add(now, event);
+        if self.heard & event.kind().bit() == 0 {
+            return;
+        }
         if let Some(tracer) = self.tracer.as_mut() {
             if self.trace_error.is_none() {
                 if let Err(e) = tracer.record(now, &event.erased()) {
