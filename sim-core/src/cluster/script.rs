@@ -151,60 +151,90 @@ fn settings_text(
     ordered.into_iter().flatten().collect::<Vec<_>>().join(", ")
 }
 
+/// Why a node reference does not resolve now. Built without text: the
+/// waiting events are tried after every fault, and only a record of one
+/// that never fired says why.
+enum Unresolved<'a> {
+    NoLeader,
+    NoFollowers,
+    FollowerMissing { k: usize, live: usize },
+    NoneDown,
+    Skipped { name: &'a str, reason: &'a str },
+    Waiting { name: &'a str },
+}
+
+impl std::fmt::Display for Unresolved<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unresolved::NoLeader => f.write_str("there is no leader"),
+            Unresolved::NoFollowers => f.write_str("there is no leader, so no followers"),
+            Unresolved::FollowerMissing { k, live } => {
+                write!(
+                    f,
+                    "follower:{k} asked for, but there are {live} live followers"
+                )
+            }
+            Unresolved::NoneDown => f.write_str("no node is down"),
+            Unresolved::Skipped { name, reason } => {
+                write!(f, "{name} is not bound: its let was skipped ({reason})")
+            }
+            Unresolved::Waiting { name } => {
+                write!(f, "{name} is not bound yet: its let is still waiting")
+            }
+        }
+    }
+}
+
 impl<N: RaftNode> Cluster<'_, N> {
     pub(super) fn resolve(&self, node: &NodeRef) -> Result<NodeId, String> {
+        self.locate(node).map_err(|why| why.to_string())
+    }
+
+    /// The node a reference names now, or why none.
+    fn locate<'a>(&'a self, node: &'a NodeRef) -> Result<NodeId, Unresolved<'a>> {
         match node {
             NodeRef::Id(id) => Ok(*id),
-            NodeRef::Leader => self
-                .current_leader()
-                .ok_or_else(|| "there is no leader".to_string()),
+            NodeRef::Leader => self.current_leader().ok_or(Unresolved::NoLeader),
             NodeRef::Follower(k) => {
-                let leader = self
-                    .current_leader()
-                    .ok_or_else(|| "there is no leader, so no followers".to_string())?;
-                // The live voters of the leader's configuration.
+                let leader = self.current_leader().ok_or(Unresolved::NoFollowers)?;
+                // The live voters of the leader's configuration, in order.
                 let voters = self
                     .membership_of(leader)
                     .expect("the leader is up")
                     .all_voters();
-                let followers: Vec<NodeId> = voters
-                    .intersection(self.live_set())
-                    .without(leader)
+                let followers = voters.intersection(self.live_set()).without(leader);
+                followers
                     .iter()
-                    .collect();
-                followers.get(k - 1).copied().ok_or_else(|| {
-                    format!(
-                        "follower:{k} asked for, but there are {} live followers",
-                        followers.len()
-                    )
-                })
+                    .nth(k - 1)
+                    .ok_or(Unresolved::FollowerMissing {
+                        k: *k,
+                        live: followers.len(),
+                    })
             }
             NodeRef::Crashed => self
                 .script
                 .crashed
                 .last()
                 .copied()
-                .ok_or_else(|| "no node is down".to_string()),
+                .ok_or(Unresolved::NoneDown),
             NodeRef::Name(name) => match self.script.bindings.get(name) {
                 Some(Ok(id)) => Ok(*id),
-                Some(Err(reason)) => Err(format!(
-                    "{name} is not bound: its let was skipped ({reason})"
-                )),
-                None => Err(format!("{name} is not bound yet: its let is still waiting")),
+                Some(Err(reason)) => Err(Unresolved::Skipped { name, reason }),
+                None => Err(Unresolved::Waiting { name }),
             },
         }
     }
 
     /// Whether every reference of the fault resolves now, and a request
     /// for the leader has one (else why not).
-    fn resolvable(&self, fault: &Fault) -> Result<(), String> {
+    fn resolvable<'a>(&'a self, fault: &'a Fault) -> Result<(), Unresolved<'a>> {
         if fault.needs_leader() && self.current_leader().is_none() {
-            return Err("there is no leader".to_string());
+            return Err(Unresolved::NoLeader);
         }
         fault
             .references()
             .into_iter()
-            .try_for_each(|node| self.resolve(node).map(drop))
+            .try_for_each(|node| self.locate(node).map(drop))
     }
 
     /// Script event `index`: one of the file's, or a chaos event drawn.
@@ -284,7 +314,11 @@ impl<N: RaftNode> Cluster<'_, N> {
     pub(super) fn record_never_fired(&mut self) {
         for index in std::mem::take(&mut self.script.waiting) {
             let event = self.script_event(index);
-            let reason = self.resolvable(&event.fault).err().unwrap_or_default();
+            let reason = self
+                .resolvable(&event.fault)
+                .err()
+                .map(|why| why.to_string())
+                .unwrap_or_default();
             let kind = event.fault.kind();
             self.script.records.push(FaultRecord {
                 index: event.source.unwrap_or(index),
