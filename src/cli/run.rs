@@ -96,17 +96,17 @@ fn trace_path(base: &Path, label: &str, several: bool) -> PathBuf {
 /// for one.
 type Ran = (VariantResult, Option<String>);
 
-/// Runs one variant, under the viewer's tracer when `viewer` is the
-/// number of variants the page shows (and under `also`).
+/// Runs one variant, under the viewer's tracer when a page is made
+/// (`viewer`), and under `also`.
 fn run_one(
     scenario: &Scenario,
     variant: &Variant,
     seed: u64,
-    viewer: Option<usize>,
+    viewer: Option<&view::Viewing>,
     also: Option<&mut dyn Tracer>,
 ) -> Ran {
-    if let Some(variants) = viewer {
-        let (result, data) = view::record(scenario, variant, seed, variants, also);
+    if let Some(viewing) = viewer {
+        let (result, data) = view::record(scenario, variant, seed, viewing, also);
         return (result, Some(data));
     }
     (results::run_variant(scenario, variant, seed, also), None)
@@ -118,7 +118,7 @@ fn run_traced(
     seed: u64,
     path: &Path,
     format: TraceFormat,
-    viewer: Option<usize>,
+    viewer: Option<&view::Viewing>,
 ) -> Result<Ran, Failure> {
     let file = File::create(path)
         .map_err(|e| Failure::bad_input(format!("{}: cannot create: {e}", path.display())))?;
@@ -212,7 +212,11 @@ pub fn run(args: RunArgs) -> CliResult {
     let total_us = selected.len() as u64 * scenario.file.duration_ms * 1_000;
     let what = format!("running {}", super::plural(selected.len(), "variant"));
     let ticker = progress.simulation(&what, Some(total_us));
-    let viewer = args.out.is_some().then_some(selected.len());
+    let viewing = args
+        .out
+        .is_some()
+        .then(|| view::Viewing::new(scenario, seed, selected.len()));
+    let viewer = viewing.as_ref();
     let ran: Vec<Ran> = match &args.trace {
         Some(base) => selected
             .iter()

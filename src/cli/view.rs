@@ -74,19 +74,46 @@ fn end_of(result: &VariantResult, duration_us: u64) -> u64 {
     }
 }
 
+/// What the viewer's runs of one seed share: how many variants the page
+/// shows, and the instants of the chaos drawn for the seed (the same for
+/// every variant, so drawn once, not once per variant).
+pub struct Viewing {
+    pub variants: usize,
+    chaos_us: Vec<u64>,
+}
+
+impl Viewing {
+    pub fn new(scenario: &Scenario, seed: u64, variants: usize) -> Viewing {
+        Viewing {
+            variants,
+            chaos_us: scenario
+                .chaos_events(seed)
+                .iter()
+                .map(|e| e.at.as_us())
+                .collect(),
+        }
+    }
+}
+
 /// Runs one variant under the viewer's tracer (and `also`, if given), and
-/// makes its data for a page of `variants` variants.
+/// makes its data for a page of `viewing.variants` variants.
 pub fn record(
     scenario: &Scenario,
     variant: &Variant,
     seed: u64,
-    variants: usize,
+    viewing: &Viewing,
     also: Option<&mut dyn Tracer>,
 ) -> (VariantResult, String) {
     let duration_us = scenario.file.duration_ms * 1000;
+    let variants = viewing.variants;
     // The script's instants are known before the run: their windows open
     // before them.
-    let planned: Vec<u64> = scenario.script(seed).iter().map(|e| e.at.as_us()).collect();
+    let mut planned: Vec<u64> = scenario
+        .variant_scripted(variant, seed)
+        .iter()
+        .map(|e| e.at.as_us())
+        .collect();
+    planned.extend(&viewing.chaos_us);
     let mut tracer = ViewerTracer::new(
         &variant.label,
         scenario.file.nodes as u32,
@@ -138,11 +165,11 @@ pub fn page(scenario: &Scenario, results: &Results, variants: &[String], source:
 /// The page of a scenario's variants with `seed`, replayed here: what
 /// `sweep` and `shrink` write for a failing seed.
 pub fn replay_page(scenario: &Scenario, seed: u64, command: &str) -> String {
-    let count = scenario.variants().len();
+    let viewing = Viewing::new(scenario, seed, scenario.variants().len());
     let runs: Vec<(VariantResult, String)> = scenario
         .variants()
         .par_iter()
-        .map(|v| record(scenario, v, seed, count, None))
+        .map(|v| record(scenario, v, seed, &viewing, None))
         .collect();
     let (variants, data): (Vec<VariantResult>, Vec<String>) = runs.into_iter().unzip();
     let mut results = results::assemble(scenario, seed, variants);
@@ -183,7 +210,8 @@ fn from_trace(path: &Path, text: &str) -> Result<String, Failure> {
                 "{shown}: its first record names variant {label:?}, which its scenario lacks"
             ))
         })?;
-        let (result, data) = record(&scenario, variant, seed, 1, None);
+        let viewing = Viewing::new(&scenario, seed, 1);
+        let (result, data) = record(&scenario, variant, seed, &viewing, None);
         let results = results::assemble(&scenario, seed, vec![result]);
         let source = format!("a replay of the trace {}", trace_stem(path));
         return Ok(page(&scenario, &results, &[data], &source));
@@ -236,9 +264,10 @@ pub fn results_page(results: &Results, shown: &str, source: &str) -> Result<Stri
             })
         })
         .collect::<Result<_, _>>()?;
+    let viewing = Viewing::new(&scenario, results.seed, variants.len());
     let data: Vec<String> = variants
         .par_iter()
-        .map(|v| record(&scenario, v, results.seed, variants.len(), None).1)
+        .map(|v| record(&scenario, v, results.seed, &viewing, None).1)
         .collect();
     Ok(page(&scenario, results, &data, source))
 }

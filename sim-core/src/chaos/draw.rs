@@ -3,7 +3,7 @@
 //! whole schedule sorted by time would have.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 
 use super::{blind, draw_ms, BlindShape, ChaosConfig, Episode, Kind, Out, SLOT_US};
 use crate::faults::ScriptEvent;
@@ -60,15 +60,41 @@ pub struct ChaosDraw {
     spike_loss: (f64, f64),
     nodes: usize,
     members: NodeSet,
-    /// Drawn, not yet yielded: (time, kind's position, order drawn).
-    pending: BinaryHeap<Reverse<(Instant, usize, u64)>>,
-    events: BTreeMap<u64, ScriptEvent>,
+    /// Drawn, not yet yielded, earliest first.
+    pending: BinaryHeap<Reverse<Pending>>,
     drawn: u64,
     /// Reused by each slot's draw.
     scratch: Vec<ScriptEvent>,
     /// Numbers the events yielded from here on ([`ScriptEvent::source`]).
     first_source: Option<usize>,
     yielded: usize,
+}
+
+/// An event drawn and not yet yielded, ordered by its key alone: (time,
+/// the kind's position, the order it was drawn in).
+struct Pending {
+    key: (Instant, usize, u64),
+    event: ScriptEvent,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Pending {}
+
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Pending {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
 }
 
 /// One kind's draw: its stream and the next slot it draws.
@@ -104,7 +130,6 @@ impl ChaosDraw {
             nodes,
             members,
             pending: BinaryHeap::new(),
-            events: BTreeMap::new(),
             drawn: 0,
             scratch: Vec::new(),
             first_source: None,
@@ -170,8 +195,10 @@ impl ChaosDraw {
         draw.index += 1;
         for event in events.drain(..) {
             debug_assert!(event.at.as_us() >= slot, "an episode starts in its slot");
-            self.pending.push(Reverse((event.at, position, self.drawn)));
-            self.events.insert(self.drawn, event);
+            self.pending.push(Reverse(Pending {
+                key: (event.at, position, self.drawn),
+                event,
+            }));
             self.drawn += 1;
         }
         self.scratch = events;
@@ -185,7 +212,7 @@ impl Iterator for ChaosDraw {
     /// the slots that could still yield an event before it or with it.
     fn next(&mut self) -> Option<ScriptEvent> {
         loop {
-            let earliest = self.pending.peek().map(|Reverse((at, _, _))| *at);
+            let earliest = self.pending.peek().map(|Reverse(p)| p.key.0);
             match (earliest, self.next_slot()) {
                 (Some(at), Some((_, slot))) if at.as_us() < slot => break,
                 (_, Some((position, _))) => self.draw_slot(position),
@@ -193,9 +220,7 @@ impl Iterator for ChaosDraw {
                 (None, None) => return None,
             }
         }
-        let Reverse((_, _, drawn)) = self.pending.pop().expect("peeked");
-        let mut event = self.events.remove(&drawn).expect("a pending event is kept");
-        debug_assert_eq!(self.pending.len(), self.events.len());
+        let Reverse(Pending { mut event, .. }) = self.pending.pop().expect("peeked");
         if let Some(first) = self.first_source {
             event.source = Some(first + self.yielded);
         }
@@ -223,7 +248,9 @@ mod tests {
                 draw.draw_slot(position);
             }
         }
-        let mut events: Vec<ScriptEvent> = std::mem::take(&mut draw.events).into_values().collect();
+        let mut pending = std::mem::take(&mut draw.pending).into_vec();
+        pending.sort_by_key(|p| p.0.key.2);
+        let mut events: Vec<ScriptEvent> = pending.into_iter().map(|p| p.0.event).collect();
         events.sort_by_key(|e| e.at);
         events
     }
@@ -291,7 +318,7 @@ mod tests {
             assert!(event.at >= last, "events come in time order");
             last = event.at;
             yielded += 1;
-            most_held = most_held.max(draw.events.len());
+            most_held = most_held.max(draw.pending.len());
             if yielded == 200_000 {
                 break;
             }

@@ -249,6 +249,12 @@ impl Scenario {
         self.script_of(self.timed_events(variant), seed)
     }
 
+    /// The scripted events `variant` runs with `seed`, without the chaos:
+    /// its own events if it has them, else the file's.
+    pub fn variant_scripted(&self, variant: &Variant, seed: u64) -> Vec<ScriptEvent> {
+        timing::expand(self.timed_events(variant), seed)
+    }
+
     /// The variant's own timed events, or the file's.
     fn timed_events(&self, variant: &Variant) -> &[timing::TimedEvent] {
         let own = self
