@@ -36,6 +36,10 @@ use crate::node::{NodeId, NodeSet};
 use crate::rng::{Purpose, Stream};
 use crate::time::{Instant, US_PER_MS};
 
+/// How the names chaos episodes bind begin (`Chaos7_12_L`: the kind's
+/// stream, the slot, the role): each is bound by one `let` of one episode.
+pub const NAME_PREFIX: &str = "Chaos";
+
 /// The most random faults of one kind per minute (one per second).
 pub const MAX_PER_MIN: f64 = 60.0;
 
@@ -273,7 +277,7 @@ impl Out<'_> {
     }
 
     fn name(&self, role: &str) -> String {
-        format!("Chaos{}_{}_{role}", self.stream, self.index)
+        format!("{NAME_PREFIX}{}_{}_{role}", self.stream, self.index)
     }
 
     /// Makes `node` a voter again: asked at `at_us` and twice more, each a

@@ -6,11 +6,11 @@
 //! step in which a leader appeared (the only changes that can make a
 //! reference resolve), never by polling.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::membership::NotDone;
 use super::{Cluster, Event};
-use crate::chaos::ChaosDraw;
+use crate::chaos::{ChaosDraw, NAME_PREFIX as CHAOS_NAME_PREFIX};
 use crate::faults::{Fault, FaultRecord, NodeRef, ScriptEvent};
 use crate::network::{LinkOverride, NetworkPatch};
 use crate::node::{NodeId, RaftNode};
@@ -71,8 +71,19 @@ pub(super) struct Script {
     pub(super) crashed: Vec<NodeId>,
     /// What each `let` that fired bound a name to, or why it was skipped.
     bindings: BTreeMap<String, Result<NodeId, String>>,
-    /// `wait` events that are due but cannot resolve yet, in due order.
-    waiting: Vec<usize>,
+    /// `wait` events that are due but cannot resolve yet, in due order:
+    /// (their place in that order, index).
+    waiting: Vec<(u64, usize)>,
+    /// Waiting chaos events that can never resolve (`never_resolves`):
+    /// no longer tried, recorded at the end with the others.
+    dead: Vec<(u64, usize)>,
+    /// The names bound only by a chaos `let` that can never fire.
+    dead_names: BTreeSet<String>,
+    /// How many events have become due while waiting.
+    due: u64,
+    /// No event of the file binds a name of the chaos form, so each chaos
+    /// name is bound by its episode's `let` alone.
+    chaos_names_own: bool,
     /// The chaos still to draw: one chaos event is queued at a time, the
     /// next drawn when it fires (so a week of chaos costs what one episode
     /// does).
@@ -110,6 +121,15 @@ impl Script {
             crashed: Vec::new(),
             bindings: BTreeMap::new(),
             waiting: Vec::new(),
+            dead: Vec::new(),
+            dead_names: BTreeSet::new(),
+            due: 0,
+            chaos_names_own: !cfg.script.iter().any(|e| match &e.fault {
+                Fault::Let(bindings) => bindings
+                    .iter()
+                    .any(|(name, _)| name.starts_with(CHAOS_NAME_PREFIX)),
+                _ => false,
+            }),
             draw: cfg
                 .chaos
                 .as_ref()
@@ -281,7 +301,12 @@ impl<N: RaftNode> Cluster<'_, N> {
         }
         let event = self.script_event(index);
         if event.wait && self.resolvable(&event.fault).is_err() {
-            self.script.waiting.push(index);
+            let entry = (self.script.due, index);
+            self.script.due += 1;
+            match self.never_resolves(index) {
+                true => self.bury(entry),
+                false => self.script.waiting.push(entry),
+            }
             return;
         }
         self.apply_fault(index);
@@ -295,24 +320,64 @@ impl<N: RaftNode> Cluster<'_, N> {
     pub(super) fn retry_waiting_faults(&mut self) {
         let mut i = 0;
         while i < self.script.waiting.len() && !self.events_spent() {
-            let index = self.script.waiting[i];
+            let (_, index) = self.script.waiting[i];
             if self.resolvable(&self.script_event(index).fault).is_ok() {
                 self.script.waiting.remove(i);
                 self.events += 1;
                 self.apply_fault(index);
                 self.forget_event(index);
                 i = 0;
+            } else if self.never_resolves(index) {
+                let entry = self.script.waiting.remove(i);
+                self.bury(entry);
             } else {
                 i += 1;
             }
         }
     }
 
+    /// Whether waiting chaos event `index` can never resolve: it names a
+    /// chaos name whose `let` was skipped, or that only a `let` that can
+    /// never fire binds. Each chaos name is bound by its episode's `let`
+    /// alone (unless the file binds names of that form: then none is
+    /// declared dead), so such an event would wait to the end of the run;
+    /// it is no longer tried after every fault, and a week of chaos does
+    /// not try ever more of them.
+    fn never_resolves(&self, index: usize) -> bool {
+        let event = self.script_event(index);
+        if !event.chaos || !self.script.chaos_names_own {
+            return false;
+        }
+        event.fault.references().into_iter().any(|node| match node {
+            NodeRef::Name(name) if name.starts_with(CHAOS_NAME_PREFIX) => {
+                match self.script.bindings.get(name) {
+                    Some(Err(_)) => true,
+                    Some(Ok(_)) => false,
+                    None => self.script.dead_names.contains(name),
+                }
+            }
+            _ => false,
+        })
+    }
+
+    /// Sets aside a waiting event that can never resolve; the names a dead
+    /// `let` would have bound are dead too.
+    fn bury(&mut self, entry: (u64, usize)) {
+        if let Fault::Let(bindings) = &self.script_event(entry.1).fault {
+            let names: Vec<String> = bindings.iter().map(|(name, _)| name.clone()).collect();
+            self.script.dead_names.extend(names);
+        }
+        self.script.dead.push(entry);
+    }
+
     /// At the end of the run, one record per `wait` event that was due
     /// but never resolved: at the instant it was due, skipped with
     /// "never resolved: <why>".
     pub(super) fn record_never_fired(&mut self) {
-        for index in std::mem::take(&mut self.script.waiting) {
+        let mut never = std::mem::take(&mut self.script.waiting);
+        never.append(&mut self.script.dead);
+        never.sort_unstable();
+        for (_, index) in never {
             let event = self.script_event(index);
             let reason = self
                 .resolvable(&event.fault)
