@@ -137,6 +137,11 @@ impl ChaosDraw {
         }
     }
 
+    /// How many events have been yielded so far.
+    pub fn yielded(&self) -> usize {
+        self.yielded
+    }
+
     /// The kind whose next slot starts first (the first in order on a tie),
     /// with that slot's start; None once every kind has drawn its last.
     fn next_slot(&self) -> Option<(usize, u64)> {

@@ -91,10 +91,9 @@ pub(super) struct Script {
     /// The chaos events queued or waiting, by their number in the script
     /// (after the file's events).
     chaos: BTreeMap<usize, ScriptEvent>,
-    /// How many chaos events were drawn, and the queue sequences set aside
-    /// for them: each runs where it would have, had every chaos event been
-    /// queued as the run started.
-    drawn: u64,
+    /// The first of the queue sequences set aside for the chaos events:
+    /// each runs where it would have, had every chaos event been queued as
+    /// the run started.
     first_seq: u64,
 }
 
@@ -135,7 +134,6 @@ impl Script {
                 .as_ref()
                 .map(|plan| plan.draw(cfg.nodes, cfg.members)),
             chaos: BTreeMap::new(),
-            drawn: 0,
             first_seq: 0,
         }
     }
@@ -273,17 +271,20 @@ impl<N: RaftNode> Cluster<'_, N> {
 
     /// Draws the next chaos event, if any, and queues it.
     fn queue_next_chaos(&mut self) {
-        let Some(event) = self.script.draw.as_mut().and_then(Iterator::next) else {
+        let Some(draw) = self.script.draw.as_mut() else {
             return;
         };
-        let drawn = self.script.drawn;
+        // The event's number among the chaos events, before it is drawn.
+        let k = draw.yielded();
+        let Some(event) = draw.next() else {
+            return;
+        };
+        let drawn = u64::try_from(k).expect("a chaos event's number fits");
         assert!(drawn < MAX_CHAOS_EVENTS_PER_RUN, "chaos events to spare");
-        let k = usize::try_from(drawn).expect("a chaos event's number fits");
         let index = self.cfg.script.len() + k;
         self.queue
             .push_reserved(event.at, self.script.first_seq + drawn, Event::Fault(index));
         self.script.chaos.insert(index, event);
-        self.script.drawn += 1;
     }
 
     /// Done with script event `index` (fired, or never to fire).
