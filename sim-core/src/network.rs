@@ -43,6 +43,10 @@ pub struct NetworkPatch {
 pub struct LinkOverride {
     pub latency_us: Option<(u64, u64)>,
     pub loss: Option<f64>,
+    /// Whether the link loses every message that carries a payload (log
+    /// entries or a snapshot) while the small ones pass: a path-MTU black
+    /// hole.
+    pub drop_payloads: Option<bool>,
 }
 
 /// What happens to one message the moment it is sent.
@@ -239,18 +243,27 @@ impl Network {
             let current = &mut self.overrides[slot];
             current.latency_us = link.latency_us.or(current.latency_us);
             current.loss = link.loss.or(current.loss);
+            current.drop_payloads = link.drop_payloads.or(current.drop_payloads);
         }
     }
 
-    /// Decides the fate of a message sent now. Always makes the same four
-    /// draws from the link's stream, so that variants sending the same
-    /// messages see the same network (common random numbers).
+    /// Decides the fate of a message sent now; `carries_payload` says
+    /// whether it carries log entries or a snapshot (asked only of a link
+    /// that drops payloads). Always makes the same four draws from the
+    /// link's stream, so that variants sending the same messages see the
+    /// same network (common random numbers).
     ///
     /// Inlined into the cluster's one caller: a call per message cost
     /// 2.4% of the benchmark's wall time (docs/PERFORMANCE.md: the
     /// per-message calls).
     #[inline(always)]
-    pub fn send(&mut self, now: Instant, from: NodeId, to: NodeId) -> Fate {
+    pub fn send(
+        &mut self,
+        now: Instant,
+        from: NodeId,
+        to: NodeId,
+        carries_payload: impl FnOnce() -> bool,
+    ) -> Fate {
         self.counters.sent += 1;
         let slot = self.slot(from, to);
         let link = self.overrides[slot];
@@ -269,7 +282,7 @@ impl Network {
             self.counters.dropped += 1;
             return Fate::Cut;
         }
-        if lost {
+        if lost || (link.drop_payloads == Some(true) && carries_payload()) {
             self.counters.dropped += 1;
             return Fate::Lost;
         }
@@ -357,9 +370,9 @@ mod tests {
             duplicate: 0.0,
         };
         let mut lossy = Network::new(3, 9, cfg);
-        assert_eq!(lossy.send(Instant::ZERO, n(1), n(2)), Fate::Lost);
+        assert_eq!(lossy.send(Instant::ZERO, n(1), n(2), || false), Fate::Lost);
         lossy.cut(n(1), n(2));
-        assert_eq!(lossy.send(Instant::ZERO, n(1), n(2)), Fate::Cut);
+        assert_eq!(lossy.send(Instant::ZERO, n(1), n(2), || false), Fate::Cut);
         assert_eq!(lossy.counters.dropped, 2);
         // The same link stream gives the same latencies whatever happened.
         let cfg = NetworkConfig {
@@ -370,13 +383,48 @@ mod tests {
         let mut a = Network::new(3, 4, cfg);
         let mut b = Network::new(3, 4, cfg);
         b.cut(n(1), n(2));
-        let _ = b.send(Instant::ZERO, n(1), n(2));
-        let _ = a.send(Instant::ZERO, n(1), n(2));
+        let _ = b.send(Instant::ZERO, n(1), n(2), || false);
+        let _ = a.send(Instant::ZERO, n(1), n(2), || false);
         b.heal();
         assert_eq!(
-            a.send(Instant::ZERO, n(1), n(2)),
-            b.send(Instant::ZERO, n(1), n(2))
+            a.send(Instant::ZERO, n(1), n(2), || false),
+            b.send(Instant::ZERO, n(1), n(2), || false)
         );
+    }
+
+    #[test]
+    fn a_link_that_drops_payloads_lets_small_messages_pass() {
+        let mut net = Network::new(3, 1, NetworkConfig::default());
+        let drop = |on| LinkOverride {
+            drop_payloads: Some(on),
+            ..LinkOverride::default()
+        };
+        net.set_link(n(1), n(2), drop(true));
+        assert_eq!(net.send(Instant::ZERO, n(1), n(2), || true), Fate::Lost);
+        assert_eq!(net.send(Instant::ZERO, n(2), n(1), || true), Fate::Lost);
+        assert!(matches!(
+            net.send(Instant::ZERO, n(1), n(2), || false),
+            Fate::Arrives { .. }
+        ));
+        assert!(matches!(
+            net.send(Instant::ZERO, n(1), n(3), || true),
+            Fate::Arrives { .. }
+        ));
+        // A later override that leaves it out keeps it; `false` lifts it.
+        net.set_link(
+            n(1),
+            n(2),
+            LinkOverride {
+                loss: Some(0.0),
+                ..LinkOverride::default()
+            },
+        );
+        assert_eq!(net.send(Instant::ZERO, n(1), n(2), || true), Fate::Lost);
+        net.set_link(n(1), n(2), drop(false));
+        assert!(matches!(
+            net.send(Instant::ZERO, n(1), n(2), || true),
+            Fate::Arrives { .. }
+        ));
     }
 
     #[test]
@@ -387,12 +435,12 @@ mod tests {
             n(2),
             LinkOverride {
                 loss: Some(1.0),
-                latency_us: None,
+                ..LinkOverride::default()
             },
         );
-        assert_eq!(net.send(Instant::ZERO, n(2), n(1)), Fate::Lost);
+        assert_eq!(net.send(Instant::ZERO, n(2), n(1), || false), Fate::Lost);
         assert!(matches!(
-            net.send(Instant::ZERO, n(1), n(3)),
+            net.send(Instant::ZERO, n(1), n(3), || false),
             Fate::Arrives { .. }
         ));
     }

@@ -420,7 +420,10 @@ impl<N: RaftNode> Cluster<'_, N> {
         if let Err(broken) = self.observers.on_send(from, to, &msg) {
             self.violation(broken, Some(from));
         }
-        let fate = self.network.send(self.now, from, to);
+        let snapshot = &self.cfg.raft.snapshot;
+        let fate = self.network.send(self.now, from, to, || {
+            msg.held_bytes() > 0 || msg.snapshot_bytes(snapshot).is_some()
+        });
         let id = self.network.counters.sent;
         self.record(TraceEvent::Send {
             from,

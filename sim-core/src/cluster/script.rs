@@ -636,7 +636,19 @@ impl<N: RaftNode> Cluster<'_, N> {
 
     fn set_link(&mut self, a: NodeId, b: NodeId, link: LinkOverride) -> Applied {
         self.network.set_link(a, b, link);
-        let text = settings_text(link.latency_us, link.loss, None, true);
+        let mut text = settings_text(link.latency_us, link.loss, None, true);
+        if let Some(on) = link.drop_payloads {
+            let filter = if on {
+                "drops payloads"
+            } else {
+                "passes payloads"
+            };
+            text = [text.as_str(), filter]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
         Applied::lasting(
             format!("link {a}-{b} {text}"),
             vec![a, b],

@@ -363,8 +363,11 @@ impl Check {
         let before = self.errors.len();
         self.probability(&format!("{p}.loss"), link.loss);
         self.range(&format!("{p}.latency_ms"), link.latency_ms, 0);
-        if link.loss.is_none() && link.latency_ms.is_none() {
-            self.fail(p, "changes nothing: give loss and/or latency_ms");
+        if link.loss.is_none() && link.latency_ms.is_none() && link.drop_payloads.is_none() {
+            self.fail(
+                p,
+                "changes nothing: give loss, latency_ms and/or drop_payloads",
+            );
         }
         let pair = self.pairs(
             &format!("{p}.between"),
@@ -378,6 +381,7 @@ impl Check {
             link: LinkOverride {
                 loss: link.loss,
                 latency_us: link.latency_ms.map(range_us),
+                drop_payloads: link.drop_payloads,
             },
         })
     }
@@ -571,6 +575,7 @@ pub fn event_spec(event: &ScriptEvent) -> EventSpec {
                 between: [ref_spec(&between.0), ref_spec(&between.1)],
                 loss: link.loss,
                 latency_ms: link.latency_us.map(range_ms),
+                drop_payloads: link.drop_payloads,
             })
         }
         Fault::Pause(node) => spec.pause = Some(ref_spec(node)),

@@ -202,6 +202,12 @@ pub struct RaftSpec {
     pub election_timeout_ms: Option<RangeMs>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heartbeat_ms: Option<Ms>,
+    /// Whether a node adopting a higher term from a vote request or an
+    /// answer restarts its election timer (default true, as etcd and
+    /// raft-rs); false keeps it running, as the Raft thesis' Figure 3.1
+    /// and LogCabin. Classic model only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_timer_on_new_term: Option<bool>,
     /// Planted bugs: any of `raft::Bugs::NAMES` (docs/SEMANTICS.md "Planted bugs").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bugs: Option<Vec<String>>,
@@ -343,7 +349,8 @@ pub enum NodeRefSpec {
     Name(String),
 }
 
-/// `set_link`: loss and/or latency of the links between two nodes.
+/// `set_link`: loss, latency and/or a payload filter of the links between
+/// two nodes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetLinkSpec {
@@ -354,6 +361,11 @@ pub struct SetLinkSpec {
     pub loss: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<RangeMs>,
+    /// `true`: the links lose every message carrying log entries or a
+    /// snapshot, while heartbeats, votes and answers pass (a path-MTU
+    /// black hole); `false` lifts that.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop_payloads: Option<bool>,
 }
 
 /// One scripted event: `at_ms` and exactly one action.
