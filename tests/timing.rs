@@ -140,14 +140,13 @@ fn the_election_timeout_experiment_sweeps_and_pools_per_range() {
             "50-100", "100-200"
         ]
     );
-    let p50 = |i: usize| {
-        variants[i]["pooled"]["election_ms"]["p50"]
-            .as_f64()
-            .unwrap()
-    };
-    for v in variants {
+    let p50 = |i: usize| variants[i]["pooled"]["settled_ms"]["p50"].as_f64().unwrap();
+    // One crash per seed for 150-150, three for the others; every one of
+    // them settles within the run here.
+    for (i, v) in variants.iter().enumerate() {
+        let crashes = if i == 0 { 4 } else { 12 };
         assert!(
-            v["pooled"]["failover_ms"]["count"].as_u64().unwrap() >= 8,
+            v["pooled"]["settled_ms"]["count"].as_u64().unwrap() >= crashes,
             "{v}"
         );
     }
@@ -159,4 +158,18 @@ fn the_election_timeout_experiment_sweeps_and_pools_per_range() {
     );
     assert!(p50(6) < p50(9), "shorter timeouts elect faster");
     assert!(!read(&dir, "distributions.png").is_empty());
+}
+
+/// The thesis' election timer (no restart on adopting a higher term) is the
+/// model's: raft-rs restarts it on every step down, so a raft-rs variant
+/// asking for it is refused, naming the field.
+#[test]
+fn raft_rs_refuses_the_thesis_election_timer() {
+    let mut s = base();
+    s["raft"] = json!({"implementation": "raft-rs", "reset_timer_on_new_term": false});
+    let err = refused("timer-raft-rs", s);
+    assert!(
+        err.contains("raft.reset_timer_on_new_term: false has no equivalent in raft-rs"),
+        "{err}"
+    );
 }

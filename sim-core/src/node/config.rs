@@ -150,6 +150,12 @@ pub struct RaftConfig {
     pub leader_lease: bool,
     pub election_timeout_us: (u64, u64),
     pub heartbeat_us: u64,
+    /// Whether a classic node that adopts a higher term from a message
+    /// that names no leader (a vote request or an answer) restarts its
+    /// election timer, as etcd and raft-rs do; `false` keeps it running,
+    /// as the thesis' Figure 3.1 and LogCabin do (docs/SEMANTICS.md
+    /// "Election timer").
+    pub reset_timer_on_new_term: bool,
     pub dledger: DLedgerTiming,
     pub snapshot: SnapshotConfig,
     pub bugs: Bugs,
@@ -221,6 +227,7 @@ impl Default for RaftConfig {
             leader_lease: false,
             election_timeout_us: (150_000, 300_000),
             heartbeat_us: 50_000,
+            reset_timer_on_new_term: true,
             dledger: DLedgerTiming::default(),
             snapshot: SnapshotConfig::default(),
             bugs: Bugs::default(),

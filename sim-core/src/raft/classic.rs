@@ -247,6 +247,8 @@ impl ClassicState {
         out: &mut Actions,
     ) {
         debug_assert!(term >= core.term(), "follow a leader of an older term");
+        // Only a leader stands without an election timer.
+        let had_timer = core.role() != Role::Leader;
         if term > core.term() {
             if core.role() == Role::Leader {
                 out.push(Action::Note(Note::Deposed { by_term: term }));
@@ -264,7 +266,11 @@ impl ClassicState {
         if leader.is_some() {
             self.lease.heard_from_leader(now);
         }
-        self.reset_election_timer(core, now, out);
+        // The thesis (Figure 3.1) restarts the timer only on hearing the
+        // leader or granting a vote; etcd and raft-rs on every step down.
+        if leader.is_some() || !had_timer || core.config().reset_timer_on_new_term {
+            self.reset_election_timer(core, now, out);
+        }
         debug_assert_eq!(core.term(), term, "a follower is in the term it follows");
     }
 

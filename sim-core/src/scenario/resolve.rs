@@ -106,6 +106,9 @@ pub(super) fn merge_raft(base: &RaftSpec, over: Option<&RaftSpec>) -> RaftSpec {
         leader_lease: over.leader_lease.or(base.leader_lease),
         election_timeout_ms: over.election_timeout_ms.or(base.election_timeout_ms),
         heartbeat_ms: over.heartbeat_ms.or(base.heartbeat_ms),
+        reset_timer_on_new_term: over
+            .reset_timer_on_new_term
+            .or(base.reset_timer_on_new_term),
         bugs: over.bugs.clone().or_else(|| base.bugs.clone()),
         dledger,
         snapshot: merge_snapshot(base.snapshot.as_ref(), over.snapshot.as_ref()),
@@ -213,6 +216,9 @@ fn fill_raft(raft: RaftSpec) -> RaftSpec {
                 .unwrap_or(range_ms(defaults.election_timeout_us)),
         ),
         heartbeat_ms: Some(raft.heartbeat_ms.unwrap_or(ms(defaults.heartbeat_us))),
+        // Left as written, like `snapshot`: results of files without it
+        // read as before.
+        reset_timer_on_new_term: raft.reset_timer_on_new_term,
         bugs: Some(raft.bugs.unwrap_or_default()),
         dledger: Some(fill_dledger(raft.dledger.unwrap_or_default())),
         // Left as written: the defaults apply in `raft_config`, so a file
@@ -287,6 +293,9 @@ fn raft_config(raft: &RaftSpec) -> RaftConfig {
         leader_lease: raft.leader_lease.expect("filled"),
         election_timeout_us: range_us(raft.election_timeout_ms.expect("filled")),
         heartbeat_us: raft.heartbeat_ms.expect("filled").us(),
+        reset_timer_on_new_term: raft
+            .reset_timer_on_new_term
+            .unwrap_or(RaftConfig::default().reset_timer_on_new_term),
         dledger: DLedgerTiming {
             heartbeat_us: dl.heartbeat_ms.expect("filled").us(),
             max_heartbeat_leak: dl.max_heartbeat_leak.expect("filled"),

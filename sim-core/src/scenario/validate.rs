@@ -409,6 +409,14 @@ impl Check {
             );
             self.fail_once(path, format!("{why}{context}"));
         }
+        if raft.reset_timer_on_new_term == Some(false) {
+            let path = at("reset_timer_on_new_term", |o| {
+                o.reset_timer_on_new_term.is_some()
+            });
+            let why = "false has no equivalent in raft-rs, whose nodes restart their election \
+                       timer whenever they become followers (leave it out)";
+            self.fail_once(path, format!("{why}{context}"));
+        }
         if raft.bugs.as_ref().is_some_and(|b| !b.is_empty()) {
             let path = at("bugs", |o| o.bugs.is_some());
             let why = "planted bugs exist only in the model, not in raft-rs";
