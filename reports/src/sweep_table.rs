@@ -143,6 +143,7 @@ pub fn pooled_rows(v: &VariantAggregate) -> Vec<[String; 9]> {
     [
         ("failover_ms", &p.failover_ms),
         ("election_ms", &p.election_ms),
+        ("settled_ms", &p.settled_ms),
         ("commit_latency_ms", &p.commit_latency_ms),
     ]
     .into_iter()

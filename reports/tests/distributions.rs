@@ -16,7 +16,7 @@ use sim_core::sweep::{SeedRecord, SeedSamples, SeedVariant};
 use svg::{assert_no_overlapping_text, elements, hex, panel_bounds, panel_of, svg_height, Element};
 
 const PANELS: [&str; 4] = [
-    "election time",
+    "time to settle",
     "leaderless time",
     "failover time",
     "max term",
@@ -59,7 +59,7 @@ fn samples(n: usize, prevote_stuck: bool) -> SweepSamples {
                     .into_iter()
                     .map(|t| t.round() as u64)
                     .collect(),
-                election_ms: spread(n * 3, centre / 2.0),
+                settled_ms: spread(n * 3, centre / 2.0),
             }
         })
         .collect();
@@ -352,7 +352,7 @@ fn degenerate_sweeps_still_draw() {
             leaderless_ms: vec![leaderless_ms],
             failover_ms: failover_ms.into_iter().collect(),
             max_term: vec![max_term],
-            election_ms: failover_ms.into_iter().collect(),
+            settled_ms: failover_ms.into_iter().collect(),
         };
     let sweep = |variants: Vec<VariantSamples>| SweepSamples {
         scenario: "edge".into(),
@@ -364,7 +364,7 @@ fn degenerate_sweeps_still_draw() {
         leaderless_ms: vec![value; n],
         failover_ms: vec![value; n],
         max_term: vec![value as u64; n],
-        election_ms: vec![value; n],
+        settled_ms: vec![value; n],
     };
     let cases: Vec<(&str, SweepSamples)> = vec![
         (
@@ -388,7 +388,7 @@ fn degenerate_sweeps_still_draw() {
                     leaderless_ms: vec![f64::NAN, -5.0, f64::INFINITY, 3.0],
                     failover_ms: vec![f64::NEG_INFINITY],
                     max_term: vec![],
-                    election_ms: vec![f64::NAN, 2.0],
+                    settled_ms: vec![f64::NAN, 2.0],
                 },
             ]),
         ),

@@ -24,6 +24,9 @@ pub use membership::{ConfigPoint, MembershipCounts};
 pub struct Samples {
     pub failover_us: Vec<u64>,
     pub election_us: Vec<u64>,
+    /// Absent from sweeps saved before `settled_ms` existed.
+    #[serde(default)]
+    pub settled_us: Vec<u64>,
     /// Every commit's latency, as a histogram (exact below 256 µs, within
     /// 2^-8 above): a week of commits would not fit in memory otherwise.
     pub commit_latency: Histogram,
@@ -45,6 +48,7 @@ pub struct Metrics {
     pub leaderless_ms: f64,
     pub failover_ms: Summary,
     pub election_ms: Summary,
+    pub settled_ms: Summary,
     pub failovers_unfinished: u64,
     pub commit_latency_ms: Summary,
     pub unavailable_ms: f64,
@@ -352,9 +356,19 @@ impl Recorder {
     }
 
     /// The effective leader, re-evaluated at `at` during engine event
-    /// `event`, is `now`.
-    pub fn on_effective_leader(&mut self, at: Instant, event: u64, now: Option<(NodeId, Term)>) {
+    /// `event`, is `now`; `settled` when every running voter follows it.
+    pub fn on_effective_leader(
+        &mut self,
+        at: Instant,
+        event: u64,
+        now: Option<(NodeId, Term)>,
+        settled: bool,
+    ) {
+        debug_assert!(!settled || now.is_some(), "settled on an effective leader");
         if now == self.effective {
+            if settled {
+                self.failovers.settle(at);
+            }
             return;
         }
         if let Some((leader, _)) = now {
@@ -381,6 +395,9 @@ impl Recorder {
             at >= self.effective_since,
             "the effective leader changes in time order"
         );
+        if settled {
+            self.failovers.settle(at);
+        }
         self.effective = now;
         self.effective_since = at;
         self.series.leaders.push(LeaderPoint {
@@ -469,6 +486,7 @@ impl Recorder {
             leaderless_ms: self.leaderless_us as f64 / US_PER_MS as f64,
             failover_ms: Summary::of_us(failovers.failover_us.clone()),
             election_ms: Summary::of_us(failovers.election_us.clone()),
+            settled_ms: Summary::of_us(failovers.settled_us.clone()),
             failovers_unfinished: failovers.unfinished(),
             commit_latency_ms: Summary::of_histogram(&self.commit_latencies),
             unavailable_ms: self.unavailable_us as f64 / US_PER_MS as f64,
@@ -491,6 +509,7 @@ impl Recorder {
         let samples = Samples {
             failover_us: failovers.failover_us,
             election_us: failovers.election_us,
+            settled_us: failovers.settled_us,
             commit_latency: self.commit_latencies,
         };
         (metrics, self.series, samples)
@@ -529,11 +548,11 @@ mod tests {
     fn leaderless_time_covers_the_whole_run() {
         let mut r = recorder();
         let t = Instant::from_ms;
-        r.on_effective_leader(t(500), 1, Some((NodeId(1), 1)));
-        r.on_effective_leader(t(1000), 2, None);
+        r.on_effective_leader(t(500), 1, Some((NodeId(1), 1)), true);
+        r.on_effective_leader(t(1000), 2, None, false);
         r.on_elected(t(1200), 2);
-        r.on_effective_leader(t(1300), 3, Some((NodeId(2), 2)));
-        r.on_effective_leader(t(2000), 4, None);
+        r.on_effective_leader(t(1300), 3, Some((NodeId(2), 2)), true);
+        r.on_effective_leader(t(2000), 4, None, false);
         let (m, s, samples) = r.finish(t(2500), Default::default(), 0);
         // start-up 500 + failover 300 + unfinished 500
         assert_eq!(m.leaderless_ms, 1300.0);
@@ -574,7 +593,7 @@ mod tests {
         let mut r = Recorder::new(50_000, 300_000);
         let t = Instant::from_ms;
         r.on_submitted(t(10));
-        r.on_effective_leader(t(90), 1, Some((NodeId(1), 1)));
+        r.on_effective_leader(t(90), 1, Some((NodeId(1), 1)), true);
         r.on_commit_advance(t(100), &[90_000]); // start-up: 90 ms, counted
         r.on_submitted(t(100));
         r.on_commit_advance(t(103), &[3000]);

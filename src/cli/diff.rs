@@ -398,6 +398,7 @@ fn better(metric: &str) -> Better {
         | "unavailable_ms"
         | "failover_ms"
         | "election_ms"
+        | "settled_ms"
         | "commit_latency_ms"
         | "first_leader_ms"
         | "failovers_unfinished"

@@ -342,9 +342,20 @@ impl<'t> Observers<'t> {
                     .map(|(j, _)| NodeId::from_index(j)),
             );
             debug_assert!(backing.contains(leader), "a running leader backs itself");
-            membership.has_majority(backing).then_some((leader, term))
+            membership
+                .has_majority(backing)
+                .then_some((leader, term, membership.all_voters()))
         });
-        recorder.on_effective_leader(now, event, effective);
+        // Settled: every running voter follows the effective leader in its
+        // term (the Raft thesis' end of a failover).
+        let settled = effective.is_some_and(|(leader, term, voters)| {
+            voters.iter().all(|node| {
+                let slot = &slots[node.index()];
+                !slot.running() || (slot.status.term == term && slot.status.leader == Some(leader))
+            })
+        });
+        let effective = effective.map(|(leader, term, _)| (leader, term));
+        recorder.on_effective_leader(now, event, effective, settled);
     }
 
     /// Closes the trace and computes the metrics.

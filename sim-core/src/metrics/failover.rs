@@ -51,6 +51,11 @@ pub struct Failovers {
     last_fault: Option<(Instant, u64, usize)>,
     pub failover_us: Vec<u64>,
     pub election_us: Vec<u64>,
+    /// Since when the cluster has not settled: from the first loss of the
+    /// effective leader until every running voter follows one (through
+    /// any further losses in between).
+    unsettled_since: Option<Instant>,
+    pub settled_us: Vec<u64>,
 }
 
 impl Failovers {
@@ -78,6 +83,7 @@ impl Failovers {
                 .is_none_or(|r| r.lost_at_ms <= at.as_ms_f64()),
             "failovers start in time order"
         );
+        self.unsettled_since.get_or_insert(at);
         let fault = self
             .last_fault
             .filter(|&(fault_at, _, _)| at.us_since(fault_at) <= self.window_us)
@@ -125,6 +131,15 @@ impl Failovers {
             let record = &mut self.records[open.record];
             record.elected_at_ms = Some(at.as_ms_f64());
             record.terms = Some(term - open.lost_term);
+        }
+    }
+
+    /// Every running voter follows the effective leader: the cluster has
+    /// settled, ending the time since the first loss not yet settled.
+    pub fn settle(&mut self, at: Instant) {
+        if let Some(since) = self.unsettled_since.take() {
+            debug_assert!(self.open.is_none(), "settled with an effective leader");
+            self.settled_us.push(at.us_since(since));
         }
     }
 
@@ -185,5 +200,23 @@ mod tests {
         assert_eq!(f.records[1].terms, Some(0));
         assert_eq!(f.election_us[1], 50_000);
         assert_eq!(f.unfinished(), 0);
+    }
+
+    #[test]
+    fn settling_spans_every_loss_until_all_follow() {
+        let t = Instant::from_ms;
+        let mut f = Failovers::new(300_000);
+        // Lost at 100, a leader at 250 that is lost again at 260 (deposed
+        // by a node that had not heard of it), then one that all follow
+        // from 420.
+        f.lose(t(100), 1, 1);
+        f.regain(t(250), 2);
+        f.lose(t(260), 2, 2);
+        f.regain(t(400), 3);
+        assert!(f.settled_us.is_empty(), "not settled before all follow");
+        f.settle(t(420));
+        f.settle(t(500));
+        assert_eq!(f.settled_us, vec![320_000]);
+        assert_eq!(f.failover_us, vec![150_000, 140_000]);
     }
 }

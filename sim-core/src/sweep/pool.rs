@@ -21,6 +21,11 @@ pub struct SeedSamples {
     /// Every election (loss of the effective leader to a leader of a higher
     /// term), µs, in order.
     pub election_us: Vec<u64>,
+    /// Every time the cluster took to settle (every running voter
+    /// following one leader), µs, in order; absent from sweeps saved
+    /// before it existed.
+    #[serde(default)]
+    pub settled_us: Vec<u64>,
     /// Every committed proposal's latency.
     pub commit_latency: Histogram,
 }
@@ -30,6 +35,7 @@ impl SeedSamples {
         SeedSamples {
             failover_us: samples.failover_us.clone(),
             election_us: samples.election_us.clone(),
+            settled_us: samples.settled_us.clone(),
             commit_latency: samples.commit_latency.clone(),
         }
     }
@@ -40,6 +46,8 @@ impl SeedSamples {
 pub struct Pooled {
     pub failover_ms: Summary,
     pub election_ms: Summary,
+    #[serde(default)]
+    pub settled_ms: Summary,
     pub commit_latency_ms: Summary,
 }
 
@@ -48,6 +56,7 @@ pub struct Pooled {
 pub struct Pool {
     failover_us: Vec<u64>,
     election_us: Vec<u64>,
+    settled_us: Vec<u64>,
     commit_buckets: BTreeMap<u64, u64>,
     commit_min_us: Option<u64>,
     commit_max_us: Option<u64>,
@@ -57,6 +66,7 @@ impl Pool {
     pub fn add(&mut self, samples: &SeedSamples) {
         self.failover_us.extend_from_slice(&samples.failover_us);
         self.election_us.extend_from_slice(&samples.election_us);
+        self.settled_us.extend_from_slice(&samples.settled_us);
         let h = &samples.commit_latency;
         for &(lower, count) in &h.buckets {
             *self.commit_buckets.entry(lower).or_insert(0) += count;
@@ -84,6 +94,7 @@ impl Pool {
         Pooled {
             failover_ms: Summary::of_us(self.failover_us),
             election_ms: Summary::of_us(self.election_us),
+            settled_ms: Summary::of_us(self.settled_us),
             commit_latency_ms: Summary::of_histogram(&commits),
         }
     }

@@ -55,9 +55,9 @@ pub struct VariantSamples {
     /// "no failover" is not a failover of 0 ms.
     pub failover_ms: Vec<f64>,
     pub max_term: Vec<u64>,
-    /// Every election of every seed, pooled (the thesis' Figure 9.8 plots
-    /// this distribution per timeout range).
-    pub election_ms: Vec<f64>,
+    /// Every failover of every seed until the cluster settled, pooled (the
+    /// thesis' Figure 9.8 plots this distribution per timeout range).
+    pub settled_ms: Vec<f64>,
 }
 
 /// What the distribution chart draws.
@@ -100,10 +100,10 @@ impl SweepSamples {
                         samples.failover_ms.push(max);
                     }
                     samples.max_term.push(m.max_term);
-                    let elections = run.samples.election_us.iter();
+                    let settled = run.samples.settled_us.iter();
                     samples
-                        .election_ms
-                        .extend(elections.map(|&us| us as f64 / 1000.0));
+                        .settled_ms
+                        .extend(settled.map(|&us| us as f64 / 1000.0));
                 }
             }
         }

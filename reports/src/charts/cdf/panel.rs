@@ -14,14 +14,14 @@ use super::{CdfOptions, SweepSamples, VariantSamples};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Metric {
     /// Pooled: one value per election, not per seed.
-    Election,
+    Settled,
     Leaderless,
     Failover,
     MaxTerm,
 }
 
 pub(super) const METRICS: [Metric; 4] = [
-    Metric::Election,
+    Metric::Settled,
     Metric::Leaderless,
     Metric::Failover,
     Metric::MaxTerm,
@@ -32,7 +32,7 @@ impl Metric {
         match self {
             Metric::Leaderless => "leaderless time",
             Metric::Failover => "failover time",
-            Metric::Election => "election time",
+            Metric::Settled => "time to settle",
             Metric::MaxTerm => "max term",
         }
     }
@@ -42,14 +42,14 @@ impl Metric {
         match self {
             Metric::Leaderless => "leaderless time per seed",
             Metric::Failover => "worst failover per seed",
-            Metric::Election => "election time, every election of every seed",
+            Metric::Settled => "time to settle, every failover of every seed",
             Metric::MaxTerm => "max term per seed",
         }
     }
 
     pub(super) fn unit(self) -> Unit {
         match self {
-            Metric::Election | Metric::Leaderless | Metric::Failover => Unit::Milliseconds,
+            Metric::Settled | Metric::Leaderless | Metric::Failover => Unit::Milliseconds,
             Metric::MaxTerm => Unit::Term,
         }
     }
@@ -58,7 +58,7 @@ impl Metric {
         match self {
             Metric::Leaderless => clean(v.leaderless_ms.iter().copied()),
             Metric::Failover => clean(v.failover_ms.iter().copied()),
-            Metric::Election => clean(v.election_ms.iter().copied()),
+            Metric::Settled => clean(v.settled_ms.iter().copied()),
             Metric::MaxTerm => clean(v.max_term.iter().map(|&t| t as f64)),
         }
     }
@@ -106,8 +106,8 @@ fn offset_px(index: usize, variants: usize) -> i32 {
 fn summary(panel: &Panel, samples: &SweepSamples) -> String {
     match panel.metric {
         Metric::Leaderless => "no effective leader, over the whole run (leaderless_ms)".into(),
-        Metric::Election => {
-            "pooled: from losing the effective leader to a leader of a higher term (election_ms)"
+        Metric::Settled => {
+            "pooled: from losing the effective leader until every running voter follows one (settled_ms)"
                 .into()
         }
         Metric::MaxTerm => "the highest term any node reached (max_term)".into(),
@@ -179,7 +179,7 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
         .axis_desc_style(style::text_style(style::LABEL_SIZE, style::TEXT))
         .x_desc(axis.description(panel.metric.axis()))
         .y_desc(match panel.metric {
-            Metric::Election => "elections at or below (%)",
+            Metric::Settled => "failovers settled at or below (%)",
             Metric::Leaderless | Metric::Failover | Metric::MaxTerm => "seeds at or below (%)",
         })
         .draw()?;
@@ -301,7 +301,7 @@ fn draw_note<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let note = match (samples.seed_count(), metric) {
         (0, _) => "no seeds",
-        (_, Metric::Failover | Metric::Election) => "no seed had a completed failover",
+        (_, Metric::Failover | Metric::Settled) => "no seed had a completed failover",
         (_, Metric::Leaderless | Metric::MaxTerm) => "no values",
     };
     root.draw(&Text::new(
