@@ -1,0 +1,64 @@
+//! docs/FINDINGS.md's reproductions, each held to a band: a change that
+//! moves a reproduced number out of its band fails here.
+
+use serde_json::{json, Value};
+
+mod common;
+use common::{raftsim, read, scratch, text};
+
+/// Sweeps a bundled scenario over `seeds` and returns sweep.json.
+fn sweep(name: &str, seeds: &str) -> Value {
+    let dir = scratch(&format!("findings-{name}"));
+    let out = raftsim(&[
+        "sweep",
+        name,
+        "--seeds",
+        seeds,
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    serde_json::from_slice(&read(&dir, "sweep.json")).unwrap()
+}
+
+/// The Raft thesis' Figure 9.8 by its method (FINDINGS.md "Election
+/// timeouts"): the median time to settle per timeout range, pooled over
+/// seeds 0..60 (180 crashes per range, 60 for 150-150), within its band.
+/// Each band is centred on raftsim's own median over seeds 0..1000 (the
+/// FINDINGS table), ±25% (±50% for the two ranges whose elections take
+/// dozens of split votes, so that 60 seeds still sit inside it); the
+/// published median is given beside it and is not what is held.
+#[test]
+fn figure_9_8_medians_stay_in_their_bands() {
+    let sweep = sweep("election-timeouts", "0..60");
+    // (range, raftsim's median over 1,000 seeds, band, the thesis' median)
+    let expected = [
+        ("150-150", 99_465.0, 0.5, 40_656.0),
+        ("150-151", 13_250.0, 0.5, 1_198.0),
+        ("150-155", 1_021.0, 0.25, 287.0),
+        ("150-175", 164.0, 0.25, 141.0),
+        ("150-200", 161.0, 0.25, 146.0),
+        ("150-300", 183.0, 0.25, 171.0),
+        ("12-24", 69.0, 0.25, 30.0),
+        ("25-50", 54.0, 0.25, 43.0),
+        ("50-100", 76.0, 0.25, 67.0),
+        ("100-200", 129.0, 0.25, 120.0),
+    ];
+    let variants = sweep["variants"].as_array().unwrap();
+    let mut out_of_band = Vec::new();
+    for (label, median, band, published) in expected {
+        let v = variants
+            .iter()
+            .find(|v| v["label"] == json!(label))
+            .unwrap_or_else(|| panic!("no variant {label}"));
+        let settled = &v["pooled"]["settled_ms"];
+        let p50 = settled["p50"].as_f64().unwrap();
+        if (p50 - median).abs() > band * median {
+            out_of_band.push(format!(
+                "{label}: p50 {p50:.0} ms outside {median:.0} ms ±{:.0}% (thesis: {published:.0} ms)",
+                band * 100.0
+            ));
+        }
+    }
+    assert!(out_of_band.is_empty(), "{}", out_of_band.join("\n"));
+}
