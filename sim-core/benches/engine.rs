@@ -38,7 +38,7 @@ fn network_send(bencher: Bencher) {
         ..NetworkConfig::default()
     };
     let mut network = Network::new(5, 1, config);
-    bencher.bench_local(|| network.send(Instant::ZERO, NodeId(1), black_box(NodeId(2))));
+    bencher.bench_local(|| network.send(Instant::ZERO, NodeId(1), black_box(NodeId(2)), || false));
 }
 
 /// A follower accepting one AppendEntries of one entry after another, and
