@@ -603,7 +603,9 @@ impl Core {
             );
             let behind = progress.next <= last_index;
             self.maybe_commit();
-            if behind {
+            // A node the configuration in force leaves out gets nothing
+            // more (thesis §4.2.2), not even in answer to its answers.
+            if behind && self.membership.members().contains(from) {
                 self.send_append(from, out);
             }
         } else if response.index >= progress.matched {
@@ -617,7 +619,9 @@ impl Core {
                 progress.next,
                 progress.matched
             );
-            self.send_append(from, out);
+            if self.membership.members().contains(from) {
+                self.send_append(from, out);
+            }
         }
         true
     }
