@@ -62,3 +62,47 @@ fn figure_9_8_medians_stay_in_their_bands() {
     }
     assert!(out_of_band.is_empty(), "{}", out_of_band.join("\n"));
 }
+
+/// The thesis' §4.2.3 claim (FINDINGS.md "Removed servers"): PreVote alone
+/// does not stop a removed server whose log is as up to date as the
+/// members', the lease does. raft-rs, which replicates the new
+/// configuration to the removed node, shows it (seed 88: PreVote alone is
+/// disrupted once, PreVote with CheckQuorum never); the model, whose
+/// leader stops sending at the append, never lets the removed node's log
+/// catch up, so PreVote alone holds it off over every seed swept.
+#[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "the scenario's raft-rs variants need the raft-rs feature"
+)]
+fn a_removed_server_with_an_up_to_date_log_passes_prevote_but_not_the_lease() {
+    let dir = scratch("findings-removed-server-seed-88");
+    let out = raftsim(&[
+        "run",
+        "removed-server-idle",
+        "--seed",
+        "88",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let results: Value = serde_json::from_slice(&read(&dir, "results.json")).unwrap();
+    let removed = |label: &str| {
+        results["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["label"] == json!(label))
+            .unwrap_or_else(|| panic!("no variant {label}"))["metrics"]["removed_node_disruptions"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(removed("raft-rs prevote"), 1);
+    assert_eq!(removed("raft-rs prevote+checkquorum"), 0);
+    assert_eq!(removed("prevote-nolease"), 0);
+    // Every seed of a sweep: the expectations (no removed-node disruption
+    // for the model's PreVote, with or without the lease, nor for raft-rs
+    // with CheckQuorum) hold.
+    let sweep = sweep("removed-server-idle", "0..100");
+    assert_eq!(sweep["failed_seeds"], json!(0), "{sweep}");
+}

@@ -62,6 +62,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         include_str!("../../scenarios/removed-server.json"),
     ),
     (
+        "removed-server-idle.json",
+        include_str!("../../scenarios/removed-server-idle.json"),
+    ),
+    (
         "remove-leader.json",
         include_str!("../../scenarios/remove-leader.json"),
     ),
