@@ -168,3 +168,82 @@ fn the_sweep_report_shows_variants_chart_and_every_failing_seed() {
         "self-contained: nothing fetched"
     );
 }
+
+/// A scenario's `published` percentiles are drawn as rings in each
+/// variant's colour on the pooled panel, by `sweep --out` and by `merge`
+/// alike; a section that names an unknown variant, metric or percentile
+/// is refused with its JSON path.
+#[test]
+fn published_percentiles_are_drawn_as_rings_and_checked() {
+    let dir = scratch("sweep-published");
+    let text = std::fs::read(common::repo("scenarios/leader-crash.json")).unwrap();
+    let mut scenario: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    scenario["published"] = serde_json::json!({
+        "source": "a test's own numbers",
+        "metric": "settled_ms",
+        "points": [
+            {"variant": "raft", "quantiles": {"p50": 400, "p99": 900}},
+            {"variant": "prevote", "quantiles": {"p90": 700}}
+        ]
+    });
+    let file = dir.join("published.json");
+    std::fs::write(&file, scenario.to_string()).unwrap();
+    let out = dir.join("out");
+    raftsim(&["sweep", path(&file), "--seeds", "0..4", "--out", path(&out)]);
+    let svg = String::from_utf8(read(&out, "distributions.svg")).unwrap();
+    assert!(svg.contains("rings: a test"), "the panel names the source");
+    let rings = svg.matches("<circle").count();
+    // Each ring is a white disc under a coloured circle.
+    assert_eq!(rings, 2 * 3, "{rings} circles for three published points");
+    let (s1, s2, merged) = (dir.join("s1"), dir.join("s2"), dir.join("merged"));
+    for (shard, shard_dir) in [("1/2", &s1), ("2/2", &s2)] {
+        raftsim(&[
+            "sweep",
+            path(&file),
+            "--seeds",
+            "0..4",
+            "--shard",
+            shard,
+            "--out",
+            path(shard_dir),
+        ]);
+    }
+    raftsim(&["merge", path(&s1), path(&s2), "--out", path(&merged)]);
+    assert_eq!(
+        read(&merged, "distributions.svg"),
+        svg.as_bytes(),
+        "merge draws the rings too"
+    );
+
+    let cases = [
+        (
+            serde_json::json!({"source": "x", "metric": "failover_ms", "points": [{"variant": "raft", "quantiles": {"p50": 1}}]}),
+            "published.metric: \"failover_ms\": only \"settled_ms\"",
+        ),
+        (
+            serde_json::json!({"source": "x", "metric": "settled_ms", "points": [{"variant": "nope", "quantiles": {"p50": 1}}]}),
+            "published.points[0].variant: no variant is labelled \"nope\"",
+        ),
+        (
+            serde_json::json!({"source": "x", "metric": "settled_ms", "points": [{"variant": "raft", "quantiles": {"p42": 1}}]}),
+            "published.points[0].quantiles",
+        ),
+        (
+            serde_json::json!({"source": "x", "metric": "settled_ms", "points": [{"variant": "raft", "quantiles": {"p50": 0}}]}),
+            "published.points[0].quantiles.p50: 0 ms: must be more than 0",
+        ),
+        (
+            serde_json::json!({"source": "", "metric": "settled_ms", "points": []}),
+            "published.points: must hold 1 to 64 entries",
+        ),
+    ];
+    for (i, (published, expected)) in cases.into_iter().enumerate() {
+        scenario["published"] = published;
+        let bad = dir.join(format!("bad-{i}.json"));
+        std::fs::write(&bad, scenario.to_string()).unwrap();
+        let output = common::raftsim(&["validate", path(&bad)]);
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{err}");
+        assert!(err.contains(expected), "case {i}: {err}");
+    }
+}

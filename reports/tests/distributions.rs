@@ -67,6 +67,7 @@ fn samples(n: usize, prevote_stuck: bool) -> SweepSamples {
         scenario: "fixture".into(),
         seeds: [0, n as u64],
         variants,
+        published: None,
     }
 }
 
@@ -358,6 +359,7 @@ fn degenerate_sweeps_still_draw() {
         scenario: "edge".into(),
         seeds: [7, 8],
         variants,
+        published: None,
     };
     let equal = |n: usize, value: f64| VariantSamples {
         label: "same".into(),

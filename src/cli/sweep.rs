@@ -12,13 +12,13 @@ use std::time::Instant as WallClock;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use reports::charts::cdf::{CdfOptions, SweepSamples};
+use reports::charts::cdf::{CdfOptions, Published, PublishedPoint, SweepSamples};
 use reports::{artifacts, sweep_table};
 use serde::{Deserialize, Serialize};
 use sim_core::node::Implementation;
 use sim_core::raftrs::unreplaced_timeouts;
 use sim_core::results::{self, shell_word};
-use sim_core::scenario::Scenario;
+use sim_core::scenario::{PublishedSpec, Scenario};
 use sim_core::sweep::{self, Aggregate, SeedRecord, VariantAggregate};
 
 use super::overrides::Overrides;
@@ -139,6 +139,34 @@ pub(super) struct ShardInfo {
     /// The `--set` overrides, repeated in every replay command.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(super) overrides: Vec<String>,
+    /// The scenario's published numbers, for the chart (merge draws them
+    /// too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) published: Option<Published>,
+}
+
+/// The chart's form of a scenario's `published` section: one point per
+/// variant and percentile.
+fn published(spec: Option<&PublishedSpec>) -> Option<Published> {
+    let spec = spec?;
+    let points = spec
+        .points
+        .iter()
+        .flat_map(|point| {
+            point
+                .quantiles
+                .given()
+                .map(|(_, quantile, ms)| PublishedPoint {
+                    variant: point.variant.clone(),
+                    quantile,
+                    ms,
+                })
+        })
+        .collect();
+    Some(Published {
+        source: spec.source.clone(),
+        points,
+    })
 }
 
 pub fn sweep(args: SweepArgs) -> CliResult {
@@ -163,6 +191,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
             .collect(),
         fingerprint: scenario.fingerprint(),
         overrides: loaded.overrides.clone(),
+        published: published(scenario.file.published.as_ref()),
     };
     if let Some(dir) = &args.out {
         output::refuse_inputs_in(
@@ -404,7 +433,9 @@ fn finish(
         ];
         // The chart counts what the statistics count: no run cut short.
         let counted: Vec<SeedRecord> = records.iter().map(SeedRecord::counted).collect();
-        let samples = SweepSamples::from_records(&info.scenario, range, &info.variants, &counted);
+        let mut samples =
+            SweepSamples::from_records(&info.scenario, range, &info.variants, &counted);
+        samples.published = info.published.clone();
         let command = sweep_command(info);
         let charts = artifacts::sweep(&samples, CdfOptions::default(), &aggregate, &command)
             .map_err(|e| {

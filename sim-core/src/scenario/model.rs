@@ -78,6 +78,69 @@ pub struct ScenarioFile {
     /// Random faults drawn from the seed, on top of `events`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chaos: Option<ChaosSpec>,
+    /// Published numbers this scenario reproduces, drawn beside raftsim's
+    /// on a sweep's distribution chart (docs/SCENARIOS.md "published").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<PublishedSpec>,
+}
+
+/// Percentiles a publication reports for some variants, in milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedSpec {
+    /// Where the numbers come from, as the chart names it (1 to 200
+    /// characters).
+    pub source: String,
+    /// The pooled distribution they compare with: `settled_ms`.
+    pub metric: String,
+    /// One entry per variant, 1 to 64.
+    pub points: Vec<PublishedPointSpec>,
+}
+
+/// A variant's published percentiles.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedPointSpec {
+    /// The variant's label.
+    pub variant: String,
+    pub quantiles: PublishedQuantiles,
+}
+
+/// Published percentiles in milliseconds, each more than 0 and at most
+/// 604800000; at least one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedQuantiles {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 604_800_000))]
+    pub p10: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 604_800_000))]
+    pub p50: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 604_800_000))]
+    pub p90: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 604_800_000))]
+    pub p95: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 604_800_000))]
+    pub p99: Option<f64>,
+}
+
+impl PublishedQuantiles {
+    /// The percentiles given: (key, fraction, milliseconds).
+    pub fn given(&self) -> impl Iterator<Item = (&'static str, f64, f64)> {
+        [
+            ("p10", 0.10, self.p10),
+            ("p50", 0.50, self.p50),
+            ("p90", 0.90, self.p90),
+            ("p95", 0.95, self.p95),
+            ("p99", 0.99, self.p99),
+        ]
+        .into_iter()
+        .filter_map(|(key, fraction, ms)| ms.map(|ms| (key, fraction, ms)))
+    }
 }
 
 /// Random faults drawn from the seed (the same schedule for every variant).

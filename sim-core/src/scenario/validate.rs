@@ -69,6 +69,7 @@ pub(super) fn check(file: &ScenarioFile) -> Result<Scripts, ScenarioErrors> {
     check.members(file);
     check.dledger_members(file);
     check.expectations(file);
+    check.published(file);
     if check.errors.is_empty() {
         Ok((script, variant_scripts))
     } else {
@@ -500,6 +501,63 @@ impl Check {
         let metric_keys = Metrics::keys();
         for (i, e) in file.expect.iter().enumerate() {
             self.expectation(&format!("expect[{i}]"), e, &known_labels, &metric_keys);
+        }
+    }
+
+    /// `published`: a source, the one metric the chart draws them on,
+    /// known variants, known percentiles, plausible milliseconds.
+    fn published(&mut self, file: &ScenarioFile) {
+        let Some(published) = &file.published else {
+            return;
+        };
+        let source = published.source.trim();
+        if source.is_empty() || published.source.chars().count() > 200 {
+            self.fail("published.source", "must be 1 to 200 characters");
+        }
+        if published.metric != "settled_ms" {
+            self.fail(
+                "published.metric",
+                format!(
+                    "{:?}: only \"settled_ms\", the pooled distribution the sweep's chart draws, \
+                     takes published points",
+                    published.metric
+                ),
+            );
+        }
+        if published.points.is_empty() || published.points.len() > 64 {
+            self.fail("published.points", "must hold 1 to 64 entries");
+        }
+        let labels: Vec<&str> = if file.variants.is_empty() {
+            vec!["default"]
+        } else {
+            file.variants.iter().map(|v| v.label.as_str()).collect()
+        };
+        for (i, point) in published.points.iter().enumerate() {
+            let path = format!("published.points[{i}]");
+            if !labels.contains(&point.variant.as_str()) {
+                self.fail(
+                    format!("{path}.variant"),
+                    format!(
+                        "no variant is labelled {:?}: the variants are {}",
+                        point.variant,
+                        labels.join(", ")
+                    ),
+                );
+            }
+            if point.quantiles.given().next().is_none() {
+                self.fail(
+                    format!("{path}.quantiles"),
+                    "gives no percentile: give any of p10, p50, p90, p95, p99",
+                );
+            }
+            for (key, _, ms) in point.quantiles.given() {
+                if !(ms.is_finite() && ms > 0.0 && ms <= 604_800_000.0) {
+                    self.fail(
+                        format!("{path}.quantiles.{key}"),
+                        format!("{ms} ms: must be more than 0 and at most 604800000"),
+                    );
+                }
+            }
         }
     }
 

@@ -9,6 +9,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
 use sim_core::sweep::SeedRecord;
 
 use super::common::{self, DrawResult, LegendEntry, Sample};
@@ -60,6 +61,24 @@ pub struct VariantSamples {
     pub settled_ms: Vec<f64>,
 }
 
+/// Published percentiles of the pooled distribution (`settled_ms`), drawn
+/// as rings in each variant's colour beside its line.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Published {
+    /// Where the numbers come from.
+    pub source: String,
+    pub points: Vec<PublishedPoint>,
+}
+
+/// One published percentile of one variant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PublishedPoint {
+    pub variant: String,
+    /// The percentile as a fraction: 0.5 for the median.
+    pub quantile: f64,
+    pub ms: f64,
+}
+
 /// What the distribution chart draws.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SweepSamples {
@@ -67,6 +86,8 @@ pub struct SweepSamples {
     /// The half-open seed range swept.
     pub seeds: [u64; 2],
     pub variants: Vec<VariantSamples>,
+    /// Published numbers to draw beside the pooled panel's lines.
+    pub published: Option<Published>,
 }
 
 impl SweepSamples {
@@ -111,6 +132,7 @@ impl SweepSamples {
             scenario: scenario.to_string(),
             seeds,
             variants,
+            published: None,
         }
     }
 

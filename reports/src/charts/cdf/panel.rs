@@ -76,7 +76,18 @@ pub(super) fn panels(samples: &SweepSamples, options: CdfOptions) -> Vec<Panel> 
         .iter()
         .map(|&metric| {
             let values: Vec<Vec<f64>> = samples.variants.iter().map(|v| metric.values(v)).collect();
-            let axis = XAxis::new(&values, metric.unit(), options.x_scale);
+            // The published rings must fit on the pooled panel's axis too.
+            let published: Vec<f64> = match (metric, &samples.published) {
+                (Metric::Settled, Some(p)) => p.points.iter().map(|point| point.ms).collect(),
+                _ => Vec::new(),
+            };
+            let axis = if published.is_empty() {
+                XAxis::new(&values, metric.unit(), options.x_scale)
+            } else {
+                let mut with = values.clone();
+                with.push(clean(published.into_iter()));
+                XAxis::new(&with, metric.unit(), options.x_scale)
+            };
             Panel {
                 metric,
                 values,
@@ -106,10 +117,11 @@ fn offset_px(index: usize, variants: usize) -> i32 {
 fn summary(panel: &Panel, samples: &SweepSamples) -> String {
     match panel.metric {
         Metric::Leaderless => "no effective leader, over the whole run (leaderless_ms)".into(),
-        Metric::Settled => {
-            "pooled: from losing the effective leader until every running voter follows one (settled_ms)"
-                .into()
-        }
+        Metric::Settled => match &samples.published {
+            Some(p) => format!("pooled (settled_ms); rings: {}", p.source),
+            None => "pooled: from losing the effective leader until every running voter follows one (settled_ms)"
+                .into(),
+        },
         Metric::MaxTerm => "the highest term any node reached (max_term)".into(),
         Metric::Failover => {
             let left_out: Vec<String> = samples
@@ -198,6 +210,9 @@ pub(super) fn draw_panel<DB: DrawingBackend>(
     };
     draw_grid(root, &frame)?;
     draw_steps(root, &frame, &panel.values)?;
+    if panel.metric == Metric::Settled {
+        draw_published(root, &frame, samples)?;
+    }
     if panel.values.iter().all(Vec::is_empty) {
         draw_note(root, &frame, samples, panel.metric)?;
     }
@@ -288,6 +303,32 @@ fn draw_steps<DB: DrawingBackend>(
             below = upto;
         }
         common::variant_line(root, points, style::variant_style(i), 2)?;
+    }
+    Ok(())
+}
+
+/// Each published percentile as a ring in its variant's colour, where
+/// raftsim's line would pass if it agreed.
+fn draw_published<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    f: &Frame,
+    samples: &SweepSamples,
+) -> DrawResult<DB> {
+    let Some(published) = &samples.published else {
+        return Ok(());
+    };
+    for point in &published.points {
+        let Some(i) = samples
+            .variants
+            .iter()
+            .position(|v| v.label == point.variant)
+        else {
+            continue;
+        };
+        let centre = ((f.x_px)(point.ms), (f.y_px)(point.quantile));
+        let colour = style::variant_colour(i);
+        root.draw(&Circle::new(centre, 6, style::WHITE.filled()))?;
+        root.draw(&Circle::new(centre, 6, colour.stroke_width(2)))?;
     }
     Ok(())
 }
