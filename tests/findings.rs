@@ -106,3 +106,26 @@ fn a_removed_server_with_an_up_to_date_log_passes_prevote_but_not_the_lease() {
     let sweep = sweep("removed-server-idle", "0..100");
     assert_eq!(sweep["failed_seeds"], json!(0), "{sweep}");
 }
+
+/// The partial-partition reproductions (FINDINGS.md "Partial
+/// partitions"): each scenario's expectations are its source's outcome
+/// (classic Raft deposed again and again and PreVote quiet; PreVote alone
+/// without a working leader and CheckQuorum recovering; no election with
+/// PreVote under etcd's timing), and they hold in every seed swept.
+#[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "the scenarios' raft-rs variants need the raft-rs feature"
+)]
+fn partial_partitions_come_out_as_their_sources_say() {
+    for name in [
+        "partial-partition-a",
+        "partial-partition-b",
+        "leader-link-cut",
+        "chained",
+    ] {
+        let sweep = sweep(name, "0..12");
+        assert_eq!(sweep["failed_seeds"], json!(0), "{name}: {sweep}");
+        assert_eq!(sweep["runs"], json!(12), "{name}");
+    }
+}

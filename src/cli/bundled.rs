@@ -58,6 +58,18 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         include_str!("../../scenarios/election-timeouts.json"),
     ),
     (
+        "partial-partition-a.json",
+        include_str!("../../scenarios/partial-partition-a.json"),
+    ),
+    (
+        "partial-partition-b.json",
+        include_str!("../../scenarios/partial-partition-b.json"),
+    ),
+    (
+        "leader-link-cut.json",
+        include_str!("../../scenarios/leader-link-cut.json"),
+    ),
+    (
         "removed-server.json",
         include_str!("../../scenarios/removed-server.json"),
     ),
