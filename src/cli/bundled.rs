@@ -70,6 +70,14 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         include_str!("../../scenarios/leader-link-cut.json"),
     ),
     (
+        "omni-quorum-loss.json",
+        include_str!("../../scenarios/omni-quorum-loss.json"),
+    ),
+    (
+        "omni-constrained-election.json",
+        include_str!("../../scenarios/omni-constrained-election.json"),
+    ),
+    (
         "removed-server.json",
         include_str!("../../scenarios/removed-server.json"),
     ),
