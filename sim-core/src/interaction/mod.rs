@@ -362,6 +362,7 @@ interaction_tests! {
     replication => "replication.txt",
     membership => "membership.txt",
     removed_server => "removed_server.txt",
+    removed_server_late_reply => "removed_server_late_reply.txt",
     remove_leader => "remove_leader.txt",
     transfer => "transfer.txt",
 }
