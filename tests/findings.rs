@@ -6,6 +6,16 @@ use serde_json::{json, Value};
 mod common;
 use common::{raftsim, read, scratch, text};
 
+/// The variant labelled `label` of a results.json or sweep.json.
+fn variant<'a>(doc: &'a Value, label: &str) -> &'a Value {
+    doc["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["label"] == json!(label))
+        .unwrap_or_else(|| panic!("no variant {label}"))
+}
+
 /// Sweeps a bundled scenario over `seeds` and returns sweep.json.
 fn sweep(name: &str, seeds: &str) -> Value {
     let dir = scratch(&format!("findings-{name}"));
@@ -45,14 +55,9 @@ fn figure_9_8_medians_stay_in_their_bands() {
         ("50-100", 76.0, 0.25, 67.0),
         ("100-200", 129.0, 0.25, 120.0),
     ];
-    let variants = sweep["variants"].as_array().unwrap();
     let mut out_of_band = Vec::new();
     for (label, median, band, published) in expected {
-        let v = variants
-            .iter()
-            .find(|v| v["label"] == json!(label))
-            .unwrap_or_else(|| panic!("no variant {label}"));
-        let settled = &v["pooled"]["settled_ms"];
+        let settled = &variant(&sweep, label)["pooled"]["settled_ms"];
         let p50 = settled["p50"].as_f64().unwrap();
         if (p50 - median).abs() > band * median {
             out_of_band.push(format!(
@@ -89,12 +94,7 @@ fn a_removed_server_with_an_up_to_date_log_passes_prevote_but_not_the_lease() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let results: Value = serde_json::from_slice(&read(&dir, "results.json")).unwrap();
     let removed = |label: &str| {
-        results["variants"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["label"] == json!(label))
-            .unwrap_or_else(|| panic!("no variant {label}"))["metrics"]["removed_node_disruptions"]
+        variant(&results, label)["metrics"]["removed_node_disruptions"]
             .as_u64()
             .unwrap()
     };
@@ -146,12 +146,7 @@ fn omni_paxos_downtimes_stay_in_their_bands() {
     let quorum_loss = sweep("omni-quorum-loss", "0..60");
     assert_eq!(quorum_loss["failed_seeds"], json!(0), "{quorum_loss}");
     let mean = |label: &str| {
-        quorum_loss["variants"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["label"] == json!(label))
-            .unwrap_or_else(|| panic!("no variant {label}"))["metrics"]["failover_ms.max"]["mean"]
+        variant(&quorum_loss, label)["metrics"]["failover_ms.max"]["mean"]
             .as_f64()
             .unwrap()
     };
