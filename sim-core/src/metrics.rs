@@ -355,6 +355,12 @@ impl Recorder {
         self.membership.on_transfer(at, target);
     }
 
+    /// Whether a loss of the effective leader has not settled yet: only
+    /// then does `on_effective_leader` need to know whether it has.
+    pub fn awaits_settling(&self) -> bool {
+        self.failovers.awaits_settling()
+    }
+
     /// The effective leader, re-evaluated at `at` during engine event
     /// `event`, is `now`; `settled` when every running voter follows it.
     pub fn on_effective_leader(

@@ -320,6 +320,9 @@ impl<'t> Observers<'t> {
         let Some(recorder) = self.recorder.as_mut() else {
             return;
         };
+        let awaits_settling = recorder.awaits_settling();
+        let current = recorder.effective_leader();
+        let mut settled = false;
         let effective = slots.iter().enumerate().find_map(|(i, slot)| {
             if !slot.running() || slot.status.role != Role::Leader {
                 return None;
@@ -327,34 +330,35 @@ impl<'t> Observers<'t> {
             let leader = NodeId::from_index(i);
             let term = slot.status.term;
             let membership = slot.node().map(N::membership)?;
-            let backing = NodeSet::of(
+            // Running nodes that follow `leader` in its term, itself included.
+            let following = NodeSet::of(
                 slots
                     .iter()
                     .enumerate()
-                    .filter(|&(j, s)| {
-                        let node = NodeId::from_index(j);
-                        s.running()
-                            && s.status.term == term
-                            && s.status.leader == Some(leader)
-                            && (node == leader
-                                || (network.link_up(leader, node) && network.link_up(node, leader)))
+                    .filter(|(_, s)| {
+                        s.running() && s.status.term == term && s.status.leader == Some(leader)
                     })
                     .map(|(j, _)| NodeId::from_index(j)),
             );
+            let backing = NodeSet::of(following.iter().filter(|&node| {
+                node == leader || (network.link_up(leader, node) && network.link_up(node, leader))
+            }));
             debug_assert!(backing.contains(leader), "a running leader backs itself");
-            membership
-                .has_majority(backing)
-                .then_some((leader, term, membership.all_voters()))
+            if !membership.has_majority(backing) {
+                return None;
+            }
+            // Settled (the Raft thesis' end of a failover): every running
+            // voter follows it. Asked only while a loss awaits it, or when
+            // this very step hands leadership over (a loss that may settle
+            // at once).
+            settled = (awaits_settling || current != Some((leader, term)))
+                && membership
+                    .all_voters()
+                    .minus(following)
+                    .iter()
+                    .all(|node| !slots[node.index()].running());
+            Some((leader, term))
         });
-        // Settled: every running voter follows the effective leader in its
-        // term (the Raft thesis' end of a failover).
-        let settled = effective.is_some_and(|(leader, term, voters)| {
-            voters.iter().all(|node| {
-                let slot = &slots[node.index()];
-                !slot.running() || (slot.status.term == term && slot.status.leader == Some(leader))
-            })
-        });
-        let effective = effective.map(|(leader, term, _)| (leader, term));
         recorder.on_effective_leader(now, event, effective, settled);
     }
 

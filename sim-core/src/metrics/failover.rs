@@ -134,6 +134,11 @@ impl Failovers {
         }
     }
 
+    /// Whether a loss has not settled yet.
+    pub fn awaits_settling(&self) -> bool {
+        self.unsettled_since.is_some()
+    }
+
     /// Every running voter follows the effective leader: the cluster has
     /// settled, ending the time since the first loss not yet settled.
     pub fn settle(&mut self, at: Instant) {
