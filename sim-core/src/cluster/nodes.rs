@@ -420,9 +420,9 @@ impl<N: RaftNode> Cluster<'_, N> {
         if let Err(broken) = self.observers.on_send(from, to, &msg) {
             self.violation(broken, Some(from));
         }
-        let snapshot = &self.cfg.raft.snapshot;
+        let snapshot = self.cfg.raft.snapshot;
         let fate = self.network.send(self.now, from, to, || {
-            msg.held_bytes() > 0 || msg.snapshot_bytes(snapshot).is_some()
+            msg.held_bytes() > 0 || msg.snapshot_bytes(&snapshot).is_some()
         });
         let id = self.network.counters.sent;
         self.record(TraceEvent::Send {
@@ -438,9 +438,8 @@ impl<N: RaftNode> Cluster<'_, N> {
                 "a message never arrives before it leaves"
             );
             // A snapshot takes its transfer time on top of the latency.
-            let snapshot = &self.cfg.raft.snapshot;
             let transfer_us = msg
-                .snapshot_bytes(snapshot)
+                .snapshot_bytes(&snapshot)
                 .map_or(0, |bytes| snapshot.transfer_us(bytes));
             let at = at.plus_us(transfer_us);
             let duplicate_at = duplicate_at.map(|dup_at| dup_at.plus_us(transfer_us));
