@@ -371,12 +371,17 @@ impl Recorder {
         settled: bool,
     ) {
         debug_assert!(!settled || now.is_some(), "settled on an effective leader");
-        if now == self.effective {
-            if settled {
-                self.failovers.settle(at);
-            }
-            return;
+        if now != self.effective {
+            self.change_effective_leader(at, event, now);
         }
+        // After a loss this step may have started: a hand-over that every
+        // voter already follows settles at once.
+        if settled {
+            self.failovers.settle(at);
+        }
+    }
+
+    fn change_effective_leader(&mut self, at: Instant, event: u64, now: Option<(NodeId, Term)>) {
         if let Some((leader, _)) = now {
             self.membership.on_effective_leader(at, leader);
         }
@@ -401,9 +406,6 @@ impl Recorder {
             at >= self.effective_since,
             "the effective leader changes in time order"
         );
-        if settled {
-            self.failovers.settle(at);
-        }
         self.effective = now;
         self.effective_since = at;
         self.series.leaders.push(LeaderPoint {
