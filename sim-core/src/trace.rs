@@ -294,6 +294,16 @@ pub trait Tracer {
         Ok(())
     }
 
+    /// The instant before which the tracer wants no `Send` record: the
+    /// run does not hand it messages sent earlier (they count in the trace
+    /// hash all the same). Asked as the run starts and after every other
+    /// call into the tracer, which may change it; so a tracer that keeps
+    /// messages only in some spans of time (the replay viewer) is not
+    /// called for each message outside them. The default wants them all.
+    fn sends_wanted_from(&self) -> Instant {
+        Instant::ZERO
+    }
+
     /// A node's status as the cluster now keeps it, each time any part of
     /// it changes (its log length and commit index too, which a `State`
     /// record carries only when the term, role or leader changes) and at

@@ -314,3 +314,66 @@ fn a_tracer_hears_only_the_kinds_it_asks_for() {
         2
     );
 }
+
+#[test]
+fn a_tracer_gets_exactly_the_sends_it_wants() {
+    use sim_core::run::run_with;
+
+    /// Wants messages in the first 100 ms of each second only: after each
+    /// call, from now on if inside one, else from the next second. The
+    /// reference asks for every message and applies the same rule itself.
+    struct Spans {
+        filter_itself: bool,
+        from: Instant,
+        sends: Vec<Instant>,
+        others: usize,
+    }
+    impl Spans {
+        fn new(filter_itself: bool) -> Spans {
+            Spans {
+                filter_itself,
+                from: Instant::ZERO,
+                sends: Vec::new(),
+                others: 0,
+            }
+        }
+    }
+    impl Tracer for Spans {
+        fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> std::io::Result<()> {
+            match event {
+                TraceEvent::Send { .. } if at >= self.from => self.sends.push(at),
+                TraceEvent::Send { .. } => {
+                    assert!(self.filter_itself, "a send at {at} before {}", self.from)
+                }
+                _ => self.others += 1,
+            }
+            let us = at.as_us();
+            self.from = match us % 1_000_000 < 100_000 {
+                true => at,
+                false => Instant::from_us((us / 1_000_000 + 1) * 1_000_000),
+            };
+            Ok(())
+        }
+        fn sends_wanted_from(&self) -> Instant {
+            match self.filter_itself {
+                true => Instant::ZERO,
+                false => self.from,
+            }
+        }
+    }
+    let mut spans = Spans::new(false);
+    let mut reference = Spans::new(true);
+    let plain = run_with(isolate_rejoin(3), None);
+    let traced = run_with(isolate_rejoin(3), Some(&mut spans));
+    let all = run_with(isolate_rejoin(3), Some(&mut reference));
+    assert_eq!(plain.trace_hash, traced.trace_hash, "the run is the same");
+    assert_eq!(plain.trace_hash, all.trace_hash);
+    assert_eq!(spans.sends, reference.sends, "exactly the sends it wants");
+    assert_eq!(spans.others, reference.others, "and every other record");
+    let sent = plain.metrics.messages_sent as usize;
+    assert!(
+        spans.sends.len() > sent / 20 && spans.sends.len() < sent / 4,
+        "{} of {sent}",
+        spans.sends.len()
+    );
+}

@@ -52,6 +52,11 @@ impl Tracer for Both<'_> {
         self.first.finish()?;
         self.second.finish()
     }
+    fn sends_wanted_from(&self) -> Instant {
+        self.first
+            .sends_wanted_from()
+            .min(self.second.sends_wanted_from())
+    }
     fn status(&mut self, at: Instant, node: NodeId, status: &Status) {
         self.first.status(at, node, status);
         self.second.status(at, node, status);

@@ -27,6 +27,9 @@ pub(super) struct Observers<'t> {
     /// The kinds of event the tracer hears ([`EventKind::bit`]); none
     /// without a tracer.
     heard: u16,
+    /// The tracer wants no `Send` record before this instant
+    /// ([`Tracer::sends_wanted_from`], asked after each call into it).
+    sends_from: Instant,
     trace_error: Option<String>,
 }
 
@@ -53,18 +56,26 @@ impl<'t> Observers<'t> {
                     .filter(|&&kind| tracer.hears(kind))
                     .fold(0, |set, kind| set | kind.bit())
             }),
+            sends_from: tracer
+                .as_ref()
+                .map_or(Instant::ZERO, |tracer| tracer.sends_wanted_from()),
             tracer,
             trace_error: None,
         }
     }
 
-    /// Adds an event to the trace hash and, if there is one, the tracer.
+    /// Adds an event to the trace hash and, if there is one, the tracer
+    /// (unless it is a message sent before the tracer wants them).
     /// Inlined, like `TraceHash::add`: without a tracer the event is never
     /// built.
     #[inline(always)]
     pub(super) fn record<M: WireMessage>(&mut self, now: Instant, event: &TraceEvent<'_, M>) {
         self.hash.add(now, event);
-        if self.heard & event.kind().bit() == 0 {
+        let kind = event.kind();
+        if self.heard & kind.bit() == 0 {
+            return;
+        }
+        if kind == EventKind::Send && now < self.sends_from {
             return;
         }
         if let Some(tracer) = self.tracer.as_mut() {
@@ -72,6 +83,7 @@ impl<'t> Observers<'t> {
                 if let Err(e) = tracer.record(now, &event.erased()) {
                     self.trace_error = Some(e.to_string());
                 }
+                self.sends_from = tracer.sends_wanted_from();
             }
         }
     }
@@ -81,6 +93,7 @@ impl<'t> Observers<'t> {
     pub(super) fn on_status(&mut self, now: Instant, id: NodeId, status: &Status) {
         if let Some(tracer) = self.tracer.as_mut() {
             tracer.status(now, id, status);
+            self.sends_from = tracer.sends_wanted_from();
         }
     }
 
@@ -100,6 +113,7 @@ impl<'t> Observers<'t> {
     ) {
         if let Some(tracer) = self.tracer.as_mut() {
             tracer.after_fault(now, cut_links, paused);
+            self.sends_from = tracer.sends_wanted_from();
         }
     }
 
