@@ -16,11 +16,13 @@ use common::scenario as bundled;
 /// records it, and fitted into its share of the page as the page holds it.
 fn record(scenario: &Scenario, variant: &Variant, seed: u64) -> VariantReplay {
     let cfg = scenario.cluster_config(variant, seed);
-    let planned: Vec<u64> = cfg.script.iter().map(|e| e.at.as_us()).collect();
+    let mut planned: Vec<u64> = cfg.script.iter().map(|e| e.at.as_us()).collect();
+    planned.extend(scenario.chaos_events(seed).iter().map(|e| e.at.as_us()));
+    let share = viewer::share_bytes(cfg.duration_us, scenario.variants().len());
     let mut tracer = ViewerTracer::new(
         &variant.label,
         scenario.file.nodes as u32,
-        viewer::detail_for(&variant.raft, cfg.duration_us),
+        viewer::detail_for(&variant.raft, cfg.duration_us).within(cfg.duration_us, share),
         &planned,
     );
     let end_us = cfg.duration_us;
@@ -30,7 +32,6 @@ fn record(scenario: &Scenario, variant: &Variant, seed: u64) -> VariantReplay {
         .first()
         .map_or(end_us, |v| (v.at_ms * 1000.0).round() as u64);
     let replay = tracer.finish(end_us, &out.series.disruptions);
-    let share = viewer::share_bytes(end_us, scenario.variants().len());
     viewer::fitted(&replay, share)
 }
 
@@ -139,6 +140,48 @@ fn seven_nodes_show_as_the_replay_has_them() {
 #[test]
 fn random_faults_show_as_the_replay_has_them_with_either_implementation() {
     consistent_with_the_replay("chaos", &["raft", "raft-rs"], 12);
+}
+
+/// chaos-bugs: thousands of faults in two minutes, far more detail than
+/// its page holds. It is recorded at the page's pace: whole windows around
+/// some moments, spread over the run, messages in them; and what the page
+/// shows is still the replay's, exactly inside the windows.
+#[test]
+fn a_run_full_of_faults_keeps_whole_windows_spread_over_it() {
+    let scenario = bundled("chaos-bugs");
+    let seed = scenario.file.seed;
+    let variant = &scenario.variants()[0];
+    let replay = record(&scenario, variant, seed);
+    let faults = replay.markers.len();
+    assert!(replay.messages.len() > 1_000, "{}", replay.messages.len());
+    let whole = replay
+        .windows
+        .iter()
+        .filter(|w| w.1 - w.0 >= replay.window_us)
+        .count();
+    assert_eq!(replay.window_us, 300_000, "its windows were not thinned");
+    assert!(whole >= 5, "{whole} whole windows for {faults} markers");
+    let end_us = replay.end_us;
+    let quarters = (0..4)
+        .filter(|quarter| {
+            let (from, to) = (end_us / 4 * quarter, end_us / 4 * (quarter + 1));
+            replay.windows.iter().any(|w| from <= w.0 && w.0 < to)
+        })
+        .count();
+    assert!(quarters >= 3, "windows in {quarters} quarters of the run");
+    let inside: Vec<u64> = replay
+        .windows
+        .iter()
+        .step_by(replay.windows.len() / 3)
+        .map(|w| (w.0 + w.1) / 2)
+        .collect();
+    for at_us in inside
+        .into_iter()
+        .chain([end_us / 3 + 777, end_us / 2 + 777])
+    {
+        let truth = sim_core::replay::state_at(&scenario, variant, seed, at_us);
+        check(&replay, &truth, at_us, "chaos-bugs");
+    }
 }
 
 #[test]

@@ -119,10 +119,11 @@ pub fn record(
         .map(|e| e.at.as_us())
         .collect();
     planned.extend(&viewing.chaos_us);
+    let share = viewer::share_bytes(duration_us, variants);
     let mut tracer = ViewerTracer::new(
         &variant.label,
         scenario.file.nodes as u32,
-        viewer::detail_for(&variant.raft, duration_us),
+        viewer::detail_for(&variant.raft, duration_us).within(duration_us, share),
         &planned,
     );
     if scenario.file.members.is_some() {
@@ -139,7 +140,7 @@ pub fn record(
         None => results::run_variant(scenario, variant, seed, Some(&mut tracer)),
     };
     let replay = tracer.finish(end_of(&result, duration_us), &result.series.disruptions);
-    let data = viewer::encode(&replay, viewer::share_bytes(duration_us, variants));
+    let data = viewer::encode(&replay, share);
     (result, data)
 }
 

@@ -32,19 +32,42 @@ use super::record::{
     Fate, Marker, MarkerKind, NodeEventKind, NodeView, StatusChange, VariantReplay,
 };
 
-/// Unsigned LEB128.
-fn varint(out: &mut Vec<u8>, mut value: u64) {
-    while value >= 0x80 {
-        out.push((value as u8) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
+/// A byte stream of varints, with room made for it up front (a record's
+/// most bytes times the records).
+struct Stream {
+    bytes: Vec<u8>,
 }
 
-/// A signed delta, zigzag-folded into an unsigned one.
-fn zigzag(out: &mut Vec<u8>, delta: i64) {
-    varint(out, ((delta << 1) ^ (delta >> 63)) as u64);
+impl Stream {
+    fn with_room(records: usize, most_per_record: usize) -> Stream {
+        Stream {
+            bytes: Vec::with_capacity(records * most_per_record),
+        }
+    }
+
+    /// Unsigned LEB128.
+    #[inline]
+    fn varint(&mut self, mut value: u64) {
+        while value >= 0x80 {
+            self.bytes.push((value as u8) | 0x80);
+            value >>= 7;
+        }
+        self.bytes.push(value as u8);
+    }
+
+    /// A signed delta, zigzag-folded into an unsigned one.
+    #[inline]
+    fn zigzag(&mut self, delta: i64) {
+        self.varint(((delta << 1) ^ (delta >> 63)) as u64);
+    }
+
+    fn base64(&self) -> String {
+        base64(&self.bytes)
+    }
 }
+
+/// The most bytes a varint takes.
+const VARINT: usize = 10;
 
 fn delta(now: u64, before: u64) -> i64 {
     (now as i64).wrapping_sub(before as i64)
@@ -84,7 +107,8 @@ pub fn role_code(role: Role) -> u64 {
 
 /// One node's status stream.
 fn statuses(changes: &[StatusChange]) -> String {
-    let mut out = Vec::with_capacity(changes.len() * 6);
+    // Time, flags, role, term, vote, leader, log, commit.
+    let mut out = Stream::with_room(changes.len(), 6 * VARINT + 3);
     let mut before: Option<NodeView> = None;
     let mut at = 0;
     for s in changes {
@@ -102,48 +126,45 @@ fn statuses(changes: &[StatusChange]) -> String {
         };
         let (log_before, commit_before) = before.map_or((0, 0), |b| (b.log, b.commit));
         before = Some(v);
-        varint(&mut out, s.at_us - at);
+        out.varint(s.at_us - at);
         at = s.at_us;
-        varint(&mut out, flags);
+        out.varint(flags);
         if flags & 1 != 0 {
-            varint(&mut out, role_code(v.role));
+            out.varint(role_code(v.role));
         }
         if flags & 2 != 0 {
-            varint(&mut out, v.term);
+            out.varint(v.term);
         }
         if flags & 4 != 0 {
-            varint(&mut out, v.vote.map_or(0, u64::from));
+            out.varint(v.vote.map_or(0, u64::from));
         }
         if flags & 8 != 0 {
-            varint(&mut out, v.leader.map_or(0, u64::from));
+            out.varint(v.leader.map_or(0, u64::from));
         }
         if flags & 16 != 0 {
-            zigzag(&mut out, delta(v.log, log_before));
+            out.zigzag(delta(v.log, log_before));
         }
         if flags & 32 != 0 {
-            zigzag(&mut out, delta(v.commit, commit_before));
+            out.zigzag(delta(v.commit, commit_before));
         }
     }
-    base64(&out)
+    out.base64()
 }
 
 fn messages(replay: &VariantReplay) -> String {
-    let mut out = Vec::with_capacity(replay.messages.len() * 7);
+    let mut out = Stream::with_room(replay.messages.len(), 5 * VARINT);
     let (mut sent, mut term) = (0, 0);
     let nodes = u64::from(replay.nodes);
     for m in &replay.messages {
-        varint(&mut out, m.sent_us - sent);
+        out.varint(m.sent_us - sent);
         sent = m.sent_us;
-        varint(
-            &mut out,
-            u64::from(m.from - 1) * nodes + u64::from(m.to - 1),
-        );
-        varint(&mut out, u64::from(m.kind) * 8 + u64::from(m.fate.code()));
-        varint(&mut out, m.end_us - m.sent_us);
-        zigzag(&mut out, delta(u64::from(m.term), term));
+        out.varint(u64::from(m.from - 1) * nodes + u64::from(m.to - 1));
+        out.varint(u64::from(m.kind) * 8 + u64::from(m.fate.code()));
+        out.varint(m.end_us - m.sent_us);
+        out.zigzag(delta(u64::from(m.term), term));
         term = u64::from(m.term);
     }
-    base64(&out)
+    out.base64()
 }
 
 /// What part a message of this kind plays, from its name alone (the
@@ -178,14 +199,14 @@ pub fn message_class(kind: &str) -> &'static str {
 }
 
 fn windows(replay: &VariantReplay) -> String {
-    let mut out = Vec::with_capacity(replay.windows.len() * 4);
+    let mut out = Stream::with_room(replay.windows.len(), 2 * VARINT);
     let mut at = 0;
     for &(start, end) in &replay.windows {
-        varint(&mut out, start - at);
-        varint(&mut out, end - start);
+        out.varint(start - at);
+        out.varint(end - start);
         at = end;
     }
-    base64(&out)
+    out.base64()
 }
 
 fn node_event_code(kind: NodeEventKind) -> u64 {
@@ -198,17 +219,14 @@ fn node_event_code(kind: NodeEventKind) -> u64 {
 }
 
 fn node_events(replay: &VariantReplay) -> String {
-    let mut out = Vec::with_capacity(replay.node_events.len() * 3);
+    let mut out = Stream::with_room(replay.node_events.len(), 2 * VARINT);
     let mut at = 0;
     for e in &replay.node_events {
-        varint(&mut out, e.at_us - at);
+        out.varint(e.at_us - at);
         at = e.at_us;
-        varint(
-            &mut out,
-            u64::from(e.node - 1) + u64::from(replay.nodes) * node_event_code(e.kind),
-        );
+        out.varint(u64::from(e.node - 1) + u64::from(replay.nodes) * node_event_code(e.kind));
     }
-    base64(&out)
+    out.base64()
 }
 
 /// Markers as the page reads them: `[at_us, kind, text]`.
@@ -228,6 +246,18 @@ pub fn script_safe(value: &Value) -> String {
 
 /// One variant as the page reads it, as JSON text.
 pub fn variant(replay: &VariantReplay) -> String {
+    variant_sized(replay).json
+}
+
+/// A variant's data and what its messages and its status changes take
+/// of it (their streams): how thinning weighs them.
+pub struct Encoded {
+    pub json: String,
+    pub messages_bytes: usize,
+    pub statuses_bytes: usize,
+}
+
+pub fn variant_sized(replay: &VariantReplay) -> Encoded {
     let facts = json!({
         "label": replay.label,
         "end_us": replay.end_us,
@@ -243,16 +273,32 @@ pub fn variant(replay: &VariantReplay) -> String {
         "window_count": replay.windows.len(),
         "node_event_count": replay.node_events.len(),
         "status_counts": replay.statuses.iter().map(Vec::len).collect::<Vec<_>>(),
-        "statuses": replay.statuses.iter().map(|changes| statuses(changes)).collect::<Vec<_>>(),
         "message_count": replay.messages.len(),
     });
+    let messages = messages(replay);
+    let messages_bytes = messages.len();
     let streams = [
         ("windows", windows(replay)),
         ("node_events", node_events(replay)),
-        ("messages", messages(replay)),
+        ("messages", messages),
     ];
+    // Its closing brace off: the streams go in before it. Base64 needs no
+    // escaping: they are written as they are.
     let mut out = script_safe(&facts);
-    out.pop(); // its closing brace: the streams go in before it
+    out.pop();
+    out.push_str(",\"statuses\":[");
+    let mut statuses_bytes = 0;
+    for (i, changes) in replay.statuses.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let stream = statuses(changes);
+        statuses_bytes += stream.len();
+        out.push('"');
+        out.push_str(&stream);
+        out.push('"');
+    }
+    out.push(']');
     for (key, base64) in streams {
         out.push_str(",\"");
         out.push_str(key);
@@ -261,7 +307,11 @@ pub fn variant(replay: &VariantReplay) -> String {
         out.push('"');
     }
     out.push('}');
-    out
+    Encoded {
+        json: out,
+        messages_bytes,
+        statuses_bytes,
+    }
 }
 
 /// The names the page gives fates and marker kinds, in code order.
@@ -288,17 +338,17 @@ mod tests {
 
     #[test]
     fn varints_are_leb128_and_zigzag_folds_signs() {
-        let mut out = Vec::new();
-        varint(&mut out, 0);
-        varint(&mut out, 127);
-        varint(&mut out, 128);
-        varint(&mut out, 300);
-        assert_eq!(out, [0, 127, 0x80, 1, 0xac, 2]);
-        let mut out = Vec::new();
+        let mut out = Stream::with_room(4, VARINT);
+        out.varint(0);
+        out.varint(127);
+        out.varint(128);
+        out.varint(300);
+        assert_eq!(out.bytes, [0, 127, 0x80, 1, 0xac, 2]);
+        let mut out = Stream::with_room(4, VARINT);
         for d in [0, -1, 1, -2] {
-            zigzag(&mut out, d);
+            out.zigzag(d);
         }
-        assert_eq!(out, [0, 1, 2, 3]);
+        assert_eq!(out.bytes, [0, 1, 2, 3]);
     }
 
     #[test]

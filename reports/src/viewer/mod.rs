@@ -26,7 +26,7 @@ use sim_core::node::{ElectionKind, RaftConfig};
 pub use budget::budget_bytes;
 pub use encode::message_class;
 pub use jsonl::{from_jsonl, TraceError};
-pub use record::{Detail, VariantReplay};
+pub use record::{Budget, Detail, VariantReplay};
 pub use tracer::ViewerTracer;
 
 /// The viewer's file name in a run's output directory.

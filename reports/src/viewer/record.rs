@@ -26,6 +26,17 @@
 //! It decides as it hears, holding nothing back: a message outside the
 //! windows costs one comparison, a status change outside them a few. Its
 //! memory is what it keeps, bounded by the windows and the periods.
+//!
+//! Given a [`Budget`], it also keeps to a pace: a moment opens a window,
+//! or draws out the one open, only while what it has kept is within its
+//! share of the bytes pro rata to the run so far (a violation always
+//! does). A moment that opens no
+//! window is no moment, though its marker, and every change of role, term,
+//! vote or leader, is still kept. So a run full of faults (thousands of
+//! restarts in two minutes) keeps whole windows around some of them,
+//! spread evenly over the run, in about the memory and time its page can
+//! show, instead of keeping everything and thinning most of it away
+//! afterwards; a run within its budget keeps a window around every moment.
 
 mod recorder;
 
@@ -243,11 +254,22 @@ pub struct VariantReplay {
 
 /// How much detail to keep (see the module comment): windows of
 /// `window_us` on either side of each moment; between them a sample per
-/// node each `coarse_us`.
+/// node each `coarse_us`; and, with a `budget`, no more than it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Detail {
     pub window_us: u64,
     pub coarse_us: u64,
+    pub budget: Option<Budget>,
+}
+
+/// What a record may weigh: about `bytes` of data for a run of
+/// `duration_us`. The recorder keeps to its pace as the run goes (see
+/// `Recorder`), so that a run far denser than its page's share is not
+/// recorded whole and thinned afterwards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub duration_us: u64,
+    pub bytes: usize,
 }
 
 impl Detail {
@@ -255,6 +277,18 @@ impl Detail {
         Detail {
             window_us,
             coarse_us: coarse_us.max(1),
+            budget: None,
+        }
+    }
+
+    /// This detail, kept within about `bytes` over a run of `duration_us`.
+    pub fn within(self, duration_us: u64, bytes: usize) -> Detail {
+        Detail {
+            budget: Some(Budget {
+                duration_us: duration_us.max(1),
+                bytes,
+            }),
+            ..self
         }
     }
 }

@@ -52,41 +52,10 @@ impl ViewerTracer {
         index
     }
 
-    /// The record of the run, which ended at `end_us`, with the leaders
-    /// its metrics counted as disrupted.
-    pub fn finish(
-        mut self,
-        end_us: u64,
-        disruptions: &[sim_core::metrics::DisruptionPoint],
-    ) -> VariantReplay {
-        self.recorder.disruptions(disruptions);
-        self.recorder.finish(end_us, false)
-    }
-}
-
-impl Tracer for ViewerTracer {
-    /// What the page shows: messages and their fates, crashes, restarts,
-    /// faults, configurations and violations; node state comes through
-    /// `status`.
-    fn hears(&self, kind: EventKind) -> bool {
-        match kind {
-            EventKind::Send
-            | EventKind::Drop
-            | EventKind::Crash
-            | EventKind::Restart
-            | EventKind::Fault
-            | EventKind::Config
-            | EventKind::Violation => true,
-            EventKind::Deliver
-            | EventKind::Timer
-            | EventKind::State
-            | EventKind::Propose
-            | EventKind::Commit => false,
-        }
-    }
-
-    #[inline]
-    fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()> {
+    /// A record the page shows (a message only if inside a window:
+    /// `record` asked).
+    #[inline(never)]
+    fn keep(&mut self, at: Instant, event: &TraceEvent<'_>) {
         let at_us = at.as_us();
         match *event {
             TraceEvent::Send {
@@ -96,9 +65,6 @@ impl Tracer for ViewerTracer {
                 fate,
                 ..
             } => {
-                if !self.recorder.keeps_message(at_us) {
-                    return Ok(());
-                }
                 let kind = self.kind(msg.kind());
                 let message = Message {
                     sent_us: at_us,
@@ -143,9 +109,7 @@ impl Tracer for ViewerTracer {
                     DropReason::CutInFlight => Fate::CutInFlight,
                     DropReason::NodeDown => Fate::NodeDown,
                     // Reported as the send's fate, or never left.
-                    DropReason::Loss | DropReason::LinkCut | DropReason::SenderCrashed => {
-                        return Ok(())
-                    }
+                    DropReason::Loss | DropReason::LinkCut | DropReason::SenderCrashed => return,
                 };
                 self.recorder.dropped(at_us, from.0 as u8, to.0 as u8, fate);
             }
@@ -182,6 +146,54 @@ impl Tracer for ViewerTracer {
             | TraceEvent::Propose { .. }
             | TraceEvent::Commit { .. } => {}
         }
+    }
+
+    /// The record of the run, which ended at `end_us`, with the leaders
+    /// its metrics counted as disrupted.
+    pub fn finish(
+        mut self,
+        end_us: u64,
+        disruptions: &[sim_core::metrics::DisruptionPoint],
+    ) -> VariantReplay {
+        self.recorder.disruptions(disruptions);
+        self.recorder.finish(end_us, false)
+    }
+}
+
+impl Tracer for ViewerTracer {
+    /// What the page shows: messages and their fates, crashes, restarts,
+    /// faults, configurations and violations; node state comes through
+    /// `status`.
+    fn hears(&self, kind: EventKind) -> bool {
+        match kind {
+            EventKind::Send
+            | EventKind::Drop
+            | EventKind::Crash
+            | EventKind::Restart
+            | EventKind::Fault
+            | EventKind::Config
+            | EventKind::Violation => true,
+            EventKind::Deliver
+            | EventKind::Timer
+            | EventKind::State
+            | EventKind::Propose
+            | EventKind::Commit => false,
+        }
+    }
+
+    /// No message before the next window: none is kept outside them.
+    fn sends_wanted_from(&self) -> Instant {
+        Instant::from_us(self.recorder.quiet_until())
+    }
+
+    /// Most records are messages sent outside every window: this turns
+    /// them away before anything else is looked at.
+    #[inline]
+    fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()> {
+        if matches!(event, TraceEvent::Send { .. }) && !self.recorder.keeps_message(at.as_us()) {
+            return Ok(());
+        }
+        self.keep(at, event);
         Ok(())
     }
 

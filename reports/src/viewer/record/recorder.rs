@@ -7,15 +7,18 @@ use super::*;
 pub struct Recorder {
     detail: Detail,
     replay: VariantReplay,
-    /// The windows around the scripted events, known before the run
-    /// (sorted, merged), and the first that has not ended yet.
-    planned: Vec<(u64, u64)>,
+    /// The instants of the scripted events, known before the run
+    /// (sorted): each one's window opens `window_us` before it. The first
+    /// whose window has not been reached yet, and where that window opens.
+    planned: Vec<u64>,
     next_planned: usize,
-    /// How many planned windows have been reached (their opening state
-    /// kept).
-    planned_entered: usize,
-    /// The end of the window opened by the latest moment of the run.
+    next_planned_start: u64,
+    /// The end of the windows opened by the planned instants reached so
+    /// far, and by the latest moment of the run.
+    planned_until: Option<u64>,
     open_until: Option<u64>,
+    /// About what the data kept so far weighs, in bytes.
+    kept_bytes: usize,
     /// Per node: its last status; and when that last change fell outside
     /// the windows and is not kept yet, its instant and sample period (it
     /// is kept if it is the last of its period, or the state a window
@@ -36,16 +39,30 @@ pub struct Recorder {
     longest_flight_us: u64,
 }
 
+/// About what one message and one status change weigh in the page's data
+/// (base64 of a few one-byte varints, `encode`).
+const MESSAGE_BYTES: usize = 8;
+const STATUS_BYTES: usize = 7;
+/// The part of its budget a recorder paces itself to: the rest is for the
+/// markers and what the estimate misses.
+const PACED_SHARE: f64 = 0.7;
+
 impl Recorder {
     /// `planned_us`: the instants of the scripted events, known before the
     /// run: their windows open `window_us` before them.
     pub fn new(label: &str, nodes: u32, detail: Detail, planned_us: &[u64]) -> Recorder {
-        let planned = merged(
-            planned_us
-                .iter()
-                .map(|&at| (at.saturating_sub(detail.window_us), at + detail.window_us))
-                .collect(),
-        );
+        let mut planned = planned_us.to_vec();
+        planned.sort_unstable();
+        planned.dedup();
+        let next_planned_start = planned
+            .first()
+            .map_or(u64::MAX, |at| at.saturating_sub(detail.window_us));
+        // With a budget, room for what it holds is made at once (address
+        // space only until used): no copying as the lists grow.
+        let paced = detail
+            .budget
+            .map_or(0, |b| (b.bytes as f64 * PACED_SHARE) as usize);
+        let statuses_each = paced / STATUS_BYTES / (nodes.max(1) as usize);
         Recorder {
             detail,
             replay: VariantReplay {
@@ -54,14 +71,18 @@ impl Recorder {
                 coarse_us: detail.coarse_us,
                 window_us: detail.window_us,
                 links_known: true,
-                statuses: vec![Vec::new(); nodes as usize],
-                moments: planned_us.iter().map(|&at| (at, true)).collect(),
+                statuses: (0..nodes)
+                    .map(|_| Vec::with_capacity(statuses_each))
+                    .collect(),
+                messages: Vec::with_capacity(paced / MESSAGE_BYTES),
                 ..VariantReplay::default()
             },
             planned,
             next_planned: 0,
-            planned_entered: 0,
+            next_planned_start,
+            planned_until: None,
             open_until: None,
+            kept_bytes: 0,
             last: vec![None; nodes as usize],
             pending: vec![None; nodes as usize],
             quiet_until: vec![0; nodes as usize],
@@ -74,63 +95,85 @@ impl Recorder {
     }
 
     /// Whether `at_us` (never earlier than the last instant asked about)
-    /// is inside a window. On reaching a planned window, each node's last
-    /// change is kept: the state it opens with.
+    /// is inside a window. On reaching a planned window that opens, each
+    /// node's last change is kept: the state it opens with.
     #[inline]
     fn inside(&mut self, at_us: u64) -> bool {
         self.now_us = at_us;
-        if self.open_until.is_some_and(|until| at_us <= until) {
-            return true;
+        if self.next_planned_start <= at_us {
+            self.reach_planned(at_us);
         }
-        match self.planned.get(self.next_planned) {
-            Some(&(start, end)) if start <= at_us => {
-                if self.next_planned < self.planned_entered || at_us > end {
-                    return self.reach_planned(at_us);
-                }
-                at_us <= end
-            }
-            _ => false,
-        }
+        self.open_until.is_some_and(|until| at_us <= until)
+            || self.planned_until.is_some_and(|until| at_us <= until)
     }
 
-    /// The planned windows that start at or before `at_us`: each one
-    /// reached keeps the state it opens with; whether `at_us` is in one.
+    /// The planned instants whose windows open at or before `at_us`: each
+    /// opens its window if the pace allows.
     #[cold]
-    fn reach_planned(&mut self, at_us: u64) -> bool {
-        while let Some(&(start, end)) = self.planned.get(self.next_planned) {
+    fn reach_planned(&mut self, at_us: u64) {
+        let window_us = self.detail.window_us;
+        while let Some(&at) = self.planned.get(self.next_planned) {
+            let start = at.saturating_sub(window_us);
             if start > at_us {
-                return false;
-            }
-            if self.planned_entered <= self.next_planned {
-                self.keep_pending();
-                self.planned_entered = self.next_planned + 1;
-            }
-            if at_us <= end {
-                return true;
+                break;
             }
             self.next_planned += 1;
+            if self.opens(start, false) {
+                self.keep_pending();
+                self.replay.moments.push((at, true));
+                let end = at.saturating_add(window_us);
+                self.planned_until = Some(self.planned_until.map_or(end, |until| until.max(end)));
+            }
         }
-        false
+        self.next_planned_start = self
+            .planned
+            .get(self.next_planned)
+            .map_or(u64::MAX, |at| at.saturating_sub(window_us));
+    }
+
+    /// Whether a window may open (or the one open be drawn out) at
+    /// `at_us` (module comment in `record.rs`): always without a budget,
+    /// or when `forced` (a violation); else while what is kept is within
+    /// its pace.
+    /// A 32nd of the share may go before the pace binds. More would let a
+    /// dense run spend its share at its start (chaos-bugs: a quarter or
+    /// an eighth leave it two whole windows); less refuses a window or two
+    /// early in a run that is busy at its start but within its share as a
+    /// whole (lossy-network's dledger variant: 9 of 12,709 messages).
+    fn opens(&self, at_us: u64, forced: bool) -> bool {
+        let Some(budget) = self.detail.budget else {
+            return true;
+        };
+        let run_so_far = (at_us as f64 / budget.duration_us as f64).clamp(1.0 / 32.0, 1.0);
+        forced || self.kept_bytes as f64 <= budget.bytes as f64 * PACED_SHARE * run_so_far
+    }
+
+    /// Keeps a status change of the node at `index`.
+    #[inline]
+    fn keep_status(&mut self, index: usize, change: StatusChange) {
+        self.kept_bytes += STATUS_BYTES;
+        self.replay.statuses[index].push(change);
     }
 
     /// Each node's last change not kept yet is kept: the state of the
     /// window about to open.
     fn keep_pending(&mut self) {
-        for (index, slot) in self.pending.iter_mut().enumerate() {
-            if let (Some((at_us, _)), Some(view)) = (slot.take(), self.last[index]) {
-                self.replay.statuses[index].push(StatusChange {
-                    at_us,
-                    node: index as u32 + 1,
-                    view,
-                });
+        for index in 0..self.pending.len() {
+            if let (Some((at_us, _)), Some(view)) = (self.pending[index].take(), self.last[index]) {
+                let node = index as u32 + 1;
+                self.keep_status(index, StatusChange { at_us, node, view });
             }
         }
     }
 
     /// Something worth seeing in full happened at `at_us`: a window from
-    /// it for `window_us`.
-    fn moment(&mut self, at_us: u64) {
-        if !self.inside(at_us) {
+    /// it for `window_us`, if the pace allows (`forced`: always).
+    fn moment(&mut self, at_us: u64, forced: bool) {
+        let inside = self.inside(at_us);
+        if !self.opens(at_us, forced) {
+            return;
+        }
+        if !inside {
             self.keep_pending();
         }
         if self.replay.moments.last() != Some(&(at_us, false)) {
@@ -176,11 +219,11 @@ impl Recorder {
         };
         let state_changed = before.is_none_or(|last| last.differs_in_state(&view));
         if state_changed && self.is_moment(index, at_us, before, &view) {
-            self.moment(at_us);
+            self.moment(at_us, false);
         }
         if self.inside(at_us) {
             self.pending[index] = None;
-            self.replay.statuses[index].push(StatusChange { at_us, node, view });
+            self.keep_status(index, StatusChange { at_us, node, view });
         } else {
             if at_us >= self.period_end_us {
                 self.period = at_us / self.detail.coarse_us;
@@ -189,17 +232,18 @@ impl Recorder {
             let period = self.period;
             if let (Some((last_us, last_period)), Some(last)) = (self.pending[index], before) {
                 if last_period != period || state_changed {
-                    self.replay.statuses[index].push(StatusChange {
+                    let change = StatusChange {
                         at_us: last_us,
                         node,
                         view: last,
-                    });
+                    };
+                    self.keep_status(index, change);
                 }
             }
             if state_changed {
                 // Kept always, even outside the windows.
                 self.pending[index] = None;
-                self.replay.statuses[index].push(StatusChange { at_us, node, view });
+                self.keep_status(index, StatusChange { at_us, node, view });
             } else {
                 self.pending[index] = Some((at_us, period));
             }
@@ -223,6 +267,20 @@ impl Recorder {
         (self.replay.kinds.len() - 1) as u8
     }
 
+    /// Until when no message is kept: while outside every window, until
+    /// the next planned one opens (only a moment can open another, and
+    /// every moment comes through a call that asks again); inside one, 0.
+    pub fn quiet_until(&self) -> u64 {
+        let now = self.now_us;
+        let inside = self.open_until.is_some_and(|until| now <= until)
+            || self.planned_until.is_some_and(|until| now <= until);
+        if inside {
+            0
+        } else {
+            self.next_planned_start
+        }
+    }
+
     /// Whether a message sent at `at_us` is kept: asked first, so that
     /// one outside the windows costs nothing more.
     #[inline]
@@ -235,6 +293,7 @@ impl Recorder {
     #[inline]
     pub fn send(&mut self, message: Message) {
         self.longest_flight_us = self.longest_flight_us.max(message.end_us - message.sent_us);
+        self.kept_bytes += MESSAGE_BYTES;
         self.replay.messages.push(message);
     }
 
@@ -266,7 +325,7 @@ impl Recorder {
     }
 
     fn node_event(&mut self, at_us: u64, node: u32, kind: NodeEventKind) {
-        self.moment(at_us);
+        self.moment(at_us, false);
         self.replay
             .node_events
             .push(NodeEvent { at_us, node, kind });
@@ -275,7 +334,7 @@ impl Recorder {
     /// A scripted event fired (or was skipped).
     pub fn fault(&mut self, at_us: u64, description: &str, skipped: bool) {
         if !skipped {
-            self.moment(at_us);
+            self.moment(at_us, false);
         }
         let text = match skipped {
             true if description.ends_with("(skipped)") => description.to_string(),
@@ -292,7 +351,7 @@ impl Recorder {
             None => cut.is_empty(),
         };
         if !unchanged {
-            self.moment(at_us);
+            self.moment(at_us, false);
             self.replay.links.push(LinkState {
                 at_us,
                 cut: cut.to_vec(),
@@ -327,7 +386,7 @@ impl Recorder {
 
     /// The configuration changed: `voters` and `learners` from now on.
     pub fn config(&mut self, at_us: u64, voters: Vec<u32>, learners: Vec<u32>, text: String) {
-        self.moment(at_us);
+        self.moment(at_us, false);
         self.replay.configs.push(ConfigState {
             at_us,
             voters,
@@ -337,7 +396,7 @@ impl Recorder {
     }
 
     pub fn violation(&mut self, at_us: u64, text: String) {
-        self.moment(at_us);
+        self.moment(at_us, true);
         self.marker(at_us, MarkerKind::Violation, text);
     }
 
@@ -408,5 +467,98 @@ impl Recorder {
     /// Records a trace without the links and pauses (a JSON Lines trace).
     pub fn links_unknown(&mut self) {
         self.replay.links_known = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(at_us: u64) -> Message {
+        Message {
+            sent_us: at_us,
+            end_us: at_us + 50,
+            term: 1,
+            from: 1,
+            to: 2,
+            kind: 0,
+            fate: Fate::Delivered,
+        }
+    }
+
+    /// A fault every millisecond for a second, ten messages after each.
+    fn storm(detail: Detail) -> VariantReplay {
+        let mut recorder = Recorder::new("storm", 2, detail, &[]);
+        for k in 0..1_000 {
+            let at_us = k * 1_000;
+            recorder.fault(at_us, "a fault", false);
+            for i in 0..10 {
+                if recorder.keeps_message(at_us + i * 10) {
+                    recorder.send(message(at_us + i * 10));
+                }
+            }
+        }
+        recorder.violation(999_950, "a violation".to_string());
+        recorder.finish(1_000_000, false)
+    }
+
+    #[test]
+    fn without_a_budget_every_moment_opens_a_window() {
+        let replay = storm(Detail::new(100, 1_000));
+        assert_eq!(replay.messages.len(), 10_000);
+        // One per fault, and the violation's.
+        assert_eq!(replay.windows.len(), 1_001, "{:?}", &replay.windows[..3]);
+    }
+
+    #[test]
+    fn with_a_budget_windows_are_spread_out_and_whole_and_a_violation_opens_one() {
+        let bytes = 4_000;
+        let replay = storm(Detail::new(100, 1_000).within(1_000_000, bytes));
+        let kept = replay.messages.len() * MESSAGE_BYTES;
+        assert!(kept <= bytes, "{kept} bytes of messages kept");
+        assert!(replay.windows.len() >= 10, "{}", replay.windows.len());
+        // Whole windows, spread over the run, not all at its start.
+        assert!(replay
+            .windows
+            .iter()
+            .all(|w| w.1 - w.0 >= 100 || w.1 == 1_000_000));
+        assert!(replay.windows.iter().any(|w| w.0 > 500_000));
+        // Every message kept is inside a window, and each window holds
+        // every message sent in it.
+        for w in &replay.windows {
+            let inside = replay
+                .messages
+                .iter()
+                .filter(|m| (w.0..=w.1).contains(&m.sent_us))
+                .count();
+            let sent = (0..1_000u64)
+                .flat_map(|k| (0..10).map(move |i| k * 1_000 + i * 10))
+                .filter(|t| (w.0..=w.1).contains(t))
+                .count();
+            assert_eq!(inside, sent, "window {w:?}");
+        }
+        assert!(replay
+            .windows
+            .iter()
+            .any(|w| w.0 <= 999_950 && 999_950 <= w.1));
+        // The markers are all kept, whether they opened a window or not.
+        assert_eq!(replay.markers.len(), 1_001);
+    }
+
+    #[test]
+    fn no_message_is_wanted_between_windows_until_the_next_planned_one() {
+        let mut recorder = Recorder::new("quiet", 2, Detail::new(100, 1_000), &[5_000]);
+        assert_eq!(
+            recorder.quiet_until(),
+            4_900,
+            "the planned window opens 100 µs early"
+        );
+        recorder.fault(1_000, "a fault", false);
+        assert_eq!(recorder.quiet_until(), 0, "inside its window");
+        assert!(recorder.keeps_message(1_100));
+        assert!(!recorder.keeps_message(1_101));
+        assert_eq!(recorder.quiet_until(), 4_900);
+        assert!(recorder.keeps_message(4_900));
+        assert_eq!(recorder.quiet_until(), 0);
     }
 }
