@@ -314,20 +314,25 @@ fn markers_within(markers: &[Marker], bytes: usize) -> Vec<Marker> {
 /// no step is encoded but the one chosen (and the next, if the estimate
 /// fell short).
 pub fn fit(replay: &VariantReplay, share: usize) -> (Option<VariantReplay>, String) {
-    if markers_size(&replay.markers) <= share {
-        let json = encode::variant(replay);
-        if json.len() <= share {
-            return (None, json);
-        }
+    let mut whole = (markers_size(&replay.markers) <= share).then(|| encode::variant_sized(replay));
+    if let Some(encoded) = whole.take_if(|e| e.json.len() <= share) {
+        return (None, encoded.json);
     }
     let markers = markers_within(&replay.markers, share / 6);
     let ladder = ladder(replay);
-    let lightest = thin(replay, &markers, ladder[0]);
-    let encoded = encode::variant_sized(&lightest);
-    if encoded.json.len() <= share {
-        return (Some(lightest), encoded.json);
-    }
-    let weights = Weights::new(&lightest, &encoded);
+    // The record's own encoding weighs it, when its markers stay as they
+    // are: the lightest step is then the record itself.
+    let weights = match whole {
+        Some(encoded) if markers.len() == replay.markers.len() => Weights::new(replay, &encoded),
+        _ => {
+            let lightest = thin(replay, &markers, ladder[0]);
+            let encoded = encode::variant_sized(&lightest);
+            if encoded.json.len() <= share {
+                return (Some(lightest), encoded.json);
+            }
+            Weights::new(&lightest, &encoded)
+        }
+    };
     // Estimates shrink down the ladder: the first that fits.
     let fits = |how: Thinning| weights.estimate(replay, how) as f64 <= share as f64 * 0.97;
     let mut step = 1 + ladder[1..].partition_point(|&how| !fits(how));
