@@ -31,6 +31,11 @@ pub struct Recorder {
     /// where it ends).
     period: u64,
     period_end_us: u64,
+    /// Until when the recorder is known to stay outside every window and
+    /// in the same period (no moment since a status change found it so):
+    /// before then, a change of log or commit alone only replaces the
+    /// node's change not kept yet of this period. 0 when not known.
+    coalescing_until: u64,
     paused: Vec<u32>,
     /// The time of the latest record heard.
     now_us: u64,
@@ -88,6 +93,7 @@ impl Recorder {
             quiet_until: vec![0; nodes as usize],
             period: 0,
             period_end_us: detail.coarse_us,
+            coalescing_until: 0,
             paused: Vec::new(),
             now_us: 0,
             longest_flight_us: 0,
@@ -169,6 +175,7 @@ impl Recorder {
     /// Something worth seeing in full happened at `at_us`: a window from
     /// it for `window_us`, if the pace allows (`forced`: always).
     fn moment(&mut self, at_us: u64, forced: bool) {
+        self.coalescing_until = 0;
         let inside = self.inside(at_us);
         if !self.opens(at_us, forced) {
             return;
@@ -218,6 +225,16 @@ impl Recorder {
             return;
         };
         let state_changed = before.is_none_or(|last| last.differs_in_state(&view));
+        // Most changes: a log or commit moving between windows, in the
+        // period of the node's change not kept yet, which it replaces.
+        if !state_changed && at_us < self.coalescing_until {
+            if let Some((_, period)) = self.pending[index].filter(|p| p.1 == self.period) {
+                self.now_us = at_us;
+                self.pending[index] = Some((at_us, period));
+                self.last[index] = Some(view);
+                return;
+            }
+        }
         if state_changed && self.is_moment(index, at_us, before, &view) {
             self.moment(at_us, false);
         }
@@ -247,6 +264,7 @@ impl Recorder {
             } else {
                 self.pending[index] = Some((at_us, period));
             }
+            self.coalescing_until = self.period_end_us.min(self.next_planned_start);
         }
         self.last[index] = Some(view);
     }
