@@ -13,6 +13,7 @@ use sim_core::raftrs::unreplaced_timeouts;
 use sim_core::run::run;
 use sim_core::scenario::Scenario;
 
+use super::chart::ChartStyle;
 use super::view;
 use super::{choose_seed, load_with, CliResult, Failure, EXIT_OK};
 
@@ -45,7 +46,9 @@ pub struct BenchArgs {
     scenario: Option<String>,
     /// With --scenario: also time each variant under the replay viewer's
     /// tracer (its data and page made too) against plain runs of it,
-    /// alternating the two.
+    /// alternating the two; and the rest of what `run --out` does (the
+    /// results file, the charts, the report), to give the viewer's share
+    /// of that command too.
     #[arg(long, requires = "scenario")]
     viewer: bool,
     /// The memory budget of each run, e.g. `256MiB` or `2GiB` (default
@@ -496,6 +499,11 @@ fn bench_scenario(args: &BenchArgs, file: &str) -> CliResult {
             cost.plain_s,
             100.0 * cost.overhead()
         );
+        println!(
+            "             against all `run --out` does without it (those runs, then results, charts and report {:.3} s): +{:.1}%",
+            cost.rest_s,
+            100.0 * cost.share_of_run_out()
+        );
     }
     if let Some(kib) = peak {
         println!("peak memory  {:.1} MiB", kib as f64 / 1024.0);
@@ -507,10 +515,14 @@ fn bench_scenario(args: &BenchArgs, file: &str) -> CliResult {
 /// under its tracer (its data made too), `repeat` times each, the two
 /// alternating so that a busy machine slows both alike; the best of each,
 /// summed over the variants; then the page made.
+/// The rest of what `run --out` does (the results file, the charts and
+/// the report) is timed too, best of `repeat`: the viewer's share of the
+/// whole command, the runs counted one after another.
 struct ViewerCost {
     plain_s: f64,
     traced_s: f64,
     page_s: f64,
+    rest_s: f64,
     bytes: usize,
 }
 
@@ -518,13 +530,19 @@ impl ViewerCost {
     fn json(&self) -> serde_json::Value {
         serde_json::json!({
             "plain_s": self.plain_s, "traced_s": self.traced_s, "page_s": self.page_s,
-            "bytes": self.bytes, "overhead": self.overhead(),
+            "rest_s": self.rest_s, "bytes": self.bytes, "overhead": self.overhead(),
+            "share_of_run_out": self.share_of_run_out(),
         })
     }
 
     /// The tracer, the data and the page, as a share of the plain runs.
     fn overhead(&self) -> f64 {
         (self.traced_s + self.page_s - self.plain_s) / self.plain_s
+    }
+
+    /// The same cost, as a share of `run --out` without the viewer.
+    fn share_of_run_out(&self) -> f64 {
+        (self.traced_s + self.page_s - self.plain_s) / (self.plain_s + self.rest_s)
     }
 }
 
@@ -542,12 +560,15 @@ fn viewer_cost(scenario: &Scenario, seed: u64, repeat: u32) -> ViewerCost {
     let started = WallClock::now();
     let viewing = view::Viewing::new(scenario, seed, count);
     traced_s += started.elapsed().as_secs_f64();
+    let mut ran = Vec::new();
     for variant in scenario.variants() {
         let (mut plain, mut traced) = (f64::INFINITY, f64::INFINITY);
-        let mut kept = None;
+        let (mut result, mut kept) = (None, None);
         for _ in 0..repeat {
+            // What the last round kept is dropped outside the timing.
+            (result, kept) = (None, None);
             plain = plain.min(timed(&mut || {
-                sim_core::results::run_variant(scenario, variant, seed, None);
+                result = Some(sim_core::results::run_variant(scenario, variant, seed, None));
             }));
             traced = traced.min(timed(&mut || {
                 kept = Some(view::record(scenario, variant, seed, &viewing, None).1);
@@ -555,15 +576,27 @@ fn viewer_cost(scenario: &Scenario, seed: u64, repeat: u32) -> ViewerCost {
         }
         plain_s += plain;
         traced_s += traced;
+        ran.extend(result);
         data.extend(kept);
     }
-    let results = sim_core::results::assemble(scenario, seed, Vec::new());
+    let results = sim_core::results::assemble(scenario, seed, ran);
+    // The rest of `run --out`, as it makes them: results.json, then the
+    // charts and the report.
+    let mut rest_s = f64::INFINITY;
+    for _ in 0..repeat {
+        rest_s = rest_s.min(timed(&mut || {
+            let json = serde_json::to_string_pretty(&results);
+            let charts = super::run::artifacts(&results, &ChartStyle::default(), false);
+            std::hint::black_box((json.is_ok(), charts.is_ok()));
+        }));
+    }
     let started = WallClock::now();
     let page = view::page(scenario, &results, &data, "bench");
     ViewerCost {
         plain_s,
         traced_s,
         page_s: started.elapsed().as_secs_f64(),
+        rest_s,
         bytes: page.len(),
     }
 }

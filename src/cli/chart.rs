@@ -34,7 +34,7 @@ pub enum YScaleArg {
 }
 
 /// Chart options shared by `run --out` and `chart`.
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Default)]
 pub struct ChartStyle {
     /// Y axis of the term-growth chart [default: auto].
     #[arg(long, value_enum, value_name = "SCALE")]
