@@ -73,9 +73,21 @@ fn delta(now: u64, before: u64) -> i64 {
     (now as i64).wrapping_sub(before as i64)
 }
 
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// The two characters of every 12 bits: three bytes become two lookups.
+static PAIRS: [[u8; 2]; 4096] = {
+    let mut pairs = [[0; 2]; 4096];
+    let mut n = 0;
+    while n < 4096 {
+        pairs[n] = [ALPHABET[n >> 6], ALPHABET[n & 63]];
+        n += 1;
+    }
+    pairs
+};
+
 /// Standard base64 with padding, as `atob` reads it.
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let sextet = |n: u32, shift: u32| ALPHABET[(n >> shift) as usize & 63];
     let mut out = vec![b'='; bytes.len().div_ceil(3) * 4];
     let whole = bytes.chunks_exact(3);
@@ -83,7 +95,8 @@ fn base64(bytes: &[u8]) -> String {
     let mut to = out.chunks_exact_mut(4);
     for (chunk, slot) in whole.zip(&mut to) {
         let n = (u32::from(chunk[0]) << 16) | (u32::from(chunk[1]) << 8) | u32::from(chunk[2]);
-        slot.copy_from_slice(&[sextet(n, 18), sextet(n, 12), sextet(n, 6), sextet(n, 0)]);
+        let (high, low) = (PAIRS[(n >> 12) as usize], PAIRS[(n & 0xfff) as usize]);
+        slot.copy_from_slice(&[high[0], high[1], low[0], low[1]]);
     }
     if let (Some(slot), Some(&first)) = (to.next(), rest.first()) {
         let n = (u32::from(first) << 16) | (u32::from(rest.get(1).copied().unwrap_or(0)) << 8);

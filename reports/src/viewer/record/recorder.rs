@@ -19,14 +19,8 @@ pub struct Recorder {
     open_until: Option<u64>,
     /// About what the data kept so far weighs, in bytes.
     kept_bytes: usize,
-    /// Per node: its last status; and when that last change fell outside
-    /// the windows and is not kept yet, its instant and sample period (it
-    /// is kept if it is the last of its period, or the state a window
-    /// opens with).
-    last: Vec<Option<NodeView>>,
-    pending: Vec<Option<(u64, u64)>>,
-    /// Per node: until when a campaign of its own is no moment.
-    quiet_until: Vec<u64>,
+    /// What it knows of each node, by index.
+    tracks: Vec<Track>,
     /// The sample period of the latest change heard (its number, and
     /// where it ends).
     period: u64,
@@ -42,6 +36,19 @@ pub struct Recorder {
     /// The longest flight of a message kept: how far back a drop looks
     /// for the message it drops.
     longest_flight_us: u64,
+}
+
+/// What the recorder knows of one node.
+#[derive(Clone, Copy, Default)]
+struct Track {
+    /// Its last status.
+    last: Option<NodeView>,
+    /// When its last change fell outside the windows and is not kept yet:
+    /// its instant and sample period (it is kept if it is the last of its
+    /// period, or the state a window opens with).
+    pending: Option<(u64, u64)>,
+    /// Until when a campaign of its own is no moment.
+    quiet_until: u64,
 }
 
 /// About what one message and one status change weigh in the page's data
@@ -88,9 +95,7 @@ impl Recorder {
             planned_until: None,
             open_until: None,
             kept_bytes: 0,
-            last: vec![None; nodes as usize],
-            pending: vec![None; nodes as usize],
-            quiet_until: vec![0; nodes as usize],
+            tracks: vec![Track::default(); nodes as usize],
             period: 0,
             period_end_us: detail.coarse_us,
             coalescing_until: 0,
@@ -164,8 +169,9 @@ impl Recorder {
     /// Each node's last change not kept yet is kept: the state of the
     /// window about to open.
     fn keep_pending(&mut self) {
-        for index in 0..self.pending.len() {
-            if let (Some((at_us, _)), Some(view)) = (self.pending[index].take(), self.last[index]) {
+        for index in 0..self.tracks.len() {
+            let track = &mut self.tracks[index];
+            if let (Some((at_us, _)), Some(view)) = (track.pending.take(), track.last) {
                 let node = index as u32 + 1;
                 self.keep_status(index, StatusChange { at_us, node, view });
             }
@@ -210,10 +216,10 @@ impl Recorder {
         {
             return true;
         }
-        if at_us < self.quiet_until[index] {
+        if at_us < self.tracks[index].quiet_until {
             return false;
         }
-        self.quiet_until[index] = at_us + 4 * self.detail.window_us;
+        self.tracks[index].quiet_until = at_us + 4 * self.detail.window_us;
         true
     }
 
@@ -221,25 +227,34 @@ impl Recorder {
     #[inline]
     pub fn status(&mut self, at_us: u64, node: u32, view: NodeView) {
         let index = node as usize - 1;
-        let Some(&before) = self.last.get(index) else {
+        let (period, coalescing_until) = (self.period, self.coalescing_until);
+        let Some(track) = self.tracks.get_mut(index) else {
             return;
         };
-        let state_changed = before.is_none_or(|last| last.differs_in_state(&view));
         // Most changes: a log or commit moving between windows, in the
         // period of the node's change not kept yet, which it replaces.
-        if !state_changed && at_us < self.coalescing_until {
-            if let Some((_, period)) = self.pending[index].filter(|p| p.1 == self.period) {
+        if at_us < coalescing_until && matches!(track.pending, Some((_, p)) if p == period) {
+            if let Some(last) = track.last.as_mut().filter(|l| !l.differs_in_state(&view)) {
+                (last.log, last.commit) = (view.log, view.commit);
+                track.pending = Some((at_us, period));
                 self.now_us = at_us;
-                self.pending[index] = Some((at_us, period));
-                self.last[index] = Some(view);
                 return;
             }
         }
+        self.status_at_length(index, at_us, node, view);
+    }
+
+    /// A status change that does more than replace the node's change
+    /// not kept yet.
+    #[inline(never)]
+    fn status_at_length(&mut self, index: usize, at_us: u64, node: u32, view: NodeView) {
+        let before = self.tracks[index].last;
+        let state_changed = before.is_none_or(|last| last.differs_in_state(&view));
         if state_changed && self.is_moment(index, at_us, before, &view) {
             self.moment(at_us, false);
         }
         if self.inside(at_us) {
-            self.pending[index] = None;
+            self.tracks[index].pending = None;
             self.keep_status(index, StatusChange { at_us, node, view });
         } else {
             if at_us >= self.period_end_us {
@@ -247,7 +262,7 @@ impl Recorder {
                 self.period_end_us = (self.period + 1) * self.detail.coarse_us;
             }
             let period = self.period;
-            if let (Some((last_us, last_period)), Some(last)) = (self.pending[index], before) {
+            if let (Some((last_us, last_period)), Some(last)) = (self.tracks[index].pending, before) {
                 if last_period != period || state_changed {
                     let change = StatusChange {
                         at_us: last_us,
@@ -259,14 +274,14 @@ impl Recorder {
             }
             if state_changed {
                 // Kept always, even outside the windows.
-                self.pending[index] = None;
+                self.tracks[index].pending = None;
                 self.keep_status(index, StatusChange { at_us, node, view });
             } else {
-                self.pending[index] = Some((at_us, period));
+                self.tracks[index].pending = Some((at_us, period));
             }
             self.coalescing_until = self.period_end_us.min(self.next_planned_start);
         }
-        self.last[index] = Some(view);
+        self.tracks[index].last = Some(view);
     }
 
     /// The index of a message kind, added on first sight (past 255 kinds,
