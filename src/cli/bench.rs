@@ -568,7 +568,9 @@ fn viewer_cost(scenario: &Scenario, seed: u64, repeat: u32) -> ViewerCost {
             // What the last round kept is dropped outside the timing.
             (result, kept) = (None, None);
             plain = plain.min(timed(&mut || {
-                result = Some(sim_core::results::run_variant(scenario, variant, seed, None));
+                result = Some(sim_core::results::run_variant(
+                    scenario, variant, seed, None,
+                ));
             }));
             traced = traced.min(timed(&mut || {
                 kept = Some(view::record(scenario, variant, seed, &viewing, None).1);

@@ -262,7 +262,8 @@ impl Recorder {
                 self.period_end_us = (self.period + 1) * self.detail.coarse_us;
             }
             let period = self.period;
-            if let (Some((last_us, last_period)), Some(last)) = (self.tracks[index].pending, before) {
+            if let (Some((last_us, last_period)), Some(last)) = (self.tracks[index].pending, before)
+            {
                 if last_period != period || state_changed {
                     let change = StatusChange {
                         at_us: last_us,
@@ -576,6 +577,41 @@ mod tests {
             .any(|w| w.0 <= 999_950 && 999_950 <= w.1));
         // The markers are all kept, whether they opened a window or not.
         assert_eq!(replay.markers.len(), 1_001);
+    }
+
+    #[test]
+    fn between_windows_a_node_keeps_the_last_change_of_each_period_and_a_window_its_opening_state()
+    {
+        let view = |log| NodeView {
+            role: Role::Follower,
+            term: 1,
+            vote: None,
+            leader: Some(2),
+            log,
+            commit: 0,
+        };
+        let mut recorder = Recorder::new("periods", 2, Detail::new(100, 1_000), &[]);
+        // The first status is a moment (a window to 100 µs).
+        for (at_us, log) in [(0, 0), (200, 1), (300, 2), (1_500, 3), (1_600, 4)] {
+            recorder.status(at_us, 1, view(log));
+        }
+        // A moment: its window opens with the state the node is in.
+        recorder.fault(1_700, "a fault", false);
+        recorder.status(1_750, 1, view(5));
+        // Outside again, in the same period as the fault: merged anew.
+        recorder.status(1_900, 1, view(6));
+        recorder.status(1_950, 1, view(7));
+        let replay = recorder.finish(2_000, false);
+        let kept: Vec<(u64, u64)> = replay.statuses[0]
+            .iter()
+            .map(|s| (s.at_us, s.view.log))
+            .collect();
+        assert_eq!(
+            kept,
+            [(0, 0), (300, 2), (1_600, 4), (1_750, 5), (1_950, 7)],
+            "the first status, the last of period 0, the window's opening \
+             state, the change inside it, the last at the end"
+        );
     }
 
     #[test]
