@@ -224,7 +224,7 @@ impl ClassicState {
             transfer,
         };
         for peer in core.electors() {
-            core.send(peer, request.into(), out);
+            core.send(peer, Vote::Request(request).into(), out);
         }
         debug_assert_eq!(
             core.voted_for(),
@@ -377,7 +377,7 @@ impl ClassicState {
         };
         if request.term < core.term() || !core.may_vote() {
             // A learner or a spare machine never votes.
-            core.send(from, refuse.into(), out);
+            core.send(from, Vote::Response(refuse).into(), out);
             return;
         }
         // Planted bug grant_vote_without_log_check (votes and pre-votes):
@@ -401,9 +401,9 @@ impl ClassicState {
                 granted: true,
                 pre_vote: false,
             };
-            core.send(from, grant.into(), out);
+            core.send(from, Vote::Response(grant).into(), out);
         } else {
-            core.send(from, refuse.into(), out);
+            core.send(from, Vote::Response(refuse).into(), out);
         }
     }
 

@@ -187,45 +187,11 @@ impl HeartbeatCode {
     }
 }
 
-impl From<RequestVote> for ClassicMessage {
-    fn from(request: RequestVote) -> Self {
-        Message::Election(Vote::Request(request))
-    }
-}
-
-impl From<VoteResponse> for ClassicMessage {
-    fn from(response: VoteResponse) -> Self {
-        Message::Election(Vote::Response(response))
-    }
-}
-
-impl From<TimeoutNow> for ClassicMessage {
-    fn from(timeout: TimeoutNow) -> Self {
-        Message::Election(Vote::TimeoutNow(timeout))
-    }
-}
-
-impl From<DlVote> for DLedgerMessage {
-    fn from(vote: DlVote) -> Self {
-        Message::Election(DlElection::Vote(vote))
-    }
-}
-
-impl From<DlVoteReply> for DLedgerMessage {
-    fn from(reply: DlVoteReply) -> Self {
-        Message::Election(DlElection::VoteReply(reply))
-    }
-}
-
-impl From<DlHeartbeat> for DLedgerMessage {
-    fn from(heartbeat: DlHeartbeat) -> Self {
-        Message::Election(DlElection::Heartbeat(heartbeat))
-    }
-}
-
-impl From<DlHeartbeatReply> for DLedgerMessage {
-    fn from(reply: DlHeartbeatReply) -> Self {
-        Message::Election(DlElection::HeartbeatReply(reply))
+/// An elector's message travels as a model message:
+/// `Vote::Request(request).into()`.
+impl<E> From<E> for Message<E> {
+    fn from(election: E) -> Self {
+        Message::Election(election)
     }
 }
 

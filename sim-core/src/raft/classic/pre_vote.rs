@@ -30,7 +30,7 @@ impl ClassicState {
             transfer: false,
         };
         for peer in core.electors() {
-            core.send(peer, request.into(), out);
+            core.send(peer, Vote::Request(request).into(), out);
         }
         debug_assert_eq!(core.term(), term, "a pre-vote leaves the term alone");
         if self.votes.won(core) {
@@ -78,7 +78,7 @@ pub(super) fn answer(
     // A grant carries the proposed term, a refusal the voter's own: never
     // below the voter's.
     debug_assert!(reply.term >= core.term());
-    core.send(from, reply.into(), out);
+    core.send(from, Vote::Response(reply).into(), out);
 }
 
 /// Does this answer belong to the pre-candidate's current round? A grant

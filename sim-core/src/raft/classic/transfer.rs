@@ -8,7 +8,7 @@
 
 use super::{Actions, ClassicState};
 use crate::node::{Action, NodeId, Role, Term, TimerKind};
-use crate::raft::message::TimeoutNow;
+use crate::raft::message::{TimeoutNow, Vote};
 use crate::raft::replication::Core;
 use crate::time::Instant;
 
@@ -80,7 +80,7 @@ impl ClassicState {
         );
         self.transfer.sent = true;
         let timeout = TimeoutNow { term: core.term() };
-        core.send(target, timeout.into(), out);
+        core.send(target, Vote::TimeoutNow(timeout).into(), out);
     }
 
     /// The election timeout passed without a new leader: the leader takes

@@ -5,7 +5,7 @@
 
 use super::{Actions, DLedgerState};
 use crate::node::{Action, NodeId, Role, Term, TimerKind};
-use crate::raft::message::{DlHeartbeat, DlHeartbeatReply, HeartbeatCode};
+use crate::raft::message::{DlElection, DlHeartbeat, DlHeartbeatReply, HeartbeatCode};
 use crate::raft::replication::Core;
 use crate::time::Instant;
 
@@ -35,7 +35,7 @@ impl DLedgerState {
             round: self.round_seq,
         };
         for peer in core.peers() {
-            core.send(peer, heartbeat.into(), out);
+            core.send(peer, DlElection::Heartbeat(heartbeat).into(), out);
         }
         out.push(Action::SetTimer {
             kind: TimerKind::Heartbeat,
@@ -135,7 +135,7 @@ impl DLedgerState {
             code,
             round: heartbeat.round,
         };
-        core.send(from, reply.into(), out);
+        core.send(from, DlElection::HeartbeatReply(reply).into(), out);
     }
 
     /// The receiver's answer; the reply carries this node's term in every case.

@@ -5,7 +5,7 @@
 
 use super::{Actions, DLedgerState, ParseResult};
 use crate::node::{Action, NodeId, Note, Role, Term, TimerKind};
-use crate::raft::message::{DlVote, DlVoteReply, VoteResult};
+use crate::raft::message::{DlElection, DlVote, DlVoteReply, VoteResult};
 use crate::raft::replication::Core;
 use crate::time::Instant;
 
@@ -84,7 +84,7 @@ impl DLedgerState {
         );
         self.count_vote(core, core.id(), term, result);
         for peer in core.peers() {
-            core.send(peer, request.into(), out);
+            core.send(peer, DlElection::Vote(request).into(), out);
         }
         out.push(Action::SetTimer {
             kind: TimerKind::VoteRound,
@@ -215,7 +215,7 @@ impl DLedgerState {
             result,
             round: request.round,
         };
-        core.send(from, reply.into(), out);
+        core.send(from, DlElection::VoteReply(reply).into(), out);
     }
 
     /// The voter's checks, in DLedger's order (log before term). Returns the
