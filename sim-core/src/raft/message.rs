@@ -9,6 +9,8 @@
 //! How traces, diagrams and the trace hash see them (`WireMessage`) is here
 //! too, next to the shapes it describes.
 
+use std::fmt;
+
 use crate::node::{
     Digest, Entry, Fields, LogIndex, Membership, MessageClass, MessageView, SnapshotConfig, Term,
     WireMessage,
@@ -197,7 +199,18 @@ impl<E> From<E> for Message<E> {
 
 // ----- how observers see them ------------------------------------------
 
-impl<E: WireMessage> MessageView for Message<E> {
+/// An elector's own messages as [`WireMessage`] needs them: what differs
+/// between electors. None of them carries a snapshot or log entries, so
+/// [`Message`] answers `snapshot_bytes` and `held_bytes` for them.
+pub trait ElectionMessage: MessageView + Clone + fmt::Debug + 'static {
+    /// As [`WireMessage::granted_vote`].
+    fn granted_vote(&self) -> Option<Term>;
+
+    /// As [`WireMessage::digest`]: part of every golden trace hash.
+    fn digest(&self, digest: &mut impl Digest);
+}
+
+impl<E: ElectionMessage> MessageView for Message<E> {
     fn term(&self) -> Term {
         match self {
             Message::AppendEntries(m) => m.term,
@@ -252,7 +265,7 @@ impl<E: WireMessage> MessageView for Message<E> {
     }
 }
 
-impl<E: WireMessage> WireMessage for Message<E> {
+impl<E: ElectionMessage> WireMessage for Message<E> {
     fn granted_vote(&self) -> Option<Term> {
         match self {
             Message::AppendEntries(_)
@@ -272,8 +285,7 @@ impl<E: WireMessage> WireMessage for Message<E> {
     fn held_bytes(&self) -> u64 {
         match self {
             Message::AppendEntries(m) => std::mem::size_of_val(m.entries.as_slice()) as u64,
-            Message::AppendResponse(_) | Message::InstallSnapshot(_) => 0,
-            Message::Election(m) => m.held_bytes(),
+            Message::AppendResponse(_) | Message::InstallSnapshot(_) | Message::Election(_) => 0,
         }
     }
 
@@ -355,20 +367,12 @@ impl MessageView for Vote {
     }
 }
 
-impl WireMessage for Vote {
+impl ElectionMessage for Vote {
     fn granted_vote(&self) -> Option<Term> {
         match self {
             Vote::Request(_) | Vote::TimeoutNow(_) => None,
             Vote::Response(m) => (m.granted && !m.pre_vote).then_some(m.term),
         }
-    }
-
-    fn snapshot_bytes(&self, _: &SnapshotConfig) -> Option<u64> {
-        None
-    }
-
-    fn held_bytes(&self) -> u64 {
-        0
     }
 
     #[inline(always)]
@@ -442,20 +446,12 @@ impl MessageView for DlElection {
     }
 }
 
-impl WireMessage for DlElection {
+impl ElectionMessage for DlElection {
     fn granted_vote(&self) -> Option<Term> {
         match self {
             DlElection::VoteReply(m) => (m.result == VoteResult::Accept).then_some(m.term),
             DlElection::Vote(_) | DlElection::Heartbeat(_) | DlElection::HeartbeatReply(_) => None,
         }
-    }
-
-    fn snapshot_bytes(&self, _: &SnapshotConfig) -> Option<u64> {
-        None
-    }
-
-    fn held_bytes(&self) -> u64 {
-        0
     }
 
     #[inline(always)]

@@ -8,11 +8,11 @@
 
 use super::classic::ClassicState;
 use super::dledger::DLedgerState;
-use super::message::Message;
+use super::message::{ElectionMessage, Message};
 use super::replication::Core;
 use crate::node::{
     Action, HardState, Log, LogIndex, LogView, Membership, MembershipChange, NodeId, ProposalId,
-    RaftConfig, RaftNode, Role, Status, TimerKind, WireMessage,
+    RaftConfig, RaftNode, Role, Status, TimerKind,
 };
 use crate::rng::Stream;
 use crate::time::Instant;
@@ -24,7 +24,7 @@ pub type Out<E> = Vec<Action<Message<E>>>;
 /// DLedger's. Each brings its own election messages.
 pub trait Elector: Sized {
     /// The elector's own messages, beside the shared replication ones.
-    type Election: WireMessage;
+    type Election: ElectionMessage;
 
     /// Whether a leader sends AppendEntries in parallel with its own write
     /// of the entries (thesis §10.2.1) rather than after it.

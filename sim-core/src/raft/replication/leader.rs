@@ -7,7 +7,6 @@
 use super::Core;
 use crate::node::{
     Entry, EntryData, LogIndex, Membership, NodeId, NodeSet, ProposalId, Role, SendTiming,
-    WireMessage,
 };
 use crate::raft::message::{AppendEntries, AppendResponse, Message};
 use crate::raft::node::Out;
@@ -17,11 +16,7 @@ impl Core {
     /// A client proposal: false (and nothing done) unless leading. A
     /// retry of a proposal the leader holds uncommitted is taken and not
     /// appended again (client sessions, Raft thesis §6.3).
-    pub(in crate::raft) fn propose<E: WireMessage>(
-        &mut self,
-        id: ProposalId,
-        out: &mut Out<E>,
-    ) -> bool {
+    pub(in crate::raft) fn propose<E>(&mut self, id: ProposalId, out: &mut Out<E>) -> bool {
         if self.role != Role::Leader || self.transferring {
             return false;
         }
@@ -48,7 +43,7 @@ impl Core {
 
     /// Sends every follower what it has not been sent yet (an empty append
     /// is a heartbeat).
-    pub(in crate::raft) fn send_append_to_all<E: WireMessage>(&mut self, out: &mut Out<E>) {
+    pub(in crate::raft) fn send_append_to_all<E>(&mut self, out: &mut Out<E>) {
         for peer in self.peers() {
             self.send_append(peer, out);
         }
@@ -56,7 +51,7 @@ impl Core {
 
     /// Resends to every follower that is behind, from its match index on
     /// (DLedger's leader retries on a timer rather than on refusals alone).
-    pub(in crate::raft) fn resend_to_lagging<E: WireMessage>(&mut self, out: &mut Out<E>) {
+    pub(in crate::raft) fn resend_to_lagging<E>(&mut self, out: &mut Out<E>) {
         let last_index = self.log.last_index();
         for peer in self.peers() {
             let progress = &mut self.progress[peer.index()];
@@ -67,7 +62,7 @@ impl Core {
         }
     }
 
-    pub(super) fn send_append<E: WireMessage>(&mut self, to: NodeId, out: &mut Out<E>) {
+    pub(super) fn send_append<E>(&mut self, to: NodeId, out: &mut Out<E>) {
         debug_assert_eq!(self.role, Role::Leader);
         if self.progress[to.index()].next <= self.log.snapshot_index() {
             self.send_snapshot(to, out);
@@ -111,7 +106,7 @@ impl Core {
 
     /// A follower's answer. Returns whether it counted: only a leader counts
     /// answers, and only those of its own term.
-    pub(in crate::raft) fn on_append_response<E: WireMessage>(
+    pub(in crate::raft) fn on_append_response<E>(
         &mut self,
         from: NodeId,
         response: &AppendResponse,

@@ -7,7 +7,6 @@
 //! carries that out). Who campaigns and who votes is the electors'.
 
 use super::{Core, Progress};
-use crate::node::WireMessage;
 use crate::node::{Entry, EntryData, LogIndex, Membership, MembershipChange, NodeId, Role};
 use crate::raft::node::Out;
 
@@ -68,7 +67,7 @@ impl Core {
     /// refused with the reason. Single-server changes follow the 2015 fix:
     /// not before an entry of this leader's term is committed, and never
     /// while an earlier change is uncommitted.
-    pub(in crate::raft) fn change_membership<E: WireMessage>(
+    pub(in crate::raft) fn change_membership<E>(
         &mut self,
         change: MembershipChange,
         out: &mut Out<E>,
@@ -112,10 +111,7 @@ impl Core {
 
     /// A leader whose joint configuration has committed appends the new
     /// configuration alone (raft-rs's auto-leave). Returns whether it did.
-    pub(in crate::raft) fn leave_joint_if_committed<E: WireMessage>(
-        &mut self,
-        out: &mut Out<E>,
-    ) -> bool {
+    pub(in crate::raft) fn leave_joint_if_committed<E>(&mut self, out: &mut Out<E>) -> bool {
         if self.role != Role::Leader || !self.membership.is_joint() || !self.membership_committed()
         {
             return false;
@@ -173,7 +169,7 @@ impl Core {
     }
 
     /// Sends follower `n` whatever it lacks (a heartbeat if nothing).
-    pub(in crate::raft) fn send_append_to<E: WireMessage>(&mut self, n: NodeId, out: &mut Out<E>) {
+    pub(in crate::raft) fn send_append_to<E>(&mut self, n: NodeId, out: &mut Out<E>) {
         debug_assert!(
             self.membership.members().contains(n),
             "a leader replicates only to members"

@@ -4,7 +4,7 @@
 //! of entries it no longer has; the follower installs it.
 
 use super::Core;
-use crate::node::{Entry, LogIndex, NodeId, SnapshotMeta, Term, WireMessage};
+use crate::node::{Entry, LogIndex, NodeId, SnapshotMeta, Term};
 use crate::raft::message::{AppendEntries, AppendResponse, InstallSnapshot, Message};
 use crate::raft::node::Out;
 
@@ -57,7 +57,7 @@ impl Core {
 
     /// Sends follower `to`, whose next index is compacted, the snapshot;
     /// its size is the entries it covers times `entry_bytes`.
-    pub(super) fn send_snapshot<E: WireMessage>(&mut self, to: NodeId, out: &mut Out<E>) {
+    pub(super) fn send_snapshot<E>(&mut self, to: NodeId, out: &mut Out<E>) {
         let last_index = self.log.snapshot_index();
         debug_assert!(
             last_index >= 1,
@@ -84,7 +84,7 @@ impl Core {
     /// the answer, an `AppendResponse` matching the snapshot's index,
     /// leaves once the write is durable. One at or behind the commit index
     /// changes nothing and is acknowledged as well.
-    pub(in crate::raft) fn accept_snapshot<E: WireMessage>(
+    pub(in crate::raft) fn accept_snapshot<E>(
         &mut self,
         from: NodeId,
         snapshot: &InstallSnapshot,
