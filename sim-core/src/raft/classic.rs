@@ -107,7 +107,39 @@ impl Elector for ClassicState {
     }
 
     fn on_timer(&mut self, core: &mut Core, now: Instant, kind: TimerKind, out: &mut Actions) {
-        self.on_timer_fired(core, now, kind, out);
+        match kind {
+            TimerKind::Election => {
+                if core.role() == Role::Leader {
+                    return;
+                }
+                if !core.may_campaign() {
+                    // A spare machine nobody added, or a learner: it only
+                    // waits to hear from a leader.
+                    self.reset_election_timer(core, now, out);
+                    return;
+                }
+                if core.config().pre_vote {
+                    self.start_pre_vote(core, now, out);
+                } else {
+                    self.campaign(core, now, false, out);
+                }
+            }
+            TimerKind::Heartbeat => {
+                if core.role() != Role::Leader {
+                    return;
+                }
+                core.send_append_to_all(out);
+                out.push(Action::SetTimer {
+                    kind: TimerKind::Heartbeat,
+                    at: now.plus_us(core.config().heartbeat_us),
+                });
+            }
+            TimerKind::Quorum => self.on_check_quorum_timer(core, now, out),
+            TimerKind::Transfer => self.abandon_transfer(core),
+            // DLedger's timers and the library tick: a classic node never
+            // arms them.
+            TimerKind::VoteRound | TimerKind::Replicate | TimerKind::Tick => {}
+        }
     }
 
     fn on_message(
@@ -118,7 +150,36 @@ impl Elector for ClassicState {
         msg: &ClassicMessage,
         out: &mut Actions,
     ) {
-        self.on_message_received(core, now, from, msg, out);
+        if msg.term() > core.term() && !self.on_higher_term(core, now, from, msg, out) {
+            return;
+        }
+        match msg {
+            Message::Election(Vote::Request(request)) => {
+                self.on_vote_request(core, now, from, request, out)
+            }
+            Message::Election(Vote::Response(response)) => {
+                self.on_vote_response(core, now, from, response, out)
+            }
+            Message::AppendEntries(append) => {
+                if self.heard_from_leader(core, now, from, append.term, out) {
+                    core.accept_append(from, append, out);
+                }
+            }
+            Message::InstallSnapshot(snapshot) => {
+                if self.heard_from_leader(core, now, from, snapshot.term, out) {
+                    core.accept_snapshot(from, snapshot, out);
+                }
+            }
+            Message::AppendResponse(response) => {
+                if core.on_append_response(from, response, out) {
+                    self.check_quorum.heard_from(from);
+                    self.transfer_progress(core, from, out);
+                }
+            }
+            Message::Election(Vote::TimeoutNow(timeout)) => {
+                self.on_timeout_now(core, now, timeout.term, out)
+            }
+        }
     }
 
     fn step_down(&mut self, core: &mut Core, now: Instant, out: &mut Actions) {
@@ -157,50 +218,6 @@ impl ClassicState {
             kind: TimerKind::Election,
             at,
         });
-    }
-
-    // ----- timers ----------------------------------------------------
-
-    fn on_timer_fired(
-        &mut self,
-        core: &mut Core,
-        now: Instant,
-        kind: TimerKind,
-        out: &mut Actions,
-    ) {
-        match kind {
-            TimerKind::Election => {
-                if core.role() == Role::Leader {
-                    return;
-                }
-                if !core.may_campaign() {
-                    // A spare machine nobody added, or a learner: it only
-                    // waits to hear from a leader.
-                    self.reset_election_timer(core, now, out);
-                    return;
-                }
-                if core.config().pre_vote {
-                    self.start_pre_vote(core, now, out);
-                } else {
-                    self.campaign(core, now, false, out);
-                }
-            }
-            TimerKind::Heartbeat => {
-                if core.role() != Role::Leader {
-                    return;
-                }
-                core.send_append_to_all(out);
-                out.push(Action::SetTimer {
-                    kind: TimerKind::Heartbeat,
-                    at: now.plus_us(core.config().heartbeat_us),
-                });
-            }
-            TimerKind::Quorum => self.on_check_quorum_timer(core, now, out),
-            TimerKind::Transfer => self.abandon_transfer(core),
-            // DLedger's timers and the library tick: a classic node never
-            // arms them.
-            TimerKind::VoteRound | TimerKind::Replicate | TimerKind::Tick => {}
-        }
     }
 
     // ----- campaign and roles ----------------------------------------
@@ -294,46 +311,6 @@ impl ClassicState {
     }
 
     // ----- messages --------------------------------------------------
-
-    fn on_message_received(
-        &mut self,
-        core: &mut Core,
-        now: Instant,
-        from: NodeId,
-        msg: &ClassicMessage,
-        out: &mut Actions,
-    ) {
-        if msg.term() > core.term() && !self.on_higher_term(core, now, from, msg, out) {
-            return;
-        }
-        match msg {
-            Message::Election(Vote::Request(request)) => {
-                self.on_vote_request(core, now, from, request, out)
-            }
-            Message::Election(Vote::Response(response)) => {
-                self.on_vote_response(core, now, from, response, out)
-            }
-            Message::AppendEntries(append) => {
-                if self.heard_from_leader(core, now, from, append.term, out) {
-                    core.accept_append(from, append, out);
-                }
-            }
-            Message::InstallSnapshot(snapshot) => {
-                if self.heard_from_leader(core, now, from, snapshot.term, out) {
-                    core.accept_snapshot(from, snapshot, out);
-                }
-            }
-            Message::AppendResponse(response) => {
-                if core.on_append_response(from, response, out) {
-                    self.check_quorum.heard_from(from);
-                    self.transfer_progress(core, from, out);
-                }
-            }
-            Message::Election(Vote::TimeoutNow(timeout)) => {
-                self.on_timeout_now(core, now, timeout.term, out)
-            }
-        }
-    }
 
     /// A message carries a higher term: adopt it and step down, except
     /// where a switch says otherwise. Returns false to drop the message.

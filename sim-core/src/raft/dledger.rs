@@ -86,7 +86,6 @@ impl Elector for DLedgerState {
         };
         core.set_role(Role::Candidate, None);
         elector.arm_candidate_timer(now, out);
-        elector.debug_check(core);
         elector
     }
 
@@ -95,8 +94,50 @@ impl Elector for DLedgerState {
     }
 
     fn on_timer(&mut self, core: &mut Core, now: Instant, kind: TimerKind, out: &mut Actions) {
-        self.on_timer_fired(core, now, kind, out);
-        self.debug_check(core);
+        match kind {
+            TimerKind::Election => {
+                // Follower heartbeat timeout: candidate in the same term,
+                // asking for votes at once.
+                if core.role() == Role::Follower {
+                    self.next_vote_at = now;
+                    self.become_candidate(core, now, core.term(), out);
+                }
+            }
+            TimerKind::VoteRound => {
+                if core.role() != Role::Candidate {
+                    return;
+                }
+                if self.vote_round.is_some() {
+                    self.end_vote_round(core, now, out);
+                } else {
+                    self.candidate_tick(core, now, out);
+                }
+            }
+            TimerKind::Heartbeat => {
+                if core.role() != Role::Leader {
+                    return;
+                }
+                if self.heartbeat_round.is_some() {
+                    self.end_heartbeat_round(core, now, out);
+                }
+                if core.role() == Role::Leader {
+                    self.send_heartbeats(core, now, out);
+                }
+            }
+            TimerKind::Replicate => {
+                if core.role() != Role::Leader {
+                    return;
+                }
+                core.resend_to_lagging(out);
+                out.push(Action::SetTimer {
+                    kind: TimerKind::Replicate,
+                    at: now.plus_us(core.config().heartbeat_us),
+                });
+            }
+            // Classic's CheckQuorum and transfer timers and the library
+            // tick: a DLedger node never arms them.
+            TimerKind::Quorum | TimerKind::Tick | TimerKind::Transfer => {}
+        }
     }
 
     fn on_message(
@@ -107,8 +148,33 @@ impl Elector for DLedgerState {
         msg: &DLedgerMessage,
         out: &mut Actions,
     ) {
-        self.on_message_received(core, now, from, msg, out);
-        self.debug_check(core);
+        match msg {
+            Message::Election(DlElection::Vote(request)) => {
+                self.on_vote_request(core, now, from, request, out)
+            }
+            Message::Election(DlElection::VoteReply(reply)) => {
+                self.on_vote_reply(core, now, from, reply, out)
+            }
+            Message::Election(DlElection::Heartbeat(heartbeat)) => {
+                self.on_heartbeat(core, now, from, heartbeat, out)
+            }
+            Message::Election(DlElection::HeartbeatReply(reply)) => {
+                self.on_heartbeat_reply(core, now, from, reply, out)
+            }
+            Message::AppendEntries(append) => {
+                if Self::takes_append(core, from, append.term, out) {
+                    core.accept_append(from, append, out);
+                }
+            }
+            Message::InstallSnapshot(snapshot) => {
+                if Self::takes_append(core, from, snapshot.term, out) {
+                    core.accept_snapshot(from, snapshot, out);
+                }
+            }
+            Message::AppendResponse(response) => {
+                self.on_append_response(core, now, from, response, out)
+            }
+        }
     }
 
     /// Never called: DLedger's configuration never changes here.
@@ -134,9 +200,7 @@ impl Elector for DLedgerState {
     ) -> Result<(), String> {
         Err("DLedger's elector has no leadership transfer in raftsim".to_string())
     }
-}
 
-impl DLedgerState {
     /// The elector's invariants, after every input (debug builds): the
     /// highest term known is at least the node's own (`next_term()` only
     /// ever adopts it), a vote round runs only while a candidate and in
@@ -165,7 +229,9 @@ impl DLedgerState {
             "DLedger has no pre-candidates"
         );
     }
+}
 
+impl DLedgerState {
     // ----- timing ----------------------------------------------------
 
     /// `min + rand[0, max - min)`, DLedger's way of drawing its delays.
@@ -317,99 +383,7 @@ impl DLedgerState {
         core.maybe_commit();
     }
 
-    // ----- timers ----------------------------------------------------
-
-    fn on_timer_fired(
-        &mut self,
-        core: &mut Core,
-        now: Instant,
-        kind: TimerKind,
-        out: &mut Actions,
-    ) {
-        match kind {
-            TimerKind::Election => {
-                // Follower heartbeat timeout: candidate in the same term,
-                // asking for votes at once.
-                if core.role() == Role::Follower {
-                    self.next_vote_at = now;
-                    self.become_candidate(core, now, core.term(), out);
-                }
-            }
-            TimerKind::VoteRound => {
-                if core.role() != Role::Candidate {
-                    return;
-                }
-                if self.vote_round.is_some() {
-                    self.end_vote_round(core, now, out);
-                } else {
-                    self.candidate_tick(core, now, out);
-                }
-            }
-            TimerKind::Heartbeat => {
-                if core.role() != Role::Leader {
-                    return;
-                }
-                if self.heartbeat_round.is_some() {
-                    self.end_heartbeat_round(core, now, out);
-                }
-                if core.role() == Role::Leader {
-                    self.send_heartbeats(core, now, out);
-                }
-            }
-            TimerKind::Replicate => {
-                if core.role() != Role::Leader {
-                    return;
-                }
-                core.resend_to_lagging(out);
-                out.push(Action::SetTimer {
-                    kind: TimerKind::Replicate,
-                    at: now.plus_us(core.config().heartbeat_us),
-                });
-            }
-            // Classic's CheckQuorum and transfer timers and the library
-            // tick: a DLedger node never arms them.
-            TimerKind::Quorum | TimerKind::Tick | TimerKind::Transfer => {}
-        }
-    }
-
     // ----- messages --------------------------------------------------
-
-    fn on_message_received(
-        &mut self,
-        core: &mut Core,
-        now: Instant,
-        from: NodeId,
-        msg: &DLedgerMessage,
-        out: &mut Actions,
-    ) {
-        match msg {
-            Message::Election(DlElection::Vote(request)) => {
-                self.on_vote_request(core, now, from, request, out)
-            }
-            Message::Election(DlElection::VoteReply(reply)) => {
-                self.on_vote_reply(core, now, from, reply, out)
-            }
-            Message::Election(DlElection::Heartbeat(heartbeat)) => {
-                self.on_heartbeat(core, now, from, heartbeat, out)
-            }
-            Message::Election(DlElection::HeartbeatReply(reply)) => {
-                self.on_heartbeat_reply(core, now, from, reply, out)
-            }
-            Message::AppendEntries(append) => {
-                if Self::takes_append(core, from, append.term, out) {
-                    core.accept_append(from, append, out);
-                }
-            }
-            Message::InstallSnapshot(snapshot) => {
-                if Self::takes_append(core, from, snapshot.term, out) {
-                    core.accept_snapshot(from, snapshot, out);
-                }
-            }
-            Message::AppendResponse(response) => {
-                self.on_append_response(core, now, from, response, out)
-            }
-        }
-    }
 
     /// Only the leader a heartbeat installed may append (or send a
     /// snapshot); a stale leader learns the newer term. Returns whether the

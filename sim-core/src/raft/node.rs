@@ -72,6 +72,10 @@ pub trait Elector: Sized {
         target: NodeId,
         out: &mut Out<Self::Election>,
     ) -> Result<(), String>;
+
+    /// The elector's own invariants, checked (in debug builds) once the
+    /// node has started and after every input; none unless it has some.
+    fn debug_check(&self, _core: &Core) {}
 }
 
 /// A model node: the shared core and the elector `E`.
@@ -112,6 +116,7 @@ impl<E: Elector> Node<E> {
             "a leader outside the configuration it committed has stepped down"
         );
         self.core.debug_check();
+        self.elector.debug_check(&self.core);
     }
 }
 
@@ -136,6 +141,7 @@ impl<E: Elector> RaftNode for Node<E> {
             "a node never starts as leader: it must be elected"
         );
         core.debug_check();
+        elector.debug_check(&core);
         Node { core, elector }
     }
 
