@@ -17,7 +17,6 @@ use crate::node::{
     Action, Log, LogIndex, MembershipChange, MessageView, NodeId, NodeSet, Note, Role, Term,
     TimerKind,
 };
-use crate::rng::Stream;
 use crate::time::Instant;
 
 /// The actions of a classic node.
@@ -29,8 +28,6 @@ use transfer::Transfer;
 
 /// The classic elector's state; term, vote and role are the core's.
 pub struct ClassicState {
-    /// Draws election timeouts.
-    rng: Stream,
     votes: Votes,
     lease: Lease,
     check_quorum: CheckQuorum,
@@ -90,20 +87,15 @@ impl Elector for ClassicState {
     const LEADER_WRITES_IN_PARALLEL: bool = true;
 
     /// A (re)started node: a follower waiting for its election timeout.
-    fn start(core: &mut Core, rng: Stream, now: Instant, out: &mut Actions) -> Self {
-        let mut elector = ClassicState {
-            rng,
+    fn start(core: &mut Core, now: Instant, out: &mut Actions) -> Self {
+        let elector = ClassicState {
             votes: Votes::default(),
             lease: Lease::default(),
             check_quorum: CheckQuorum::default(),
             transfer: Transfer::default(),
         };
-        elector.reset_election_timer(core, now, out);
+        Self::reset_election_timer(core, now, out);
         elector
-    }
-
-    fn into_rng(self) -> Stream {
-        self.rng
     }
 
     fn on_timer(&mut self, core: &mut Core, now: Instant, kind: TimerKind, out: &mut Actions) {
@@ -115,7 +107,7 @@ impl Elector for ClassicState {
                 if !core.may_campaign() {
                     // A spare machine nobody added, or a learner: it only
                     // waits to hear from a leader.
-                    self.reset_election_timer(core, now, out);
+                    Self::reset_election_timer(core, now, out);
                     return;
                 }
                 if core.config().pre_vote {
@@ -207,9 +199,9 @@ impl Elector for ClassicState {
 }
 
 impl ClassicState {
-    fn reset_election_timer(&mut self, core: &Core, now: Instant, out: &mut Actions) {
+    fn reset_election_timer(core: &mut Core, now: Instant, out: &mut Actions) {
         let (min, max) = core.config().election_timeout_us;
-        let at = now.plus_us(self.rng.between(min, max));
+        let at = now.plus_us(core.rng().between(min, max));
         debug_assert!(
             at.us_since(now) >= min,
             "an election timeout is at least the minimum"
@@ -232,7 +224,7 @@ impl ClassicState {
         core.set_role(Role::Candidate, None);
         self.votes = Votes::for_self(core.id());
         out.push(Action::Note(Note::CampaignStarted { term: core.term() }));
-        self.reset_election_timer(core, now, out);
+        Self::reset_election_timer(core, now, out);
         let request = RequestVote {
             term: core.term(),
             last_log_index: core.log().last_index(),
@@ -286,7 +278,7 @@ impl ClassicState {
         // The thesis (Figure 3.1) restarts the timer only on hearing the
         // leader or granting a vote; etcd and raft-rs on every step down.
         if leader.is_some() || !had_timer || core.config().reset_timer_on_new_term {
-            self.reset_election_timer(core, now, out);
+            Self::reset_election_timer(core, now, out);
         }
         debug_assert_eq!(core.term(), term, "a follower is in the term it follows");
     }
@@ -372,7 +364,7 @@ impl ClassicState {
         debug_assert_eq!(request.term, core.term(), "a higher term was adopted above");
         if log_ok && free_to_vote {
             core.set_vote(from);
-            self.reset_election_timer(core, now, out);
+            Self::reset_election_timer(core, now, out);
             let grant = VoteResponse {
                 term: request.term,
                 granted: true,
@@ -443,7 +435,7 @@ impl ClassicState {
             self.become_follower(core, now, term, Some(from), out);
         } else {
             self.lease.heard_from_leader(now);
-            self.reset_election_timer(core, now, out);
+            Self::reset_election_timer(core, now, out);
         }
         debug_assert!(
             core.role() == Role::Follower && core.leader() == Some(from) && core.term() == term,

@@ -16,7 +16,6 @@ use super::message::{AppendResponse, DLedgerMessage, DlElection, Message};
 use super::node::{Elector, Out};
 use super::replication::Core;
 use crate::node::{Action, MembershipChange, NodeId, Note, Role, Term, TimerKind};
-use crate::rng::Stream;
 use crate::time::Instant;
 
 /// The actions of a DLedger node.
@@ -35,8 +34,6 @@ pub enum ParseResult {
 /// and leader are the shared core's.
 #[derive(Clone, Debug)]
 pub struct DLedgerState {
-    /// Draws vote intervals and vote-round waits.
-    rng: Stream,
     /// Only ever raised.
     pub(super) known_max_term: Term,
     pub(super) need_increase_term_immediately: bool,
@@ -71,9 +68,8 @@ impl Elector for DLedgerState {
     const LEADER_WRITES_IN_PARALLEL: bool = false;
 
     /// DLedger nodes start (and restart) as candidates that vote at once.
-    fn start(core: &mut Core, rng: Stream, now: Instant, out: &mut Actions) -> Self {
+    fn start(core: &mut Core, now: Instant, out: &mut Actions) -> Self {
         let mut elector = DLedgerState {
-            rng,
             known_max_term: core.term(),
             need_increase_term_immediately: false,
             next_vote_at: now,
@@ -87,10 +83,6 @@ impl Elector for DLedgerState {
         core.set_role(Role::Candidate, None);
         elector.arm_candidate_timer(now, out);
         elector
-    }
-
-    fn into_rng(self) -> Stream {
-        self.rng
     }
 
     fn on_timer(&mut self, core: &mut Core, now: Instant, kind: TimerKind, out: &mut Actions) {
@@ -235,9 +227,9 @@ impl DLedgerState {
     // ----- timing ----------------------------------------------------
 
     /// `min + rand[0, max - min)`, DLedger's way of drawing its delays.
-    fn uniform_below(&mut self, min: u64, max: u64) -> u64 {
+    fn uniform_below(core: &mut Core, min: u64, max: u64) -> u64 {
         let drawn = if max > min {
-            min + self.rng.below(max - min)
+            min + core.rng().below(max - min)
         } else {
             min
         };
@@ -246,9 +238,9 @@ impl DLedgerState {
     }
 
     /// `now + vote interval`: DLedger's `getNextTimeToRequestVote()`.
-    fn next_vote_time(&mut self, core: &Core, now: Instant) -> Instant {
+    fn next_vote_time(core: &mut Core, now: Instant) -> Instant {
         let (min, max) = core.config().dledger.vote_interval_us;
-        now.plus_us(self.uniform_below(min, max))
+        now.plus_us(Self::uniform_below(core, min, max))
     }
 
     /// A follower's heartbeat timeout: `max_heartbeat_leak × heartbeat`.

@@ -30,7 +30,9 @@ pub trait Elector: Sized {
     /// of the entries (thesis §10.2.1) rather than after it.
     const LEADER_WRITES_IN_PARALLEL: bool;
 
-    fn start(core: &mut Core, rng: Stream, now: Instant, out: &mut Out<Self::Election>) -> Self;
+    /// Starts the elector of a (re)started node; `core` holds the node's
+    /// random stream.
+    fn start(core: &mut Core, now: Instant, out: &mut Out<Self::Election>) -> Self;
 
     fn on_timer(
         &mut self,
@@ -48,9 +50,6 @@ pub trait Elector: Sized {
         msg: &Message<Self::Election>,
         out: &mut Out<Self::Election>,
     );
-
-    /// Hands the timer stream back, so a restarted node continues it.
-    fn into_rng(self) -> Stream;
 
     /// A leader that committed a configuration without itself steps down
     /// (Raft thesis §4.2.2), in its term.
@@ -133,9 +132,9 @@ impl<E: Elector> RaftNode for Node<E> {
         now: Instant,
         out: &mut Out<E::Election>,
     ) -> Self {
-        let mut core = Core::new(id, cluster_size, config.clone(), disk);
+        let mut core = Core::new(id, cluster_size, config.clone(), disk, rng);
         core.set_leader_writes_in_parallel(E::LEADER_WRITES_IN_PARALLEL);
-        let elector = E::start(&mut core, rng, now, out);
+        let elector = E::start(&mut core, now, out);
         debug_assert!(
             core.role() != Role::Leader,
             "a node never starts as leader: it must be elected"
@@ -238,6 +237,6 @@ impl<E: Elector> RaftNode for Node<E> {
     }
 
     fn into_rng(self) -> Stream {
-        self.elector.into_rng()
+        self.core.into_rng()
     }
 }

@@ -1,6 +1,6 @@
 //! The shared core of a node, the same under both electors: its persistent
-//! state (term, vote, log) and when it is written, its role and leader, and
-//! log replication — the leader's side (its progress per follower, the
+//! state (term, vote, log) and when it is written, its role and leader, the
+//! random stream the electors draw from, and log replication — the leader's side (its progress per follower, the
 //! commit rule) in `leader.rs`, the follower's in `follower.rs`. The
 //! electors (`classic.rs`, `dledger.rs`) change this state only through
 //! the methods here and in those modules, which hold its
@@ -19,6 +19,7 @@ use crate::node::{
     Action, Entry, EntryData, HardState, Log, LogIndex, Membership, NodeId, NodeSet, PersistWrite,
     RaftConfig, Role, SendTiming, Sessions, Status, Term, MAX_NODES,
 };
+use crate::rng::Stream;
 
 /// The leader's view of one follower's log.
 #[derive(Clone, Copy, Debug, Default)]
@@ -74,6 +75,9 @@ pub struct Core {
     /// While leading, the proposals in the log past the commit index: a
     /// client's retry of one is not appended again.
     sessions: Sessions,
+    /// The node's own seeded stream, continued across restarts: the
+    /// electors draw their timeouts from it (`rng`).
+    rng: Stream,
 }
 
 impl Core {
@@ -84,6 +88,7 @@ impl Core {
         cluster_size: usize,
         config: RaftConfig,
         disk: HardState,
+        rng: Stream,
     ) -> Core {
         assert!(
             (1..=MAX_NODES).contains(&cluster_size) && id.index() < cluster_size,
@@ -122,6 +127,7 @@ impl Core {
             membership_index,
             transferring: false,
             sessions: Sessions::default(),
+            rng,
         };
         core.debug_check();
         core
@@ -210,6 +216,16 @@ impl Core {
 
     pub(super) fn config(&self) -> &RaftConfig {
         &self.config
+    }
+
+    /// The node's random stream, for the elector's draws.
+    pub(super) fn rng(&mut self) -> &mut Stream {
+        &mut self.rng
+    }
+
+    /// Ends this incarnation: the stream goes on in the next one.
+    pub(super) fn into_rng(self) -> Stream {
+        self.rng
     }
 
     pub(super) fn cluster_size(&self) -> usize {

@@ -21,7 +21,7 @@ impl ClassicState {
         out.push(Action::Note(Note::PreVoteStarted {
             term: core.term() + 1,
         }));
-        self.reset_election_timer(core, now, out);
+        Self::reset_election_timer(core, now, out);
         let request = RequestVote {
             term: core.term() + 1,
             last_log_index: core.log().last_index(),

@@ -51,7 +51,7 @@ impl DLedgerState {
         if self.need_increase_term_immediately {
             // Only adopt the term; no campaign yet.
             self.need_increase_term_immediately = false;
-            self.next_vote_at = self.next_vote_time(core, now);
+            self.next_vote_at = Self::next_vote_time(core, now);
             self.arm_candidate_timer(now, out);
             return;
         }
@@ -65,7 +65,7 @@ impl DLedgerState {
             out.push(Action::Note(Note::CampaignStarted { term: core.term() }));
         }
         let (min, max) = core.config().dledger.vote_wait_us;
-        let deadline = now.plus_us(self.uniform_below(min, max));
+        let deadline = now.plus_us(Self::uniform_below(core, min, max));
         self.round_seq += 1;
         self.vote_round = Some(VoteTally {
             term: core.term(),
@@ -167,7 +167,7 @@ impl DLedgerState {
         let q = core.quorum();
         let heartbeat_timeout = Self::heartbeat_timeout_us(core);
         let max_interval = core.config().dledger.vote_interval_us.1;
-        let next = self.next_vote_time(core, now);
+        let next = Self::next_vote_time(core, now);
         let (result, next_vote_at) = if self.known_max_term > tally.term {
             // Outcome 1 (known_max_term > term): WAIT_TO_VOTE_NEXT.
             (ParseResult::WaitToVoteNext, next)
