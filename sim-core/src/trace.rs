@@ -21,9 +21,7 @@ pub use jsonl::{read_jsonl, JsonLinesTracer, Record, TraceLine};
 
 use crate::invariants::Property;
 use crate::network::Fate;
-use crate::node::{
-    LogIndex, Membership, MessageView, NodeId, ProposalId, Role, Status, Term, TimerKind,
-};
+use crate::node::{LogIndex, Membership, MessageView, NodeId, ProposalId, Status, TimerKind};
 use crate::time::Instant;
 
 /// Why a message never reached its receiver.
@@ -73,17 +71,12 @@ pub enum TraceEvent<'a, M: ?Sized = dyn MessageView> {
         node: NodeId,
         kind: TimerKind,
     },
-    /// A node's term, role or leader changed. The record carries its whole
-    /// status (vote, log length and commit index too); the trace hash
-    /// covers the term, role and leader.
+    /// A node's term, role or leader changed: its whole status, which the
+    /// record writes (vote, log length and commit index too, not the last
+    /// log term); the trace hash covers the term, role and leader.
     State {
         node: NodeId,
-        term: Term,
-        role: Role,
-        leader: Option<NodeId>,
-        voted_for: Option<NodeId>,
-        log_length: LogIndex,
-        commit_index: LogIndex,
+        status: Status,
     },
     Crash {
         node: NodeId,
@@ -187,19 +180,6 @@ impl<M: ?Sized> TraceEvent<'_, M> {
             TraceEvent::Violation { .. } => EventKind::Violation,
         }
     }
-
-    /// The state record of `node` with this status.
-    pub fn state(node: NodeId, status: &Status) -> TraceEvent<'static, M> {
-        TraceEvent::State {
-            node,
-            term: status.term,
-            role: status.role,
-            leader: status.leader,
-            voted_for: status.voted_for,
-            log_length: status.last_index,
-            commit_index: status.commit_index,
-        }
-    }
 }
 
 impl<'a, M: MessageView + 'static> TraceEvent<'a, M> {
@@ -235,23 +215,7 @@ impl<'a, M: MessageView + 'static> TraceEvent<'a, M> {
                 reason,
             },
             TraceEvent::Timer { node, kind } => TraceEvent::Timer { node, kind },
-            TraceEvent::State {
-                node,
-                term,
-                role,
-                leader,
-                voted_for,
-                log_length,
-                commit_index,
-            } => TraceEvent::State {
-                node,
-                term,
-                role,
-                leader,
-                voted_for,
-                log_length,
-                commit_index,
-            },
+            TraceEvent::State { node, status } => TraceEvent::State { node, status },
             TraceEvent::Crash { node } => TraceEvent::Crash { node },
             TraceEvent::Restart { node } => TraceEvent::Restart { node },
             TraceEvent::Fault {

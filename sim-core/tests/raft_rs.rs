@@ -119,11 +119,8 @@ struct States(Vec<(u64, NodeId, Term, Role)>);
 
 impl Tracer for States {
     fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()> {
-        if let TraceEvent::State {
-            node, term, role, ..
-        } = *event
-        {
-            self.0.push((at.as_us(), node, term, role));
+        if let TraceEvent::State { node, status } = *event {
+            self.0.push((at.as_us(), node, status.term, status.role));
         }
         Ok(())
     }

@@ -148,7 +148,8 @@ impl<'t> Observers<'t> {
         if status.term != before.term {
             self.on_term(now, id, status.term);
         }
-        self.record(now, &TraceEvent::<N::Message>::state(id, &status));
+        let event: TraceEvent<'_, N::Message> = TraceEvent::State { node: id, status };
+        self.record(now, &event);
         log_check
     }
 
@@ -495,7 +496,10 @@ impl<N: RaftNode> Cluster<'_, N> {
         self.slots[id.index()].status = after;
         self.observers.on_status(self.now, id, &after);
         if (after.term, after.role, after.leader) != (before.term, before.role, before.leader) {
-            self.record(TraceEvent::state(id, &after));
+            self.record(TraceEvent::State {
+                node: id,
+                status: after,
+            });
             if after.term != before.term {
                 self.observers.on_term(self.now, id, after.term);
             }

@@ -30,7 +30,7 @@ mod event;
 use event::{Args, Event, Name, Span};
 
 use crate::network::Fate;
-use crate::node::{MessageView, NodeId, Role, Term, MAX_NODES};
+use crate::node::{MessageView, NodeId, Status, Term, MAX_NODES};
 use crate::time::Instant;
 use crate::trace::{TraceEvent, Tracer};
 
@@ -230,14 +230,10 @@ impl<W: Write> ChromeTracer<W> {
         })
     }
 
-    fn state(
-        &mut self,
-        at_us: u64,
-        id: NodeId,
-        term: Term,
-        role: Role,
-        leader: Option<NodeId>,
-    ) -> io::Result<()> {
+    fn state(&mut self, at_us: u64, id: NodeId, status: &Status) -> io::Result<()> {
+        let Status {
+            term, role, leader, ..
+        } = *status;
         let before = *self.node(id)?;
         if before.down {
             self.end_down(at_us, id)?;
@@ -400,15 +396,7 @@ impl<W: Write> Tracer for ChromeTracer<W> {
                     args,
                 )?;
             }
-            TraceEvent::State {
-                node,
-                term,
-                role,
-                leader,
-                voted_for: _,
-                log_length: _,
-                commit_index: _,
-            } => self.state(at_us, node, term, role, leader)?,
+            TraceEvent::State { node, status } => self.state(at_us, node, &status)?,
             TraceEvent::Crash { node } => self.crash(at_us, node)?,
             TraceEvent::Restart { node } => self.restart(at_us, node)?,
             TraceEvent::Fault {

@@ -86,19 +86,11 @@ impl TraceHash {
                 self.word(4 + 16 * kind.index() as u64);
                 self.node(Some(node));
             }
-            TraceEvent::State {
-                node,
-                term,
-                role,
-                leader,
-                voted_for: _,
-                log_length: _,
-                commit_index: _,
-            } => {
-                self.word(5 + 16 * role as u64);
+            TraceEvent::State { node, status } => {
+                self.word(5 + 16 * status.role as u64);
                 self.node(Some(node));
-                self.word(term);
-                self.node(leader);
+                self.word(status.term);
+                self.node(status.leader);
             }
             TraceEvent::Crash { node } => {
                 self.word(6);

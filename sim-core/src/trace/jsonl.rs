@@ -160,22 +160,14 @@ impl<'a> Record<'a, Fields> {
                 node,
                 timer: Cow::Borrowed(kind.name()),
             },
-            TraceEvent::State {
+            TraceEvent::State { node, status } => Record::State {
                 node,
-                term,
-                role,
-                leader,
-                voted_for,
-                log_length,
-                commit_index,
-            } => Record::State {
-                node,
-                term,
-                voted_for,
-                log_length,
-                commit_index,
-                role: Cow::Borrowed(role.name()),
-                leader,
+                term: status.term,
+                role: Cow::Borrowed(status.role.name()),
+                leader: status.leader,
+                voted_for: status.voted_for,
+                log_length: status.last_index,
+                commit_index: status.commit_index,
             },
             TraceEvent::Crash { node } => Record::Crash { node },
             TraceEvent::Restart { node } => Record::Restart { node },
@@ -295,20 +287,24 @@ const FATE_KEYS: [&str; 3] = ["fate", "arrive_us", "duplicate_us"];
 mod tests {
     use super::*;
     use crate::network::Fate;
-    use crate::node::{MessageClass, MessageView, Role};
+    use crate::node::{MessageClass, MessageView, Role, Status};
 
     #[test]
     fn what_the_writer_writes_the_reader_reads() {
         let mut out = Vec::new();
         let mut tracer = JsonLinesTracer::new(&mut out);
-        let state: TraceEvent<'_> = TraceEvent::State {
-            node: NodeId(2),
+        let status = Status {
             term: 3,
             role: Role::Leader,
             leader: Some(NodeId(2)),
             voted_for: Some(NodeId(2)),
-            log_length: 7,
             commit_index: 5,
+            last_index: 7,
+            last_term: 3,
+        };
+        let state: TraceEvent<'_> = TraceEvent::State {
+            node: NodeId(2),
+            status,
         };
         tracer.record(Instant::from_us(1_500), &state).unwrap();
         let fault: TraceEvent<'_> = TraceEvent::Fault {

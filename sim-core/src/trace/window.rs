@@ -217,18 +217,12 @@ impl Tracer for WindowTracer {
                 reason,
                 ..
             } => self.dropped(at_us, id, reason),
-            TraceEvent::State {
-                node,
-                term,
-                role,
-                leader,
-                ..
-            } => self.state(NodeMark {
+            TraceEvent::State { node, status } => self.state(NodeMark {
                 at_us,
                 node,
-                term,
-                role,
-                leader,
+                term: status.term,
+                role: status.role,
+                leader: status.leader,
             }),
             TraceEvent::Crash { node } => {
                 self.now[node.index()].1 = false;
