@@ -47,24 +47,18 @@ pub enum TraceEvent<'a, M: ?Sized = dyn MessageView> {
     /// `id` numbers messages in send order (1-based); the deliveries and
     /// drops of a message carry the same id.
     Send {
-        from: NodeId,
-        to: NodeId,
+        envelope: Envelope<'a, M>,
         id: u64,
-        msg: &'a M,
         fate: Fate,
     },
     Deliver {
-        from: NodeId,
-        to: NodeId,
+        envelope: Envelope<'a, M>,
         id: u64,
-        msg: &'a M,
     },
     /// `id` is None for a message that never left its crashed sender.
     Drop {
-        from: NodeId,
-        to: NodeId,
+        envelope: Envelope<'a, M>,
         id: Option<u64>,
-        msg: &'a M,
         reason: DropReason,
     },
     Timer {
@@ -109,6 +103,33 @@ pub enum TraceEvent<'a, M: ?Sized = dyn MessageView> {
         message: &'a str,
         node: Option<NodeId>,
     },
+}
+
+/// What every message event carries: the message, its sender and its
+/// receiver. The one part of a [`TraceEvent`] generic over the message.
+pub struct Envelope<'a, M: ?Sized = dyn MessageView> {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub msg: &'a M,
+}
+
+impl<M: ?Sized> Clone for Envelope<'_, M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M: ?Sized> Copy for Envelope<'_, M> {}
+
+impl<'a, M: MessageView + 'static> Envelope<'a, M> {
+    /// The same envelope with its message seen as `dyn MessageView`.
+    pub fn erased(self) -> Envelope<'a> {
+        Envelope {
+            from: self.from,
+            to: self.to,
+            msg: self.msg,
+        }
+    }
 }
 
 impl<M: ?Sized> Clone for TraceEvent<'_, M> {
@@ -187,31 +208,22 @@ impl<'a, M: MessageView + 'static> TraceEvent<'a, M> {
     /// tracers take it.
     pub fn erased(&self) -> TraceEvent<'a> {
         match *self {
-            TraceEvent::Send {
-                from,
-                to,
+            TraceEvent::Send { envelope, id, fate } => TraceEvent::Send {
+                envelope: envelope.erased(),
                 id,
-                msg,
-                fate,
-            } => TraceEvent::Send {
-                from,
-                to,
-                id,
-                msg,
                 fate,
             },
-            TraceEvent::Deliver { from, to, id, msg } => TraceEvent::Deliver { from, to, id, msg },
-            TraceEvent::Drop {
-                from,
-                to,
+            TraceEvent::Deliver { envelope, id } => TraceEvent::Deliver {
+                envelope: envelope.erased(),
                 id,
-                msg,
+            },
+            TraceEvent::Drop {
+                envelope,
+                id,
                 reason,
             } => TraceEvent::Drop {
-                from,
-                to,
+                envelope: envelope.erased(),
                 id,
-                msg,
                 reason,
             },
             TraceEvent::Timer { node, kind } => TraceEvent::Timer { node, kind },

@@ -19,9 +19,9 @@ struct SnapshotSends(Vec<(u64, NodeId)>);
 
 impl Tracer for SnapshotSends {
     fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()> {
-        if let TraceEvent::Send { to, msg, .. } = event {
-            if matches!(msg.kind(), "InstallSnapshot" | "MsgSnapshot") {
-                self.0.push((at.as_us(), *to));
+        if let TraceEvent::Send { envelope, .. } = event {
+            if matches!(envelope.msg.kind(), "InstallSnapshot" | "MsgSnapshot") {
+                self.0.push((at.as_us(), envelope.to));
             }
         }
         Ok(())

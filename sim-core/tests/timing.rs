@@ -82,8 +82,8 @@ struct Sends(Vec<(Instant, u32)>);
 
 impl Tracer for Sends {
     fn record(&mut self, at: Instant, event: &TraceEvent<'_>) -> io::Result<()> {
-        if let TraceEvent::Send { from, .. } = event {
-            self.0.push((at, from.0));
+        if let TraceEvent::Send { envelope, .. } = event {
+            self.0.push((at, envelope.from.0));
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use std::io;
 use sim_core::network::Fate as NetworkFate;
 use sim_core::node::{NodeId, NodeSet, Status};
 use sim_core::time::Instant;
-use sim_core::trace::{DropReason, EventKind, TraceEvent, Tracer};
+use sim_core::trace::{DropReason, Envelope, EventKind, TraceEvent, Tracer};
 
 use super::record::{Detail, Fate, Message, NodeView, Recorder, VariantReplay};
 
@@ -59,9 +59,7 @@ impl ViewerTracer {
         let at_us = at.as_us();
         match *event {
             TraceEvent::Send {
-                from,
-                to,
-                msg,
+                envelope: Envelope { from, to, msg },
                 fate,
                 ..
             } => {
@@ -99,11 +97,9 @@ impl ViewerTracer {
                 }
             }
             TraceEvent::Drop {
-                from,
-                to,
+                envelope: Envelope { from, to, .. },
                 id: Some(_),
                 reason,
-                ..
             } => {
                 let fate = match reason {
                     DropReason::CutInFlight => Fate::CutInFlight,

@@ -36,7 +36,7 @@ use crate::node::{
 use crate::progress;
 use crate::scheduler::Scheduler;
 use crate::time::Instant;
-use crate::trace::{DropReason, TraceEvent, Tracer};
+use crate::trace::{DropReason, Envelope, TraceEvent, Tracer};
 
 pub use clock::{ClockConfig, MAX_DRIFT_PPB, PPB_PER_PPM};
 pub use limits::{
@@ -446,10 +446,12 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
                     self.network.counters.dropped += 1;
                     self.observers.on_sent(&msg);
                     self.record(TraceEvent::Drop {
-                        from,
-                        to,
+                        envelope: Envelope {
+                            from,
+                            to,
+                            msg: &msg,
+                        },
                         id: None,
-                        msg: &msg,
                         reason: DropReason::SenderCrashed,
                     });
                 }
@@ -527,20 +529,24 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
         if let Some(reason) = reason {
             self.network.counters.dropped += 1;
             self.record(TraceEvent::Drop {
-                from,
-                to,
+                envelope: Envelope {
+                    from,
+                    to,
+                    msg: &msg,
+                },
                 id: Some(id),
-                msg: &msg,
                 reason,
             });
             return;
         }
         self.network.counters.delivered += 1;
         self.record(TraceEvent::Deliver {
-            from,
-            to,
+            envelope: Envelope {
+                from,
+                to,
+                msg: &msg,
+            },
             id,
-            msg: &msg,
         });
         self.step(to, Input::Message(from, msg));
     }

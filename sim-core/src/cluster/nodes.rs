@@ -18,7 +18,7 @@ use crate::node::{
 };
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
-use crate::trace::TraceEvent;
+use crate::trace::{Envelope, TraceEvent};
 
 /// One armed timer. `queued` is the earliest wake-up in the queue for it:
 /// re-arming a timer later does not touch the queue; the wake-up re-queues
@@ -426,10 +426,12 @@ impl<N: RaftNode> Cluster<'_, N> {
         });
         let id = self.network.counters.sent;
         self.record(TraceEvent::Send {
-            from,
-            to,
+            envelope: Envelope {
+                from,
+                to,
+                msg: &msg,
+            },
             id,
-            msg: &msg,
             fate,
         });
         if let Fate::Arrives { at, duplicate_at } = fate {

@@ -32,7 +32,7 @@ use event::{Args, Event, Name, Span};
 use crate::network::Fate;
 use crate::node::{MessageView, NodeId, Status, Term, MAX_NODES};
 use crate::time::Instant;
-use crate::trace::{TraceEvent, Tracer};
+use crate::trace::{Envelope, TraceEvent, Tracer};
 
 /// The one process every track belongs to.
 const PID: u32 = 1;
@@ -171,6 +171,13 @@ impl<W: Write> ChromeTracer<W> {
         })
     }
 
+    /// A message event's envelope, once both its nodes are known to exist.
+    fn known<'m>(&mut self, envelope: Envelope<'m>) -> io::Result<Envelope<'m>> {
+        self.node(envelope.from)?;
+        self.node(envelope.to)?;
+        Ok(envelope)
+    }
+
     fn end_span(&mut self, at_us: u64, id: NodeId, span: Span) -> io::Result<()> {
         self.write(&Event::on("E", Name::Span(span), "role", at_us, tid(id)))
     }
@@ -304,15 +311,8 @@ impl<W: Write> Tracer for ChromeTracer<W> {
         debug_assert!(at_us >= self.last_us, "trace events come in time order");
         self.last_us = self.last_us.max(at_us);
         match *event {
-            TraceEvent::Send {
-                from,
-                to,
-                id,
-                msg,
-                fate,
-            } => {
-                self.node(from)?;
-                self.node(to)?;
+            TraceEvent::Send { envelope, id, fate } => {
+                let Envelope { from, to, msg } = self.known(envelope)?;
                 let args = Args::Sent {
                     to,
                     id,
@@ -331,9 +331,8 @@ impl<W: Write> Tracer for ChromeTracer<W> {
                     self.flow("s", at_us, tid(from), msg, id)?;
                 }
             }
-            TraceEvent::Deliver { from, to, id, msg } => {
-                self.node(from)?;
-                self.node(to)?;
+            TraceEvent::Deliver { envelope, id } => {
+                let Envelope { from, to, msg } = self.known(envelope)?;
                 let args = Args::Received {
                     from,
                     id,
@@ -350,14 +349,11 @@ impl<W: Write> Tracer for ChromeTracer<W> {
                 self.flow("f", at_us, tid(to), msg, id)?;
             }
             TraceEvent::Drop {
-                from,
-                to,
+                envelope,
                 id,
-                msg,
                 reason,
             } => {
-                self.node(from)?;
-                self.node(to)?;
+                let Envelope { from, to, msg } = self.known(envelope)?;
                 let name = Name::Drop(msg.kind());
                 let term = msg.term();
                 match id {

@@ -2,7 +2,7 @@
 //! written here so it never changes with a compiler or library version.
 //! Every run has one; same scenario, seed and variant, same hash.
 
-use super::TraceEvent;
+use super::{Envelope, TraceEvent};
 use crate::network::Fate;
 use crate::node::{Digest, NodeId, WireMessage};
 use crate::time::Instant;
@@ -30,11 +30,14 @@ impl TraceHash {
         self.word(node.map_or(0, |n| u64::from(n.0)));
     }
 
-    /// Inlined with `add`, into the sends, deliveries and drops.
+    /// The sender, the receiver and the message. Inlined with `add`, into
+    /// the sends, deliveries and drops.
     #[inline(always)]
-    fn message<M: WireMessage>(&mut self, msg: &M) {
-        self.word(msg.term());
-        msg.digest(self);
+    fn envelope<M: WireMessage>(&mut self, envelope: Envelope<'_, M>) {
+        self.node(Some(envelope.from));
+        self.node(Some(envelope.to));
+        self.word(envelope.msg.term());
+        envelope.msg.digest(self);
     }
 
     /// Always inlined: every call site builds one known variant, so the
@@ -44,17 +47,9 @@ impl TraceHash {
     pub fn add<M: WireMessage>(&mut self, at: Instant, event: &TraceEvent<'_, M>) {
         self.word(at.as_us());
         match *event {
-            TraceEvent::Send {
-                from,
-                to,
-                msg,
-                fate,
-                ..
-            } => {
+            TraceEvent::Send { envelope, fate, .. } => {
                 self.word(1);
-                self.node(Some(from));
-                self.node(Some(to));
-                self.message(msg);
+                self.envelope(envelope);
                 match fate {
                     Fate::Cut => self.word(1),
                     Fate::Lost => self.word(2),
@@ -64,23 +59,15 @@ impl TraceHash {
                     }
                 }
             }
-            TraceEvent::Deliver { from, to, msg, .. } => {
+            TraceEvent::Deliver { envelope, .. } => {
                 self.word(2);
-                self.node(Some(from));
-                self.node(Some(to));
-                self.message(msg);
+                self.envelope(envelope);
             }
             TraceEvent::Drop {
-                from,
-                to,
-                msg,
-                reason,
-                ..
+                envelope, reason, ..
             } => {
                 self.word(3 + 16 * reason as u64);
-                self.node(Some(from));
-                self.node(Some(to));
-                self.message(msg);
+                self.envelope(envelope);
             }
             TraceEvent::Timer { node, kind } => {
                 self.word(4 + 16 * kind.index() as u64);

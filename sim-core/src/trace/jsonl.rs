@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::{DropReason, FateFields, TraceEvent, Tracer};
+use super::{DropReason, Envelope, FateFields, TraceEvent, Tracer};
 use crate::node::{Fields, LogIndex, NodeId, NodeSet, ProposalId, Term};
 use crate::time::Instant;
 
@@ -121,10 +121,8 @@ impl<'a> Record<'a, Fields> {
     pub fn of(event: &TraceEvent<'a>) -> Record<'a, Fields> {
         match *event {
             TraceEvent::Send {
-                from,
-                to,
+                envelope: Envelope { from, to, msg },
                 id,
-                msg,
                 fate,
             } => Record::Send {
                 from,
@@ -135,7 +133,10 @@ impl<'a> Record<'a, Fields> {
                 fields: msg.fields(),
                 fate: fate.into(),
             },
-            TraceEvent::Deliver { from, to, id, msg } => Record::Deliver {
+            TraceEvent::Deliver {
+                envelope: Envelope { from, to, msg },
+                id,
+            } => Record::Deliver {
                 from,
                 to,
                 id,
@@ -143,10 +144,8 @@ impl<'a> Record<'a, Fields> {
                 term: msg.term(),
             },
             TraceEvent::Drop {
-                from,
-                to,
+                envelope: Envelope { from, to, msg },
                 id,
-                msg,
                 reason,
             } => Record::Drop {
                 from,
@@ -368,10 +367,12 @@ mod tests {
             duplicate_at: None,
         };
         let send: TraceEvent<'_> = TraceEvent::Send {
-            from: NodeId(1),
-            to: NodeId(2),
+            envelope: Envelope {
+                from: NodeId(1),
+                to: NodeId(2),
+                msg: &Probe,
+            },
             id: 1,
-            msg: &Probe,
             fate,
         };
         tracer.record(Instant::from_us(1_000), &send).unwrap();

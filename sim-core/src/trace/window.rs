@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::io;
 
-use super::{DropReason, TraceEvent, Tracer};
+use super::{DropReason, Envelope, TraceEvent, Tracer};
 use crate::network::Fate;
-use crate::node::{MessageClass, MessageView, NodeId, Role, Term};
+use crate::node::{MessageClass, NodeId, Role, Term};
 use crate::time::Instant;
 
 /// Where a message sent inside a window ended.
@@ -139,15 +139,8 @@ impl WindowTracer {
         }
     }
 
-    fn send(
-        &mut self,
-        at_us: u64,
-        from: NodeId,
-        to: NodeId,
-        id: u64,
-        msg: &dyn MessageView,
-        fate: Fate,
-    ) {
+    fn send(&mut self, at_us: u64, envelope: Envelope<'_>, id: u64, fate: Fate) {
+        let Envelope { from, to, msg } = envelope;
         let end = match fate {
             Fate::Arrives { at, .. } => MessageEnd::Delivered(at.as_us()),
             Fate::Lost => MessageEnd::DroppedAtSend(DropReason::Loss),
@@ -205,13 +198,7 @@ impl Tracer for WindowTracer {
         let at_us = at.as_us();
         self.open_until(at_us);
         match *event {
-            TraceEvent::Send {
-                from,
-                to,
-                id,
-                msg,
-                fate,
-            } => self.send(at_us, from, to, id, msg, fate),
+            TraceEvent::Send { envelope, id, fate } => self.send(at_us, envelope, id, fate),
             TraceEvent::Drop {
                 id: Some(id),
                 reason,
