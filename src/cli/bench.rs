@@ -565,7 +565,8 @@ fn viewer_cost(scenario: &Scenario, seed: u64, repeat: u32) -> ViewerCost {
         let (mut plain, mut traced) = (f64::INFINITY, f64::INFINITY);
         let (mut result, mut kept) = (None, None);
         for _ in 0..repeat {
-            // What the last round kept is dropped outside the timing.
+            // What the last round made is dropped outside the timing, and
+            // each run's result alike.
             (result, kept) = (None, None);
             plain = plain.min(timed(&mut || {
                 result = Some(sim_core::results::run_variant(
@@ -573,13 +574,13 @@ fn viewer_cost(scenario: &Scenario, seed: u64, repeat: u32) -> ViewerCost {
                 ));
             }));
             traced = traced.min(timed(&mut || {
-                kept = Some(view::record(scenario, variant, seed, &viewing, None).1);
+                kept = Some(view::record(scenario, variant, seed, &viewing, None));
             }));
         }
         plain_s += plain;
         traced_s += traced;
         ran.extend(result);
-        data.extend(kept);
+        data.extend(kept.map(|(_, data)| data));
     }
     let results = sim_core::results::assemble(scenario, seed, ran);
     // The rest of `run --out`, as it makes them: results.json, then the
