@@ -89,11 +89,13 @@ impl Script {
             dead: Vec::new(),
             dead_names: BTreeSet::new(),
             due: 0,
-            chaos_names_own: !cfg.script.iter().any(|e| match &e.fault {
-                Fault::Let(bindings) => bindings
+            chaos_names_own: !cfg.script.iter().any(|e| {
+                let Fault::Let(bindings) = &e.fault else {
+                    return false;
+                };
+                bindings
                     .iter()
-                    .any(|(name, _)| name.starts_with(CHAOS_NAME_PREFIX)),
-                _ => false,
+                    .any(|(name, _)| name.starts_with(CHAOS_NAME_PREFIX))
             }),
             draw: cfg
                 .chaos
@@ -293,7 +295,11 @@ impl<N: RaftNode> Cluster<'_, N> {
                     None => self.script.dead_names.contains(name),
                 }
             }
-            _ => false,
+            NodeRef::Name(_)
+            | NodeRef::Id(_)
+            | NodeRef::Leader
+            | NodeRef::Follower(_)
+            | NodeRef::Crashed => false,
         })
     }
 

@@ -216,7 +216,7 @@ impl Checker {
             .rev()
             .find_map(|index| match log.entry(index).map(|e| e.data) {
                 Some(EntryData::Config(config)) => Some(config),
-                _ => None,
+                Some(EntryData::Noop | EntryData::Proposal(_)) | None => None,
             });
         if let Some(config) = newest {
             self.committed_config = config;

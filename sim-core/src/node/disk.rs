@@ -134,7 +134,7 @@ impl HardState {
             .rev()
             .find_map(|entry| match entry.data {
                 EntryData::Config(config) => Some(config),
-                _ => None,
+                EntryData::Noop | EntryData::Proposal(_) => None,
             })
             .unwrap_or(self.snapshot_config)
     }
