@@ -98,6 +98,58 @@ fn the_bench_scenario_file_is_the_built_in_workload() {
     }
 }
 
+/// `bench --viewer` times the viewer against plain runs and against all of
+/// `run --out`: the rest of that command (results, charts, report) is
+/// timed too, and the two shares are the same cost over two bases.
+#[test]
+fn bench_viewer_gives_its_cost_against_the_runs_and_against_run_out() {
+    let out = raftsim(&[
+        "bench",
+        "--scenario",
+        "leader-pause",
+        "--viewer",
+        "--repeat",
+        "1",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let viewer = &json["viewer"];
+    let get = |key: &str| {
+        viewer[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{key}: {viewer}"))
+    };
+    let (plain, traced, page, rest) = (
+        get("plain_s"),
+        get("traced_s"),
+        get("page_s"),
+        get("rest_s"),
+    );
+    assert!(plain > 0.0 && traced > 0.0 && rest > 0.0, "{viewer}");
+    let cost = traced + page - plain;
+    assert!((get("overhead") - cost / plain).abs() < 1e-9, "{viewer}");
+    assert!(
+        (get("share_of_run_out") - cost / (plain + rest)).abs() < 1e-9,
+        "{viewer}"
+    );
+    let bytes = get("bytes");
+    assert!(bytes > 10_000.0 && bytes <= 2e6, "{bytes} bytes");
+    let text_out = raftsim(&[
+        "bench",
+        "--scenario",
+        "leader-pause",
+        "--viewer",
+        "--repeat",
+        "1",
+    ]);
+    assert!(
+        text(&text_out.stdout).contains("against all `run --out` does without it"),
+        "{}",
+        text(&text_out.stdout)
+    );
+}
+
 /// What `bench --scenario` refuses (exit 2) and what it will not call a
 /// measurement (exit 1).
 #[test]
