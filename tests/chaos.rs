@@ -8,7 +8,7 @@ mod common;
 use common::{raftsim, scratch, text};
 use serde_json::{json, Value};
 
-const NEW_FIELDS: [&str; 9] = [
+const NEW_FIELDS: [&str; 10] = [
     "leader_crash_per_min",
     "stale_rejoin_per_min",
     "split_vote_per_min",
@@ -18,6 +18,7 @@ const NEW_FIELDS: [&str; 9] = [
     "swarm",
     "swarm_off",
     "swarm_scale",
+    "swarm_period_ms",
 ];
 
 #[test]

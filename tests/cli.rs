@@ -515,6 +515,20 @@ fn each_validation_rule_names_the_json_path_and_exits_2() {
             "chaos.spike_loss[1]: 2 is not a probability",
         ),
         (
+            "swarm-period-alone",
+            with(base(), "chaos", json!({"crash_per_min": 1, "swarm_period_ms": 10000})),
+            "chaos.swarm_period_ms: needs \"swarm\": true",
+        ),
+        (
+            "swarm-period-part-second",
+            with(
+                base(),
+                "chaos",
+                json!({"crash_per_min": 1, "swarm": true, "swarm_period_ms": 1500}),
+            ),
+            "chaos.swarm_period_ms: 1500 ms: the mix changes at slot boundaries",
+        ),
+        (
             "reset-false",
             with(
                 base(),

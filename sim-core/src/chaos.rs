@@ -50,6 +50,9 @@ pub struct Swarm {
     pub off: f64,
     /// The factor a kind's rate is scaled by when on, drawn uniformly.
     pub scale: (f64, f64),
+    /// The mix is drawn afresh every this many microseconds of the chaos
+    /// window (whole slots); None: once for the whole run.
+    pub period_us: Option<u64>,
 }
 
 /// Rates (per minute of virtual time) and shapes of random faults.
@@ -221,12 +224,16 @@ impl ChaosConfig {
         events.ceil() as u64
     }
 
-    /// Each kind's rate for `seed`: as configured, or the seed's swarm mix.
-    fn rates(&self, seed: u64) -> Vec<(Kind, f64)> {
+    /// Each kind's rate for `seed` in the swarm's `period` (0 when the
+    /// mix is drawn once): as configured, or the period's swarm mix, drawn
+    /// from a stream of its own (period 0's is the one a mix drawn once
+    /// uses, so a schedule without periods is unchanged).
+    fn rates(&self, seed: u64, period: u64) -> Vec<(Kind, f64)> {
         let Some(swarm) = self.swarm else {
             return KINDS.iter().map(|&k| (k, self.rate(k))).collect();
         };
-        let mut rng = Stream::new(seed, Purpose::Chaos, SWARM_STREAM);
+        let stream = SWARM_STREAM.saturating_add(period);
+        let mut rng = Stream::new(seed, Purpose::Chaos, stream);
         KINDS
             .iter()
             .map(|&kind| {

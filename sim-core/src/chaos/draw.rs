@@ -55,6 +55,8 @@ pub fn chaos_schedule(
 /// order of [`KINDS`]), then the order the episode wrote them.
 pub struct ChaosDraw {
     kinds: Vec<KindDraw>,
+    /// With a swarm mix per period: which period the kinds' rates are of.
+    periods: Option<Periods>,
     end: Instant,
     duration_us: (u64, u64),
     spike_loss: (f64, f64),
@@ -97,6 +99,16 @@ impl Ord for Pending {
     }
 }
 
+/// The swarm's periods: each draws its own mix ([`ChaosConfig::rates`]).
+struct Periods {
+    config: ChaosConfig,
+    seed: u64,
+    start_us: u64,
+    period_us: u64,
+    /// The period whose rates the kinds hold.
+    current: u64,
+}
+
 /// One kind's draw: its stream and the next slot it draws.
 struct KindDraw {
     kind: Kind,
@@ -110,10 +122,16 @@ struct KindDraw {
 
 impl ChaosDraw {
     pub fn new(chaos: &ChaosConfig, nodes: usize, members: NodeSet, seed: u64) -> ChaosDraw {
+        let periods = chaos.swarm.and_then(|s| s.period_us);
+        // With a mix per period a kind off in the first may be on later:
+        // every kind configured on keeps its stream.
         let kinds = chaos
-            .rates(seed)
+            .rates(seed, 0)
             .into_iter()
-            .filter(|&(_, per_min)| per_min > 0.0)
+            .filter(|&(kind, per_min)| match periods {
+                None => per_min > 0.0,
+                Some(_) => chaos.rate(kind) > 0.0,
+            })
             .map(|(kind, per_min)| KindDraw {
                 kind,
                 p: (per_min / 60.0).min(1.0),
@@ -124,6 +142,13 @@ impl ChaosDraw {
             .collect();
         ChaosDraw {
             kinds,
+            periods: periods.map(|period_us| Periods {
+                config: chaos.clone(),
+                seed,
+                start_us: chaos.start.as_us(),
+                period_us,
+                current: 0,
+            }),
             end: chaos.end,
             duration_us: chaos.duration_us,
             spike_loss: chaos.spike_loss,
@@ -155,8 +180,31 @@ impl ChaosDraw {
         next
     }
 
+    /// Gives every kind the rate of the swarm period `slot` starts in (a
+    /// pure function of the seed and the period, so the order kinds draw
+    /// their slots in never matters).
+    fn enter_period(&mut self, slot: u64) {
+        let Some(periods) = &mut self.periods else {
+            return;
+        };
+        let period = (slot - periods.start_us) / periods.period_us;
+        if period == periods.current {
+            return;
+        }
+        periods.current = period;
+        let rates = periods.config.rates(periods.seed, period);
+        for draw in &mut self.kinds {
+            let (_, per_min) = rates
+                .iter()
+                .find(|(kind, _)| *kind == draw.kind)
+                .expect("every kind has a rate");
+            draw.p = (per_min / 60.0).min(1.0);
+        }
+    }
+
     /// Draws one slot of the kind at `position` into `pending`.
     fn draw_slot(&mut self, position: usize) {
+        self.enter_period(self.kinds[position].slot);
         let mut events = std::mem::take(&mut self.scratch);
         let draw = &mut self.kinds[position];
         let slot = draw.slot;
@@ -238,6 +286,7 @@ impl Iterator for ChaosDraw {
 mod tests {
     use super::*;
     use crate::chaos::Swarm;
+    use crate::faults::{Fault, NodeRef};
 
     /// The schedule as earlier versions drew it: every slot of every kind,
     /// kind after kind, then sorted by time, stably.
@@ -285,11 +334,19 @@ mod tests {
             swarm: Some(Swarm {
                 off: 0.3,
                 scale: (0.5, 2.0),
+                period_us: None,
             }),
             ..every_kind.clone()
         };
+        let periods = ChaosConfig {
+            swarm: Some(Swarm {
+                period_us: Some(20_000_000),
+                ..swarm.swarm.expect("a swarm")
+            }),
+            ..swarm.clone()
+        };
         let mut compared = 0;
-        for chaos in [every_kind, swarm] {
+        for chaos in [every_kind, swarm, periods] {
             for (nodes, members) in [
                 (5, NodeSet::first(5)),
                 (7, NodeSet::first(5)),
@@ -305,6 +362,63 @@ mod tests {
             }
         }
         assert!(compared > 10_000, "only {compared} events compared");
+    }
+
+    /// A mix per period: one period as long as the window is the mix drawn
+    /// once; shorter periods switch kinds on and off within one seed.
+    #[test]
+    fn a_swarm_period_draws_a_mix_per_period() {
+        let once = ChaosConfig {
+            end: Instant::from_ms(240_000),
+            crash_per_min: 40.0,
+            cut_per_min: 20.0,
+            leader_crash_per_min: 20.0,
+            duration_us: (500_000, 1_000_000),
+            swarm: Some(Swarm {
+                off: 0.5,
+                scale: (1.0, 1.0),
+                period_us: None,
+            }),
+            ..ChaosConfig::default()
+        };
+        let with_period = |period_us| ChaosConfig {
+            swarm: Some(Swarm {
+                period_us: Some(period_us),
+                ..once.swarm.expect("a swarm")
+            }),
+            ..once.clone()
+        };
+        let members = NodeSet::first(5);
+        for seed in 0..20 {
+            assert_eq!(
+                chaos_schedule(&with_period(240_000_000), 5, members, seed),
+                chaos_schedule(&once, 5, members, seed),
+                "seed {seed}: one period of the whole window"
+            );
+        }
+        // With 10-second periods a kind is on in some periods and off in
+        // others (on, 40 crashes a minute leave a period without one in
+        // 0.002% of periods); drawn once, it is on or off for the whole
+        // run.
+        let mixed = |chaos: &ChaosConfig| {
+            (0..20)
+                .filter(|&seed| {
+                    let schedule = chaos_schedule(chaos, 5, members, seed);
+                    let crashes: Vec<usize> = (0..24)
+                        .map(|period| {
+                            schedule
+                                .iter()
+                                .filter(|e| e.at.as_us() / 10_000_000 == period)
+                                .filter(|e| matches!(e.fault, Fault::Crash(NodeRef::Id(_))))
+                                .count()
+                        })
+                        .collect();
+                    crashes.contains(&0) && crashes.iter().any(|&n| n > 0)
+                })
+                .count()
+        };
+        assert!(mixed(&with_period(10_000_000)) >= 15, "periods switch kinds on and off");
+        assert!(mixed(&once) <= 5, "a mix drawn once holds for the run");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::time::Instant;
 
 use super::ms::{range_us, Ms, RangeMs};
 use super::validate::Check;
-use super::{ChaosSpec, MAX_CHAOS_PER_MIN};
+use super::{ChaosSpec, MAX_CHAOS_PER_MIN, MAX_DURATION_MS};
 
 /// How long each fault lasts when `duration_ms` is absent.
 const DEFAULT_DURATION_MS: RangeMs = [Ms::from_ms(1_000), Ms::from_ms(10_000)];
@@ -64,6 +64,22 @@ impl Check {
                 self.fail(
                     "chaos.swarm_scale",
                     format!("empty range [{min}, {max}]: min must be <= max"),
+                );
+            }
+        }
+        if let Some(period) = spec.swarm_period_ms {
+            if spec.swarm != Some(true) {
+                self.fail(
+                    "chaos.swarm_period_ms",
+                    "needs \"swarm\": true (it is how often the swarm's mix is drawn)",
+                );
+            } else if period == 0 || period % 1_000 != 0 || period > MAX_DURATION_MS {
+                self.fail(
+                    "chaos.swarm_period_ms",
+                    format!(
+                        "{period} ms: the mix changes at slot boundaries, so whole seconds \
+                         from 1000 to {MAX_DURATION_MS} ms"
+                    ),
                 );
             }
         }
@@ -139,6 +155,7 @@ pub(super) fn config(spec: &ChaosSpec, duration_ms: u64) -> ChaosConfig {
             Swarm {
                 off: spec.swarm_off.unwrap_or(DEFAULT_SWARM_OFF),
                 scale: (min, max),
+                period_us: spec.swarm_period_ms.map(|ms| ms * 1_000),
             }
         }),
     }

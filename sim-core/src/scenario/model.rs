@@ -231,6 +231,11 @@ pub struct ChaosSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(inner(range(min = 0, max = 10)))]
     pub swarm_scale: Option<[f64; 2]>,
+    /// With `swarm`: the mix is drawn afresh every this many milliseconds
+    /// of the chaos window (whole seconds; default: once for the whole
+    /// run), so one seed goes through several mixes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swarm_period_ms: Option<u64>,
 }
 
 fn default_seed() -> u64 {
