@@ -417,7 +417,10 @@ mod tests {
                 })
                 .count()
         };
-        assert!(mixed(&with_period(10_000_000)) >= 15, "periods switch kinds on and off");
+        assert!(
+            mixed(&with_period(10_000_000)) >= 15,
+            "periods switch kinds on and off"
+        );
         assert!(mixed(&once) <= 5, "a mix drawn once holds for the run");
     }
 
