@@ -5,6 +5,7 @@
 mod bench;
 mod bench_table;
 mod bundled;
+mod catch;
 mod chart;
 mod compare;
 mod diff;
@@ -141,6 +142,9 @@ enum Command {
     Merge(sweep::MergeArgs),
     /// Shrink a failing run to the smallest scenario that still fails with its seed.
     Shrink(shrink::ShrinkArgs),
+    /// Plant each bug in every variant it applies to and run many seeds:
+    /// how often the checker catches it, per setting, bug and variant.
+    Catch(catch::CatchArgs),
     /// Measure the engine's speed (events/s, virtual-to-wall speed-up).
     Bench(bench::BenchArgs),
 }
@@ -177,6 +181,7 @@ pub fn main() -> i32 {
             Ok(EXIT_OK)
         }
         Command::Bench(args) => bench::bench(args),
+        Command::Catch(args) => catch::catch(args),
         Command::Compare(args) => compare::compare(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),

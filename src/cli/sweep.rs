@@ -87,7 +87,7 @@ pub struct MergeArgs {
     json: bool,
 }
 
-fn parse_range(text: &str) -> Result<[u64; 2], String> {
+pub(super) fn parse_range(text: &str) -> Result<[u64; 2], String> {
     let (a, b) = text
         .split_once("..")
         .ok_or_else(|| format!("{text:?} is not a range: write A..B, e.g. 0..1000"))?;

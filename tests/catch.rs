@@ -1,0 +1,156 @@
+//! `raftsim catch` through the real binary: each bug planted in every
+//! variant it applies to, the share of seeds that caught it, the settings
+//! nobody tuned, and replay commands that reproduce what a cell counted.
+
+mod common;
+
+use common::{command, raftsim, text};
+use serde_json::Value;
+
+/// `raftsim catch ARGS --json`: the exit code and the cells.
+fn catch(args: &[&str]) -> (Option<i32>, Vec<Value>) {
+    let mut all = vec!["catch"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = raftsim(&all);
+    let cells: Vec<Value> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{all:?}: {e}: {}", text(&out.stderr)));
+    (out.status.code(), cells)
+}
+
+fn cell<'a>(cells: &'a [Value], setting: &str, bug: &str, variant: &str) -> &'a Value {
+    cells
+        .iter()
+        .find(|c| c["setting"] == setting && c["bug"] == bug && c["variant"] == variant)
+        .unwrap_or_else(|| panic!("no cell {setting} / {bug} / {variant}"))
+}
+
+/// Shell words of a replay command (no word in these has quotes inside).
+fn words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut rest = command.trim();
+    while !rest.is_empty() {
+        if let Some(quoted) = rest.strip_prefix('\'') {
+            let end = quoted.find('\'').expect("closing quote");
+            words.push(quoted[..end].to_string());
+            rest = quoted[end + 1..].trim_start();
+        } else {
+            let end = rest.find(' ').unwrap_or(rest.len());
+            words.push(rest[..end].to_string());
+            rest = rest[end..].trim_start();
+        }
+    }
+    words
+}
+
+#[test]
+fn a_bug_is_caught_where_it_applies_and_its_seed_replays() {
+    let (code, cells) = catch(&[
+        "chaos",
+        "--bugs",
+        "keep_conflicting_suffix,change_before_term_commit",
+        "--seeds",
+        "0..3",
+        "--set",
+        "duration_ms=20000",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(code, Some(0));
+    // Model variants run it; raft-rs has no planted bugs.
+    let raft = cell(&cells, "as written", "keep_conflicting_suffix", "raft");
+    assert_eq!(raft["runs"], 3);
+    assert!(raft["caught"].as_u64().expect("caught") >= 2, "{raft}");
+    if cells.iter().any(|c| c["variant"] == "raft-rs") {
+        let rs = cell(&cells, "as written", "keep_conflicting_suffix", "raft-rs");
+        assert_eq!(rs["runs"], 0);
+        assert!(rs["not_applicable"]
+            .as_str()
+            .expect("why")
+            .contains("model"));
+    }
+    // DLedger refuses membership changes.
+    let dledger = cell(&cells, "as written", "change_before_term_commit", "dledger");
+    assert_eq!(
+        dledger["not_applicable"],
+        "DLedger refuses membership changes"
+    );
+    // The example replays: that seed, that variant, the bug planted.
+    let example = raft["example"].as_str().expect("an example");
+    let words = words(example);
+    assert_eq!(words[0], "raftsim");
+    let out = command().args(&words[1..]).output().expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{example}: {}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("violation"), "{example}");
+}
+
+#[test]
+fn the_untuned_settings_scale_every_rate_and_resize_the_cluster() {
+    let (_, cells) = catch(&[
+        "chaos-bugs",
+        "--bugs",
+        "change_before_term_commit",
+        "--seeds",
+        "0..1",
+        "--untuned",
+    ]);
+    let settings: Vec<&str> = cells
+        .iter()
+        .filter(|c| c["variant"] == "raft")
+        .map(|c| c["setting"].as_str().expect("setting"))
+        .collect();
+    assert_eq!(
+        settings,
+        ["as written", "rates ×0.5", "rates ×2", "3 nodes", "7 nodes"]
+    );
+    // chaos-bugs changes no membership: nothing runs, and it says why.
+    for c in &cells {
+        assert_eq!(c["runs"], 0, "{c}");
+        assert!(c["not_applicable"].is_string(), "{c}");
+    }
+}
+
+#[test]
+fn min_rate_fails_a_cell_below_it_and_bad_input_is_refused() {
+    let out = raftsim(&[
+        "catch",
+        "chaos-bugs",
+        "--bugs",
+        "commit_previous_term_by_count",
+        "--seeds",
+        "0..1",
+        "--set",
+        "duration_ms=5000",
+        "--min-rate",
+        "0.5",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("below --min-rate"));
+    let table = text(&out.stdout);
+    assert!(
+        table.starts_with("| setting | bug | raft | prevote |"),
+        "{table}"
+    );
+    assert!(table.contains("| as written | `commit_previous_term_by_count` | 0% |"));
+    for (args, expected) in [
+        (
+            vec!["catch", "chaos", "--bugs", "nope"],
+            "unknown bug \"nope\"",
+        ),
+        (vec!["catch", "chaos", "--min-rate", "2"], "--min-rate 2"),
+        (vec!["catch", "chaos", "--seeds", "5..5"], "is empty"),
+    ] {
+        let out = raftsim(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
