@@ -12,6 +12,15 @@ pub fn scenario(name: &str) -> Scenario {
     scenario::parse(&without_missing_implementations(&text)).expect("it parses")
 }
 
+/// A bundled scenario with its JSON edited first.
+pub fn scenario_edited(name: &str, edit: impl FnOnce(&mut Value)) -> Scenario {
+    let path = format!("{}/../scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("a bundled scenario");
+    let mut file: Value = serde_json::from_str(&text).expect("JSON");
+    edit(&mut file);
+    scenario::parse(&without_missing_implementations(&file.to_string())).expect("it parses")
+}
+
 /// The scenario without the variants (and their expectations) of an
 /// implementation this build lacks: `--no-default-features` leaves raft-rs
 /// out, and these tests are not about raft-rs.
