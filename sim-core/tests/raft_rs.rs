@@ -204,3 +204,16 @@ fn crashes_restart_from_the_durable_state_and_stay_safe() {
         assert!(result.metrics.leader_changes >= 2, "seed {seed}");
     }
 }
+
+/// The general chaos found it (seed 13, raft-rs with PreVote): raft-rs
+/// hands out committed entries only once they are persisted, and the
+/// adapter compacted up to the commit index, past entries the library had
+/// not applied yet; it then aborted reading them (`Store(Compacted)`).
+/// Compaction now counts from the applied index.
+#[test]
+fn compaction_never_takes_entries_the_library_has_not_applied() {
+    let path = format!("{}/../scenarios/chaos.json", env!("CARGO_MANIFEST_DIR"));
+    let chaos = scenario(&std::fs::read_to_string(path).expect("the bundled chaos"));
+    let result = run(&chaos, "raft-rs prevote", 13);
+    assert!(result.metrics.proposals_committed > 1_000);
+}

@@ -121,15 +121,23 @@ impl RaftRsNode {
     }
 
     /// The model's compaction rule (`SnapshotConfig::compaction_point`),
-    /// never past what the library's storage holds: the log up to that
-    /// point becomes the snapshot, in the library's storage and here; the
-    /// disk follows with the next write. Run before each
-    /// input, so the client and the checker have seen every committed
-    /// entry before it goes.
+    /// counted from the library's applied index rather than its commit
+    /// index (raft-rs hands out committed entries only once they are
+    /// persisted, and reads them from storage then: compacting past
+    /// `applied` made it abort with `Compacted`), and never past what the
+    /// library's storage holds: the log up to that point becomes the
+    /// snapshot, in the library's storage and here; the disk follows with
+    /// the next write. Run before each input, so the client and the checker
+    /// have seen every committed entry before it goes.
     fn maybe_compact(&mut self) {
         let committed = self.raw.raft.raft_log.committed;
+        let applied = self.raw.raft.raft_log.applied;
+        debug_assert!(
+            applied <= committed,
+            "applied {applied} past commit {committed}"
+        );
         let snapshot = self.log.snapshot_index();
-        let Some(point) = self.snapshot.compaction_point(committed, snapshot) else {
+        let Some(point) = self.snapshot.compaction_point(applied, snapshot) else {
             return;
         };
         let stored = self.raw.store().last_index().unwrap_or(snapshot);
