@@ -477,11 +477,14 @@ impl Episode {
     /// each can campaign in a term the other never hears of; every other
     /// follower crashes and restarts every few milliseconds (forgetting
     /// what it did not persist) until the fault ends, when the links and
-    /// the leader come back. Without a leader when it starts, the episode
-    /// does nothing (a setup that waited would outlive its own end).
+    /// the leader come back. With three nodes there is no other follower:
+    /// the crashed leader is the voter, restarting and crashing the same
+    /// way from one period after its crash. Without a leader when it
+    /// starts, the episode does nothing (a setup that waited would outlive
+    /// its own end).
     fn split_vote(&self, rng: &mut Stream, out: &mut Out<'_>) {
         let period = draw_ms(rng, ms(FLAP_PERIOD_MS));
-        if self.nodes < 4 {
+        if self.nodes < 3 {
             return;
         }
         let leader = out.name("L");
@@ -527,6 +530,10 @@ impl Episode {
             for v in &voters {
                 out.push(t, Fault::Crash(NodeRef::Name(v.clone())));
                 out.push(t, Fault::Restart(NodeRef::Name(v.clone())));
+            }
+            if voters.is_empty() && t > self.at && t + period / 2 < end {
+                out.push(t, Fault::Restart(NodeRef::Name(leader.clone())));
+                out.push(t + period / 2, Fault::Crash(NodeRef::Name(leader.clone())));
             }
             t += period;
         }
