@@ -516,7 +516,11 @@ fn each_validation_rule_names_the_json_path_and_exits_2() {
         ),
         (
             "swarm-period-alone",
-            with(base(), "chaos", json!({"crash_per_min": 1, "swarm_period_ms": 10000})),
+            with(
+                base(),
+                "chaos",
+                json!({"crash_per_min": 1, "swarm_period_ms": 10000}),
+            ),
             "chaos.swarm_period_ms: needs \"swarm\": true",
         ),
         (

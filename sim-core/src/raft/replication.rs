@@ -16,8 +16,8 @@ mod snapshot;
 use super::message::Message;
 use super::node::Out;
 use crate::node::{
-    Action, Bugs, Entry, EntryData, HardState, Log, LogIndex, Membership, NodeId, NodeSet, PersistWrite,
-    RaftConfig, Role, SendTiming, Sessions, Status, Term, MAX_NODES,
+    Action, Bugs, Entry, EntryData, HardState, Log, LogIndex, Membership, NodeId, NodeSet,
+    PersistWrite, RaftConfig, Role, SendTiming, Sessions, Status, Term, MAX_NODES,
 };
 use crate::rng::Stream;
 
