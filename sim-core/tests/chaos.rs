@@ -232,9 +232,11 @@ fn a_chaos_schedule_too_big_to_draw_is_refused_and_the_estimate_is_close() {
         let mut week: serde_json::Value = serde_json::from_str(&text).unwrap();
         week["duration_ms"] = serde_json::json!(604_800_000u64);
         match (name, sim_core::scenario::parse(&week.to_string())) {
-            // A week of the general chaos or of membership churn fits.
-            ("chaos" | "membership-churn", Ok(_)) => {}
-            ("chaos" | "membership-churn", Err(errors)) => {
+            // A week of membership churn fits; the general chaos and
+            // chaos-bugs, with their restart storms (two events a
+            // millisecond), do not.
+            ("membership-churn", Ok(_)) => {}
+            ("membership-churn", Err(errors)) => {
                 panic!("a week of {name} refused: {}", errors.0[0])
             }
             (_, Ok(_)) => panic!("{name}: a week of it validates"),
