@@ -144,6 +144,10 @@ fn min_rate_fails_a_cell_below_it_and_bad_input_is_refused() {
         ),
         (vec!["catch", "chaos", "--min-rate", "2"], "--min-rate 2"),
         (vec!["catch", "chaos", "--seeds", "5..5"], "is empty"),
+        (
+            vec!["catch", "chaos", "--seeds", "0..2000000"],
+            "more than the limit of 10000000",
+        ),
     ] {
         let out = raftsim(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -153,4 +157,101 @@ fn min_rate_fails_a_cell_below_it_and_bad_input_is_refused() {
             text(&out.stderr)
         );
     }
+}
+
+/// The catch-rate tables of a page: each line of each table whose header
+/// is `raftsim catch`'s (`| setting | bug | ...`), header and rule
+/// included.
+fn catch_tables(page: &str) -> Vec<Vec<String>> {
+    let mut tables = Vec::new();
+    let mut lines = page.lines().peekable();
+    while let Some(line) = lines.next() {
+        if !line.starts_with("| setting | bug |") {
+            continue;
+        }
+        let mut table = vec![line.to_string()];
+        while let Some(row) = lines.next_if(|l| l.starts_with('|')) {
+            table.push(row.to_string());
+        }
+        tables.push(table);
+    }
+    tables
+}
+
+fn page(path: &str) -> String {
+    let path = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The README's table is the general chaos as written, FINDINGS' adds the
+/// four untuned settings: both have the columns and rows the tool prints.
+#[test]
+fn the_pages_catch_tables_have_the_tools_columns_and_rows() {
+    let out = raftsim(&[
+        "catch",
+        "chaos",
+        "--bugs",
+        "commit_previous_term_by_count",
+        "--seeds",
+        "0..1",
+        "--set",
+        "duration_ms=1000",
+    ]);
+    let header = text(&out.stdout)
+        .lines()
+        .next()
+        .expect("a header")
+        .to_string();
+    let bugs = sim_core::node::Bugs::NAMES;
+    for (path, settings) in [
+        ("README.md", vec!["as written"]),
+        (
+            "docs/FINDINGS.md",
+            vec!["as written", "rates ×0.5", "rates ×2", "3 nodes", "7 nodes"],
+        ),
+    ] {
+        let tables = catch_tables(&page(path));
+        let table = tables
+            .iter()
+            .find(|t| t[0] == header)
+            .unwrap_or_else(|| panic!("{path}: no table headed {header}"));
+        let rows: Vec<(String, String)> = table[2..]
+            .iter()
+            .map(|row| {
+                let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+                (cells[1].to_string(), cells[2].trim_matches('`').to_string())
+            })
+            .collect();
+        let expected: Vec<(String, String)> = settings
+            .iter()
+            .flat_map(|s| bugs.iter().map(move |b| (s.to_string(), b.to_string())))
+            .collect();
+        assert_eq!(rows, expected, "{path}");
+    }
+}
+
+/// The tables are the tool's output, cell for cell (about 40 minutes on
+/// two cores: `cargo test --release --test catch -- --ignored`).
+#[test]
+#[ignore = "runs the whole measurement: cargo test --release --test catch -- --ignored"]
+fn the_pages_catch_tables_are_the_tools_output() {
+    let out = raftsim(&["catch", "chaos", "--seeds", "0..200", "--untuned"]);
+    let printed: Vec<String> = text(&out.stdout)
+        .lines()
+        .take_while(|l| l.starts_with('|'))
+        .map(str::to_string)
+        .collect();
+    let findings = catch_tables(&page("docs/FINDINGS.md"));
+    assert!(findings.contains(&printed), "FINDINGS.md");
+    let as_written: Vec<String> = printed
+        .iter()
+        .filter(|l| {
+            !l.starts_with("| rates") && !l.starts_with("| 3 nodes") && !l.starts_with("| 7 nodes")
+        })
+        .cloned()
+        .collect();
+    assert!(
+        catch_tables(&page("README.md")).contains(&as_written),
+        "README.md"
+    );
 }

@@ -60,6 +60,9 @@ pub struct CatchArgs {
     out: Option<PathBuf>,
 }
 
+/// The most seeds one `catch` runs, over every setting and bug.
+const MAX_SEED_RUNS: u64 = 10_000_000;
+
 /// A way of running the scenario: its name in the table and the
 /// overrides that make it.
 struct Setting {
@@ -148,6 +151,15 @@ pub fn catch(args: CatchArgs) -> CliResult {
             groups.push(plant(&args, setting, bug)?);
         }
     }
+    let runs = (groups.len() as u64).saturating_mul(args.seeds[1] - args.seeds[0]);
+    if runs > MAX_SEED_RUNS {
+        return Err(Failure::bad_input(format!(
+            "{} settings × bugs × {} seeds is {runs} seed runs, more than the limit of \
+             {MAX_SEED_RUNS}: fewer seeds or bugs",
+            groups.len(),
+            args.seeds[1] - args.seeds[0]
+        )));
+    }
     let seeds: Vec<u64> = (args.seeds[0]..args.seeds[1]).collect();
     let tasks: Vec<(usize, u64)> = (0..groups.len())
         .flat_map(|g| seeds.iter().map(move |&seed| (g, seed)))
@@ -201,6 +213,13 @@ pub fn catch(args: CatchArgs) -> CliResult {
         started.elapsed().as_secs_f64()
     );
     let cells = cells(&groups, &seeds, &outcomes);
+    let cut_short: u64 = cells.iter().map(|c| c.cut_short).sum();
+    if cut_short > 0 {
+        eprintln!(
+            "raftsim: catch: {} cut short by a limit before anything was caught (counted as not caught; catch.json has them per cell)",
+            plural(cut_short as usize, "run")
+        );
+    }
     let json = serde_json::to_string_pretty(&cells).expect("cells serialise");
     let table = format!(
         "{}\nEach cell: the share of seeds {}..{} in which the checker caught the bug, and the median virtual time of its first violation; – where the bug cannot apply.\n",
