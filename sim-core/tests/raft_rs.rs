@@ -217,3 +217,15 @@ fn compaction_never_takes_entries_the_library_has_not_applied() {
     let result = run(&chaos, "raft-rs prevote", 13);
     assert!(result.metrics.proposals_committed > 1_000);
 }
+
+/// The general chaos again (seed 11, raft-rs with PreVote): a snapshot
+/// from the leader became durable with no `Ready` after it, so the
+/// library's applied index stayed below its storage's first entry and its
+/// next campaign aborted reading the entries after it (`Compacted`).
+#[test]
+fn a_snapshot_is_applied_once_durable_even_without_a_ready() {
+    let path = format!("{}/../scenarios/chaos.json", env!("CARGO_MANIFEST_DIR"));
+    let chaos = scenario(&std::fs::read_to_string(path).expect("the bundled chaos"));
+    let result = run(&chaos, "raft-rs prevote", 11);
+    assert!(result.metrics.proposals_committed > 1_000);
+}

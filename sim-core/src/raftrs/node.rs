@@ -220,6 +220,16 @@ impl RaftRsNode {
                 self.raw.advance_apply();
             }
         }
+        // The snapshot's write may become durable with no Ready to follow
+        // (`on_persist_ready` alone): it is applied then. Left behind, the
+        // library's applied index sat below the storage's first entry, and
+        // its next campaign, which reads the entries after `applied`,
+        // aborted with Compacted (found by the general chaos, seed 11).
+        let installed = self.raw.store().snapshot_point().0;
+        let log = &self.raw.raft.raft_log;
+        if log.applied < installed && log.persisted >= installed {
+            self.raw.advance_apply_to(installed);
+        }
     }
 
     /// A leader that has just applied its own removal, proposed by an
