@@ -152,6 +152,11 @@ fn chaos() -> impl Strategy<Value = Value> {
         ("duration_ms", range()),
         ("swarm", any::<bool>().prop_map(Value::from).boxed()),
         ("swarm_off", probability()),
+        (
+            "swarm_period_ms",
+            prop_oneof![Just(Value::from(1_000)), Just(Value::from(10_000)), ms()].boxed(),
+        ),
+        ("membership_per_min", rate()),
         ("end_ms", ms()),
     ])
 }
