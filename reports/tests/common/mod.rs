@@ -13,6 +13,7 @@ pub fn scenario(name: &str) -> Scenario {
 }
 
 /// A bundled scenario with its JSON edited first.
+#[allow(dead_code)] // each test file uses its own subset
 pub fn scenario_edited(name: &str, edit: impl FnOnce(&mut Value)) -> Scenario {
     let path = format!("{}/../scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("a bundled scenario");
