@@ -44,6 +44,10 @@ fn words(command: &str) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "the bundled chaos scenario has raft-rs variants"
+)]
 fn a_bug_is_caught_where_it_applies_and_its_seed_replays() {
     let (code, cells) = catch(&[
         "chaos",
@@ -116,6 +120,10 @@ fn the_untuned_settings_scale_every_rate_and_resize_the_cluster() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "the bundled chaos scenario has raft-rs variants"
+)]
 fn min_rate_fails_a_cell_below_it_and_bad_input_is_refused() {
     let out = raftsim(&[
         "catch",
@@ -186,6 +194,10 @@ fn page(path: &str) -> String {
 /// The README's table is the general chaos as written, FINDINGS' adds the
 /// four untuned settings: both have the columns and rows the tool prints.
 #[test]
+#[cfg_attr(
+    not(feature = "raft-rs"),
+    ignore = "the bundled chaos scenario has raft-rs variants"
+)]
 fn the_pages_catch_tables_have_the_tools_columns_and_rows() {
     let out = raftsim(&[
         "catch",
