@@ -22,7 +22,7 @@ use sim_core::scenario::{Scenario, Variant};
 use super::overrides::Overrides;
 use super::progress::Progress;
 use super::run::reproduce_command;
-use super::sweep::parse_range;
+use super::sweep::{parse_range, worker_pool};
 use super::{load_with, output, plural, CliResult, Failure, EXIT_FAILED, EXIT_OK};
 
 #[derive(clap::Args)]
@@ -164,13 +164,7 @@ pub fn catch(args: CatchArgs) -> CliResult {
     let tasks: Vec<(usize, u64)> = (0..groups.len())
         .flat_map(|g| seeds.iter().map(move |&seed| (g, seed)))
         .collect();
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| Failure::failed(format!("cannot start {jobs} worker threads: {e}")))?;
+    let (pool, jobs) = worker_pool(args.jobs, tasks.len())?;
     eprintln!(
         "raftsim: catch: {} × {} × seeds {}..{} of {} with {}",
         plural(settings.len(), "setting"),

@@ -219,11 +219,7 @@ pub fn sweep(args: SweepArgs) -> CliResult {
     let seeds: Vec<u64> = (range[0]..range[1])
         .filter(|seed| done.binary_search_by_key(seed, |r| r.seed).is_err())
         .collect();
-    let jobs = jobs(args.jobs, seeds.len());
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| Failure::failed(format!("cannot start {jobs} worker threads: {e}")))?;
+    let (pool, jobs) = worker_pool(args.jobs, seeds.len())?;
     eprintln!(
         "raftsim: sweeping seeds {}..{} of {} ({}) with {}{}",
         range[0],
@@ -307,6 +303,20 @@ pub fn sweep(args: SweepArgs) -> CliResult {
         let _ = std::fs::remove_file(&log.path);
     }
     Ok(code)
+}
+
+/// The pool of worker threads that runs `seeds` seed runs, and its size
+/// ([`jobs`]).
+pub(super) fn worker_pool(
+    asked: Option<usize>,
+    seeds: usize,
+) -> Result<(rayon::ThreadPool, usize), Failure> {
+    let jobs = jobs(asked, seeds);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start {jobs} worker threads: {e}")))?;
+    Ok((pool, jobs))
 }
 
 /// Worker threads: `--jobs` (default: one per hardware thread), at most
