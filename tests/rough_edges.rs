@@ -4,6 +4,16 @@ mod common;
 
 use common::{raftsim, scenario_file, scratch, text};
 
+/// `raftsim bench ARGS --json`, which must succeed: its JSON.
+fn bench_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["bench"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = raftsim(&all);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("bench JSON")
+}
+
 #[test]
 fn a_negative_seed_says_what_a_seed_is() {
     for command in [
@@ -103,17 +113,7 @@ fn the_bench_scenario_file_is_the_built_in_workload() {
 /// timed too, and the two shares are the same cost over two bases.
 #[test]
 fn bench_viewer_gives_its_cost_against_the_runs_and_against_run_out() {
-    let out = raftsim(&[
-        "bench",
-        "--scenario",
-        "leader-pause",
-        "--viewer",
-        "--repeat",
-        "1",
-        "--json",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = bench_json(&["--scenario", "leader-pause", "--viewer", "--repeat", "1"]);
     let viewer = &json["viewer"];
     let get = |key: &str| {
         viewer[key]
@@ -329,8 +329,7 @@ fn bench_table_has_a_row_per_size_and_implementation() {
         );
         assert!(row.contains(" M | ") && row.contains(" MiB | "), "{row}");
     }
-    let out = raftsim(&[
-        "bench",
+    let json = bench_json(&[
         "--nodes",
         "7",
         "--implementation",
@@ -341,10 +340,7 @@ fn bench_table_has_a_row_per_size_and_implementation() {
         "0.0003",
         "--repeat",
         "1",
-        "--json",
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["nodes"], 7);
     assert_eq!(json["implementation"], "model");
     assert_eq!(json["sweep"]["seeds"], 3);

@@ -205,6 +205,12 @@ fn crashes_restart_from_the_durable_state_and_stay_safe() {
     }
 }
 
+/// The bundled general chaos scenario.
+fn bundled_chaos() -> Scenario {
+    let path = format!("{}/../scenarios/chaos.json", env!("CARGO_MANIFEST_DIR"));
+    scenario(&std::fs::read_to_string(path).expect("the bundled chaos"))
+}
+
 /// The general chaos found it (seed 13, raft-rs with PreVote): raft-rs
 /// hands out committed entries only once they are persisted, and the
 /// adapter compacted up to the commit index, past entries the library had
@@ -212,8 +218,7 @@ fn crashes_restart_from_the_durable_state_and_stay_safe() {
 /// Compaction now counts from the applied index.
 #[test]
 fn compaction_never_takes_entries_the_library_has_not_applied() {
-    let path = format!("{}/../scenarios/chaos.json", env!("CARGO_MANIFEST_DIR"));
-    let chaos = scenario(&std::fs::read_to_string(path).expect("the bundled chaos"));
+    let chaos = bundled_chaos();
     let result = run(&chaos, "raft-rs prevote", 13);
     assert!(result.metrics.proposals_committed > 1_000);
 }
@@ -224,8 +229,7 @@ fn compaction_never_takes_entries_the_library_has_not_applied() {
 /// next campaign aborted reading the entries after it (`Compacted`).
 #[test]
 fn a_snapshot_is_applied_once_durable_even_without_a_ready() {
-    let path = format!("{}/../scenarios/chaos.json", env!("CARGO_MANIFEST_DIR"));
-    let chaos = scenario(&std::fs::read_to_string(path).expect("the bundled chaos"));
+    let chaos = bundled_chaos();
     let result = run(&chaos, "raft-rs prevote", 11);
     assert!(result.metrics.proposals_committed > 1_000);
 }
