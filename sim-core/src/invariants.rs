@@ -124,6 +124,9 @@ struct NodeView {
     base: LogIndex,
     /// The hash of the prefix up to `base` (the cluster's committed one).
     base_hash: u64,
+    /// The term of entry `base`, when the checker saw the snapshot arrive
+    /// (not after a crash took the node back to an older one).
+    base_term: Option<Term>,
     /// (term, prefix hash) of entries `base + 1 ..`.
     prefix: VecDeque<(Term, u64)>,
     commit: LogIndex,
@@ -208,8 +211,11 @@ pub struct Checker {
     /// The committed entries from `low + 1`.
     committed: VecDeque<Committed>,
     leaders: BTreeMap<Term, NodeId>,
-    /// The latest configuration in the cluster's committed prefix.
+    /// The latest configuration in the cluster's committed prefix, and
+    /// the term of its entry (an upper bound when only a snapshot holds
+    /// it: the snapshot's last term).
     committed_config: Membership,
+    committed_config_term: Term,
     /// The real votes granted, by (term, candidate): who granted them
     /// (`membership.rs`).
     votes: BTreeMap<(Term, NodeId), NodeSet>,
@@ -250,6 +256,7 @@ impl Checker {
             committed: VecDeque::new(),
             leaders: BTreeMap::new(),
             committed_config: initial,
+            committed_config_term: 0,
             votes: BTreeMap::new(),
         }
     }
@@ -346,13 +353,7 @@ impl Checker {
     /// the cluster committed. The live entries the checker saw after it are
     /// kept if they follow that prefix.
     fn rebase(&mut self, node: NodeId, index: LogIndex, term: Term) -> Result<(), Broken> {
-        let term_ok = match self.committed_at(index) {
-            Some(committed) => committed.entry_term == term,
-            None if index == self.low => term == self.low_term,
-            // Below the window: its own entry, if that one was committed.
-            None => self.nodes[node.index()].at(index).map(|p| p.0) == Some(term),
-        };
-        let Some(hash) = self.committed_hash_for(node, index).filter(|_| term_ok) else {
+        let Some(hash) = self.committed_snapshot_hash(node, index, term) else {
             return Err(broken(
                 Property::StateMachineSafety,
                 format!(
@@ -362,14 +363,24 @@ impl Checker {
                 ),
             ));
         };
+        let low = self.low;
         let view = &mut self.nodes[node.index()];
-        if index > view.base && view.hash_at(index) == Some(hash) {
+        let kept = index > view.base && view.hash_at(index) == Some(hash);
+        if kept {
             view.prefix.drain(..(index - view.base) as usize);
         } else {
             view.prefix.clear();
         }
         view.base = index;
         view.base_hash = hash;
+        view.base_term = Some(term);
+        if index < low {
+            // Below the window its log agrees up to the snapshot at least.
+            view.agrees_to = match kept {
+                true => view.agrees_to.max(index),
+                false => index,
+            };
+        }
         debug_assert!(
             index >= self.low || index <= self.nodes[node.index()].agrees_to,
             "a snapshot at {index}, below the window ({}) and past node {node}'s committed entries",
@@ -377,6 +388,32 @@ impl Checker {
         );
         Ok(())
     }
+
+    /// The committed prefix's hash up to (`index`, `term`), if the cluster
+    /// committed that entry there. Below the window only two witnesses
+    /// remain: the node's own log, where it agrees with the committed
+    /// prefix; and another node's snapshot of the same entry, which the
+    /// checker verified when that node got it (a node the window passed
+    /// while it was down installs the snapshot of a leader that was down
+    /// too: chaos, seed 951).
+    fn committed_snapshot_hash(&self, node: NodeId, index: LogIndex, term: Term) -> Option<u64> {
+        if let Some(committed) = self.committed_at(index) {
+            return (committed.entry_term == term).then_some(committed.hash);
+        }
+        if index == self.low {
+            return (term == self.low_term).then_some(self.low_hash);
+        }
+        if self.nodes[node.index()].at(index).map(|p| p.0) == Some(term) {
+            if let Some(hash) = self.committed_hash_for(node, index) {
+                return Some(hash);
+            }
+        }
+        self.nodes
+            .iter()
+            .find(|v| index < self.low && v.base == index && v.base_term == Some(term))
+            .map(|v| v.base_hash)
+    }
+
     /// Checks a node's status after a step: its term never falls, a new
     /// leader is alone in its term and holds every entry committed before,
     /// and what it commits agrees with what the cluster committed.

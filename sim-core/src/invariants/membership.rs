@@ -134,7 +134,18 @@ impl Checker {
     }
 
     /// The configuration a leader uses must share a majority with the one
-    /// the cluster committed.
+    /// the cluster committed, when the leader's term is not older than
+    /// that configuration's entry. Such a leader holds the entry (leader
+    /// completeness), and one change at a time keeps it at most one change
+    /// past it. A stale leader of an older term may use a configuration
+    /// two changes away (its own uncommitted change beside the one the
+    /// newer term committed), and Raft allows that: the newer term's leader
+    /// was elected by a majority of the configuration both grew from and
+    /// committed an entry of its term before changing it, so every majority
+    /// of the stale leader's configuration holds a node of the newer term,
+    /// which refuses it. It decides nothing new; what it commits on older
+    /// acknowledgements the newer leader's log already holds. The election,
+    /// commit and log checks still watch it.
     fn config_in_force(
         &self,
         node: NodeId,
@@ -142,15 +153,16 @@ impl Checker {
         membership: Membership,
     ) -> Result<(), Broken> {
         let committed = self.committed_config;
-        if !membership.has_disjoint_majorities(&committed) {
+        if term < self.committed_config_term || !membership.has_disjoint_majorities(&committed) {
             return Ok(());
         }
         Err(broken(
             Property::ConfigurationSafety,
             format!(
                 "leader {node} of term {term} uses the configuration {membership}, which can \
-                 decide without any node a decision of the committed configuration {committed} \
-                 needs (disjoint majorities)"
+                 decide without any node a decision of the configuration {committed} committed \
+                 in term {} needs (disjoint majorities)",
+                self.committed_config_term
             ),
         ))
     }
@@ -209,17 +221,23 @@ impl Checker {
     pub fn on_committed_prefix(&mut self, log: LogView<'_>, extended: std::ops::Range<LogIndex>) {
         debug_assert!(!extended.is_empty(), "the prefix grew");
         if extended.start <= log.snapshot_index {
-            self.committed_config = log.config_at(extended.end - 1).1;
+            let (index, config) = log.config_at(extended.end - 1);
+            self.committed_config = config;
+            // Below the snapshot the entry's own term is gone: the
+            // snapshot's last term bounds it from above.
+            self.committed_config_term = log.term_at(index).unwrap_or(log.snapshot_term);
             return;
         }
-        let newest = extended
-            .rev()
-            .find_map(|index| match log.entry(index).map(|e| e.data) {
-                Some(EntryData::Config(config)) => Some(config),
-                Some(EntryData::Noop | EntryData::Proposal(_)) | None => None,
-            });
-        if let Some(config) = newest {
+        let newest = extended.rev().find_map(|index| {
+            let entry = log.entry(index)?;
+            match entry.data {
+                EntryData::Config(config) => Some((entry.term, config)),
+                EntryData::Noop | EntryData::Proposal(_) => None,
+            }
+        });
+        if let Some((term, config)) = newest {
             self.committed_config = config;
+            self.committed_config_term = term;
         }
     }
 }

@@ -290,3 +290,98 @@ fn a_node_down_while_the_window_passes_it_is_still_checked_when_it_returns() {
         .unwrap_err();
     assert_eq!(broken.property, Property::StateMachineSafety);
 }
+
+/// A stale leader may use a configuration two changes from the committed
+/// one. Term 13 committed C_old + 5 while node 4, cut off and still leader
+/// of term 12, removed node 1 from C_old: its majority {3, 4} shares no node
+/// with {1, 2, 5}, yet every majority of its configuration holds a node of
+/// term 13, which refuses it. Found on chaos, PreVote, seed 982. A leader
+/// of term 13 or later using it is caught.
+#[test]
+fn a_stale_leader_two_changes_from_the_committed_configuration_is_no_violation() {
+    let voters = |ids: &[u32]| Membership::of_voters(NodeSet::of(ids.iter().map(|&i| NodeId(i))));
+    let old = voters(&[1, 2, 3, 4]);
+    let grown = voters(&[1, 2, 3, 4, 5]);
+    let shrunk = voters(&[2, 3, 4]);
+    assert!(grown.has_disjoint_majorities(&shrunk));
+    let mut checker = Checker::new(5, old);
+    let mut log = entries(&[12, 12]);
+    log.push(Entry {
+        term: 13,
+        data: EntryData::Config(grown),
+    });
+    checker.on_committed_prefix(LogView::of_entries(&log), 1..4);
+    let commit = |checker: &mut Checker, term: Term| {
+        checker.on_decisions(
+            NodeId(4),
+            &status(term, Role::Leader, 1, 2),
+            &status(term, Role::Leader, 2, 2),
+            shrunk,
+            LogView::of_entries(&log[..2]),
+            &|_, _, _| true,
+        )
+    };
+    commit(&mut checker, 12).unwrap();
+    let broken = commit(&mut checker, 13).unwrap_err();
+    assert_eq!(broken.property, Property::ConfigurationSafety);
+}
+
+/// Two nodes down while the window passes them: node 2 comes back with
+/// its snapshot up to 4, below the window, and sends it to node 3, whose
+/// own log ends at 2. The snapshot is the committed prefix: node 2's was
+/// checked when node 2 made it. Found on chaos, classic Raft, seed 951.
+#[test]
+fn a_snapshot_below_the_window_from_a_node_that_holds_it_is_no_violation() {
+    let config = Membership::of_voters(NodeSet::first(3));
+    let mut checker = Checker::new(3, config);
+    let log = entries(&[1, 1, 1, 1, 1, 1]);
+    let snapshot_of = |index: LogIndex, term| LogView {
+        snapshot_index: index,
+        snapshot_term: term,
+        snapshot_config: config,
+        entries: &log[index as usize..],
+    };
+    checker
+        .on_log(NodeId(3), LogView::of_entries(&log[..2]), None)
+        .unwrap();
+    checker.on_crash(NodeId(3), 2, 0);
+    for node in [NodeId(1), NodeId(2)] {
+        checker
+            .on_log(node, LogView::of_entries(&log), None)
+            .unwrap();
+    }
+    let leader = status(1, Role::Leader, 0, 6);
+    checker
+        .on_status(NodeId(1), &status(1, Role::Candidate, 0, 6), &leader)
+        .unwrap();
+    checker
+        .on_status(NodeId(1), &leader, &status(1, Role::Leader, 6, 6))
+        .unwrap();
+    assert_eq!(checker.extend_committed(NodeId(1), 1), 1..7);
+    checker.on_log(NodeId(2), snapshot_of(4, 1), None).unwrap();
+    checker.on_durable(NodeId(2), 1, 4);
+    checker.on_crash(NodeId(2), 6, 4);
+    checker.on_log(NodeId(1), snapshot_of(5, 1), None).unwrap();
+    checker.on_durable(NodeId(1), 1, 5);
+    assert_eq!(checker.low, 5, "the window passed both nodes that are down");
+    for node in [NodeId(2), NodeId(3)] {
+        checker.on_restart(node, 1).unwrap();
+    }
+    checker.on_log(NodeId(2), snapshot_of(4, 1), None).unwrap();
+    checker
+        .on_log(NodeId(3), LogView::of_entries(&log[..2]), None)
+        .unwrap();
+    // A snapshot no node holds, of a term never committed there, is caught.
+    let broken = checker
+        .on_log(
+            NodeId(3),
+            LogView {
+                snapshot_term: 2,
+                ..snapshot_of(4, 1)
+            },
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(broken.property, Property::StateMachineSafety);
+    checker.on_log(NodeId(3), snapshot_of(4, 1), None).unwrap();
+}

@@ -110,6 +110,7 @@ impl Checker {
         } else {
             view.prefix.clear();
             view.base = durable_snapshot;
+            view.base_term = None;
             view.base_hash =
                 base_hash.expect("a durable snapshot is a committed prefix the checker knows");
         }
