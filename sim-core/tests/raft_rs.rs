@@ -233,3 +233,17 @@ fn a_snapshot_is_applied_once_durable_even_without_a_ready() {
     let result = run(&chaos, "raft-rs prevote", 11);
     assert!(result.metrics.proposals_committed > 1_000);
 }
+
+/// The general chaos (seeds 554 and 573, raft-rs with CheckQuorum): a
+/// leader restarted with its commit index past its snapshot was asked for
+/// a snapshot before it applied anything new, and answered with the
+/// compacted snapshot's index and the configuration applied at its commit
+/// index, a later one. The follower that installed it read the removal
+/// after that index from the wrong configuration (`log_matching`). The
+/// restarted storage's snapshot is now taken at its applied point.
+#[test]
+fn a_restarted_leader_sends_a_snapshot_whose_configuration_is_its_own() {
+    let chaos = bundled_chaos();
+    let result = run(&chaos, "raft-rs checkquorum", 554);
+    assert!(result.metrics.proposals_committed > 1_000);
+}

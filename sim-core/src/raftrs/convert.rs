@@ -59,12 +59,10 @@ pub(super) fn library_config(id: NodeId, config: &RaftConfig, applied: LogIndex)
     }
 }
 
-/// The library's storage holding a node's durable state: the
-/// configuration of the durable snapshot (the cluster's initial one on a
-/// fresh disk), the snapshot and log, term and vote. The commit index is
-/// not durable in raftsim (as in the model): a restarted node learns it
-/// again from the leader, beyond its snapshot, and applies the
-/// configuration changes after the snapshot again.
+/// The library's storage holding a node's durable state: the snapshot and
+/// log, term, vote and commit index, and the configuration applied up to
+/// that commit index, where the restarted application stands (the
+/// library's `applied`).
 pub(super) fn storage(disk: &HardState) -> SimStorage {
     let base = disk.replay_base();
     let mut config = base.config;
@@ -90,13 +88,26 @@ pub(super) fn storage(disk: &HardState) -> SimStorage {
     // The configuration applied as far as the node had committed, as an
     // application restarting raft-rs gives it back its applied ConfState.
     let log = crate::node::Log::from_parts(base, disk.log.clone());
-    let applied = log.config_at(durable_commit(disk)).1;
+    let commit = durable_commit(disk);
+    let applied = log.config_at(commit).1;
     debug_assert_eq!(
         entries.len(),
         disk.log.len(),
         "every durable entry is stored"
     );
-    SimStorage::new(conf_state(&applied), state, snapshot, entries)
+    let mut store = SimStorage::new(conf_state(&applied), state, snapshot, entries);
+    // A snapshot asked for before the next apply is taken at that point,
+    // with that configuration: the compacted snapshot's point with it
+    // claimed a later configuration for an earlier index, and a follower
+    // that installed it read every change after it from the wrong one
+    // (general chaos, raft-rs checkquorum, seeds 554 and 573).
+    if commit > disk.snapshot_index {
+        let term = log
+            .term_at(commit)
+            .expect("the commit index is within the log");
+        store.set_applied(commit, term, applied);
+    }
+    store
 }
 
 /// The commit index on disk, within the durable log: what a snapshot
