@@ -65,6 +65,12 @@ pub enum Fault {
         node: NodeRef,
         drift_ppb: i64,
     },
+    /// The node's disk completes no write for this long: writes in flight
+    /// and new ones wait (a hung fsync, a saturated device).
+    StallDisk {
+        node: NodeRef,
+        for_us: u64,
+    },
     /// A request handed to the leader like a client's: with no leader it
     /// cannot fire.
     Request(Request),
@@ -115,6 +121,7 @@ pub enum FaultKind {
     Pause,
     Resume,
     SetClock,
+    StallDisk,
     AddLearner,
     AddVoter,
     Promote,
@@ -146,6 +153,7 @@ impl FaultKind {
             FaultKind::Pause => "pause",
             FaultKind::Resume => "resume",
             FaultKind::SetClock => "set_clock",
+            FaultKind::StallDisk => "stall_disk",
             FaultKind::AddLearner => "add_learner",
             FaultKind::AddVoter => "add_voter",
             FaultKind::Promote => "promote",
@@ -172,6 +180,7 @@ impl FaultKind {
             FaultKind::Restore
             | FaultKind::Resume
             | FaultKind::SetClock
+            | FaultKind::StallDisk
             | FaultKind::Heal
             | FaultKind::Restart
             | FaultKind::ResetNetwork
@@ -211,6 +220,7 @@ impl Fault {
             Fault::Pause(_) => FaultKind::Pause,
             Fault::Resume(_) => FaultKind::Resume,
             Fault::SetClock { .. } => FaultKind::SetClock,
+            Fault::StallDisk { .. } => FaultKind::StallDisk,
             Fault::Request(request) => request.kind(),
         }
     }
@@ -229,7 +239,8 @@ impl Fault {
             | Fault::Restart(node)
             | Fault::Pause(node)
             | Fault::Resume(node)
-            | Fault::SetClock { node, .. } => vec![node],
+            | Fault::SetClock { node, .. }
+            | Fault::StallDisk { node, .. } => vec![node],
             Fault::Cut(pairs) | Fault::CutOneway(pairs) | Fault::Restore(pairs) => {
                 pairs.iter().flat_map(|(a, b)| [a, b]).collect()
             }

@@ -36,6 +36,7 @@ fn names_no_links(fault: &Fault) -> bool {
         | Fault::Pause(_)
         | Fault::Resume(_)
         | Fault::SetClock { .. }
+        | Fault::StallDisk { .. }
         | Fault::Let(_)
         | Fault::Request(
             Request::AddLearner(_)

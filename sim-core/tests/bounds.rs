@@ -27,6 +27,7 @@ fn base() -> Value {
             {"at_ms": 200, "set_clock": {"node": 1, "drift_ppm": 10}},
             {"at_ms": 300, "set_link": {"between": [1, 2], "loss": 0.5}},
             {"at_ms": 400, "set_network": {"loss": 0.1}},
+            {"at_ms": 500, "stall_disk": {"node": 2, "for_ms": 50}},
         ],
         "variants": [{"label": "a", "raft": {}, "workload": {}}],
     })
@@ -153,6 +154,12 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     ("/events/1/set_clock/node", "65", "events[1].set_clock.node"),
     ("/events/2/set_link/loss", "1.01", "events[2].set_link.loss"),
+    (
+        "/events/4/stall_disk/for_ms",
+        "86400001",
+        "events[4].stall_disk.for_ms",
+    ),
+    ("/events/4/stall_disk/node", "65", "events[4].stall_disk.node"),
     (
         "/events/3/set_network/loss",
         "7",

@@ -99,6 +99,8 @@ fn event() -> impl Strategy<Value = Value> {
         (node_ref(), node_ref()).prop_map(|(a, b)| ("cut", json!([[a, b]]))),
         (node_ref(), mostly((-100i64..=100).prop_map(Value::from)))
             .prop_map(|(n, d)| ("set_clock", json!({"node": n, "drift_ppm": d}))),
+        (node_ref(), mostly((0u64..=100_000).prop_map(Value::from)))
+            .prop_map(|(n, d)| ("stall_disk", json!({"node": n, "for_ms": d}))),
         (node_ref(), node_ref(), probability())
             .prop_map(|(a, b, p)| ("set_link", json!({"between": [a, b], "loss": p}))),
         network().prop_map(|n| ("set_network", n)),

@@ -157,6 +157,7 @@ pub fn fault_style(kind: FaultKind) -> FaultStyle {
         FaultKind::Cut | FaultKind::CutOneway => (RGBColor(0x34, 0x98, 0xdb), "links cut"),
         FaultKind::Crash => (RGBColor(0xe7, 0x4c, 0x3c), "node crashed"),
         FaultKind::Pause => (RGBColor(0xa0, 0x52, 0x2d), "node paused"),
+        FaultKind::StallDisk => (RGBColor(0xd3, 0x54, 0x00), "disk stalled"),
         FaultKind::SetNetwork | FaultKind::SetLink => {
             (RGBColor(0x27, 0xae, 0x60), "network changed")
         }

@@ -435,8 +435,20 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
                 to,
                 msg,
             } => {
-                self.events += 1;
                 let slot = &mut self.slots[from.index()];
+                if slot.incarnation == incarnation && slot.disk_stalled_until > self.now {
+                    // The write it waits for is held by a stalled disk.
+                    let until = slot.disk_stalled_until;
+                    let event = Event::Depart {
+                        from,
+                        incarnation,
+                        to,
+                        msg,
+                    };
+                    self.queue.push(until, event);
+                    return;
+                }
+                self.events += 1;
                 if slot.incarnation == incarnation && slot.paused {
                     slot.pending.push(pause::Pending::Depart(to, msg));
                 } else if slot.incarnation == incarnation {
@@ -461,8 +473,19 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
                 incarnation,
                 write,
             } => {
-                if self.slots[node.index()].incarnation != incarnation {
+                let slot = &self.slots[node.index()];
+                if slot.incarnation != incarnation {
                     return; // lost in a crash
+                }
+                if slot.disk_stalled_until > self.now {
+                    let until = slot.disk_stalled_until;
+                    let event = Event::Durable {
+                        node,
+                        incarnation,
+                        write,
+                    };
+                    self.queue.push(until, event);
+                    return;
                 }
                 self.events += 1;
                 let durable = self.make_durable(node, &write);

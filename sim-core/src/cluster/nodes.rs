@@ -38,6 +38,9 @@ pub(super) struct Slot<N: RaftNode> {
     pub(super) incarnation: u32,
     /// When the last write issued by this incarnation becomes durable.
     writes_done_at: Instant,
+    /// `stall_disk`: the disk completes no write before this instant (it
+    /// outlives a crash: the disk is the machine's, not the process's).
+    pub(super) disk_stalled_until: Instant,
     storage_rng: Stream,
     pub(super) timers: [TimerSlot; TimerKind::COUNT],
     /// The node's clock: every timer it sets runs on it.
@@ -68,6 +71,7 @@ impl<N: RaftNode> Slot<N> {
             disk,
             incarnation: 0,
             writes_done_at: Instant::ZERO,
+            disk_stalled_until: Instant::ZERO,
             storage_rng: Stream::new(seed, Purpose::Storage, stream),
             timers: [TimerSlot::default(); TimerKind::COUNT],
             clock: NodeClock::new(seed, stream, clock),
@@ -137,7 +141,7 @@ impl<N: RaftNode> Cluster<'_, N> {
         let status = node.status();
         slot.node = Some(node);
         slot.live = true;
-        slot.writes_done_at = self.now;
+        slot.writes_done_at = self.now.max(slot.disk_stalled_until);
         let before = slot.status;
         slot.status = status;
         self.observers.on_status(self.now, id, &status);
@@ -354,7 +358,8 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// the log hint of the actions the node answered a durable write with.
     fn persist(&mut self, id: NodeId, write: PersistWrite) -> Option<LogIndex> {
         let (min, max) = self.cfg.storage.persist_latency_us;
-        if max == 0 {
+        let stalled = self.slots[id.index()].disk_stalled_until > self.now;
+        if max == 0 && !stalled {
             let durable = self.make_durable(id, &write);
             if let Some(node) = self.slots[id.index()].node.as_mut() {
                 let mut more = Vec::new();
@@ -367,8 +372,14 @@ impl<N: RaftNode> Cluster<'_, N> {
             return None;
         }
         let slot = &mut self.slots[id.index()];
-        let latency = slot.storage_rng.between(min, max);
-        let done = slot.writes_done_at.max(self.now.plus_us(latency));
+        let latency = match max {
+            0 => 0,
+            _ => slot.storage_rng.between(min, max),
+        };
+        let done = slot
+            .writes_done_at
+            .max(self.now.plus_us(latency))
+            .max(slot.disk_stalled_until);
         // Writes become durable in the order they were issued.
         debug_assert!(done >= slot.writes_done_at && done >= self.now);
         slot.writes_done_at = done;
@@ -379,6 +390,17 @@ impl<N: RaftNode> Cluster<'_, N> {
         };
         self.queue.push(done, event);
         None
+    }
+
+    /// `stall_disk`: the node's disk completes no write before `until`.
+    /// Writes in flight wait (their completions and the sends waiting on
+    /// them are put off when they come due), and so do new ones.
+    pub(super) fn stall_disk(&mut self, id: NodeId, until: Instant) {
+        let slot = &mut self.slots[id.index()];
+        slot.disk_stalled_until = slot.disk_stalled_until.max(until);
+        if slot.live {
+            slot.writes_done_at = slot.writes_done_at.max(until);
+        }
     }
 
     /// Applies a write to the node's disk; returns the disk's last index.

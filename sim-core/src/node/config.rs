@@ -156,6 +156,11 @@ pub struct RaftConfig {
     /// as the thesis' Figure 3.1 and LogCabin do (docs/SEMANTICS.md
     /// "Election timer").
     pub reset_timer_on_new_term: bool,
+    /// Whether a classic leader sends entries only once its own disk
+    /// holds them, as hashicorp/raft's leader does (false: in parallel
+    /// with its own write, thesis §10.2.1, as etcd and raft-rs do);
+    /// heartbeats go on either way (docs/SEMANTICS.md "Leader writes").
+    pub leader_writes_first: bool,
     pub dledger: DLedgerTiming,
     pub snapshot: SnapshotConfig,
     pub bugs: Bugs,
@@ -228,6 +233,7 @@ impl Default for RaftConfig {
             election_timeout_us: (150_000, 300_000),
             heartbeat_us: 50_000,
             reset_timer_on_new_term: true,
+            leader_writes_first: false,
             dledger: DLedgerTiming::default(),
             snapshot: SnapshotConfig::default(),
             bugs: Bugs::default(),

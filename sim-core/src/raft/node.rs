@@ -189,7 +189,7 @@ impl<E: Elector> RaftNode for Node<E> {
         out: &mut Out<E::Election>,
     ) {
         self.core.maybe_compact();
-        self.core.on_persisted(durable_last_index);
+        self.core.on_persisted(durable_last_index, out);
         self.settle(now, out);
     }
 

@@ -507,10 +507,31 @@ impl Core {
 
     /// The cluster reports that the disk now holds `durable_last_index`
     /// entries (writes complete in the order they were issued).
-    pub(super) fn on_persisted(&mut self, durable_last_index: LogIndex) {
+    pub(super) fn on_persisted<E>(&mut self, durable_last_index: LogIndex, out: &mut Out<E>) {
+        let before = self.durable_index;
         self.durable_index = durable_last_index.min(self.log.last_index());
-        if self.role == Role::Leader {
-            self.maybe_commit();
+        if self.role != Role::Leader {
+            return;
+        }
+        self.maybe_commit();
+        // A leader that writes first sends its entries now.
+        if self.config.leader_writes_first && self.durable_index > before {
+            for peer in self.peers() {
+                if self.progress[peer.index()].next <= self.durable_index {
+                    self.send_append(peer, out);
+                }
+            }
+        }
+    }
+
+    /// The last entry a leader may send: its whole log, or with
+    /// `leader_writes_first` only what its own disk holds (hashicorp/raft's
+    /// leader stores its log before it replicates; its heartbeats, which
+    /// carry no entries, go on regardless).
+    pub(super) fn sendable_index(&self) -> LogIndex {
+        match self.config.leader_writes_first {
+            true => self.durable_index.min(self.log.last_index()),
+            false => self.log.last_index(),
         }
     }
 }

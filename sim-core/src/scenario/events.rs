@@ -12,13 +12,16 @@ use crate::cluster::{MAX_DRIFT_PPB, PPB_PER_PPM};
 use crate::faults::{Fault, NodeRef, ScriptEvent};
 use crate::network::{LinkOverride, NetworkPatch};
 use crate::node::{NodeId, MAX_NODES};
-use crate::time::Instant;
+use crate::time::{Instant, US_PER_MS};
+
+/// The longest `stall_disk`: one day.
+const MAX_DISK_STALL_US: u64 = 86_400_000 * US_PER_MS;
 
 use super::ms::{range_ms, range_us, AtMs, Ms};
 use super::timing::{TimedEvent, MAX_FIRINGS, MAX_REPEAT_TIMES};
 use super::validate::Check;
 use super::{
-    EventSpec, NetworkSpec, NodeRefSpec, ScenarioFile, SetClockSpec, SetLinkSpec,
+    EventSpec, NetworkSpec, NodeRefSpec, ScenarioFile, SetClockSpec, SetLinkSpec, StallDiskSpec,
     MAX_EVENTS_IN_SCRIPT,
 };
 
@@ -94,7 +97,7 @@ impl Check {
             0 => {
                 self.fail(
                     path,
-                    "has no action: give one of isolate, partition, cut, cut_oneway, restore, heal, crash, restart, set_network, reset_network, set_link, let, pause, resume, set_clock, add_learner, add_voter, promote, remove, change, transfer_leader",
+                    "has no action: give one of isolate, partition, cut, cut_oneway, restore, heal, crash, restart, set_network, reset_network, set_link, let, pause, resume, set_clock, stall_disk, add_learner, add_voter, promote, remove, change, transfer_leader",
                 );
                 return None;
             }
@@ -154,6 +157,7 @@ impl Check {
             pause,
             resume,
             set_clock,
+            stall_disk,
             add_learner,
             add_voter,
             promote,
@@ -219,6 +223,9 @@ impl Check {
         }
         let process = (pause.as_ref(), resume.as_ref(), set_clock.as_ref());
         actions.extend(self.process_actions(path, process, nodes));
+        if let Some(stall) = stall_disk {
+            actions.push(self.stall_disk(&format!("{path}.stall_disk"), stall, nodes));
+        }
         let requests = super::membership::Requests {
             add_learner: add_learner.as_ref(),
             add_voter: add_voter.as_ref(),
@@ -336,6 +343,25 @@ impl Check {
         Some(Fault::SetClock {
             node: node?,
             drift_ppb: (spec.drift_ppm * PPB_PER_PPM).round() as i64,
+        })
+    }
+
+    fn stall_disk(&mut self, path: &str, spec: &StallDiskSpec, nodes: u64) -> Option<Fault> {
+        let node = self.node_ref(&format!("{path}.node"), &spec.node, nodes);
+        if !(1..=MAX_DISK_STALL_US).contains(&spec.for_ms.us()) {
+            self.fail(
+                format!("{path}.for_ms"),
+                format!(
+                    "{} is out of range: must be from 0.001 ms to one day ({} ms)",
+                    spec.for_ms,
+                    MAX_DISK_STALL_US / US_PER_MS
+                ),
+            );
+            return None;
+        }
+        Some(Fault::StallDisk {
+            node: node?,
+            for_us: spec.for_ms.us(),
         })
     }
 
@@ -584,6 +610,12 @@ pub fn event_spec(event: &ScriptEvent) -> EventSpec {
             spec.set_clock = Some(SetClockSpec {
                 node: ref_spec(node),
                 drift_ppm: *drift_ppb as f64 / PPB_PER_PPM,
+            })
+        }
+        Fault::StallDisk { node, for_us } => {
+            spec.stall_disk = Some(StallDiskSpec {
+                node: ref_spec(node),
+                for_ms: Ms::from_us(*for_us),
             })
         }
         Fault::Let(bindings) => {

@@ -39,8 +39,8 @@ pub use events::event_spec;
 pub use model::{
     AtMs, ChangeSpec, ChaosSpec, ClockSpec, DLedgerSpec, EventSpec, ExpectSpec, Ms, NetworkSpec,
     NodeRefSpec, PublishedPointSpec, PublishedQuantiles, PublishedSpec, RaftSpec, RangeMs,
-    RepeatSpec, ScenarioFile, SetClockSpec, SetLinkSpec, SnapshotSpec, StorageSpec, VariantSpec,
-    WorkloadSpec,
+    RepeatSpec, ScenarioFile, SetClockSpec, SetLinkSpec, SnapshotSpec, StallDiskSpec, StorageSpec,
+    VariantSpec, WorkloadSpec,
 };
 pub use timing::{MAX_FIRINGS, MAX_REPEAT_TIMES};
 pub use validate::{MAX_EVENT_LIMIT, MAX_HEARTBEAT_LEAK, MAX_TICK_MS, MAX_TIMER_JITTER_MS};

@@ -276,6 +276,11 @@ pub struct RaftSpec {
     /// and LogCabin. Classic model only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset_timer_on_new_term: Option<bool>,
+    /// Whether the leader sends entries only once its own disk holds
+    /// them, as hashicorp/raft (default false: in parallel with its write,
+    /// as etcd and raft-rs). Classic model only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader_writes_first: Option<bool>,
     /// Planted bugs: any of `raft::Bugs::NAMES` (docs/SEMANTICS.md "Planted bugs").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bugs: Option<Vec<String>>,
@@ -397,6 +402,17 @@ pub struct SetClockSpec {
     pub drift_ppm: f64,
 }
 
+/// `stall_disk`: one node's disk completes no write for `for_ms`; writes
+/// in flight and new ones wait, in order (a hung fsync, a saturated
+/// device).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StallDiskSpec {
+    pub node: NodeRefSpec,
+    /// How long, 0.001 ms to one day.
+    pub for_ms: Ms,
+}
+
 /// `repeat`: the event fires `times` times, `every_ms` apart.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -479,6 +495,9 @@ pub struct EventSpec {
     /// One node's clock drift from now on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set_clock: Option<SetClockSpec>,
+    /// One node's disk completes no write for a while.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stall_disk: Option<StallDiskSpec>,
     /// Back to the variant's configured network (ends a `set_network`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset_network: Option<bool>,

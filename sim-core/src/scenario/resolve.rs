@@ -109,6 +109,7 @@ pub(super) fn merge_raft(base: &RaftSpec, over: Option<&RaftSpec>) -> RaftSpec {
         reset_timer_on_new_term: over
             .reset_timer_on_new_term
             .or(base.reset_timer_on_new_term),
+        leader_writes_first: over.leader_writes_first.or(base.leader_writes_first),
         bugs: over.bugs.clone().or_else(|| base.bugs.clone()),
         dledger,
         snapshot: merge_snapshot(base.snapshot.as_ref(), over.snapshot.as_ref()),
@@ -219,6 +220,7 @@ fn fill_raft(raft: RaftSpec) -> RaftSpec {
         // Left as written, like `snapshot`: results of files without it
         // read as before.
         reset_timer_on_new_term: raft.reset_timer_on_new_term,
+        leader_writes_first: raft.leader_writes_first,
         bugs: Some(raft.bugs.unwrap_or_default()),
         dledger: Some(fill_dledger(raft.dledger.unwrap_or_default())),
         // Left as written: the defaults apply in `raft_config`, so a file
@@ -296,6 +298,7 @@ fn raft_config(raft: &RaftSpec) -> RaftConfig {
         reset_timer_on_new_term: raft
             .reset_timer_on_new_term
             .unwrap_or(RaftConfig::default().reset_timer_on_new_term),
+        leader_writes_first: raft.leader_writes_first.unwrap_or(false),
         dledger: DLedgerTiming {
             heartbeat_us: dl.heartbeat_ms.expect("filled").us(),
             max_heartbeat_leak: dl.max_heartbeat_leak.expect("filled"),

@@ -386,7 +386,16 @@ impl Check {
         };
         let implementation = raft.implementation.unwrap_or_default();
         match implementation {
-            Implementation::Model => return,
+            Implementation::Model => {
+                let dledger = raft.election == Some(ElectionKind::Dledger);
+                if dledger && raft.leader_writes_first == Some(true) {
+                    let path = at("leader_writes_first", |o| o.leader_writes_first.is_some());
+                    let why = "true is DLedger's rule already: its leader sends every message \
+                               after its own write (leave it out)";
+                    self.fail_once(path, why.to_string());
+                }
+                return;
+            }
             Implementation::RaftRs => {}
         }
         if !implementation.available() {
@@ -416,6 +425,12 @@ impl Check {
             });
             let why = "false has no equivalent in raft-rs, whose nodes restart their election \
                        timer whenever they become followers (leave it out)";
+            self.fail_once(path, format!("{why}{context}"));
+        }
+        if raft.leader_writes_first == Some(true) {
+            let path = at("leader_writes_first", |o| o.leader_writes_first.is_some());
+            let why = "true has no equivalent in raft-rs, whose leader sends its entries as it \
+                       writes them (leave it out)";
             self.fail_once(path, format!("{why}{context}"));
         }
         if raft.bugs.as_ref().is_some_and(|b| !b.is_empty()) {

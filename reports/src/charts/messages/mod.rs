@@ -171,6 +171,7 @@ pub fn link_changes_us(v: &VariantResult) -> Vec<u64> {
             | FaultKind::Pause
             | FaultKind::Resume
             | FaultKind::SetClock
+            | FaultKind::StallDisk
             | FaultKind::AddLearner
             | FaultKind::AddVoter
             | FaultKind::Promote

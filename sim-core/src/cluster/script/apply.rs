@@ -18,6 +18,8 @@ enum Process {
     Resume,
     /// The clock's new drift, parts per billion.
     SetClock(i64),
+    /// The disk completes no write for this many microseconds.
+    StallDisk(u64),
 }
 
 /// What applying a fault did: its description, the nodes it named and what
@@ -199,11 +201,15 @@ impl<N: RaftNode> Cluster<'_, N> {
             Fault::SetClock { node, drift_ppb } => {
                 self.apply_to_process(node, Process::SetClock(*drift_ppb))?
             }
+            Fault::StallDisk { node, for_us } => {
+                self.apply_to_process(node, Process::StallDisk(*for_us))?
+            }
             Fault::Request(_) => unreachable!("requests go to apply_request"),
         })
     }
 
-    /// `pause`, `resume` and `set_clock`: faults of a node's process.
+    /// `pause`, `resume`, `set_clock` and `stall_disk`: faults of a node's
+    /// process and its disk.
     fn apply_to_process(&mut self, node: &NodeRef, action: Process) -> Result<Applied, String> {
         let node = self.resolve(node)?;
         Ok(match action {
@@ -216,6 +222,12 @@ impl<N: RaftNode> Cluster<'_, N> {
                 self.slots[node.index()].clock.set_drift_ppb(drift_ppb);
                 let ppm = drift_ppb as f64 / crate::cluster::PPB_PER_PPM;
                 Applied::instant(format!("clock {node} drift {ppm} ppm"), vec![node])
+            }
+            Process::StallDisk(for_us) => {
+                let until = self.now.plus_us(for_us);
+                self.stall_disk(node, until);
+                let ms = crate::scenario::Ms::from_us(for_us);
+                Applied::instant(format!("disk of {node} stalls for {ms} ms"), vec![node])
             }
         })
     }
@@ -359,6 +371,7 @@ impl<N: RaftNode> Cluster<'_, N> {
                     | Fault::Pause(_)
                     | Fault::Resume(_)
                     | Fault::SetClock { .. }
+                    | Fault::StallDisk { .. }
                     | Fault::Request(_) => false,
                 },
                 OpenFault::SetLink(a, b) => {

@@ -31,9 +31,11 @@ impl Core {
             data: EntryData::Proposal(id),
         });
         debug_assert_eq!(index, self.log.last_index(), "a proposal goes last");
-        for peer in self.peers() {
-            if self.progress[peer.index()].next == index {
-                self.send_append(peer, out);
+        if self.sendable_index() >= index {
+            for peer in self.peers() {
+                if self.progress[peer.index()].next == index {
+                    self.send_append(peer, out);
+                }
             }
         }
         self.maybe_commit();
@@ -68,9 +70,9 @@ impl Core {
             self.send_snapshot(to, out);
             return;
         }
-        let progress = &mut self.progress[to.index()];
-        debug_assert!(progress.next >= 1 && progress.next <= self.log.last_index() + 1);
-        let prev_log_index = progress.next - 1;
+        let next = self.progress[to.index()].next;
+        debug_assert!(next >= 1 && next <= self.log.last_index() + 1);
+        let prev_log_index = next - 1;
         let prev_log_term = self
             .log
             .term_at(prev_log_index)
@@ -79,10 +81,14 @@ impl Core {
             prev_log_term <= self.term,
             "the leader's log holds no later term"
         );
+        // With `leader_writes_first`, only what the leader's disk holds.
+        let room = self.sendable_index().saturating_sub(prev_log_index);
+        let room = usize::try_from(room).unwrap_or(usize::MAX);
         let entries = self
             .log
-            .slice_from(progress.next, MAX_ENTRIES_PER_APPEND)
+            .slice_from(next, MAX_ENTRIES_PER_APPEND.min(room))
             .to_vec();
+        let progress = &mut self.progress[to.index()];
         progress.next += entries.len() as LogIndex;
         debug_assert!(
             progress.next <= self.log.last_index() + 1,
@@ -125,7 +131,7 @@ impl Core {
                 "follower {from} matched {} past the leader's last index {last_index}",
                 progress.matched
             );
-            let behind = progress.next <= last_index;
+            let behind = progress.next <= self.sendable_index();
             self.maybe_commit();
             // A node the configuration in force leaves out gets nothing
             // more (thesis §4.2.2), not even in answer to its answers.
