@@ -160,8 +160,11 @@ impl RaftRsNode {
     fn handle_ready(&mut self, out: &mut Actions) {
         while self.raw.has_ready() {
             let mut ready = self.raw.ready();
+            // A leader's messages leave at once, while it writes (raft-rs
+            // files a leader's under `messages`, thesis §10.2.1); the rest
+            // after this Ready's write (`persisted_messages`).
             for msg in ready.take_messages() {
-                send(msg, out);
+                send(msg, SendTiming::Now, out);
             }
             if !ready.snapshot().is_empty() {
                 // The leader's snapshot: this log did not hold its last
@@ -190,7 +193,7 @@ impl RaftRsNode {
                 self.writes.push_back(ready.number());
             }
             for msg in ready.take_persisted_messages() {
-                send(msg, out);
+                send(msg, SendTiming::AfterWrites, out);
             }
             // Committed entries need no applying (the cluster reads the
             // commit index and the log), but for configuration changes,
@@ -302,11 +305,11 @@ impl RaftRsNode {
 /// writes are durable: those of a `Ready`'s `persisted_messages` depend on
 /// the write before them, and the ones it may send at once are held only
 /// by writes of earlier `Ready`s.
-fn send(msg: PbMessage, out: &mut Actions) {
+fn send(msg: PbMessage, timing: SendTiming, out: &mut Actions) {
     out.push(Action::Send {
         to: NodeId(msg.to as u32),
         msg: RaftRsMessage(Box::new(msg)),
-        timing: SendTiming::AfterWrites,
+        timing,
     });
 }
 
