@@ -165,7 +165,7 @@ impl FaultKind {
     }
 
     /// Does the fault's effect last until a later event (or the end of the
-    /// run) ends it? The others (heal, restore, restart, reset_network)
+    /// run, or its own length: `stall_disk`) ends it? The others (heal, restore, restart, reset_network)
     /// are instants that end earlier faults.
     pub fn lasting(self) -> bool {
         match self {
@@ -176,11 +176,11 @@ impl FaultKind {
             | FaultKind::Crash
             | FaultKind::SetNetwork
             | FaultKind::SetLink
-            | FaultKind::Pause => true,
+            | FaultKind::Pause
+            | FaultKind::StallDisk => true,
             FaultKind::Restore
             | FaultKind::Resume
             | FaultKind::SetClock
-            | FaultKind::StallDisk
             | FaultKind::Heal
             | FaultKind::Restart
             | FaultKind::ResetNetwork

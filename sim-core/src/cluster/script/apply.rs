@@ -9,6 +9,7 @@ use crate::cluster::Cluster;
 use crate::faults::{Fault, FaultRecord, NodeRef};
 use crate::network::{LinkOverride, NetworkPatch};
 use crate::node::{NodeId, RaftNode};
+use crate::time::Instant;
 use crate::trace::TraceEvent;
 
 /// What a fault does to a node's process.
@@ -28,6 +29,8 @@ struct Applied {
     description: String,
     nodes: Vec<NodeId>,
     open: Option<OpenFault>,
+    /// The end of a fault that ends by itself (`stall_disk`).
+    until: Option<Instant>,
 }
 
 impl Applied {
@@ -36,6 +39,16 @@ impl Applied {
             description,
             nodes,
             open: None,
+            until: None,
+        }
+    }
+
+    fn for_a_while(description: String, nodes: Vec<NodeId>, until: Instant) -> Applied {
+        Applied {
+            description,
+            nodes,
+            open: None,
+            until: Some(until),
         }
     }
 
@@ -44,6 +57,7 @@ impl Applied {
             description,
             nodes,
             open: Some(open),
+            until: None,
         }
     }
 }
@@ -125,7 +139,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             nodes: applied.nodes,
             skipped,
             due_ms: (due != self.now).then(|| due.as_ms_f64()),
-            until_ms: None,
+            until_ms: applied.until.map(Instant::as_ms_f64),
             chaos,
             refused,
         });
@@ -227,7 +241,8 @@ impl<N: RaftNode> Cluster<'_, N> {
                 let until = self.now.plus_us(for_us);
                 self.stall_disk(node, until);
                 let ms = crate::scenario::Ms::from_us(for_us);
-                Applied::instant(format!("disk of {node} stalls for {ms} ms"), vec![node])
+                let text = format!("disk of {node} stalls for {ms} ms");
+                Applied::for_a_while(text, vec![node], until)
             }
         })
     }
