@@ -159,7 +159,16 @@ const CASES: &[(&str, &str, &str)] = &[
         "86400001",
         "events[4].stall_disk.for_ms",
     ),
-    ("/events/4/stall_disk/node", "65", "events[4].stall_disk.node"),
+    (
+        "/events/4/stall_disk/node",
+        "65",
+        "events[4].stall_disk.node",
+    ),
+    (
+        "/storage/persist_latency_buckets",
+        r#"[{"ms": [0, 86400001], "weight": 1}]"#,
+        "storage.persist_latency_buckets[0].ms",
+    ),
     (
         "/events/3/set_network/loss",
         "7",

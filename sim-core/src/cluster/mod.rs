@@ -34,6 +34,7 @@ use crate::node::{
     RaftNode, Status, TimerKind, MAX_NODES,
 };
 use crate::progress;
+use crate::rng::Stream;
 use crate::scheduler::Scheduler;
 use crate::time::Instant;
 use crate::trace::{DropReason, Envelope, TraceEvent, Tracer};
@@ -59,9 +60,39 @@ pub struct WorkloadConfig {
 }
 
 /// Storage behaviour, resolved.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StorageConfig {
     pub persist_latency_us: (u64, u64),
+    /// `persist_latency_buckets`, when given: drawn instead of the range.
+    pub buckets: Vec<LatencyBucket>,
+    /// The node handles nothing while a write of its own is in flight.
+    pub blocking: bool,
+}
+
+/// A bucket of write times: drawn when a draw below the total weight falls
+/// below `up_to` (the cumulative weight) and above the previous bucket's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LatencyBucket {
+    pub up_to: u64,
+    pub us: (u64, u64),
+}
+
+impl StorageConfig {
+    /// Whether a write takes any time at all.
+    pub fn has_latency(&self) -> bool {
+        self.persist_latency_us.1 > 0 || self.buckets.iter().any(|b| b.us.1 > 0)
+    }
+
+    /// One write's time.
+    pub(crate) fn draw_us(&self, rng: &mut Stream) -> u64 {
+        let Some(total) = self.buckets.last().map(|b| b.up_to) else {
+            let (min, max) = self.persist_latency_us;
+            return rng.between(min, max);
+        };
+        let drawn = rng.below(total);
+        let bucket = self.buckets[self.buckets.partition_point(|b| b.up_to <= drawn)];
+        rng.between(bucket.us.0, bucket.us.1)
+    }
 }
 
 /// Everything one run needs. Built from a scenario variant.
@@ -490,6 +521,9 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
                 self.events += 1;
                 let durable = self.make_durable(node, &write);
                 self.step(node, Input::Persisted(durable));
+                if self.cfg.storage.blocking {
+                    self.unblock(node);
+                }
             }
             Event::Fault(index) => {
                 self.events += 1;

@@ -210,7 +210,12 @@ impl<N: RaftNode> Cluster<'_, N> {
     pub(super) fn step(&mut self, id: NodeId, input: Input<N::Message>) {
         let now = self.now;
         let slot = &mut self.slots[id.index()];
-        if slot.paused {
+        // `storage.blocking`: a node whose write is in flight handles
+        // nothing but that write's completion.
+        let blocked = self.cfg.storage.blocking
+            && slot.writes_done_at > now
+            && !matches!(input, Input::Persisted(_));
+        if slot.paused || blocked {
             slot.pending.push(Pending::Input(input));
             return;
         }
@@ -234,6 +239,31 @@ impl<N: RaftNode> Cluster<'_, N> {
         let hint = self.execute(id, &mut actions);
         self.return_actions(actions);
         self.after_step(id, before, hint);
+    }
+
+    /// `storage.blocking`: once a node's writes are all durable, it handles
+    /// what queued up meanwhile, in arrival order, until a write blocks it
+    /// again (the rest queues anew, in order). A timer it re-armed
+    /// meanwhile no longer fires from the queue, as after a pause.
+    pub(super) fn unblock(&mut self, id: NodeId) {
+        let slot = &mut self.slots[id.index()];
+        if slot.paused || slot.writes_done_at > self.now || slot.pending.is_empty() {
+            return;
+        }
+        let queued = std::mem::take(&mut slot.pending);
+        for item in queued {
+            let slot = &mut self.slots[id.index()];
+            if !slot.live {
+                break;
+            }
+            match item {
+                Pending::Input(Input::Timer(kind))
+                    if slot.timers[kind.index()].deadline.is_some() => {}
+                Pending::Input(input) => self.step(id, input),
+                // Only a pause holds sends, and a resume sends them all.
+                Pending::Depart(to, msg) => self.transmit(id, to, msg),
+            }
+        }
     }
 
     /// Puts the action buffer back for the next step. What it replaces is
@@ -357,9 +387,9 @@ impl<N: RaftNode> Cluster<'_, N> {
     /// a drawn latency and never before the node's earlier writes. Returns
     /// the log hint of the actions the node answered a durable write with.
     fn persist(&mut self, id: NodeId, write: PersistWrite) -> Option<LogIndex> {
-        let (min, max) = self.cfg.storage.persist_latency_us;
+        let has_latency = self.cfg.storage.has_latency();
         let stalled = self.slots[id.index()].disk_stalled_until > self.now;
-        if max == 0 && !stalled {
+        if !has_latency && !stalled {
             let durable = self.make_durable(id, &write);
             if let Some(node) = self.slots[id.index()].node.as_mut() {
                 let mut more = Vec::new();
@@ -372,9 +402,9 @@ impl<N: RaftNode> Cluster<'_, N> {
             return None;
         }
         let slot = &mut self.slots[id.index()];
-        let latency = match max {
-            0 => 0,
-            _ => slot.storage_rng.between(min, max),
+        let latency = match has_latency {
+            true => self.cfg.storage.draw_us(&mut slot.storage_rng),
+            false => 0,
         };
         let done = slot
             .writes_done_at

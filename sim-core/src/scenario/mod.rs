@@ -37,10 +37,10 @@ use crate::time::US_PER_MS;
 
 pub use events::event_spec;
 pub use model::{
-    AtMs, ChangeSpec, ChaosSpec, ClockSpec, DLedgerSpec, EventSpec, ExpectSpec, Ms, NetworkSpec,
-    NodeRefSpec, PublishedPointSpec, PublishedQuantiles, PublishedSpec, RaftSpec, RangeMs,
-    RepeatSpec, ScenarioFile, SetClockSpec, SetLinkSpec, SnapshotSpec, StallDiskSpec, StorageSpec,
-    VariantSpec, WorkloadSpec,
+    AtMs, ChangeSpec, ChaosSpec, ClockSpec, DLedgerSpec, EventSpec, ExpectSpec, LatencyBucketSpec,
+    Ms, NetworkSpec, NodeRefSpec, PublishedPointSpec, PublishedQuantiles, PublishedSpec, RaftSpec,
+    RangeMs, RepeatSpec, ScenarioFile, SetClockSpec, SetLinkSpec, SnapshotSpec, StallDiskSpec,
+    StorageSpec, VariantSpec, WorkloadSpec,
 };
 pub use timing::{MAX_FIRINGS, MAX_REPEAT_TIMES};
 pub use validate::{MAX_EVENT_LIMIT, MAX_HEARTBEAT_LEAK, MAX_TICK_MS, MAX_TIMER_JITTER_MS};
@@ -314,7 +314,7 @@ impl Scenario {
             raft: variant.raft.clone(),
             network: variant.network,
             workload: variant.workload,
-            storage: variant.storage,
+            storage: variant.storage.clone(),
             clock: variant.clock,
             // The file's events; the chaos drawn as the run goes, the same
             // events `variant_script` lists after them.

@@ -368,6 +368,28 @@ pub struct StorageSpec {
     /// Time to make a write of term, vote or log durable, drawn per write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persist_latency_ms: Option<RangeMs>,
+    /// The write time as a histogram instead (e.g. a published fsync
+    /// histogram): each write draws a bucket with probability weight /
+    /// total, then a time uniformly within it. 1 to 64 buckets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persist_latency_buckets: Option<Vec<LatencyBucketSpec>>,
+    /// Whether a node handles nothing while a write of its own is in
+    /// flight (default false): etcd's raft loop saves each Ready
+    /// synchronously, so ticks, messages and proposals wait for the fsync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocking: Option<bool>,
+}
+
+/// One bucket of `persist_latency_buckets`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LatencyBucketSpec {
+    /// The bucket's times, `[min, max]` ms, at most one day.
+    pub ms: RangeMs,
+    /// Its share, relative to the other buckets' (a count is fine), at
+    /// most 10^15.
+    #[schemars(range(max = 1_000_000_000_000_000u64))]
+    pub weight: u64,
 }
 
 /// Each node's clock (docs/SEMANTICS.md "Clocks and timers"); every

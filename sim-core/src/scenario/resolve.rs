@@ -5,15 +5,15 @@
 //! on validated files only: it never reports an error, and a value it
 //! cannot handle is a bug in `validate`, not the user's.
 
-use crate::cluster::{ClockConfig, StorageConfig, WorkloadConfig, PPB_PER_PPM};
+use crate::cluster::{ClockConfig, LatencyBucket, StorageConfig, WorkloadConfig, PPB_PER_PPM};
 use crate::network::NetworkConfig;
 use crate::node::{Bugs, DLedgerTiming, ElectionKind, Implementation, RaftConfig, SnapshotConfig};
 use crate::time::US_PER_MS;
 
 use super::ms::{range_ms, range_us, Ms};
 use super::{
-    ClockSpec, DLedgerSpec, NetworkSpec, RaftSpec, ScenarioFile, SnapshotSpec, StorageSpec,
-    Variant, WorkloadSpec,
+    ClockSpec, DLedgerSpec, LatencyBucketSpec, NetworkSpec, RaftSpec, ScenarioFile, SnapshotSpec,
+    StorageSpec, Variant, WorkloadSpec,
 };
 
 /// The sections of one variant, merged over the file's base.
@@ -137,11 +137,32 @@ fn merge_workload(base: &WorkloadSpec, over: Option<&WorkloadSpec>) -> WorkloadS
     }
 }
 
+/// The buckets with their cumulative weights (validation keeps the total
+/// within u64 and above 0).
+fn latency_buckets(spec: Option<&[LatencyBucketSpec]>) -> Vec<LatencyBucket> {
+    let mut total = 0u64;
+    spec.unwrap_or_default()
+        .iter()
+        .map(|b| {
+            total = total.saturating_add(b.weight);
+            LatencyBucket {
+                up_to: total,
+                us: range_us(b.ms),
+            }
+        })
+        .collect()
+}
+
+/// A variant that sets either latency field replaces both of the base's.
 fn merge_storage(base: &StorageSpec, over: Option<&StorageSpec>) -> StorageSpec {
+    let latency_from = match over {
+        Some(o) if o.persist_latency_ms.is_some() || o.persist_latency_buckets.is_some() => o,
+        _ => base,
+    };
     StorageSpec {
-        persist_latency_ms: over
-            .and_then(|o| o.persist_latency_ms)
-            .or(base.persist_latency_ms),
+        persist_latency_ms: latency_from.persist_latency_ms,
+        persist_latency_buckets: latency_from.persist_latency_buckets.clone(),
+        blocking: over.and_then(|o| o.blocking).or(base.blocking),
     }
 }
 
@@ -154,6 +175,8 @@ fn resolve_variant(label: &str, sections: Sections) -> Variant {
         proposals_per_sec: Some(sections.workload.proposals_per_sec.unwrap_or(0.0)),
         retry_ms: Some(sections.workload.retry_ms.unwrap_or(timeout[1])),
     };
+    // Left as written when set, like `snapshot`: results of files without
+    // them read as before.
     let storage = StorageSpec {
         persist_latency_ms: Some(
             sections
@@ -161,6 +184,8 @@ fn resolve_variant(label: &str, sections: Sections) -> Variant {
                 .persist_latency_ms
                 .unwrap_or([Ms::default(); 2]),
         ),
+        persist_latency_buckets: sections.storage.persist_latency_buckets.clone(),
+        blocking: sections.storage.blocking,
     };
     let clock = fill_clock(sections.clock);
     let config_json = serde_json::json!({
@@ -181,6 +206,8 @@ fn resolve_variant(label: &str, sections: Sections) -> Variant {
         },
         storage: StorageConfig {
             persist_latency_us: range_us(storage.persist_latency_ms.expect("filled")),
+            buckets: latency_buckets(storage.persist_latency_buckets.as_deref()),
+            blocking: storage.blocking.unwrap_or(false),
         },
         clock: ClockConfig {
             max_drift_ppb: (clock.drift_ppm.expect("filled") * PPB_PER_PPM).round() as u64,

@@ -29,6 +29,12 @@ pub const MAX_TICK_MS: u64 = 1_000;
 pub const MAX_HEARTBEAT_LEAK: u64 = 1_000;
 /// The highest `max_memory_mb`: 1 TiB.
 const MAX_MEMORY_MB: u64 = 1 << 20;
+/// `storage.persist_latency_buckets`: at most this many buckets, each at
+/// most a day long.
+const MAX_LATENCY_BUCKETS: usize = 64;
+const MAX_WRITE_MS: u64 = 86_400_000;
+/// 64 buckets of at most this weight add up within u64.
+const MAX_BUCKET_WEIGHT: u64 = 1_000_000_000_000_000;
 /// The highest `max_events` and `max_events_per_sec`: 10^12.
 pub const MAX_EVENT_LIMIT: u64 = 1_000_000_000_000;
 
@@ -290,6 +296,39 @@ impl Check {
             spec.persist_latency_ms,
             0,
         );
+        let Some(buckets) = &spec.persist_latency_buckets else {
+            return;
+        };
+        let at = format!("{path}.persist_latency_buckets");
+        if spec.persist_latency_ms.is_some() {
+            self.fail(
+                &at,
+                "give persist_latency_ms or persist_latency_buckets, not both",
+            );
+        }
+        if !(1..=MAX_LATENCY_BUCKETS).contains(&buckets.len()) {
+            self.fail(
+                &at,
+                format!("{} buckets: give 1 to {MAX_LATENCY_BUCKETS}", buckets.len()),
+            );
+            return;
+        }
+        for (i, bucket) in buckets.iter().enumerate() {
+            let ms = format!("{at}[{i}].ms");
+            self.range_within(&ms, Some(bucket.ms), 0, MAX_WRITE_MS);
+            if bucket.weight > MAX_BUCKET_WEIGHT {
+                self.fail(
+                    format!("{at}[{i}].weight"),
+                    format!(
+                        "{} is out of range: at most {MAX_BUCKET_WEIGHT}",
+                        bucket.weight
+                    ),
+                );
+            }
+        }
+        if buckets.iter().all(|b| b.weight == 0) {
+            self.fail(&at, "every weight is 0: at least one must be positive");
+        }
     }
 
     /// The variants: their number, unique labels and each override section.
