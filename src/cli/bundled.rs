@@ -86,6 +86,14 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         include_str!("../../scenarios/removed-server-idle.json"),
     ),
     (
+        "leader-disk-hang.json",
+        include_str!("../../scenarios/leader-disk-hang.json"),
+    ),
+    (
+        "slow-fsync-elections.json",
+        include_str!("../../scenarios/slow-fsync-elections.json"),
+    ),
+    (
         "remove-leader.json",
         include_str!("../../scenarios/remove-leader.json"),
     ),

@@ -73,7 +73,9 @@ pub struct CompareArgs {
     /// Scenario files (or bundled scenario names); default: every bundled
     /// scenario but those that plant a bug (figure-3-7), chaos-bugs (made
     /// for sweeps with a bug planted), the election-timeouts experiment
-    /// (its variants are timeout ranges, not policies), bench (the
+    /// (its variants are timeout ranges, not policies), leader-disk-hang
+    /// and slow-fsync-elections (their variants are rules of how a node
+    /// writes; the second runs a virtual day), bench (the
     /// benchmark's fault-free hour: nothing to compare) and those whose
     /// variants run events of their own (their columns are stories, not
     /// policies under one script: remove-leader, replace-node,
@@ -108,6 +110,8 @@ pub fn compare(args: CompareArgs) -> CliResult {
                     && *file != "election-timeouts.json"
                     && *file != "chaos-bugs.json"
                     && *file != "bench.json"
+                    && *file != "leader-disk-hang.json"
+                    && *file != "slow-fsync-elections.json"
                     && !has_variant_events(text)
             })
             .map(|(file, _)| format!("scenarios/{file}"))
