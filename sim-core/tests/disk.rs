@@ -201,3 +201,24 @@ fn write_time_buckets_are_checked() {
     let heavy = BLOCKING.replace(r#""weight": 70"#, r#""weight": 1000000000000001"#);
     assert!(refused(&heavy).contains("storage.persist_latency_buckets[0].weight"));
 }
+
+/// A pause over a blocked node: what queued during both is handled once
+/// the node is resumed and its write is durable, nothing lost.
+#[test]
+fn a_pause_over_a_blocked_node_loses_nothing() {
+    let json = BLOCKING
+        .replace(
+            r#"[
+     {"ms": [2, 4], "weight": 70}, {"ms": [4, 8], "weight": 29}, {"ms": [1500, 3000], "weight": 1}]"#,
+            r#"[{"ms": [100, 150], "weight": 1}]"#,
+        )
+        .replace(
+            r#""workload": {"proposals_per_sec": 2},"#,
+            r#""workload": {"proposals_per_sec": 2},
+  "events": [{"at_ms": 10000, "pause": "leader"}, {"at_ms": 10300, "resume": "leader"},
+             {"at_ms": 20000, "pause": "follower:1"}, {"at_ms": 20250, "resume": "follower:1"}],"#,
+        );
+    let scenario = scenario::parse(&json).unwrap_or_else(|e| panic!("{e}"));
+    let m = run(&scenario, "blocking", 1).metrics;
+    assert!(m.proposals_committed >= 7_190, "{}", m.proposals_committed);
+}

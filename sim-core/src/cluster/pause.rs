@@ -25,7 +25,10 @@ impl<N: RaftNode> Cluster<'_, N> {
             return Err(format!("node {id} is already paused"));
         }
         slot.paused = true;
-        debug_assert!(slot.pending.is_empty(), "a fresh pause has nothing queued");
+        debug_assert!(
+            slot.pending.is_empty() || self.cfg.storage.blocking,
+            "a fresh pause has nothing queued but what a write in flight holds"
+        );
         self.update_effective_leader();
         Ok(format!("pause {id}"))
     }
@@ -54,8 +57,9 @@ impl<N: RaftNode> Cluster<'_, N> {
                 Pending::Input(input) => self.step(id, input),
             }
         }
+        // Only a write in flight queues anything again (`storage.blocking`).
         debug_assert!(
-            self.slots[id.index()].pending.is_empty(),
+            self.slots[id.index()].pending.is_empty() || self.cfg.storage.blocking,
             "a resumed node queues nothing more"
         );
         self.update_effective_leader();
