@@ -171,7 +171,8 @@ fn omni_paxos_downtimes_stay_in_their_bands() {
 /// hashicorp/raft#503 (FINDINGS.md "A hung leader disk"): the scenario's
 /// expectations are the report's outcome for the leader that writes first
 /// (no election, no commit for the whole stall) and the other rules'
-/// (the parallel leader and raft-rs lose nothing, DLedger's is replaced),
+/// (the parallel leader loses nothing; raft-rs, behind the adapter's
+/// stricter send rule, and DLedger are replaced within seconds),
 /// and they hold in every seed swept.
 #[test]
 #[cfg_attr(
@@ -189,7 +190,7 @@ fn a_hung_leader_disk_comes_out_as_the_report_says() {
     assert_eq!(metric("writes first", "leader_changes", "max"), 0.0);
     assert!(metric("writes first", "unavailable_ms", "min") >= 295_000.0);
     assert!(metric("parallel", "unavailable_ms", "max") < 5_000.0);
-    assert!(metric("raft-rs", "unavailable_ms", "max") < 5_000.0);
+    assert!(metric("raft-rs", "unavailable_ms", "max") < 8_000.0);
     assert_eq!(metric("dledger", "leader_changes", "min"), 1.0);
 }
 
