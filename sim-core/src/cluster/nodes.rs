@@ -242,27 +242,11 @@ impl<N: RaftNode> Cluster<'_, N> {
     }
 
     /// `storage.blocking`: once a node's writes are all durable, it handles
-    /// what queued up meanwhile, in arrival order, until a write blocks it
-    /// again (the rest queues anew, in order). A timer it re-armed
-    /// meanwhile no longer fires from the queue, as after a pause.
+    /// what queued up meanwhile, until a write blocks it again.
     pub(super) fn unblock(&mut self, id: NodeId) {
-        let slot = &mut self.slots[id.index()];
-        if slot.paused || slot.writes_done_at > self.now || slot.pending.is_empty() {
-            return;
-        }
-        let queued = std::mem::take(&mut slot.pending);
-        for item in queued {
-            let slot = &mut self.slots[id.index()];
-            if !slot.live {
-                break;
-            }
-            match item {
-                Pending::Input(Input::Timer(kind))
-                    if slot.timers[kind.index()].deadline.is_some() => {}
-                Pending::Input(input) => self.step(id, input),
-                // Only a pause holds sends, and a resume sends them all.
-                Pending::Depart(to, msg) => self.transmit(id, to, msg),
-            }
+        let slot = &self.slots[id.index()];
+        if !slot.paused && slot.writes_done_at <= self.now && !slot.pending.is_empty() {
+            self.handle_queue(id);
         }
     }
 

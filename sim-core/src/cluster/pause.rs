@@ -43,20 +43,7 @@ impl<N: RaftNode> Cluster<'_, N> {
         }
         debug_assert!(slot.live, "a paused node is up (a crash ends a pause)");
         slot.paused = false;
-        let queued = std::mem::take(&mut slot.pending);
-        for item in queued {
-            if !self.slots[id.index()].live {
-                break;
-            }
-            match item {
-                Pending::Depart(to, msg) => self.transmit(id, to, msg),
-                Pending::Input(Input::Timer(kind))
-                    if self.slots[id.index()].timers[kind.index()]
-                        .deadline
-                        .is_some() => {}
-                Pending::Input(input) => self.step(id, input),
-            }
-        }
+        self.handle_queue(id);
         // Only a write in flight queues anything again (`storage.blocking`).
         debug_assert!(
             self.slots[id.index()].pending.is_empty() || self.cfg.storage.blocking,
@@ -64,5 +51,25 @@ impl<N: RaftNode> Cluster<'_, N> {
         );
         self.update_effective_leader();
         Ok(format!("resume {id}"))
+    }
+
+    /// Handles what queued up for a node, in arrival order (after a pause,
+    /// or a write that blocked it: `storage.blocking`). A timer it re-armed
+    /// meanwhile no longer fires from the queue; an input that finds it
+    /// blocked again queues anew, in order.
+    pub(super) fn handle_queue(&mut self, id: NodeId) {
+        let queued = std::mem::take(&mut self.slots[id.index()].pending);
+        for item in queued {
+            let slot = &self.slots[id.index()];
+            if !slot.live {
+                break;
+            }
+            match item {
+                Pending::Depart(to, msg) => self.transmit(id, to, msg),
+                Pending::Input(Input::Timer(kind))
+                    if slot.timers[kind.index()].deadline.is_some() => {}
+                Pending::Input(input) => self.step(id, input),
+            }
+        }
     }
 }
