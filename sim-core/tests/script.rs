@@ -19,14 +19,16 @@ fn scenario(value: Value) -> Scenario {
     parse(&value.to_string()).unwrap_or_else(|e| panic!("{e}\n{value:#}"))
 }
 
-/// The fault records of every variant of `scenario` with `seed`.
-fn faults(scenario: &Scenario, seed: u64) -> Vec<(String, Vec<FaultRecord>)> {
+/// The fault records of every variant of `scenario` with `seed`, and the
+/// virtual time (ms) of the violation that stopped it, if one did.
+fn faults(scenario: &Scenario, seed: u64) -> Vec<(String, Vec<FaultRecord>, Option<f64>)> {
     scenario
         .variants()
         .iter()
         .map(|v| {
             let result = run_variant(scenario, v, seed, None);
-            (v.label.clone(), result.series.faults)
+            let stop = result.safety.violations.first().map(|v| v.at_ms);
+            (v.label.clone(), result.series.faults, stop)
         })
         .collect()
 }
@@ -137,6 +139,19 @@ fn every_bundled_scenario_gives_every_variant_the_same_faults() {
         }
         for seed in [1, 2] {
             let runs = faults(&scenario, seed);
+            // A variant stopped by a violation (a planted bug) got only the
+            // faults before it: the others are compared up to there.
+            let stop = runs
+                .iter()
+                .filter_map(|run| run.2)
+                .fold(f64::INFINITY, f64::min);
+            let runs: Vec<(String, Vec<FaultRecord>)> = runs
+                .into_iter()
+                .map(|(label, records, _)| {
+                    let before = records.into_iter().filter(|r| r.at_ms <= stop).collect();
+                    (label, before)
+                })
+                .collect();
             let (first_label, first) = &runs[0];
             for (label, records) in &runs[1..] {
                 if per_variant {
@@ -173,7 +188,7 @@ fn flaky_link_degrades_and_heals_one_link_in_every_variant() {
         .into_iter()
         .find(|(name, _)| name == "flaky-link")
         .expect("flaky-link is bundled");
-    for (label, records) in faults(&scenario, 1) {
+    for (label, records, _) in faults(&scenario, 1) {
         let links: Vec<&[NodeId]> = records
             .iter()
             .filter(|r| r.kind == FaultKind::SetLink)

@@ -99,9 +99,13 @@ impl Checker {
         ))
     }
 
-    /// The leader's commit: a majority of the configuration it used
-    /// before this step or after it (one that applies a change as it
-    /// commits it decides under the one before) holds the entry durably.
+    /// The leader's commit: the entry is of the leader's own term (Raft
+    /// §5.4.2: an entry of an earlier term commits only beneath one of the
+    /// current term, since a majority holding it does not stop a node with
+    /// a newer last term from winning and overwriting it, the thesis'
+    /// Figure 3.7), and a majority of the configuration it used before
+    /// this step or after it (one that applies a change as it commits it
+    /// decides under the one before) holds the entry durably.
     fn committed_by_majority(
         &self,
         node: NodeId,
@@ -114,6 +118,17 @@ impl Checker {
         let Some(term) = log.term_at(index) else {
             return Ok(()); // beyond its log: state machine safety says so
         };
+        if term != after.term {
+            return Err(broken(
+                Property::QuorumDecision,
+                format!(
+                    "leader {node} of term {} committed entry {index} of term {term} by counting \
+                     its replicas; an entry of an earlier term commits only beneath one of the \
+                     leader's own term",
+                    after.term
+                ),
+            ));
+        }
         let holders = NodeSet::of(
             membership
                 .all_voters()

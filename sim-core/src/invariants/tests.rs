@@ -311,13 +311,14 @@ fn a_stale_leader_two_changes_from_the_committed_configuration_is_no_violation()
         data: EntryData::Config(grown),
     });
     checker.on_committed_prefix(LogView::of_entries(&log), 1..4);
+    // Node 4 commits entry 2, of its own term.
     let commit = |checker: &mut Checker, term: Term| {
         checker.on_decisions(
             NodeId(4),
             &status(term, Role::Leader, 1, 2),
             &status(term, Role::Leader, 2, 2),
             shrunk,
-            LogView::of_entries(&log[..2]),
+            LogView::of_entries(&entries(&[12, term])),
             &|_, _, _| true,
         )
     };
@@ -384,4 +385,34 @@ fn a_snapshot_below_the_window_from_a_node_that_holds_it_is_no_violation() {
         .unwrap_err();
     assert_eq!(broken.property, Property::StateMachineSafety);
     checker.on_log(NodeId(3), snapshot_of(4, 1), None).unwrap();
+}
+
+#[test]
+fn a_leader_committing_an_earlier_terms_entry_by_count_is_caught() {
+    // The thesis' Figure 3.7 (c): node 1 leads term 4 with entry 2 of
+    // term 2 on a majority durably and its own entry 3 of term 4 on no
+    // one else yet.
+    let config = Membership::of_voters(NodeSet::first(5));
+    let log = entries(&[1, 2, 4]);
+    let commit = |checker: &mut Checker, to: LogIndex| {
+        checker.on_decisions(
+            NodeId(1),
+            &status(4, Role::Leader, 1, 3),
+            &status(4, Role::Leader, to, 3),
+            config,
+            LogView::of_entries(&log),
+            &|_, _, _| true,
+        )
+    };
+    let mut checker = Checker::new(5, config);
+    let broken = commit(&mut checker, 2).unwrap_err();
+    assert_eq!(broken.property, Property::QuorumDecision);
+    assert!(
+        broken.message.contains("entry 2 of term 2"),
+        "{}",
+        broken.message
+    );
+    // Beneath an entry of its own term, the same entry commits.
+    let mut checker = Checker::new(5, config);
+    commit(&mut checker, 3).unwrap();
 }
