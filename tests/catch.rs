@@ -129,7 +129,7 @@ fn min_rate_fails_a_cell_below_it_and_bad_input_is_refused() {
         "catch",
         "chaos-bugs",
         "--bugs",
-        "commit_previous_term_by_count",
+        "trust_leader_commit",
         "--seeds",
         "0..1",
         "--set",
@@ -144,7 +144,7 @@ fn min_rate_fails_a_cell_below_it_and_bad_input_is_refused() {
         table.starts_with("| setting | bug | raft | prevote |"),
         "{table}"
     );
-    assert!(table.contains("| as written | `commit_previous_term_by_count` | 0% |"));
+    assert!(table.contains("| as written | `trust_leader_commit` | 0% |"));
     for (args, expected) in [
         (
             vec!["catch", "chaos", "--bugs", "nope"],

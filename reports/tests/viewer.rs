@@ -171,7 +171,13 @@ fn a_run_full_of_faults_keeps_whole_windows_spread_over_it() {
         .iter()
         .filter(|w| w.1 - w.0 >= replay.window_us)
         .count();
-    assert_eq!(replay.window_us, 300_000, "its windows were not thinned");
+    // Its failure-detection windows of 300 ms halved at most three times
+    // (the page's first steps), not yet spaced out or stripped of messages.
+    assert!(
+        (300_000 >> 3..=300_000).contains(&replay.window_us),
+        "windows of {} µs",
+        replay.window_us
+    );
     assert!(whole >= 5, "{whole} whole windows for {faults} markers");
     let end_us = replay.end_us;
     let quarters = (0..4)

@@ -510,8 +510,10 @@ impl Episode {
         out.push(self.at, Fault::Crash(NodeRef::Name(leader.clone())));
         let pair = vec![(NodeRef::Name(a.clone()), NodeRef::Name(b))];
         out.push(self.at, Fault::Cut(pair.clone()));
-        // The first leader after the crash crashes as it is elected, before
-        // its first entry is durable: the voters' logs stay as they were.
+        // The first leader after the crash is cut off and crashes as it is
+        // elected, before its first entry is durable: what it sent as it won
+        // is dropped on arrival, so the voters' logs stay as they were and
+        // the other candidate's log is still as up to date as theirs.
         // Its let names A too, so it waits only if the setup fired.
         let winner = out.name("W");
         let elected = self.at + US_PER_MS;
@@ -520,6 +522,7 @@ impl Episode {
             (out.name("WA"), NodeRef::Name(a)),
         ];
         out.push_waiting(elected, Fault::Let(bind));
+        out.push_waiting(elected, Fault::Isolate(NodeRef::Name(winner.clone())));
         out.push_waiting(elected, Fault::Crash(NodeRef::Name(winner.clone())));
         let end = self.at + self.duration;
         // The first restart at once, with the leader's crash: the voters
@@ -539,7 +542,9 @@ impl Episode {
         }
         out.push(end, Fault::Restore(pair));
         out.push(end, Fault::Restart(NodeRef::Name(leader)));
-        // A winner elected after the end restarts as it crashes.
+        // A winner elected after the end gets its links back and restarts
+        // as it crashes.
+        out.push_waiting(end, Fault::Restore(self.links_of(&winner)));
         out.push_waiting(end, Fault::Restart(NodeRef::Name(winner)));
     }
 

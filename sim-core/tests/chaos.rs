@@ -163,7 +163,9 @@ fn chaos_bugs_catches_keep_conflicting_suffix() {
 
 #[test]
 fn chaos_bugs_catches_trust_leader_commit() {
-    assert_caught("trust_leader_commit", Property::StateMachineSafety, 3);
+    // Its first violation comes at about 20 s of chaos-bugs (median):
+    // half of these 30-second runs.
+    assert_caught("trust_leader_commit", Property::StateMachineSafety, 2);
 }
 
 #[test]
