@@ -241,6 +241,9 @@ fn a_snapshot_is_applied_once_durable_even_without_a_ready() {
 /// index, a later one. The follower that installed it read the removal
 /// after that index from the wrong configuration (`log_matching`). The
 /// restarted storage's snapshot is now taken at its applied point.
+/// With the fix undone, seed 554 still breaks log matching at 40.7 s on
+/// the current generator (checked after the split vote's change); a
+/// change of the generator must check it again.
 #[test]
 fn a_restarted_leader_sends_a_snapshot_whose_configuration_is_its_own() {
     let chaos = bundled_chaos();
