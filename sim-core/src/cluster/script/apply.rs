@@ -240,7 +240,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             Process::StallDisk(for_us) => {
                 let until = self.now.plus_us(for_us);
                 self.stall_disk(node, until);
-                let ms = for_us as f64 / 1_000.0;
+                let ms = Instant::from_us(for_us).as_ms_f64();
                 let text = format!("disk of {node} stalls for {ms} ms");
                 Applied::for_a_while(text, vec![node], until)
             }
