@@ -268,14 +268,6 @@ impl<'t> Observers<'t> {
                 checker.on_committed_prefix(node.log(), extended);
             }
         }
-        // The configuration it uses changes only with its log or as it
-        // commits (a library applies a change once committed).
-        if log_hint.is_some()
-            || after.last_index != before.last_index
-            || after.commit_index != before.commit_index
-        {
-            checker.on_config_used(id, node.membership())?;
-        }
         if after.role == Role::Leader {
             let durably_holds = |n: NodeId, index: LogIndex, term: Term| {
                 let disk = &slots[n.index()].disk;
@@ -293,6 +285,16 @@ impl<'t> Observers<'t> {
                 node.log(),
                 &durably_holds,
             )?;
+        }
+        // The configuration it uses changes only with its log or as it
+        // commits (a library applies a change once committed). After the
+        // leader's decisions: a change it had no right to make is named as
+        // that, not as the clash it causes.
+        if log_hint.is_some()
+            || after.last_index != before.last_index
+            || after.commit_index != before.commit_index
+        {
+            checker.on_config_used(id, node.membership())?;
         }
         Ok(())
     }

@@ -51,6 +51,9 @@ impl Checker {
             false => self.nodes[node.index()].used,
         };
         self.nodes[node.index()].used = membership;
+        if !elected && membership != before_config {
+            self.change_by_the_rules(node, after, membership, log)?;
+        }
         if elected {
             self.elected_by_majority(node, after, membership)?;
             self.config_in_force(node, after.term, membership)?;
@@ -146,6 +149,57 @@ impl Checker {
                  it durably, not a majority of its configuration {membership}"
             ),
         ))
+    }
+
+    /// A leader in office put a configuration in force as it appended it
+    /// (Raft thesis §4.1; a library that applies a change once committed
+    /// never does): only once the change before it is committed (one
+    /// uncommitted change at a time), and for a change of one voter only
+    /// once an entry of the leader's term is committed (the fix Ongaro
+    /// posted to raft-dev in 2015: without it a change can meet an older
+    /// leader's uncommitted one, and the two configurations have disjoint
+    /// majorities). Checked as the decision is made, like the commit rule:
+    /// the disjoint majorities it allows need a leader change in the
+    /// middle of the change to show.
+    fn change_by_the_rules(
+        &self,
+        node: NodeId,
+        after: &Status,
+        membership: Membership,
+        log: LogView<'_>,
+    ) -> Result<(), Broken> {
+        let (index, latest) = log.latest_config();
+        if latest != membership || index <= after.commit_index {
+            return Ok(()); // in force once committed, or committed in this step
+        }
+        debug_assert!(index > log.snapshot_index, "an uncommitted entry is live");
+        let (previous_index, previous) = log.config_at(index - 1);
+        if previous_index > after.commit_index {
+            return Err(broken(
+                Property::ConfigurationSafety,
+                format!(
+                    "leader {node} of term {} appended the configuration {membership} at \
+                     index {index} while the change to {previous} at index {previous_index} \
+                     was not committed (commit index {}): one uncommitted change at a time",
+                    after.term, after.commit_index
+                ),
+            ));
+        }
+        let one_voter = !previous.is_joint()
+            && !membership.is_joint()
+            && NodeSet::from_bits(previous.voters.bits() ^ membership.voters.bits()).len() == 1;
+        if one_voter && log.term_at(after.commit_index) != Some(after.term) {
+            return Err(broken(
+                Property::ConfigurationSafety,
+                format!(
+                    "leader {node} of term {} changed one voter ({previous} to {membership}, \
+                     index {index}) before any entry of its term was committed (commit index \
+                     {})",
+                    after.term, after.commit_index
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The configuration a leader uses must share a majority with the one

@@ -416,3 +416,88 @@ fn a_leader_committing_an_earlier_terms_entry_by_count_is_caught() {
     let mut checker = Checker::new(5, config);
     commit(&mut checker, 3).unwrap();
 }
+
+/// Leader 1 of term 2 with five voters, whose log is `terms` followed by
+/// the configurations `changes`: the step in which it appended the last
+/// one and put it in force, with `commit` its commit index.
+fn append_change(
+    checker: &mut Checker,
+    terms: &[Term],
+    changes: &[Membership],
+    commit: LogIndex,
+) -> Result<(), Broken> {
+    let mut log = entries(terms);
+    log.extend(changes.iter().map(|&config| Entry {
+        term: 2,
+        data: EntryData::Config(config),
+    }));
+    let last = log.len() as LogIndex;
+    let membership = *changes.last().expect("a change appended");
+    checker.on_decisions(
+        NodeId(1),
+        &status(2, Role::Leader, commit, last - 1),
+        &status(2, Role::Leader, commit, last),
+        membership,
+        LogView {
+            snapshot_config: voters(&[1, 2, 3, 4, 5]),
+            ..LogView::of_entries(&log)
+        },
+        &|_, _, _| true,
+    )
+}
+
+fn voters(ids: &[u32]) -> Membership {
+    Membership::of_voters(NodeSet::of(ids.iter().map(|&i| NodeId(i))))
+}
+
+#[test]
+fn a_leader_putting_a_second_change_in_force_before_the_first_commits_is_caught() {
+    let all = voters(&[1, 2, 3, 4, 5]);
+    let without_5 = voters(&[1, 2, 3, 4]);
+    let without_4_5 = voters(&[1, 2, 3]);
+    let mut checker = Checker::new(5, all);
+    // Entry 2, of its term, committed: the first removal is by the rules.
+    append_change(&mut checker, &[1, 2], &[without_5], 2).unwrap();
+    // The second, while entry 3 is not committed, is not.
+    let broken = append_change(&mut checker, &[1, 2], &[without_5, without_4_5], 2).unwrap_err();
+    assert_eq!(broken.property, Property::ConfigurationSafety);
+    assert!(
+        broken.message.contains("at index 3 was not committed"),
+        "{}",
+        broken.message
+    );
+    // Once entry 3 is committed, the same change is by the rules.
+    let mut checker = Checker::new(5, all);
+    append_change(&mut checker, &[1, 2], &[without_5], 2).unwrap();
+    append_change(&mut checker, &[1, 2], &[without_5, without_4_5], 3).unwrap();
+}
+
+#[test]
+fn a_leader_changing_one_voter_before_its_term_has_a_committed_entry_is_caught() {
+    let all = voters(&[1, 2, 3, 4, 5]);
+    let without_5 = voters(&[1, 2, 3, 4]);
+    // Committed up to entry 2, of term 1: leader 1 of term 2 has not
+    // committed its own no-op (entry 3) yet.
+    let mut checker = Checker::new(5, all);
+    let broken = append_change(&mut checker, &[1, 1, 2], &[without_5], 2).unwrap_err();
+    assert_eq!(broken.property, Property::ConfigurationSafety);
+    assert!(
+        broken
+            .message
+            .contains("before any entry of its term was committed"),
+        "{}",
+        broken.message
+    );
+    // Joint consensus needs no entry of the term first (both majorities
+    // decide while it is in force).
+    let joint = Membership {
+        outgoing: all.voters,
+        ..without_5
+    };
+    let mut checker = Checker::new(5, all);
+    append_change(&mut checker, &[1, 1, 2], &[joint], 2).unwrap();
+    // A library that puts a change in force once it is committed is not
+    // asked: the entry is committed in the step it is used.
+    let mut checker = Checker::new(5, all);
+    append_change(&mut checker, &[1, 1, 2], &[without_5], 4).unwrap();
+}
