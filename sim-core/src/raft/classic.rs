@@ -142,8 +142,22 @@ impl Elector for ClassicState {
         msg: &ClassicMessage,
         out: &mut Actions,
     ) {
-        if msg.term() > core.term() && !self.on_higher_term(core, now, from, msg, out) {
-            return;
+        if msg.term() > core.term() {
+            // A higher term: adopt it and step down, except where a switch
+            // says otherwise. A vote request the lease ignores is dropped.
+            let lease_applies = matches!(msg, Message::Election(Vote::Request(r)) if !r.transfer);
+            if lease_applies && self.lease_ignores_vote_requests(core, now) {
+                return;
+            }
+            if !pre_vote::leaves_term_alone(msg) {
+                let leader = match msg {
+                    // Only the leader of a term sends appends and snapshots in it.
+                    Message::AppendEntries(_) | Message::InstallSnapshot(_) => Some(from),
+                    Message::AppendResponse(_) | Message::Election(_) => None,
+                };
+                self.become_follower(core, now, msg.term(), leader, out);
+                debug_assert_eq!(core.term(), msg.term(), "a higher term is adopted");
+            }
         }
         match msg {
             Message::Election(Vote::Request(request)) => {
@@ -194,7 +208,9 @@ impl Elector for ClassicState {
         target: NodeId,
         out: &mut Actions,
     ) -> Result<(), String> {
-        self.start_transfer(core, now, target, out)
+        self.may_transfer_to(core, target)?;
+        self.start_transfer(core, now, target, out);
+        Ok(())
     }
 }
 
@@ -303,33 +319,6 @@ impl ClassicState {
     }
 
     // ----- messages --------------------------------------------------
-
-    /// A message carries a higher term: adopt it and step down, except
-    /// where a switch says otherwise. Returns false to drop the message.
-    fn on_higher_term(
-        &mut self,
-        core: &mut Core,
-        now: Instant,
-        from: NodeId,
-        msg: &ClassicMessage,
-        out: &mut Actions,
-    ) -> bool {
-        let lease_applies = matches!(msg, Message::Election(Vote::Request(r)) if !r.transfer);
-        if lease_applies && self.lease_ignores_vote_requests(core, now) {
-            return false;
-        }
-        if pre_vote::leaves_term_alone(msg) {
-            return true;
-        }
-        let leader = match msg {
-            // Only the leader of a term sends appends and snapshots in it.
-            Message::AppendEntries(_) | Message::InstallSnapshot(_) => Some(from),
-            Message::AppendResponse(_) | Message::Election(_) => None,
-        };
-        self.become_follower(core, now, msg.term(), leader, out);
-        debug_assert_eq!(core.term(), msg.term(), "a higher term is adopted");
-        true
-    }
 
     fn on_vote_request(
         &mut self,

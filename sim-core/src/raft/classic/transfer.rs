@@ -21,15 +21,10 @@ pub(super) struct Transfer {
 }
 
 impl ClassicState {
-    /// An operator's request: refused unless this node leads and `target`
-    /// is another voter of its configuration.
-    pub(super) fn start_transfer(
-        &mut self,
-        core: &mut Core,
-        now: Instant,
-        target: NodeId,
-        out: &mut Actions,
-    ) -> Result<(), String> {
+    /// Whether an operator may hand leadership to `target`: only while this
+    /// node leads, no other transfer is under way, and `target` is another
+    /// voter of its configuration. The error says why not.
+    pub(super) fn may_transfer_to(&self, core: &Core, target: NodeId) -> Result<(), String> {
         if core.role() != Role::Leader {
             return Err("not the leader".to_string());
         }
@@ -46,6 +41,20 @@ impl ClassicState {
         if let Some(other) = self.transfer.target {
             return Err(format!("a transfer to node {other} is under way"));
         }
+        Ok(())
+    }
+
+    /// Starts a transfer [`Self::may_transfer_to`] allowed: proposals stop,
+    /// the give-up timer is armed, and the target gets TimeoutNow at once if
+    /// its log is whole, else the entries it lacks.
+    pub(super) fn start_transfer(
+        &mut self,
+        core: &mut Core,
+        now: Instant,
+        target: NodeId,
+        out: &mut Actions,
+    ) {
+        debug_assert_eq!(self.may_transfer_to(core, target), Ok(()));
         self.transfer = Transfer {
             target: Some(target),
             sent: false,
@@ -60,7 +69,6 @@ impl ClassicState {
         } else {
             core.send_append_to(target, out);
         }
-        Ok(())
     }
 
     /// A follower answered: if it is the target and now holds the whole

@@ -120,7 +120,8 @@ impl DLedgerState {
         }
     }
 
-    /// A heartbeat's receiver side.
+    /// A heartbeat's receiver side: judge it, then answer with this node's
+    /// term whatever the judgement.
     pub(super) fn on_heartbeat(
         &mut self,
         core: &mut Core,
@@ -129,47 +130,34 @@ impl DLedgerState {
         heartbeat: &DlHeartbeat,
         out: &mut Actions,
     ) {
-        let code = self.judge_heartbeat(core, now, from, heartbeat.term, out);
-        let reply = DlHeartbeatReply {
-            term: core.term(),
-            code,
-            round: heartbeat.round,
-        };
-        core.send(from, DlElection::HeartbeatReply(reply).into(), out);
-    }
-
-    /// The receiver's answer; the reply carries this node's term in every case.
-    fn judge_heartbeat(
-        &mut self,
-        core: &mut Core,
-        now: Instant,
-        from: NodeId,
-        term: Term,
-        out: &mut Actions,
-    ) -> HeartbeatCode {
-        if term < core.term() {
-            return HeartbeatCode::ExpiredTerm;
-        }
-        if term > core.term() {
-            self.step_down_to_adopt(core, now, term, out);
-            return HeartbeatCode::TermNotReady;
-        }
-        let code = match core.leader() {
-            Some(leader) if leader == from => {
-                Self::reset_follower_timer(core, now, out);
-                HeartbeatCode::Success
+        let code = if heartbeat.term < core.term() {
+            HeartbeatCode::ExpiredTerm
+        } else if heartbeat.term > core.term() {
+            self.step_down_to_adopt(core, now, heartbeat.term, out);
+            HeartbeatCode::TermNotReady
+        } else {
+            match core.leader() {
+                Some(leader) if leader == from => {
+                    Self::reset_follower_timer(core, now, out);
+                    HeartbeatCode::Success
+                }
+                None => {
+                    self.become_follower(core, now, from, out);
+                    HeartbeatCode::Success
+                }
+                Some(_) => HeartbeatCode::InconsistentLeader,
             }
-            None => {
-                self.become_follower(core, now, from, out);
-                HeartbeatCode::Success
-            }
-            Some(_) => HeartbeatCode::InconsistentLeader,
         };
         debug_assert!(
             code != HeartbeatCode::Success
                 || (core.role() == Role::Follower && core.leader() == Some(from)),
             "a heartbeat answered with success makes its sender this node's leader"
         );
-        code
+        let reply = DlHeartbeatReply {
+            term: core.term(),
+            code,
+            round: heartbeat.round,
+        };
+        core.send(from, DlElection::HeartbeatReply(reply).into(), out);
     }
 }
