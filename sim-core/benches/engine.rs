@@ -5,7 +5,7 @@
 
 use divan::{black_box, Bencher};
 use sim_core::network::{Network, NetworkConfig};
-use sim_core::node::{Entry, EntryData, HardState, NodeId, RaftConfig, RaftNode};
+use sim_core::node::{Boot, Entry, EntryData, HardState, NodeId, RaftConfig, RaftNode};
 use sim_core::raft::{AppendEntries, ClassicNode, Message};
 use sim_core::rng::{Purpose, Stream};
 use sim_core::scheduler::Scheduler;
@@ -47,9 +47,15 @@ fn network_send(bencher: Bencher) {
 fn follower_append(bencher: Bencher) {
     let mut out = Vec::new();
     let config = RaftConfig::default();
-    let rng = Stream::new(1, Purpose::NodeTimers, 2);
-    let disk = HardState::default();
-    let mut node = ClassicNode::start(NodeId(2), 5, &config, rng, disk, Instant::ZERO, &mut out);
+    let boot = Boot {
+        id: NodeId(2),
+        cluster_size: 5,
+        config: &config,
+        rng: Stream::new(1, Purpose::NodeTimers, 2),
+        disk: HardState::default(),
+        now: Instant::ZERO,
+    };
+    let mut node = ClassicNode::start(boot, &mut out);
     let mut index = 0;
     let mut now = Instant::ZERO;
     bencher.bench_local(|| {

@@ -13,8 +13,8 @@ use super::pause::Pending;
 use super::{Cluster, Event, Input};
 use crate::network::Fate;
 use crate::node::{
-    Action, HardState, LogIndex, Membership, MessageClass, MessageView, NodeId, Note, PersistWrite,
-    RaftNode, Role, SendTiming, Status, TimerKind, WireMessage,
+    Action, Boot, HardState, LogIndex, Membership, MessageClass, MessageView, NodeId, Note,
+    PersistWrite, RaftNode, Role, SendTiming, Status, TimerKind, WireMessage,
 };
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
@@ -129,15 +129,15 @@ impl<N: RaftNode> Cluster<'_, N> {
             .take()
             .expect("a down node keeps its stream");
         let mut actions = std::mem::take(&mut self.actions);
-        let node = N::start(
+        let boot = Boot {
             id,
-            self.cfg.nodes,
-            &self.cfg.raft,
+            cluster_size: self.cfg.nodes,
+            config: &self.cfg.raft,
             rng,
-            slot.disk.clone(),
-            self.now,
-            &mut actions,
-        );
+            disk: slot.disk.clone(),
+            now: self.now,
+        };
+        let node = N::start(boot, &mut actions);
         let status = node.status();
         slot.node = Some(node);
         slot.live = true;

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 
 use crate::node::{
-    Action, EntryData, FieldValue, HardState, Membership, MembershipChange, MessageView, NodeId,
-    NodeSet, Note, ProposalId, RaftConfig, RaftNode, Role, Status, TimerKind,
+    Action, Boot, EntryData, FieldValue, HardState, Membership, MembershipChange, MessageView,
+    NodeId, NodeSet, Note, ProposalId, RaftConfig, RaftNode, Role, Status, TimerKind,
 };
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
@@ -142,15 +142,15 @@ impl<N: RaftNode> Env<N> {
         let rng = member.rng.take().expect("a stopped node left its stream");
         member.armed.clear();
         let mut actions = Vec::new();
-        let node = N::start(
+        let boot = Boot {
             id,
-            size,
-            &self.config,
+            cluster_size: size,
+            config: &self.config,
             rng,
-            member.disk.clone(),
-            self.now,
-            &mut actions,
-        );
+            disk: member.disk.clone(),
+            now: self.now,
+        };
+        let node = N::start(boot, &mut actions);
         self.members[id.index()].node = Some(node);
         self.carry_out(id, actions, out, "");
         let status = self.status(id).expect("just started");

@@ -227,6 +227,20 @@ pub fn majority(n: usize) -> usize {
     n / 2 + 1
 }
 
+/// What a node (re)starts from.
+pub struct Boot<'a> {
+    pub id: NodeId,
+    /// Machines in the cluster, members or not: ids run 1..=cluster_size.
+    pub cluster_size: usize,
+    pub config: &'a RaftConfig,
+    /// The node's own seeded stream, continued across restarts
+    /// ([`RaftNode::into_rng`]): its only source of randomness.
+    pub rng: Stream,
+    /// What its disk holds.
+    pub disk: HardState,
+    pub now: Instant,
+}
+
 /// A Raft node as the engine drives it. `start` builds one from its disk;
 /// each input returns actions in `out`; observers read `status` and `log`.
 pub trait RaftNode: Sized {
@@ -234,19 +248,9 @@ pub trait RaftNode: Sized {
     /// carries them untouched and reads them only through [`WireMessage`].
     type Message: WireMessage;
 
-    /// Builds a node from its durable state: at the start of a run and at
-    /// every restart. `rng` is the node's own seeded stream, continued
-    /// across restarts ([`RaftNode::into_rng`]); it is the node's only
-    /// source of randomness.
-    fn start(
-        id: NodeId,
-        cluster_size: usize,
-        config: &RaftConfig,
-        rng: Stream,
-        disk: HardState,
-        now: Instant,
-        out: &mut Vec<Action<Self::Message>>,
-    ) -> Self;
+    /// Builds a node from its durable state ([`Boot`]): at the start of a
+    /// run and at every restart.
+    fn start(boot: Boot<'_>, out: &mut Vec<Action<Self::Message>>) -> Self;
 
     /// A message from `from` was delivered.
     fn on_message(

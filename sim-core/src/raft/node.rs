@@ -11,8 +11,8 @@ use super::dledger::DLedgerState;
 use super::message::{ElectionMessage, Message};
 use super::replication::Core;
 use crate::node::{
-    Action, HardState, Log, LogIndex, LogView, Membership, MembershipChange, NodeId, ProposalId,
-    RaftConfig, RaftNode, Role, Status, TimerKind,
+    Action, Boot, Log, LogIndex, LogView, Membership, MembershipChange, NodeId, ProposalId,
+    RaftNode, Role, Status, TimerKind,
 };
 use crate::rng::Stream;
 use crate::time::Instant;
@@ -122,16 +122,16 @@ impl<E: Elector> Node<E> {
 impl<E: Elector> RaftNode for Node<E> {
     type Message = Message<E::Election>;
 
-    /// Starts (or restarts) node `id` from what its disk holds.
-    fn start(
-        id: NodeId,
-        cluster_size: usize,
-        config: &RaftConfig,
-        rng: Stream,
-        disk: HardState,
-        now: Instant,
-        out: &mut Out<E::Election>,
-    ) -> Self {
+    /// Starts (or restarts) a node from what its disk holds.
+    fn start(boot: Boot<'_>, out: &mut Out<E::Election>) -> Self {
+        let Boot {
+            id,
+            cluster_size,
+            config,
+            rng,
+            disk,
+            now,
+        } = boot;
         let mut core = Core::new(id, cluster_size, config.clone(), disk, rng);
         core.set_leader_writes_in_parallel(E::LEADER_WRITES_IN_PARALLEL);
         let elector = E::start(&mut core, now, out);

@@ -30,9 +30,9 @@ use super::RaftRsMessage;
 use raft::eraftpb::EntryType;
 
 use crate::node::{
-    Action, HardState, Log, LogIndex, LogView, Membership, MembershipChange, NodeId, Note,
-    PersistWrite, ProposalId, RaftConfig, RaftNode, Role, SendTiming, Sessions, SnapshotConfig,
-    SnapshotMeta, Status, TimerKind,
+    Action, Boot, Log, LogIndex, LogView, Membership, MembershipChange, NodeId, Note, PersistWrite,
+    ProposalId, RaftNode, Role, SendTiming, Sessions, SnapshotConfig, SnapshotMeta, Status,
+    TimerKind,
 };
 
 /// The actions of a raft-rs node.
@@ -327,15 +327,15 @@ fn discard_logger() -> slog::Logger {
 impl RaftNode for RaftRsNode {
     type Message = RaftRsMessage;
 
-    fn start(
-        id: NodeId,
-        cluster_size: usize,
-        config: &RaftConfig,
-        mut rng: Stream,
-        disk: HardState,
-        now: Instant,
-        out: &mut Actions,
-    ) -> Self {
+    fn start(boot: Boot<'_>, out: &mut Actions) -> Self {
+        let Boot {
+            id,
+            cluster_size,
+            config,
+            mut rng,
+            disk,
+            now,
+        } = boot;
         debug_assert!(id.index() < cluster_size, "node {id} of {cluster_size}");
         let store = storage(&disk);
         let applied = durable_commit(&disk);

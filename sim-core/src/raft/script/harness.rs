@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::fields::{format_entries, format_instant, format_node, format_snapshot};
 use super::text::{format_action, ScriptMessage};
-use crate::node::{Action, HardState, NodeId, RaftConfig, RaftNode, TimerKind};
+use crate::node::{Action, Boot, HardState, NodeId, RaftConfig, RaftNode, TimerKind};
 use crate::rng::Stream;
 use crate::time::Instant;
 
@@ -54,15 +54,15 @@ where
     pub(super) fn start(&mut self, out: &mut Vec<Action<N::Message>>) {
         let rng = self.rng.take().expect("a stopped node left its stream");
         self.armed.clear();
-        self.node = Some(N::start(
-            self.id,
-            self.cluster_size,
-            &self.config,
+        let boot = Boot {
+            id: self.id,
+            cluster_size: self.cluster_size,
+            config: &self.config,
             rng,
-            self.disk.clone(),
-            self.now,
-            out,
-        ));
+            disk: self.disk.clone(),
+            now: self.now,
+        };
+        self.node = Some(N::start(boot, out));
     }
 
     /// Does what the world would do with `out`, and prints it with the state.
