@@ -21,58 +21,63 @@ enum Unit {
     Milliseconds,
 }
 
+/// One panel: a metric by its key in the results JSON (docs/METRICS.md)
+/// and what it counts. Its title and unit come from the key, so the chart
+/// names each metric as the results do.
 struct Panel {
-    title: &'static str,
+    key: &'static str,
     explanation: &'static str,
-    unit: Unit,
-    value: fn(&Metrics) -> f64,
+}
+
+impl Panel {
+    const fn of(key: &'static str, explanation: &'static str) -> Panel {
+        Panel { key, explanation }
+    }
+
+    /// The key in words: `term_inflation` reads "term inflation",
+    /// `leaderless_ms` "leaderless time".
+    fn title(&self) -> String {
+        match self.key.strip_suffix("_ms") {
+            Some(name) => format!("{} time", name.replace('_', " ")),
+            None => self.key.replace('_', " "),
+        }
+    }
+
+    /// A key's unit is in its name (`_ms`); a count of terms starts with one.
+    fn unit(&self) -> Unit {
+        if self.key.ends_with("_ms") {
+            Unit::Milliseconds
+        } else if self.key.starts_with("term") {
+            Unit::Terms
+        } else {
+            Unit::Count
+        }
+    }
+
+    /// The metric of one variant; none reads 0.
+    fn value(&self, metrics: &Metrics) -> f64 {
+        metrics.get(self.key).unwrap_or(0.0).max(0.0)
+    }
 }
 
 /// The panels, in reading order (left to right, then down).
 const PANELS: [Panel; 6] = [
-    Panel {
-        title: "term inflation",
-        explanation: "terms burnt without electing a leader",
-        unit: Unit::Terms,
-        value: |m| m.term_inflation as f64,
-    },
-    Panel {
-        title: "disruptions",
-        explanation: "leaders deposed by a higher term",
-        unit: Unit::Count,
-        value: |m| m.disruptions as f64,
-    },
-    Panel {
-        title: "leader changes",
-        explanation: "elections won after the first leader",
-        unit: Unit::Count,
-        value: |m| m.leader_changes as f64,
-    },
-    Panel {
-        title: "elections started",
-        explanation: "real campaigns: a node raised its term",
-        unit: Unit::Count,
-        value: |m| m.elections_started as f64,
-    },
-    Panel {
-        title: "leaderless time",
-        explanation: "no effective leader, whole run",
-        unit: Unit::Milliseconds,
-        value: |m| m.leaderless_ms,
-    },
-    Panel {
-        title: "unavailable time",
-        explanation: "proposals pending, commit index stuck",
-        unit: Unit::Milliseconds,
-        value: |m| m.unavailable_ms,
-    },
+    Panel::of("term_inflation", "terms burnt without electing a leader"),
+    Panel::of("disruptions", "leaders deposed by a higher term"),
+    Panel::of("leader_changes", "elections won after the first leader"),
+    Panel::of(
+        "elections_started",
+        "real campaigns: a node raised its term",
+    ),
+    Panel::of("leaderless_ms", "no effective leader, whole run"),
+    Panel::of("unavailable_ms", "proposals pending, commit index stuck"),
 ];
 
 const COLUMNS: i32 = 2;
 const COLUMN_GAP_PX: i32 = 48;
 const PANEL_HEAD_PX: i32 = 54;
-const MIN_ROW_PX: i32 = 30;
-const MAX_ROW_PX: i32 = 44;
+/// The height of a variant's bar row: at least, at most.
+const ROW_PX: (i32, i32) = (30, 44);
 const PANEL_FOOT_PX: i32 = 26;
 const VALUE_ROOM_PX: i32 = 78;
 const MAX_LABEL_PX: i32 = 220;
@@ -97,8 +102,7 @@ fn layout(data: &ChartData) -> (i32, i32, i32, u32) {
     let header_px = common::header_height(&legend(data));
     let n = data.variants.len() as i32;
     let room = style::MIN_HEIGHT_PX as i32 - header_px - 10;
-    let row_px =
-        ((room / rows() - PANEL_HEAD_PX - PANEL_FOOT_PX) / n).clamp(MIN_ROW_PX, MAX_ROW_PX);
+    let row_px = ((room / rows() - PANEL_HEAD_PX - PANEL_FOOT_PX) / n).clamp(ROW_PX.0, ROW_PX.1);
     let panel_px = PANEL_HEAD_PX + n * row_px + PANEL_FOOT_PX;
     let height_px = (header_px + rows() * panel_px + 10).max(style::MIN_HEIGHT_PX as i32);
     (header_px, row_px, panel_px, height_px as u32)
@@ -180,13 +184,13 @@ fn draw_panel<DB: DrawingBackend>(
         label_px,
     } = *place;
     let panel_width = right - left;
-    let unit_note = match panel.unit {
+    let unit_note = match panel.unit() {
         Unit::Count => "count",
         Unit::Terms => "terms",
         Unit::Milliseconds => "virtual time",
     };
     root.draw(&Text::new(
-        format!("{} ({unit_note})", panel.title),
+        format!("{} ({unit_note})", panel.title()),
         (left, top),
         style::text_style(style::PANEL_TITLE_SIZE, style::TEXT),
     ))?;
@@ -199,7 +203,7 @@ fn draw_panel<DB: DrawingBackend>(
     let values: Vec<f64> = data
         .variants
         .iter()
-        .map(|v| (panel.value)(&v.result.metrics).max(0.0))
+        .map(|v| panel.value(&v.result.metrics))
         .collect();
     let max = values.iter().copied().fold(0.0, f64::max);
     let bar_left = left + label_px + 10;
@@ -232,7 +236,7 @@ fn draw_panel<DB: DrawingBackend>(
             )?;
         }
         root.draw(&Text::new(
-            value_text(panel.unit, value),
+            value_text(panel.unit(), value),
             (bar_left + length + 6, mid),
             style::text_style(style::LABEL_SIZE, style::TEXT)
                 .pos(Pos::new(HPos::Left, VPos::Center)),
@@ -243,4 +247,29 @@ fn draw_panel<DB: DrawingBackend>(
         style::AXIS.stroke_width(1),
     ))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_panel_reads_a_metric_that_always_has_a_value() {
+        let metrics = Metrics::default();
+        for panel in &PANELS {
+            assert!(Metrics::is_key(panel.key), "{} is not a metric", panel.key);
+            assert_eq!(metrics.get(panel.key), Some(0.0), "{}", panel.key);
+        }
+    }
+
+    #[test]
+    fn a_panel_takes_its_title_and_unit_from_the_key() {
+        let titles: Vec<(String, bool)> = PANELS
+            .iter()
+            .map(|p| (p.title(), p.unit() == Unit::Milliseconds))
+            .collect();
+        assert_eq!(titles[0], ("term inflation".to_string(), false));
+        assert_eq!(titles[4], ("leaderless time".to_string(), true));
+        assert!(PANELS[0].unit() == Unit::Terms && PANELS[1].unit() == Unit::Count);
+    }
 }

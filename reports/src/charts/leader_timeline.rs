@@ -13,8 +13,8 @@ use super::data::{ChartData, LeaderSpan, VariantData};
 use super::style;
 use crate::table::duration_ms;
 
-const MIN_PLOT_PX: i32 = 84;
-const MAX_PLOT_PX: i32 = 150;
+/// The height of a variant's plot: at least, at most.
+const PLOT_PX: (i32, i32) = (84, 150);
 const PANEL_GAP_PX: i32 = 14;
 
 /// Fractions of the plot height (0 at the bottom): the band, and the row
@@ -45,12 +45,7 @@ fn legend(data: &ChartData) -> Vec<LegendEntry> {
 }
 
 fn layout(data: &ChartData) -> PanelLayout {
-    common::panel_layout(
-        data,
-        &legend(data),
-        PANEL_GAP_PX,
-        (MIN_PLOT_PX, MAX_PLOT_PX),
-    )
+    common::panel_layout(data, &legend(data), PANEL_GAP_PX, PLOT_PX)
 }
 
 pub fn size(data: &ChartData) -> (u32, u32) {
