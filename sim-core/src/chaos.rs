@@ -24,15 +24,21 @@
 //! transcendental functions, so every platform draws the same schedule);
 //! every instant is a whole millisecond, so a drawn schedule can be written
 //! out as scenario events exactly (`raftsim shrink`).
+//!
+//! Here: the settings, the mix of kinds and the blind faults;
+//! `episodes.rs` the targeted episodes (`membership.rs` the membership
+//! ones); `draw.rs` the schedule drawn as the run goes.
 
 mod draw;
+mod episodes;
 mod membership;
 
 pub use draw::{chaos_schedule, ChaosDraw, ChaosPlan};
+use episodes::FLAP_PERIOD_MS;
 
 use crate::faults::{Fault, NodeRef, Request, ScriptEvent};
 use crate::network::NetworkPatch;
-use crate::node::{NodeId, NodeSet};
+use crate::node::NodeId;
 use crate::rng::{Purpose, Stream};
 use crate::time::{Instant, US_PER_MS};
 
@@ -248,6 +254,9 @@ impl ChaosConfig {
     }
 }
 
+/// The least time between two steps of a membership episode.
+const MEMBERSHIP_STEP_US: u64 = 200 * US_PER_MS;
+
 /// Whole milliseconds in `[min_us, max_us]`, drawn uniformly.
 fn draw_ms(rng: &mut Stream, (min_us, max_us): (u64, u64)) -> u64 {
     rng.between(min_us / US_PER_MS, max_us / US_PER_MS) * US_PER_MS
@@ -376,247 +385,4 @@ fn blind(
     };
     out.push(at, fault);
     out.push(at + duration, undo);
-}
-
-/// A targeted episode starting at `at` (µs) and lasting `duration` (µs).
-struct Episode {
-    at: u64,
-    duration: u64,
-    nodes: usize,
-    /// The nodes that start as voters.
-    members: NodeSet,
-}
-
-/// The shapes of the targeted episodes, in milliseconds.
-const STALE_LEADER_CRASH_MS: (u64, u64) = (50, 300);
-const STALE_LEADER_DOWN_MS: (u64, u64) = (100, 1_000);
-const FLAP_PERIOD_MS: (u64, u64) = (10, 40);
-const POWER_DOWN_MS: (u64, u64) = (1, 100);
-/// The least time between two steps of a membership episode.
-const MEMBERSHIP_STEP_US: u64 = 200 * US_PER_MS;
-/// When a race episode's leader is cut off, after its first removal.
-const RACE_AFTER_US: u64 = 50 * US_PER_MS;
-
-fn ms(range: (u64, u64)) -> (u64, u64) {
-    (range.0 * US_PER_MS, range.1 * US_PER_MS)
-}
-
-impl Episode {
-    fn draw(&self, kind: Targeted, rng: &mut Stream, out: &mut Out<'_>) {
-        match kind {
-            Targeted::LeaderCrash => self.leader_crash(out),
-            Targeted::StaleRejoin => self.stale_rejoin(rng, out),
-            Targeted::SplitVote => self.split_vote(rng, out),
-            Targeted::StaleLeader => self.stale_leader(rng, out),
-            Targeted::PowerFailure => self.power_failure(rng, out),
-            Targeted::RestartStorm => self.restart_storm(out),
-            Targeted::Membership => self.membership(rng, out),
-        }
-    }
-
-    /// The leader of the moment crashes; it restarts when the fault ends.
-    fn leader_crash(&self, out: &mut Out<'_>) {
-        let leader = out.name("L");
-        out.push(self.at, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
-        out.push(self.at, Fault::Crash(NodeRef::Name(leader.clone())));
-        out.push(
-            self.at + self.duration,
-            Fault::Restart(NodeRef::Name(leader)),
-        );
-    }
-
-    /// A follower is down for the fault's duration (its log falls behind).
-    /// As it restarts, the leader crashes and the other followers are cut
-    /// from each other, so the stale node is the only one that can gather
-    /// a majority; all ends one more duration later.
-    fn stale_rejoin(&self, rng: &mut Stream, out: &mut Out<'_>) {
-        let k = 1 + rng.below(self.nodes.saturating_sub(1).max(1) as u64) as usize;
-        if self.nodes < 3 {
-            return;
-        }
-        let stale = out.name("S");
-        let leader = out.name("L");
-        let followers: Vec<String> = (1..=self.nodes - 2)
-            .map(|i| out.name(&format!("F{i}")))
-            .collect();
-        let mut bind: Vec<(String, NodeRef)> = followers
-            .iter()
-            .enumerate()
-            .map(|(i, name)| (name.clone(), NodeRef::Follower(i + 1)))
-            .collect();
-        bind.push((leader.clone(), NodeRef::Leader));
-        let pairs: Vec<(NodeRef, NodeRef)> = followers
-            .iter()
-            .enumerate()
-            .flat_map(|(i, a)| {
-                followers[i + 1..]
-                    .iter()
-                    .map(move |b| (NodeRef::Name(a.clone()), NodeRef::Name(b.clone())))
-            })
-            .collect();
-        let rejoin = self.at + self.duration;
-        out.push(
-            self.at,
-            Fault::Let(vec![(stale.clone(), NodeRef::Follower(k))]),
-        );
-        out.push(self.at, Fault::Crash(NodeRef::Name(stale.clone())));
-        out.push(rejoin, Fault::Let(bind));
-        if !pairs.is_empty() {
-            out.push(rejoin, Fault::Cut(pairs.clone()));
-        }
-        out.push(rejoin, Fault::Restart(NodeRef::Name(stale)));
-        out.push(rejoin, Fault::Crash(NodeRef::Name(leader.clone())));
-        let end = rejoin + self.duration;
-        if !pairs.is_empty() {
-            out.push(end, Fault::Restore(pairs));
-        }
-        out.push(end, Fault::Restart(NodeRef::Name(leader)));
-    }
-
-    /// The leader crashes and followers 1 and 2 are cut from each other, so
-    /// each can campaign in a term the other never hears of; every other
-    /// follower crashes and restarts every few milliseconds (forgetting
-    /// what it did not persist) until the fault ends, when the links and
-    /// the leader come back. With three nodes there is no other follower:
-    /// the crashed leader is the voter, restarting and crashing the same
-    /// way from one period after its crash. Without a leader when it
-    /// starts, the episode does nothing (a setup that waited would outlive
-    /// its own end).
-    fn split_vote(&self, rng: &mut Stream, out: &mut Out<'_>) {
-        let period = draw_ms(rng, ms(FLAP_PERIOD_MS));
-        if self.nodes < 3 {
-            return;
-        }
-        let leader = out.name("L");
-        let (a, b) = (out.name("A"), out.name("B"));
-        let voters: Vec<String> = (3..self.nodes)
-            .map(|i| out.name(&format!("V{i}")))
-            .collect();
-        out.push(
-            self.at,
-            Fault::Let(vec![
-                (leader.clone(), NodeRef::Leader),
-                (a.clone(), NodeRef::Follower(1)),
-                (b.clone(), NodeRef::Follower(2)),
-            ]),
-        );
-        // One let each: a voter that is down is left out.
-        for (i, v) in voters.iter().enumerate() {
-            out.push(
-                self.at,
-                Fault::Let(vec![(v.clone(), NodeRef::Follower(i + 3))]),
-            );
-        }
-        out.push(self.at, Fault::Crash(NodeRef::Name(leader.clone())));
-        let pair = vec![(NodeRef::Name(a.clone()), NodeRef::Name(b))];
-        out.push(self.at, Fault::Cut(pair.clone()));
-        // The first leader after the crash is cut off and crashes as it is
-        // elected, before its first entry is durable: what it sent as it won
-        // is dropped on arrival, so the voters' logs stay as they were and
-        // the other candidate's log is still as up to date as theirs.
-        // Its let names A too, so it waits only if the setup fired.
-        let winner = out.name("W");
-        let elected = self.at + US_PER_MS;
-        let bind = vec![
-            (winner.clone(), NodeRef::Leader),
-            (out.name("WA"), NodeRef::Name(a)),
-        ];
-        out.push_waiting(elected, Fault::Let(bind));
-        out.push_waiting(elected, Fault::Isolate(NodeRef::Name(winner.clone())));
-        out.push_waiting(elected, Fault::Crash(NodeRef::Name(winner.clone())));
-        let end = self.at + self.duration;
-        // The first restart at once, with the leader's crash: the voters
-        // lose their writes in flight, so their logs are no longer than
-        // the candidates'.
-        let mut t = self.at;
-        while t < end {
-            for v in &voters {
-                out.push(t, Fault::Crash(NodeRef::Name(v.clone())));
-                out.push(t, Fault::Restart(NodeRef::Name(v.clone())));
-            }
-            if voters.is_empty() && t > self.at && t + period / 2 < end {
-                out.push(t, Fault::Restart(NodeRef::Name(leader.clone())));
-                out.push(t + period / 2, Fault::Crash(NodeRef::Name(leader.clone())));
-            }
-            t += period;
-        }
-        out.push(end, Fault::Restore(pair));
-        out.push(end, Fault::Restart(NodeRef::Name(leader)));
-        // A winner elected after the end gets its links back and restarts
-        // as it crashes.
-        out.push_waiting(end, Fault::Restore(self.links_of(&winner)));
-        out.push_waiting(end, Fault::Restart(NodeRef::Name(winner)));
-    }
-
-    /// Every link between the node bound to `name` and each node: what
-    /// `restore` re-opens when an episode that isolated it ends.
-    fn links_of(&self, name: &str) -> Vec<(NodeRef, NodeRef)> {
-        (0..self.nodes)
-            .map(|i| {
-                (
-                    NodeRef::Name(name.to_string()),
-                    NodeRef::Id(NodeId::from_index(i)),
-                )
-            })
-            .collect()
-    }
-
-    /// The leader is isolated (it keeps appending what the client sends it
-    /// until a new leader appears), crashes soon after (losing its volatile
-    /// commit index), restarts, and its links come back when the fault ends.
-    fn stale_leader(&self, rng: &mut Stream, out: &mut Out<'_>) {
-        let crash = draw_ms(rng, ms(STALE_LEADER_CRASH_MS));
-        let down = draw_ms(rng, ms(STALE_LEADER_DOWN_MS));
-        let leader = out.name("L");
-        let links = self.links_of(&leader);
-        out.push(self.at, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
-        out.push(self.at, Fault::Isolate(NodeRef::Name(leader.clone())));
-        out.push(self.at + crash, Fault::Crash(NodeRef::Name(leader.clone())));
-        out.push(
-            self.at + crash + down,
-            Fault::Restart(NodeRef::Name(leader)),
-        );
-        let end = (self.at + self.duration).max(self.at + crash + down);
-        out.push(end, Fault::Restore(links));
-    }
-
-    /// The leader is cut off and every follower crashes at once, losing
-    /// the writes in flight; they restart 1-100 ms later (and elect one of
-    /// themselves), and the leader's links come back when the fault ends.
-    fn power_failure(&self, rng: &mut Stream, out: &mut Out<'_>) {
-        let down = draw_ms(rng, ms(POWER_DOWN_MS));
-        let leader = out.name("L");
-        let links = self.links_of(&leader);
-        let followers: Vec<String> = (1..self.nodes)
-            .map(|k| out.name(&format!("F{k}")))
-            .collect();
-        // One let each: a follower that is already down is left out.
-        for (k, name) in followers.iter().enumerate() {
-            out.push(
-                self.at,
-                Fault::Let(vec![(name.clone(), NodeRef::Follower(k + 1))]),
-            );
-        }
-        out.push(self.at, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
-        out.push(self.at, Fault::Isolate(NodeRef::Name(leader)));
-        for name in &followers {
-            out.push(self.at, Fault::Crash(NodeRef::Name(name.clone())));
-        }
-        for name in &followers {
-            out.push(self.at + down, Fault::Restart(NodeRef::Name(name.clone())));
-        }
-        out.push(self.at + self.duration.max(down), Fault::Restore(links));
-    }
-
-    /// For the fault's duration, node `t mod n` crashes and
-    /// restarts at every millisecond `t`: every node keeps forgetting
-    /// what it did not persist, between two messages of one election.
-    fn restart_storm(&self, out: &mut Out<'_>) {
-        let end = self.at + self.duration;
-        for t in (self.at..end).step_by(US_PER_MS as usize) {
-            let node = NodeRef::Id(NodeId::from_index((t / US_PER_MS) as usize % self.nodes));
-            out.push(t, Fault::Crash(node.clone()));
-            out.push(t, Fault::Restart(node));
-        }
-    }
 }

@@ -5,7 +5,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use super::{blind, draw_ms, BlindShape, ChaosConfig, Episode, Kind, Out, SLOT_US};
+use super::episodes::Episode;
+use super::{blind, draw_ms, BlindShape, ChaosConfig, Kind, Out, SLOT_US};
 use crate::faults::ScriptEvent;
 use crate::node::NodeSet;
 use crate::rng::{Purpose, Stream};

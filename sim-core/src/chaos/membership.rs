@@ -2,7 +2,8 @@
 //! (`chaos.membership_per_min`): servers removed and added back, replaced
 //! by spares, leadership transferred, and changes racing a leader change.
 
-use super::{Episode, Out, MEMBERSHIP_STEP_US, RACE_AFTER_US};
+use super::episodes::{Episode, RACE_AFTER_US};
+use super::{Out, MEMBERSHIP_STEP_US};
 use crate::faults::{Fault, NodeRef, Request};
 use crate::node::{NodeId, NodeSet};
 use crate::rng::Stream;

@@ -1,8 +1,6 @@
-//! Scripted events in both directions: checking each `events[i]` of a file
-//! (node references, link pairs, partitions, one action per event) into the
-//! engine's [`ScriptEvent`]s, and writing a `ScriptEvent` back as an
-//! [`EventSpec`] (how `raftsim shrink` turns drawn chaos into plain events).
-//! It never resolves a node reference against a running cluster ("leader"
+//! Scripted events: checking each `events[i]` of a file (node references,
+//! link pairs, partitions, one action per event) into the engine's
+//! [`ScriptEvent`]s; `write_back.rs` is the other direction. It never resolves a node reference against a running cluster ("leader"
 //! stays a reference until the fault fires) and never reorders the script:
 //! a fault record's `index` is its event's position in the file.
 
@@ -17,7 +15,7 @@ use crate::time::{Instant, US_PER_MS};
 /// The longest `stall_disk`: one day.
 const MAX_DISK_STALL_US: u64 = 86_400_000 * US_PER_MS;
 
-use super::ms::{range_ms, range_us, AtMs, Ms};
+use super::ms::range_us;
 use super::timing::{TimedEvent, MAX_FIRINGS, MAX_REPEAT_TIMES};
 use super::validate::Check;
 use super::{
@@ -545,88 +543,4 @@ fn network_patch(spec: &NetworkSpec) -> NetworkPatch {
 fn is_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_uppercase())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-pub(super) fn ref_spec(node: &NodeRef) -> NodeRefSpec {
-    match node {
-        NodeRef::Id(id) => NodeRefSpec::Id(u64::from(id.0)),
-        NodeRef::Leader => NodeRefSpec::Name("leader".into()),
-        NodeRef::Follower(k) => NodeRefSpec::Name(format!("follower:{k}")),
-        NodeRef::Crashed => NodeRefSpec::Name("crashed".into()),
-        NodeRef::Name(name) => NodeRefSpec::Name(name.clone()),
-    }
-}
-
-fn pair_specs(pairs: &[(NodeRef, NodeRef)]) -> Vec<[NodeRefSpec; 2]> {
-    pairs
-        .iter()
-        .map(|(a, b)| [ref_spec(a), ref_spec(b)])
-        .collect()
-}
-
-/// Writes a script event back in the file's own terms, so drawn chaos can
-/// be written out as plain `events` (by `raftsim shrink`).
-pub fn event_spec(event: &ScriptEvent) -> EventSpec {
-    let mut spec = EventSpec {
-        at_ms: AtMs::At(Ms::from_us(event.at.as_us())),
-        wait: event.wait.then_some(true),
-        ..EventSpec::default()
-    };
-    match &event.fault {
-        Fault::Isolate(node) => spec.isolate = Some(ref_spec(node)),
-        Fault::Partition(groups) => {
-            spec.partition = Some(
-                groups
-                    .iter()
-                    .map(|g| g.iter().map(|n| u64::from(n.0)).collect())
-                    .collect(),
-            )
-        }
-        Fault::Cut(pairs) => spec.cut = Some(pair_specs(pairs)),
-        Fault::CutOneway(pairs) => spec.cut_oneway = Some(pair_specs(pairs)),
-        Fault::Restore(pairs) => spec.restore = Some(pair_specs(pairs)),
-        Fault::Heal => spec.heal = Some(true),
-        Fault::Crash(node) => spec.crash = Some(ref_spec(node)),
-        Fault::Restart(node) => spec.restart = Some(ref_spec(node)),
-        Fault::SetNetwork(patch) => {
-            spec.set_network = Some(NetworkSpec {
-                latency_ms: patch.latency_us.map(range_ms),
-                loss: patch.loss,
-                duplicate: patch.duplicate,
-            })
-        }
-        Fault::ResetNetwork => spec.reset_network = Some(true),
-        Fault::SetLink { between, link } => {
-            spec.set_link = Some(SetLinkSpec {
-                between: [ref_spec(&between.0), ref_spec(&between.1)],
-                loss: link.loss,
-                latency_ms: link.latency_us.map(range_ms),
-                drop_payloads: link.drop_payloads,
-            })
-        }
-        Fault::Pause(node) => spec.pause = Some(ref_spec(node)),
-        Fault::Resume(node) => spec.resume = Some(ref_spec(node)),
-        Fault::SetClock { node, drift_ppb } => {
-            spec.set_clock = Some(SetClockSpec {
-                node: ref_spec(node),
-                drift_ppm: *drift_ppb as f64 / PPB_PER_PPM,
-            })
-        }
-        Fault::StallDisk { node, for_us } => {
-            spec.stall_disk = Some(StallDiskSpec {
-                node: ref_spec(node),
-                for_ms: Ms::from_us(*for_us),
-            })
-        }
-        Fault::Let(bindings) => {
-            spec.bind = Some(
-                bindings
-                    .iter()
-                    .map(|(name, node)| (name.clone(), ref_spec(node)))
-                    .collect(),
-            )
-        }
-        Fault::Request(request) => super::membership::write_request(request, &mut spec),
-    }
-    spec
 }

@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use crate::faults::{Fault, NodeRef, Request};
 use crate::node::{NodeId, NodeSet};
 
-use super::events::ref_spec;
 use super::validate::Check;
+use super::write_back::ref_spec;
 use super::{ChangeSpec, EventSpec, NodeRefSpec, ScenarioFile};
 
 /// The membership actions an event names (each `None` when absent).

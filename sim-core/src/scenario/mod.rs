@@ -15,6 +15,7 @@
 
 mod chaos;
 mod events;
+mod expect;
 mod membership;
 mod model;
 mod ms;
@@ -22,6 +23,7 @@ mod resolve;
 mod timing;
 mod validate;
 mod warnings;
+mod write_back;
 
 use std::fmt;
 
@@ -35,7 +37,6 @@ use crate::network::NetworkConfig;
 use crate::node::{NodeId, NodeSet, RaftConfig};
 use crate::time::US_PER_MS;
 
-pub use events::event_spec;
 pub use model::{
     AtMs, ChangeSpec, ChaosSpec, ClockSpec, DLedgerSpec, EventSpec, ExpectSpec, LatencyBucketSpec,
     Ms, NetworkSpec, NodeRefSpec, PublishedPointSpec, PublishedQuantiles, PublishedSpec, RaftSpec,
@@ -44,6 +45,7 @@ pub use model::{
 };
 pub use timing::{MAX_FIRINGS, MAX_REPEAT_TIMES};
 pub use validate::{MAX_EVENT_LIMIT, MAX_HEARTBEAT_LEAK, MAX_TICK_MS, MAX_TIMER_JITTER_MS};
+pub use write_back::event_spec;
 
 /// The longest virtual duration a scenario may ask for: 7 days.
 pub const MAX_DURATION_MS: u64 = 7 * 24 * 3_600 * 1_000;
