@@ -124,6 +124,11 @@ impl Core {
         let last_index = self.log.last_index();
         let progress = &mut self.progress[from.index()];
         if response.success {
+            // Only a follower that now holds an entry past the commit index
+            // can complete a majority past it: every other input of the
+            // count (the leader's own write, the configuration, the term)
+            // counts again when it changes. Most answers (heartbeats) skip.
+            let counts = response.index > progress.matched && response.index > self.commit_index;
             progress.matched = progress.matched.max(response.index);
             progress.next = progress.next.max(response.index + 1);
             debug_assert!(
@@ -132,7 +137,16 @@ impl Core {
                 progress.matched
             );
             let behind = progress.next <= self.sendable_index();
-            self.maybe_commit();
+            if counts {
+                self.maybe_commit();
+            } else if cfg!(debug_assertions) {
+                let before = self.commit_index;
+                self.maybe_commit();
+                debug_assert_eq!(
+                    self.commit_index, before,
+                    "an answer that moved no one past the commit index commits nothing"
+                );
+            }
             // A node the configuration in force leaves out gets nothing
             // more (thesis §4.2.2), not even in answer to its answers.
             if behind && self.membership.members().contains(from) {
