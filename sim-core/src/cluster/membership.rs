@@ -20,6 +20,13 @@ pub(super) enum NotDone {
     Refused { leader: NodeId, reason: String },
 }
 
+/// A fault that cannot be applied now is skipped for that reason.
+impl From<String> for NotDone {
+    fn from(reason: String) -> NotDone {
+        NotDone::Skipped(reason)
+    }
+}
+
 impl<N: RaftNode> Cluster<'_, N> {
     /// The nodes that are up.
     pub(super) fn live_set(&self) -> NodeSet {

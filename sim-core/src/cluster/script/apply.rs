@@ -103,12 +103,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             event.source.unwrap_or(index),
             event.chaos,
         );
-        let outcome = match &fault {
-            Fault::Request(request) => self
-                .apply_request(request)
-                .map(|(description, nodes)| Applied::instant(description, nodes)),
-            other => self.apply(other).map_err(NotDone::Skipped),
-        };
+        let outcome = self.apply(&fault);
         let (applied, skipped, refused) = match outcome {
             Ok(applied) => (applied, None, None),
             Err(NotDone::Skipped(reason)) => (
@@ -150,8 +145,8 @@ impl<N: RaftNode> Cluster<'_, N> {
         self.after_fault(record);
     }
 
-    /// Applies a fault, or says why it cannot be applied now.
-    fn apply(&mut self, fault: &Fault) -> Result<Applied, String> {
+    /// Applies a fault, or says why it was skipped or refused.
+    fn apply(&mut self, fault: &Fault) -> Result<Applied, NotDone> {
         Ok(match fault {
             Fault::Isolate(node) => self.isolate(self.resolve(node)?),
             Fault::Partition(groups) => self.partition(groups),
@@ -179,7 +174,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             Fault::Crash(node) => {
                 let node = self.resolve(node)?;
                 if !self.slots[node.index()].live {
-                    return Err(format!("node {node} is already down"));
+                    return Err(NotDone::Skipped(format!("node {node} is already down")));
                 }
                 self.crash(node);
                 Applied::lasting(format!("crash {node}"), vec![node], OpenFault::Crash(node))
@@ -187,7 +182,7 @@ impl<N: RaftNode> Cluster<'_, N> {
             Fault::Restart(node) => {
                 let node = self.resolve(node)?;
                 if self.slots[node.index()].live {
-                    return Err(format!("node {node} is not down"));
+                    return Err(NotDone::Skipped(format!("node {node} is not down")));
                 }
                 self.restart(node);
                 Applied::instant(format!("restart {node}"), vec![node])
@@ -218,7 +213,10 @@ impl<N: RaftNode> Cluster<'_, N> {
             Fault::StallDisk { node, for_us } => {
                 self.apply_to_process(node, Process::StallDisk(*for_us))?
             }
-            Fault::Request(_) => unreachable!("requests go to apply_request"),
+            Fault::Request(request) => {
+                let (description, nodes) = self.apply_request(request)?;
+                Applied::instant(description, nodes)
+            }
         })
     }
 
