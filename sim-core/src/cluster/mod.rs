@@ -445,11 +445,28 @@ impl<'t, N: RaftNode> Cluster<'t, N> {
             .collect()
     }
 
+    /// Whether every node `event` names is one of the cluster's machines.
+    fn nodes_exist(&self, event: &Event<N::Message>) -> bool {
+        let exists = |n: &NodeId| n.index() < self.slots.len();
+        match event {
+            Event::Deliver { from, to, .. } | Event::Depart { from, to, .. } => {
+                exists(from) && exists(to)
+            }
+            Event::Timer { node, .. } | Event::Durable { node, .. } => exists(node),
+            Event::Fault(_) | Event::Propose | Event::ClientRetry => true,
+        }
+    }
+
     fn record(&mut self, event: TraceEvent<'_, N::Message>) {
         self.observers.record(self.now, &event);
     }
 
     fn dispatch(&mut self, event: Event<N::Message>) {
+        debug_assert!(
+            self.nodes_exist(&event),
+            "an event names a node outside the cluster of {}",
+            self.slots.len()
+        );
         match event {
             Event::Timer { node, kind } => self.on_timer_event(node, kind),
             Event::Deliver { from, to, id, msg } => {

@@ -83,6 +83,13 @@ impl RaftRsNode {
     /// stream. The library's own draw (`thread_rng`) never survives.
     fn replace_timeout(&mut self) {
         let raft = &self.raw.raft;
+        debug_assert!(
+            raft.term >= self.seen.0,
+            "node {}: the library's term fell from {} to {}",
+            raft.id,
+            self.seen.0,
+            raft.term
+        );
         let reset = raft.term != self.seen.0
             || (raft.state != self.seen.1 && raft.state != StateRole::PreCandidate);
         if reset || raft.randomized_election_timeout() != self.timeout_set {

@@ -66,10 +66,19 @@ impl Core {
                     append.prev_log_index,
                     self.log.last_index()
                 );
+                let before = self.commit_index;
                 let commit = append.leader_commit.min(matched);
                 if commit > self.commit_index {
                     self.commit_to(commit);
                 }
+                debug_assert!(
+                    self.commit_index == before
+                        || self.commit_index <= last_new
+                        || bugs.trust_leader_commit,
+                    "node {}: committed {} past the entries known to match leader {from} ({last_new})",
+                    self.id,
+                    self.commit_index
+                );
                 let reply = AppendResponse {
                     term: self.term,
                     success: true,

@@ -197,7 +197,23 @@ impl Core {
             || self.log.term_at(candidate) == Some(self.term);
         if candidate > self.commit_index && term_ok {
             self.commit_to(candidate);
+            debug_assert!(
+                self.majority_matched(voters, own) && self.majority_matched(outgoing, own),
+                "leader {} committed {} past what a majority matched",
+                self.id,
+                self.commit_index
+            );
         }
+    }
+
+    /// Whether a majority of `set` (trivially, of none) holds the commit
+    /// index: the commit never passes what a majority matched.
+    fn majority_matched(&self, set: NodeSet, own: LogIndex) -> bool {
+        let holding = set
+            .iter()
+            .filter(|&n| self.matched(n, own) >= self.commit_index)
+            .count();
+        set.is_empty() || 2 * holding > set.len()
     }
 
     /// How far node `n` is known to hold the leader's log.
