@@ -18,6 +18,7 @@ use sim_core::faults::{Fault, Request};
 use sim_core::node::{Bugs, ElectionKind, Implementation};
 use sim_core::results;
 use sim_core::scenario::{Scenario, Variant};
+use sim_core::stats::nearest_rank;
 
 use super::overrides::Overrides;
 use super::progress::Progress;
@@ -405,7 +406,8 @@ fn cells(groups: &[Group], seeds: &[u64], outcomes: &[Vec<Outcome>]) -> Vec<Cell
                 }
                 cell.caught = times.len() as u64;
                 times.sort_by(f64::total_cmp);
-                cell.median_ms = times.get(times.len().saturating_sub(1) / 2).copied();
+                // The lower median of the catch times (none caught, none).
+                cell.median_ms = (!times.is_empty()).then(|| nearest_rank(&times, 0.5));
             }
             cells.push(cell);
         }
