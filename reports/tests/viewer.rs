@@ -386,7 +386,7 @@ fn a_json_lines_trace_shows_each_node_as_of_its_last_state_record() {
 #[test]
 fn a_trace_that_is_not_one_names_its_line() {
     let err = viewer::from_jsonl(
-        "{\"seq\":0,\"at_us\":0,\"kind\":\"state\"}\nnot json\n",
+        "{\"seq\":0,\"at_us\":0,\"kind\":\"crash\",\"node\":1}\nnot json\n",
         "t",
         viewer::Detail::new(1, 1),
     )

@@ -17,7 +17,7 @@ pub mod window;
 pub use chrome::ChromeTracer;
 pub use fields::FateFields;
 pub use hash::{hash_hex, TraceHash};
-pub use jsonl::{read_jsonl, JsonLinesTracer, Record, TraceLine};
+pub use jsonl::{read_jsonl, JsonLinesTracer, Record, TraceError, TraceLine};
 
 use crate::invariants::Property;
 use crate::network::Fate;

@@ -17,7 +17,7 @@ use sim_core::node::{NodeId, Status};
 use sim_core::results::{self, Results, VariantResult};
 use sim_core::scenario::{Scenario, Variant};
 use sim_core::time::Instant;
-use sim_core::trace::{TraceEvent, Tracer};
+use sim_core::trace::{read_jsonl, TraceEvent, Tracer};
 
 use super::chart::read_results;
 use super::inspect::{looks_like_trace, recorded_run, recorded_scenario};
@@ -223,15 +223,10 @@ fn from_trace(path: &Path, text: &str) -> Result<String, Failure> {
         return Ok(page(&scenario, &results, &[data], &source));
     }
     let stem = trace_stem(path);
-    let end_us = text
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .and_then(|v| v["at_us"].as_u64())
-        .unwrap_or(0);
+    let lines = read_jsonl(text).map_err(|e| Failure::bad_input(format!("{shown}: {e}")))?;
+    let end_us = lines.last().map_or(0, |l| l.at_us);
     let detail = viewer::detail_for(&Default::default(), end_us);
-    let replay = viewer::from_jsonl(text, &stem, detail)
+    let replay = viewer::from_lines(&lines, &stem, detail)
         .map_err(|e| Failure::bad_input(format!("{shown}: {e}")))?;
     let data = viewer::encode(&replay, viewer::share_bytes(replay.end_us, 1));
     let source = path

@@ -4,58 +4,14 @@
 //! it starts), so the viewer shows each node as of its last state record,
 //! as `raftsim inspect TRACE` does; it has no link cuts or pauses, so none
 //! are shown. A `config` record (`voters`, `learners`, `description`), if a
-//! trace has one, changes the configuration shown.
+//! trace has one, changes the configuration shown. It reads through
+//! sim-core's typed trace reader ([`read_jsonl`]), as `raftsim inspect`
+//! does, so both accept the same traces.
 
-use serde::Deserialize;
-use sim_core::node::Role;
+use sim_core::node::{NodeId, Role};
+use sim_core::trace::{read_jsonl, DropReason, FateFields, Record, TraceError, TraceLine};
 
 use super::record::{Detail, Fate, Message, NodeView, Recorder, VariantReplay};
-
-/// Why a trace cannot be read: the line (1-based) and what is wrong.
-#[derive(Debug, thiserror::Error)]
-#[error("line {line}: {reason}")]
-pub struct TraceError {
-    pub line: usize,
-    pub reason: String,
-}
-
-/// The fields of any record that the viewer reads; the rest are ignored.
-#[derive(Deserialize)]
-struct Line {
-    at_us: u64,
-    kind: String,
-    node: Option<u32>,
-    from: Option<u32>,
-    to: Option<u32>,
-    msg: Option<String>,
-    term: Option<u64>,
-    fate: Option<String>,
-    arrive_us: Option<u64>,
-    duplicate_us: Option<u64>,
-    reason: Option<String>,
-    role: Option<String>,
-    leader: Option<u32>,
-    voted_for: Option<u32>,
-    log_length: Option<u64>,
-    commit_index: Option<u64>,
-    description: Option<String>,
-    skipped: Option<bool>,
-    property: Option<String>,
-    message: Option<String>,
-    voters: Option<Vec<u32>>,
-    learners: Option<Vec<u32>>,
-}
-
-/// What the first pass reads of a record: its node ids, and the instant
-/// of a scripted event (whose window opens before it).
-#[derive(Deserialize)]
-struct Nodes {
-    at_us: u64,
-    kind: String,
-    node: Option<u32>,
-    from: Option<u32>,
-    to: Option<u32>,
-}
 
 fn role(name: &str) -> Option<Role> {
     match name {
@@ -68,149 +24,182 @@ fn role(name: &str) -> Option<Role> {
 }
 
 /// A node id already checked against `MAX_NODES` (at most 64).
-fn node_id(node: u32) -> u8 {
-    node as u8
+fn node_id(node: NodeId) -> u8 {
+    node.0 as u8
 }
 
-/// The lines that hold a record (a trace may end with a newline).
-fn records(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.lines()
-        .enumerate()
-        .map(|(i, line)| (i + 1, line))
-        .filter(|(_, line)| !line.trim().is_empty())
+/// The nodes a record names (its node, or its sender and receiver).
+fn named(record: &TraceLine) -> [Option<NodeId>; 2] {
+    match &record.record {
+        Record::Send { from, to, .. }
+        | Record::Deliver { from, to, .. }
+        | Record::Drop { from, to, .. } => [Some(*from), Some(*to)],
+        Record::Timer { node, .. }
+        | Record::State { node, .. }
+        | Record::Crash { node }
+        | Record::Restart { node } => [Some(*node), None],
+        Record::Violation { node, .. } => [*node, None],
+        Record::Run { .. }
+        | Record::Fault { .. }
+        | Record::Propose { .. }
+        | Record::Commit { .. }
+        | Record::Config { .. } => [None, None],
+    }
 }
 
 /// Reads a whole trace as the run of one variant labelled `label`, kept
 /// with `detail`.
 pub fn from_jsonl(text: &str, label: &str, detail: Detail) -> Result<VariantReplay, TraceError> {
-    let bad = |line: usize, reason: String| TraceError { line, reason };
-    let mut nodes = 0;
-    let mut planned = Vec::new();
-    for (line, record) in records(text) {
-        let ids: Nodes = serde_json::from_str(record)
-            .map_err(|e| bad(line, format!("not a JSON Lines trace record: {e}")))?;
-        if ids.kind == "fault" {
-            planned.push(ids.at_us);
-        }
-        nodes = [ids.node, ids.from, ids.to, Some(nodes)]
-            .into_iter()
-            .flatten()
-            .max()
-            .unwrap_or(0);
-    }
+    from_lines(&read_jsonl(text)?, label, detail)
+}
+
+/// The run of one variant from the lines of its trace (see [`from_jsonl`]).
+pub fn from_lines(
+    lines: &[TraceLine],
+    label: &str,
+    detail: Detail,
+) -> Result<VariantReplay, TraceError> {
+    let nodes = lines
+        .iter()
+        .flat_map(named)
+        .flatten()
+        .map(|n| n.0)
+        .max()
+        .unwrap_or(0);
     if nodes == 0 || nodes as usize > sim_core::node::MAX_NODES {
-        return Err(bad(
-            1,
-            format!(
+        return Err(TraceError {
+            line: 1,
+            reason: format!(
                 "names {nodes} nodes; a trace of raftsim names 1 to {}",
                 sim_core::node::MAX_NODES
             ),
-        ));
+        });
     }
+    let planned: Vec<u64> = lines
+        .iter()
+        .filter(|l| matches!(l.record, Record::Fault { .. }))
+        .map(|l| l.at_us)
+        .collect();
     let mut recorder = Recorder::new(label, nodes, detail, &planned);
     recorder.links_unknown();
     let mut end_us = 0;
-    for (line, record) in records(text) {
-        let r: Line = serde_json::from_str(record)
-            .map_err(|e| bad(line, format!("not a JSON Lines trace record: {e}")))?;
-        let missing = |field: &str| bad(line, format!("a {} record without `{field}`", r.kind));
-        end_us = end_us.max(r.at_us);
-        match r.kind.as_str() {
-            "state" => {
-                let node = r.node.ok_or_else(|| missing("node"))?;
-                let name = r.role.as_deref().ok_or_else(|| missing("role"))?;
-                let role = role(name).ok_or_else(|| bad(line, format!("unknown role {name:?}")))?;
-                recorder.status(
-                    r.at_us,
-                    node,
-                    NodeView {
-                        role,
-                        term: r.term.ok_or_else(|| missing("term"))?,
-                        vote: r.voted_for.map(node_id),
-                        leader: r.leader.map(node_id),
-                        log: r.log_length.unwrap_or(0),
-                        commit: r.commit_index.unwrap_or(0),
-                    },
-                );
+    for (i, line) in lines.iter().enumerate() {
+        let at_us = line.at_us;
+        end_us = end_us.max(at_us);
+        match &line.record {
+            Record::State {
+                node,
+                term,
+                role: name,
+                leader,
+                voted_for,
+                log_length,
+                commit_index,
+            } => {
+                let role = role(name).ok_or_else(|| TraceError {
+                    line: i + 1,
+                    reason: format!("unknown role {name:?}"),
+                })?;
+                let view = NodeView {
+                    role,
+                    term: *term,
+                    vote: voted_for.map(node_id),
+                    leader: leader.map(node_id),
+                    log: *log_length,
+                    commit: *commit_index,
+                };
+                recorder.status(at_us, node.0, view);
             }
-            "send" => {
-                if !recorder.keeps_message(r.at_us) {
+            Record::Send {
+                from,
+                to,
+                msg,
+                term,
+                fate,
+                ..
+            } => {
+                if !recorder.keeps_message(at_us) {
                     continue;
                 }
-                let kind = recorder.kind_index(r.msg.as_deref().ok_or_else(|| missing("msg"))?);
                 let message = Message {
-                    sent_us: r.at_us,
-                    end_us: r.at_us,
-                    term: Message::term_of(r.term.unwrap_or(0)),
-                    from: node_id(r.from.ok_or_else(|| missing("from"))?),
-                    to: node_id(r.to.ok_or_else(|| missing("to"))?),
-                    kind,
+                    sent_us: at_us,
+                    end_us: at_us,
+                    term: Message::term_of(*term),
+                    from: node_id(*from),
+                    to: node_id(*to),
+                    kind: recorder.kind_index(msg),
                     fate: Fate::Delivered,
                 };
-                match r.fate.as_deref() {
-                    Some("arrives") => {
-                        let arrive = r.arrive_us.ok_or_else(|| missing("arrive_us"))?;
+                match *fate {
+                    FateFields::Arrives {
+                        arrive_us,
+                        duplicate_us,
+                    } => {
                         recorder.send(Message {
-                            end_us: arrive.max(r.at_us),
+                            end_us: arrive_us.max(at_us),
                             ..message
                         });
-                        if let Some(again) = r.duplicate_us {
+                        if let Some(again) = duplicate_us {
                             recorder.send(Message {
-                                end_us: again.max(r.at_us),
+                                end_us: again.max(at_us),
                                 ..message
                             });
                         }
                     }
-                    Some("lost") => recorder.send(Message {
+                    FateFields::Lost => recorder.send(Message {
                         fate: Fate::Lost,
                         ..message
                     }),
-                    Some("link_cut") => recorder.send(Message {
+                    FateFields::LinkCut => recorder.send(Message {
                         fate: Fate::LinkCut,
                         ..message
                     }),
-                    other => return Err(bad(line, format!("unknown fate {other:?}"))),
                 }
             }
-            "drop" => {
-                let fate = match r.reason.as_deref() {
-                    Some("cut_in_flight") => Some(Fate::CutInFlight),
-                    Some("node_down") => Some(Fate::NodeDown),
-                    _ => None,
+            Record::Drop {
+                from, to, reason, ..
+            } => {
+                let fate = match reason {
+                    DropReason::CutInFlight => Some(Fate::CutInFlight),
+                    DropReason::NodeDown => Some(Fate::NodeDown),
+                    // Lost or cut when sent: the send's own fate shows it;
+                    // a send that never left was never drawn.
+                    DropReason::Loss | DropReason::LinkCut | DropReason::SenderCrashed => None,
                 };
-                if let (Some(fate), Some(from), Some(to)) = (fate, r.from, r.to) {
-                    recorder.dropped(r.at_us, node_id(from), node_id(to), fate);
+                if let Some(fate) = fate {
+                    recorder.dropped(at_us, node_id(*from), node_id(*to), fate);
                 }
             }
-            "crash" => recorder.crash(r.at_us, r.node.ok_or_else(|| missing("node"))?),
-            "restart" => recorder.restart(r.at_us, r.node.ok_or_else(|| missing("node"))?),
-            "fault" => recorder.fault(
-                r.at_us,
-                r.description.as_deref().unwrap_or("fault"),
-                r.skipped.unwrap_or(false),
-            ),
-            "violation" => {
-                let on = r.node.map_or(String::new(), |n| format!(" (node {n})"));
-                recorder.violation(
-                    r.at_us,
-                    format!(
-                        "{}{on}: {}",
-                        r.property.as_deref().unwrap_or("violation"),
-                        r.message.as_deref().unwrap_or("")
-                    ),
-                );
+            Record::Crash { node } => recorder.crash(at_us, node.0),
+            Record::Restart { node } => recorder.restart(at_us, node.0),
+            Record::Fault {
+                description,
+                skipped,
+                ..
+            } => recorder.fault(at_us, description, *skipped),
+            Record::Violation {
+                property,
+                message,
+                node,
+            } => {
+                let on = node.map_or(String::new(), |n| format!(" (node {n})"));
+                recorder.violation(at_us, format!("{property}{on}: {message}"));
             }
-            "config" => {
-                let voters = r.voters.unwrap_or_default();
-                let learners = r.learners.unwrap_or_default();
-                let text = r.description.unwrap_or_else(|| {
-                    format!("configuration: voters {voters:?}, learners {learners:?}")
-                });
-                recorder.config(r.at_us, voters, learners, text);
+            Record::Config {
+                voters, learners, ..
+            } => {
+                let voters: Vec<u32> = voters.iter().map(|n| n.0).collect();
+                let learners: Vec<u32> = learners.iter().map(|n| n.0).collect();
+                let text = format!("configuration: voters {voters:?}, learners {learners:?}");
+                recorder.config(at_us, voters, learners, text);
             }
-            // Timers, deliveries, proposals, commits, and kinds a later
-            // raftsim may add: nothing the viewer draws.
-            _ => {}
+            // What ran, timers, deliveries, proposals, commits: nothing
+            // the viewer draws.
+            Record::Run { .. }
+            | Record::Timer { .. }
+            | Record::Deliver { .. }
+            | Record::Propose { .. }
+            | Record::Commit { .. } => {}
         }
     }
     Ok(recorder.finish(end_us, true))

@@ -25,8 +25,9 @@ use sim_core::node::{ElectionKind, RaftConfig};
 
 pub use budget::budget_bytes;
 pub use encode::message_class;
-pub use jsonl::{from_jsonl, TraceError};
+pub use jsonl::{from_jsonl, from_lines};
 pub use record::{Budget, Detail, VariantReplay};
+pub use sim_core::trace::TraceError;
 pub use tracer::ViewerTracer;
 
 /// The viewer's file name in a run's output directory.

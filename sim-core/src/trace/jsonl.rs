@@ -254,16 +254,28 @@ impl<W: Write> Tracer for JsonLinesTracer<W> {
     }
 }
 
-/// Reads a JSON Lines trace. An error names the line (1-based) and what
-/// is wrong with it.
-pub fn read_jsonl(text: &str) -> Result<Vec<TraceLine>, String> {
+/// Why a trace cannot be read: the line (1-based) and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct TraceError {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// Reads a JSON Lines trace: the one typed reader of traces (`inspect`
+/// and the replay viewer read through it). An error names the line
+/// (1-based) and what is wrong with it.
+pub fn read_jsonl(text: &str) -> Result<Vec<TraceLine>, TraceError> {
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(i, line)| {
             serde_json::from_str::<TraceLine>(line)
                 .map(TraceLine::without_fate_keys)
-                .map_err(|e| format!("line {}: not a raftsim trace record: {e}", i + 1))
+                .map_err(|e| TraceError {
+                    line: i + 1,
+                    reason: format!("not a raftsim trace record: {e}"),
+                })
         })
         .collect()
 }
@@ -334,7 +346,12 @@ mod tests {
             matches!(&lines[1].record, Record::Fault { description, .. } if description == "isolate 3")
         );
         let err = read_jsonl("{\"seq\":0}\n").unwrap_err();
-        assert!(err.starts_with("line 1:"), "{err}");
+        assert_eq!(err.line, 1);
+        assert!(
+            err.to_string()
+                .starts_with("line 1: not a raftsim trace record"),
+            "{err}"
+        );
     }
 
     /// A message of no implementation: just what a trace shows.
