@@ -3,10 +3,10 @@
 //! node, its timers, its writes in flight). Runs one input through a node
 //! and carries out the actions it returns, in order.
 //!
-//! Owns the rule that a message leaves a node only after every write that
-//! node issued before it is durable (except a leader's AppendEntries), and
-//! that a crash loses pending writes
-//! and the messages waiting for them.
+//! Carries out each send as the node timed it ([`SendTiming`]): at once,
+//! or only after every write the node issued before it is durable. Owns
+//! the rule that a crash loses pending writes and the messages waiting for
+//! them.
 
 use super::clock::{ClockConfig, NodeClock};
 use super::pause::Pending;
