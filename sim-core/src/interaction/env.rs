@@ -2,16 +2,20 @@
 //! InteractionEnv): nodes of any [`RaftNode`] implementation, a queue of
 //! messages in flight that moves only when a command delivers it, timers
 //! that fire only when a command fires them, links a command can cut, and
-//! disks that make every write durable at once. Each command prints what
-//! happened: messages sent (`1->2 Kind term=T field=value ...`), status
-//! changes (`1: leader term=2 ...`), drops.
+//! disks that make every write durable at once, or, with `async-storage`,
+//! only when `process-ready` says so: then a node's writes and the sends it
+//! timed after them (`SendTiming::AfterWrites`) wait in its ready queue,
+//! and a crash loses them. Each command prints what happened: messages
+//! sent (`1->2 Kind term=T field=value ...`), status changes (`1: leader
+//! term=2 ...`), writes made durable, drops.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 
 use crate::node::{
     Action, Boot, EntryData, FieldValue, HardState, Membership, MembershipChange, MessageView,
-    NodeId, NodeSet, Note, ProposalId, RaftConfig, RaftNode, Role, Status, TimerKind,
+    NodeId, NodeSet, Note, PersistWrite, ProposalId, RaftConfig, RaftNode, Role, SendTiming,
+    Status, TimerKind,
 };
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
@@ -31,6 +35,15 @@ struct Member<N: RaftNode> {
     /// The timer stream, kept across a crash.
     rng: Option<Stream>,
     armed: BTreeMap<TimerKind, Instant>,
+    /// With `async-storage`: the writes not yet durable and the sends
+    /// waiting for them, in the order the node asked.
+    ready: VecDeque<Held<N::Message>>,
+}
+
+/// What waits in a node's ready queue.
+enum Held<M> {
+    Write(PersistWrite),
+    Send { to: NodeId, msg: M },
 }
 
 struct InFlight<M> {
@@ -60,6 +73,8 @@ pub(super) struct Env<N: RaftNode> {
     /// Directed links (from, to) that are down.
     cut: BTreeSet<(NodeId, NodeId)>,
     next_proposal: ProposalId,
+    /// Writes wait for `process-ready` instead of being durable at once.
+    async_storage: bool,
 }
 
 /// `1->2 Kind term=T field=value ...`
@@ -96,7 +111,12 @@ impl<N: RaftNode> Env<N> {
     /// `n` nodes, all started at time 0; `voters` start as the cluster
     /// (their disks hold that configuration), the others as spare
     /// machines with no configuration at all.
-    pub(super) fn new(n: usize, config: RaftConfig, voters: NodeSet) -> (Env<N>, String) {
+    pub(super) fn new(
+        n: usize,
+        config: RaftConfig,
+        voters: NodeSet,
+        async_storage: bool,
+    ) -> (Env<N>, String) {
         let bootstrap = Membership::of_voters(voters);
         let mut env = Env {
             config,
@@ -110,12 +130,14 @@ impl<N: RaftNode> Env<N> {
                     },
                     rng: Some(Stream::new(SEED, Purpose::NodeTimers, id as u64)),
                     armed: BTreeMap::new(),
+                    ready: VecDeque::new(),
                 })
                 .collect(),
             inflight: VecDeque::new(),
             rounds: 0,
             cut: BTreeSet::new(),
             next_proposal: 1,
+            async_storage,
         };
         let mut out = String::new();
         for i in 0..n {
@@ -200,7 +222,9 @@ impl<N: RaftNode> Env<N> {
     }
 
     /// What the world does with a node's actions: sends queue in flight,
-    /// timers are armed, writes are durable at once (and the node told).
+    /// timers are armed, writes are durable at once (and the node told);
+    /// with `async-storage`, writes and the sends timed after them wait in
+    /// the node's ready queue.
     fn carry_out(
         &mut self,
         id: NodeId,
@@ -210,10 +234,15 @@ impl<N: RaftNode> Env<N> {
     ) {
         for action in actions {
             match action {
-                Action::Send { to, msg, timing: _ } => {
-                    writeln!(out, "{indent}{}", format_message(id, to, &msg))
-                        .expect("writing to a String");
-                    self.inflight.push_back(InFlight { from: id, to, msg });
+                Action::Send { to, msg, timing } => {
+                    let ready = &mut self.members[id.index()].ready;
+                    let waits = timing == SendTiming::AfterWrites
+                        && ready.iter().any(|h| matches!(h, Held::Write(_)));
+                    if waits {
+                        ready.push_back(Held::Send { to, msg });
+                    } else {
+                        self.send(id, to, msg, out, indent);
+                    }
                 }
                 Action::SetTimer { kind, at } => {
                     assert!(at >= self.now, "node {id} set a timer in the past");
@@ -221,6 +250,9 @@ impl<N: RaftNode> Env<N> {
                 }
                 Action::CancelTimer { kind } => {
                     self.members[id.index()].armed.remove(&kind);
+                }
+                Action::Persist(write) if self.async_storage => {
+                    self.members[id.index()].ready.push_back(Held::Write(write));
                 }
                 Action::Persist(write) => {
                     let member = &mut self.members[id.index()];
@@ -239,6 +271,53 @@ impl<N: RaftNode> Env<N> {
                 Action::Note(Note::Deposed { .. }) => {}
             }
         }
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: N::Message, out: &mut String, indent: &str) {
+        writeln!(out, "{indent}{}", format_message(from, to, &msg)).expect("writing to a String");
+        self.inflight.push_back(InFlight { from, to, msg });
+    }
+
+    /// With `async-storage`: makes node `id`'s waiting writes durable, in
+    /// order, telling the node after each, and sends what waited for them.
+    /// What that causes waits for the next `process-ready`.
+    pub(super) fn process_ready(&mut self, id: NodeId, out: &mut String) {
+        let held = std::mem::take(&mut self.members[id.index()].ready);
+        for item in held {
+            match item {
+                Held::Write(write) => {
+                    let disk = &mut self.members[id.index()].disk;
+                    disk.apply(&write);
+                    let durable = disk.last_index();
+                    writeln!(
+                        out,
+                        "{id}: durable term={} vote={} last={durable}",
+                        disk.term,
+                        format_node(disk.voted_for)
+                    )
+                    .expect("writing to a String");
+                    self.step(id, out, "  ", |node, now, actions| {
+                        node.on_persisted(now, durable, actions)
+                    });
+                }
+                Held::Send { to, msg } => self.send(id, to, msg, out, "  "),
+            }
+        }
+    }
+
+    /// Whether any node has writes or sends waiting.
+    fn anything_ready(&self) -> bool {
+        self.members.iter().any(|m| !m.ready.is_empty())
+    }
+
+    /// `process-ready` for `ids` (every node, if none is given).
+    pub(super) fn process_ready_of(&mut self, ids: &[NodeId]) -> String {
+        let mut out = String::new();
+        let all: Vec<NodeId> = (0..self.members.len()).map(NodeId::from_index).collect();
+        for &id in if ids.is_empty() { &all[..] } else { ids } {
+            self.process_ready(id, &mut out);
+        }
+        out
     }
 
     /// Fires node `id`'s timers, earliest first, until it does what
@@ -328,14 +407,18 @@ impl<N: RaftNode> Env<N> {
     }
 
     /// Delivers every message in flight, and what they cause, until none
-    /// is left.
+    /// is left; with `async-storage`, whenever nothing is in flight, every
+    /// node's ready queue is processed, until that too is empty.
     pub(super) fn stabilize(&mut self) -> Result<String, String> {
         let mut out = String::new();
         for _ in 0..MAX_DELIVERIES {
-            let Some(message) = self.inflight.pop_front() else {
+            if let Some(message) = self.inflight.pop_front() {
+                self.deliver(message, &mut out);
+            } else if self.anything_ready() {
+                out.push_str(&self.process_ready_of(&[]));
+            } else {
                 return Ok(out);
-            };
-            self.deliver(message, &mut out);
+            }
         }
         Err(format!(
             "still not stable after {MAX_DELIVERIES} deliveries"
@@ -398,7 +481,12 @@ impl<N: RaftNode> Env<N> {
             .ok_or(format!("node {id} is already crashed"))?;
         member.rng = Some(node.into_rng());
         member.armed.clear();
-        Ok(format!("{id}: crashed\n"))
+        let lost = std::mem::take(&mut member.ready);
+        let writes = lost.iter().filter(|h| matches!(h, Held::Write(_))).count();
+        Ok(match (writes, lost.len() - writes) {
+            (0, 0) => format!("{id}: crashed\n"),
+            (w, m) => format!("{id}: crashed, losing {w} write(s) and {m} message(s) waiting\n"),
+        })
     }
 
     pub(super) fn restart(&mut self, id: NodeId) -> Result<String, String> {
@@ -478,11 +566,12 @@ impl<N: RaftNode> Env<N> {
         self.now = self.now.plus_us(us);
     }
 
-    /// Every node's status and the configuration it uses, in id order.
-    pub(super) fn status_lines(&self) -> String {
+    /// The status and configuration of `ids` (every node, if none is
+    /// given), in the order given.
+    pub(super) fn status_lines(&self, ids: &[NodeId]) -> String {
         let mut out = String::new();
-        for i in 0..self.members.len() {
-            let id = NodeId::from_index(i);
+        let all: Vec<NodeId> = (0..self.members.len()).map(NodeId::from_index).collect();
+        for &id in if ids.is_empty() { &all[..] } else { ids } {
             match self.members[id.index()].node.as_ref() {
                 Some(node) => writeln!(
                     out,

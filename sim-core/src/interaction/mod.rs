@@ -11,7 +11,7 @@
 //! it):
 //!
 //! ```text
-//! add-nodes N [voters=K] [snapshot=S] [pre_vote] [check_quorum]
+//! add-nodes N [voters=K] [snapshot=S] [pre_vote] [check_quorum] [async-storage]
 //!                                         N nodes from empty disks: 1..=K (all
 //!                                         by default) hold the configuration
 //!                                         voters=(1..K), the others none (spare
@@ -20,7 +20,12 @@
 //!                                         once S entries past its snapshot are
 //!                                         committed (to S/2 behind the commit);
 //!                                         the lease is on with CheckQuorum
-//!                                         (etcd's rule, which raft-rs follows)
+//!                                         (etcd's rule, which raft-rs follows);
+//!                                         with async-storage a write is
+//!                                         durable only at `process-ready`
+//!                                         (else at once), and a send the
+//!                                         node timed after its writes waits
+//!                                         for them
 //! campaign N                              fire N's timers until it stands
 //! heartbeat N                             fire N's timers until it sends
 //! step-down N                             fire N's timers until its role changes
@@ -28,14 +33,20 @@
 //!                                         milliseconds (whatever they do)
 //! stabilize                               deliver every message in flight, and
 //!                                         what they cause, until none is left
+//!                                         (and, with async-storage, process
+//!                                         every ready queue whenever none is)
+//! process-ready [N ...]                   make N's waiting writes durable, in
+//!                                         order, and send what waited for
+//!                                         them (every node's, if none given)
 //! deliver-msgs [from=N] [to=N]           deliver what is in flight now (from/to N)
 //! drop-msgs [from=N] [to=N]               drop what is in flight (from/to N)
 //! propose N                               a client proposal to N
 //! cut A B / isolate N / heal              links down (both ways) / all up
 //! crash N / restart N                     lose volatile state / start from disk
 //! advance MS                              let MS milliseconds pass, firing nothing
-//! status / log N                          print every node's status and
-//!                                         configuration / N's log
+//! status [N ...] / log N                  print the status and configuration
+//!                                         of N (of every node, if none given)
+//!                                         / N's log
 //! add-voter L N / add-learner L N         ask leader L to change the membership:
 //! promote L N / remove L N                one node at a time, or by joint
 //! change L [add=N,..] [remove=N,..] [learners=N,..]
@@ -103,6 +114,11 @@ impl<N: RaftNode> Session<N> {
         Ok(id)
     }
 
+    /// The rest of the words, each a node id.
+    fn nodes<'a>(&mut self, words: impl Iterator<Item = &'a str>) -> Result<Vec<NodeId>, String> {
+        words.map(|word| self.node(Some(word))).collect()
+    }
+
     /// `key=N` words, by key; anything else is an error.
     fn options<'a>(
         &mut self,
@@ -164,6 +180,7 @@ impl<N: RaftNode> Session<N> {
                     ..RaftConfig::default()
                 };
                 let mut voters = n;
+                let mut async_storage = false;
                 for flag in words.by_ref() {
                     match flag.split_once('=') {
                         Some(("voters", k)) => {
@@ -183,12 +200,13 @@ impl<N: RaftNode> Session<N> {
                         _ => match flag {
                             "pre_vote" => config.pre_vote = true,
                             "check_quorum" => config.check_quorum = true,
+                            "async-storage" => async_storage = true,
                             other => return Err(format!("unknown flag `{other}`")),
                         },
                     }
                 }
                 config.leader_lease = config.check_quorum;
-                let (env, out) = Env::new(n, config, NodeSet::first(voters));
+                let (env, out) = Env::new(n, config, NodeSet::first(voters), async_storage);
                 self.env = Some(env);
                 out
             }
@@ -261,7 +279,14 @@ impl<N: RaftNode> Session<N> {
                 self.env()?.advance(ms * 1_000);
                 String::new()
             }
-            "status" => self.env()?.status_lines(),
+            "status" => {
+                let ids = self.nodes(words.by_ref())?;
+                self.env()?.status_lines(&ids)
+            }
+            "process-ready" => {
+                let ids = self.nodes(words.by_ref())?;
+                self.env()?.process_ready_of(&ids)
+            }
             "log" => {
                 let id = self.node(words.next())?;
                 self.env()?.log_line(id)
@@ -365,6 +390,7 @@ interaction_tests! {
     removed_server_late_reply => "removed_server_late_reply.txt",
     remove_leader => "remove_leader.txt",
     transfer => "transfer.txt",
+    async_storage => "async_storage.txt",
 }
 
 #[test]
@@ -392,7 +418,7 @@ fn a_bad_command_fails_with_its_reason() {
     assert!(session
         .run("status extra")
         .unwrap_err()
-        .contains("unexpected"));
+        .contains("not a node id"));
     assert!(session
         .run("fly 1")
         .unwrap_err()
