@@ -248,6 +248,10 @@ impl ChaosConfig {
                 let off = rng.chance(swarm.off);
                 let factor = swarm.scale.0 + rng.unit() * (swarm.scale.1 - swarm.scale.0);
                 let rate = if off { 0.0 } else { self.rate(kind) * factor };
+                debug_assert!(
+                    rate.is_finite() && rate >= 0.0,
+                    "{kind:?} drawn at {rate}/min"
+                );
                 (kind, rate.min(MAX_PER_MIN))
             })
             .collect()
@@ -259,7 +263,10 @@ const MEMBERSHIP_STEP_US: u64 = 200 * US_PER_MS;
 
 /// Whole milliseconds in `[min_us, max_us]`, drawn uniformly.
 fn draw_ms(rng: &mut Stream, (min_us, max_us): (u64, u64)) -> u64 {
-    rng.between(min_us / US_PER_MS, max_us / US_PER_MS) * US_PER_MS
+    debug_assert!(min_us <= max_us, "a range of {min_us}..={max_us} µs");
+    let drawn = rng.between(min_us / US_PER_MS, max_us / US_PER_MS) * US_PER_MS;
+    debug_assert!(drawn <= max_us, "{drawn} µs drawn past {max_us}");
+    drawn
 }
 
 /// Where an episode writes its events; none past the chaos window's end.

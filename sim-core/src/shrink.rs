@@ -134,6 +134,10 @@ impl Shrinker {
                 let mut candidate = file.clone();
                 let end = (start + chunk).min(candidate.events.len());
                 candidate.events.drain(start..end);
+                debug_assert!(
+                    candidate.events.len() < file.events.len(),
+                    "a chunk removes at least one event"
+                );
                 if self.still_fails(&candidate) {
                     *file = candidate;
                     progress = true;
@@ -164,6 +168,10 @@ impl Shrinker {
                 low = mid + 1;
             }
         }
+        debug_assert!(
+            low == high && high <= original,
+            "the search ends within the run"
+        );
         if high < original {
             *file = with_duration(file, high);
             true
@@ -191,6 +199,10 @@ impl Shrinker {
                 e.at_ms = e.at_ms.earlier_by_us(shift_ms * 1_000);
             }
             candidate.duration_ms -= shift_ms;
+            debug_assert!(
+                shift_ms > 0 && candidate.duration_ms > 0,
+                "a shift moves the script earlier and leaves a run"
+            );
             if self.still_fails(&candidate) {
                 *file = candidate;
                 return true;
@@ -203,6 +215,7 @@ impl Shrinker {
         let mut progress = false;
         while file.nodes > 1 {
             let candidate = with_nodes(file, file.nodes - 1);
+            debug_assert_eq!(candidate.nodes, file.nodes - 1, "one node fewer");
             if !self.still_fails(&candidate) {
                 break;
             }
@@ -242,6 +255,10 @@ fn replace<T: PartialEq>(slot: &mut T, value: T) -> bool {
 }
 
 fn with_duration(file: &ScenarioFile, duration_ms: u64) -> ScenarioFile {
+    debug_assert!(
+        duration_ms >= 1 && duration_ms <= file.duration_ms,
+        "a run is only ever shortened"
+    );
     let mut out = file.clone();
     out.duration_ms = duration_ms;
     out.events.retain(|e| {

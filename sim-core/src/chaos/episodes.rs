@@ -33,6 +33,12 @@ fn ms(range: (u64, u64)) -> (u64, u64) {
 
 impl Episode {
     pub(super) fn draw(&self, kind: Targeted, rng: &mut Stream, out: &mut Out<'_>) {
+        debug_assert!(
+            !self.members.is_empty() && self.members.minus(NodeSet::first(self.nodes)).is_empty(),
+            "an episode's voters are machines of the cluster: {:?} of {}",
+            self.members,
+            self.nodes
+        );
         match kind {
             Targeted::LeaderCrash => self.leader_crash(out),
             Targeted::StaleRejoin => self.stale_rejoin(rng, out),
