@@ -160,7 +160,7 @@ fn bad_input_exits_2_naming_the_path() {
     let trace = dir.join("broken.jsonl");
     std::fs::write(
         &trace,
-        "{\"seq\":0,\"at_us\":0,\"kind\":\"state\",\"node\":1}\n{oops\n",
+        "{\"seq\":0,\"at_us\":0,\"kind\":\"crash\",\"node\":1}\n{oops\n",
     )
     .unwrap();
     let out = raftsim(&["view", trace.to_str().unwrap()]);
