@@ -2,7 +2,10 @@
 //! (nearest rank), the one summary of a distribution ([`Summary`]) that
 //! per-run metrics, pooled sweep distributions and per-seed aggregates all
 //! use, and the mergeable histogram of commit latencies. A p99 means the
-//! same thing in a results file and in a sweep.
+//! same thing in a results file and in a sweep. `mann_whitney` is the test
+//! of whether two samples differ (what `raftsim diff` asks of two sweeps).
+
+pub mod mann_whitney;
 
 use std::collections::BTreeMap;
 

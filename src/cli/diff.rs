@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
+use sim_core::stats::mann_whitney;
 use sim_core::sweep::SeedRecord;
 
 use super::input::{self, ReadError};
-use super::mann_whitney;
 use super::{CliResult, Failure, EXIT_FAILED, EXIT_OK};
 
 /// The level at which a Holm-adjusted p-value marks a change significant.

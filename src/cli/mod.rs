@@ -11,7 +11,6 @@ mod compare;
 mod diff;
 mod input;
 mod inspect;
-mod mann_whitney;
 mod output;
 mod overrides;
 mod progress;

@@ -1,7 +1,8 @@
 //! The Mann–Whitney U test (Wilcoxon rank-sum) of two samples, two-sided,
 //! by the normal approximation with the tie correction and a continuity
 //! correction, and Holm's step-down correction for several tests. Small
-//! enough to own: `diff` uses it on the per-seed values of two sweeps.
+//! enough to own: `raftsim diff` uses it on the per-seed values of two
+//! sweeps.
 
 /// One test's outcome.
 #[derive(Clone, Copy, Debug, PartialEq)]
