@@ -4,7 +4,8 @@
 //! for, and shows every step to the observers. It owns the run loop; it
 //! never decides Raft behaviour itself.
 //!
-//! - `mod.rs` (here): configuration, the run loop and event dispatch.
+//! - `mod.rs` (here): the run loop and event dispatch; `config.rs` what a
+//!   run is configured with.
 //! - `nodes.rs`: the node slots: start, crash, restart; executing a node's
 //!   actions (sends held until durable, timers, persists).
 //! - `client.rs`: the client workload: proposals, resends, and the
@@ -17,6 +18,7 @@
 
 mod client;
 mod clock;
+mod config;
 mod limits;
 mod membership;
 mod nodes;
@@ -24,22 +26,20 @@ mod observe;
 mod pause;
 mod script;
 
-use crate::chaos::ChaosPlan;
-use crate::faults::ScriptEvent;
 use crate::invariants::Violation;
 use crate::metrics::{Metrics, Samples, Series};
-use crate::network::{Network, NetworkConfig};
+use crate::network::Network;
 use crate::node::{
-    Action, HardState, LogIndex, Membership, NodeId, NodeSet, PersistWrite, ProposalId, RaftConfig,
-    RaftNode, Status, TimerKind, MAX_NODES,
+    Action, HardState, LogIndex, Membership, NodeId, NodeSet, PersistWrite, ProposalId, RaftNode,
+    Status, TimerKind, MAX_NODES,
 };
 use crate::progress;
-use crate::rng::Stream;
 use crate::scheduler::Scheduler;
 use crate::time::Instant;
 use crate::trace::{DropReason, Envelope, TraceEvent, Tracer};
 
 pub use clock::{ClockConfig, MAX_DRIFT_PPB, PPB_PER_PPM};
+pub use config::{ClusterConfig, LatencyBucket, StorageConfig, WorkloadConfig};
 pub use limits::{
     DEFAULT_MAX_EVENTS, DEFAULT_MAX_EVENTS_PER_SEC, DEFAULT_MAX_MEMORY_MB, MAX_PENDING_PROPOSALS,
     MAX_QUEUED_EVENTS,
@@ -49,110 +49,6 @@ use client::Client;
 use nodes::Slot;
 use observe::Observers;
 use script::Script;
-
-/// The client workload, resolved.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct WorkloadConfig {
-    /// Proposals per second of virtual time, evenly spaced (0: none).
-    pub proposals_per_sec: f64,
-    /// A proposal not committed this long after it was sent is sent again.
-    pub retry_us: u64,
-}
-
-/// Storage behaviour, resolved.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StorageConfig {
-    pub persist_latency_us: (u64, u64),
-    /// `persist_latency_buckets`, when given: drawn instead of the range.
-    pub buckets: Vec<LatencyBucket>,
-    /// The node handles nothing while a write of its own is in flight.
-    pub blocking: bool,
-}
-
-/// A bucket of write times: drawn when a draw below the total weight falls
-/// below `up_to` (the cumulative weight) and above the previous bucket's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LatencyBucket {
-    pub up_to: u64,
-    pub us: (u64, u64),
-}
-
-impl StorageConfig {
-    /// Whether a write takes any time at all.
-    pub fn has_latency(&self) -> bool {
-        self.persist_latency_us.1 > 0 || self.buckets.iter().any(|b| b.us.1 > 0)
-    }
-
-    /// One write's time.
-    pub(crate) fn draw_us(&self, rng: &mut Stream) -> u64 {
-        let Some(total) = self.buckets.last().map(|b| b.up_to) else {
-            let (min, max) = self.persist_latency_us;
-            return rng.between(min, max);
-        };
-        let drawn = rng.below(total);
-        let bucket = self.buckets[self.buckets.partition_point(|b| b.up_to <= drawn)];
-        rng.between(bucket.us.0, bucket.us.1)
-    }
-}
-
-/// Everything one run needs. Built from a scenario variant.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ClusterConfig {
-    pub nodes: usize,
-    /// The initial voters (scenario `members`); every other node starts as
-    /// a spare machine with no configuration and an empty log.
-    pub members: NodeSet,
-    pub seed: u64,
-    pub duration_us: u64,
-    pub raft: RaftConfig,
-    pub network: NetworkConfig,
-    pub workload: WorkloadConfig,
-    pub storage: StorageConfig,
-    pub clock: ClockConfig,
-    pub script: Vec<ScriptEvent>,
-    /// Random faults drawn as the run goes, after `script`'s events.
-    pub chaos: Option<ChaosPlan>,
-    /// The run stops with an error past this many events.
-    pub max_events: u64,
-    /// The run stops with an error past this many events in one second
-    /// of virtual time.
-    pub max_events_per_sec: u64,
-    /// The run stops with an error when more events than this are queued
-    /// ([`MAX_QUEUED_EVENTS`] for every scenario file; the library may
-    /// lower it).
-    pub max_queued_events: usize,
-    /// The run stops when what it holds passes this many MiB
-    /// ([`DEFAULT_MAX_MEMORY_MB`] unless a scenario or `--max-memory` says
-    /// otherwise).
-    pub max_memory_mb: u64,
-}
-
-impl ClusterConfig {
-    /// A fault-free cluster of `nodes` nodes with default settings.
-    pub fn new(nodes: usize, seed: u64, duration_us: u64) -> ClusterConfig {
-        let raft = RaftConfig::default();
-        ClusterConfig {
-            nodes,
-            members: NodeSet::first(nodes),
-            seed,
-            duration_us,
-            workload: WorkloadConfig {
-                proposals_per_sec: 0.0,
-                retry_us: raft.election_timeout_us.1,
-            },
-            raft,
-            network: NetworkConfig::default(),
-            storage: StorageConfig::default(),
-            clock: ClockConfig::default(),
-            script: Vec::new(),
-            chaos: None,
-            max_events: DEFAULT_MAX_EVENTS,
-            max_events_per_sec: DEFAULT_MAX_EVENTS_PER_SEC,
-            max_queued_events: MAX_QUEUED_EVENTS,
-            max_memory_mb: DEFAULT_MAX_MEMORY_MB,
-        }
-    }
-}
 
 /// What a run produced.
 #[derive(Clone, Debug)]

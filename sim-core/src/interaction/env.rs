@@ -13,9 +13,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 
 use crate::node::{
-    Action, Boot, EntryData, FieldValue, HardState, Membership, MembershipChange, MessageView,
-    NodeId, NodeSet, Note, PersistWrite, ProposalId, RaftConfig, RaftNode, Role, SendTiming,
-    Status, TimerKind,
+    Action, Boot, EntryData, HardState, Membership, MembershipChange, NodeId, NodeSet, Note,
+    PersistWrite, ProposalId, RaftConfig, RaftNode, Role, SendTiming, Status, TimerKind,
 };
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
@@ -77,35 +76,7 @@ pub(super) struct Env<N: RaftNode> {
     async_storage: bool,
 }
 
-/// `1->2 Kind term=T field=value ...`
-fn format_message(from: NodeId, to: NodeId, msg: &dyn MessageView) -> String {
-    let mut line = format!("{from}->{to} {} term={}", msg.kind(), msg.term());
-    for (name, value) in msg.fields().iter() {
-        match value {
-            FieldValue::Number(n) => write!(line, " {name}={n}"),
-            FieldValue::Flag(b) => write!(line, " {name}={b}"),
-            FieldValue::Text(t) => write!(line, " {name}={t}"),
-        }
-        .expect("writing to a String");
-    }
-    line
-}
-
-fn format_node(id: Option<NodeId>) -> String {
-    id.map_or_else(|| "none".to_string(), |id| id.to_string())
-}
-
-fn format_status(id: NodeId, s: &Status) -> String {
-    format!(
-        "{id}: {} term={} vote={} leader={} commit={} last={}",
-        s.role.name(),
-        s.term,
-        format_node(s.voted_for),
-        format_node(s.leader),
-        s.commit_index,
-        s.last_index
-    )
-}
+use super::format::{format_message, format_node, format_status};
 
 impl<N: RaftNode> Env<N> {
     /// `n` nodes, all started at time 0; `voters` start as the cluster

@@ -75,6 +75,7 @@
 //! `2[voters=(1,2,3)]`.
 
 mod env;
+mod format;
 
 use std::path::Path;
 
