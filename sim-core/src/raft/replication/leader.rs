@@ -184,7 +184,10 @@ impl Core {
         // Most calls (a heartbeat's reply, a follower catching up below the
         // commit index) change nothing: unless a majority holds an index
         // past the commit index, nothing can commit.
-        if !self.majority_past_commit(voters, own) || !self.majority_past_commit(outgoing, own) {
+        let next = self.commit_index + 1;
+        if !self.majority_holds_index(voters, own, next)
+            || !self.majority_holds_index(outgoing, own, next)
+        {
             return;
         }
         let mut candidate = self.majority_holds(voters, own);
@@ -198,22 +201,13 @@ impl Core {
         if candidate > self.commit_index && term_ok {
             self.commit_to(candidate);
             debug_assert!(
-                self.majority_matched(voters, own) && self.majority_matched(outgoing, own),
+                self.majority_holds_index(voters, own, self.commit_index)
+                    && self.majority_holds_index(outgoing, own, self.commit_index),
                 "leader {} committed {} past what a majority matched",
                 self.id,
                 self.commit_index
             );
         }
-    }
-
-    /// Whether a majority of `set` (trivially, of none) holds the commit
-    /// index: the commit never passes what a majority matched.
-    fn majority_matched(&self, set: NodeSet, own: LogIndex) -> bool {
-        let holding = set
-            .iter()
-            .filter(|&n| self.matched(n, own) >= self.commit_index)
-            .count();
-        set.is_empty() || 2 * holding > set.len()
     }
 
     /// How far node `n` is known to hold the leader's log.
@@ -225,14 +219,13 @@ impl Core {
         }
     }
 
-    /// Whether a majority of `set` (trivially, of none) holds an entry past
-    /// the commit index.
-    fn majority_past_commit(&self, set: NodeSet, own: LogIndex) -> bool {
-        let ahead = set
+    /// Whether a majority of `set` (trivially, of none) holds `index`.
+    fn majority_holds_index(&self, set: NodeSet, own: LogIndex, index: LogIndex) -> bool {
+        let holding = set
             .iter()
-            .filter(|&n| self.matched(n, own) > self.commit_index)
+            .filter(|&n| self.matched(n, own) >= index)
             .count();
-        set.is_empty() || 2 * ahead > set.len()
+        set.is_empty() || 2 * holding > set.len()
     }
 
     /// The highest index a majority of `set` holds.
