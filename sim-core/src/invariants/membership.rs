@@ -187,7 +187,11 @@ impl Checker {
         }
         let one_voter = !previous.is_joint()
             && !membership.is_joint()
-            && NodeSet::from_bits(previous.voters.bits() ^ membership.voters.bits()).len() == 1;
+            && previous
+                .voters
+                .symmetric_difference(membership.voters)
+                .len()
+                == 1;
         if one_voter && log.term_at(after.commit_index) != Some(after.term) {
             return Err(broken(
                 Property::ConfigurationSafety,

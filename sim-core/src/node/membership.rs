@@ -64,6 +64,11 @@ impl NodeSet {
         NodeSet(self.0 & !other.0)
     }
 
+    /// The nodes in exactly one of the two sets.
+    pub fn symmetric_difference(self, other: NodeSet) -> NodeSet {
+        NodeSet(self.0 ^ other.0)
+    }
+
     pub fn len(self) -> usize {
         self.0.count_ones() as usize
     }
@@ -367,8 +372,7 @@ impl Membership {
         // What makes single-server changes safe: the old and new voters
         // differ by at most one node, so any majorities of the two overlap.
         debug_assert!(
-            !change.is_single_server()
-                || NodeSet::from_bits(next.voters.bits() ^ self.voters.bits()).len() <= 1,
+            !change.is_single_server() || next.voters.symmetric_difference(self.voters).len() <= 1,
             "{change} changed more than one voter"
         );
         Ok(next)
