@@ -281,11 +281,18 @@ impl<N: RaftNode> Env<N> {
         self.members.iter().any(|m| !m.ready.is_empty())
     }
 
+    /// `ids`, or every node in id order if none is given.
+    fn or_every_node(&self, ids: &[NodeId]) -> Vec<NodeId> {
+        match ids.is_empty() {
+            true => (0..self.members.len()).map(NodeId::from_index).collect(),
+            false => ids.to_vec(),
+        }
+    }
+
     /// `process-ready` for `ids` (every node, if none is given).
     pub(super) fn process_ready_of(&mut self, ids: &[NodeId]) -> String {
         let mut out = String::new();
-        let all: Vec<NodeId> = (0..self.members.len()).map(NodeId::from_index).collect();
-        for &id in if ids.is_empty() { &all[..] } else { ids } {
+        for id in self.or_every_node(ids) {
             self.process_ready(id, &mut out);
         }
         out
@@ -541,8 +548,7 @@ impl<N: RaftNode> Env<N> {
     /// given), in the order given.
     pub(super) fn status_lines(&self, ids: &[NodeId]) -> String {
         let mut out = String::new();
-        let all: Vec<NodeId> = (0..self.members.len()).map(NodeId::from_index).collect();
-        for &id in if ids.is_empty() { &all[..] } else { ids } {
+        for id in self.or_every_node(ids) {
             match self.members[id.index()].node.as_ref() {
                 Some(node) => writeln!(
                     out,
