@@ -12,7 +12,10 @@
 //!   with writes in flight. They name nodes by role (`leader`,
 //!   `follower:K`), bound once with a `let` when the episode starts, so the
 //!   engine resolves them from the cluster's state when the event fires —
-//!   deterministically, like any scripted reference.
+//!   deterministically, like any scripted reference. With `episodes_wait`
+//!   that `let` waits for its roles (up to the episode's duration), and the
+//!   episode's other events are timed from it (`after`), so an episode
+//!   drawn while the cluster has no leader starts, whole, once it has one.
 //!
 //! Swarm testing (`swarm`): before drawing, each seed draws its own mix from
 //! a stream of its own — each kind switched off with probability `off`, or
@@ -36,7 +39,7 @@ mod membership;
 pub use draw::{chaos_schedule, ChaosDraw, ChaosPlan};
 use episodes::FLAP_PERIOD_MS;
 
-use crate::faults::{Fault, NodeRef, Request, ScriptEvent};
+use crate::faults::{After, Fault, NodeRef, Request, ScriptEvent};
 use crate::network::NetworkPatch;
 use crate::node::NodeId;
 use crate::rng::{Purpose, Stream};
@@ -94,6 +97,9 @@ pub struct ChaosConfig {
     pub duration_us: (u64, u64),
     /// Loss probability during a spike, drawn uniformly.
     pub spike_loss: (f64, f64),
+    /// A targeted episode waits for its roles (up to its duration) and is
+    /// timed from its opening `let`, rather than skipped without them.
+    pub episodes_wait: bool,
     pub swarm: Option<Swarm>,
 }
 
@@ -277,18 +283,51 @@ struct Out<'a> {
     /// binds start with `Chaos{stream}_{index}_` (unique per run).
     stream: u64,
     index: u64,
+    /// The episode's opening `let` once written: its first name and when
+    /// it is due. Every later event of the episode is timed from it.
+    opening: Option<(String, u64)>,
+    /// Whether episodes wait for their roles (`ChaosConfig::episodes_wait`).
+    episodes_wait: bool,
 }
 
 impl Out<'_> {
     fn push(&mut self, at_us: u64, fault: impl Into<Fault>) {
         let at = Instant::from_us(at_us.min(self.end.as_us()));
+        let after = self.opening.as_ref().map(|(name, due_us)| {
+            debug_assert!(*due_us <= at.as_us(), "an episode's events follow its let");
+            After {
+                name: name.clone(),
+                offset_us: at.as_us().saturating_sub(*due_us),
+            }
+        });
         self.events.push(ScriptEvent {
             at,
             fault: fault.into(),
             chaos: true,
             wait: false,
+            wait_limit_us: None,
             source: None,
+            after,
         });
+    }
+
+    /// Opens a targeted episode at `at_us`: a `let` binding the roles it
+    /// aims at. With `episodes_wait` it waits up to `limit_us` for them to
+    /// resolve (with no leader, until one is elected), and every later
+    /// event of the episode is timed from it, so the episode keeps its
+    /// shape however long it waited; one that waited in vain is skipped
+    /// with all its events. Without, it is skipped if they do not resolve
+    /// when due, and so is every event that uses its names.
+    fn open(&mut self, at_us: u64, limit_us: u64, bindings: Vec<(String, NodeRef)>) {
+        debug_assert!(self.opening.is_none(), "an episode opens once");
+        if !self.episodes_wait {
+            self.push(at_us, Fault::Let(bindings));
+            return;
+        }
+        let name = bindings.first().map(|(name, _)| name.clone());
+        self.push_waiting_up_to(at_us, limit_us, Fault::Let(bindings));
+        let due_us = at_us.min(self.end.as_us());
+        self.opening = name.map(|name| (name, due_us));
     }
 
     /// An event that waits for its references to resolve (`"wait": true`).
@@ -296,6 +335,20 @@ impl Out<'_> {
         self.push(at_us, fault);
         if let Some(event) = self.events.last_mut() {
             event.wait = true;
+        }
+    }
+
+    /// An event that waits up to `limit_us` for its references to resolve
+    /// (`"wait_ms"`), and is skipped if they do not; with episodes that do
+    /// not wait, it fires when due or is skipped.
+    fn push_waiting_up_to(&mut self, at_us: u64, limit_us: u64, fault: impl Into<Fault>) {
+        if !self.episodes_wait {
+            self.push(at_us, fault);
+            return;
+        }
+        self.push_waiting(at_us, fault);
+        if let Some(event) = self.events.last_mut() {
+            event.wait_limit_us = Some(limit_us.max(1));
         }
     }
 

@@ -292,10 +292,27 @@ pub struct ScriptEvent {
     /// `"wait": true`: if a reference cannot resolve when the event is
     /// due, it fires at the first later instant at which it resolves.
     pub wait: bool,
+    /// `"wait_ms"`: a waiting event that has not resolved this many
+    /// microseconds after it was due is skipped then (None: it waits to
+    /// the end of the run).
+    pub wait_limit_us: Option<u64>,
     /// The index its fault record reports: the event's position in the
     /// scenario's `events` (all repetitions of one event share it). `None`:
     /// its own position in the script.
     pub source: Option<usize>,
+    /// `"after": NAME`: the event fires `offset_us` after the `let` that
+    /// binds NAME fired. `at` is then when it fires if that `let` fires
+    /// when due; a `let` that waited moves it by as long.
+    pub after: Option<After>,
+}
+
+/// The anchor of an event timed from a `let` (`"after"`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct After {
+    /// A name the anchoring `let` binds.
+    pub name: String,
+    /// How long after that `let` fired the event fires, in microseconds.
+    pub offset_us: u64,
 }
 
 impl ScriptEvent {
@@ -305,13 +322,29 @@ impl ScriptEvent {
             fault,
             chaos: false,
             wait: false,
+            wait_limit_us: None,
             source: None,
+            after: None,
         }
     }
 
     /// The event, waiting for its references to resolve.
     pub fn waiting(self) -> ScriptEvent {
         ScriptEvent { wait: true, ..self }
+    }
+
+    /// Every name the event needs bound to fire: those its fault names,
+    /// and its anchor's.
+    pub fn needs_bound(&self) -> impl Iterator<Item = &str> {
+        let named = self
+            .fault
+            .references()
+            .into_iter()
+            .filter_map(|node| match node {
+                NodeRef::Name(name) => Some(name.as_str()),
+                NodeRef::Id(_) | NodeRef::Leader | NodeRef::Follower(_) | NodeRef::Crashed => None,
+            });
+        named.chain(self.after.iter().map(|after| after.name.as_str()))
     }
 }
 

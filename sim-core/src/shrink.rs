@@ -183,7 +183,16 @@ impl Shrinker {
     /// Moves the whole script earlier (a different run, so it may or may
     /// not still fail): the first event at 1 s, 2 s, 5 s, ... if earlier.
     fn shift_earlier(&mut self, file: &mut ScenarioFile) -> bool {
-        let Some(first) = file.events.iter().map(|e| e.at_ms.min().us()).min() else {
+        // An event timed from a `let` moves with it: its `at_ms` is not an
+        // instant of the run.
+        let from_start = |e: &&EventSpec| e.after.is_none();
+        let Some(first) = file
+            .events
+            .iter()
+            .filter(from_start)
+            .map(|e| e.at_ms.min().us())
+            .min()
+        else {
             return false;
         };
         for target in [
@@ -195,7 +204,7 @@ impl Shrinker {
             // Whole milliseconds, so the duration stays whole.
             let shift_ms = (first - target) / 1_000;
             let mut candidate = file.clone();
-            for e in &mut candidate.events {
+            for e in candidate.events.iter_mut().filter(|e| e.after.is_none()) {
                 e.at_ms = e.at_ms.earlier_by_us(shift_ms * 1_000);
             }
             candidate.duration_ms -= shift_ms;

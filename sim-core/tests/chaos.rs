@@ -4,15 +4,16 @@
 //! `chaos-bugs` scenario catches every planted bug it should in most seeds
 //! while running clean without one. Seeds are pinned.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
-use sim_core::faults::{FaultKind, NodeRef};
+use sim_core::faults::{Fault, FaultKind, NodeRef};
 use sim_core::invariants::Property;
 use sim_core::results::run_variant;
-use sim_core::scenario::{parse, Scenario};
+use sim_core::scenario::{event_spec, parse, Scenario};
 
 const CHAOS_BUGS: &str = include_str!("../../scenarios/chaos-bugs.json");
+const CHAOS: &str = include_str!("../../scenarios/chaos.json");
 
 fn chaos_bugs() -> Value {
     serde_json::from_str(CHAOS_BUGS).expect("the bundled scenario is JSON")
@@ -289,4 +290,75 @@ fn waiting_chaos_events_that_can_never_fire_are_recorded_as_before() {
     let mut sorted = due.clone();
     sorted.sort_by(|a, b| f64::from_bits(*a).total_cmp(&f64::from_bits(*b)));
     assert_eq!(due, sorted, "recorded in due order");
+}
+
+/// With `episodes_wait`, every targeted episode opens with a `let` that
+/// waits up to the episode's duration, and its other events are timed from that `let`
+/// (`after`); written back as scenario events, as `raftsim shrink` writes
+/// them, the schedule reads back as the same script.
+#[test]
+fn targeted_episodes_are_timed_from_their_opening_let_and_write_back_exactly() {
+    let mut file: Value = serde_json::from_str(CHAOS).expect("the bundled scenario is JSON");
+    file["duration_ms"] = json!(20_000);
+    // The schedule is the same for every variant; raft-rs may not be built.
+    file["variants"] = json!([{"label": "raft"}]);
+    file["chaos"]["episodes_wait"] = json!(true);
+    let drawn = scenario(&file).chaos_events(7);
+    let mut opened: BTreeMap<String, u64> = BTreeMap::new();
+    let mut timed = 0;
+    for event in &drawn {
+        match (&event.after, &event.fault) {
+            (None, Fault::Let(bindings)) => {
+                assert!(event.wait && event.wait_limit_us.is_some(), "{event:?}");
+                opened.insert(bindings[0].0.clone(), event.at.as_us());
+            }
+            (None, _) => assert!(event.after.is_none()),
+            (Some(after), _) => {
+                let opening = opened[&after.name];
+                assert_eq!(event.at.as_us(), opening + after.offset_us, "{event:?}");
+                timed += 1;
+            }
+        }
+    }
+    assert!(
+        opened.len() >= 5 && timed >= 20,
+        "{} episodes, {timed} events",
+        opened.len()
+    );
+    let mut written = file.clone();
+    written.as_object_mut().expect("an object").remove("chaos");
+    written["events"] = drawn
+        .iter()
+        .map(|e| serde_json::to_value(event_spec(e)).expect("JSON"))
+        .collect();
+    let reread = scenario(&written);
+    let script = reread.variant_scripted(&reread.variants()[0], 7);
+    assert_eq!(script.len(), drawn.len());
+    // A file lists a let's names in order.
+    let sorted = |fault: &Fault| match fault {
+        Fault::Let(bindings) => {
+            let mut bindings = bindings.clone();
+            bindings.sort_by(|a, b| a.0.cmp(&b.0));
+            Fault::Let(bindings)
+        }
+        other => other.clone(),
+    };
+    for (read, event) in script.iter().zip(&drawn) {
+        assert_eq!(
+            (
+                read.at,
+                read.fault.clone(),
+                read.wait,
+                read.wait_limit_us,
+                &read.after
+            ),
+            (
+                event.at,
+                sorted(&event.fault),
+                event.wait,
+                event.wait_limit_us,
+                &event.after
+            )
+        );
+    }
 }

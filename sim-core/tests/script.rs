@@ -1,5 +1,6 @@
-//! The fault script through the real engine: `let` names, `wait` events,
-//! and the same faults for every variant of every bundled scenario.
+//! The fault script through the real engine: `let` names, `wait` events
+//! (with and without `wait_ms`), events timed from a `let` (`after`), and
+//! the same faults for every variant of every bundled scenario.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -393,7 +394,198 @@ fn names_are_checked_where_they_are_used() {
 #[test]
 fn let_and_wait_are_in_the_schema() {
     let schema = sim_core::scenario::json_schema().to_string();
-    for field in ["\"let\"", "\"wait\"", "capital letter"] {
+    for field in [
+        "\"let\"",
+        "\"wait\"",
+        "\"wait_ms\"",
+        "\"after\"",
+        "capital letter",
+    ] {
         assert!(schema.contains(field), "{field}");
+    }
+}
+
+/// Whether two instants in milliseconds are the same microsecond.
+fn same_instant(a: f64, b: f64) -> bool {
+    (a - b).abs() < 0.000_5
+}
+
+#[test]
+fn events_after_a_let_that_waited_move_with_it() {
+    let records = only_faults(
+        five_nodes(json!([
+            {"at_ms": 0, "let": {"L": "leader"}, "wait": true},
+            {"at_ms": 0, "isolate": "L", "after": "L"},
+            {"at_ms": 150, "crash": "L", "after": "L"},
+            {"at_ms": 1000, "restart": "L", "after": "L"},
+        ])),
+        1,
+    );
+    assert_eq!(records.len(), 4, "{records:?}");
+    let bind = &records[0];
+    // No leader at 0: the let waited for the first election.
+    assert_eq!(bind.kind, FaultKind::Let);
+    assert!(bind.at_ms >= 150.0, "{bind:?}");
+    assert_eq!(bind.due_ms, Some(0.0));
+    let kinds = [FaultKind::Isolate, FaultKind::Crash, FaultKind::Restart];
+    for ((record, offset), kind) in records[1..].iter().zip([0.0, 150.0, 1000.0]).zip(kinds) {
+        assert_eq!(record.kind, kind);
+        assert!(
+            same_instant(record.at_ms, bind.at_ms + offset),
+            "{offset} ms after the let: {record:?}"
+        );
+        assert_eq!(record.due_ms, None, "due when it fired: {record:?}");
+        assert!(record.skipped.is_none(), "{record:?}");
+        assert_eq!(record.nodes, bind.nodes);
+    }
+}
+
+#[test]
+fn after_a_let_that_fires_when_due_is_the_same_run_as_without() {
+    let run = |events: Value| {
+        let scenario = scenario(five_nodes(events));
+        run_variant(&scenario, &scenario.variants()[0], 3, None)
+    };
+    let timed = run(json!([
+        {"at_ms": 5000, "let": {"L": "leader"}},
+        {"at_ms": 100, "crash": "L", "after": "L"},
+        {"at_ms": 2500, "restart": "L", "after": "L"},
+    ]));
+    let absolute = run(json!([
+        {"at_ms": 5000, "let": {"L": "leader"}},
+        {"at_ms": 5100, "crash": "L"},
+        {"at_ms": 7500, "restart": "L"},
+    ]));
+    assert_eq!(timed.series.faults, absolute.series.faults);
+    assert_eq!(timed.trace_hash, absolute.trace_hash);
+}
+
+#[test]
+fn events_after_a_skipped_let_are_skipped_whatever_they_name() {
+    let records = only_faults(
+        five_nodes(json!([
+            {"at_ms": 0, "let": {"L": "leader"}},
+            {"at_ms": 10, "crash": 2, "after": "L"},
+        ])),
+        1,
+    );
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert_eq!(records[1].at_ms, 10.0);
+    let reason = records[1].skipped.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("L is not bound: its let was skipped (there is no leader)"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_let_that_waits_past_its_wait_ms_is_skipped_with_its_events() {
+    let records = only_faults(
+        five_nodes(json!([
+            {"at_ms": 0, "let": {"L": "leader"}, "wait_ms": 50},
+            {"at_ms": 10, "crash": 2, "after": "L"},
+        ])),
+        1,
+    );
+    assert_eq!(records.len(), 2, "{records:?}");
+    // No leader within 50 ms of the start (an election timeout is 150 ms
+    // at least): skipped at its deadline.
+    let bind = &records[0];
+    assert_eq!((bind.at_ms, bind.due_ms), (50.0, Some(0.0)));
+    assert_eq!(
+        bind.skipped.as_deref(),
+        Some("waited 50 ms in vain: there is no leader")
+    );
+    let crash = &records[1];
+    assert_eq!(crash.at_ms, 60.0, "10 ms after its let, skipped at 50 ms");
+    let reason = crash.skipped.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("its let was skipped (waited 50 ms"),
+        "{reason}"
+    );
+    // With time enough, the same let binds the first leader.
+    let records = only_faults(
+        five_nodes(json!([{"at_ms": 0, "let": {"L": "leader"}, "wait_ms": 5000}])),
+        1,
+    );
+    assert!(
+        records[0].skipped.is_none() && records[0].at_ms >= 150.0,
+        "{records:?}"
+    );
+}
+
+#[test]
+fn events_after_a_let_that_never_fired_are_recorded_as_never_fired() {
+    let mut file = five_nodes(json!([
+        {"at_ms": 1000, "let": {"L": "leader"}, "wait": true},
+        {"at_ms": 10, "crash": 2, "after": "L"},
+    ]));
+    file["network"] = json!({"loss": 1.0});
+    let records = only_faults(file, 1);
+    assert_eq!(records.len(), 2, "{records:?}");
+    let never = &records[1];
+    assert_eq!((never.index, never.at_ms), (1, 1010.0));
+    assert_eq!(never.description, "crash (never fired)");
+    assert_eq!(
+        never.skipped.as_deref(),
+        Some("never resolved: L is not bound yet: its let is still waiting")
+    );
+}
+
+#[test]
+fn after_and_wait_ms_are_checked() {
+    let cases = [
+        (
+            json!([{"at_ms": 0, "crash": 1, "after": "L"}]),
+            "events[0].after: \"L\" is not bound: no let event binds it",
+        ),
+        (
+            json!([{"at_ms": 0, "crash": 1, "after": "L"}, {"at_ms": 0, "let": {"L": "leader"}}]),
+            "events[0].after: L is bound later in the file, by events[1]",
+        ),
+        (
+            json!([{"at_ms": 0, "let": {"L": "leader"}, "after": "L"}]),
+            "events[0].after: L is bound by this same event",
+        ),
+        (
+            json!([
+                {"at_ms": 0, "let": {"L": "leader"}},
+                {"at_ms": 0, "crash": "L", "after": "L", "repeat": {"every_ms": 10, "times": 2}},
+            ]),
+            "events[1].repeat: an event timed from a let (after) fires once",
+        ),
+        (
+            json!([
+                {"at_ms": 0, "let": {"L": "leader"}, "repeat": {"every_ms": 10, "times": 2}},
+                {"at_ms": 0, "crash": "L", "after": "L"},
+            ]),
+            "events[1].after: L is bound by events[0], which repeats",
+        ),
+        (
+            json!([
+                {"at_ms": 19000, "let": {"L": "leader"}},
+                {"at_ms": 2000, "crash": "L", "after": "L"},
+            ]),
+            "events[1].at_ms: 21000 ms is past the end of the run (duration_ms is 20000): 2000 ms after its let",
+        ),
+        (
+            json!([{"at_ms": 0, "crash": "leader", "wait": false, "wait_ms": 10}]),
+            "events[0].wait_ms: says how long to wait, but wait is false",
+        ),
+        (
+            json!([{"at_ms": 0, "crash": "leader", "wait_ms": 0}]),
+            "events[0].wait_ms: 0 is out of range",
+        ),
+        (
+            json!([{"at_ms": 0, "heal": true, "wait_ms": 10}]),
+            "events[0].wait_ms: heal names no node, so there is nothing to wait for",
+        ),
+    ];
+    for (events, expected) in cases {
+        let error = error_of(events);
+        assert!(
+            error.starts_with(expected),
+            "{error}\n  expected: {expected}"
+        );
     }
 }

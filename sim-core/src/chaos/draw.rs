@@ -61,6 +61,7 @@ pub struct ChaosDraw {
     end: Instant,
     duration_us: (u64, u64),
     spike_loss: (f64, f64),
+    episodes_wait: bool,
     nodes: usize,
     members: NodeSet,
     /// Drawn, not yet yielded, earliest first.
@@ -153,6 +154,7 @@ impl ChaosDraw {
             end: chaos.end,
             duration_us: chaos.duration_us,
             spike_loss: chaos.spike_loss,
+            episodes_wait: chaos.episodes_wait,
             nodes,
             members,
             pending: BinaryHeap::new(),
@@ -214,6 +216,8 @@ impl ChaosDraw {
             end: self.end,
             stream: draw.kind.stream(),
             index: draw.index,
+            opening: None,
+            episodes_wait: self.episodes_wait,
         };
         match draw.kind {
             Kind::Blind(kind) => {
@@ -329,7 +333,12 @@ mod tests {
             membership_per_min: 2.0,
             duration_us: (500_000, 8_000_000),
             spike_loss: (0.2, 0.6),
+            episodes_wait: false,
             swarm: None,
+        };
+        let waiting = ChaosConfig {
+            episodes_wait: true,
+            ..every_kind.clone()
         };
         let swarm = ChaosConfig {
             swarm: Some(Swarm {
@@ -347,7 +356,7 @@ mod tests {
             ..swarm.clone()
         };
         let mut compared = 0;
-        for chaos in [every_kind, swarm, periods] {
+        for chaos in [every_kind, waiting, swarm, periods] {
             for (nodes, members) in [
                 (5, NodeSet::first(5)),
                 (7, NodeSet::first(5)),

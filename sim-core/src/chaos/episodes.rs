@@ -1,8 +1,11 @@
 //! The targeted episodes: each aims at a role and a moment (the leader of
 //! the moment, a node just restarted with a stale log, the voters of a
 //! split vote, a stale leader, the whole cluster with writes in flight),
-//! binding the nodes it acts on with a `let` when it starts. The
-//! membership episodes are in `membership.rs`.
+//! binding the nodes it acts on with a `let` when it starts. With
+//! `episodes_wait` that opening `let` waits, up to the episode's duration,
+//! for its roles (a cluster without a leader elects one first), and the
+//! episode's other events are timed from it (`Out::open`). The membership
+//! episodes are in `membership.rs`.
 
 use super::{draw_ms, Out, Targeted};
 use crate::faults::{Fault, NodeRef};
@@ -53,7 +56,11 @@ impl Episode {
     /// The leader of the moment crashes; it restarts when the fault ends.
     fn leader_crash(&self, out: &mut Out<'_>) {
         let leader = out.name("L");
-        out.push(self.at, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
+        out.open(
+            self.at,
+            self.duration,
+            vec![(leader.clone(), NodeRef::Leader)],
+        );
         out.push(self.at, Fault::Crash(NodeRef::Name(leader.clone())));
         out.push(
             self.at + self.duration,
@@ -91,9 +98,10 @@ impl Episode {
             })
             .collect();
         let rejoin = self.at + self.duration;
-        out.push(
+        out.open(
             self.at,
-            Fault::Let(vec![(stale.clone(), NodeRef::Follower(k))]),
+            self.duration,
+            vec![(stale.clone(), NodeRef::Follower(k))],
         );
         out.push(self.at, Fault::Crash(NodeRef::Name(stale.clone())));
         out.push(rejoin, Fault::Let(bind));
@@ -114,10 +122,9 @@ impl Episode {
     /// follower crashes and restarts every few milliseconds (forgetting
     /// what it did not persist) until the fault ends, when the links and
     /// the leader come back. With three nodes there is no other follower:
-    /// the crashed leader is the voter, restarting and crashing the same
-    /// way from one period after its crash. Without a leader when it
-    /// starts, the episode does nothing (a setup that waited would outlive
-    /// its own end).
+    /// the crashed leader is the voter, restarting one period after its
+    /// crash and then crashing and restarting at once every period, so it
+    /// is up for every request of both candidates.
     fn split_vote(&self, rng: &mut Stream, out: &mut Out<'_>) {
         let period = draw_ms(rng, ms(FLAP_PERIOD_MS));
         if self.nodes < 3 {
@@ -128,13 +135,14 @@ impl Episode {
         let voters: Vec<String> = (3..self.nodes)
             .map(|i| out.name(&format!("V{i}")))
             .collect();
-        out.push(
+        out.open(
             self.at,
-            Fault::Let(vec![
+            self.duration,
+            vec![
                 (leader.clone(), NodeRef::Leader),
                 (a.clone(), NodeRef::Follower(1)),
                 (b.clone(), NodeRef::Follower(2)),
-            ]),
+            ],
         );
         // One let each: a voter that is down is left out.
         for (i, v) in voters.iter().enumerate() {
@@ -170,9 +178,11 @@ impl Episode {
                 out.push(t, Fault::Crash(NodeRef::Name(v.clone())));
                 out.push(t, Fault::Restart(NodeRef::Name(v.clone())));
             }
-            if voters.is_empty() && t > self.at && t + period / 2 < end {
+            if voters.is_empty() && t > self.at {
+                if t > self.at + period {
+                    out.push(t, Fault::Crash(NodeRef::Name(leader.clone())));
+                }
                 out.push(t, Fault::Restart(NodeRef::Name(leader.clone())));
-                out.push(t + period / 2, Fault::Crash(NodeRef::Name(leader.clone())));
             }
             t += period;
         }
@@ -205,7 +215,11 @@ impl Episode {
         let down = draw_ms(rng, ms(STALE_LEADER_DOWN_MS));
         let leader = out.name("L");
         let links = self.links_of(&leader);
-        out.push(self.at, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
+        out.open(
+            self.at,
+            self.duration,
+            vec![(leader.clone(), NodeRef::Leader)],
+        );
         out.push(self.at, Fault::Isolate(NodeRef::Name(leader.clone())));
         out.push(self.at + crash, Fault::Crash(NodeRef::Name(leader.clone())));
         out.push(
@@ -226,6 +240,12 @@ impl Episode {
         let followers: Vec<String> = (1..self.nodes)
             .map(|k| out.name(&format!("F{k}")))
             .collect();
+        // The leader's let opens the episode; without waiting episodes it
+        // comes after the followers', as it always did (the same schedule).
+        let opening = vec![(leader.clone(), NodeRef::Leader)];
+        if out.episodes_wait {
+            out.open(self.at, self.duration, opening.clone());
+        }
         // One let each: a follower that is already down is left out.
         for (k, name) in followers.iter().enumerate() {
             out.push(
@@ -233,7 +253,9 @@ impl Episode {
                 Fault::Let(vec![(name.clone(), NodeRef::Follower(k + 1))]),
             );
         }
-        out.push(self.at, Fault::Let(vec![(leader.clone(), NodeRef::Leader)]));
+        if !out.episodes_wait {
+            out.open(self.at, self.duration, opening);
+        }
         out.push(self.at, Fault::Isolate(NodeRef::Name(leader)));
         for name in &followers {
             out.push(self.at, Fault::Crash(NodeRef::Name(name.clone())));

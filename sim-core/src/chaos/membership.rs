@@ -41,11 +41,15 @@ impl Episode {
         let shape = shape.min(3);
         if voters < 4 || shape == 2 {
             let target = NodeRef::Follower(k.min(self.nodes.saturating_sub(1)).max(1));
-            out.push(self.at, Request::TransferLeader(target));
+            out.push_waiting_up_to(self.at, self.duration, Request::TransferLeader(target));
             return;
         }
         let v = out.name("V");
-        out.push(self.at, Fault::Let(vec![(v.clone(), NodeRef::Follower(k))]));
+        out.open(
+            self.at,
+            self.duration,
+            vec![(v.clone(), NodeRef::Follower(k))],
+        );
         let node = || NodeRef::Name(v.clone());
         match shape {
             0 => {
@@ -75,7 +79,11 @@ impl Episode {
     /// removed.
     fn replacement(&self, spare: NodeId, k: usize, gap: u64, out: &mut Out<'_>) {
         let v = out.name("V");
-        out.push(self.at, Fault::Let(vec![(v.clone(), NodeRef::Follower(k))]));
+        out.open(
+            self.at,
+            self.duration,
+            vec![(v.clone(), NodeRef::Follower(k))],
+        );
         let node = || NodeRef::Name(v.clone());
         let swap = |add: NodeRef, remove: NodeRef| Request::Change {
             add: vec![add],

@@ -5,7 +5,10 @@
 //! Keeps what each `let` bound, and the `wait` events that are due but
 //! cannot resolve yet: they are tried again after every fault and every
 //! step in which a leader appeared (the only changes that can make a
-//! reference resolve), never by polling.
+//! reference resolve), never by polling. An event timed from a `let`
+//! (`after`) that comes due before its `let` has fired is held until it
+//! fires, then queued as long after it as it says; one whose `let` fired
+//! late is queued again as much later.
 
 mod apply;
 
@@ -16,6 +19,7 @@ use crate::chaos::{ChaosDraw, NAME_PREFIX as CHAOS_NAME_PREFIX};
 use crate::faults::{Fault, FaultRecord, NodeRef, ScriptEvent};
 use crate::network::NetworkPatch;
 use crate::node::{NodeId, RaftNode};
+use crate::time::Instant;
 
 /// Why a fault stays in effect, to find when it ends.
 enum OpenFault {
@@ -45,6 +49,16 @@ pub(super) struct Script {
     dead: Vec<(u64, usize)>,
     /// The names bound only by a chaos `let` that can never fire.
     dead_names: BTreeSet<String>,
+    /// When the `let` binding each name fired (bound or skipped).
+    fired_at: BTreeMap<String, Instant>,
+    /// Events timed from a `let` that has not fired yet, by its name:
+    /// (their place in the order events became due, index).
+    held: BTreeMap<String, Vec<(u64, usize)>>,
+    /// When an event timed from a `let` that fired late is due instead.
+    moved: BTreeMap<usize, Instant>,
+    /// Waiting events (`wait_ms`) whose deadline is queued: when it comes,
+    /// one still waiting is skipped.
+    deadlines: BTreeSet<usize>,
     /// How many events have become due while waiting.
     due: u64,
     /// No event of the file binds a name of the chaos form, so each chaos
@@ -75,7 +89,7 @@ impl Script {
         let record = std::mem::size_of::<FaultRecord>() as u64 + TEXT;
         let event = std::mem::size_of::<ScriptEvent>() as u64 + TEXT;
         self.records.capacity() as u64 * record
-            + self.bindings.len() as u64 * 2 * TEXT
+            + self.bindings.len() as u64 * 3 * TEXT
             + self.chaos.len() as u64 * event
     }
 
@@ -88,6 +102,10 @@ impl Script {
             waiting: Vec::new(),
             dead: Vec::new(),
             dead_names: BTreeSet::new(),
+            fired_at: BTreeMap::new(),
+            held: BTreeMap::new(),
+            moved: BTreeMap::new(),
+            deadlines: BTreeSet::new(),
             due: 0,
             chaos_names_own: !cfg.script.iter().any(|e| {
                 let Fault::Let(bindings) = &e.fault else {
@@ -181,16 +199,34 @@ impl<N: RaftNode> Cluster<'_, N> {
         }
     }
 
-    /// Whether every reference of the fault resolves now, and a request
-    /// for the leader has one (else why not).
-    fn resolvable<'a>(&'a self, fault: &'a Fault) -> Result<(), Unresolved<'a>> {
-        if fault.needs_leader() && self.current_leader().is_none() {
+    /// Whether every reference of the event resolves now, its anchor's
+    /// `let` bound its names, and a request for the leader has one (else
+    /// why not).
+    fn resolvable<'a>(&'a self, event: &'a ScriptEvent) -> Result<(), Unresolved<'a>> {
+        if event.fault.needs_leader() && self.current_leader().is_none() {
             return Err(Unresolved::NoLeader);
         }
-        fault
+        self.anchor_bound(event)?;
+        event
+            .fault
             .references()
             .into_iter()
             .try_for_each(|node| self.locate(node).map(drop))
+    }
+
+    /// Whether the `let` an event is timed from bound its names (else why
+    /// not: it was skipped).
+    fn anchor_bound<'a>(&'a self, event: &'a ScriptEvent) -> Result<(), Unresolved<'a>> {
+        match &event.after {
+            None => Ok(()),
+            Some(after) => match self.script.bindings.get(&after.name) {
+                Some(Err(reason)) => Err(Unresolved::Skipped {
+                    name: &after.name,
+                    reason,
+                }),
+                Some(Ok(_)) | None => Ok(()),
+            },
+        }
     }
 
     /// Script event `index`: one of the file's, or a chaos event drawn.
@@ -230,25 +266,114 @@ impl<N: RaftNode> Cluster<'_, N> {
         if index >= self.cfg.script.len() {
             self.script.chaos.remove(&index);
         }
+        self.script.moved.remove(&index);
+    }
+
+    /// Queues event `index`, timed from a `let` that fired late, at `due`.
+    fn move_to(&mut self, index: usize, due: Instant) {
+        debug_assert!(due >= self.now, "an event is moved later, never earlier");
+        self.script.moved.insert(index, due);
+        self.queue.push(due, Event::Fault(index));
+    }
+
+    /// When event `index` is due: when its file or the chaos says, or
+    /// later if it is timed from a `let` that fired late.
+    fn due_at(&self, index: usize) -> Instant {
+        self.script
+            .moved
+            .get(&index)
+            .copied()
+            .unwrap_or_else(|| self.script_event(index).at)
+    }
+
+    /// The `let` binding `names` fired now: the events held for it are
+    /// queued as long after now as each says.
+    fn anchors_fired(&mut self, names: &[String]) {
+        for name in names {
+            self.script.fired_at.insert(name.clone(), self.now);
+            for (_, index) in self.script.held.remove(name).unwrap_or_default() {
+                let offset = self
+                    .script_event(index)
+                    .after
+                    .as_ref()
+                    .map_or(0, |after| after.offset_us);
+                self.move_to(index, self.now.plus_us(offset));
+            }
+        }
     }
 
     /// A script event is due: fires it, or keeps it waiting if it says
-    /// `wait` and cannot resolve yet; then retries the waiting ones.
+    /// `wait` and cannot resolve yet; then retries the waiting ones. One
+    /// timed from a `let` that has not fired yet is held for it, and one
+    /// whose `let` fired late is queued again as much later.
     pub(super) fn fault_due(&mut self, index: usize) {
-        if index >= self.cfg.script.len() {
+        if self.script.deadlines.remove(&index) {
+            self.wait_over(index);
+            return;
+        }
+        // A chaos event's first time due draws the next one.
+        if index >= self.cfg.script.len() && !self.script.moved.contains_key(&index) {
             self.queue_next_chaos();
         }
         let event = self.script_event(index);
-        if event.wait && self.resolvable(&event.fault).is_err() {
+        if let Some(after) = &event.after {
+            match self.script.fired_at.get(&after.name) {
+                None => {
+                    let name = after.name.clone();
+                    let entry = (self.script.due, index);
+                    self.script.due += 1;
+                    self.script.held.entry(name).or_default().push(entry);
+                    return;
+                }
+                Some(&fired) => {
+                    let due = fired.plus_us(after.offset_us);
+                    if due > self.now {
+                        self.move_to(index, due);
+                        return;
+                    }
+                }
+            }
+        }
+        let event = self.script_event(index);
+        if event.wait && self.resolvable(event).is_err() {
+            let limit = event.wait_limit_us;
             let entry = (self.script.due, index);
             self.script.due += 1;
             match self.never_resolves(index) {
                 true => self.bury(entry),
-                false => self.script.waiting.push(entry),
+                false => {
+                    self.script.waiting.push(entry);
+                    if let Some(limit_us) = limit {
+                        self.script.deadlines.insert(index);
+                        self.queue
+                            .push(self.now.plus_us(limit_us), Event::Fault(index));
+                    }
+                }
             }
             return;
         }
-        self.apply_fault(index);
+        self.apply_fault(index, None);
+        self.forget_event(index);
+        self.retry_waiting_faults();
+    }
+
+    /// The deadline of event `index` (`wait_ms`) came: if it is still
+    /// waiting, it is skipped now, saying why it could not fire (a `let`
+    /// skipped so leaves its names unbound, and the events timed from it
+    /// are skipped in turn).
+    fn wait_over(&mut self, index: usize) {
+        let Some(position) = self.script.waiting.iter().position(|&(_, i)| i == index) else {
+            return;
+        };
+        self.script.waiting.remove(position);
+        let event = self.script_event(index);
+        let why = self
+            .resolvable(event)
+            .err()
+            .map(|why| why.to_string())
+            .unwrap_or_default();
+        let waited_ms = self.now.us_since(self.due_at(index)) as f64 / 1000.0;
+        self.apply_fault(index, Some(format!("waited {waited_ms} ms in vain: {why}")));
         self.forget_event(index);
         self.retry_waiting_faults();
     }
@@ -260,10 +385,10 @@ impl<N: RaftNode> Cluster<'_, N> {
         let mut i = 0;
         while i < self.script.waiting.len() && !self.events_spent() {
             let (_, index) = self.script.waiting[i];
-            if self.resolvable(&self.script_event(index).fault).is_ok() {
+            if self.resolvable(self.script_event(index)).is_ok() {
                 self.script.waiting.remove(i);
                 self.events += 1;
-                self.apply_fault(index);
+                self.apply_fault(index, None);
                 self.forget_event(index);
                 i = 0;
             } else if self.never_resolves(index) {
@@ -287,20 +412,14 @@ impl<N: RaftNode> Cluster<'_, N> {
         if !event.chaos || !self.script.chaos_names_own {
             return false;
         }
-        event.fault.references().into_iter().any(|node| match node {
-            NodeRef::Name(name) if name.starts_with(CHAOS_NAME_PREFIX) => {
-                match self.script.bindings.get(name) {
-                    Some(Err(_)) => true,
-                    Some(Ok(_)) => false,
-                    None => self.script.dead_names.contains(name),
-                }
-            }
-            NodeRef::Name(_)
-            | NodeRef::Id(_)
-            | NodeRef::Leader
-            | NodeRef::Follower(_)
-            | NodeRef::Crashed => false,
-        })
+        event
+            .needs_bound()
+            .filter(|name| name.starts_with(CHAOS_NAME_PREFIX))
+            .any(|name| match self.script.bindings.get(name) {
+                Some(Err(_)) => true,
+                Some(Ok(_)) => false,
+                None => self.script.dead_names.contains(name),
+            })
     }
 
     /// Sets aside a waiting event that can never resolve; the names a dead
@@ -319,29 +438,59 @@ impl<N: RaftNode> Cluster<'_, N> {
     pub(super) fn record_never_fired(&mut self) {
         let mut never = std::mem::take(&mut self.script.waiting);
         never.append(&mut self.script.dead);
+        // And those held for a `let` that never fired.
+        never.extend(
+            std::mem::take(&mut self.script.held)
+                .into_values()
+                .flatten(),
+        );
         never.sort_unstable();
         for (_, index) in never {
             let event = self.script_event(index);
-            let reason = self
-                .resolvable(&event.fault)
-                .err()
-                .map(|why| why.to_string())
-                .unwrap_or_default();
-            let kind = event.fault.kind();
-            self.script.records.push(FaultRecord {
-                index: event.source.unwrap_or(index),
-                at_ms: event.at.as_ms_f64(),
-                kind,
-                description: format!("{kind} (never fired)"),
-                nodes: Vec::new(),
-                skipped: Some(format!("never resolved: {reason}")),
-                due_ms: None,
-                until_ms: None,
-                chaos: event.chaos,
-                refused: None,
-            });
-            self.forget_event(index);
+            let reason = match &event.after {
+                Some(after) if !self.script.fired_at.contains_key(&after.name) => {
+                    Err(Unresolved::Waiting { name: &after.name })
+                }
+                Some(_) | None => self.resolvable(event),
+            };
+            let reason = reason.err().map(|why| why.to_string()).unwrap_or_default();
+            self.record_never(index, format!("never resolved: {reason}"));
         }
+        // Moved by a `let` that fired late to after the run stopped.
+        let mut late: Vec<(Instant, usize)> = self
+            .script
+            .moved
+            .iter()
+            .map(|(&index, &due)| (due, index))
+            .collect();
+        late.sort_unstable();
+        for (due, index) in late {
+            let reason = format!(
+                "never fired: its let fired late, so it came due at {} ms, after the run stopped",
+                due.as_ms_f64()
+            );
+            self.record_never(index, reason);
+        }
+    }
+
+    /// The record of event `index`, which never fired, at the instant it
+    /// was first due.
+    fn record_never(&mut self, index: usize, reason: String) {
+        let event = self.script_event(index);
+        let kind = event.fault.kind();
+        self.script.records.push(FaultRecord {
+            index: event.source.unwrap_or(index),
+            at_ms: event.at.as_ms_f64(),
+            kind,
+            description: format!("{kind} (never fired)"),
+            nodes: Vec::new(),
+            skipped: Some(reason),
+            due_ms: None,
+            until_ms: None,
+            chaos: event.chaos,
+            refused: None,
+        });
+        self.forget_event(index);
     }
 
     fn resolve_pairs(&self, pairs: &[(NodeRef, NodeRef)]) -> Result<Vec<(NodeId, NodeId)>, String> {

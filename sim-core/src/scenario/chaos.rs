@@ -150,6 +150,7 @@ pub(super) fn config(spec: &ChaosSpec, duration_ms: u64) -> ChaosConfig {
         membership_per_min: spec.membership_per_min.unwrap_or(0.0),
         duration_us: range_us(spec.duration_ms.unwrap_or(DEFAULT_DURATION_MS)),
         spike_loss: (loss_min, loss_max),
+        episodes_wait: spec.episodes_wait.unwrap_or(false),
         swarm: spec.swarm.unwrap_or(false).then(|| {
             let [min, max] = spec.swarm_scale.unwrap_or(DEFAULT_SWARM_SCALE);
             Swarm {

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cluster::{MAX_DRIFT_PPB, PPB_PER_PPM};
-use crate::faults::{Fault, NodeRef, ScriptEvent};
+use crate::faults::{After, Fault, NodeRef, ScriptEvent};
 use crate::network::{LinkOverride, NetworkPatch};
 use crate::node::{NodeId, MAX_NODES};
 use crate::time::{Instant, US_PER_MS};
@@ -15,7 +15,7 @@ use crate::time::{Instant, US_PER_MS};
 /// The longest `stall_disk`: one day.
 const MAX_DISK_STALL_US: u64 = 86_400_000 * US_PER_MS;
 
-use super::ms::range_us;
+use super::ms::{range_us, Ms};
 use super::timing::{TimedEvent, MAX_FIRINGS, MAX_REPEAT_TIMES};
 use super::validate::Check;
 use super::{
@@ -40,6 +40,7 @@ impl Check {
         file: &ScenarioFile,
     ) -> Vec<TimedEvent> {
         self.names.clear();
+        self.rebound.clear();
         if events.len() > MAX_EVENTS_IN_SCRIPT {
             self.fail(
                 prefix,
@@ -55,6 +56,9 @@ impl Check {
                 self.names
                     .entry(name.clone())
                     .or_insert((i, event.at_ms.max()));
+                if event.repeat.is_some_and(|r| r.times > 1) {
+                    self.rebound.insert(name.clone());
+                }
             }
         }
         let firings: u64 = events
@@ -88,8 +92,13 @@ impl Check {
     ) -> Option<TimedEvent> {
         let path = path.to_string();
         let nodes = file.nodes;
-        let (at_us, every_us, times) = self.timing(&path, event, file.duration_ms);
-        self.current = (i, event.at_ms.min());
+        let anchor = event
+            .after
+            .as_ref()
+            .and_then(|name| self.anchor(&path, i, name, event));
+        let base_ms = anchor.map_or(Ms::default(), |(_, bound_ms)| bound_ms);
+        let (at_us, every_us, times) = self.timing(&path, event, file.duration_ms, base_ms.us());
+        self.current = (i, Ms::from_us(base_ms.us() + event.at_ms.min().us()));
         let mut actions = self.actions(&path, event, nodes);
         let fault = match actions.len() {
             0 => {
@@ -109,27 +118,116 @@ impl Check {
             }
         };
         let scripted = ScriptEvent::scripted(Instant::from_us(at_us.0), fault);
-        let scripted = match event.wait {
-            Some(true) if scripted.fault.references().is_empty() => {
-                self.fail(
-                    format!("{path}.wait"),
-                    format!(
-                        "{} names no node, so there is nothing to wait for",
-                        scripted.fault.kind()
-                    ),
-                );
-                None
-            }
-            Some(true) => Some(scripted.waiting()),
-            Some(false) | None => Some(scripted),
-        }?;
+        let scripted = self.waiting(&path, event, scripted, file.duration_ms)?;
+        let scripted = match (&event.after, anchor) {
+            (Some(name), Some(_)) => ScriptEvent {
+                after: Some(After {
+                    name: name.clone(),
+                    offset_us: 0,
+                }),
+                ..scripted
+            },
+            (Some(_), None) => return None,
+            (None, _) => scripted,
+        };
         Some(TimedEvent {
             event: scripted,
             source: i,
             at_us,
             every_us,
             times,
+            anchor: anchor.map(|(j, _)| j),
         })
+    }
+
+    /// `wait` and `wait_ms`: whether the event waits for its references,
+    /// and how long at most.
+    fn waiting(
+        &mut self,
+        path: &str,
+        event: &EventSpec,
+        scripted: ScriptEvent,
+        duration_ms: u64,
+    ) -> Option<ScriptEvent> {
+        let waits = event.wait == Some(true) || event.wait_ms.is_some();
+        if let (Some(false), Some(_)) = (event.wait, event.wait_ms) {
+            self.fail(
+                format!("{path}.wait_ms"),
+                "says how long to wait, but wait is false: drop one of them",
+            );
+            return None;
+        }
+        if waits && scripted.fault.references().is_empty() {
+            let field = match event.wait_ms {
+                Some(_) => "wait_ms",
+                None => "wait",
+            };
+            self.fail(
+                format!("{path}.{field}"),
+                format!(
+                    "{} names no node, so there is nothing to wait for",
+                    scripted.fault.kind()
+                ),
+            );
+            return None;
+        }
+        let limit_us = match event.wait_ms {
+            Some(ms) if ms.us() == 0 || ms.us() > duration_ms.saturating_mul(US_PER_MS) => {
+                self.fail(
+                    format!("{path}.wait_ms"),
+                    format!(
+                        "{ms} is out of range: must be in [0.001, {duration_ms}] (duration_ms)"
+                    ),
+                );
+                return None;
+            }
+            limit => limit.map(Ms::us),
+        };
+        Some(match waits {
+            true => ScriptEvent {
+                wait_limit_us: limit_us,
+                ..scripted.waiting()
+            },
+            false => scripted,
+        })
+    }
+
+    /// `after`: the `let` event `i` is timed from, and the latest instant
+    /// it may be due (None, with the error, if there is no such `let`).
+    fn anchor(
+        &mut self,
+        path: &str,
+        i: usize,
+        name: &str,
+        event: &EventSpec,
+    ) -> Option<(usize, Ms)> {
+        let p = format!("{path}.after");
+        if event.repeat.is_some() {
+            self.fail(
+                format!("{path}.repeat"),
+                "an event timed from a let (after) fires once: it cannot repeat",
+            );
+        }
+        match self.names.get(name).copied() {
+            None => self.fail(
+                p,
+                format!("{name:?} is not bound: no let event binds it (after names a name bound by an earlier let)"),
+            ),
+            Some((j, _)) if j == i => self.fail(
+                p,
+                format!("{name} is bound by this same event: an event cannot be timed from itself"),
+            ),
+            Some((j, _)) if j > i => self.fail(
+                p,
+                format!("{name} is bound later in the file, by events[{j}]: time an event from an earlier let"),
+            ),
+            Some((j, _)) if self.rebound.contains(name) => self.fail(
+                p,
+                format!("{name} is bound by events[{j}], which repeats: time an event from a let that fires once"),
+            ),
+            Some(bound) => return Some(bound),
+        }
+        None
     }
 
     /// Every action the event names, each checked (`None` where invalid),
@@ -152,6 +250,8 @@ impl Check {
             reset_network,
             bind,
             wait: _,
+            wait_ms: _,
+            after: _,
             pause,
             resume,
             set_clock,

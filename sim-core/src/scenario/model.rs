@@ -236,6 +236,11 @@ pub struct ChaosSpec {
     /// run), so one seed goes through several mixes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swarm_period_ms: Option<u64>,
+    /// A targeted episode whose roles cannot be resolved when it starts
+    /// (no leader) waits for them, up to its duration, and keeps its shape
+    /// (default false: it is skipped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub episodes_wait: Option<bool>,
 }
 
 fn default_seed() -> u64 {
@@ -534,6 +539,16 @@ pub struct EventSpec {
     /// fired at all if none comes before the end).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait: Option<bool>,
+    /// Waits as `wait` does, but at most this long: an event whose
+    /// references have not resolved this many milliseconds after it was
+    /// due is skipped then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_ms: Option<Ms>,
+    /// A name bound by an earlier `let`: `at_ms` then counts from the
+    /// instant that `let` fired, so a `let` that waited moves the event by
+    /// as long (docs/SCENARIOS.md "Timing an event from a let").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
     /// Membership changes (docs/SCENARIOS.md "Membership"), each handed to
     /// the leader like a client's request: a new non-voting member.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,6 +2,8 @@
 //! (`Check::timing`) and expanded into the script one seed fires
 //! (`expand`), each ranged event drawing from its own random stream.
 
+use std::collections::BTreeMap;
+
 use crate::faults::ScriptEvent;
 use crate::rng::{Purpose, Stream};
 use crate::time::Instant;
@@ -26,21 +28,37 @@ pub(super) struct TimedEvent {
     /// `repeat.every_ms` in microseconds (0 without `repeat`).
     pub(super) every_us: u64,
     pub(super) times: u64,
+    /// `after`: the position of the `let` it is timed from, whose first
+    /// firing its `at_ms` counts from.
+    pub(super) anchor: Option<usize>,
 }
 
 /// The script one seed fires: every event in file order, each repetition
 /// in order, a ranged `at_ms` drawn afresh per repetition from the
-/// event's own stream (so one event's draws never shift another's).
+/// event's own stream (so one event's draws never shift another's). An
+/// event timed from a `let` is due that long after the `let` is due
+/// (the engine moves it if the `let` fires later).
 pub(super) fn expand(timed: &[TimedEvent], seed: u64) -> Vec<ScriptEvent> {
     let mut script = Vec::with_capacity(timed.len());
+    // When each event's first firing is due, by its position in the file.
+    let mut first_due: BTreeMap<usize, Instant> = BTreeMap::new();
     for t in timed {
         let (min, max) = t.at_us;
         let mut rng = (min < max).then(|| Stream::new(seed, Purpose::EventTimes, t.source as u64));
         for r in 0..t.times {
             let offset = rng.as_mut().map_or(min, |rng| rng.between(min, max));
+            let at_us = r * t.every_us + offset;
             let mut event = t.event.clone();
-            event.at = Instant::from_us(r * t.every_us + offset);
+            let anchor_due = t.anchor.and_then(|j| first_due.get(&j).copied());
+            event.at = match (event.after.as_mut(), anchor_due) {
+                (Some(after), Some(due)) => {
+                    after.offset_us = at_us;
+                    due.plus_us(at_us)
+                }
+                (Some(_), None) | (None, _) => Instant::from_us(at_us),
+            };
             event.source = Some(t.source);
+            first_due.entry(t.source).or_insert(event.at);
             script.push(event);
         }
     }
@@ -50,11 +68,14 @@ pub(super) fn expand(timed: &[TimedEvent], seed: u64) -> Vec<ScriptEvent> {
 impl Check {
     /// `at_ms` and `repeat`: a non-empty range, every firing within the run.
     /// Returns the timing in microseconds: (min, max), every, times.
+    /// `base_us` is when the `let` an event is timed from may fire at the
+    /// latest (0 for an event timed from the start).
     pub(super) fn timing(
         &mut self,
         path: &str,
         event: &EventSpec,
         duration_ms: u64,
+        base_us: u64,
     ) -> ((u64, u64), u64, u64) {
         let (min, max) = (event.at_ms.min().us(), event.at_ms.max().us());
         if min > max {
@@ -83,10 +104,18 @@ impl Check {
                 (every_ms.us(), times.clamp(1, MAX_REPEAT_TIMES))
             }
         };
-        let last = max.saturating_add(every.saturating_mul(times - 1));
+        let last = base_us
+            .saturating_add(max)
+            .saturating_add(every.saturating_mul(times - 1));
         if last > duration_ms.saturating_mul(1_000) {
             let last = Ms::from_us(last);
-            let message = if times > 1 {
+            let message = if base_us > 0 {
+                format!(
+                    "{last} ms is past the end of the run (duration_ms is {duration_ms}): {} ms after its let, which may fire at {} ms",
+                    Ms::from_us(max),
+                    Ms::from_us(base_us)
+                )
+            } else if times > 1 {
                 format!("its last repetition may fire at {last} ms, past the end of the run (duration_ms is {duration_ms})")
             } else {
                 format!("{last} ms is past the end of the run (duration_ms is {duration_ms})")

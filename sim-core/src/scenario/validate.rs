@@ -47,6 +47,7 @@ pub(super) fn check(file: &ScenarioFile) -> Result<Scripts, ScenarioErrors> {
     let mut check = Check {
         errors: Vec::new(),
         names: BTreeMap::new(),
+        rebound: BTreeSet::new(),
         current: (0, Ms::default()),
     };
     check.header(file);
@@ -91,6 +92,8 @@ pub(super) struct Check {
     pub(super) errors: Vec<ScenarioError>,
     /// Each name a `let` binds: the index and `at_ms` of its first `let`.
     pub(super) names: BTreeMap<String, (usize, Ms)>,
+    /// The names a repeated `let` binds (no event is timed from one).
+    pub(super) rebound: BTreeSet<String>,
     /// The event being checked: its index and earliest `at_ms`.
     pub(super) current: (usize, Ms),
 }

@@ -29,9 +29,16 @@ fn pair_specs(pairs: &[(NodeRef, NodeRef)]) -> Vec<[NodeRefSpec; 2]> {
 /// Writes a script event back in the file's own terms, so drawn chaos can
 /// be written out as plain `events` (by `raftsim shrink`).
 pub fn event_spec(event: &ScriptEvent) -> EventSpec {
+    // An event timed from a `let` says how long after it.
+    let at_us = event
+        .after
+        .as_ref()
+        .map_or(event.at.as_us(), |after| after.offset_us);
     let mut spec = EventSpec {
-        at_ms: AtMs::At(Ms::from_us(event.at.as_us())),
-        wait: event.wait.then_some(true),
+        at_ms: AtMs::At(Ms::from_us(at_us)),
+        wait: (event.wait && event.wait_limit_us.is_none()).then_some(true),
+        wait_ms: event.wait_limit_us.map(Ms::from_us),
+        after: event.after.as_ref().map(|after| after.name.clone()),
         ..EventSpec::default()
     };
     match &event.fault {

@@ -94,16 +94,32 @@ fn settings_text(
 
 impl<N: RaftNode> Cluster<'_, N> {
     /// Fires script event `index`: applies it (or records why it was
-    /// skipped) and closes the faults it ends.
-    pub(in crate::cluster) fn apply_fault(&mut self, index: usize) {
+    /// skipped, `skip` if given) and closes the faults it ends.
+    pub(in crate::cluster) fn apply_fault(&mut self, index: usize, skip: Option<String>) {
         let event = self.script_event(index);
-        let (fault, due, source, chaos) = (
+        let anchor = match skip {
+            Some(reason) => {
+                if let Fault::Let(bindings) = &event.fault {
+                    let names: Vec<String> =
+                        bindings.iter().map(|(name, _)| name.clone()).collect();
+                    self.anchors_fired(&names);
+                    self.let_skipped(&names, &reason);
+                }
+                Err(reason)
+            }
+            None => self.anchor_bound(event).map_err(|why| why.to_string()),
+        };
+        let event = self.script_event(index);
+        let (fault, source, chaos) = (
             event.fault.clone(),
-            event.at,
             event.source.unwrap_or(index),
             event.chaos,
         );
-        let outcome = self.apply(&fault);
+        let due = self.due_at(index);
+        let outcome = match anchor {
+            Ok(()) => self.apply(&fault),
+            Err(reason) => Err(NotDone::Skipped(reason)),
+        };
         let (applied, skipped, refused) = match outcome {
             Ok(applied) => (applied, None, None),
             Err(NotDone::Skipped(reason)) => (
@@ -247,11 +263,15 @@ impl<N: RaftNode> Cluster<'_, N> {
 
     /// A `let`: every reference resolved at this instant, or none bound
     /// (each name then records why, for the events that use it).
+    /// A `let`: binds its names (or marks them skipped, with the reason),
+    /// and the events timed from it are queued.
     fn bind(&mut self, bindings: &[(String, NodeRef)]) -> Result<Applied, String> {
         let resolved: Result<Vec<NodeId>, String> = bindings
             .iter()
             .map(|(_, node)| self.resolve(node))
             .collect();
+        let names: Vec<String> = bindings.iter().map(|(name, _)| name.clone()).collect();
+        self.anchors_fired(&names);
         match resolved {
             Ok(nodes) => {
                 let text = bindings
@@ -266,13 +286,18 @@ impl<N: RaftNode> Cluster<'_, N> {
                 Ok(Applied::instant(format!("let {text}"), nodes))
             }
             Err(reason) => {
-                for (name, _) in bindings {
-                    self.script
-                        .bindings
-                        .insert(name.clone(), Err(reason.clone()));
-                }
+                self.let_skipped(&names, &reason);
                 Err(reason)
             }
+        }
+    }
+
+    /// A `let` was skipped: its names stay unbound for `reason`.
+    fn let_skipped(&mut self, names: &[String], reason: &str) {
+        for name in names {
+            self.script
+                .bindings
+                .insert(name.clone(), Err(reason.to_string()));
         }
     }
 
