@@ -286,10 +286,10 @@ impl<N: RaftNode> Cluster<'_, N> {
             .unwrap_or_else(|| self.script_event(index).at)
     }
 
-    /// The `let` binding `names` fired now: the events held for it are
-    /// queued as long after now as each says.
-    fn anchors_fired(&mut self, names: &[String]) {
-        for name in names {
+    /// The `let` binding these names fired now: the events held for it
+    /// are queued as long after now as each says.
+    fn anchors_fired(&mut self, bindings: &[(String, NodeRef)]) {
+        for (name, _) in bindings {
             self.script.fired_at.insert(name.clone(), self.now);
             for (_, index) in self.script.held.remove(name).unwrap_or_default() {
                 let offset = self

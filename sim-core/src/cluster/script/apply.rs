@@ -100,10 +100,8 @@ impl<N: RaftNode> Cluster<'_, N> {
         let anchor = match skip {
             Some(reason) => {
                 if let Fault::Let(bindings) = &event.fault {
-                    let names: Vec<String> =
-                        bindings.iter().map(|(name, _)| name.clone()).collect();
-                    self.anchors_fired(&names);
-                    self.let_skipped(&names, &reason);
+                    let bindings = bindings.clone();
+                    self.settle_let(&bindings, Err(&reason));
                 }
                 Err(reason)
             }
@@ -270,8 +268,6 @@ impl<N: RaftNode> Cluster<'_, N> {
             .iter()
             .map(|(_, node)| self.resolve(node))
             .collect();
-        let names: Vec<String> = bindings.iter().map(|(name, _)| name.clone()).collect();
-        self.anchors_fired(&names);
         match resolved {
             Ok(nodes) => {
                 let text = bindings
@@ -280,25 +276,27 @@ impl<N: RaftNode> Cluster<'_, N> {
                     .map(|((name, _), node)| format!("{name}={node}"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                for ((name, _), &node) in bindings.iter().zip(&nodes) {
-                    self.script.bindings.insert(name.clone(), Ok(node));
-                }
+                self.settle_let(bindings, Ok(&nodes));
                 Ok(Applied::instant(format!("let {text}"), nodes))
             }
             Err(reason) => {
-                self.let_skipped(&names, &reason);
+                self.settle_let(bindings, Err(&reason));
                 Err(reason)
             }
         }
     }
 
-    /// A `let` was skipped: its names stay unbound for `reason`.
-    fn let_skipped(&mut self, names: &[String], reason: &str) {
-        for name in names {
-            self.script
-                .bindings
-                .insert(name.clone(), Err(reason.to_string()));
+    /// A `let` fired now: its names are bound to `nodes`, or stay unbound
+    /// for the reason it was skipped; the events timed from it are queued.
+    fn settle_let(&mut self, bindings: &[(String, NodeRef)], nodes: Result<&[NodeId], &str>) {
+        for (i, (name, _)) in bindings.iter().enumerate() {
+            let bound = match nodes {
+                Ok(nodes) => Ok(nodes[i]),
+                Err(reason) => Err(reason.to_string()),
+            };
+            self.script.bindings.insert(name.clone(), bound);
         }
+        self.anchors_fired(bindings);
     }
 
     fn isolate(&mut self, node: NodeId) -> Applied {
