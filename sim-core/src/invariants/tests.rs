@@ -387,6 +387,74 @@ fn a_snapshot_below_the_window_from_a_node_that_holds_it_is_no_violation() {
     checker.on_log(NodeId(3), snapshot_of(4, 1), None).unwrap();
 }
 
+/// Two nodes down while the window passes them: node 2 comes back with
+/// its whole log, node 3 with entries 1-2 only, and node 2's entries 3-4
+/// reach node 3, which commits them. They are committed ones, below the
+/// window, and only node 2's log witnesses that. Found on chaos with
+/// episodes that wait, classic Raft, seed 565.
+#[test]
+fn entries_below_the_window_from_a_node_that_holds_them_are_no_violation() {
+    let config = Membership::of_voters(NodeSet::first(3));
+    let log = entries(&[1, 1, 1, 1, 1, 1]);
+    let setup = || {
+        let mut checker = Checker::new(3, config);
+        for node in [NodeId(1), NodeId(2)] {
+            checker
+                .on_log(node, LogView::of_entries(&log), None)
+                .unwrap();
+        }
+        checker
+            .on_log(NodeId(3), LogView::of_entries(&log[..2]), None)
+            .unwrap();
+        let leader = status(1, Role::Leader, 0, 6);
+        checker
+            .on_status(NodeId(1), &status(1, Role::Candidate, 0, 6), &leader)
+            .unwrap();
+        checker
+            .on_status(NodeId(1), &leader, &status(1, Role::Leader, 6, 6))
+            .unwrap();
+        assert_eq!(checker.extend_committed(NodeId(1), 1), 1..7);
+        checker.on_crash(NodeId(3), 2, 0);
+        checker.on_crash(NodeId(2), 6, 0);
+        let compacted = LogView {
+            snapshot_index: 5,
+            snapshot_term: 1,
+            snapshot_config: config,
+            entries: &log[5..],
+        };
+        checker.on_log(NodeId(1), compacted, None).unwrap();
+        checker.on_durable(NodeId(1), 1, 5);
+        assert_eq!(checker.low, 5, "the window passed both nodes that are down");
+        for node in [NodeId(2), NodeId(3)] {
+            checker.on_restart(node, 1).unwrap();
+        }
+        checker
+            .on_log(NodeId(2), LogView::of_entries(&log), None)
+            .unwrap();
+        checker
+    };
+    let follower = |commit| status(1, Role::Follower, commit, 4);
+    let mut checker = setup();
+    checker
+        .on_log(NodeId(3), LogView::of_entries(&log[..4]), None)
+        .unwrap();
+    assert_eq!(checker.nodes[2].agrees_to, 2);
+    checker
+        .on_status(NodeId(3), &follower(0), &follower(4))
+        .unwrap();
+    // Entries that no agreeing log holds are still caught.
+    let mut checker = setup();
+    let mut other = log[..4].to_vec();
+    other[2].data = EntryData::Noop;
+    checker
+        .on_log(NodeId(3), LogView::of_entries(&other), None)
+        .unwrap();
+    let broken = checker
+        .on_status(NodeId(3), &follower(0), &follower(4))
+        .unwrap_err();
+    assert_eq!(broken.property, Property::StateMachineSafety);
+}
+
 #[test]
 fn a_leader_committing_an_earlier_terms_entry_by_count_is_caught() {
     // The thesis' Figure 3.7 (c): node 1 leads term 4 with entry 2 of

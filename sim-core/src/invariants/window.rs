@@ -4,7 +4,7 @@
 //! prefix) once the window has passed it. Crashes, restarts and durable
 //! writes move it.
 
-use super::{broken, Broken, Checker, Committed, Property, Seen};
+use super::{broken, Broken, Checker, Committed, NodeView, Property, Seen};
 use crate::node::{LogIndex, NodeId, Term};
 
 impl Checker {
@@ -46,16 +46,29 @@ impl Checker {
     }
 
     /// The committed prefix's hash at `index` as far as `node` can need
-    /// it: from `low` on, the cluster's; below, known only where the node's
-    /// own log agrees with it (the window moved past it while it was
-    /// down): up to `agrees_to`, or up to `low` once its log holds the
-    /// committed entry there (prefix hashes agree on a prefix). None where
-    /// its log differs, or where that is not known.
+    /// it: from `low` on, the cluster's; below, known only from a log that
+    /// still agrees with it there: the node's own first, else any other
+    /// node's (the window moved past them while they were down, and one
+    /// that came back sends its entries there to another: chaos, seed
+    /// 565). None where no log is known to agree, and then the node's
+    /// entry is not taken on trust.
     pub(super) fn committed_hash_for(&self, node: NodeId, index: LogIndex) -> Option<u64> {
         if index >= self.low {
             return self.committed_hash(index);
         }
-        let view = &self.nodes[node.index()];
+        let own = &self.nodes[node.index()];
+        self.witnessed_hash(own, index).or_else(|| {
+            self.nodes
+                .iter()
+                .find_map(|v| self.witnessed_hash(v, index))
+        })
+    }
+
+    /// The hash at `index`, below the window, of a log known to agree with
+    /// the committed prefix there: up to `agrees_to`, or up to `low` once
+    /// the log holds the committed entry at `low` (prefix hashes agree on
+    /// a prefix).
+    fn witnessed_hash(&self, view: &NodeView, index: LogIndex) -> Option<u64> {
         let holds_window = view.base <= self.low && view.hash_at(self.low) == Some(self.low_hash);
         match index <= view.agrees_to || holds_window {
             true => view.hash_at(index),
