@@ -381,6 +381,9 @@ impl ClassicState {
         if !current {
             return;
         }
+        if !response.pre_vote {
+            core.vote_request_answered();
+        }
         self.votes.record(from, response.granted);
         debug_assert!(
             self.votes.granted.union(self.votes.refused).len() <= core.cluster_size(),

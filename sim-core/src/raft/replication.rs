@@ -65,6 +65,15 @@ pub struct Core {
     /// Whether a leader's appends leave before its own write of them is
     /// durable (the elector's rule: `Elector::LEADER_WRITES_IN_PARALLEL`).
     leader_writes_in_parallel: bool,
+    /// Whether the disk is known to hold the current term and vote: until
+    /// then nothing of the node's term leaves ahead of its writes. Known
+    /// once the write that carries them (number `term_write` of the writes
+    /// issued since the (re)start) is reported durable, or once a peer
+    /// answers a vote request of the term (which waited for that write).
+    term_durable: bool,
+    writes_issued: u64,
+    writes_durable: u64,
+    term_write: u64,
     /// The configuration in force: the latest in the log (or the
     /// snapshot's), and the index of its entry. Kept in step with every
     /// change of the log (`membership.rs`).
@@ -123,6 +132,10 @@ impl Core {
             match_scratch: Vec::with_capacity(cluster_size),
             spare_entries: Vec::new(),
             leader_writes_in_parallel: true,
+            term_durable: true,
+            writes_issued: 0,
+            writes_durable: 0,
+            term_write: 0,
             membership,
             membership_index,
             transferring: false,
@@ -206,6 +219,25 @@ impl Core {
 
     pub(super) fn set_leader_writes_in_parallel(&mut self, parallel: bool) {
         self.leader_writes_in_parallel = parallel;
+    }
+
+    /// Whether the node's disk is known to hold its current term and vote.
+    /// A leader elected by others' votes always knows it; one that counted
+    /// only its own vote (the sole voter of its configuration) learns it
+    /// when its write is reported durable.
+    pub(super) fn term_is_durable(&self) -> bool {
+        self.term_durable
+    }
+
+    /// A peer answered a vote request of the current term: the request
+    /// left after the write of the term and vote, so that is durable.
+    pub(super) fn vote_request_answered(&mut self) {
+        debug_assert!(
+            !self.dirty.hard_state,
+            "node {}: a vote request left ahead of its term's write",
+            self.id
+        );
+        self.term_durable = true;
     }
 
     // ----- reading ---------------------------------------------------
@@ -304,6 +336,7 @@ impl Core {
         self.term = term;
         self.voted_for = None;
         self.dirty.hard_state = true;
+        self.term_durable = false;
     }
 
     pub(super) fn set_vote(&mut self, candidate: NodeId) {
@@ -317,6 +350,7 @@ impl Core {
         debug_assert!(candidate.index() < self.cluster_size);
         self.voted_for = Some(candidate);
         self.dirty.hard_state = true;
+        self.term_durable = false;
     }
 
     /// Any role but leader (`start_leading` makes a leader).
@@ -465,6 +499,10 @@ impl Core {
             "node {}: a write from {log_from} stops short of the log's end",
             self.id
         );
+        self.writes_issued += 1;
+        if self.dirty.hard_state {
+            self.term_write = self.writes_issued;
+        }
         out.push(Action::Persist(PersistWrite {
             commit: None,
             term: self.term,
@@ -510,6 +548,11 @@ impl Core {
     pub(super) fn on_persisted<E>(&mut self, durable_last_index: LogIndex, out: &mut Out<E>) {
         let before = self.durable_index;
         self.durable_index = durable_last_index.min(self.log.last_index());
+        // Writes complete in the order they were issued, one report each.
+        self.writes_durable = (self.writes_durable + 1).min(self.writes_issued);
+        if self.writes_durable >= self.term_write && !self.dirty.hard_state {
+            self.term_durable = true;
+        }
         if self.role != Role::Leader {
             return;
         }

@@ -102,7 +102,11 @@ impl Core {
             entries,
             leader_commit: self.commit_index,
         });
-        let timing = if self.leader_writes_in_parallel {
+        // Entries may leave ahead of the leader's write of them, never
+        // ahead of its term: a leader whose term is lost in a crash could
+        // be elected again in that term and write other entries at the
+        // same indexes (membership-churn, a sole voter with learners).
+        let timing = if self.leader_writes_in_parallel && self.term_is_durable() {
             SendTiming::Now
         } else {
             SendTiming::AfterWrites
