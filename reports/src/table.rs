@@ -209,6 +209,17 @@ pub fn side_by_side(results: &Results) -> String {
             out.push_str(&format!("\n✗ {}: {limit}\n", v.label));
         }
     }
+    for v in &results.variants {
+        if let Some(at) = v.series.limited_at_ms {
+            out.push_str(&format!(
+                "\nnote: {}: the term, leader and disruption series stop at {} ({} points, \
+                 the limit); the metrics count the whole run\n",
+                v.label,
+                duration_ms(at),
+                sim_core::metrics::MAX_SERIES_POINTS
+            ));
+        }
+    }
     out.push_str(&faults_section(results));
     out.push_str(&messages_section(results));
     if !results.expectations.is_empty() {

@@ -158,6 +158,34 @@ pub struct Series {
     /// membership never changed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub configs: Vec<ConfigPoint>,
+    /// When `terms`, `leaders` and `disruptions` together reached
+    /// `MAX_SERIES_POINTS`: they hold nothing after this instant (the
+    /// metrics still count the whole run). Absent while they hold it all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limited_at_ms: Option<f64>,
+}
+
+/// The most points `terms`, `leaders` and `disruptions` hold together: a
+/// run whose cluster changes term millions of times (removed servers
+/// standing every timeout for a virtual week) keeps its first million, so
+/// that its memory does not grow with its length; what a chart draws
+/// stops there, and the results say when (`limited_at_ms`).
+pub const MAX_SERIES_POINTS: usize = 1_000_000;
+
+impl Series {
+    /// Whether one more point fits; the first that does not marks the
+    /// instant the series stop.
+    fn room(&mut self, at: Instant) -> bool {
+        if self.limited_at_ms.is_some() {
+            return false;
+        }
+        let held = self.terms.len() + self.leaders.len() + self.disruptions.len();
+        if held < MAX_SERIES_POINTS {
+            return true;
+        }
+        self.limited_at_ms = Some(at.as_ms_f64());
+        false
+    }
 }
 
 /// Accumulates metrics while a run goes.
@@ -282,6 +310,9 @@ impl Recorder {
 
     pub fn on_term(&mut self, at: Instant, node: NodeId, term: Term) {
         self.max_term = self.max_term.max(term);
+        if !self.series.room(at) {
+            return;
+        }
         self.series.terms.push(TermPoint {
             at_ms: at.as_ms_f64(),
             node,
@@ -315,6 +346,9 @@ impl Recorder {
         self.disruptions += 1;
         if outsider {
             self.membership.removed_node_disruptions += 1;
+        }
+        if !self.series.room(at) {
+            return;
         }
         self.series.disruptions.push(DisruptionPoint {
             at_ms: at.as_ms_f64(),
@@ -408,6 +442,9 @@ impl Recorder {
         );
         self.effective = now;
         self.effective_since = at;
+        if !self.series.room(at) {
+            return;
+        }
         self.series.leaders.push(LeaderPoint {
             at_ms: at.as_ms_f64(),
             leader: now.map(|(n, _)| n),

@@ -131,3 +131,32 @@ fn metric_lookup_by_key() {
         assert!(keys.contains(&key.to_string()), "{key}");
     }
 }
+
+/// A run that changes term millions of times keeps its first million
+/// points and says when its series stop; the metrics count on.
+#[test]
+fn the_series_stop_at_their_limit_and_say_when() {
+    let mut r = recorder();
+    let points = MAX_SERIES_POINTS as u64;
+    for term in 1..=points {
+        r.on_term(Instant::from_us(term), NodeId(1), term);
+    }
+    assert_eq!(r.series.limited_at_ms, None, "a million points fit");
+    r.on_term(Instant::from_us(points + 1), NodeId(2), points + 1);
+    r.on_effective_leader(
+        Instant::from_us(points + 2),
+        1,
+        Some((NodeId(2), points + 1)),
+        true,
+    );
+    let (m, s, _) = r.finish(Instant::from_us(points + 3), Default::default(), 0);
+    assert_eq!(s.terms.len(), MAX_SERIES_POINTS);
+    assert!(s.leaders.is_empty());
+    assert_eq!(s.limited_at_ms, Some((points + 1) as f64 / 1000.0));
+    assert_eq!(m.max_term, points + 1, "the metrics count past the limit");
+    let json = serde_json::to_value(Series::default()).unwrap();
+    assert!(
+        json.get("limited_at_ms").is_none(),
+        "absent while whole: {json}"
+    );
+}
