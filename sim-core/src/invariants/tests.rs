@@ -387,6 +387,31 @@ fn a_snapshot_below_the_window_from_a_node_that_holds_it_is_no_violation() {
     checker.on_log(NodeId(3), snapshot_of(4, 1), None).unwrap();
 }
 
+/// Three nodes: 1 and 2 hold `log` (six entries), 3 only its first two;
+/// node 1 leads term 1 and commits all six.
+fn six_committed_node_3_behind(config: Membership, log: &[Entry]) -> Checker {
+    let mut checker = Checker::new(3, config);
+    for node in [NodeId(1), NodeId(2)] {
+        checker
+            .on_log(node, LogView::of_entries(log), None)
+            .unwrap();
+    }
+    checker
+        .on_log(NodeId(3), LogView::of_entries(&log[..2]), None)
+        .unwrap();
+    let leader = status(1, Role::Leader, 0, 6);
+    checker
+        .on_status(NodeId(1), &status(1, Role::Candidate, 0, 6), &leader)
+        .unwrap();
+    checker
+        .on_status(NodeId(1), &leader, &status(1, Role::Leader, 6, 6))
+        .unwrap();
+    let extended = checker.extend_committed(NodeId(1), 1);
+    assert_eq!(extended, 1..7);
+    checker.on_committed_prefix(LogView::of_entries(log), extended);
+    checker
+}
+
 /// Two nodes down while the window passes them: node 2 comes back with
 /// its whole log, node 3 with entries 1-2 only, and node 2's entries 3-4
 /// reach node 3, which commits them. They are committed ones, below the
@@ -397,23 +422,7 @@ fn entries_below_the_window_from_a_node_that_holds_them_are_no_violation() {
     let config = Membership::of_voters(NodeSet::first(3));
     let log = entries(&[1, 1, 1, 1, 1, 1]);
     let setup = || {
-        let mut checker = Checker::new(3, config);
-        for node in [NodeId(1), NodeId(2)] {
-            checker
-                .on_log(node, LogView::of_entries(&log), None)
-                .unwrap();
-        }
-        checker
-            .on_log(NodeId(3), LogView::of_entries(&log[..2]), None)
-            .unwrap();
-        let leader = status(1, Role::Leader, 0, 6);
-        checker
-            .on_status(NodeId(1), &status(1, Role::Candidate, 0, 6), &leader)
-            .unwrap();
-        checker
-            .on_status(NodeId(1), &leader, &status(1, Role::Leader, 6, 6))
-            .unwrap();
-        assert_eq!(checker.extend_committed(NodeId(1), 1), 1..7);
+        let mut checker = six_committed_node_3_behind(config, &log);
         checker.on_crash(NodeId(3), 2, 0);
         checker.on_crash(NodeId(2), 6, 0);
         let compacted = LogView {
@@ -466,24 +475,7 @@ fn a_removed_node_that_runs_on_does_not_hold_the_window_back() {
     let two = Membership::of_voters(NodeSet::first(2));
     let mut log = entries(&[1, 1, 1, 1, 1, 1]);
     log[2].data = EntryData::Config(two);
-    let mut checker = Checker::new(3, all);
-    for node in [NodeId(1), NodeId(2)] {
-        checker
-            .on_log(node, LogView::of_entries(&log), None)
-            .unwrap();
-    }
-    checker
-        .on_log(NodeId(3), LogView::of_entries(&log[..2]), None)
-        .unwrap();
-    let leader = status(1, Role::Leader, 0, 6);
-    checker
-        .on_status(NodeId(1), &status(1, Role::Candidate, 0, 6), &leader)
-        .unwrap();
-    checker
-        .on_status(NodeId(1), &leader, &status(1, Role::Leader, 6, 6))
-        .unwrap();
-    let extended = checker.extend_committed(NodeId(1), 1);
-    checker.on_committed_prefix(LogView::of_entries(&log), extended);
+    let mut checker = six_committed_node_3_behind(all, &log);
     for node in [NodeId(1), NodeId(2)] {
         let compacted = LogView {
             snapshot_index: 5,
