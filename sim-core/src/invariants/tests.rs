@@ -464,40 +464,6 @@ fn entries_below_the_window_from_a_node_that_holds_them_are_no_violation() {
     assert_eq!(broken.property, Property::StateMachineSafety);
 }
 
-/// A removed node may run on far behind for days (membership-churn: the
-/// removed servers stand for election a million times a week). It holds
-/// the window back no more than a node that is down: the window moves past
-/// it, noting how far its log agrees, and it is checked against that if
-/// it is added again and commits.
-#[test]
-fn a_removed_node_that_runs_on_does_not_hold_the_window_back() {
-    let all = Membership::of_voters(NodeSet::first(3));
-    let two = Membership::of_voters(NodeSet::first(2));
-    let mut log = entries(&[1, 1, 1, 1, 1, 1]);
-    log[2].data = EntryData::Config(two);
-    let mut checker = six_committed_node_3_behind(all, &log);
-    for node in [NodeId(1), NodeId(2)] {
-        let compacted = LogView {
-            snapshot_index: 5,
-            snapshot_term: 1,
-            snapshot_config: two,
-            entries: &log[5..],
-        };
-        checker.on_log(node, compacted, None).unwrap();
-        checker.on_durable(node, 1, 5);
-    }
-    assert_eq!(checker.low, 5, "node 3, removed and running, holds nothing");
-    assert_eq!(checker.nodes[2].agrees_to, 2);
-    // Entry 6, in the window (seen, committed) and in both members' logs,
-    // and node 3's own two.
-    assert_eq!(checker.retained_entries(), 2 + 2 + 2);
-    // What it commits is still checked against the committed prefix.
-    let follower = |commit| status(1, Role::Follower, commit, 2);
-    checker
-        .on_status(NodeId(3), &follower(0), &follower(2))
-        .unwrap();
-}
-
 #[test]
 fn a_leader_committing_an_earlier_terms_entry_by_count_is_caught() {
     // The thesis' Figure 3.7 (c): node 1 leads term 4 with entry 2 of

@@ -135,26 +135,17 @@ impl Checker {
         );
     }
 
-    /// Drops what no running member can need again: everything at or
-    /// below the lowest durable snapshot of the nodes that run and belong
-    /// to the committed configuration. A node that is down, or removed
-    /// (it may run on, far behind, for days: membership-churn), keeps its
-    /// own copy of its log; the window moving past it first notes how far
-    /// that log agrees with the committed prefix. Everything
+    /// Drops what no running node can need again: everything at or below
+    /// the lowest durable snapshot of the nodes that run. A node that is
+    /// down keeps its own copy of its log; the window moving past it first
+    /// notes how far that log agrees with the committed prefix. Everything
     /// below the window is committed, so that, and whether the node's log
     /// later holds the committed entry at the window, is all the checks
-    /// need of its entries there once it restarts or is added again. So a
-    /// node down or removed for a week costs nothing per entry the others
-    /// commit.
+    /// need of its entries there once it restarts. So a node down for a
+    /// week costs nothing per entry the others commit.
     fn trim(&mut self) {
-        let members = self.committed_config.members();
-        let holding = self
-            .nodes
-            .iter()
-            .enumerate()
-            .filter(|(i, v)| !v.down && members.contains(NodeId::from_index(*i)))
-            .map(|(_, v)| v);
-        let low = holding.map(|v| v.durable_base).min().unwrap_or(self.low);
+        let running = self.nodes.iter().filter(|v| !v.down);
+        let low = running.map(|v| v.durable_base).min().unwrap_or(self.low);
         let low = low.min(self.committed_len());
         if low <= self.low {
             return;
