@@ -56,7 +56,7 @@ fn a_bug_is_caught_where_it_applies_and_its_seed_replays() {
         "--seeds",
         "0..3",
         "--set",
-        "duration_ms=20000",
+        "duration_ms=30000",
         "--jobs",
         "2",
     ]);
