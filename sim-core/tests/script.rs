@@ -589,3 +589,23 @@ fn after_and_wait_ms_are_checked() {
         );
     }
 }
+
+/// A `let` timed from another binds its names that long after the first:
+/// an event timed from the second may use the first's names.
+#[test]
+fn events_timed_from_a_let_timed_from_a_let_use_both_lets_names() {
+    let records = only_faults(
+        five_nodes(json!([
+            {"at_ms": 1000, "let": {"L": "leader"}, "wait": true},
+            {"at_ms": 5, "after": "L", "let": {"M": "follower:1"}},
+            {"at_ms": 10, "after": "M", "cut": [["L", "M"]]},
+        ])),
+        1,
+    );
+    assert!(records.iter().all(|r| r.skipped.is_none()), "{records:?}");
+    assert!(
+        same_instant(records[2].at_ms, records[0].at_ms + 15.0),
+        "{records:?}"
+    );
+    assert_eq!(records[2].nodes, [records[0].nodes[0], records[1].nodes[0]]);
+}

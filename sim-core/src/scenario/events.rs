@@ -50,12 +50,18 @@ impl Check {
                 ),
             );
         }
-        // Where each name is bound (its first `let`), to check every use.
+        // Where each name is bound (its first `let`), to check every use;
+        // a `let` timed from an earlier one binds that much after it.
         for (i, event) in events.iter().enumerate() {
+            let base = event
+                .after
+                .as_ref()
+                .and_then(|anchor| self.names.get(anchor))
+                .filter(|(j, _)| *j < i)
+                .map_or(Ms::default(), |&(_, bound_ms)| bound_ms);
+            let bound_ms = Ms::from_us(base.us().saturating_add(event.at_ms.max().us()));
             for name in event.bind.iter().flat_map(|b| b.keys()) {
-                self.names
-                    .entry(name.clone())
-                    .or_insert((i, event.at_ms.max()));
+                self.names.entry(name.clone()).or_insert((i, bound_ms));
                 if event.repeat.is_some_and(|r| r.times > 1) {
                     self.rebound.insert(name.clone());
                 }
