@@ -18,6 +18,10 @@ pub enum NodeRef {
     Leader,
     /// The K-th (1-based, by id) live node other than the leader.
     Follower(usize),
+    /// The K-th of the same nodes ranked by how up to date their logs are
+    /// (last entry's term, then its index; ties by id): `freshest:1` is
+    /// the follower most likely to win the next election.
+    Freshest(usize),
     /// The most recently crashed node that is still down.
     Crashed,
     /// The node an earlier `let` event bound this name to.
@@ -30,6 +34,7 @@ impl fmt::Display for NodeRef {
             NodeRef::Id(id) => write!(f, "{id}"),
             NodeRef::Leader => write!(f, "leader"),
             NodeRef::Follower(k) => write!(f, "follower:{k}"),
+            NodeRef::Freshest(k) => write!(f, "freshest:{k}"),
             NodeRef::Crashed => write!(f, "crashed"),
             NodeRef::Name(name) => f.write_str(name),
         }
@@ -342,7 +347,11 @@ impl ScriptEvent {
             .into_iter()
             .filter_map(|node| match node {
                 NodeRef::Name(name) => Some(name.as_str()),
-                NodeRef::Id(_) | NodeRef::Leader | NodeRef::Follower(_) | NodeRef::Crashed => None,
+                NodeRef::Id(_)
+                | NodeRef::Leader
+                | NodeRef::Follower(_)
+                | NodeRef::Freshest(_)
+                | NodeRef::Crashed => None,
             });
         named.chain(self.after.iter().map(|after| after.name.as_str()))
     }

@@ -301,7 +301,10 @@ fn references(e: &EventSpec) -> Vec<&NodeRefSpec> {
 fn with_nodes(file: &ScenarioFile, nodes: u64) -> ScenarioFile {
     let fits = |r: &NodeRefSpec| match r {
         NodeRefSpec::Id(id) => *id <= nodes,
-        NodeRefSpec::Name(name) => match name.strip_prefix("follower:") {
+        NodeRefSpec::Name(name) => match name
+            .strip_prefix("follower:")
+            .or_else(|| name.strip_prefix("freshest:"))
+        {
             Some(k) => k.parse::<u64>().is_ok_and(|k| k < nodes),
             None => true,
         },

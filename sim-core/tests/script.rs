@@ -370,6 +370,10 @@ fn names_are_checked_where_they_are_used() {
             "events[0].let.L: follower:5 cannot exist",
         ),
         (
+            json!([{"at_ms": 1000, "let": {"L": "freshest:0"}}]),
+            "events[0].let.L: freshest:0 cannot exist",
+        ),
+        (
             json!([{"at_ms": 1000, "let": {}}]),
             "events[0].let: binds no names",
         ),
@@ -588,6 +592,27 @@ fn after_and_wait_ms_are_checked() {
             "{error}\n  expected: {expected}"
         );
     }
+}
+
+/// `freshest:K` ranks the live followers by how up to date their logs
+/// are: a follower that was down while the client wrote is last, whatever
+/// its id, and `freshest:1` is never it.
+#[test]
+fn freshest_ranks_the_followers_by_their_logs() {
+    let mut file = five_nodes(json!([
+        {"at_ms": 2000, "let": {"L": "leader", "S": "follower:1"}},
+        {"at_ms": 2000, "crash": "S"},
+        {"at_ms": 6000, "restart": "S"},
+        {"at_ms": 6000, "let": {"F": "freshest:1", "G": "freshest:4"}},
+    ]));
+    file["workload"] = json!({"proposals_per_sec": 50});
+    let records = only_faults(file, 1);
+    assert!(records.iter().all(|r| r.skipped.is_none()), "{records:?}");
+    let (leader, stale) = (records[0].nodes[0], records[0].nodes[1]);
+    let (freshest, last) = (records[3].nodes[0], records[3].nodes[1]);
+    assert_eq!(last, stale, "the node that missed 4 s of writes is last");
+    assert_ne!(freshest, stale);
+    assert_ne!(freshest, leader, "the leader is nobody's follower");
 }
 
 /// A `let` timed from another binds its names that long after the first:

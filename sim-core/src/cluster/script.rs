@@ -18,7 +18,7 @@ use super::{Cluster, Event};
 use crate::chaos::{ChaosDraw, NAME_PREFIX as CHAOS_NAME_PREFIX};
 use crate::faults::{Fault, FaultRecord, NodeRef, ScriptEvent};
 use crate::network::NetworkPatch;
-use crate::node::{NodeId, RaftNode};
+use crate::node::{LogIndex, NodeId, NodeSet, RaftNode, Term};
 use crate::time::Instant;
 
 /// Why a fault stays in effect, to find when it ends.
@@ -131,10 +131,19 @@ impl Script {
 enum Unresolved<'a> {
     NoLeader,
     NoFollowers,
-    FollowerMissing { k: usize, live: usize },
+    FollowerMissing {
+        what: &'static str,
+        k: usize,
+        live: usize,
+    },
     NoneDown,
-    Skipped { name: &'a str, reason: &'a str },
-    Waiting { name: &'a str },
+    Skipped {
+        name: &'a str,
+        reason: &'a str,
+    },
+    Waiting {
+        name: &'a str,
+    },
 }
 
 impl std::fmt::Display for Unresolved<'_> {
@@ -142,10 +151,10 @@ impl std::fmt::Display for Unresolved<'_> {
         match self {
             Unresolved::NoLeader => f.write_str("there is no leader"),
             Unresolved::NoFollowers => f.write_str("there is no leader, so no followers"),
-            Unresolved::FollowerMissing { k, live } => {
+            Unresolved::FollowerMissing { what, k, live } => {
                 write!(
                     f,
-                    "follower:{k} asked for, but there are {live} live followers"
+                    "{what}:{k} asked for, but there are {live} live followers"
                 )
             }
             Unresolved::NoneDown => f.write_str("no node is down"),
@@ -170,17 +179,32 @@ impl<N: RaftNode> Cluster<'_, N> {
             NodeRef::Id(id) => Ok(*id),
             NodeRef::Leader => self.current_leader().ok_or(Unresolved::NoLeader),
             NodeRef::Follower(k) => {
-                let leader = self.current_leader().ok_or(Unresolved::NoFollowers)?;
-                // The live voters of the leader's configuration, in order.
-                let voters = self
-                    .membership_of(leader)
-                    .expect("the leader is up")
-                    .all_voters();
-                let followers = voters.intersection(self.live_set()).without(leader);
+                let followers = self.live_followers()?;
                 followers
                     .iter()
                     .nth(k - 1)
                     .ok_or(Unresolved::FollowerMissing {
+                        what: "follower",
+                        k: *k,
+                        live: followers.len(),
+                    })
+            }
+            NodeRef::Freshest(k) => {
+                let followers = self.live_followers()?;
+                let mut ranked: Vec<(Term, LogIndex, NodeId)> = followers
+                    .iter()
+                    .filter_map(|id| {
+                        let status = self.slots[id.index()].node()?.status();
+                        Some((status.last_term, status.last_index, id))
+                    })
+                    .collect();
+                // Most up to date first; ties by id.
+                ranked.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then(a.2.cmp(&b.2)));
+                ranked
+                    .get(k - 1)
+                    .map(|&(_, _, id)| id)
+                    .ok_or(Unresolved::FollowerMissing {
+                        what: "freshest",
                         k: *k,
                         live: followers.len(),
                     })
@@ -197,6 +221,17 @@ impl<N: RaftNode> Cluster<'_, N> {
                 None => Err(Unresolved::Waiting { name }),
             },
         }
+    }
+
+    /// The live voters of the leader's configuration other than the
+    /// leader, in order: the nodes `follower:K` and `freshest:K` count.
+    fn live_followers<'a>(&self) -> Result<NodeSet, Unresolved<'a>> {
+        let leader = self.current_leader().ok_or(Unresolved::NoFollowers)?;
+        let voters = self
+            .membership_of(leader)
+            .expect("the leader is up")
+            .all_voters();
+        Ok(voters.intersection(self.live_set()).without(leader))
     }
 
     /// Whether every reference of the event resolves now, its anchor's

@@ -541,14 +541,21 @@ impl Check {
                 if name == "crashed" {
                     return Some(NodeRef::Crashed);
                 }
-                if let Some(k) = name.strip_prefix("follower:") {
+                let ranked = [
+                    ("follower:", NodeRef::Follower as fn(usize) -> NodeRef),
+                    ("freshest:", NodeRef::Freshest),
+                ];
+                for (prefix, make) in ranked {
+                    let Some(k) = name.strip_prefix(prefix) else {
+                        continue;
+                    };
                     match k.parse::<u64>() {
-                        Ok(k) if k >= 1 && k < nodes => return Some(NodeRef::Follower(k as usize)),
+                        Ok(k) if k >= 1 && k < nodes => return Some(make(k as usize)),
                         Ok(k) => {
                             self.fail(
                                 path,
                                 format!(
-                                    "follower:{k} cannot exist: a {nodes}-node cluster has followers 1..={}",
+                                    "{prefix}{k} cannot exist: a {nodes}-node cluster has followers 1..={}",
                                     nodes.saturating_sub(1)
                                 ),
                             );
@@ -560,7 +567,7 @@ impl Check {
                 self.fail(
                     path,
                     format!(
-                        "{name:?} is not a node reference: use a node number ({node_range}), \"leader\", \"follower:K\", \"crashed\" or a name bound by let"
+                        "{name:?} is not a node reference: use a node number ({node_range}), \"leader\", \"follower:K\", \"freshest:K\", \"crashed\" or a name bound by let"
                     ),
                 );
                 None

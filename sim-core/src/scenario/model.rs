@@ -451,8 +451,9 @@ pub struct RepeatSpec {
     pub times: u64,
 }
 
-/// A node reference: a number, "leader", "follower:K", "crashed", or a
-/// name bound by an earlier `let` event (starting with a capital letter).
+/// A node reference: a number, "leader", "follower:K" (by id), "freshest:K"
+/// (by how up to date the log is), "crashed", or a name bound by an
+/// earlier `let` event (starting with a capital letter).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum NodeRefSpec {

@@ -14,6 +14,7 @@ pub(super) fn ref_spec(node: &NodeRef) -> NodeRefSpec {
         NodeRef::Id(id) => NodeRefSpec::Id(u64::from(id.0)),
         NodeRef::Leader => NodeRefSpec::Name("leader".into()),
         NodeRef::Follower(k) => NodeRefSpec::Name(format!("follower:{k}")),
+        NodeRef::Freshest(k) => NodeRefSpec::Name(format!("freshest:{k}")),
         NodeRef::Crashed => NodeRefSpec::Name("crashed".into()),
         NodeRef::Name(name) => NodeRefSpec::Name(name.clone()),
     }
