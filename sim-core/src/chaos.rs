@@ -352,6 +352,19 @@ impl Out<'_> {
         }
     }
 
+    /// An event timed from the `let` binding `anchor.0` (fired + the
+    /// offset `anchor.1`), not from the episode's opening; `at_us` is the
+    /// earliest it can be due. It waits for its references.
+    fn push_after(&mut self, at_us: u64, anchor: (&str, u64), fault: impl Into<Fault>) {
+        self.push_waiting(at_us, fault);
+        if let Some(event) = self.events.last_mut() {
+            event.after = Some(After {
+                name: anchor.0.to_string(),
+                offset_us: anchor.1,
+            });
+        }
+    }
+
     fn name(&self, role: &str) -> String {
         format!("{NAME_PREFIX}{}_{}_{role}", self.stream, self.index)
     }

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
-use sim_core::faults::{Fault, FaultKind, NodeRef};
+use sim_core::faults::{Fault, FaultKind, FaultRecord, NodeRef};
 use sim_core::invariants::Property;
 use sim_core::results::run_variant;
 use sim_core::scenario::{event_spec, parse, Scenario};
@@ -262,9 +262,10 @@ fn a_chaos_schedule_too_big_to_draw_is_refused_and_the_estimate_is_close() {
 /// A split vote that starts without a leader skips its setup `let`; the
 /// events waiting on the names it would have bound can never fire. They
 /// are set aside instead of being tried after every fault, and still
-/// recorded at the end as never fired, in due order, with the same reason:
-/// the same records as when nothing is set aside (a file that binds a
-/// name of the chaos form turns setting aside off).
+/// recorded at the end as never fired, in due order: the same records as
+/// when nothing is set aside (a file that binds a name of the chaos form
+/// turns setting aside off), except that a set-aside record says that its
+/// name's `let` can never fire where the other says it is still waiting.
 #[test]
 fn waiting_chaos_events_that_can_never_fire_are_recorded_as_before() {
     let mut file = chaos_bugs();
@@ -285,7 +286,19 @@ fn waiting_chaos_events_that_can_never_fire_are_recorded_as_before() {
     };
     let (set_aside, tried) = (never(&file), never(&guarded));
     assert!(set_aside.len() >= 10, "{} never fired", set_aside.len());
-    assert_eq!(set_aside, tried);
+    let as_tried = |reason: &Option<String>| {
+        reason.as_ref().map(|text| {
+            text.replace(
+                "is not bound: its let was skipped (its let can never fire)",
+                "is not bound yet: its let is still waiting",
+            )
+        })
+    };
+    let set_aside_as_tried: Vec<_> = set_aside
+        .iter()
+        .map(|(at, kind, reason)| (*at, *kind, as_tried(reason)))
+        .collect();
+    assert_eq!(set_aside_as_tried, tried);
     let due: Vec<u64> = set_aside.iter().map(|f| f.0).collect();
     let mut sorted = due.clone();
     sorted.sort_by(|a, b| f64::from_bits(*a).total_cmp(&f64::from_bits(*b)));
@@ -313,10 +326,16 @@ fn targeted_episodes_are_timed_from_their_opening_let_and_write_back_exactly() {
                 opened.insert(bindings[0].0.clone(), event.at.as_us());
             }
             (None, _) => assert!(event.after.is_none()),
-            (Some(after), _) => {
-                let opening = opened[&after.name];
-                assert_eq!(event.at.as_us(), opening + after.offset_us, "{event:?}");
+            (Some(after), fault) => {
+                let anchor = opened[&after.name];
+                assert_eq!(event.at.as_us(), anchor + after.offset_us, "{event:?}");
                 timed += 1;
+                // A split vote's rounds are timed from the round before.
+                if let Fault::Let(bindings) = fault {
+                    for (name, _) in bindings {
+                        opened.insert(name.clone(), event.at.as_us());
+                    }
+                }
             }
         }
     }
@@ -361,4 +380,175 @@ fn targeted_episodes_are_timed_from_their_opening_let_and_write_back_exactly() {
             )
         );
     }
+}
+
+/// The bundled chaos with only split votes on (no swarm), one classic
+/// variant, for `duration_ms`.
+fn split_votes_only(duration_ms: u64, wait: bool) -> Value {
+    let mut file: Value = serde_json::from_str(CHAOS).expect("the bundled scenario is JSON");
+    file["duration_ms"] = json!(duration_ms);
+    file["variants"] = json!([{"label": "raft"}]);
+    let chaos = file["chaos"].as_object_mut().expect("a chaos section");
+    for (key, value) in chaos.iter_mut() {
+        if key.ends_with("_per_min") {
+            *value = json!(0);
+        }
+    }
+    chaos.insert("split_vote_per_min".into(), json!(12));
+    chaos.retain(|key, _| !key.starts_with("swarm"));
+    chaos.insert("episodes_wait".into(), json!(wait));
+    file
+}
+
+/// With waiting episodes a split vote is played in rounds: each leader
+/// elected during it is cut off and crashed as it wins, and comes back
+/// 20 ms later with its links, the two candidates still cut from each
+/// other, so the next election is split again. Every round ends before
+/// the episode restores the candidates' link. Without waiting, one round.
+#[test]
+fn a_waiting_split_vote_repeats_its_round_for_each_leader_elected_during_it() {
+    let rounds_of = |wait: bool| {
+        let scenario = scenario(&split_votes_only(30_000, wait));
+        let out = run_variant(&scenario, &scenario.variants()[0], 3, None);
+        assert!(out.safety.ok, "{:?}", out.safety.violations);
+        let mut winners: BTreeMap<String, Vec<(f64, String)>> = BTreeMap::new();
+        let mut ends: BTreeMap<String, f64> = BTreeMap::new();
+        for record in out.series.faults.iter().filter(|r| r.skipped.is_none()) {
+            let text = &record.description;
+            // "let Chaos7_12_W1=3, ..." names a round's winner.
+            if let Some(rest) = text.strip_prefix("let ") {
+                for binding in rest.split(", ") {
+                    let (name, _) = binding.split_once('=').expect("name=node");
+                    let (episode, role) = name.rsplit_once('_').expect("Chaos{kind}_{slot}_{role}");
+                    if role.starts_with('W') && !role.starts_with("WA") && !role.starts_with("WR") {
+                        winners
+                            .entry(episode.to_string())
+                            .or_default()
+                            .push((record.at_ms, role.to_string()));
+                    }
+                }
+            }
+            // The episode's end restores the candidates' link (A-B), the
+            // last restore of a cut pair of two nodes.
+            if text.starts_with("restore ") && !text.contains(',') {
+                if let Some(episode) = winners.keys().last() {
+                    ends.insert(episode.clone(), record.at_ms);
+                }
+            }
+        }
+        (winners, ends)
+    };
+    let (waiting, _) = rounds_of(true);
+    let most = waiting.values().map(Vec::len).max().unwrap_or(0);
+    assert!(most >= 2, "no split vote had a second round: {waiting:?}");
+    assert!(
+        waiting.values().all(|rounds| rounds.len() <= 4),
+        "at most four rounds: {waiting:?}"
+    );
+    for rounds in waiting.values() {
+        let names: Vec<&str> = rounds.iter().map(|(_, role)| role.as_str()).collect();
+        let expected: Vec<String> = (0..rounds.len())
+            .map(|k| {
+                if k == 0 {
+                    "W".to_string()
+                } else {
+                    format!("W{k}")
+                }
+            })
+            .collect();
+        assert_eq!(names, expected, "rounds in order: {rounds:?}");
+        assert!(
+            rounds.windows(2).all(|w| w[1].0 >= w[0].0 + 20.0),
+            "{rounds:?}"
+        );
+    }
+    let (single, _) = rounds_of(false);
+    assert!(
+        !single.is_empty(),
+        "split votes without waiting elect a winner"
+    );
+    assert!(
+        single.values().all(|rounds| rounds.len() == 1),
+        "{single:?}"
+    );
+}
+
+/// A round's `let` gives up in time for its restore (which cuts the
+/// candidates again) to come before the episode's end restores their link:
+/// no round can leave them cut after the episode.
+#[test]
+fn a_split_vote_round_never_cuts_the_candidates_after_the_episode_ends() {
+    const RESTORE_US: u64 = 20_000;
+    let file = split_votes_only(60_000, true);
+    let mut rounds = 0;
+    for seed in 0..3 {
+        let drawn = scenario(&file).chaos_events(seed);
+        let episode = |name: &str| name.rsplit_once('_').expect("a role").0.to_string();
+        // Each episode's end: the restore of the candidates' pair, timed
+        // from its opening.
+        let end_of: BTreeMap<String, u64> = drawn
+            .iter()
+            .filter_map(|event| match (&event.after, &event.fault) {
+                (Some(after), Fault::Restore(pairs))
+                    if pairs.len() == 1 && after.name.ends_with("_L") =>
+                {
+                    Some((episode(&after.name), event.at.as_us()))
+                }
+                _ => None,
+            })
+            .collect();
+        for event in &drawn {
+            let Fault::Let(bindings) = &event.fault else {
+                continue;
+            };
+            let is_round = bindings.iter().any(|(name, reference)| {
+                *reference == NodeRef::Leader
+                    && name
+                        .rsplit_once('_')
+                        .is_some_and(|(_, r)| r.starts_with('W'))
+            });
+            if !is_round {
+                continue;
+            }
+            rounds += 1;
+            let limit = event.wait_limit_us.expect("a round waits a limited time");
+            let end = end_of[&episode(&bindings[0].0)];
+            assert!(
+                event.at.as_us() + limit + RESTORE_US < end,
+                "a round that gives up at {} µs restores after the end at {end} µs",
+                event.at.as_us() + limit
+            );
+        }
+    }
+    assert!(rounds >= 10, "{rounds} rounds drawn");
+}
+
+/// When a split vote's setup finds no leader within its wait, its rounds
+/// can never fire: their events are set aside at once (not held to the
+/// end of the run for a `let` that will never fire), and each is recorded
+/// as never fired because a `let` before it was skipped.
+#[test]
+fn the_rounds_of_a_split_vote_that_never_started_are_set_aside() {
+    let mut file = split_votes_only(20_000, true);
+    file["network"] = json!({"latency_ms": [1, 5], "loss": 1.0});
+    let scenario = scenario(&file);
+    let out = run_variant(&scenario, &scenario.variants()[0], 1, None);
+    let never: Vec<_> = out
+        .series
+        .faults
+        .iter()
+        .filter(|r| r.chaos && r.description.ends_with("(never fired)"))
+        .collect();
+    let reason = |r: &&FaultRecord| r.skipped.clone().unwrap_or_default();
+    let set_aside = never
+        .iter()
+        .filter(|r| reason(r).contains("its let was skipped"))
+        .count();
+    assert!(set_aside >= 10, "{set_aside} set aside of {}", never.len());
+    // An episode drawn in the last 4 s (its longest wait) may still be
+    // waiting when the run ends; none before.
+    let held = never
+        .iter()
+        .find(|r| r.at_ms < 16_000.0 && reason(r).contains("still waiting"));
+    assert!(held.is_none(), "held to the end: {held:?}");
 }

@@ -27,6 +27,14 @@ const STALE_LEADER_CRASH_MS: (u64, u64) = (50, 300);
 const STALE_LEADER_DOWN_MS: (u64, u64) = (100, 1_000);
 pub(super) const FLAP_PERIOD_MS: (u64, u64) = (10, 40);
 const POWER_DOWN_MS: (u64, u64) = (1, 100);
+/// How long after a split vote's winner crashed it comes back: longer than
+/// any message it sent as it won takes to arrive (dropped on arrival).
+const ROUND_RESTORE_US: u64 = 20 * US_PER_MS;
+/// A split vote episode has a round for every this much of its duration
+/// (an election takes at least a minimum timeout, 150 ms by default).
+const ROUND_US: u64 = 200 * US_PER_MS;
+/// The most rounds of one split vote episode.
+const MAX_ROUNDS: u64 = 4;
 /// When a race episode's leader is cut off, after its first removal.
 pub(super) const RACE_AFTER_US: u64 = 50 * US_PER_MS;
 
@@ -135,21 +143,25 @@ impl Episode {
         let voters: Vec<String> = (3..self.nodes)
             .map(|i| out.name(&format!("V{i}")))
             .collect();
+        // Waiting episodes pick the two most up-to-date followers, which
+        // can both win; the others the first two by id, as they always did.
+        let freshest = out.episodes_wait;
+        let candidate = |k| match freshest {
+            true => NodeRef::Freshest(k),
+            false => NodeRef::Follower(k),
+        };
         out.open(
             self.at,
             self.duration,
             vec![
                 (leader.clone(), NodeRef::Leader),
-                (a.clone(), NodeRef::Follower(1)),
-                (b.clone(), NodeRef::Follower(2)),
+                (a.clone(), candidate(1)),
+                (b.clone(), candidate(2)),
             ],
         );
         // One let each: a voter that is down is left out.
         for (i, v) in voters.iter().enumerate() {
-            out.push(
-                self.at,
-                Fault::Let(vec![(v.clone(), NodeRef::Follower(i + 3))]),
-            );
+            out.push(self.at, Fault::Let(vec![(v.clone(), candidate(i + 3))]));
         }
         out.push(self.at, Fault::Crash(NodeRef::Name(leader.clone())));
         let pair = vec![(NodeRef::Name(a.clone()), NodeRef::Name(b))];
@@ -161,14 +173,18 @@ impl Episode {
         // Its let names A too, so it waits only if the setup fired.
         let winner = out.name("W");
         let elected = self.at + US_PER_MS;
-        let bind = vec![
-            (winner.clone(), NodeRef::Leader),
-            (out.name("WA"), NodeRef::Name(a)),
-        ];
-        out.push_waiting(elected, Fault::Let(bind));
-        out.push_waiting(elected, Fault::Isolate(NodeRef::Name(winner.clone())));
-        out.push_waiting(elected, Fault::Crash(NodeRef::Name(winner.clone())));
         let end = self.at + self.duration;
+        if out.episodes_wait {
+            self.split_vote_rounds(&a, &pair, out);
+        } else {
+            let bind = vec![
+                (winner.clone(), NodeRef::Leader),
+                (out.name("WA"), NodeRef::Name(a)),
+            ];
+            out.push_waiting(elected, Fault::Let(bind));
+            out.push_waiting(elected, Fault::Isolate(NodeRef::Name(winner.clone())));
+            out.push_waiting(elected, Fault::Crash(NodeRef::Name(winner.clone())));
+        }
         // The first restart at once, with the leader's crash: the voters
         // lose their writes in flight, so their logs are no longer than
         // the candidates'.
@@ -188,10 +204,67 @@ impl Episode {
         }
         out.push(end, Fault::Restore(pair));
         out.push(end, Fault::Restart(NodeRef::Name(leader)));
-        // A winner elected after the end gets its links back and restarts
-        // as it crashes.
-        out.push_waiting(end, Fault::Restore(self.links_of(&winner)));
-        out.push_waiting(end, Fault::Restart(NodeRef::Name(winner)));
+        if !out.episodes_wait {
+            // A winner elected after the end gets its links back and
+            // restarts as it crashes.
+            out.push_waiting(end, Fault::Restore(self.links_of(&winner)));
+            out.push_waiting(end, Fault::Restart(NodeRef::Name(winner)));
+        }
+    }
+
+    /// The split vote's rounds, when episodes wait: each leader elected
+    /// during the episode is cut off and crashes as it is elected (as the
+    /// first one is), and comes back `ROUND_RESTORE_US` later with its
+    /// links (the two candidates still cut from each other), so the next
+    /// election is split again between candidates that never hear each
+    /// other, over voters that keep forgetting what they did not persist.
+    /// One round left the outcome to how far apart the two candidates'
+    /// timeouts fell; each round is another draw.
+    ///
+    /// Round k waits for a name the restore of round k-1 binds (`Rk`), so
+    /// it binds the leader elected after that restore; every round's `let`
+    /// is timed from the opening and gives up `ROUND_RESTORE_US` before
+    /// the episode ends, so every restore (which cuts the candidates again)
+    /// comes before the end restores their link. A round whose `let` gave
+    /// up ends the chain: the later ones name its winner, never bound.
+    fn split_vote_rounds(&self, a: &str, pair: &[(NodeRef, NodeRef)], out: &mut Out<'_>) {
+        // The episode ends early if the chaos window does (its events are
+        // clamped to the window's end).
+        let duration = self.duration.min(out.end.as_us().saturating_sub(self.at));
+        let rounds = (duration / ROUND_US).clamp(1, MAX_ROUNDS);
+        let mut ready = NodeRef::Name(a.to_string());
+        for round in 0..rounds {
+            // Round 0 keeps the single round's names; it names A, so it
+            // waits only if the setup fired.
+            let (winner, check) = match round {
+                0 => (out.name("W"), out.name("WA")),
+                k => (out.name(&format!("W{k}")), out.name(&format!("WR{k}"))),
+            };
+            // The earliest the round can start, from the opening.
+            let offset = US_PER_MS + round * (ROUND_RESTORE_US + US_PER_MS);
+            let Some(wait) = duration
+                .checked_sub(offset + ROUND_RESTORE_US + US_PER_MS)
+                .filter(|&wait| wait > 0)
+            else {
+                break;
+            };
+            let due = self.at + offset;
+            let bind = vec![(winner.clone(), NodeRef::Leader), (check, ready)];
+            out.push_waiting_up_to(due, wait, Fault::Let(bind));
+            out.push_waiting(due, Fault::Isolate(NodeRef::Name(winner.clone())));
+            out.push_waiting(due, Fault::Crash(NodeRef::Name(winner.clone())));
+            let back = (winner.as_str(), ROUND_RESTORE_US);
+            let at = due + ROUND_RESTORE_US;
+            out.push_after(at, back, Fault::Restart(NodeRef::Name(winner.clone())));
+            out.push_after(at, back, Fault::Restore(self.links_of(&winner)));
+            out.push_after(at, back, Fault::Cut(pair.to_vec()));
+            let next = out.name(&format!("R{}", round + 1));
+            if round + 1 < rounds {
+                let binds = vec![(next.clone(), NodeRef::Name(winner.clone()))];
+                out.push_after(at, back, Fault::Let(binds));
+            }
+            ready = NodeRef::Name(next);
+        }
     }
 
     /// Every link between the node bound to `name` and each node: what

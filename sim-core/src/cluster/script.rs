@@ -458,11 +458,14 @@ impl<N: RaftNode> Cluster<'_, N> {
     }
 
     /// Sets aside a waiting event that can never resolve; the names a dead
-    /// `let` would have bound are dead too.
+    /// `let` would have bound are dead too, and the events timed from it
+    /// are queued now, to be skipped in turn rather than held to the end.
     fn bury(&mut self, entry: (u64, usize)) {
         if let Fault::Let(bindings) = &self.script_event(entry.1).fault {
-            let names: Vec<String> = bindings.iter().map(|(name, _)| name.clone()).collect();
+            let bindings = bindings.clone();
+            let names = bindings.iter().map(|(name, _)| name.clone());
             self.script.dead_names.extend(names);
+            self.settle_let(&bindings, Err("its let can never fire"));
         }
         self.script.dead.push(entry);
     }

@@ -288,7 +288,11 @@ impl<N: RaftNode> Cluster<'_, N> {
 
     /// A `let` fired now: its names are bound to `nodes`, or stay unbound
     /// for the reason it was skipped; the events timed from it are queued.
-    fn settle_let(&mut self, bindings: &[(String, NodeRef)], nodes: Result<&[NodeId], &str>) {
+    pub(super) fn settle_let(
+        &mut self,
+        bindings: &[(String, NodeRef)],
+        nodes: Result<&[NodeId], &str>,
+    ) {
         for (i, (name, _)) in bindings.iter().enumerate() {
             let bound = match nodes {
                 Ok(nodes) => Ok(nodes[i]),
