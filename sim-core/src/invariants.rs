@@ -118,6 +118,11 @@ fn chain(prev: u64, entry: &Entry) -> u64 {
 
 /// The checker's copy of one node's log: the prefix hash at its snapshot
 /// and (term, prefix hash) of every live entry after it.
+/// How many snapshots a node may take before their writes are reported
+/// durable that the checker keeps the hashes of (a write is reported in
+/// milliseconds; a node takes a snapshot every thousand entries or so).
+const PENDING_SNAPSHOTS: usize = 8;
+
 #[derive(Default)]
 struct NodeView {
     /// The node's snapshot index, as last seen (its disk's after a crash).
@@ -137,6 +142,11 @@ struct NodeView {
     durable_base: LogIndex,
     /// The committed prefix's hash at `durable_base`, where known.
     durable_hash: Option<u64>,
+    /// Snapshots the node took whose write is not yet durable: (index,
+    /// prefix hash), oldest first, at most `PENDING_SNAPSHOTS`. A node may
+    /// install a newer snapshot before an older one's write is reported,
+    /// and by then the window may have passed the older one.
+    pending_snapshots: VecDeque<(LogIndex, u64)>,
     /// Whether the node runs: a crashed node no longer holds the window
     /// back (see `Checker::trim`).
     down: bool,
@@ -374,6 +384,12 @@ impl Checker {
         view.base = index;
         view.base_hash = hash;
         view.base_term = Some(term);
+        if index > view.durable_base {
+            if view.pending_snapshots.len() == PENDING_SNAPSHOTS {
+                view.pending_snapshots.pop_front();
+            }
+            view.pending_snapshots.push_back((index, hash));
+        }
         if index < low {
             // Below the window its log agrees up to the snapshot at least.
             view.agrees_to = match kept {

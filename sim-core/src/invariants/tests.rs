@@ -464,6 +464,65 @@ fn entries_below_the_window_from_a_node_that_holds_them_are_no_violation() {
     assert_eq!(broken.property, Property::StateMachineSafety);
 }
 
+/// A node below the window takes a snapshot, then installs a newer one
+/// before the first one's write is reported durable; when it is, no log
+/// holds that index any more. The checker keeps the hash it took with the
+/// snapshot, so a crash back to it restarts from a known prefix (it used
+/// to abort the run: chaos with split-vote rounds, classic Raft, seed 214).
+#[test]
+fn a_snapshot_made_durable_after_a_newer_one_arrived_keeps_its_hash() {
+    let config = Membership::of_voters(NodeSet::first(3));
+    let log = entries(&[1, 1, 1, 1, 1, 1]);
+    let mut checker = six_committed_node_3_behind(config, &log);
+    checker.on_crash(NodeId(3), 2, 0);
+    checker.on_crash(NodeId(2), 6, 0);
+    let snapshot = |index: usize| LogView {
+        snapshot_index: index as LogIndex,
+        snapshot_term: 1,
+        snapshot_config: config,
+        entries: &log[index.min(log.len())..],
+    };
+    checker.on_log(NodeId(1), snapshot(5), None).unwrap();
+    checker.on_durable(NodeId(1), 1, 5);
+    for node in [NodeId(2), NodeId(3)] {
+        checker.on_restart(node, 1).unwrap();
+    }
+    checker
+        .on_log(NodeId(2), LogView::of_entries(&log), None)
+        .unwrap();
+    let follower = |commit| status(1, Role::Follower, commit, 4);
+    checker
+        .on_log(NodeId(3), LogView::of_entries(&log[..4]), None)
+        .unwrap();
+    checker
+        .on_status(NodeId(3), &follower(0), &follower(4))
+        .unwrap();
+    // Node 3 compacts to 3 (its write in flight), then installs 6.
+    let to_3 = LogView {
+        entries: &log[3..4],
+        ..snapshot(3)
+    };
+    checker.on_log(NodeId(3), to_3, None).unwrap();
+    checker.on_log(NodeId(3), snapshot(6), None).unwrap();
+    // Node 2 compacts past 3 too: no log holds entry 3 now.
+    checker.on_log(NodeId(2), snapshot(6), None).unwrap();
+    assert!(checker.low > 3, "the window passed index 3");
+    checker.on_durable(NodeId(3), 1, 3);
+    checker.on_crash(NodeId(3), 4, 3);
+    assert_eq!(checker.nodes[2].base, 3, "back to its durable snapshot");
+    checker.on_restart(NodeId(3), 1).unwrap();
+    checker
+        .on_log(
+            NodeId(3),
+            LogView {
+                entries: &log[3..4],
+                ..snapshot(3)
+            },
+            None,
+        )
+        .unwrap();
+}
+
 #[test]
 fn a_leader_committing_an_earlier_terms_entry_by_count_is_caught() {
     // The thesis' Figure 3.7 (c): node 1 leads term 4 with entry 2 of

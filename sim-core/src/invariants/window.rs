@@ -117,6 +117,8 @@ impl Checker {
         };
         let view = &mut self.nodes[node.index()];
         view.down = true;
+        // Snapshot writes in flight are lost with the crash.
+        view.pending_snapshots.clear();
         if view.base == durable_snapshot && durable_last >= view.base {
             // What is on its disk it still holds (its configuration too).
             view.prefix.truncate((durable_last - view.base) as usize);
@@ -202,13 +204,20 @@ impl Checker {
         let view = &mut self.nodes[node.index()];
         view.durable_term = view.durable_term.max(term);
         if snapshot_index > view.durable_base {
+            let taken = view
+                .pending_snapshots
+                .iter()
+                .find(|&&(index, _)| index == snapshot_index)
+                .map(|&(_, hash)| hash);
             let hash = match snapshot_index == view.base {
                 true => Some(view.base_hash),
-                false => self.committed_hash_for(node, snapshot_index),
+                false => taken.or_else(|| self.committed_hash_for(node, snapshot_index)),
             };
             let view = &mut self.nodes[node.index()];
             view.durable_base = snapshot_index;
             view.durable_hash = hash;
+            view.pending_snapshots
+                .retain(|&(index, _)| index > snapshot_index);
             self.trim();
         }
     }
