@@ -204,6 +204,12 @@ struct Committed {
     term: Term,
 }
 
+/// How many of the committed prefix's hashes below the window the checker
+/// keeps (8 bytes each: 512 KiB at most). Chaos has nodes come back a few
+/// hundred entries behind it; one down for longer is checked through the
+/// logs that still hold its entries.
+const KEPT_BELOW: usize = 65_536;
+
 /// Everything per index is kept only past `low`, the lowest snapshot index
 /// any node has made durable: no node holds, writes or needs an entry at or
 /// below it again (docs/SEMANTICS.md "Snapshots and log compaction").
@@ -220,6 +226,11 @@ pub struct Checker {
     others_at: BTreeMap<(LogIndex, Term), Seen>,
     /// The committed entries from `low + 1`.
     committed: VecDeque<Committed>,
+    /// The committed prefix's hashes just below the window, at indexes
+    /// `low - below.len() .. low` (at most `KEPT_BELOW`): a node that comes
+    /// back behind the window and commits entries there is compared with
+    /// them even when no log holds those entries any more.
+    below: VecDeque<u64>,
     leaders: BTreeMap<Term, NodeId>,
     /// The latest configuration in the cluster's committed prefix, and
     /// the term of its entry (an upper bound when only a snapshot holds
@@ -264,6 +275,7 @@ impl Checker {
             first_at: VecDeque::new(),
             others_at: BTreeMap::new(),
             committed: VecDeque::new(),
+            below: VecDeque::new(),
             leaders: BTreeMap::new(),
             committed_config: initial,
             committed_config_term: 0,
@@ -419,8 +431,13 @@ impl Checker {
         if index == self.low {
             return (term == self.low_term).then_some(self.low_hash);
         }
-        if self.nodes[node.index()].at(index).map(|p| p.0) == Some(term) {
-            if let Some(hash) = self.committed_hash_for(node, index) {
+        let own = &self.nodes[node.index()];
+        if own.at(index).map(|p| p.0) == Some(term) {
+            // Its own log up to there is the committed prefix.
+            if let Some(hash) = self
+                .committed_hash_for(node, index)
+                .filter(|&hash| own.hash_at(index) == Some(hash))
+            {
                 return Some(hash);
             }
         }

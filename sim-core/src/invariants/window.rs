@@ -4,7 +4,7 @@
 //! prefix) once the window has passed it. Crashes, restarts and durable
 //! writes move it.
 
-use super::{broken, Broken, Checker, Committed, NodeView, Property, Seen};
+use super::{broken, Broken, Checker, Committed, NodeView, Property, Seen, KEPT_BELOW};
 use crate::node::{LogIndex, NodeId, Term};
 
 impl Checker {
@@ -29,6 +29,7 @@ impl Checker {
         const RECORD: u64 = 48;
         let entry = std::mem::size_of::<Option<Seen>>() as u64;
         self.retained_entries() as u64 * entry
+            + self.below.len() as u64 * 8
             + (self.leaders.len() + self.votes.len()) as u64 * RECORD
     }
 
@@ -55,6 +56,10 @@ impl Checker {
     pub(super) fn committed_hash_for(&self, node: NodeId, index: LogIndex) -> Option<u64> {
         if index >= self.low {
             return self.committed_hash(index);
+        }
+        let kept_from = self.low - self.below.len() as LogIndex;
+        if index >= kept_from {
+            return self.below.get((index - kept_from) as usize).copied();
         }
         let own = &self.nodes[node.index()];
         self.witnessed_hash(own, index).or_else(|| {
@@ -157,6 +162,13 @@ impl Checker {
         }
         let dropped = (low - self.low) as usize;
         let last = self.committed_at(low).copied().expect("within the window");
+        // The hashes at `self.low .. low` go below the window.
+        let passed = std::iter::once(self.low_hash)
+            .chain(self.committed.iter().take(dropped - 1).map(|c| c.hash));
+        let passed: Vec<u64> = passed.skip(dropped.saturating_sub(KEPT_BELOW)).collect();
+        self.below.extend(passed);
+        let excess = self.below.len().saturating_sub(KEPT_BELOW);
+        self.below.drain(..excess);
         self.committed.drain(..dropped);
         self.first_at.drain(..dropped.min(self.first_at.len()));
         self.others_at = self.others_at.split_off(&(low + 1, 0));
