@@ -442,26 +442,33 @@ fn entries_below_the_window_from_a_node_that_holds_them_are_no_violation() {
             .unwrap();
         checker
     };
-    let follower = |commit| status(1, Role::Follower, commit, 4);
     let mut checker = setup();
     checker
         .on_log(NodeId(3), LogView::of_entries(&log[..4]), None)
         .unwrap();
-    assert_eq!(checker.nodes[2].agrees_to, 2);
-    checker
-        .on_status(NodeId(3), &follower(0), &follower(4))
-        .unwrap();
+    assert_eq!(checker.nodes[2].agrees_to, 2, "arrival proves nothing");
+    node_3_commits_four(setup(), &log[..4]).unwrap();
     // Entries that no agreeing log holds are still caught.
-    let mut checker = setup();
-    let mut other = log[..4].to_vec();
-    other[2].data = EntryData::Noop;
-    checker
-        .on_log(NodeId(3), LogView::of_entries(&other), None)
-        .unwrap();
-    let broken = checker
-        .on_status(NodeId(3), &follower(0), &follower(4))
-        .unwrap_err();
+    let broken = node_3_commits_four(setup(), &entry_3_changed(&log[..4])).unwrap_err();
     assert_eq!(broken.property, Property::StateMachineSafety);
+}
+
+/// Node 3 gets these four entries and commits them.
+fn node_3_commits_four(mut checker: Checker, log: &[Entry]) -> Result<(), Broken> {
+    let follower = |commit| status(1, Role::Follower, commit, 4);
+    checker
+        .on_log(NodeId(3), LogView::of_entries(log), None)
+        .unwrap();
+    checker
+        .on_status(NodeId(3), &follower(0), &follower(4))
+        .map(drop)
+}
+
+/// The same entries with entry 3 another.
+fn entry_3_changed(log: &[Entry]) -> Vec<Entry> {
+    let mut other = log.to_vec();
+    other[2].data = EntryData::Noop;
+    other
 }
 
 /// A node comes back below the window and commits entries that no log
@@ -493,23 +500,8 @@ fn a_commit_below_the_window_that_no_log_holds_is_compared_with_the_kept_hashes(
         assert_eq!(checker.low, 5);
         checker
     };
-    let follower = |commit| status(1, Role::Follower, commit, 4);
-    let mut checker = setup();
-    checker
-        .on_log(NodeId(3), LogView::of_entries(&log[..4]), None)
-        .unwrap();
-    checker
-        .on_status(NodeId(3), &follower(0), &follower(4))
-        .unwrap();
-    let mut checker = setup();
-    let mut other = log[..4].to_vec();
-    other[2].data = EntryData::Noop;
-    checker
-        .on_log(NodeId(3), LogView::of_entries(&other), None)
-        .unwrap();
-    let broken = checker
-        .on_status(NodeId(3), &follower(0), &follower(4))
-        .unwrap_err();
+    node_3_commits_four(setup(), &log[..4]).unwrap();
+    let broken = node_3_commits_four(setup(), &entry_3_changed(&log[..4])).unwrap_err();
     assert_eq!(broken.property, Property::StateMachineSafety);
 }
 
