@@ -28,6 +28,16 @@ pub enum NodeRef {
     Name(String),
 }
 
+/// Builds a reference that counts followers from its K.
+pub type RankedFollower = fn(usize) -> NodeRef;
+
+/// The references that count the leader's followers, by their prefix in a
+/// scenario file (`follower:K`, `freshest:K`), and how each is built from K.
+pub const RANKED_FOLLOWERS: [(&str, RankedFollower); 2] = [
+    ("follower:", NodeRef::Follower),
+    ("freshest:", NodeRef::Freshest),
+];
+
 impl fmt::Display for NodeRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

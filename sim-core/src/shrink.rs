@@ -5,7 +5,7 @@
 //! fewer nodes, simpler settings — re-running the real engine to verify
 //! every step. Pure: no files, no clock.
 
-use crate::faults::{Fault, Request};
+use crate::faults::{Fault, Request, RANKED_FOLLOWERS};
 use crate::invariants::Property;
 use crate::results::{assemble, run_variant};
 use crate::scenario::{
@@ -301,9 +301,9 @@ fn references(e: &EventSpec) -> Vec<&NodeRefSpec> {
 fn with_nodes(file: &ScenarioFile, nodes: u64) -> ScenarioFile {
     let fits = |r: &NodeRefSpec| match r {
         NodeRefSpec::Id(id) => *id <= nodes,
-        NodeRefSpec::Name(name) => match name
-            .strip_prefix("follower:")
-            .or_else(|| name.strip_prefix("freshest:"))
+        NodeRefSpec::Name(name) => match RANKED_FOLLOWERS
+            .iter()
+            .find_map(|(prefix, _)| name.strip_prefix(prefix))
         {
             Some(k) => k.parse::<u64>().is_ok_and(|k| k < nodes),
             None => true,

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cluster::{MAX_DRIFT_PPB, PPB_PER_PPM};
-use crate::faults::{After, Fault, NodeRef, ScriptEvent};
+use crate::faults::{After, Fault, NodeRef, ScriptEvent, RANKED_FOLLOWERS};
 use crate::network::{LinkOverride, NetworkPatch};
 use crate::node::{NodeId, MAX_NODES};
 use crate::time::{Instant, US_PER_MS};
@@ -541,11 +541,7 @@ impl Check {
                 if name == "crashed" {
                     return Some(NodeRef::Crashed);
                 }
-                let ranked = [
-                    ("follower:", NodeRef::Follower as fn(usize) -> NodeRef),
-                    ("freshest:", NodeRef::Freshest),
-                ];
-                for (prefix, make) in ranked {
+                for (prefix, make) in RANKED_FOLLOWERS {
                     let Some(k) = name.strip_prefix(prefix) else {
                         continue;
                     };
