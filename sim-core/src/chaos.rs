@@ -220,9 +220,10 @@ impl ChaosConfig {
                 let per_episode = match kind {
                     // A crash and a restart every millisecond.
                     Kind::Targeted(Targeted::RestartStorm) => 2 * mean_ms + 8,
-                    // Every voter crashes and restarts each flap period.
+                    // Every voter crashes and restarts each flap period
+                    // (and every node is restarted first).
                     Kind::Targeted(Targeted::SplitVote) => {
-                        2 * nodes * (mean_ms / mean_period_ms + 1) + 16
+                        2 * nodes * (mean_ms / mean_period_ms + 1) + 16 + nodes
                     }
                     // A fault and the event that ends it.
                     Kind::Blind(_) => 2,

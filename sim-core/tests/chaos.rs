@@ -552,3 +552,44 @@ fn the_rounds_of_a_split_vote_that_never_started_are_set_aside() {
         .find(|r| r.at_ms < 16_000.0 && reason(r).contains("still waiting"));
     assert!(held.is_none(), "held to the end: {held:?}");
 }
+
+/// A waiting split vote first brings back every node that is down: with a
+/// voter down neither candidate can gather a majority without the other,
+/// and under PreVote neither even starts its campaign. Node 5 crashes at
+/// the start and is never restarted by the file; each split vote restarts
+/// it, so the episode binds both voters. Without waiting, the episode is
+/// drawn as before and leaves the node down.
+#[test]
+fn a_waiting_split_vote_brings_back_the_nodes_that_are_down_first() {
+    let voters_bound = |wait: bool| {
+        let mut file = split_votes_only(20_000, wait);
+        file["events"] = json!([{"at_ms": 0, "crash": 5}]);
+        let scenario = scenario(&file);
+        let out = run_variant(&scenario, &scenario.variants()[0], 2, None);
+        assert!(out.safety.ok, "{:?}", out.safety.violations);
+        let fired: Vec<&FaultRecord> = out
+            .series
+            .faults
+            .iter()
+            .filter(|r| r.chaos && r.skipped.is_none())
+            .collect();
+        let restarts = fired
+            .iter()
+            .filter(|r| r.description == "restart 5")
+            .count();
+        let bound = |role: &str| {
+            fired
+                .iter()
+                .filter(|r| r.description.starts_with("let ") && r.description.contains(role))
+                .count()
+        };
+        (restarts, bound("_V3="), bound("_V4="))
+    };
+    let (restarts, v3, v4) = voters_bound(true);
+    assert!(v3 >= 2, "split votes that bound a voter: {v3}");
+    assert!(restarts >= 1, "node 5 never brought back");
+    assert_eq!(v4, v3, "every waiting split vote binds both voters");
+    let (restarts, v3, v4) = voters_bound(false);
+    assert_eq!(restarts, 0, "without waiting, node 5 stays down");
+    assert!(v3 >= 1 && v4 == 0, "V3 {v3}, V4 {v4}");
+}

@@ -159,6 +159,14 @@ impl Episode {
                 (b.clone(), candidate(2)),
             ],
         );
+        if freshest {
+            // Every node that is down comes back first: with a voter down,
+            // neither candidate can gather a majority without the other,
+            // and under PreVote neither even starts its campaign.
+            for i in 0..self.nodes {
+                out.push(self.at, Fault::Restart(NodeRef::Id(NodeId::from_index(i))));
+            }
+        }
         // One let each: a voter that is down is left out.
         for (i, v) in voters.iter().enumerate() {
             out.push(self.at, Fault::Let(vec![(v.clone(), candidate(i + 3))]));
