@@ -225,6 +225,11 @@ impl ChaosConfig {
                     Kind::Targeted(Targeted::SplitVote) => {
                         2 * nodes * (mean_ms / mean_period_ms + 1) + 16 + nodes
                     }
+                    // The mean over the shapes: the race, half of them,
+                    // draws 27 (four lets, three removals, the cut-off
+                    // leader's change, crash and return, and three re-adds
+                    // of three tries and two lets); the others 1 to 9.
+                    Kind::Targeted(Targeted::Membership) => 17,
                     // A fault and the event that ends it.
                     Kind::Blind(_) => 2,
                     // A few lets, crashes and restarts, at most one of
@@ -371,16 +376,45 @@ impl Out<'_> {
     }
 
     /// Makes `node` a voter again: asked at `at_us` and twice more, each a
-    /// membership step later, as a request is refused while another change
-    /// is uncommitted (a node already a voter refuses the repeat, harmless).
-    /// Without the repeats a cluster would shrink with every refused re-add
-    /// until no episode could run.
+    /// membership step after the one before it was handed to a leader, as
+    /// a request is refused while another change is uncommitted or before
+    /// the leader's term has a committed entry (a node already a voter
+    /// refuses the repeat, harmless). Each try but the last binds the
+    /// leader it waited for (`{node}_tryK`), and the next is timed from
+    /// that `let`: tries
+    /// that waited out a leaderless spell would otherwise all reach the
+    /// next leader at its election, and all be refused there. Without the
+    /// repeats a cluster would shrink with every refused re-add until no
+    /// episode could run. Without waiting episodes the tries are 200 ms
+    /// apart from the first, as they always were (the same schedule).
     fn readd(&mut self, at_us: u64, node: &str) {
+        if !self.episodes_wait {
+            for step in 0..3 {
+                self.push_waiting(
+                    at_us + step * MEMBERSHIP_STEP_US,
+                    Request::AddVoter(NodeRef::Name(node.to_string())),
+                );
+            }
+            return;
+        }
+        let mut before: Option<String> = None;
         for step in 0..3 {
-            self.push_waiting(
-                at_us + step * MEMBERSHIP_STEP_US,
-                Request::AddVoter(NodeRef::Name(node.to_string())),
-            );
+            let at = at_us + step * MEMBERSHIP_STEP_US;
+            let request = Request::AddVoter(NodeRef::Name(node.to_string()));
+            // The last try binds nothing: no try is timed from it.
+            if step == 2 {
+                let name = before.as_deref().expect("an earlier try");
+                self.push_after(at, (name, MEMBERSHIP_STEP_US), request);
+                break;
+            }
+            let tried = format!("{node}_try{step}");
+            let bind = Fault::Let(vec![(tried.clone(), NodeRef::Leader)]);
+            match &before {
+                None => self.push_waiting(at, bind),
+                Some(name) => self.push_after(at, (name, MEMBERSHIP_STEP_US), bind),
+            }
+            self.push_after(at, (&tried, 0), request);
+            before = Some(tried);
         }
     }
 }

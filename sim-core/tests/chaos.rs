@@ -593,3 +593,65 @@ fn a_waiting_split_vote_brings_back_the_nodes_that_are_down_first() {
     assert_eq!(restarts, 0, "without waiting, node 5 stays down");
     assert!(v3 >= 1 && v4 == 0, "V3 {v3}, V4 {v4}");
 }
+
+/// A removed node's re-add is tried three times, each try a membership
+/// step (200 ms) after the one before it was handed to a leader (the first
+/// two bind that leader, `V_try0` and `V_try1`). Tries
+/// timed from the episode alone all waited out a leaderless spell and
+/// reached the next leader at its election together, where a correct
+/// leader refuses every change until its term has a committed entry, and
+/// the cluster stayed a voter short for the rest of the run.
+#[test]
+fn the_tries_to_re_add_a_node_are_spaced_from_the_one_before() {
+    let mut file: Value = serde_json::from_str(CHAOS).expect("the bundled scenario is JSON");
+    file["duration_ms"] = json!(60_000);
+    file["variants"] = json!([{"label": "raft"}]);
+    let chaos = file["chaos"].as_object_mut().expect("a chaos section");
+    for (key, value) in chaos.iter_mut() {
+        if key.ends_with("_per_min") {
+            *value = json!(0);
+        }
+    }
+    chaos.insert("membership_per_min".into(), json!(12));
+    chaos.insert("leader_crash_per_min".into(), json!(12));
+    chaos.retain(|key, _| !key.starts_with("swarm"));
+    let scenario = scenario(&file);
+    let out = run_variant(&scenario, &scenario.variants()[0], 4, None);
+    assert!(out.safety.ok, "{:?}", out.safety.violations);
+    // "let Chaos11_12_V_try1=3": the try's node name and its number.
+    let mut tries: BTreeMap<String, Vec<(u32, f64)>> = BTreeMap::new();
+    for record in out.series.faults.iter().filter(|r| r.skipped.is_none()) {
+        let Some(binding) = record.description.strip_prefix("let ") else {
+            continue;
+        };
+        let (name, _) = binding.split_once('=').expect("name=node");
+        if let Some((node, k)) = name.rsplit_once("_try") {
+            let k: u32 = k.parse().expect("a try's number");
+            tries
+                .entry(node.to_string())
+                .or_default()
+                .push((k, record.at_ms));
+        }
+    }
+    let repeated = tries.values().filter(|t| t.len() == 2).count();
+    assert!(repeated >= 5, "re-adds tried more than once: {tries:?}");
+    for (node, times) in &tries {
+        let numbers: Vec<u32> = times.iter().map(|&(k, _)| k).collect();
+        assert_eq!(
+            numbers,
+            (0..times.len() as u32).collect::<Vec<_>>(),
+            "{node}"
+        );
+        assert!(
+            times.windows(2).all(|w| w[1].1 >= w[0].1 + 200.0),
+            "{node}: tries less than a step apart: {times:?}"
+        );
+    }
+    // Some try waited for a leader past its own due time, so the next
+    // one moved with it.
+    let late = tries
+        .values()
+        .flat_map(|t| t.windows(2))
+        .any(|w| w[1].1 > w[0].1 + 200.0 + 1.0);
+    assert!(late, "no try was moved by a leaderless spell: {tries:?}");
+}
