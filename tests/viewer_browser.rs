@@ -63,12 +63,13 @@ fn run_out(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// The general chaos with its blind kinds only, a few a minute, under 20
-/// proposals/s: random faults whose page holds full detail around each
-/// (the whole generator's thousands of faults a run are recorded at the
-/// page's pace instead).
-const BLIND_CHAOS: [&str; 2] = [
+/// proposals/s, for two virtual minutes: random faults whose page holds
+/// full detail around each (the whole generator's thousands of faults a
+/// run are recorded at the page's pace instead).
+const BLIND_CHAOS: [&str; 3] = [
     r#"chaos={"isolate_per_min": 2, "partition_per_min": 1, "cut_per_min": 2, "crash_per_min": 2, "loss_spike_per_min": 1, "duration_ms": [500, 8000]}"#,
     "workload.proposals_per_sec=20",
+    "duration_ms=120000",
 ];
 
 /// `raftsim run NAME --out` with `--set` overrides.

@@ -143,13 +143,14 @@ fn seven_nodes_show_as_the_replay_has_them() {
 #[test]
 fn random_faults_show_as_the_replay_has_them_with_either_implementation() {
     // The general chaos's blind kinds only, a few a minute, under 20
-    // proposals/s: a run whose page holds full detail around every fault
+    // proposals/s, for two virtual minutes: a run whose page holds full detail around every fault
     // (the whole generator's thousands of faults are the next test's case).
     let blind = common::scenario_edited("chaos", |file| {
         file["chaos"] = serde_json::json!({"isolate_per_min": 2, "partition_per_min": 1,
             "cut_per_min": 2, "crash_per_min": 2, "loss_spike_per_min": 1,
             "duration_ms": [500, 8000]});
         file["workload"]["proposals_per_sec"] = serde_json::json!(20);
+        file["duration_ms"] = serde_json::json!(120_000);
     });
     consistent(&blind, "chaos", &["raft", "raft-rs"], 12);
 }

@@ -205,10 +205,15 @@ fn crashes_restart_from_the_durable_state_and_stay_safe() {
     }
 }
 
-/// The bundled general chaos scenario.
+/// The bundled general chaos scenario, its first two virtual minutes (the
+/// length it had when these seeds were found).
 fn bundled_chaos() -> Scenario {
     let path = format!("{}/../scenarios/chaos.json", env!("CARGO_MANIFEST_DIR"));
-    scenario(&std::fs::read_to_string(path).expect("the bundled chaos"))
+    let mut file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the bundled chaos"))
+            .expect("JSON");
+    file["duration_ms"] = serde_json::json!(120_000);
+    scenario(&file.to_string())
 }
 
 /// The general chaos found it (seed 13, raft-rs with PreVote): raft-rs
@@ -253,6 +258,7 @@ fn a_restarted_leader_sends_a_snapshot_whose_configuration_is_its_own() {
         serde_json::from_str(&std::fs::read_to_string(path).expect("the bundled chaos"))
             .expect("JSON");
     file["chaos"]["episodes_wait"] = serde_json::json!(false);
+    file["duration_ms"] = serde_json::json!(120_000);
     let chaos = scenario(&file.to_string());
     let result = run(&chaos, "raft-rs checkquorum", 554);
     assert!(result.metrics.proposals_committed > 1_000);

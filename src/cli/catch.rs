@@ -28,7 +28,7 @@ use super::{load_with, output, plural, CliResult, Failure, EXIT_FAILED, EXIT_OK}
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "The table of docs/FINDINGS.md: raftsim catch chaos --seeds 0..200 --untuned (about six minutes on two cores).\n\nExample:\n  raftsim catch chaos --bugs keep_conflicting_suffix --seeds 0..4 --set duration_ms=20000"
+    after_help = "The table of docs/FINDINGS.md: raftsim catch chaos --seeds 0..200 --untuned (about ten minutes on two cores).\n\nExample:\n  raftsim catch chaos --bugs keep_conflicting_suffix --seeds 0..4 --set duration_ms=20000"
 )]
 pub struct CatchArgs {
     /// Scenario file (or the name of a bundled scenario).
