@@ -379,43 +379,31 @@ impl Out<'_> {
     /// membership step after the one before it was handed to a leader, as
     /// a request is refused while another change is uncommitted or before
     /// the leader's term has a committed entry (a node already a voter
-    /// refuses the repeat, harmless). Each try but the last binds the
-    /// leader it waited for (`{node}_tryK`), and the next is timed from
-    /// that `let`: tries
-    /// that waited out a leaderless spell would otherwise all reach the
-    /// next leader at its election, and all be refused there. Without the
-    /// repeats a cluster would shrink with every refused re-add until no
-    /// episode could run. Without waiting episodes the tries are 200 ms
-    /// apart from the first, as they always were (the same schedule).
+    /// refuses the repeat, harmless). The first two tries bind the leader
+    /// they waited for (`{node}_try0`, `{node}_try1`) and the next try is
+    /// timed from that `let`: tries that waited out a leaderless spell
+    /// would otherwise all reach the next leader at its election, and all
+    /// be refused there. Without the repeats a cluster would shrink with
+    /// every refused re-add until no episode could run. Without waiting
+    /// episodes the tries are 200 ms apart from the first, as they always
+    /// were (the same schedule).
     fn readd(&mut self, at_us: u64, node: &str) {
+        let request = || Request::AddVoter(NodeRef::Name(node.to_string()));
+        let step = MEMBERSHIP_STEP_US;
         if !self.episodes_wait {
-            for step in 0..3 {
-                self.push_waiting(
-                    at_us + step * MEMBERSHIP_STEP_US,
-                    Request::AddVoter(NodeRef::Name(node.to_string())),
-                );
+            for k in 0..3 {
+                self.push_waiting(at_us + k * step, request());
             }
             return;
         }
-        let mut before: Option<String> = None;
-        for step in 0..3 {
-            let at = at_us + step * MEMBERSHIP_STEP_US;
-            let request = Request::AddVoter(NodeRef::Name(node.to_string()));
-            // The last try binds nothing: no try is timed from it.
-            if step == 2 {
-                let name = before.as_deref().expect("an earlier try");
-                self.push_after(at, (name, MEMBERSHIP_STEP_US), request);
-                break;
-            }
-            let tried = format!("{node}_try{step}");
-            let bind = Fault::Let(vec![(tried.clone(), NodeRef::Leader)]);
-            match &before {
-                None => self.push_waiting(at, bind),
-                Some(name) => self.push_after(at, (name, MEMBERSHIP_STEP_US), bind),
-            }
-            self.push_after(at, (&tried, 0), request);
-            before = Some(tried);
-        }
+        let (first, second) = (format!("{node}_try0"), format!("{node}_try1"));
+        let leader = |name: &String| Fault::Let(vec![(name.clone(), NodeRef::Leader)]);
+        self.push_waiting(at_us, leader(&first));
+        self.push_after(at_us, (&first, 0), request());
+        self.push_after(at_us + step, (&first, step), leader(&second));
+        self.push_after(at_us + step, (&second, 0), request());
+        // The last try binds nothing: no try is timed from it.
+        self.push_after(at_us + 2 * step, (&second, step), request());
     }
 }
 
