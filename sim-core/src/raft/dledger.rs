@@ -39,7 +39,12 @@ pub struct DLedgerState {
     pub(super) need_increase_term_immediately: bool,
     pub(super) next_vote_at: Instant,
     pub(super) last_parse_result: ParseResult,
-    /// Vote and heartbeat rounds started, to match replies to their round.
+    /// The last vote or heartbeat round started, to match replies to their
+    /// round. It counts from the microsecond the node (re)started, so no
+    /// round of one incarnation shares its number with an earlier one's
+    /// (a round takes milliseconds): a real DLedger matches a reply to its
+    /// request's future, which a restart loses with its connection, and a
+    /// reply sent to a node before it crashed must not count for it after.
     pub(super) round_seq: u64,
     pub(super) vote_round: Option<vote::VoteTally>,
     heartbeat_round: Option<heartbeat::HeartbeatTally>,
@@ -74,7 +79,7 @@ impl Elector for DLedgerState {
             need_increase_term_immediately: false,
             next_vote_at: now,
             last_parse_result: ParseResult::WaitToRevote,
-            round_seq: 0,
+            round_seq: now.as_us(),
             vote_round: None,
             heartbeat_round: None,
             last_quorum_heartbeat_at: Instant::ZERO,
