@@ -205,7 +205,7 @@ struct Committed {
 }
 
 /// How many of the committed prefix's hashes below the window the checker
-/// keeps (8 bytes each: 512 KiB at most). Chaos has nodes come back a few
+/// keeps, each with its entry's term (16 bytes each: 1 MiB at most). Chaos has nodes come back a few
 /// hundred entries behind it; one down for longer is checked through the
 /// logs that still hold its entries.
 const KEPT_BELOW: usize = 65_536;
@@ -226,11 +226,12 @@ pub struct Checker {
     others_at: BTreeMap<(LogIndex, Term), Seen>,
     /// The committed entries from `low + 1`.
     committed: VecDeque<Committed>,
-    /// The committed prefix's hashes just below the window, at indexes
-    /// `low - below.len() .. low` (at most `KEPT_BELOW`): a node that comes
-    /// back behind the window and commits entries there is compared with
-    /// them even when no log holds those entries any more.
-    below: VecDeque<u64>,
+    /// The committed prefix's hashes just below the window, with the term
+    /// of the entry at each, at indexes `low - below.len() .. low` (at most
+    /// `KEPT_BELOW`): a node that comes back behind the window and commits
+    /// entries there, or installs a snapshot there, is compared with them
+    /// even when no log holds those entries any more.
+    below: VecDeque<(u64, Term)>,
     leaders: BTreeMap<Term, NodeId>,
     /// The latest configuration in the cluster's committed prefix, and
     /// the term of its entry (an upper bound when only a snapshot holds
@@ -418,18 +419,24 @@ impl Checker {
     }
 
     /// The committed prefix's hash up to (`index`, `term`), if the cluster
-    /// committed that entry there. Below the window only two witnesses
-    /// remain: the node's own log, where it agrees with the committed
-    /// prefix; and another node's snapshot of the same entry, which the
-    /// checker verified when that node got it (a node the window passed
-    /// while it was down installs the snapshot of a leader that was down
-    /// too: chaos, seed 951).
+    /// committed that entry there. Just below the window, the kept hashes
+    /// and terms say (a node the window passed while it was down installs
+    /// a leader's snapshot there after the leader compacted past it, or
+    /// restarted and so no longer knows its snapshot's term: chaos, seed
+    /// 862). Further below only two witnesses remain: the node's own log,
+    /// where it agrees with the committed prefix; and another node's
+    /// snapshot of the same entry, which the checker verified when that
+    /// node got it (a node the window passed while it was down installs the
+    /// snapshot of a leader that was down too: chaos, seed 951).
     fn committed_snapshot_hash(&self, node: NodeId, index: LogIndex, term: Term) -> Option<u64> {
         if let Some(committed) = self.committed_at(index) {
             return (committed.entry_term == term).then_some(committed.hash);
         }
         if index == self.low {
             return (term == self.low_term).then_some(self.low_hash);
+        }
+        if let Some((hash, entry_term)) = self.kept_below(index) {
+            return (entry_term == term).then_some(hash);
         }
         let own = &self.nodes[node.index()];
         if own.at(index).map(|p| p.0) == Some(term) {

@@ -387,6 +387,41 @@ fn a_snapshot_below_the_window_from_a_node_that_holds_it_is_no_violation() {
     checker.on_log(NodeId(3), snapshot_of(4, 1), None).unwrap();
 }
 
+/// Node 3 is down while the window passes it; nodes 1 and 2 compact to 5,
+/// past the snapshot up to 4 that a leader sent node 3 before it did.
+/// Node 3 restarts and installs it: no log holds entry 4 any more and no
+/// node's snapshot ends there, but the kept hashes below the window, with
+/// their terms, say it is the committed prefix. A snapshot of another term
+/// there is caught. Found on chaos, classic Raft, seed 862 (the leader had
+/// compacted past the snapshot in flight).
+#[test]
+fn a_snapshot_below_the_window_that_only_the_kept_hashes_witness_is_checked_with_them() {
+    let config = Membership::of_voters(NodeSet::first(3));
+    let log = entries(&[1, 1, 1, 1, 1, 1]);
+    let mut checker = six_committed_node_3_behind(config, &log);
+    let snapshot_of = |index: LogIndex, term| LogView {
+        snapshot_index: index,
+        snapshot_term: term,
+        snapshot_config: config,
+        entries: &log[index as usize..],
+    };
+    checker.on_crash(NodeId(3), 2, 0);
+    for node in [NodeId(1), NodeId(2)] {
+        checker.on_log(node, snapshot_of(5, 1), None).unwrap();
+        checker.on_durable(node, 1, 5);
+    }
+    assert_eq!(checker.low, 5, "the window passed node 3, which is down");
+    checker.on_restart(NodeId(3), 1).unwrap();
+    checker
+        .on_log(NodeId(3), LogView::of_entries(&log[..2]), None)
+        .unwrap();
+    let broken = checker
+        .on_log(NodeId(3), snapshot_of(4, 2), None)
+        .unwrap_err();
+    assert_eq!(broken.property, Property::StateMachineSafety);
+    checker.on_log(NodeId(3), snapshot_of(4, 1), None).unwrap();
+}
+
 /// Three nodes: 1 and 2 hold `log` (six entries), 3 only its first two;
 /// node 1 leads term 1 and commits all six.
 fn six_committed_node_3_behind(config: Membership, log: &[Entry]) -> Checker {

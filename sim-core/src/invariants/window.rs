@@ -29,7 +29,7 @@ impl Checker {
         const RECORD: u64 = 48;
         let entry = std::mem::size_of::<Option<Seen>>() as u64;
         self.retained_entries() as u64 * entry
-            + self.below.len() as u64 * 8
+            + self.below.len() as u64 * 16
             + (self.leaders.len() + self.votes.len()) as u64 * RECORD
     }
 
@@ -57,9 +57,8 @@ impl Checker {
         if index >= self.low {
             return self.committed_hash(index);
         }
-        let kept_from = self.low - self.below.len() as LogIndex;
-        if index >= kept_from {
-            return self.below.get((index - kept_from) as usize).copied();
+        if let Some((hash, _)) = self.kept_below(index) {
+            return Some(hash);
         }
         let own = &self.nodes[node.index()];
         self.witnessed_hash(own, index).or_else(|| {
@@ -67,6 +66,14 @@ impl Checker {
                 .iter()
                 .find_map(|v| self.witnessed_hash(v, index))
         })
+    }
+
+    /// The committed prefix's hash and entry term at `index`, below the
+    /// window, if it is among the kept ones.
+    pub(super) fn kept_below(&self, index: LogIndex) -> Option<(u64, Term)> {
+        let kept_from = self.low - self.below.len() as LogIndex;
+        let offset = index.checked_sub(kept_from).filter(|_| index < self.low)?;
+        self.below.get(offset as usize).copied()
     }
 
     /// The hash at `index`, below the window, of a log known to agree with
@@ -163,9 +170,13 @@ impl Checker {
         let dropped = (low - self.low) as usize;
         let last = self.committed_at(low).copied().expect("within the window");
         // The hashes at `self.low .. low` go below the window.
-        let passed = std::iter::once(self.low_hash)
-            .chain(self.committed.iter().take(dropped - 1).map(|c| c.hash));
-        let passed: Vec<u64> = passed.skip(dropped.saturating_sub(KEPT_BELOW)).collect();
+        let passed = std::iter::once((self.low_hash, self.low_term)).chain(
+            self.committed
+                .iter()
+                .take(dropped - 1)
+                .map(|c| (c.hash, c.entry_term)),
+        );
+        let passed: Vec<(u64, Term)> = passed.skip(dropped.saturating_sub(KEPT_BELOW)).collect();
         self.below.extend(passed);
         let excess = self.below.len().saturating_sub(KEPT_BELOW);
         self.below.drain(..excess);
