@@ -422,8 +422,8 @@ impl Checker {
     /// committed that entry there. Just below the window, the kept hashes
     /// and terms say (a node the window passed while it was down installs
     /// a leader's snapshot there after the leader compacted past it, or
-    /// restarted and so no longer knows its snapshot's term: chaos, seed
-    /// 862). Further below only two witnesses remain: the node's own log,
+    /// after the leader restarted with it, when the checker no longer knows
+    /// its term: chaos, seed 862). Further below only two witnesses remain: the node's own log,
     /// where it agrees with the committed prefix; and another node's
     /// snapshot of the same entry, which the checker verified when that
     /// node got it (a node the window passed while it was down installs the

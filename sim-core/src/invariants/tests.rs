@@ -392,8 +392,9 @@ fn a_snapshot_below_the_window_from_a_node_that_holds_it_is_no_violation() {
 /// Node 3 restarts and installs it: no log holds entry 4 any more and no
 /// node's snapshot ends there, but the kept hashes below the window, with
 /// their terms, say it is the committed prefix. A snapshot of another term
-/// there is caught. Found on chaos, classic Raft, seed 862 (the leader had
-/// compacted past the snapshot in flight).
+/// there is caught. Found on chaos, classic Raft, seed 862, where the
+/// leader still held that snapshot but had restarted with it, so the
+/// checker no longer knew its term: no witness either way.
 #[test]
 fn a_snapshot_below_the_window_that_only_the_kept_hashes_witness_is_checked_with_them() {
     let config = Membership::of_voters(NodeSet::first(3));
