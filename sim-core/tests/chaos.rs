@@ -382,9 +382,9 @@ fn targeted_episodes_are_timed_from_their_opening_let_and_write_back_exactly() {
     }
 }
 
-/// The bundled chaos with only split votes on (no swarm), one classic
-/// variant, for `duration_ms`.
-fn split_votes_only(duration_ms: u64, wait: bool) -> Value {
+/// The bundled chaos with only the kinds of `rates` on, at those rates a
+/// minute (no swarm), one classic variant, for `duration_ms`.
+fn chaos_only(duration_ms: u64, rates: &[(&str, u32)]) -> Value {
     let mut file: Value = serde_json::from_str(CHAOS).expect("the bundled scenario is JSON");
     file["duration_ms"] = json!(duration_ms);
     file["variants"] = json!([{"label": "raft"}]);
@@ -394,9 +394,17 @@ fn split_votes_only(duration_ms: u64, wait: bool) -> Value {
             *value = json!(0);
         }
     }
-    chaos.insert("split_vote_per_min".into(), json!(12));
+    for (key, rate) in rates {
+        chaos.insert(key.to_string(), json!(rate));
+    }
     chaos.retain(|key, _| !key.starts_with("swarm"));
-    chaos.insert("episodes_wait".into(), json!(wait));
+    file
+}
+
+/// The bundled chaos with only split votes on, 12 a minute.
+fn split_votes_only(duration_ms: u64, wait: bool) -> Value {
+    let mut file = chaos_only(duration_ms, &[("split_vote_per_min", 12)]);
+    file["chaos"]["episodes_wait"] = json!(wait);
     file
 }
 
@@ -603,18 +611,10 @@ fn a_waiting_split_vote_brings_back_the_nodes_that_are_down_first() {
 /// the cluster stayed a voter short for the rest of the run.
 #[test]
 fn the_tries_to_re_add_a_node_are_spaced_from_the_one_before() {
-    let mut file: Value = serde_json::from_str(CHAOS).expect("the bundled scenario is JSON");
-    file["duration_ms"] = json!(60_000);
-    file["variants"] = json!([{"label": "raft"}]);
-    let chaos = file["chaos"].as_object_mut().expect("a chaos section");
-    for (key, value) in chaos.iter_mut() {
-        if key.ends_with("_per_min") {
-            *value = json!(0);
-        }
-    }
-    chaos.insert("membership_per_min".into(), json!(12));
-    chaos.insert("leader_crash_per_min".into(), json!(12));
-    chaos.retain(|key, _| !key.starts_with("swarm"));
+    let file = chaos_only(
+        60_000,
+        &[("membership_per_min", 12), ("leader_crash_per_min", 12)],
+    );
     let scenario = scenario(&file);
     let out = run_variant(&scenario, &scenario.variants()[0], 4, None);
     assert!(out.safety.ok, "{:?}", out.safety.violations);
